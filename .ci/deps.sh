@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Installs what fbhost needs on Debian 12, only what is missing (always
+# refreshes the package lists under CI). Sourced by .ci/run, tests/run-all.sh
+# and server/run.sh. Needs root or sudo when something is missing.
+set -euo pipefail
+
+FBHOST_BUILD_PKGS=(gcc meson ninja-build pkg-config python3
+	liburcu-dev libpixman-1-dev libvncserver-dev libsdl2-dev libpng-dev libmicrohttpd-dev)
+FBHOST_TEST_PKGS=(libcmocka-dev xvfb xauth x11-apps imagemagick chromium)
+
+fbhost_install_deps() { # $@: package names
+	local missing=() p sudo=""
+	for p in "$@"; do
+		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p")
+	done
+	if ! command -v npm >/dev/null 2>&1; then missing+=(nodejs npm); fi
+	[ "$(id -u)" = 0 ] || sudo=sudo
+	if [ "${CI:-}" = true ] || [ ${#missing[@]} -gt 0 ]; then
+		echo "deps: installing ${missing[*]:-(refresh only)}"
+		$sudo apt-get update -qq
+		[ ${#missing[@]} -eq 0 ] ||
+			DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+	fi
+}
+
+# Fetches noVNC (and, for tests, playwright-core) from npm into vnc/web/node_modules.
+fbhost_install_web() {
+	local top
+	top=$(git -C "$(dirname "${BASH_SOURCE[0]}")" rev-parse --show-toplevel 2>/dev/null || (cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd))
+	if [ ! -f "$top/vnc/web/node_modules/@novnc/novnc/core/rfb.js" ] ||
+		{ [ "${1:-}" = dev ] && [ ! -d "$top/vnc/web/node_modules/playwright-core" ]; }; then
+		(cd "$top/vnc/web" && npm install --no-audit --no-fund --loglevel=error $([ "${1:-}" = dev ] || echo --omit=dev) >/dev/null)
+	fi
+}

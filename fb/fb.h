@@ -1,0 +1,216 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * fb/fb.h - emulated guest framebuffers, the render thread, and the listener
+ * interface every frontend (VNC, SDL, headless) plugs into.
+ *
+ * Data flow: a guest writes pixels into guest RAM (memory/) through one of the
+ * fb_* write paths, which mark the pages touched dirty for every dirty client.
+ * The render thread wakes each tick, snapshot-and-clears the VGA bits of each
+ * framebuffer's bytes, turns dirty pages into a pixman region of changed
+ * rectangles and hands it to the framebuffer's listeners.
+ *
+ * Public prefix: fb_.
+ */
+#ifndef FBHOST_FB_FB_H
+#define FBHOST_FB_FB_H
+
+#include <pixman.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "memory/ram.h"
+
+/* Limits, enforced by fb_set_mode() and fb_new(). */
+#define FB_MAX_SIDE_PX 16384u
+/* Default byte cap of one mode: 8K (7680x4320) at 32 bpp. */
+#define FB_DEFAULT_MAX_BYTES ((uint64_t)7680 * 4320 * 4)
+#define FB_DEFAULT_RATE_HZ 60u
+#define FB_IDLE_RATE_HZ 1u
+
+/*
+ * A framebuffer mode. Formats: PIXMAN_c8 (8-bit indexed, palette set with
+ * fb_set_palette), PIXMAN_x1r5g5b5, PIXMAN_r5g6b5, PIXMAN_r8g8b8,
+ * PIXMAN_x8r8g8b8 and PIXMAN_a8r8g8b8. stride is in bytes; 0 asks for the
+ * tightest stride that pixman accepts (a multiple of 4).
+ */
+struct fb_mode {
+	uint32_t width;
+	uint32_t height;
+	uint32_t stride;
+	pixman_format_code_t format;
+};
+
+/* Bytes per pixel of a supported format, or 0 if unsupported. */
+unsigned fb_format_bpp(pixman_format_code_t format);
+/* "x8r8g8b8" etc. <-> format. fb_format_parse returns 0 if unknown. */
+const char *fb_format_name(pixman_format_code_t format);
+pixman_format_code_t fb_format_parse(const char *name);
+/* Validates m (filling in a 0 stride) against the limits: 0 or -EINVAL/-E2BIG. */
+int fb_mode_check(struct fb_mode *m, uint64_t max_bytes);
+
+struct fb_device;
+struct fb_listener;
+struct fb_render;
+
+/* ---- the framebuffer device ------------------------------------------- */
+
+struct fb_config {
+	const char *name;
+	struct fb_mode mode;
+	uint64_t max_bytes; /* 0 = FB_DEFAULT_MAX_BYTES */
+};
+
+/* Creates a framebuffer with its pixels in a new block of rl, all black.
+ * NULL+errno (EINVAL, E2BIG, ENOMEM). Thread-safe. */
+struct fb_device *fb_new(struct ram_list *rl, const struct fb_config *cfg);
+/* Frees fb; it must have been removed from its render thread. */
+void fb_free(struct fb_device *fb);
+const char *fb_name(const struct fb_device *fb);
+/* The current mode (a consistent copy). Any thread. */
+struct fb_mode fb_get_mode(struct fb_device *fb);
+/* Bumped by every mode change; any thread. */
+uint64_t fb_mode_generation(struct fb_device *fb);
+
+/*
+ * Changes the mode at runtime. Adds a new RAM block when the current one
+ * cannot hold the mode, publishes the new mode with RCU and frees the old
+ * block after a grace period. The overlapping top-left area keeps its picture
+ * (converted); the rest is black. 0, or -EINVAL (bad size/format) / -E2BIG
+ * (over the byte cap) / -ENOMEM, in which case nothing changed.
+ * Mode changes serialise on a per-fb mutex; writers never wait for it.
+ */
+int fb_set_mode(struct fb_device *fb, const struct fb_mode *mode);
+/* Sets palette entries [first, first+count) as 0x00RRGGBB; marks the whole
+ * frame dirty when the mode is indexed. */
+int fb_set_palette(struct fb_device *fb, unsigned first, unsigned count, const uint32_t *rgb);
+
+/* Guest write paths: each marks exactly the pages it touched, for every
+ * dirty client. Any thread, wait-free with respect to the render thread.
+ * Out-of-range parts are clipped; 0 or -EINVAL. */
+int fb_write(struct fb_device *fb, uint64_t offset, const void *data, size_t len);
+/* Fills with a colour in the framebuffer's own pixel format (raw value). */
+int fb_fill_rect(struct fb_device *fb, int x, int y, int w, int h, uint32_t pixel);
+/* Composites (PIXMAN_OP_SRC) src at x,y, converting formats. */
+int fb_put_image(struct fb_device *fb, pixman_image_t *src, int x, int y);
+
+/*
+ * Direct access: between fb_access_begin and fb_access_end the caller may
+ * read and write acc->pixels laid out as acc->mode (the memory stays valid
+ * even if another thread changes the mode meanwhile; writes then land in the
+ * retired block and are not shown). Call fb_mark_dirty for what was drawn.
+ * Do not block inside; nesting is allowed.
+ */
+struct fb_access {
+	void *pixels;
+	struct fb_mode mode;
+	/* private */
+	const void *priv;
+};
+void fb_access_begin(struct fb_device *fb, struct fb_access *acc);
+void fb_access_end(struct fb_device *fb, struct fb_access *acc);
+void fb_mark_dirty(struct fb_device *fb, const struct fb_access *acc, int x, int y, int w, int h);
+
+/* ---- input and requests from viewers ---------------------------------- */
+
+/* Pointer buttons: bit 0 left, 1 middle, 2 right, 3/4 wheel up/down (RFB). */
+struct fb_input_ops {
+	/* keysym is an X11 keysym. */
+	void (*key)(void *opaque, uint32_t keysym, bool down);
+	/* Absolute guest coordinates, clamped to the mode. */
+	void (*pointer)(void *opaque, int x, int y, uint32_t buttons);
+	/* A viewer asks for a new size. Return 0 if the guest accepts (it then
+	 * calls fb_set_mode, possibly later) or -errno to refuse. */
+	int (*mode_request)(void *opaque, uint32_t width, uint32_t height);
+	/* Clipboard text from a viewer, UTF-8, not NUL-terminated. */
+	void (*clipboard)(void *opaque, const char *utf8, size_t len);
+};
+/* Installs the guest's input handler (ops copied). Any thread. Callbacks run
+ * on frontend threads, possibly concurrently; the handler must be
+ * thread-safe. */
+void fb_set_input_handler(struct fb_device *fb, const struct fb_input_ops *ops, void *opaque);
+/* Frontends call these. They also return the render thread to full rate. */
+void fb_input_key(struct fb_device *fb, uint32_t keysym, bool down);
+void fb_input_pointer(struct fb_device *fb, int x, int y, uint32_t buttons);
+void fb_input_clipboard(struct fb_device *fb, const char *utf8, size_t len);
+/* -ENOTSUP without a handler, else the handler's answer. */
+int fb_request_mode(struct fb_device *fb, uint32_t width, uint32_t height);
+/* The guest sends clipboard text to every listener that has a clipboard op. */
+void fb_send_clipboard(struct fb_device *fb, const char *utf8, size_t len);
+
+/* ---- listeners (after QEMU's DisplayChangeListener) -------------------- */
+
+/*
+ * What a listener sees: a read-only pixman view of the guest pixels, valid
+ * only during the callback. Copy what you keep.
+ */
+struct fb_surface {
+	struct fb_device *fb;
+	pixman_image_t *image; /* guest pixels in the guest format (c8 has its palette) */
+	struct fb_mode mode;
+	uint64_t generation; /* fb_mode_generation() of this mode */
+};
+
+/* All ops run on the render thread, never concurrently for one listener. */
+struct fb_listener_ops {
+	const char *name;
+	/* The mode changed (and once on registration); a full update follows. */
+	void (*switch_surface)(struct fb_listener *l, const struct fb_surface *s);
+	/* These pixels changed since the last update. */
+	void (*update)(struct fb_listener *l, const struct fb_surface *s,
+		       const pixman_region32_t *damage);
+	/* Optional: once per tick after updates. */
+	void (*refresh)(struct fb_listener *l);
+	/* Optional: guest clipboard text. */
+	void (*clipboard)(struct fb_listener *l, const char *utf8, size_t len);
+	/* Called by fb_listener_unregister after the last callback. */
+	void (*destroy)(struct fb_listener *l);
+};
+
+/* Embed this in the frontend's own struct. */
+struct fb_listener {
+	const struct fb_listener_ops *ops;
+	/* private, owned by fb/ */
+	struct fb_listener *next;
+	uint64_t seen_generation;
+};
+
+/* Attaches l to fb; its switch_surface and a full update come on the next
+ * tick. Any thread except inside a listener callback. */
+void fb_listener_register(struct fb_device *fb, struct fb_listener *l);
+/* Detaches l; when it returns no callback of l is running or will run, and
+ * ops->destroy(l) has been called. Not from inside l's own callbacks. */
+void fb_listener_unregister(struct fb_device *fb, struct fb_listener *l);
+
+/* ---- the render thread ------------------------------------------------- */
+
+struct fb_render_config {
+	unsigned rate_hz; /* 0 = FB_DEFAULT_RATE_HZ */
+};
+
+/* Starts the render thread. NULL+errno. */
+struct fb_render *fb_render_new(const struct fb_render_config *cfg);
+/* Stops the thread (after the tick in progress) and frees it. Framebuffers
+ * stay; remove them first or after. */
+void fb_render_free(struct fb_render *r);
+/* Adds/removes a framebuffer to the thread's tick. Any thread. */
+int fb_render_add(struct fb_render *r, struct fb_device *fb);
+void fb_render_remove(struct fb_render *r, struct fb_device *fb);
+/* Wakes the thread now (rate-limited): damage or input after an idle period. */
+void fb_render_kick(struct fb_render *r);
+/* Blocks until n more ticks have completed, at most timeout_ms: 0 or
+ * -ETIMEDOUT. For tests and for screendumps that need a fresh picture. */
+int fb_render_wait_ticks(struct fb_render *r, unsigned n, unsigned timeout_ms);
+
+/* Render statistics (monotonic counters), any thread. */
+struct fb_render_stats {
+	uint64_t ticks;
+	uint64_t dirty_pages;
+	uint64_t rects;
+	uint64_t pixels;
+	uint64_t switches;
+	uint64_t last_tick_ns; /* cost of the last tick */
+	uint64_t latency_ns_last; /* last first-damage-to-update latency */
+};
+void fb_get_stats(struct fb_device *fb, struct fb_render_stats *st);
+
+#endif

@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# Installs what is missing, builds fbhost in three configurations and runs
+# every test:
+#   build/        normal build: the whole suite
+#   build-asan/   -Db_sanitize=address,undefined: the whole suite
+#   build-tsan/   -Db_sanitize=thread: the 'concurrency' suite
+# Ends with one line "N passed, N failed" counted from meson's test logs.
+set -euo pipefail
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top"
+. .ci/deps.sh
+fbhost_install_deps "${FBHOST_BUILD_PKGS[@]}" "${FBHOST_TEST_PKGS[@]}"
+fbhost_install_web dev
+
+configs=(
+	"build||"
+	"build-asan|-Db_sanitize=address,undefined -Db_lundef=false|"
+	"build-tsan|-Db_sanitize=thread -Db_lundef=false|--suite concurrency"
+)
+export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
+export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+export TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1 suppressions=$top/tests/tsan.supp"
+status=0
+for c in "${configs[@]}"; do
+	IFS='|' read -r dir opts suite <<<"$c"
+	echo "=== $dir ($opts) ${suite:-all suites}"
+	[ -f "$dir/build.ninja" ] || meson setup "$dir" $opts >/dev/null
+	ninja -C "$dir" >/dev/null || { echo "build failed in $dir"; ninja -C "$dir" | tail -40; exit 1; }
+	rm -f "$dir/meson-logs/testlog.json"
+	meson test -C "$dir" --no-rebuild --print-errorlogs --num-processes 2 $suite || status=1
+done
+
+python3 - build build-asan build-tsan <<'PY'
+import json, sys, os
+passed = failed = skipped = 0
+for d in sys.argv[1:]:
+    log = os.path.join(d, "meson-logs", "testlog.json")
+    if not os.path.exists(log):
+        continue
+    for line in open(log):
+        r = json.loads(line).get("result")
+        if r in ("OK", "EXPECTEDFAIL"):
+            passed += 1
+        elif r == "SKIP":
+            skipped += 1
+        else:
+            failed += 1
+            print("FAILED:", d, json.loads(line).get("name"))
+print(f"{passed} passed, {failed} failed, {skipped} skipped")
+sys.exit(1 if failed or passed == 0 else 0)
+PY
