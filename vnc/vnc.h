@@ -1,0 +1,155 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * vnc/vnc.h - the VNC frontend: one LibVNCServer screen per framebuffer,
+ * plus an optional HTTP server that serves the noVNC browser viewer.
+ *
+ * A vnc_server is an fb listener. It keeps its own x8r8g8b8 shadow of the
+ * guest picture, sends only the 16 px cells that really changed, follows mode
+ * switches live (DesktopSize / ExtendedDesktopSize) and forwards client input
+ * and clipboard to the guest through fb_input_*.
+ *
+ * Every LibVNCServer call runs on the server's own VNC thread; all functions
+ * below are callable from any thread.
+ *
+ * Public prefix: vnc_.
+ */
+#ifndef FBHOST_VNC_VNC_H
+#define FBHOST_VNC_VNC_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "fb/fb.h"
+
+#define VNC_DEFAULT_PORT 5900
+/* The web viewer's default port is the VNC port minus this. */
+#define VNC_WEB_PORT_OFFSET 100
+/* LibVNCServer's Raw encoder must fit one 32 bpp scanline in its 32 KiB
+ * update buffer: wider modes cannot be served. */
+#define VNC_MAX_WIDTH_PX 8192u
+/* A client that has not drained its socket for this long is disconnected. */
+#define VNC_DEFAULT_SLOW_CLIENT_TIMEOUT_MS 5000u
+
+/* vnc_config.port: any free port (read it back with vnc_server_port). */
+#define VNC_PORT_ANY 0
+/* vnc_config.web_port values besides a port number. */
+#define VNC_WEB_PORT_NONE (-1)
+/* VNC port - VNC_WEB_PORT_OFFSET, or any free port when port is VNC_PORT_ANY. */
+#define VNC_WEB_PORT_DEFAULT (-2)
+/* vnc_config.web_port: any free port. */
+#define VNC_WEB_PORT_ANY 0
+
+/* What to do with a client's "exclusive" request (like QEMU's share=). */
+enum vnc_share {
+	VNC_SHARE_FORCE_SHARED = 0, /* every client is shared (default) */
+	VNC_SHARE_ALLOW_EXCLUSIVE, /* an exclusive client disconnects the others */
+	VNC_SHARE_IGNORE, /* a new client always disconnects the others */
+};
+
+/* Server configuration. Start from vnc_config_init(); the strings are
+ * copied by vnc_server_new. */
+struct vnc_config {
+	/* Listen address: NULL = loopback only (127.0.0.1 and ::1). Any other
+	 * address (IPv4 or IPv6 literal, "0.0.0.0", "::" or "*" for all)
+	 * requires password_file unless insecure is set. */
+	const char *host;
+	int port; /* VNC port (also WebSocket); VNC_PORT_ANY = any free */
+	int web_port; /* HTTP viewer port, or VNC_WEB_PORT_* */
+	/* File whose first line is the VNC password (max 8 significant
+	 * bytes, VNC auth). NULL = no authentication. */
+	const char *password_file;
+	bool insecure; /* allow a non-loopback listen without a password */
+	/* PEM certificate and key for wss:// (key may be NULL if the cert
+	 * file holds both). NULL = plain ws:// only. */
+	const char *cert_file;
+	const char *key_file;
+	enum vnc_share share;
+	bool view_only; /* drop every client's keyboard and pointer input */
+	/* Directory with viewer.html and node_modules/@novnc/novnc; NULL =
+	 * the build's vnc/web. */
+	const char *web_root;
+	const char *desktop_name; /* NULL = fb_name() */
+	/* A client whose queued output does not drain for this long is
+	 * disconnected; 0 = VNC_DEFAULT_SLOW_CLIENT_TIMEOUT_MS. */
+	unsigned slow_client_timeout_ms;
+	/* Log sink for connects, disconnects and errors (one line, no
+	 * newline). NULL = stderr. Called from the VNC thread and callers. */
+	void (*log)(void *opaque, const char *line);
+	void *log_opaque;
+};
+
+/* Fills cfg with the defaults: loopback, VNC_DEFAULT_PORT, web port
+ * VNC_WEB_PORT_DEFAULT, force-shared. */
+void vnc_config_init(struct vnc_config *cfg);
+
+/* Checks that a mode can be served over VNC (width <= VNC_MAX_WIDTH_PX):
+ * 0, or -E2BIG with a user-facing line in err. Call before fb_set_mode when
+ * VNC is on. */
+int vnc_mode_check(const struct fb_mode *mode, char *err, size_t errlen);
+
+struct vnc_server;
+
+/*
+ * Starts serving fb: binds the VNC port (v4 and v6) and the web port, starts
+ * the VNC thread and registers a listener on fb (updates flow once fb is on
+ * a render thread). NULL+errno on failure, with one user-facing line in err
+ * (EADDRINUSE/EACCES for bind failures, EPERM for a non-loopback listen
+ * without a password, EINVAL for a bad config or password file, E2BIG for a
+ * mode wider than VNC_MAX_WIDTH_PX).
+ */
+struct vnc_server *vnc_server_new(struct fb_device *fb, const struct vnc_config *cfg, char *err,
+				  size_t errlen);
+/* Unregisters the listener, disconnects every client, stops both servers
+ * and frees s. NULL is a no-op. */
+void vnc_server_free(struct vnc_server *s);
+
+/* The bound ports (after VNC_PORT_ANY etc.); web port -1 if none. */
+int vnc_server_port(const struct vnc_server *s);
+int vnc_server_web_port(const struct vnc_server *s);
+/* The browser viewer URL, e.g.
+ * "http://127.0.0.1:5800/viewer.html?host=127.0.0.1&port=5900&autoconnect=1",
+ * or NULL without a web port. Valid until vnc_server_free. */
+const char *vnc_server_url(const struct vnc_server *s);
+
+/* Per-server counters (monotonic except clients). Any thread. */
+struct vnc_server_stats {
+	unsigned clients; /* connected now */
+	uint64_t connects; /* clients accepted so far */
+	uint64_t disconnects;
+	uint64_t slow_disconnects; /* dropped for not reading */
+	uint64_t holds; /* times a client was put on hold (queue full) */
+	uint64_t updates; /* FramebufferUpdate messages, all clients */
+	uint64_t rects;
+	uint64_t bytes_sent;
+	uint64_t cells_compared; /* 16 px cells compared against the shadow */
+	uint64_t cells_changed; /* ... that differed and were sent on */
+	uint64_t switches; /* mode switches applied */
+	uint32_t width, height; /* the mode served now */
+};
+void vnc_server_get_stats(struct vnc_server *s, struct vnc_server_stats *st);
+
+#define VNC_ADDRESS_MAX 64
+#define VNC_ENCODING_NAME_MAX 16
+
+/* One connected client, a snapshot. */
+struct vnc_client_info {
+	uint64_t id; /* unique per server, never reused */
+	char address[VNC_ADDRESS_MAX]; /* "127.0.0.1:40000" or "[::1]:40000" */
+	char encoding[VNC_ENCODING_NAME_MAX]; /* preferred encoding: "tight", "raw"... */
+	bool websocket;
+	bool on_hold; /* output queue full: updates withheld */
+	uint64_t updates; /* FramebufferUpdate messages sent */
+	uint64_t rects;
+	uint64_t bytes_sent; /* all RFB bytes sent */
+	uint64_t connected_ms; /* time since connect */
+};
+
+/* Copies up to max clients into out; returns the number connected (which
+ * may exceed max). Any thread. */
+size_t vnc_server_list_clients(struct vnc_server *s, struct vnc_client_info *out, size_t max);
+/* Disconnects client id (logged with the reason "disconnected by request").
+ * 0 or -ENOENT. Any thread; returns once the request is queued. */
+int vnc_server_disconnect_client(struct vnc_server *s, uint64_t id);
+
+#endif
