@@ -1,0 +1,107 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * memory/ram-internal.h - the structures behind memory/ram.h, shared by the
+ * files of fbhost-memory only.
+ */
+#ifndef FBHOST_MEMORY_RAM_INTERNAL_H
+#define FBHOST_MEMORY_RAM_INTERNAL_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "memory/ram-rcu.h"
+#include "memory/ram.h"
+
+/* Limits, with their units in their names. */
+#define RAM_MIN_PAGE_BITS 9u
+#define RAM_MAX_PAGE_BITS 30u
+/* 2^32 pages is a 512 MiB bitmap block per client: far past any sane config. */
+#define RAM_MAX_BLOCK_PAGES (UINT64_C(1) << 32)
+/* The whole RAM address space (every block's max_length, plus gaps). */
+#define RAM_MAX_SPACE_BYTES (UINT64_C(1) << 48)
+#define RAM_BLOCK_NAME_MAX_BYTES 256u
+
+/*
+ * One client's RCU-published array of bitmap blocks. Immutable once
+ * published: growth publishes a longer copy (same block pointers) and frees
+ * this one with call_rcu. The bitmap blocks themselves belong to the ram_list
+ * and live until ram_list_free().
+ */
+struct dirty_blocks {
+	struct rcu_head rcu;     /* for the deferred free of this array */
+	uint64_t nblocks;        /* entries in blocks[]; immutable */
+	unsigned long *blocks[]; /* block_pages bits each; words are atomics */
+};
+
+/* A guest RAM block. */
+struct ram_block {
+	struct cds_list_head node; /* in ram_list.blocks; protected by ram_list.mutex */
+	struct rcu_head rcu;       /* deferred free after ram_block_remove() */
+	char *name;                /* immutable */
+	ram_addr_t offset;         /* immutable: page-aligned start in the address space */
+	uint64_t max_length;       /* immutable: reserved bytes, page-aligned */
+	void *host;                /* immutable: max_length bytes mapped RW */
+	uint64_t used_length;      /* written under ram_list.mutex; read with __atomic */
+};
+
+/*
+ * The RAM address space and its dirty bitmaps.
+ *
+ * Lock-free readers (dirty_*) read size_bytes with an acquire load and then
+ * dirty[client] with ram_rcu_dereference inside a read-side section. The
+ * grower publishes a longer dirty[] array *before* raising size_bytes
+ * (release), so a reader that sees a size finds an array covering it.
+ */
+struct ram_list {
+	unsigned page_bits;    /* immutable */
+	uint64_t block_pages;  /* immutable; power of two, >= BITS_PER_LONG */
+	unsigned block_shift;  /* immutable; log2(block_pages) */
+	pthread_mutex_t mutex; /* serialises add/resize/remove and growth */
+	struct cds_list_head blocks;  /* sorted by offset; protected by mutex */
+	uint64_t allocated_bitmap_blocks; /* per client, ever allocated; protected by mutex */
+	uint64_t size_bytes; /* end of the highest block; written under mutex, read with __atomic */
+	struct dirty_blocks *dirty[DIRTY_MEMORY_NUM]; /* RCU; replaced under mutex */
+};
+
+/* A clamped page range [first, end) of the address space. */
+struct ram_page_range {
+	uint64_t first;
+	uint64_t end;
+};
+
+/* Converts the byte range [start, start+length) to the pages it touches,
+ * clamped to the address space in use. Empty result: first == end. */
+static inline struct ram_page_range ram_pages_of(struct ram_list *rl, ram_addr_t start,
+						 ram_addr_t length)
+{
+	uint64_t limit = __atomic_load_n(&rl->size_bytes, __ATOMIC_ACQUIRE) >> rl->page_bits;
+	uint64_t end = start + length;
+	struct ram_page_range r;
+
+	if (end < start)
+		end = UINT64_MAX;
+	r.first = start >> rl->page_bits;
+	r.end = (end >> rl->page_bits) + ((end & ((UINT64_C(1) << rl->page_bits) - 1)) != 0);
+	if (length == 0 || r.first >= limit) {
+		r.first = r.end = 0;
+		return r;
+	}
+	if (r.end > limit)
+		r.end = limit;
+	return r;
+}
+
+/* Bits of the dirty bitmaps covered by array a (a may be NULL). */
+static inline uint64_t ram_dirty_capacity(const struct ram_list *rl, const struct dirty_blocks *a)
+{
+	return a ? a->nblocks << rl->block_shift : 0;
+}
+
+/* Set / clear pages [first, end) of the clients in client_mask, without the
+ * size clamp (for a block being added). Called with rl->mutex held. */
+void ram_dirty_set_pages(struct ram_list *rl, uint64_t first, uint64_t end, unsigned client_mask);
+void ram_dirty_clear_pages(struct ram_list *rl, uint64_t first, uint64_t end,
+			   unsigned client_mask);
+
+#endif
