@@ -210,7 +210,17 @@ struct fb_render_stats {
 	uint64_t switches;
 	uint64_t last_tick_ns; /* cost of the last tick */
 	uint64_t latency_ns_last; /* last first-damage-to-update latency */
+	uint64_t total_tick_ns; /* sum of the ticks' costs (for benchmarks) */
 };
 void fb_get_stats(struct fb_device *fb, struct fb_render_stats *st);
+
+/* The render thread's own pacing counters, any thread. */
+struct fb_render_thread_stats {
+	uint64_t ticks; /* ticks completed */
+	uint64_t kicked_ticks; /* ticks started early by a kick after idling */
+	uint64_t idle_ticks; /* ticks that found no damage */
+	uint64_t interval_ns; /* the current interval until the next tick */
+};
+void fb_render_get_thread_stats(struct fb_render *r, struct fb_render_thread_stats *st);
 
 #endif

@@ -1,0 +1,356 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * fb/device.c - framebuffer devices: creation, modes held in RAM blocks and
+ * published as immutable RCU objects, growth into new blocks, the palette.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fb/fb-internal.h"
+
+/* Longest RAM block name we make ("<fb name>.vram<serial>"). */
+#define FB_BLOCK_NAME_MAX_CHARS 96
+
+/* RCU callback of a retired mode: frees it, and its RAM block when a newer
+ * mode moved to another block. ram_block_remove waits for its own grace
+ * period before the memory goes away. */
+static void fb_mode_obj_reclaim(struct rcu_head *head)
+{
+	struct fb_mode_obj *mo = caa_container_of(head, struct fb_mode_obj, rcu);
+
+	ram_rcu_callback_enter();
+	if (mo->retire_block)
+		ram_block_remove(mo->rl_for_retire, mo->block);
+	free(mo);
+}
+
+static void fb_palette_reclaim(struct rcu_head *head)
+{
+	struct fb_palette *pal = caa_container_of(head, struct fb_palette, rcu);
+
+	ram_rcu_callback_enter();
+	free(pal);
+}
+
+/* Adds a RAM block holding at least bytes, filled with black. */
+static int fb_block_new(struct fb_device *fb, struct fb_mode_obj *mo, uint64_t bytes,
+			const struct fb_palette *pal)
+{
+	char name[FB_BLOCK_NAME_MAX_CHARS];
+	size_t cap = (size_t)((bytes + fb->page_size - 1) / fb->page_size * fb->page_size);
+
+	snprintf(name, sizeof(name), "%s.vram%u", fb->name, fb->block_serial++);
+	mo->block = ram_block_add(fb->rl, name, cap, cap);
+	if (!mo->block)
+		return -(errno ? errno : ENOMEM);
+	mo->pixels = ram_block_host(mo->block);
+	mo->ram_offset = ram_block_offset(mo->block);
+	mo->capacity = cap;
+	mo->rl_for_retire = fb->rl;
+	FB_GUEST_WRITES_BEGIN();
+	memset(mo->pixels, mo->mode.format == PIXMAN_c8 ? (int)fb_palette_black(pal) : 0, cap);
+	FB_GUEST_WRITES_END();
+	return 0;
+}
+
+struct fb_device *fb_new(struct ram_list *rl, const struct fb_config *cfg)
+{
+	struct fb_device *fb;
+	struct fb_mode_obj *mo;
+	int rc;
+
+	if (!rl || !cfg) {
+		errno = EINVAL;
+		return NULL;
+	}
+	fb = calloc(1, sizeof(*fb));
+	if (!fb)
+		goto fail_alloc;
+	fb->rl = rl;
+	fb->max_bytes = cfg->max_bytes ? cfg->max_bytes : FB_DEFAULT_MAX_BYTES;
+	fb->page_size = ram_page_size(rl);
+	fb->palette = fb_palette_default();
+	fb->name = strdup(cfg->name ? cfg->name : "fb");
+	if (!fb->name)
+		goto fail_name;
+	mo = calloc(1, sizeof(*mo));
+	if (!mo)
+		goto fail_mode;
+	mo->mode = cfg->mode;
+	rc = fb_mode_check(&mo->mode, fb->max_bytes);
+	if (rc) {
+		errno = -rc;
+		goto fail_check;
+	}
+	mo->bytes = (uint64_t)mo->mode.stride * mo->mode.height;
+	rc = fb_block_new(fb, mo, mo->bytes, fb->palette);
+	if (rc) {
+		errno = -rc;
+		goto fail_check;
+	}
+	mo->generation = fb->last_generation = 1;
+	fb->mode = mo;
+	fb->clip_tail = &fb->clip_head;
+	pthread_mutex_init(&fb->mode_lock, NULL);
+	pthread_mutex_init(&fb->listener_lock, NULL);
+	pthread_mutex_init(&fb->input_lock, NULL);
+	pthread_mutex_init(&fb->clip_lock, NULL);
+	return fb;
+
+fail_check:
+	free(mo);
+fail_mode:
+	free(fb->name);
+fail_name:
+	free(fb);
+fail_alloc:
+	if (!errno)
+		errno = ENOMEM;
+	return NULL;
+}
+
+void fb_free(struct fb_device *fb)
+{
+	struct fb_clip_msg *msg;
+	struct fb_listener *l;
+
+	if (!fb)
+		return;
+	/* Listeners still attached are detached and destroyed. */
+	pthread_mutex_lock(&fb->listener_lock);
+	while ((l = fb->listeners)) {
+		fb->listeners = l->next;
+		l->next = NULL;
+		if (l->ops && l->ops->destroy)
+			l->ops->destroy(l);
+	}
+	pthread_mutex_unlock(&fb->listener_lock);
+	fb_clip_drain(fb, &msg);
+	while (msg) {
+		struct fb_clip_msg *next = msg->next;
+
+		free(msg);
+		msg = next;
+	}
+	/* Let pending mode/palette callbacks run (they may remove blocks). */
+	rcu_barrier();
+	ram_block_remove(fb->rl, fb->mode->block);
+	free(fb->mode);
+	if (!fb->palette->is_default)
+		free(fb->palette);
+	pthread_mutex_destroy(&fb->mode_lock);
+	pthread_mutex_destroy(&fb->listener_lock);
+	pthread_mutex_destroy(&fb->input_lock);
+	pthread_mutex_destroy(&fb->clip_lock);
+	free(fb->name);
+	free(fb);
+}
+
+const char *fb_name(const struct fb_device *fb)
+{
+	return fb->name;
+}
+
+struct fb_mode fb_get_mode(struct fb_device *fb)
+{
+	struct fb_mode m;
+
+	ram_rcu_read_lock();
+	m = ram_rcu_dereference(fb->mode)->mode;
+	ram_rcu_read_unlock();
+	return m;
+}
+
+uint64_t fb_mode_generation(struct fb_device *fb)
+{
+	uint64_t g;
+
+	ram_rcu_read_lock();
+	g = ram_rcu_dereference(fb->mode)->generation;
+	ram_rcu_read_unlock();
+	return g;
+}
+
+/*
+ * Copies the overlapping top-left area of src (pixels laid out as src_mode)
+ * into dst (dst_mode), converting with pixman when the formats differ.
+ * Returns 0 or -ENOMEM.
+ */
+static int fb_convert_overlap(const uint8_t *src, const struct fb_mode *sm, uint8_t *dst,
+			      const struct fb_mode *dm, const struct fb_palette *pal)
+{
+	uint32_t w = sm->width < dm->width ? sm->width : dm->width;
+	uint32_t h = sm->height < dm->height ? sm->height : dm->height;
+	pixman_image_t *si, *di;
+
+	if (sm->format == dm->format) {
+		size_t row = (size_t)w * fb_format_bpp(sm->format);
+
+		FB_GUEST_WRITES_BEGIN();
+		for (uint32_t y = 0; y < h; y++)
+			memmove(dst + (size_t)y * dm->stride, src + (size_t)y * sm->stride, row);
+		FB_GUEST_WRITES_END();
+		return 0;
+	}
+	si = pixman_image_create_bits_no_clear(sm->format, (int)sm->width, (int)sm->height,
+					       (uint32_t *)src, (int)sm->stride);
+	di = pixman_image_create_bits_no_clear(dm->format, (int)dm->width, (int)dm->height,
+					       (uint32_t *)dst, (int)dm->stride);
+	if (!si || !di) {
+		if (si)
+			pixman_image_unref(si);
+		if (di)
+			pixman_image_unref(di);
+		return -ENOMEM;
+	}
+	if (sm->format == PIXMAN_c8)
+		pixman_image_set_indexed(si, &pal->idx);
+	if (dm->format == PIXMAN_c8)
+		pixman_image_set_indexed(di, &pal->idx);
+	pixman_image_composite32(PIXMAN_OP_SRC, si, NULL, di, 0, 0, 0, 0, 0, 0, (int)w, (int)h);
+	pixman_image_unref(si);
+	pixman_image_unref(di);
+	return 0;
+}
+
+/* Changes the mode inside the current block: the overlap goes through a
+ * temporary copy since old and new layouts share the bytes. */
+static int fb_set_mode_in_place(const struct fb_mode_obj *old, struct fb_mode_obj *mo,
+				const struct fb_palette *pal)
+{
+	struct fb_mode tmp_mode = old->mode;
+	uint32_t w = old->mode.width < mo->mode.width ? old->mode.width : mo->mode.width;
+	uint32_t h = old->mode.height < mo->mode.height ? old->mode.height : mo->mode.height;
+	uint8_t *tmp;
+	int rc;
+
+	tmp_mode.width = w;
+	tmp_mode.height = h;
+	tmp_mode.stride = 0;
+	rc = fb_mode_check(&tmp_mode, UINT64_MAX);
+	if (rc)
+		return rc;
+	tmp = malloc((size_t)tmp_mode.stride * h);
+	if (!tmp)
+		return -ENOMEM;
+	rc = fb_convert_overlap(old->pixels, &old->mode, tmp, &tmp_mode, pal);
+	if (rc)
+		goto out;
+	mo->block = old->block;
+	mo->pixels = old->pixels;
+	mo->ram_offset = old->ram_offset;
+	mo->capacity = old->capacity;
+	mo->rl_for_retire = old->rl_for_retire;
+	FB_GUEST_WRITES_BEGIN();
+	memset(mo->pixels, mo->mode.format == PIXMAN_c8 ? (int)fb_palette_black(pal) : 0,
+	       mo->bytes);
+	FB_GUEST_WRITES_END();
+	rc = fb_convert_overlap(tmp, &tmp_mode, mo->pixels, &mo->mode, pal);
+out:
+	free(tmp);
+	return rc;
+}
+
+int fb_set_mode(struct fb_device *fb, const struct fb_mode *mode)
+{
+	struct fb_mode_obj *old, *mo;
+	struct fb_palette *pal;
+	int rc;
+
+	if (!fb || !mode)
+		return -EINVAL;
+	mo = calloc(1, sizeof(*mo));
+	if (!mo)
+		return -ENOMEM;
+	mo->mode = *mode;
+	rc = fb_mode_check(&mo->mode, fb->max_bytes);
+	if (rc)
+		goto fail_check;
+	mo->bytes = (uint64_t)mo->mode.stride * mo->mode.height;
+
+	pthread_mutex_lock(&fb->mode_lock);
+	old = fb->mode; /* we are the only updater */
+	pal = fb->palette;
+	if (mo->bytes <= old->capacity) {
+		rc = fb_set_mode_in_place(old, mo, pal);
+		if (rc)
+			goto fail_locked;
+	} else {
+		rc = fb_block_new(fb, mo, mo->bytes, pal);
+		if (rc)
+			goto fail_locked;
+		rc = fb_convert_overlap(old->pixels, &old->mode, mo->pixels, &mo->mode, pal);
+		if (rc)
+			goto fail_convert;
+		old->retire_block = true;
+	}
+	mo->generation = ++fb->last_generation;
+	ram_rcu_assign(fb->mode, mo);
+	/* Every byte of the new frame may differ: mark it for all clients. */
+	dirty_set_range(fb->rl, mo->ram_offset, mo->bytes, DIRTY_CLIENTS_ALL);
+	pthread_mutex_unlock(&fb->mode_lock);
+	call_rcu(&old->rcu, fb_mode_obj_reclaim);
+	fb_render_poke(fb);
+	return 0;
+
+fail_convert:
+	ram_block_remove(fb->rl, mo->block);
+fail_locked:
+	pthread_mutex_unlock(&fb->mode_lock);
+fail_check:
+	free(mo);
+	return rc;
+}
+
+int fb_set_palette(struct fb_device *fb, unsigned first, unsigned count, const uint32_t *rgb)
+{
+	struct fb_palette *pal, *old;
+	struct fb_mode_obj *mo;
+	bool indexed;
+
+	if (!fb || (count && !rgb) || first > 256 || count > 256 - first)
+		return -EINVAL;
+	pal = malloc(sizeof(*pal));
+	if (!pal)
+		return -ENOMEM;
+	pthread_mutex_lock(&fb->mode_lock);
+	old = fb->palette;
+	memcpy(pal->idx.rgba, old->idx.rgba, sizeof(pal->idx.rgba));
+	for (unsigned i = 0; i < count; i++)
+		pal->idx.rgba[first + i] = 0xff000000u | (rgb[i] & 0xffffffu);
+	pal->idx.color = 1;
+	pal->is_default = false;
+	fb_palette_build_ent(pal);
+	ram_rcu_assign(fb->palette, pal);
+	mo = fb->mode; /* we are the only updater */
+	indexed = mo->mode.format == PIXMAN_c8;
+	if (indexed)
+		dirty_set_range(fb->rl, mo->ram_offset, mo->bytes, DIRTY_CLIENTS_ALL);
+	pthread_mutex_unlock(&fb->mode_lock);
+	if (!old->is_default)
+		call_rcu(&old->rcu, fb_palette_reclaim);
+	if (indexed)
+		fb_render_poke(fb);
+	return 0;
+}
+
+void fb_access_begin(struct fb_device *fb, struct fb_access *acc)
+{
+	const struct fb_mode_obj *mo;
+
+	ram_rcu_read_lock();
+	mo = ram_rcu_dereference(fb->mode);
+	acc->pixels = mo->pixels;
+	acc->mode = mo->mode;
+	acc->priv = mo;
+	FB_GUEST_WRITES_BEGIN();
+}
+
+void fb_access_end(struct fb_device *fb, struct fb_access *acc)
+{
+	FB_GUEST_WRITES_END();
+	acc->priv = NULL;
+	ram_rcu_read_unlock();
+}

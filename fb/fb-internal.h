@@ -1,0 +1,171 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * fb/fb-internal.h - what the files of fb/ share: the device, its published
+ * mode objects, the palette, and the render thread's hooks. Not installed;
+ * tests may include it to reach the damage derivation.
+ */
+#ifndef FBHOST_FB_INTERNAL_H
+#define FBHOST_FB_INTERNAL_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "fb/fb.h"
+#include "memory/ram-rcu.h"
+
+/*
+ * Guest pixel memory is shared without locks by design, exactly like guest
+ * RAM: guest threads write it while the render thread and listeners read it.
+ * What makes this correct is the dirty bitmap's ordering (memory/ram.h): a
+ * writer stores pixels, then sets the bits; the render thread clears the bits,
+ * then reads. ThreadSanitizer cannot see that protocol, so in TSan builds the
+ * writes fb/ makes to guest pixels (and everything written inside an
+ * fb_access section) are not tracked. Synchronisation is still tracked.
+ */
+#ifdef RAM_RCU_TSAN
+void AnnotateIgnoreWritesBegin(const char *file, int line);
+void AnnotateIgnoreWritesEnd(const char *file, int line);
+#define FB_GUEST_WRITES_BEGIN() AnnotateIgnoreWritesBegin(__FILE__, __LINE__)
+#define FB_GUEST_WRITES_END() AnnotateIgnoreWritesEnd(__FILE__, __LINE__)
+#else
+#define FB_GUEST_WRITES_BEGIN() ((void)0)
+#define FB_GUEST_WRITES_END() ((void)0)
+#endif
+
+/* An 8-bit palette in pixman's form: rgba[] for reading indexed pixels,
+ * ent[] (nearest index per 15-bit colour) for writing them. Immutable once
+ * published through fb_device.palette (RCU). */
+struct fb_palette {
+	pixman_indexed_t idx;
+	bool is_default; /* the shared static default: never freed */
+	struct rcu_head rcu;
+};
+
+/*
+ * One mode of a framebuffer, immutable once published through
+ * fb_device.mode (RCU). Consecutive modes share a RAM block until a mode
+ * does not fit; the mode retired at that point removes the block in its RCU
+ * callback (retire_block, written before call_rcu and read only there).
+ */
+struct fb_mode_obj {
+	struct fb_mode mode;
+	uint64_t bytes; /* stride * height */
+	uint64_t generation;
+	struct ram_block *block;
+	uint8_t *pixels; /* ram_block_host(block) */
+	ram_addr_t ram_offset; /* ram_block_offset(block) */
+	size_t capacity; /* bytes of the block */
+	struct ram_list *rl_for_retire; /* where block lives */
+	bool retire_block;
+	struct rcu_head rcu;
+};
+
+/* A guest clipboard message waiting for the render thread. */
+struct fb_clip_msg {
+	struct fb_clip_msg *next;
+	size_t len;
+	char text[];
+};
+
+/* Per-framebuffer render counters: written by the render thread (relaxed
+ * atomics), read by any thread. */
+struct fb_counters {
+	_Atomic uint64_t ticks, dirty_pages, rects, pixels, switches;
+	_Atomic uint64_t last_tick_ns, total_tick_ns, latency_ns_last;
+};
+
+struct fb_device {
+	char *name; /* immutable */
+	struct ram_list *rl; /* immutable */
+	uint64_t max_bytes; /* immutable */
+	size_t page_size; /* immutable */
+
+	/* RCU: replaced under mode_lock with ram_rcu_assign, read under
+	 * ram_rcu_read_lock with ram_rcu_dereference. */
+	struct fb_mode_obj *mode;
+	struct fb_palette *palette;
+	/* Serialises fb_set_mode and fb_set_palette; protects the fields
+	 * below. Writers never take it. */
+	pthread_mutex_t mode_lock;
+	uint64_t last_generation; /* mode_lock */
+	unsigned block_serial; /* mode_lock: names the RAM blocks */
+
+	/* RCU: set by fb_render_add, cleared by fb_render_remove followed by
+	 * a grace period, so a writer inside a read section may kick it. */
+	struct fb_render *render;
+	struct fb_device *render_next; /* fb_render.fbs_lock */
+
+	/* Protects the listener list. The render thread holds it across the
+	 * callbacks of this framebuffer, which is how unregister knows that no
+	 * callback runs any more. */
+	pthread_mutex_t listener_lock;
+	struct fb_listener *listeners; /* listener_lock */
+
+	pthread_mutex_t input_lock;
+	struct fb_input_ops input; /* input_lock */
+	void *input_opaque; /* input_lock */
+	bool has_input; /* input_lock */
+
+	pthread_mutex_t clip_lock;
+	struct fb_clip_msg *clip_head; /* clip_lock */
+	struct fb_clip_msg **clip_tail; /* clip_lock */
+
+	struct fb_counters counters; /* atomics */
+};
+
+/* format.c */
+/* Colour of the palette entry nearest to black, as a raw c8 value. */
+uint32_t fb_palette_black(const struct fb_palette *pal);
+/* The default 3-3-2 palette (static, shared). */
+struct fb_palette *fb_palette_default(void);
+/* Fills pal->idx.ent from pal->idx.rgba. */
+void fb_palette_build_ent(struct fb_palette *pal);
+/* A pixman view of a mode's pixels (c8 gets pal). NULL on ENOMEM. */
+pixman_image_t *fb_mode_image(const struct fb_mode_obj *mo, const struct fb_palette *pal);
+
+/* write.c */
+/* Marks the pages under the rectangle (already clipped) for every client. */
+void fb_mark_rect(struct fb_device *fb, const struct fb_mode_obj *mo, int x, int y, int w,
+		  int h);
+/* After marking damage, inside the RCU read section: wake an idle render
+ * thread (one atomic load when it is not idle). */
+void fb_note_damage(struct fb_device *fb);
+
+/* render.c */
+/* Called by fb/ when a framebuffer wants a prompt tick (registration,
+ * clipboard, input). Inside or outside an RCU read section. */
+void fb_render_poke(struct fb_device *fb);
+void fb_render_note_input(struct fb_device *fb);
+
+/* device.c */
+void fb_clip_drain(struct fb_device *fb, struct fb_clip_msg **head);
+
+/*
+ * damage.c: derive the changed rectangles of a mode from its dirty pages.
+ * dirty(opaque, rel_start, len) says whether any page overlapping the bytes
+ * [rel_start, rel_start+len) of the frame (relative to its page-aligned
+ * start) is dirty. The region holds, per scanline, the x-extent of each dirty
+ * page on that line (a pixel is in when any of its bytes is in a dirty page),
+ * with x-adjacent spans merged and equal spans of consecutive lines merged
+ * into one box.
+ */
+typedef bool (*fb_dirty_query_fn)(void *opaque, uint64_t rel_start, uint64_t len);
+struct fb_damage_scratch {
+	uint64_t *runs; /* dirty page runs, [2i] first page, [2i+1] end page */
+	size_t nruns, runs_cap;
+	pixman_box32_t *spans; /* per-line spans, y1 = line */
+	size_t nspans, spans_cap;
+	pixman_box32_t *boxes;
+	size_t nboxes, boxes_cap;
+};
+void fb_damage_scratch_free(struct fb_damage_scratch *s);
+/* 0, or -ENOMEM (then *region is the full frame). *dirty_pages gets the
+ * count of dirty pages. region must be uninitialised; the caller finis it. */
+int fb_damage_region(struct fb_damage_scratch *s, const struct fb_mode *mode, size_t page_size,
+		     fb_dirty_query_fn dirty, void *opaque, pixman_region32_t *region,
+		     uint64_t *dirty_pages);
+
+#endif

@@ -1,0 +1,135 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * fb/headless.c - the headless listener: an x8r8g8b8 shadow of the guest
+ * picture, updated only inside the damage region.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fb/headless-internal.h"
+
+static struct fb_headless *fb_headless_of(struct fb_listener *l)
+{
+	return caa_container_of(l, struct fb_headless, listener);
+}
+
+static void fb_headless_switch(struct fb_listener *l, const struct fb_surface *s)
+{
+	struct fb_headless *h = fb_headless_of(l);
+	pixman_image_t *img;
+
+	/* pixman allocates zeroed (black) bits, stride = width * 4 */
+	img = pixman_image_create_bits(PIXMAN_x8r8g8b8, (int)s->mode.width, (int)s->mode.height,
+				       NULL, 0);
+	pthread_mutex_lock(&h->lock);
+	if (h->shadow)
+		pixman_image_unref(h->shadow);
+	h->shadow = img; /* NULL on ENOMEM: updates are dropped until the next switch */
+	h->stats.switches++;
+	pthread_mutex_unlock(&h->lock);
+}
+
+static void fb_headless_update(struct fb_listener *l, const struct fb_surface *s,
+			       const pixman_region32_t *damage)
+{
+	struct fb_headless *h = fb_headless_of(l);
+	const pixman_box32_t *boxes;
+	uint64_t px = 0;
+	int n;
+
+	boxes = pixman_region32_rectangles((pixman_region32_t *)damage, &n);
+	for (int i = 0; i < n; i++)
+		px += (uint64_t)(boxes[i].x2 - boxes[i].x1) * (uint64_t)(boxes[i].y2 - boxes[i].y1);
+	pthread_mutex_lock(&h->lock);
+	if (h->shadow && pixman_image_get_width(h->shadow) == (int)s->mode.width &&
+	    pixman_image_get_height(h->shadow) == (int)s->mode.height) {
+		pixman_image_set_clip_region32(h->shadow, (pixman_region32_t *)damage);
+		pixman_image_composite32(PIXMAN_OP_SRC, s->image, NULL, h->shadow, 0, 0, 0, 0, 0, 0,
+					 (int)s->mode.width, (int)s->mode.height);
+		pixman_image_set_clip_region32(h->shadow, NULL);
+	}
+	h->stats.ticks++;
+	h->stats.rects += (uint64_t)n;
+	h->stats.pixels += px;
+	pthread_mutex_unlock(&h->lock);
+}
+
+static void fb_headless_destroy(struct fb_listener *l)
+{
+	struct fb_headless *h = fb_headless_of(l);
+
+	if (h->shadow)
+		pixman_image_unref(h->shadow);
+	pthread_mutex_destroy(&h->lock);
+	free(h);
+}
+
+static const struct fb_listener_ops fb_headless_ops = {
+	.name = "headless",
+	.switch_surface = fb_headless_switch,
+	.update = fb_headless_update,
+	.destroy = fb_headless_destroy,
+};
+
+struct fb_headless *fb_headless_new(struct fb_device *fb)
+{
+	struct fb_headless *h;
+
+	if (!fb) {
+		errno = EINVAL;
+		return NULL;
+	}
+	h = calloc(1, sizeof(*h));
+	if (!h)
+		return NULL;
+	h->fb = fb;
+	h->listener.ops = &fb_headless_ops;
+	pthread_mutex_init(&h->lock, NULL);
+	fb_listener_register(fb, &h->listener);
+	return h;
+}
+
+void fb_headless_free(struct fb_headless *h)
+{
+	if (h)
+		fb_listener_unregister(h->fb, &h->listener); /* destroy frees h */
+}
+
+int fb_headless_copy(struct fb_headless *h, uint32_t **pixels, uint32_t *width, uint32_t *height)
+{
+	uint32_t w, hgt, *out;
+	int stride;
+
+	if (!h || !pixels || !width || !height)
+		return -EINVAL;
+	pthread_mutex_lock(&h->lock);
+	if (!h->shadow) {
+		pthread_mutex_unlock(&h->lock);
+		return -EAGAIN; /* no picture yet */
+	}
+	w = (uint32_t)pixman_image_get_width(h->shadow);
+	hgt = (uint32_t)pixman_image_get_height(h->shadow);
+	stride = pixman_image_get_stride(h->shadow);
+	out = malloc((size_t)w * hgt * 4);
+	if (!out) {
+		pthread_mutex_unlock(&h->lock);
+		return -ENOMEM;
+	}
+	for (uint32_t y = 0; y < hgt; y++)
+		memcpy(out + (size_t)y * w,
+		       (uint8_t *)pixman_image_get_data(h->shadow) + (size_t)y * (size_t)stride,
+		       (size_t)w * 4);
+	pthread_mutex_unlock(&h->lock);
+	*pixels = out;
+	*width = w;
+	*height = hgt;
+	return 0;
+}
+
+void fb_headless_get_stats(struct fb_headless *h, struct fb_headless_stats *st)
+{
+	pthread_mutex_lock(&h->lock);
+	*st = h->stats;
+	pthread_mutex_unlock(&h->lock);
+}

@@ -1,0 +1,79 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * fb/listener.c - attaching and detaching listeners, and the guest's
+ * clipboard messages, which wait in a queue for the render thread so that
+ * every listener op runs there.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "fb/fb-internal.h"
+
+void fb_listener_register(struct fb_device *fb, struct fb_listener *l)
+{
+	struct fb_listener **pp;
+
+	if (!fb || !l || !l->ops)
+		return;
+	pthread_mutex_lock(&fb->listener_lock);
+	l->next = NULL;
+	l->seen_generation = 0; /* no mode yet: switch_surface comes first */
+	for (pp = &fb->listeners; *pp; pp = &(*pp)->next)
+		;
+	*pp = l;
+	pthread_mutex_unlock(&fb->listener_lock);
+	fb_render_poke(fb);
+}
+
+void fb_listener_unregister(struct fb_device *fb, struct fb_listener *l)
+{
+	struct fb_listener **pp;
+	bool found = false;
+
+	if (!fb || !l)
+		return;
+	/* The render thread holds listener_lock across callbacks: once we
+	 * have it, none of l's callbacks runs, and none will after this. */
+	pthread_mutex_lock(&fb->listener_lock);
+	for (pp = &fb->listeners; *pp; pp = &(*pp)->next) {
+		if (*pp == l) {
+			*pp = l->next;
+			found = true;
+			break;
+		}
+	}
+	pthread_mutex_unlock(&fb->listener_lock);
+	l->next = NULL;
+	if (found && l->ops->destroy)
+		l->ops->destroy(l);
+}
+
+void fb_clip_drain(struct fb_device *fb, struct fb_clip_msg **head)
+{
+	pthread_mutex_lock(&fb->clip_lock);
+	*head = fb->clip_head;
+	fb->clip_head = NULL;
+	fb->clip_tail = &fb->clip_head;
+	pthread_mutex_unlock(&fb->clip_lock);
+}
+
+void fb_send_clipboard(struct fb_device *fb, const char *utf8, size_t len)
+{
+	struct fb_clip_msg *msg;
+
+	if (!fb || (len && !utf8))
+		return;
+	msg = malloc(sizeof(*msg) + len + 1);
+	if (!msg)
+		return;
+	msg->next = NULL;
+	msg->len = len;
+	if (len)
+		memcpy(msg->text, utf8, len);
+	msg->text[len] = '\0';
+	pthread_mutex_lock(&fb->clip_lock);
+	*fb->clip_tail = msg;
+	fb->clip_tail = &msg->next;
+	pthread_mutex_unlock(&fb->clip_lock);
+	fb_render_poke(fb);
+}
