@@ -94,7 +94,7 @@ void ram_list_free(struct ram_list *rl)
 		free(a);
 	}
 	/* Old arrays and removed blocks still wait for their grace period. */
-	rcu_barrier();
+	ram_rcu_barrier();
 	pthread_mutex_destroy(&rl->mutex);
 	free(rl);
 }
@@ -142,7 +142,7 @@ static int dirty_grow(struct ram_list *rl, uint64_t pages)
 
 		ram_rcu_assign(rl->dirty[c], fresh[c]);
 		if (old)
-			call_rcu(&old->rcu, dirty_blocks_free_rcu);
+			ram_rcu_call(&old->rcu, dirty_blocks_free_rcu);
 	}
 	rl->allocated_bitmap_blocks = needed;
 	return 0;
@@ -306,7 +306,7 @@ void ram_block_remove(struct ram_list *rl, struct ram_block *b)
 	/* The bitmap never shrinks; only the range readers may touch does. */
 	__atomic_store_n(&rl->size_bytes, new_size, __ATOMIC_RELEASE);
 	pthread_mutex_unlock(&rl->mutex);
-	call_rcu(&b->rcu, ram_block_free_rcu);
+	ram_rcu_call(&b->rcu, ram_block_free_rcu);
 }
 
 ram_addr_t ram_block_offset(const struct ram_block *b)

@@ -12,7 +12,10 @@
  *                              "this reader is done", acquired by callbacks)
  *   ram_rcu_dereference(p)     rcu_dereference (+ acquire on &p)
  *   ram_rcu_assign(p, v)       rcu_assign_pointer (+ release on &p first)
- *   ram_rcu_call(head, fn)     call_rcu; fn's body acquires the readers' releases
+ *   ram_rcu_call(head, fn)     call_rcu (+ release first); fn's body calls
+ *                              ram_rcu_callback_enter() to acquire it and the
+ *                              readers' releases
+ *   ram_rcu_barrier()          rcu_barrier (+ the same acquire)
  *   ram_rcu_synchronize()      synchronize_rcu (+ the same acquire)
  */
 #ifndef FBHOST_MEMORY_RAM_RCU_H
@@ -69,6 +72,21 @@ static inline void ram_rcu_read_unlock(void)
 /* Call at the top of every call_rcu callback. */
 static inline void ram_rcu_callback_enter(void)
 {
+	RAM_RCU_TSAN_ACQUIRE(&ram_rcu_grace_token);
+}
+
+/* call_rcu: everything this thread wrote before (e.g. the object's fields, a
+ * malloc'd array) happens-before fn, which calls ram_rcu_callback_enter(). */
+#define ram_rcu_call(head, fn)                                                                     \
+	do {                                                                                       \
+		RAM_RCU_TSAN_RELEASE(&ram_rcu_grace_token);                                        \
+		call_rcu(head, fn);                                                                \
+	} while (0)
+
+/* rcu_barrier: returns once every callback queued before it has run. */
+static inline void ram_rcu_barrier(void)
+{
+	rcu_barrier();
 	RAM_RCU_TSAN_ACQUIRE(&ram_rcu_grace_token);
 }
 

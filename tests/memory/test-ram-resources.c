@@ -1,0 +1,233 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * tests/memory/test-ram-resources.c - configuration and size checks, block
+ * layout, empty ranges, and freeing with RCU callbacks still pending (the
+ * ASan build's leak checker then proves nothing leaks).
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "memory/ram.h"
+
+#define PS 4096u
+
+static void expect_bad_config(unsigned page_bits, uint64_t block_pages)
+{
+	struct ram_list_config cfg = { .page_bits = page_bits, .block_pages = block_pages };
+
+	errno = 0;
+	assert_null(ram_list_new(&cfg));
+	assert_int_equal(errno, EINVAL);
+}
+
+static void test_bad_configs_refused(void **state)
+{
+	struct ram_list_config ok = { .page_bits = 9, .block_pages = 64 };
+	struct ram_list *rl;
+
+	expect_bad_config(12, 3);
+	expect_bad_config(12, 32);
+	expect_bad_config(12, 96);
+	expect_bad_config(12, UINT64_C(1) << 40);
+	expect_bad_config(8, 64);
+	expect_bad_config(31, 64);
+	rl = ram_list_new(NULL);
+	assert_non_null(rl);
+	assert_int_equal(ram_page_size(rl), 4096);
+	assert_int_equal(ram_list_size(rl), 0);
+	ram_list_free(rl);
+	rl = ram_list_new(&ok);
+	assert_non_null(rl);
+	assert_int_equal(ram_page_size(rl), 512);
+	ram_list_free(rl);
+	ram_list_free(NULL);
+}
+
+static void expect_bad_add(struct ram_list *rl, const char *name, size_t used, size_t max)
+{
+	errno = 0;
+	assert_null(ram_block_add(rl, name, used, max));
+	assert_int_equal(errno, EINVAL);
+}
+
+static void test_bad_sizes_refused(void **state)
+{
+	struct ram_list *rl = ram_list_new(NULL), *other = ram_list_new(NULL);
+	char long_name[1024];
+	struct ram_block *b, *foreign;
+	void *host;
+
+	assert_non_null(rl);
+	assert_non_null(other);
+	memset(long_name, 'x', sizeof(long_name) - 1);
+	long_name[sizeof(long_name) - 1] = 0;
+	expect_bad_add(rl, "a", 0, PS);
+	expect_bad_add(rl, "a", PS, 0);
+	expect_bad_add(rl, "a", 2 * PS, PS);
+	expect_bad_add(rl, NULL, PS, PS);
+	expect_bad_add(rl, long_name, PS, PS);
+	expect_bad_add(rl, "a", PS, SIZE_MAX);
+	assert_int_equal(ram_list_size(rl), 0);
+
+	b = ram_block_add(rl, "fb", 3 * PS + 5, 8 * PS);
+	assert_non_null(b);
+	host = ram_block_host(b);
+	memset(host, 0xab, 8 * PS);
+	assert_true(dirty_test_and_clear(rl, 0, 8 * PS, DIRTY_MEMORY_VGA));
+	/* Beyond max_length: -errno and nothing changed (size, bits, host). */
+	assert_int_equal(ram_block_resize(rl, b, 8 * PS + 1), -EINVAL);
+	assert_int_equal(ram_block_resize(rl, b, 0), -EINVAL);
+	assert_int_equal(ram_block_used_length(b), 3 * PS + 5);
+	assert_false(dirty_get(rl, 0, 8 * PS, DIRTY_MEMORY_VGA));
+	assert_ptr_equal(ram_block_host(b), host);
+	assert_int_equal(ram_block_resize(NULL, b, PS), -EINVAL);
+	assert_int_equal(ram_block_resize(rl, NULL, PS), -EINVAL);
+	foreign = ram_block_add(other, "other", PS, PS);
+	assert_non_null(foreign);
+	assert_int_equal(ram_block_resize(rl, foreign, PS), -ENOENT);
+	ram_block_remove(rl, foreign); /* not rl's: ignored */
+	assert_int_equal(ram_list_size(other), PS);
+
+	/* Growing marks only the newly used pages dirty; data stays put. */
+	assert_int_equal(ram_block_resize(rl, b, 6 * PS), 0);
+	assert_ptr_equal(ram_block_host(b), host);
+	assert_int_equal(((unsigned char *)host)[8 * PS - 1], 0xab);
+	assert_false(dirty_get(rl, 0, 4 * PS, DIRTY_MEMORY_VGA));
+	assert_true(dirty_all(rl, 4 * PS, 2 * PS, DIRTY_MEMORY_VGA));
+	assert_true(dirty_all(rl, 4 * PS, 2 * PS, DIRTY_MEMORY_MIGRATION));
+	assert_false(dirty_get(rl, 6 * PS, 2 * PS, DIRTY_MEMORY_VGA));
+	ram_list_free(rl);
+	ram_list_free(other);
+}
+
+static void test_layout_first_gap(void **state)
+{
+	struct ram_list *rl = ram_list_new(NULL);
+	struct ram_block *a, *b, *c, *d, *e;
+
+	assert_non_null(rl);
+	a = ram_block_add(rl, "a", PS, 4 * PS);
+	b = ram_block_add(rl, "b", 8 * PS, 8 * PS);
+	c = ram_block_add(rl, "c", 100, 4 * PS - 7); /* rounded up to whole pages */
+	assert_non_null(a);
+	assert_non_null(b);
+	assert_non_null(c);
+	assert_int_equal(ram_block_offset(a), 0);
+	assert_int_equal(ram_block_offset(b), 4 * PS);
+	assert_int_equal(ram_block_offset(c), 12 * PS);
+	assert_int_equal(ram_list_size(rl), 16 * PS);
+	/* New blocks start dirty for every client over their used pages only. */
+	assert_true(dirty_all(rl, 0, PS, DIRTY_MEMORY_VGA));
+	assert_true(dirty_all(rl, 0, PS, DIRTY_MEMORY_MIGRATION));
+	assert_false(dirty_get(rl, PS, 3 * PS, DIRTY_MEMORY_VGA));
+	ram_block_remove(rl, b);
+	d = ram_block_add(rl, "d", PS, 2 * PS);
+	assert_non_null(d);
+	assert_int_equal(ram_block_offset(d), 4 * PS);
+	e = ram_block_add(rl, "e", PS, 7 * PS);
+	assert_non_null(e);
+	assert_int_equal(ram_block_offset(e), 16 * PS);
+	assert_int_equal(ram_list_size(rl), 23 * PS);
+	/* Removing the highest block shrinks the space; adding regrows it. */
+	ram_block_remove(rl, e);
+	assert_int_equal(ram_list_size(rl), 16 * PS);
+	assert_false(dirty_get(rl, 16 * PS, 7 * PS, DIRTY_MEMORY_VGA));
+	e = ram_block_add(rl, "e2", 2 * PS, 3 * PS);
+	assert_non_null(e);
+	assert_int_equal(ram_block_offset(e), 6 * PS);
+	ram_list_free(rl);
+}
+
+static void test_empty_and_out_of_range(void **state)
+{
+	struct ram_list_config cfg = { .page_bits = 12, .block_pages = 64 };
+	struct ram_list *rl = ram_list_new(&cfg);
+	struct dirty_snapshot *snap;
+	unsigned long dest[4] = { 0 };
+
+	assert_non_null(rl);
+	assert_non_null(ram_block_add(rl, "a", 100 * PS, 100 * PS));
+	assert_false(dirty_get(rl, 5 * PS, 0, DIRTY_MEMORY_VGA));
+	assert_true(dirty_all(rl, 5 * PS, 0, DIRTY_MEMORY_VGA));
+	assert_false(dirty_test_and_clear(rl, 5 * PS, 0, DIRTY_MEMORY_VGA));
+	assert_true(dirty_get(rl, 5 * PS, 1, DIRTY_MEMORY_VGA));
+	/* Past the end: clamped, so empty. */
+	assert_false(dirty_get(rl, 100 * PS, PS, DIRTY_MEMORY_VGA));
+	assert_true(dirty_all(rl, 200 * PS, PS, DIRTY_MEMORY_VGA));
+	dirty_set(rl, 1000 * PS, DIRTY_MEMORY_VGA);
+	dirty_set_range(rl, 99 * PS, UINT64_MAX, DIRTY_CLIENTS_ALL);
+	assert_true(dirty_test_and_clear(rl, 0, UINT64_MAX, DIRTY_MEMORY_VGA));
+	assert_false(dirty_get(rl, 0, UINT64_MAX, DIRTY_MEMORY_VGA));
+	/* Bad clients do nothing. */
+	assert_false(dirty_get(rl, 0, PS, DIRTY_MEMORY_NUM));
+	assert_false(dirty_test_and_clear(rl, 0, PS, 7));
+	errno = 0;
+	assert_null(dirty_snapshot_and_clear(rl, 0, PS, DIRTY_MEMORY_NUM));
+	assert_int_equal(errno, EINVAL);
+	dirty_set(rl, 0, 99);
+	dirty_set_range(rl, 0, PS, 1u << 5);
+	assert_false(dirty_get(rl, 0, 100 * PS, DIRTY_MEMORY_VGA));
+	/* Empty and out-of-range snapshots are valid and clean. */
+	snap = dirty_snapshot_and_clear(rl, 3 * PS, 0, DIRTY_MEMORY_MIGRATION);
+	assert_non_null(snap);
+	assert_false(dirty_snapshot_get(snap, 0, UINT64_MAX));
+	dirty_snapshot_free(snap);
+	snap = dirty_snapshot_and_clear(rl, 500 * PS, PS, DIRTY_MEMORY_MIGRATION);
+	assert_non_null(snap);
+	assert_false(dirty_snapshot_get(snap, 500 * PS, PS));
+	dirty_snapshot_free(snap);
+	dirty_snapshot_free(NULL);
+	assert_false(dirty_snapshot_get(NULL, 0, PS));
+	/* sync: MIGRATION is all dirty; 150 pages requested, 100 exist. */
+	assert_int_equal(dirty_sync_bitmap(rl, dest, 0, 150 * PS), 100);
+	assert_int_equal(dirty_sync_bitmap(rl, dest, 0, 150 * PS), 0);
+	assert_int_equal(dirty_sync_bitmap(rl, NULL, 0, PS), 0);
+	assert_int_equal(dest[1], ~0UL >> (64 - 36));
+	ram_list_free(rl);
+}
+
+/* Growth and removals queue call_rcu frees; ram_list_free must drain them. */
+static void test_free_with_pending_callbacks(void **state)
+{
+	struct ram_list_config cfg = { .page_bits = 12, .block_pages = 64 };
+
+	for (unsigned round = 0; round < 20; round++) {
+		struct ram_list *rl = ram_list_new(&cfg);
+		struct ram_block *blocks[16];
+
+		assert_non_null(rl);
+		for (unsigned i = 0; i < 16; i++) {
+			blocks[i] = ram_block_add(rl, "b", 70 * PS, 130 * PS);
+			assert_non_null(blocks[i]);
+		}
+		/* Remove the highest, add again: no bitmap block is reallocated. */
+		for (unsigned i = 0; i < 8; i++) {
+			ram_block_remove(rl, blocks[15]);
+			blocks[15] = ram_block_add(rl, "again", PS, 200 * PS);
+			assert_non_null(blocks[15]);
+		}
+		for (unsigned i = 0; i < 15; i += 2)
+			ram_block_remove(rl, blocks[i]);
+		ram_list_free(rl);
+	}
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_bad_configs_refused),
+		cmocka_unit_test(test_bad_sizes_refused),
+		cmocka_unit_test(test_layout_first_gap),
+		cmocka_unit_test(test_empty_and_out_of_range),
+		cmocka_unit_test(test_free_with_pending_callbacks),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
