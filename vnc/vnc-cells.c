@@ -1,0 +1,171 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * vnc/vnc-cells.c - refines page-level damage into the pixels that really
+ * changed, as QEMU's VNC server does: the damaged area is compared against
+ * the shadow in VNC_CELL_PX square cells (memcmp per row) and only the cells
+ * that differ are copied and reported.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "vnc/vnc-internal.h"
+
+/* Marks in check[] the cells that intersect the boxes of region. */
+static void mark_cells(uint8_t *check, uint32_t cells_w, uint32_t w, uint32_t h,
+		       const pixman_region32_t *region)
+{
+	int n;
+	const pixman_box32_t *b = pixman_region32_rectangles((pixman_region32_t *)region, &n);
+
+	for (int i = 0; i < n; i++) {
+		int32_t x1 = b[i].x1 < 0 ? 0 : b[i].x1;
+		int32_t y1 = b[i].y1 < 0 ? 0 : b[i].y1;
+		int32_t x2 = b[i].x2 > (int32_t)w ? (int32_t)w : b[i].x2;
+		int32_t y2 = b[i].y2 > (int32_t)h ? (int32_t)h : b[i].y2;
+
+		if (x1 >= x2 || y1 >= y2)
+			continue;
+		for (int32_t cy = y1 / VNC_CELL_PX; cy <= (y2 - 1) / VNC_CELL_PX; cy++)
+			memset(check + (size_t)cy * cells_w + x1 / VNC_CELL_PX, 1,
+			       (size_t)((x2 - 1) / VNC_CELL_PX - x1 / VNC_CELL_PX + 1));
+	}
+}
+
+/* Compares one cell and copies it when it differs. True if it differed. */
+static bool sync_cell(const uint32_t *src, size_t src_stride, uint32_t *dst, size_t dst_stride,
+		      uint32_t x, uint32_t y, uint32_t cw, uint32_t ch)
+{
+	bool differs = false;
+
+	for (uint32_t r = 0; r < ch; r++) {
+		const uint32_t *s = src + (y + r) * src_stride + x;
+		uint32_t *d = dst + (y + r) * dst_stride + x;
+
+		if (memcmp(s, d, cw * 4u) != 0) {
+			memcpy(d, s, cw * 4u);
+			differs = true;
+		}
+	}
+	return differs;
+}
+
+uint64_t vnc_cells_sync(pixman_image_t *src, uint32_t *dst, uint32_t dst_w, uint32_t dst_h,
+			const pixman_region32_t *region, pixman_region32_t *changed,
+			uint64_t *n_changed)
+{
+	uint32_t cells_w = (dst_w + VNC_CELL_PX - 1) / VNC_CELL_PX;
+	uint32_t cells_h = (dst_h + VNC_CELL_PX - 1) / VNC_CELL_PX;
+	const uint32_t *s = pixman_image_get_data(src);
+	size_t src_stride = (size_t)pixman_image_get_stride(src) / 4;
+	uint64_t compared = 0, differ = 0;
+	pixman_region32_t pass;
+	uint8_t *check;
+
+	*n_changed = 0;
+	if ((uint32_t)pixman_image_get_width(src) != dst_w ||
+	    (uint32_t)pixman_image_get_height(src) != dst_h || cells_w == 0 || cells_h == 0)
+		return 0;
+	check = calloc((size_t)cells_w * cells_h, 1);
+	if (!check) {
+		/* No memory to refine: copy and report the whole damage. */
+		pixman_image_t *d = pixman_image_create_bits(PIXMAN_x8r8g8b8, (int)dst_w, (int)dst_h,
+							     dst, (int)dst_w * 4);
+		if (d) {
+			pixman_image_set_clip_region32(d, (pixman_region32_t *)region);
+			pixman_image_composite32(PIXMAN_OP_SRC, src, NULL, d, 0, 0, 0, 0, 0, 0,
+						 (int)dst_w, (int)dst_h);
+			pixman_image_unref(d);
+		}
+		pixman_region32_union(changed, changed, (pixman_region32_t *)region);
+		return 0;
+	}
+	mark_cells(check, cells_w, dst_w, dst_h, region);
+
+	pixman_region32_init(&pass);
+	for (uint32_t cy = 0; cy < cells_h; cy++) {
+		uint32_t y = cy * VNC_CELL_PX;
+		uint32_t ch = dst_h - y < VNC_CELL_PX ? dst_h - y : VNC_CELL_PX;
+		int32_t run_start = -1;
+
+		for (uint32_t cx = 0; cx <= cells_w; cx++) {
+			bool hit = false;
+
+			if (cx < cells_w && check[(size_t)cy * cells_w + cx]) {
+				uint32_t x = cx * VNC_CELL_PX;
+				uint32_t cw = dst_w - x < VNC_CELL_PX ? dst_w - x : VNC_CELL_PX;
+
+				compared++;
+				hit = sync_cell(s, src_stride, dst, dst_w, x, y, cw, ch);
+				differ += hit;
+			}
+			if (hit && run_start < 0) {
+				run_start = (int32_t)cx;
+			} else if (!hit && run_start >= 0) {
+				uint32_t x1 = (uint32_t)run_start * VNC_CELL_PX;
+				uint32_t x2 = cx * VNC_CELL_PX > dst_w ? dst_w : cx * VNC_CELL_PX;
+
+				pixman_region32_union_rect(&pass, &pass, (int)x1, (int)y,
+							   x2 - x1, ch);
+				run_start = -1;
+			}
+		}
+	}
+	free(check);
+	vnc_region_limit_rects(&pass, VNC_MAX_RECTS_PER_PASS);
+	pixman_region32_union(changed, changed, &pass);
+	pixman_region32_fini(&pass);
+	*n_changed = differ;
+	return compared;
+}
+
+void vnc_region_limit_rects(pixman_region32_t *region, int max_rects)
+{
+	int n, bands = 0;
+	pixman_box32_t *b = pixman_region32_rectangles(region, &n);
+	pixman_box32_t *band;
+	pixman_region32_t out;
+
+	if (n <= max_rects || max_rects < 1)
+		return;
+	band = malloc(sizeof(*band) * (size_t)n);
+	if (!band) {
+		/* Fall back to the bounding box: correct, only bigger. */
+		pixman_box32_t e = *pixman_region32_extents(region);
+
+		pixman_region32_fini(region);
+		pixman_region32_init_rect(region, e.x1, e.y1, (unsigned)(e.x2 - e.x1),
+					  (unsigned)(e.y2 - e.y1));
+		return;
+	}
+	/* pixman regions are y-x banded: rectangles of one band share y1/y2.
+	 * Collapse each band into one rectangle spanning it. */
+	for (int i = 0; i < n; i++) {
+		if (bands > 0 && band[bands - 1].y1 == b[i].y1 && band[bands - 1].y2 == b[i].y2) {
+			if (b[i].x1 < band[bands - 1].x1)
+				band[bands - 1].x1 = b[i].x1;
+			if (b[i].x2 > band[bands - 1].x2)
+				band[bands - 1].x2 = b[i].x2;
+		} else {
+			band[bands++] = b[i];
+		}
+	}
+	/* Then merge runs of consecutive bands into max_rects groups. */
+	pixman_region32_init(&out);
+	int per = (bands + max_rects - 1) / max_rects;
+	for (int i = 0; i < bands; i += per) {
+		pixman_box32_t g = band[i];
+
+		for (int j = i + 1; j < i + per && j < bands; j++) {
+			if (band[j].x1 < g.x1)
+				g.x1 = band[j].x1;
+			if (band[j].x2 > g.x2)
+				g.x2 = band[j].x2;
+			g.y2 = band[j].y2;
+		}
+		pixman_region32_union_rect(&out, &out, g.x1, g.y1, (unsigned)(g.x2 - g.x1),
+					   (unsigned)(g.y2 - g.y1));
+	}
+	free(band);
+	pixman_region32_fini(region);
+	*region = out;
+}

@@ -1,0 +1,356 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * vnc/vnc-clients.c - LibVNCServer hooks (input, clipboard, resize
+ * requests, connect/disconnect), slow-client holds and per-client counters.
+ * Everything here runs on the VNC thread.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <linux/sockios.h>
+#include <netdb.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+
+#include "vnc/vnc-internal.h"
+
+static struct vnc_server *srv(rfbClientPtr cl)
+{
+	return cl->screen->screenData;
+}
+
+static void format_peer(int fd, char *out, size_t len)
+{
+	struct sockaddr_storage ss;
+	socklen_t sl = sizeof(ss);
+	char host[INET6_ADDRSTRLEN], port[8];
+
+	if (getpeername(fd, (struct sockaddr *)&ss, &sl) < 0 ||
+	    getnameinfo((struct sockaddr *)&ss, sl, host, sizeof(host), port, sizeof(port),
+			NI_NUMERICHOST | NI_NUMERICSERV) != 0) {
+		snprintf(out, len, "unknown");
+		return;
+	}
+	if (ss.ss_family == AF_INET6)
+		snprintf(out, len, "[%s]:%s", host, port);
+	else
+		snprintf(out, len, "%s:%s", host, port);
+}
+
+/* Closes cl from our side, remembering why for the disconnect line. */
+static void close_client(rfbClientPtr cl, const char *reason)
+{
+	struct vnc_client *c = cl->clientData;
+
+	if (c && !c->close_reason)
+		c->close_reason = reason;
+	if (cl->sock >= 0)
+		rfbCloseClient(cl);
+}
+
+/* Adds the growth of LibVNCServer's 32-bit counters since the last call. */
+static void sample_counters(rfbClientPtr cl, struct vnc_client *c)
+{
+	uint32_t updates = (uint32_t)rfbStatGetMessageCountSent(cl, rfbFramebufferUpdate);
+	uint32_t bytes = 0, rects = 0;
+
+	for (rfbStatList *e = cl->statMsgList; e; e = e->Next)
+		bytes += e->bytesSent;
+	for (rfbStatList *e = cl->statEncList; e; e = e->Next) {
+		bytes += e->bytesSent;
+		if ((int32_t)e->type >= 0) /* real encodings, not pseudo ones */
+			rects += e->sentCount;
+	}
+	c->updates += (uint32_t)(updates - c->last_updates);
+	c->rects += (uint32_t)(rects - c->last_rects);
+	c->bytes += (uint32_t)(bytes - c->last_bytes);
+	c->last_updates = updates;
+	c->last_rects = rects;
+	c->last_bytes = bytes;
+}
+
+static void client_gone(rfbClientPtr cl)
+{
+	struct vnc_server *s = srv(cl);
+	struct vnc_client *c = cl->clientData;
+
+	if (!c)
+		return;
+	sample_counters(cl, c);
+	if (c->hold_since_ns)
+		s->held_clients--;
+	vnc_log(s, "client #%llu %s disconnected: %s",
+		(unsigned long long)c->id, c->address,
+		c->close_reason ? c->close_reason : "connection closed");
+	pthread_mutex_lock(&s->stats_lock);
+	s->stats.disconnects++;
+	s->gone_updates += c->updates;
+	s->gone_rects += c->rects;
+	s->gone_bytes += c->bytes;
+	pthread_mutex_unlock(&s->stats_lock);
+	cl->clientData = NULL;
+	free(c);
+}
+
+static enum rfbNewClientAction new_client(rfbClientPtr cl)
+{
+	struct vnc_server *s = srv(cl);
+	struct vnc_client *c;
+	char addr[VNC_ADDRESS_MAX];
+	unsigned n = 0;
+	rfbClientIteratorPtr it = rfbGetClientIterator(cl->screen);
+
+	for (rfbClientPtr o; (o = rfbClientIteratorNext(it));)
+		n += o != cl;
+	rfbReleaseClientIterator(it);
+	format_peer(cl->sock, addr, sizeof(addr));
+	if (n >= VNC_MAX_CLIENTS) {
+		vnc_log(s, "refusing %s: already %u clients (limit %d)", addr, n, VNC_MAX_CLIENTS);
+		return RFB_CLIENT_REFUSE;
+	}
+	c = calloc(1, sizeof(*c));
+	if (!c) {
+		vnc_log(s, "refusing %s: out of memory", addr);
+		return RFB_CLIENT_REFUSE;
+	}
+	c->id = ++s->next_client_id;
+	memcpy(c->address, addr, sizeof(addr));
+	c->connected_ns = vnc_now_ns();
+	cl->clientData = c;
+	cl->clientGoneHook = client_gone;
+	if (s->cfg.view_only)
+		cl->viewOnly = TRUE;
+	vnc_log(s, "client #%llu %s connected%s%s", (unsigned long long)c->id, addr,
+		cl->wsctx ? " (websocket)" : "", s->cfg.view_only ? " (view-only)" : "");
+	pthread_mutex_lock(&s->stats_lock);
+	s->stats.connects++;
+	pthread_mutex_unlock(&s->stats_lock);
+	return RFB_CLIENT_ACCEPT;
+}
+
+static void on_key(rfbBool down, rfbKeySym keysym, rfbClientPtr cl)
+{
+	if (!cl->viewOnly)
+		fb_input_key(srv(cl)->fb, keysym, down);
+}
+
+static void on_pointer(int mask, int x, int y, rfbClientPtr cl)
+{
+	if (!cl->viewOnly)
+		fb_input_pointer(srv(cl)->fb, x, y, (uint32_t)mask);
+}
+
+/* ClientCutText in Latin-1: converted to UTF-8 for the guest. */
+static void on_cut_latin1(char *str, int len, rfbClientPtr cl)
+{
+	char *utf8;
+	size_t o = 0;
+
+	if (cl->viewOnly || len <= 0)
+		return;
+	utf8 = malloc((size_t)len * 2);
+	if (!utf8)
+		return;
+	for (int i = 0; i < len; i++) {
+		unsigned char ch = (unsigned char)str[i];
+
+		if (ch < 0x80) {
+			utf8[o++] = (char)ch;
+		} else {
+			utf8[o++] = (char)(0xc0 | (ch >> 6));
+			utf8[o++] = (char)(0x80 | (ch & 0x3f));
+		}
+	}
+	fb_input_clipboard(srv(cl)->fb, utf8, o);
+	free(utf8);
+}
+
+static void on_cut_utf8(char *str, int len, rfbClientPtr cl)
+{
+	if (!cl->viewOnly && len > 0)
+		fb_input_clipboard(srv(cl)->fb, str, (size_t)len);
+}
+
+/* SetDesktopSize: the guest decides. Maps its answer to the RFB status. */
+static int on_set_desktop_size(int width, int height, int num_screens,
+			       struct rfbExtDesktopScreen *screens, rfbClientPtr cl)
+{
+	struct vnc_server *s = srv(cl);
+	struct vnc_client *c = cl->clientData;
+	int rc;
+
+	(void)num_screens;
+	(void)screens;
+	if (cl->viewOnly)
+		return rfbExtDesktopSize_ResizeProhibited;
+	if (width < 1 || height < 1)
+		return rfbExtDesktopSize_InvalidScreenLayout;
+	if ((unsigned)width > VNC_MAX_WIDTH_PX) {
+		vnc_log(s, "client #%llu asked for %dx%d: wider than VNC's limit of %u px",
+			c ? (unsigned long long)c->id : 0ull, width, height, VNC_MAX_WIDTH_PX);
+		return rfbExtDesktopSize_OutOfResources;
+	}
+	rc = fb_request_mode(s->fb, (uint32_t)width, (uint32_t)height);
+	if (rc == 0)
+		return rfbExtDesktopSize_Success;
+	vnc_log(s, "client #%llu asked for %dx%d: refused by the guest (%s)",
+		c ? (unsigned long long)c->id : 0ull, width, height, strerror(-rc));
+	switch (rc) {
+	case -ENOMEM:
+	case -E2BIG:
+	case -ENOSPC:
+		return rfbExtDesktopSize_OutOfResources;
+	case -EINVAL:
+	case -ERANGE:
+		return rfbExtDesktopSize_InvalidScreenLayout;
+	default:
+		return rfbExtDesktopSize_ResizeProhibited;
+	}
+}
+
+void vnc_clients_install_hooks(struct vnc_server *s)
+{
+	rfbScreenInfoPtr sc = s->screen;
+
+	sc->newClientHook = new_client;
+	sc->kbdAddEvent = on_key;
+	sc->ptrAddEvent = on_pointer;
+	sc->setXCutText = on_cut_latin1;
+	sc->setXCutTextUTF8 = on_cut_utf8;
+	sc->setDesktopSizeHook = on_set_desktop_size;
+}
+
+void vnc_clients_update_holds(struct vnc_server *s)
+{
+	rfbClientIteratorPtr it = rfbGetClientIterator(s->screen);
+	uint64_t now = vnc_now_ns();
+	unsigned held = 0;
+
+	for (rfbClientPtr cl; (cl = rfbClientIteratorNext(it));) {
+		struct vnc_client *c = cl->clientData;
+		int queued = 0, sndbuf = 0;
+		socklen_t sl = sizeof(sndbuf);
+		long limit;
+
+		if (!c || cl->sock < 0 || cl->state != RFB_NORMAL)
+			continue;
+		if (ioctl(cl->sock, SIOCOUTQ, &queued) < 0 ||
+		    getsockopt(cl->sock, SOL_SOCKET, SO_SNDBUF, &sndbuf, &sl) < 0)
+			continue;
+		limit = sndbuf / 2 < VNC_HOLD_QUEUE_BYTES ? sndbuf / 2 : VNC_HOLD_QUEUE_BYTES;
+		if (queued > limit) {
+			if (!c->hold_since_ns) {
+				c->hold_since_ns = now;
+				cl->onHold = TRUE;
+				pthread_mutex_lock(&s->stats_lock);
+				s->stats.holds++;
+				pthread_mutex_unlock(&s->stats_lock);
+			} else if (now - c->hold_since_ns > (uint64_t)s->slow_timeout_ms * 1000000u) {
+				pthread_mutex_lock(&s->stats_lock);
+				s->stats.slow_disconnects++;
+				pthread_mutex_unlock(&s->stats_lock);
+				cl->onHold = FALSE;
+				c->hold_since_ns = 0;
+				close_client(cl, "not reading: output queue did not drain within "
+						 "the slow-client timeout");
+				continue;
+			}
+			held++;
+		} else if (c->hold_since_ns) {
+			c->hold_since_ns = 0;
+			cl->onHold = FALSE;
+		}
+	}
+	rfbReleaseClientIterator(it);
+	s->held_clients = held;
+}
+
+void vnc_clients_drop_unresizable(struct vnc_server *s)
+{
+	rfbClientIteratorPtr it = rfbGetClientIterator(s->screen);
+
+	for (rfbClientPtr cl; (cl = rfbClientIteratorNext(it));) {
+		if (cl->sock >= 0 && cl->state == RFB_NORMAL && !cl->useNewFBSize)
+			close_client(cl, "the mode changed and the client supports neither "
+					 "DesktopSize nor ExtendedDesktopSize");
+	}
+	rfbReleaseClientIterator(it);
+}
+
+void vnc_clients_kick(struct vnc_server *s, uint64_t id)
+{
+	rfbClientIteratorPtr it = rfbGetClientIterator(s->screen);
+
+	for (rfbClientPtr cl; (cl = rfbClientIteratorNext(it));) {
+		struct vnc_client *c = cl->clientData;
+
+		if (c && c->id == id)
+			close_client(cl, "disconnected by request");
+	}
+	rfbReleaseClientIterator(it);
+}
+
+void vnc_clients_disconnect_all(struct vnc_server *s)
+{
+	rfbClientIteratorPtr it = rfbGetClientIterator(s->screen);
+
+	for (rfbClientPtr cl; (cl = rfbClientIteratorNext(it));)
+		close_client(cl, "server shutting down");
+	rfbReleaseClientIterator(it);
+}
+
+void vnc_clients_refresh_stats(struct vnc_server *s)
+{
+	rfbClientIteratorPtr it = rfbGetClientIterator(s->screen);
+	uint64_t now = vnc_now_ns(), up = 0, rects = 0, bytes = 0;
+	size_t n = 0;
+
+	pthread_mutex_lock(&s->stats_lock);
+	for (rfbClientPtr cl; (cl = rfbClientIteratorNext(it));) {
+		struct vnc_client *c = cl->clientData;
+		struct vnc_client_info *ci;
+		char enc[64];
+
+		if (!c || cl->sock < 0)
+			continue;
+		sample_counters(cl, c);
+		up += c->updates;
+		rects += c->rects;
+		bytes += c->bytes;
+		if (n == s->info_cap) {
+			size_t cap = s->info_cap ? s->info_cap * 2 : 8;
+			struct vnc_client_info *ni = realloc(s->infos, cap * sizeof(*ni));
+
+			if (!ni)
+				continue;
+			s->infos = ni;
+			s->info_cap = cap;
+		}
+		ci = &s->infos[n++];
+		memset(ci, 0, sizeof(*ci));
+		ci->id = c->id;
+		snprintf(ci->address, sizeof(ci->address), "%s", c->address);
+		encodingName((uint32_t)cl->preferredEncoding, enc, sizeof(enc));
+		/* encodingName pads with spaces; keep the name. */
+		enc[strcspn(enc, " ")] = '\0';
+		enc[sizeof(ci->encoding) - 1] = '\0';
+		memcpy(ci->encoding, enc, strlen(enc) + 1);
+		ci->websocket = cl->wsctx != NULL;
+		ci->on_hold = c->hold_since_ns != 0;
+		ci->updates = c->updates;
+		ci->rects = c->rects;
+		ci->bytes_sent = c->bytes;
+		ci->connected_ms = (now - c->connected_ns) / 1000000u;
+	}
+	rfbReleaseClientIterator(it);
+	s->info_count = n;
+	s->stats.clients = (unsigned)n;
+	s->stats.updates = s->gone_updates + up;
+	s->stats.rects = s->gone_rects + rects;
+	s->stats.bytes_sent = s->gone_bytes + bytes;
+	s->stats.width = s->shadow_w;
+	s->stats.height = s->shadow_h;
+	pthread_mutex_unlock(&s->stats_lock);
+}

@@ -1,0 +1,165 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * vnc/vnc-internal.h - what the files of vnc/ share. Not installed.
+ *
+ * Threads:
+ *   - the render thread calls the listener ops (vnc-listener.c): it converts
+ *     damaged boxes into the staging image and wakes the VNC thread;
+ *   - the VNC thread (vnc-server.c) owns the rfbScreenInfo, the shadow and
+ *     every LibVNCServer call;
+ *   - the web server thread (libmicrohttpd, vnc-web.c) only reads files;
+ *   - any thread may read stats and queue commands (disconnect, clipboard).
+ */
+#ifndef FBHOST_VNC_INTERNAL_H
+#define FBHOST_VNC_INTERNAL_H
+
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <pixman.h>
+#include <rfb/rfb.h>
+
+#include "fb/fb.h"
+#include "vnc/vnc.h"
+
+/* Side of the square cells compared against the shadow (as in QEMU). */
+#define VNC_CELL_PX 16
+/* Above this many rectangles per pass, changed cells are merged into row
+ * bands, staying below LibVNCServer's maxRectsPerUpdate (50), beyond which
+ * it would send the bounding box of the whole update instead. */
+#define VNC_MAX_RECTS_PER_PASS 40
+#define VNC_MAX_RECTS_PER_UPDATE 50
+/* A client is put on hold (no new updates, damage accumulates as a region
+ * so the latest picture wins) while its socket holds more than this many
+ * unsent bytes, or more than half its send buffer, whichever is lower. */
+#define VNC_HOLD_QUEUE_BYTES (1024 * 1024)
+/* While a client is held, the VNC thread re-checks its queue this often. */
+#define VNC_HOLD_RECHECK_MS 10
+/*
+ * LibVNCServer's blocking read/write timeout (maxClientWait). Reads wait
+ * at most this long for the rest of a message that started arriving. Its
+ * rfbWriteExact waits in select() rounds of 5 s, so a write that cannot
+ * progress fails after one round: VNC_WRITE_STALL_MAX_MS.
+ */
+#define VNC_CLIENT_WAIT_MS 2000
+#define VNC_WRITE_STALL_MAX_MS 5000
+/* Longest password read from the password file (VNC auth uses 8). */
+#define VNC_PASSWORD_MAX_BYTES 64
+/* At most this many clients at once (descriptors stay far below 1024,
+ * LibVNCServer's select() limit). */
+#define VNC_MAX_CLIENTS 64
+
+/* Listening sockets of one port: IPv4 and/or IPv6. */
+struct vnc_listen {
+	int fd4; /* -1 if none */
+	int fd6; /* -1 if none */
+	int port;
+};
+
+/* One client, hung on rfbClientRec.clientData. VNC thread only, except
+ * the copy in vnc_server.infos. */
+struct vnc_client {
+	uint64_t id;
+	char address[VNC_ADDRESS_MAX];
+	uint64_t connected_ns;
+	uint64_t hold_since_ns; /* 0 = not held */
+	const char *close_reason; /* set when we close it, for the log line */
+	/* Counters: LibVNCServer keeps 32-bit ones; we add up their deltas. */
+	uint32_t last_updates, last_rects, last_bytes;
+	uint64_t updates, rects, bytes;
+};
+
+struct vnc_server {
+	struct fb_listener listener; /* registered on fb */
+	struct fb_device *fb;
+
+	/* Immutable after vnc_server_new. */
+	struct vnc_config cfg; /* strings point into the copies below */
+	char *host, *password_file, *cert_file, *key_file, *web_root, *desktop_name;
+	char *password; /* read from password_file; VNC thread reads */
+	char *password_list[2];
+	unsigned slow_timeout_ms;
+	struct vnc_listen vnc_listen;
+	int web_port; /* -1 none */
+	char *url;
+	struct vnc_web *web;
+	int wake_fd; /* eventfd: render thread and callers -> VNC thread */
+	pthread_t thread;
+	bool thread_started;
+
+	/* Render thread -> VNC thread hand-over, protected by lock. The
+	 * lock is held only for pixman copies and compares, never across a
+	 * network call. */
+	pthread_mutex_t lock;
+	pixman_image_t *staging; /* x8r8g8b8 guest picture, NULL if unusable */
+	pixman_region32_t pending; /* staging damage the VNC thread has not taken */
+	bool switch_pending; /* staging has a new size */
+	bool stop; /* the VNC thread should exit */
+	char *clip_out; /* guest clipboard text to send (latest wins) */
+	size_t clip_out_len;
+	uint64_t *kick_ids; /* disconnect requests */
+	size_t kick_count, kick_cap;
+
+	/* VNC thread only. */
+	rfbScreenInfoPtr screen;
+	uint32_t *shadow; /* screen->frameBuffer, tightly packed x8r8g8b8 */
+	uint32_t shadow_w, shadow_h;
+	uint64_t next_client_id;
+	unsigned held_clients;
+
+	/* Counters and the client list snapshot, protected by stats_lock;
+	 * written by the VNC thread, read by any thread. */
+	pthread_mutex_t stats_lock;
+	struct vnc_server_stats stats;
+	uint64_t gone_updates, gone_rects, gone_bytes; /* from departed clients */
+	struct vnc_client_info *infos;
+	size_t info_count, info_cap;
+};
+
+/* vnc-log.c */
+void vnc_log(struct vnc_server *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void vnc_log_install_libvncserver(void);
+uint64_t vnc_now_ns(void);
+
+/* vnc-listen.c: binds host:port (NULL host = loopback v4+v6). 0 or -errno
+ * with err filled. */
+int vnc_listen_open(const char *host, int port, struct vnc_listen *out, char *err, size_t errlen);
+void vnc_listen_close(struct vnc_listen *l);
+bool vnc_host_is_loopback(const char *host);
+
+/* vnc-cells.c: compares src against dst (both x8r8g8b8, same size) in
+ * VNC_CELL_PX cells inside region, copies the cells that differ and adds
+ * them, merged into at most VNC_MAX_RECTS_PER_PASS rectangles, to changed.
+ * Returns the number of cells compared; *n_changed gets the changed ones. */
+uint64_t vnc_cells_sync(pixman_image_t *src, uint32_t *dst, uint32_t dst_w, uint32_t dst_h,
+			const pixman_region32_t *region, pixman_region32_t *changed,
+			uint64_t *n_changed);
+/* Merges region into at most max_rects row bands (in place). */
+void vnc_region_limit_rects(pixman_region32_t *region, int max_rects);
+
+/* vnc-listener.c */
+extern const struct fb_listener_ops vnc_listener_ops;
+void vnc_wake(struct vnc_server *s);
+
+/* vnc-clients.c: LibVNCServer hooks and per-client bookkeeping. */
+void vnc_clients_install_hooks(struct vnc_server *s);
+void vnc_clients_update_holds(struct vnc_server *s);
+void vnc_clients_drop_unresizable(struct vnc_server *s);
+void vnc_clients_kick(struct vnc_server *s, uint64_t id);
+void vnc_clients_refresh_stats(struct vnc_server *s);
+void vnc_clients_disconnect_all(struct vnc_server *s);
+
+/* vnc-web.c: the libmicrohttpd viewer server. */
+struct vnc_web;
+struct vnc_web *vnc_web_new(struct vnc_server *s, const char *host, int port, const char *root,
+			    int *bound_port, char *err, size_t errlen);
+void vnc_web_free(struct vnc_web *w);
+
+/* vnc-auth.c: reads the first line of path (at most
+ * VNC_PASSWORD_MAX_BYTES). malloc'ed string or NULL with err filled. */
+char *vnc_read_password_file(const char *path, char *err, size_t errlen);
+
+#endif

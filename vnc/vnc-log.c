@@ -1,0 +1,63 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * vnc/vnc-log.c - log lines of the VNC frontend, and LibVNCServer's own
+ * logging routed away from stdout.
+ */
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "vnc/vnc-internal.h"
+
+uint64_t vnc_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+void vnc_log(struct vnc_server *s, const char *fmt, ...)
+{
+	char line[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	if (s && s->cfg.log)
+		s->cfg.log(s->cfg.log_opaque, line);
+	else
+		fprintf(stderr, "fbhost-vnc: %s\n", line);
+}
+
+/* LibVNCServer's informational chatter (encodings enabled, etc.) is
+ * dropped: our own connect/disconnect lines say what matters. */
+static void lvs_quiet(const char *format, ...)
+{
+	(void)format;
+}
+
+/* Its errors go to stderr with a prefix. */
+static void lvs_err(const char *format, ...)
+{
+	char line[512];
+	va_list ap;
+	size_t n;
+
+	va_start(ap, format);
+	vsnprintf(line, sizeof(line), format, ap);
+	va_end(ap);
+	n = strlen(line);
+	while (n > 0 && line[n - 1] == '\n')
+		line[--n] = '\0';
+	fprintf(stderr, "fbhost-vnc: libvncserver: %s\n", line);
+}
+
+void vnc_log_install_libvncserver(void)
+{
+	/* rfbLog/rfbErr are process-wide pointers; every server installs the
+	 * same functions, so concurrent installs store identical values. */
+	rfbLog = lvs_quiet;
+	rfbErr = lvs_err;
+}

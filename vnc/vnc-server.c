@@ -1,0 +1,690 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * vnc/vnc-server.c - the VNC server object and its thread.
+ *
+ * Threading design: LibVNCServer runs in its single-threaded mode. One VNC
+ * thread per server polls the listening sockets, every client socket and an
+ * eventfd, then calls rfbProcessEvents(screen, 0). Every LibVNCServer call
+ * (including rfbNewFramebuffer and rfbSendServerCutText) happens on that
+ * thread. Background mode is avoided by design: it leaks one thread per
+ * disconnected client (upstream #570), its SetPixelFormat/SetEncodings
+ * handling races the per-client output thread, and rfbNewFramebuffer has to
+ * wait for every client's sendMutex. Nothing polls when idle: with no
+ * damage, input or held client the thread sleeps in poll() with no timeout.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include "vnc/vnc-internal.h"
+
+#include <rfb/rfbregion.h>
+
+#ifndef FBHOST_VNC_VIEWER_DIR
+#define FBHOST_VNC_VIEWER_DIR "vnc/web"
+#endif
+
+void vnc_config_init(struct vnc_config *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->port = VNC_DEFAULT_PORT;
+	cfg->web_port = VNC_WEB_PORT_DEFAULT;
+	cfg->share = VNC_SHARE_FORCE_SHARED;
+}
+
+int vnc_mode_check(const struct fb_mode *mode, char *err, size_t errlen)
+{
+	if (mode->width > VNC_MAX_WIDTH_PX) {
+		snprintf(err, errlen,
+			 "mode %ux%u is too wide for VNC: at most %u pixels (LibVNCServer's "
+			 "raw encoder limit)",
+			 mode->width, mode->height, VNC_MAX_WIDTH_PX);
+		return -E2BIG;
+	}
+	return 0;
+}
+
+/* LibVNCServer's rfbInitServerFormat picks red at bit 0 on little-endian
+ * hosts; our shadow is x8r8g8b8 (red at bit 16). Sets that format and
+ * re-installs every client's translation for it. */
+static void set_server_format(rfbScreenInfoPtr sc)
+{
+	rfbClientIteratorPtr it;
+
+	sc->serverFormat.redShift = 16;
+	sc->serverFormat.greenShift = 8;
+	sc->serverFormat.blueShift = 0;
+	it = rfbGetClientIterator(sc);
+	for (rfbClientPtr cl; (cl = rfbClientIteratorNext(it));)
+		if (cl->state == RFB_NORMAL)
+			sc->setTranslateFunction(cl);
+	rfbReleaseClientIterator(it);
+}
+
+/* Copies staging (any stride) into a new tightly packed buffer. */
+static uint32_t *copy_packed(pixman_image_t *img, uint32_t w, uint32_t h)
+{
+	uint32_t *p = malloc((size_t)w * h * 4 + 4);
+	const uint8_t *src = (const uint8_t *)pixman_image_get_data(img);
+	size_t stride = (size_t)pixman_image_get_stride(img);
+
+	if (!p)
+		return NULL;
+	for (uint32_t y = 0; y < h; y++)
+		memcpy(p + (size_t)y * w, src + y * stride, (size_t)w * 4);
+	return p;
+}
+
+/* Applies a pending mode switch. Called with s->lock held; drops it. */
+static void apply_switch(struct vnc_server *s)
+{
+	uint32_t w = (uint32_t)pixman_image_get_width(s->staging);
+	uint32_t h = (uint32_t)pixman_image_get_height(s->staging);
+	uint32_t *shadow = copy_packed(s->staging, w, h), *old = s->shadow;
+
+	if (!shadow) {
+		/* Try again on the next wake-up. */
+		pthread_mutex_unlock(&s->lock);
+		vnc_log(s, "out of memory for a %ux%u shadow; retrying", w, h);
+		return;
+	}
+	s->switch_pending = false;
+	pixman_region32_clear(&s->pending);
+	pthread_mutex_unlock(&s->lock);
+
+	vnc_clients_drop_unresizable(s);
+	/* Marks the whole frame modified for every client and queues
+	 * DesktopSize/ExtendedDesktopSize for those that support it. */
+	rfbNewFramebuffer(s->screen, (char *)shadow, (int)w, (int)h, 8, 3, 4);
+	set_server_format(s->screen);
+	s->shadow = shadow;
+	s->shadow_w = w;
+	s->shadow_h = h;
+	/* Nothing can read the old shadow any more: LibVNCServer only
+	 * reads screen->frameBuffer, on this thread. */
+	free(old);
+	pthread_mutex_lock(&s->stats_lock);
+	s->stats.switches++;
+	pthread_mutex_unlock(&s->stats_lock);
+}
+
+/* Takes the render thread's damage: refines it against the shadow and
+ * marks what changed for every client. */
+static void take_damage(struct vnc_server *s)
+{
+	pixman_region32_t changed;
+	uint64_t compared = 0, differ = 0;
+	int n;
+	const pixman_box32_t *b;
+
+	pthread_mutex_lock(&s->lock);
+	if (s->switch_pending && s->staging) {
+		apply_switch(s); /* unlocks */
+		return;
+	}
+	pixman_region32_init(&changed);
+	if (s->staging && pixman_region32_not_empty(&s->pending) &&
+	    (uint32_t)pixman_image_get_width(s->staging) == s->shadow_w &&
+	    (uint32_t)pixman_image_get_height(s->staging) == s->shadow_h) {
+		compared = vnc_cells_sync(s->staging, s->shadow, s->shadow_w, s->shadow_h,
+					  &s->pending, &changed, &differ);
+	}
+	pixman_region32_clear(&s->pending);
+	pthread_mutex_unlock(&s->lock);
+
+	b = pixman_region32_rectangles(&changed, &n);
+	for (int i = 0; i < n; i++)
+		rfbMarkRectAsModified(s->screen, b[i].x1, b[i].y1, b[i].x2, b[i].y2);
+	pixman_region32_fini(&changed);
+	if (compared) {
+		pthread_mutex_lock(&s->stats_lock);
+		s->stats.cells_compared += compared;
+		s->stats.cells_changed += differ;
+		pthread_mutex_unlock(&s->stats_lock);
+	}
+}
+
+/* Keeps each client's accumulated damage below maxRectsPerUpdate, where
+ * LibVNCServer would fall back to the bounding box. */
+static void limit_client_rects(struct vnc_server *s)
+{
+	rfbClientIteratorPtr it = rfbGetClientIterator(s->screen);
+
+	for (rfbClientPtr cl; (cl = rfbClientIteratorNext(it));) {
+		pixman_region32_t r;
+		sraRectangleIterator *ri;
+		sraRect rect;
+		const pixman_box32_t *b;
+		int n;
+
+		if (sraRgnCountRects(cl->modifiedRegion) <= VNC_MAX_RECTS_PER_PASS)
+			continue;
+		pixman_region32_init(&r);
+		ri = sraRgnGetIterator(cl->modifiedRegion);
+		while (sraRgnIteratorNext(ri, &rect))
+			pixman_region32_union_rect(&r, &r, rect.x1, rect.y1,
+						   (unsigned)(rect.x2 - rect.x1),
+						   (unsigned)(rect.y2 - rect.y1));
+		sraRgnReleaseIterator(ri);
+		vnc_region_limit_rects(&r, VNC_MAX_RECTS_PER_PASS);
+		sraRgnMakeEmpty(cl->modifiedRegion);
+		b = pixman_region32_rectangles(&r, &n);
+		for (int i = 0; i < n; i++) {
+			sraRegion *one = sraRgnCreateRect(b[i].x1, b[i].y1, b[i].x2, b[i].y2);
+
+			sraRgnOr(cl->modifiedRegion, one);
+			sraRgnDestroy(one);
+		}
+		pixman_region32_fini(&r);
+	}
+	rfbReleaseClientIterator(it);
+}
+
+/* Sends guest clipboard text: UTF-8 to clients with extended clipboard,
+ * Latin-1 (unrepresentable characters as '?') to the others. */
+static void send_clipboard(struct vnc_server *s, char *utf8, size_t len)
+{
+	char *latin1 = malloc(len + 1);
+	size_t o = 0;
+
+	if (!latin1)
+		return;
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)utf8[i];
+
+		if (c < 0x80) {
+			latin1[o++] = (char)c;
+		} else if ((c & 0xe0) == 0xc0 && i + 1 < len && c <= 0xc3) {
+			latin1[o++] = (char)(((c & 0x1f) << 6) | (utf8[++i] & 0x3f));
+		} else if ((c & 0xc0) != 0x80) {
+			latin1[o++] = '?';
+		}
+	}
+	rfbSendServerCutTextUTF8(s->screen, utf8, (int)len, latin1, (int)o);
+	free(latin1);
+}
+
+/* Runs queued commands from other threads. False when asked to stop. */
+static bool run_commands(struct vnc_server *s)
+{
+	uint64_t *kicks;
+	size_t nkicks;
+	char *clip;
+	size_t clip_len;
+	bool stop;
+
+	pthread_mutex_lock(&s->lock);
+	stop = s->stop;
+	kicks = s->kick_ids;
+	nkicks = s->kick_count;
+	s->kick_ids = NULL;
+	s->kick_count = s->kick_cap = 0;
+	clip = s->clip_out;
+	clip_len = s->clip_out_len;
+	s->clip_out = NULL;
+	pthread_mutex_unlock(&s->lock);
+
+	for (size_t i = 0; i < nkicks; i++)
+		vnc_clients_kick(s, kicks[i]);
+	free(kicks);
+	if (clip && !stop)
+		send_clipboard(s, clip, clip_len);
+	free(clip);
+	return !stop;
+}
+
+/* Number of pollfd slots: eventfd, two listeners, the clients. */
+#define VNC_POLL_SLOTS (3 + VNC_MAX_CLIENTS + 8)
+
+static void *vnc_thread_main(void *arg)
+{
+	struct vnc_server *s = arg;
+	struct pollfd pfd[VNC_POLL_SLOTS];
+	rfbClientPtr who[VNC_POLL_SLOTS];
+
+	for (;;) {
+		rfbClientIteratorPtr it;
+		nfds_t n = 0;
+		uint64_t v;
+
+		pfd[n] = (struct pollfd){ .fd = s->wake_fd, .events = POLLIN };
+		who[n++] = NULL;
+		if (s->screen->listenSock >= 0) {
+			pfd[n] = (struct pollfd){ .fd = s->screen->listenSock, .events = POLLIN };
+			who[n++] = NULL;
+		}
+		if (s->screen->listen6Sock >= 0) {
+			pfd[n] = (struct pollfd){ .fd = s->screen->listen6Sock, .events = POLLIN };
+			who[n++] = NULL;
+		}
+		it = rfbGetClientIterator(s->screen);
+		for (rfbClientPtr cl; (cl = rfbClientIteratorNext(it)) && n < VNC_POLL_SLOTS;) {
+			if (cl->sock < 0)
+				continue;
+			/* A held client is not read (LibVNCServer skips it);
+			 * only watch it for hang-ups. */
+			pfd[n] = (struct pollfd){ .fd = cl->sock,
+						  .events = cl->onHold ? POLLRDHUP : POLLIN };
+			who[n++] = cl;
+		}
+		rfbReleaseClientIterator(it);
+
+		if (poll(pfd, n, s->held_clients ? VNC_HOLD_RECHECK_MS : -1) < 0 && errno != EINTR)
+			vnc_log(s, "poll failed: %s", strerror(errno));
+		if (pfd[0].revents & POLLIN) {
+			if (read(s->wake_fd, &v, sizeof(v)) < 0 && errno != EAGAIN)
+				vnc_log(s, "eventfd read failed: %s", strerror(errno));
+		}
+		for (nfds_t i = 1; i < n; i++) {
+			if (who[i] && who[i]->onHold &&
+			    (pfd[i].revents & (POLLRDHUP | POLLHUP | POLLERR))) {
+				who[i]->onHold = FALSE;
+				rfbCloseClient(who[i]);
+			}
+		}
+		if (!run_commands(s))
+			break;
+		take_damage(s);
+		vnc_clients_update_holds(s);
+		limit_client_rects(s);
+		rfbProcessEvents(s->screen, 0);
+		vnc_clients_refresh_stats(s);
+	}
+
+	vnc_clients_disconnect_all(s);
+	rfbProcessEvents(s->screen, 0); /* reaps the closed clients */
+	vnc_clients_refresh_stats(s);
+	/* On this thread: the Tight and Zlib encoders keep thread-local
+	 * buffers that rfbScreenCleanup frees for the calling thread. */
+	rfbShutdownSockets(s->screen);
+	rfbScreenCleanup(s->screen);
+	s->screen = NULL;
+	return NULL;
+}
+
+static char *dup_or_null(const char *str, bool *fail)
+{
+	char *d;
+
+	if (!str)
+		return NULL;
+	d = strdup(str);
+	if (!d)
+		*fail = true;
+	return d;
+}
+
+static void free_config_copies(struct vnc_server *s)
+{
+	free(s->host);
+	free(s->password_file);
+	free(s->cert_file);
+	free(s->key_file);
+	free(s->web_root);
+	free(s->desktop_name);
+	if (s->password) {
+		memset(s->password, 0, strlen(s->password));
+		free(s->password);
+	}
+}
+
+/* Checks the configuration; 0 or -errno with err filled. */
+static int check_config(struct fb_device *fb, const struct vnc_config *cfg, char *err,
+			size_t errlen)
+{
+	struct fb_mode mode = fb_get_mode(fb);
+
+	if (cfg->port < 0 || cfg->port > 65535) {
+		snprintf(err, errlen, "VNC port %d is out of range 0..65535", cfg->port);
+		return -EINVAL;
+	}
+	if (cfg->web_port < VNC_WEB_PORT_DEFAULT || cfg->web_port > 65535) {
+		snprintf(err, errlen, "web port %d is out of range 0..65535", cfg->web_port);
+		return -EINVAL;
+	}
+	if (cfg->share != VNC_SHARE_FORCE_SHARED && cfg->share != VNC_SHARE_ALLOW_EXCLUSIVE &&
+	    cfg->share != VNC_SHARE_IGNORE) {
+		snprintf(err, errlen, "unknown share policy %d", (int)cfg->share);
+		return -EINVAL;
+	}
+	if (!vnc_host_is_loopback(cfg->host) && !cfg->password_file && !cfg->insecure) {
+		snprintf(err, errlen,
+			 "refusing to listen on %s without a password: give a password file, "
+			 "or --insecure to allow anyone who can reach it",
+			 cfg->host);
+		return -EPERM;
+	}
+	if (cfg->key_file && !cfg->cert_file) {
+		snprintf(err, errlen, "a TLS key file needs a certificate file too");
+		return -EINVAL;
+	}
+	for (int i = 0; i < 2; i++) {
+		const char *f = i ? cfg->key_file : cfg->cert_file;
+
+		if (f && access(f, R_OK) < 0) {
+			int e = errno;
+
+			snprintf(err, errlen, "cannot read TLS %s file %s: %s",
+				 i ? "key" : "certificate", f, strerror(e));
+			return -e;
+		}
+	}
+	return vnc_mode_check(&mode, err, errlen);
+}
+
+/* Formats the viewer URL for the bound ports. */
+static int make_url(struct vnc_server *s)
+{
+	const char *h = s->cfg.host;
+	char host[80];
+	int len;
+
+	if (!h || !strcmp(h, "localhost") || !strcmp(h, "*") || !strcmp(h, "0.0.0.0"))
+		snprintf(host, sizeof(host), "127.0.0.1");
+	else if (!strcmp(h, "::"))
+		snprintf(host, sizeof(host), "[::1]");
+	else if (strchr(h, ':'))
+		snprintf(host, sizeof(host), "[%s]", h);
+	else
+		snprintf(host, sizeof(host), "%s", h);
+	len = asprintf(&s->url, "%s://%s:%d/viewer.html?port=%d&autoconnect=1",
+		       "http", host, s->web_port, s->vnc_listen.port);
+	if (len < 0) {
+		s->url = NULL;
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+/* Creates the rfbScreenInfo around the listening sockets. */
+static int make_screen(struct vnc_server *s, char *err, size_t errlen)
+{
+	struct fb_mode mode = fb_get_mode(s->fb);
+	uint32_t w = mode.width ? mode.width : 1, h = mode.height ? mode.height : 1;
+	int argc = 0;
+	rfbScreenInfoPtr sc;
+
+	s->shadow = calloc((size_t)w * h + 1, 4);
+	if (!s->shadow) {
+		snprintf(err, errlen, "out of memory for a %ux%u VNC shadow", w, h);
+		return -ENOMEM;
+	}
+	s->shadow_w = w;
+	s->shadow_h = h;
+	sc = rfbGetScreen(&argc, NULL, (int)w, (int)h, 8, 3, 4);
+	if (!sc) {
+		snprintf(err, errlen, "LibVNCServer could not create a screen");
+		return -ENOMEM;
+	}
+	s->screen = sc;
+	sc->screenData = s;
+	sc->frameBuffer = (char *)s->shadow;
+	sc->desktopName = s->desktop_name ? s->desktop_name : fb_name(s->fb);
+	sc->alwaysShared = s->cfg.share != VNC_SHARE_ALLOW_EXCLUSIVE;
+	sc->neverShared = FALSE;
+	sc->dontDisconnect = FALSE;
+	sc->deferUpdateTime = 0;
+	sc->deferPtrUpdateTime = 0;
+	sc->maxRectsPerUpdate = VNC_MAX_RECTS_PER_UPDATE;
+	sc->maxClientWait = VNC_CLIENT_WAIT_MS;
+	/* Never draw LibVNCServer's software cursor into the shadow: clients
+	 * that support cursor encodings get an empty cursor instead. */
+	sc->cursor = NULL;
+	sc->permitFileTransfer = FALSE;
+	if (s->password) {
+		s->password_list[0] = s->password;
+		s->password_list[1] = NULL;
+		sc->authPasswdData = s->password_list;
+		sc->passwordCheck = rfbCheckPasswordByList;
+		sc->authPasswdFirstViewOnly = 1;
+	}
+	sc->sslcertfile = s->cert_file;
+	sc->sslkeyfile = s->key_file;
+	sc->autoPort = FALSE;
+	sc->port = s->vnc_listen.port;
+	sc->ipv6port = s->vnc_listen.port;
+	sc->httpDir = NULL;
+	/* Hand our sockets over: rfbInitSockets does nothing once READY. */
+	sc->socketState = RFB_SOCKET_READY;
+	FD_ZERO(&sc->allFds);
+	sc->maxFd = 0;
+	sc->listenSock = s->vnc_listen.fd4;
+	sc->listen6Sock = s->vnc_listen.fd6;
+	if (sc->listenSock >= 0) {
+		FD_SET(sc->listenSock, &sc->allFds);
+		sc->maxFd = sc->listenSock;
+	}
+	if (sc->listen6Sock >= 0) {
+		FD_SET(sc->listen6Sock, &sc->allFds);
+		if (sc->listen6Sock > sc->maxFd)
+			sc->maxFd = sc->listen6Sock;
+	}
+	s->vnc_listen.fd4 = s->vnc_listen.fd6 = -1; /* owned by the screen now */
+	vnc_clients_install_hooks(s);
+	rfbInitServer(sc); /* also ignores SIGPIPE, as LibVNCServer needs */
+	set_server_format(sc);
+	if (sc->listenSock < 0 && sc->listen6Sock < 0) {
+		snprintf(err, errlen, "LibVNCServer has no listening socket on port %d",
+			 s->vnc_listen.port);
+		return -EADDRNOTAVAIL;
+	}
+	return 0;
+}
+
+struct vnc_server *vnc_server_new(struct fb_device *fb, const struct vnc_config *cfg, char *err,
+				  size_t errlen)
+{
+	struct vnc_server *s;
+	bool fail = false;
+	int rc;
+
+	rc = check_config(fb, cfg, err, errlen);
+	if (rc < 0) {
+		errno = -rc;
+		return NULL;
+	}
+	s = calloc(1, sizeof(*s));
+	if (!s) {
+		snprintf(err, errlen, "out of memory");
+		errno = ENOMEM;
+		return NULL;
+	}
+	s->fb = fb;
+	s->cfg = *cfg;
+	s->wake_fd = -1;
+	s->vnc_listen.fd4 = s->vnc_listen.fd6 = -1;
+	s->web_port = -1;
+	s->host = dup_or_null(cfg->host, &fail);
+	s->password_file = dup_or_null(cfg->password_file, &fail);
+	s->cert_file = dup_or_null(cfg->cert_file, &fail);
+	s->key_file = dup_or_null(cfg->key_file, &fail);
+	s->web_root = dup_or_null(cfg->web_root, &fail);
+	s->desktop_name = dup_or_null(cfg->desktop_name, &fail);
+	s->cfg.host = s->host;
+	s->cfg.password_file = s->password_file;
+	s->cfg.cert_file = s->cert_file;
+	s->cfg.key_file = s->key_file;
+	s->cfg.web_root = s->web_root;
+	s->cfg.desktop_name = s->desktop_name;
+	s->slow_timeout_ms =
+		cfg->slow_client_timeout_ms ? cfg->slow_client_timeout_ms : VNC_DEFAULT_SLOW_CLIENT_TIMEOUT_MS;
+	pthread_mutex_init(&s->lock, NULL);
+	pthread_mutex_init(&s->stats_lock, NULL);
+	pixman_region32_init(&s->pending);
+	if (fail) {
+		snprintf(err, errlen, "out of memory");
+		rc = -ENOMEM;
+		goto fail_copy;
+	}
+	if (s->password_file) {
+		s->password = vnc_read_password_file(s->password_file, err, errlen);
+		if (!s->password) {
+			rc = -errno;
+			goto fail_password;
+		}
+	}
+	vnc_log_install_libvncserver();
+	rc = vnc_listen_open(s->host, cfg->port, &s->vnc_listen, err, errlen);
+	if (rc < 0)
+		goto fail_listen;
+	if (cfg->web_port != VNC_WEB_PORT_NONE) {
+		int wp = cfg->web_port;
+
+		if (wp == VNC_WEB_PORT_DEFAULT)
+			wp = cfg->port == VNC_PORT_ANY ? VNC_WEB_PORT_ANY
+						       : s->vnc_listen.port - VNC_WEB_PORT_OFFSET;
+		if (wp < 0) {
+			snprintf(err, errlen, "web port %d (VNC port - %d) is out of range", wp,
+				 VNC_WEB_PORT_OFFSET);
+			rc = -EINVAL;
+			goto fail_web;
+		}
+		s->web = vnc_web_new(s, s->host, wp, s->web_root, &s->web_port, err, errlen);
+		if (!s->web) {
+			rc = -errno;
+			goto fail_web;
+		}
+		rc = make_url(s);
+		if (rc < 0) {
+			snprintf(err, errlen, "out of memory");
+			goto fail_url;
+		}
+	}
+	s->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (s->wake_fd < 0) {
+		rc = -errno;
+		snprintf(err, errlen, "eventfd: %s", strerror(errno));
+		goto fail_eventfd;
+	}
+	rc = make_screen(s, err, errlen);
+	if (rc < 0)
+		goto fail_screen;
+	rc = -pthread_create(&s->thread, NULL, vnc_thread_main, s);
+	if (rc < 0) {
+		snprintf(err, errlen, "cannot start the VNC thread: %s", strerror(-rc));
+		goto fail_thread;
+	}
+	s->thread_started = true;
+	s->listener.ops = &vnc_listener_ops;
+	fb_listener_register(fb, &s->listener);
+	vnc_log(s, "serving %s on port %d%s%s", fb_name(fb), s->vnc_listen.port,
+		s->url ? ", viewer at " : "", s->url ? s->url : "");
+	return s;
+
+fail_thread:
+fail_screen:
+	if (s->screen) {
+		rfbShutdownSockets(s->screen);
+		rfbScreenCleanup(s->screen);
+	}
+	free(s->shadow);
+	close(s->wake_fd);
+fail_eventfd:
+	free(s->url);
+fail_url:
+	vnc_web_free(s->web);
+fail_web:
+	vnc_listen_close(&s->vnc_listen);
+fail_listen:
+fail_password:
+fail_copy:
+	free_config_copies(s);
+	pixman_region32_fini(&s->pending);
+	pthread_mutex_destroy(&s->lock);
+	pthread_mutex_destroy(&s->stats_lock);
+	free(s);
+	errno = -rc;
+	return NULL;
+}
+
+void vnc_server_free(struct vnc_server *s)
+{
+	if (!s)
+		return;
+	fb_listener_unregister(s->fb, &s->listener);
+	pthread_mutex_lock(&s->lock);
+	s->stop = true;
+	pthread_mutex_unlock(&s->lock);
+	vnc_wake(s);
+	pthread_join(s->thread, NULL);
+	free(s->shadow);
+	vnc_web_free(s->web);
+	close(s->wake_fd);
+	if (s->staging)
+		pixman_image_unref(s->staging);
+	pixman_region32_fini(&s->pending);
+	free(s->clip_out);
+	free(s->kick_ids);
+	free(s->infos);
+	free(s->url);
+	free_config_copies(s);
+	pthread_mutex_destroy(&s->lock);
+	pthread_mutex_destroy(&s->stats_lock);
+	free(s);
+}
+
+int vnc_server_port(const struct vnc_server *s)
+{
+	return s->vnc_listen.port;
+}
+
+int vnc_server_web_port(const struct vnc_server *s)
+{
+	return s->web_port;
+}
+
+const char *vnc_server_url(const struct vnc_server *s)
+{
+	return s->url;
+}
+
+void vnc_server_get_stats(struct vnc_server *s, struct vnc_server_stats *st)
+{
+	pthread_mutex_lock(&s->stats_lock);
+	*st = s->stats;
+	pthread_mutex_unlock(&s->stats_lock);
+}
+
+size_t vnc_server_list_clients(struct vnc_server *s, struct vnc_client_info *out, size_t max)
+{
+	size_t n;
+
+	pthread_mutex_lock(&s->stats_lock);
+	n = s->info_count;
+	if (out)
+		memcpy(out, s->infos, (n < max ? n : max) * sizeof(*out));
+	pthread_mutex_unlock(&s->stats_lock);
+	return n;
+}
+
+int vnc_server_disconnect_client(struct vnc_server *s, uint64_t id)
+{
+	bool found = false;
+
+	pthread_mutex_lock(&s->stats_lock);
+	for (size_t i = 0; i < s->info_count; i++)
+		found |= s->infos[i].id == id;
+	pthread_mutex_unlock(&s->stats_lock);
+	if (!found)
+		return -ENOENT;
+	pthread_mutex_lock(&s->lock);
+	if (s->kick_count == s->kick_cap) {
+		size_t cap = s->kick_cap ? s->kick_cap * 2 : 4;
+		uint64_t *k = realloc(s->kick_ids, cap * sizeof(*k));
+
+		if (!k) {
+			pthread_mutex_unlock(&s->lock);
+			return -ENOMEM;
+		}
+		s->kick_ids = k;
+		s->kick_cap = cap;
+	}
+	s->kick_ids[s->kick_count++] = id;
+	pthread_mutex_unlock(&s->lock);
+	vnc_wake(s);
+	return 0;
+}
