@@ -134,6 +134,9 @@ void bench_memory_canvas_init(struct bench_memory_canvas *mc, uint32_t *pixels, 
 #define BENCH_MAX_SECONDS 3600.0
 #define BENCH_MAX_SETTLE_MS 600000u
 
+/* A frame that starts more than this after its deadline counts as late. */
+#define BENCH_LATE_SLACK_NS 1000000ull
+
 /* N = round(seconds * fps): the last frame number. */
 uint32_t bench_frame_count(double seconds, unsigned fps);
 /* 0 or -EINVAL with *err set when fps/seconds/settle are out of range. */
