@@ -1,0 +1,394 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * tests/server/guests/test-guest-demo.c - the demo guest, through the render
+ * thread and a headless listener: typed keys echo in the keyboard panel and
+ * BackSpace takes them back, a held button paints under the pointer, F2 walks
+ * the mode cycle, viewer resize requests are applied, and concurrent input
+ * during mode changes is safe (also run under ThreadSanitizer).
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "guest-rig.h"
+#include "server/guest-demo.h"
+#include "server/guest-draw.h"
+
+/* Threads and events of the concurrent-input stress test. */
+#define STRESS_THREADS 3
+#define STRESS_EVENTS_PER_THREAD 3000
+
+static struct guest_demo_layout layout_of(struct rig *rig)
+{
+	struct guest_demo_layout l;
+
+	guest_demo_layout((int)rig->frame.width, (int)rig->frame.height, &l);
+	return l;
+}
+
+static uint32_t centre_px(struct rig *rig, const pixman_box32_t *b)
+{
+	return rig_px(rig, (b->x1 + b->x2) / 2, (b->y1 + b->y2) / 2);
+}
+
+/* The first full drawing of a mode is on screen: right size, and the paint
+ * area's background at its centre. */
+static bool pred_drawn(struct rig *rig, void *arg)
+{
+	struct guest_demo_layout l;
+	const pixman_box32_t *pa;
+
+	if (!rig_pred_mode(rig, arg))
+		return false;
+	l = layout_of(rig);
+	pa = &l.paint_area;
+	return centre_px(rig, pa) ==
+		       guest_draw_shown_rgb(fb_get_mode(rig->fb).format, GUEST_DEMO_PAINT_BG_RGB) &&
+	       rig_px(rig, pa->x1, pa->y1) == GUEST_DEMO_PAINT_BG_RGB &&
+	       rig_px(rig, pa->x2 - 1, pa->y2 - 1) == GUEST_DEMO_PAINT_BG_RGB;
+}
+
+static void wait_drawn(struct rig *rig, uint32_t w, uint32_t h, pixman_format_code_t format)
+{
+	struct rig_mode_arg m = { w, h, format };
+
+	assert_true(rig_wait(rig, pred_drawn, &m));
+}
+
+/* A copy of the pixels of a box of the current frame. */
+struct area {
+	pixman_box32_t box;
+	uint32_t *px;
+};
+
+static void area_grab(struct rig *rig, const pixman_box32_t *b, struct area *a)
+{
+	size_t n = 0;
+
+	a->box = *b;
+	a->px = malloc(sizeof(uint32_t) * (size_t)(b->x2 - b->x1) * (size_t)(b->y2 - b->y1));
+	assert_non_null(a->px);
+	for (int y = b->y1; y < b->y2; y++)
+		for (int x = b->x1; x < b->x2; x++)
+			a->px[n++] = rig_px(rig, x, y);
+}
+
+static bool area_same(struct rig *rig, const struct area *a)
+{
+	size_t n = 0;
+
+	for (int y = a->box.y1; y < a->box.y2; y++)
+		for (int x = a->box.x1; x < a->box.x2; x++)
+			if (rig_px(rig, x, y) != a->px[n++])
+				return false;
+	return true;
+}
+
+static bool pred_area_changed(struct rig *rig, void *arg)
+{
+	return !area_same(rig, arg);
+}
+
+static bool pred_area_same(struct rig *rig, void *arg)
+{
+	return area_same(rig, arg);
+}
+
+static void press(struct fb_device *fb, uint32_t keysym)
+{
+	fb_input_key(fb, keysym, true);
+	fb_input_key(fb, keysym, false);
+}
+
+/* The text cursor (an underscore, whose 7th glyph row is lit) is drawn in
+ * the cell at row,col of the keyboard panel. */
+struct cursor_arg {
+	int row, col;
+};
+
+static bool pred_cursor(struct rig *rig, void *arg)
+{
+	const struct cursor_arg *c = arg;
+	struct guest_demo_layout l = layout_of(rig);
+	pixman_box32_t cell = guest_demo_typed_cell(&l, c->row, c->col);
+	int underline_y = cell.y1 + 6 * GUEST_DEMO_TYPED_SCALE;
+
+	return rig_px(rig, cell.x1 + 1, underline_y) == GUEST_DEMO_TYPED_FG_RGB &&
+	       rig_px(rig, cell.x1 + 1, underline_y - 1) == GUEST_DEMO_TYPED_BG_RGB;
+}
+
+static void test_keys_echo(void **state)
+{
+	struct rig rig;
+	struct guest_demo_layout l;
+	struct area before, typed;
+	struct cursor_arg home = { 0, 0 }, after_hi = { 0, 2 }, next_line = { 1, 0 };
+	pixman_box32_t h_cell;
+	unsigned lit = 0;
+
+	rig_start(&rig, &guest_demo_ops, 640, 480, PIXMAN_x8r8g8b8);
+	wait_drawn(&rig, 640, 480, PIXMAN_x8r8g8b8);
+	assert_true(rig_wait(&rig, pred_cursor, &home));
+	l = layout_of(&rig);
+	area_grab(&rig, &l.typed_area, &before);
+
+	press(rig.fb, 'H');
+	press(rig.fb, 0xffe1); /* Shift_L: not echoed */
+	press(rig.fb, 'i');
+	assert_true(rig_wait(&rig, pred_cursor, &after_hi));
+	area_grab(&rig, &l.typed_area, &typed);
+	assert_false(area_same(&rig, &before));
+	/* the H is drawn in the first cell */
+	h_cell = guest_demo_typed_cell(&l, 0, 0);
+	for (int y = h_cell.y1; y < h_cell.y2; y++)
+		for (int x = h_cell.x1; x < h_cell.x2; x++)
+			lit += rig_px(&rig, x, y) == GUEST_DEMO_TYPED_FG_RGB;
+	assert_int_equal(lit, 17 * GUEST_DEMO_TYPED_SCALE * GUEST_DEMO_TYPED_SCALE);
+
+	/* Return moves the cursor to a new line */
+	press(rig.fb, GUEST_DEMO_KEY_RETURN);
+	assert_true(rig_wait(&rig, pred_cursor, &next_line));
+
+	/* three BackSpaces take everything back, pixel for pixel; more are
+	 * harmless */
+	for (int i = 0; i < 5; i++)
+		press(rig.fb, GUEST_DEMO_KEY_BACKSPACE);
+	assert_true(rig_wait(&rig, pred_area_same, &before));
+
+	/* pasted text is echoed like typing */
+	fb_input_clipboard(rig.fb, "Hi", 2);
+	assert_true(rig_wait(&rig, pred_area_same, &typed));
+	free(before.px);
+	free(typed.px);
+	rig_stop(&rig);
+}
+
+struct paint_arg {
+	int x, y;
+	uint32_t rgb;
+};
+
+static bool pred_pixel(struct rig *rig, void *arg)
+{
+	const struct paint_arg *p = arg;
+
+	return rig_px(rig, p->x, p->y) == p->rgb;
+}
+
+static void test_pointer_paints(void **state)
+{
+	struct rig rig;
+	struct guest_demo_layout l;
+	struct paint_arg left, right, stroke_mid;
+	int cx, cy;
+
+	rig_start(&rig, &guest_demo_ops, 800, 600, PIXMAN_x8r8g8b8);
+	wait_drawn(&rig, 800, 600, PIXMAN_x8r8g8b8);
+	l = layout_of(&rig);
+	cx = (l.paint_area.x1 + l.paint_area.x2) / 2;
+	cy = (l.paint_area.y1 + l.paint_area.y2) / 2;
+
+	/* moving without a button paints nothing */
+	fb_input_pointer(rig.fb, cx, cy, 0);
+	/* the left button paints under the pointer, and a drag paints the way */
+	fb_input_pointer(rig.fb, cx - 30, cy, 1);
+	fb_input_pointer(rig.fb, cx + 30, cy, 1);
+	fb_input_pointer(rig.fb, cx + 30, cy, 0);
+	left = (struct paint_arg){ cx + 30, cy, GUEST_DEMO_BRUSH_LEFT_RGB };
+	stroke_mid = (struct paint_arg){ cx, cy, GUEST_DEMO_BRUSH_LEFT_RGB };
+	assert_true(rig_wait(&rig, pred_pixel, &left));
+	assert_true(rig_wait(&rig, pred_pixel, &stroke_mid));
+	/* not beyond the brush */
+	assert_int_equal(rig_px(&rig, cx, cy + GUEST_DEMO_BRUSH_PX), GUEST_DEMO_PAINT_BG_RGB);
+	assert_int_equal(rig_px(&rig, cx + 30 + GUEST_DEMO_BRUSH_PX, cy), GUEST_DEMO_PAINT_BG_RGB);
+
+	/* the right button paints in its own colour */
+	fb_input_pointer(rig.fb, cx, cy + 40, 4);
+	fb_input_pointer(rig.fb, cx, cy + 40, 0);
+	right = (struct paint_arg){ cx, cy + 40, GUEST_DEMO_BRUSH_RIGHT_RGB };
+	assert_true(rig_wait(&rig, pred_pixel, &right));
+
+	/* a press at the paint area's edge stays inside it */
+	fb_input_pointer(rig.fb, l.paint_area.x1, l.paint_area.y1, 1);
+	fb_input_pointer(rig.fb, l.paint_area.x1, l.paint_area.y1, 0);
+	left = (struct paint_arg){ l.paint_area.x1, l.paint_area.y1, GUEST_DEMO_BRUSH_LEFT_RGB };
+	assert_true(rig_wait(&rig, pred_pixel, &left));
+	assert_int_not_equal(rig_px(&rig, l.paint_area.x1 - 1, l.paint_area.y1),
+			     GUEST_DEMO_BRUSH_LEFT_RGB);
+	rig_stop(&rig);
+}
+
+/* F2 walks 640x480 c8, 800x600 r5g6b5, 1280x720 and 1920x1080 x8r8g8b8,
+ * starting from the first when the mode is not in the cycle. */
+static void test_f2_cycles(void **state)
+{
+	struct rig rig;
+
+	rig_start(&rig, &guest_demo_ops, 1024, 768, PIXMAN_x8r8g8b8);
+	wait_drawn(&rig, 1024, 768, PIXMAN_x8r8g8b8);
+	for (unsigned i = 0; i <= GUEST_DEMO_MODE_COUNT; i++) {
+		struct fb_mode want = guest_demo_cycle_mode(i);
+
+		press(rig.fb, GUEST_DEMO_KEY_NEXT_MODE);
+		wait_drawn(&rig, want.width, want.height, want.format);
+	}
+	assert_int_equal(fb_get_mode(rig.fb).format, PIXMAN_c8);
+	assert_int_equal(fb_get_mode(rig.fb).width, 640);
+	rig_stop(&rig);
+}
+
+static void test_next_mode(void **state)
+{
+	struct fb_mode m = { 800, 600, 0, PIXMAN_r5g6b5 };
+	struct fb_mode odd = { 800, 600, 0, PIXMAN_x8r8g8b8 };
+
+	assert_int_equal(guest_demo_next_mode(&m).width, 1280);
+	assert_int_equal(guest_demo_next_mode(&m).format, PIXMAN_x8r8g8b8);
+	assert_int_equal(guest_demo_next_mode(&odd).width, 640);
+	assert_int_equal(guest_demo_next_mode(&odd).format, PIXMAN_c8);
+}
+
+static void test_resize_request(void **state)
+{
+	struct rig rig;
+
+	rig_start(&rig, &guest_demo_ops, 640, 480, PIXMAN_r5g6b5);
+	wait_drawn(&rig, 640, 480, PIXMAN_r5g6b5);
+	assert_int_equal(fb_request_mode(rig.fb, 700, 500), 0);
+	wait_drawn(&rig, 700, 500, PIXMAN_r5g6b5);
+	/* tiny screens are drawn without trouble too */
+	assert_int_equal(fb_request_mode(rig.fb, 3, 2), 0);
+	{
+		struct rig_mode_arg m = { 3, 2, PIXMAN_r5g6b5 };
+
+		assert_true(rig_wait(&rig, rig_pred_mode, &m));
+	}
+	assert_int_equal(fb_request_mode(rig.fb, 1000, 700), 0);
+	wait_drawn(&rig, 1000, 700, PIXMAN_r5g6b5);
+	assert_int_equal(fb_request_mode(rig.fb, 0, 0), -EINVAL);
+	assert_int_equal(fb_request_mode(rig.fb, 20000, 100), -EINVAL);
+	assert_int_equal(fb_request_mode(rig.fb, FB_MAX_SIDE_PX, FB_MAX_SIDE_PX), -E2BIG);
+	assert_int_equal(fb_get_mode(rig.fb).width, 1000);
+	rig_stop(&rig);
+}
+
+static void test_rejects_args(void **state)
+{
+	struct ram_list *rl = ram_list_new(NULL);
+	struct fb_config cfg = { .name = "args",
+				 .mode = { .width = 64, .height = 64, .format = PIXMAN_x8r8g8b8 } };
+	struct fb_device *fb;
+	const char *err = NULL;
+	void *st = NULL;
+
+	assert_non_null(rl);
+	fb = fb_new(rl, &cfg);
+	assert_non_null(fb);
+	assert_int_equal(guest_demo_ops.start(fb, "fast", &st, &err), -EINVAL);
+	assert_non_null(err);
+	assert_non_null(strstr(err, "no arguments"));
+	assert_null(st);
+	/* start and stop at once, repeatedly: nothing leaks (ASan) */
+	for (int i = 0; i < 5; i++) {
+		assert_int_equal(guest_demo_ops.start(fb, NULL, &st, &err), 0);
+		guest_demo_ops.stop(st);
+	}
+	fb_free(fb);
+	ram_list_free(rl);
+}
+
+struct stress_arg {
+	struct fb_device *fb;
+	unsigned seed;
+};
+
+static void *stress_input(void *opaque)
+{
+	struct stress_arg *a = opaque;
+
+	for (int i = 0; i < STRESS_EVENTS_PER_THREAD; i++) {
+		unsigned r = rand_r(&a->seed);
+
+		switch (r % 4) {
+		case 0:
+			press(a->fb, 'a' + r % 26);
+			break;
+		case 1:
+			press(a->fb, GUEST_DEMO_KEY_BACKSPACE);
+			break;
+		default:
+			fb_input_pointer(a->fb, (int)(r % 2000), (int)(r / 7 % 1200), r % 8);
+			break;
+		}
+	}
+	return NULL;
+}
+
+/* Asks for 500x400 until the guest has drawn it. Every F2 is queued before
+ * the first request, and the guest takes all queued events with a request,
+ * so once drawn the size stays. */
+static bool pred_settle(struct rig *rig, void *arg)
+{
+	struct fb_mode cur = fb_get_mode(rig->fb);
+	struct rig_mode_arg m = { 500, 400, cur.format };
+
+	if (pred_drawn(rig, &m))
+		return true;
+	if (cur.width != 500 || cur.height != 400)
+		fb_request_mode(rig->fb, 500, 400);
+	return false;
+}
+
+/* Input from several threads while the mode changes underneath: no crash,
+ * no race (TSan), and the guest still answers afterwards. */
+static void test_concurrent_input(void **state)
+{
+	struct rig rig;
+	pthread_t threads[STRESS_THREADS];
+	struct stress_arg args[STRESS_THREADS];
+	struct guest_demo_layout l;
+	struct area before;
+
+	rig_start(&rig, &guest_demo_ops, 640, 480, PIXMAN_x8r8g8b8);
+	for (int i = 0; i < STRESS_THREADS; i++) {
+		args[i] = (struct stress_arg){ rig.fb, (unsigned)i * 7919u + 1 };
+		assert_int_equal(pthread_create(&threads[i], NULL, stress_input, &args[i]), 0);
+	}
+	for (int i = 0; i < 6; i++) {
+		press(rig.fb, GUEST_DEMO_KEY_NEXT_MODE);
+		assert_int_equal(fb_request_mode(rig.fb, 300 + 50u * (unsigned)i, 200), 0);
+		fb_render_wait_ticks(rig.render, 1, 200);
+	}
+	for (int i = 0; i < STRESS_THREADS; i++)
+		pthread_join(threads[i], NULL);
+
+	/* settle on a known size (F2 presses may still be queued), then check
+	 * that typing still echoes */
+	assert_true(rig_wait(&rig, pred_settle, NULL));
+	wait_drawn(&rig, 500, 400, fb_get_mode(rig.fb).format);
+	l = layout_of(&rig);
+	area_grab(&rig, &l.typed_area, &before);
+	press(rig.fb, 'Z');
+	assert_true(rig_wait(&rig, pred_area_changed, &before));
+	free(before.px);
+	rig_stop(&rig);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_next_mode),      cmocka_unit_test(test_rejects_args),
+		cmocka_unit_test(test_keys_echo),      cmocka_unit_test(test_pointer_paints),
+		cmocka_unit_test(test_f2_cycles),      cmocka_unit_test(test_resize_request),
+		cmocka_unit_test(test_concurrent_input),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
