@@ -176,9 +176,9 @@ int fbhost_damage(struct fbhost_fb *fb, int x, int y, int w, int h);
  * palette index in the low 8 bits) and marks it damaged. Clipped. 0 or
  * -EINVAL. Any thread. */
 int fbhost_fill(struct fbhost_fb *fb, int x, int y, int w, int h, uint32_t rgb);
-/* Copies a w x h image (stride bytes per row, in src_format) to x,y,
- * converting formats, and marks it damaged. Clipped. 0, -EINVAL or
- * -ENOMEM. Any thread. */
+/* Copies a w x h image (stride bytes per row, in src_format, which may not
+ * be FBHOST_FORMAT_C8) to x,y, converting formats, and marks it damaged.
+ * Clipped. 0, -EINVAL or -ENOMEM. Any thread. */
 int fbhost_blit(struct fbhost_fb *fb, int x, int y, const void *src, uint32_t w, uint32_t h,
 		uint32_t stride, enum fbhost_format src_format);
 /* Sets palette entries [first, first+count) to 0xRRGGBB values. 0 or
@@ -238,11 +238,14 @@ int fbhost_enable_vnc(struct fbhost_fb *fb, const struct fbhost_vnc_options *opt
 /*
  * Serves the noVNC browser viewer over HTTP on port (FBHOST_PORT_ANY = any
  * free port, 0 = the VNC port minus 100) from web_root (NULL = the viewer
- * that came with libfbhost). Call before fbhost_enable_vnc; called after it,
+ * that came with libfbhost: the build tree's, or the installed copy). Call before fbhost_enable_vnc; called after it,
  * the VNC server is restarted and its clients reconnect. 0 or -errno as
  * fbhost_enable_vnc. Any thread.
  */
 int fbhost_enable_web(struct fbhost_fb *fb, int port, const char *web_root);
+/* Stops serving the viewer (a running VNC server is restarted without it).
+ * Any thread. */
+void fbhost_disable_web(struct fbhost_fb *fb);
 /* Stops VNC (and the web viewer) for fb, disconnecting its clients. Any
  * thread. */
 void fbhost_disable_vnc(struct fbhost_fb *fb);

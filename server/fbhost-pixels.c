@@ -1,0 +1,263 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * server/fbhost-pixels.c - libfbhost: pixel formats, modes and resize, direct
+ * pixel access with damage, and the fill/blit/palette helpers.
+ */
+#include <assert.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "server/fbhost-internal.h"
+#ifdef FBHOST_HAVE_VNC
+#include "vnc/vnc.h"
+#endif
+
+/* One row per format: the public enum, pixman's code, names accepted. */
+static const struct {
+	enum fbhost_format format;
+	pixman_format_code_t pixman;
+	const char *name;
+	const char *depth_alias;
+} fbhost_formats[] = {
+	{ FBHOST_FORMAT_C8, PIXMAN_c8, "c8", "8" },
+	{ FBHOST_FORMAT_X1R5G5B5, PIXMAN_x1r5g5b5, "x1r5g5b5", "15" },
+	{ FBHOST_FORMAT_R5G6B5, PIXMAN_r5g6b5, "r5g6b5", "16" },
+	{ FBHOST_FORMAT_R8G8B8, PIXMAN_r8g8b8, "r8g8b8", "24" },
+	{ FBHOST_FORMAT_X8R8G8B8, PIXMAN_x8r8g8b8, "x8r8g8b8", "32" },
+	{ FBHOST_FORMAT_A8R8G8B8, PIXMAN_a8r8g8b8, "a8r8g8b8", NULL },
+};
+#define FBHOST_N_FORMATS (sizeof(fbhost_formats) / sizeof(fbhost_formats[0]))
+
+pixman_format_code_t fbhost_format_to_pixman(enum fbhost_format format)
+{
+	size_t i;
+
+	for (i = 0; i < FBHOST_N_FORMATS; i++)
+		if (fbhost_formats[i].format == format)
+			return fbhost_formats[i].pixman;
+	return 0;
+}
+
+enum fbhost_format fbhost_format_from_pixman(pixman_format_code_t format)
+{
+	size_t i;
+
+	for (i = 0; i < FBHOST_N_FORMATS; i++)
+		if (fbhost_formats[i].pixman == format)
+			return fbhost_formats[i].format;
+	return FBHOST_FORMAT_INVALID;
+}
+
+const char *fbhost_format_name(enum fbhost_format format)
+{
+	size_t i;
+
+	for (i = 0; i < FBHOST_N_FORMATS; i++)
+		if (fbhost_formats[i].format == format)
+			return fbhost_formats[i].name;
+	return NULL;
+}
+
+enum fbhost_format fbhost_format_parse(const char *name)
+{
+	size_t i;
+
+	if (!name)
+		return FBHOST_FORMAT_INVALID;
+	for (i = 0; i < FBHOST_N_FORMATS; i++)
+		if (strcasecmp(name, fbhost_formats[i].name) == 0 ||
+		    (fbhost_formats[i].depth_alias &&
+		     strcmp(name, fbhost_formats[i].depth_alias) == 0))
+			return fbhost_formats[i].format;
+	return FBHOST_FORMAT_INVALID;
+}
+
+unsigned fbhost_format_bytes(enum fbhost_format format)
+{
+	pixman_format_code_t p = fbhost_format_to_pixman(format);
+
+	return p ? (unsigned)PIXMAN_FORMAT_BPP(p) / 8 : 0;
+}
+
+static struct fbhost_mode fbhost_mode_from_fb(const struct fb_mode *m)
+{
+	struct fbhost_mode out = {
+		.width = m->width,
+		.height = m->height,
+		.stride = m->stride,
+		.format = fbhost_format_from_pixman(m->format),
+	};
+	return out;
+}
+
+struct fbhost_mode fbhost_fb_mode(struct fbhost_fb *fb)
+{
+	struct fb_mode m = fb_get_mode(fb->dev);
+
+	return fbhost_mode_from_fb(&m);
+}
+
+int fbhost_resize(struct fbhost_fb *fb, uint32_t width, uint32_t height,
+		  enum fbhost_format format)
+{
+	struct fb_mode m = { .width = width, .height = height };
+	int err;
+
+	m.format = fbhost_format_to_pixman(format);
+	if (!m.format) {
+		fbhost_log(fb->host, FBHOST_LOG_ERROR, "%s: invalid format", fb->name);
+		return -EINVAL;
+	}
+	err = fb_mode_check(&m, 0);
+	if (err) {
+		fbhost_log(fb->host, FBHOST_LOG_ERROR, "%s: mode %ux%u %s is %s", fb->name, width,
+			   height, fbhost_format_name(format), err == -E2BIG ? "too large" : "invalid");
+		return err;
+	}
+#ifdef FBHOST_HAVE_VNC
+	{
+		char msg[256];
+		bool vnc_on;
+
+		pthread_mutex_lock(&fb->lock);
+		vnc_on = fb->vnc != NULL;
+		pthread_mutex_unlock(&fb->lock);
+		if (vnc_on && vnc_mode_check(&m, msg, sizeof(msg)) != 0) {
+			fbhost_log(fb->host, FBHOST_LOG_ERROR, "%s: %s", fb->name, msg);
+			return -E2BIG;
+		}
+	}
+#endif
+	err = fb_set_mode(fb->dev, &m);
+	if (err)
+		fbhost_log(fb->host, FBHOST_LOG_ERROR, "%s: cannot set mode %ux%u %s: %s", fb->name,
+			   width, height, fbhost_format_name(format), strerror(-err));
+	else
+		fbhost_log(fb->host, FBHOST_LOG_INFO, "%s: mode %ux%u %s", fb->name, width, height,
+			   fbhost_format_name(format));
+	return err;
+}
+
+/* The fb_access lives in the caller's struct fbhost_pixels. */
+_Static_assert(sizeof(struct fb_access) <= sizeof(((struct fbhost_pixels *)0)->priv),
+	       "struct fbhost_pixels.priv too small for struct fb_access");
+
+void fbhost_pixels_begin(struct fbhost_fb *fb, struct fbhost_pixels *px)
+{
+	struct fb_access *acc = (struct fb_access *)px->priv;
+
+	fb_access_begin(fb->dev, acc);
+	px->data = acc->pixels;
+	px->width = acc->mode.width;
+	px->height = acc->mode.height;
+	px->stride = acc->mode.stride;
+	px->format = fbhost_format_from_pixman(acc->mode.format);
+}
+
+void fbhost_pixels_end(struct fbhost_fb *fb, struct fbhost_pixels *px)
+{
+	fb_access_end(fb->dev, (struct fb_access *)px->priv);
+	px->data = NULL;
+}
+
+int fbhost_damage(struct fbhost_fb *fb, int x, int y, int w, int h)
+{
+	struct fb_access acc;
+
+	if (w < 0 || h < 0)
+		return -EINVAL;
+	fb_access_begin(fb->dev, &acc);
+	fb_mark_dirty(fb->dev, &acc, x, y, w, h);
+	fb_access_end(fb->dev, &acc);
+	return 0;
+}
+
+/* Converts 0xRRGGBB to a raw pixel of format with pixman (1x1 composite). */
+static uint32_t fbhost_raw_pixel(pixman_format_code_t format, uint32_t rgb)
+{
+	uint32_t src_bits = rgb | 0xff000000u;
+	uint32_t dst_bits = 0;
+	pixman_image_t *src, *dst;
+	unsigned bytes = (unsigned)PIXMAN_FORMAT_BPP(format) / 8;
+	uint32_t raw = 0;
+	unsigned char b[4];
+
+	if (format == PIXMAN_c8)
+		return rgb & 0xff;
+	src = pixman_image_create_bits(PIXMAN_a8r8g8b8, 1, 1, &src_bits, 4);
+	dst = pixman_image_create_bits(format, 1, 1, &dst_bits, 4);
+	if (src && dst)
+		pixman_image_composite32(PIXMAN_OP_SRC, src, NULL, dst, 0, 0, 0, 0, 0, 0, 1, 1);
+	if (src)
+		pixman_image_unref(src);
+	if (dst)
+		pixman_image_unref(dst);
+	memcpy(b, &dst_bits, sizeof(b));
+	if (bytes == 2) {
+		uint16_t v;
+
+		memcpy(&v, b, 2);
+		raw = v;
+	} else if (bytes == 3) {
+		/* pixman keeps 24 bpp pixels as three bytes, least significant first */
+		raw = (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16;
+	} else {
+		raw = dst_bits;
+	}
+	return raw;
+}
+
+int fbhost_fill(struct fbhost_fb *fb, int x, int y, int w, int h, uint32_t rgb)
+{
+	struct fb_mode m;
+
+	if (w < 0 || h < 0)
+		return -EINVAL;
+	m = fb_get_mode(fb->dev);
+	return fb_fill_rect(fb->dev, x, y, w, h, fbhost_raw_pixel(m.format, rgb));
+}
+
+int fbhost_blit(struct fbhost_fb *fb, int x, int y, const void *src, uint32_t w, uint32_t h,
+		uint32_t stride, enum fbhost_format src_format)
+{
+	pixman_format_code_t pf = fbhost_format_to_pixman(src_format);
+	unsigned bytes = fbhost_format_bytes(src_format);
+	uint32_t *copy = NULL;
+	pixman_image_t *img;
+	uint32_t bits_stride = stride;
+	int err;
+
+	if (!src || !pf || pf == PIXMAN_c8 || w == 0 || h == 0 || w > FBHOST_MAX_SIDE_PX ||
+	    h > FBHOST_MAX_SIDE_PX || stride < w * bytes)
+		return -EINVAL;
+	/* pixman wants 4-byte aligned rows: copy the rare other case. */
+	if (stride % 4 || (uintptr_t)src % 4) {
+		uint32_t y0;
+
+		bits_stride = (w * bytes + 3) & ~3u;
+		copy = malloc((size_t)bits_stride * h);
+		if (!copy)
+			return -ENOMEM;
+		for (y0 = 0; y0 < h; y0++)
+			memcpy((char *)copy + (size_t)y0 * bits_stride,
+			       (const char *)src + (size_t)y0 * stride, (size_t)w * bytes);
+	}
+	img = pixman_image_create_bits(pf, (int)w, (int)h, copy ? copy : (uint32_t *)(uintptr_t)src,
+				       (int)bits_stride);
+	if (!img) {
+		free(copy);
+		return -ENOMEM;
+	}
+	err = fb_put_image(fb->dev, img, x, y);
+	pixman_image_unref(img);
+	free(copy);
+	return err;
+}
+
+int fbhost_set_palette(struct fbhost_fb *fb, unsigned first, unsigned count, const uint32_t *rgb)
+{
+	if (!rgb || first > 255 || count > 256 - first)
+		return -EINVAL;
+	return fb_set_palette(fb->dev, first, count, rgb);
+}
