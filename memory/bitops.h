@@ -35,7 +35,7 @@
 #define BITS_TO_LONGS(n) (((n) + BITS_PER_LONG - 1) / BITS_PER_LONG)
 
 /* Atomically sets bits [off, off + num) of map. */
-static inline void bm_set_atomic(unsigned long *map, uint64_t off, uint64_t num)
+static inline __attribute__((always_inline)) void bm_set_atomic(unsigned long *map, uint64_t off, uint64_t num)
 {
 	unsigned long *p = map + BIT_WORD(off);
 	uint64_t end = off + num;
@@ -60,7 +60,7 @@ static inline void bm_set_atomic(unsigned long *map, uint64_t off, uint64_t num)
 }
 
 /* Atomically clears bits [off, off + num); true if any of them was set. */
-static inline bool bm_test_and_clear_atomic(unsigned long *map, uint64_t off, uint64_t num)
+static inline __attribute__((always_inline)) bool bm_test_and_clear_atomic(unsigned long *map, uint64_t off, uint64_t num)
 {
 	unsigned long *p = map + BIT_WORD(off);
 	uint64_t end = off + num;
@@ -100,7 +100,7 @@ static inline bool bm_test_and_clear_atomic(unsigned long *map, uint64_t off, ui
  * dst, which is laid out like map from word BIT_WORD(off) on: dst[0] holds the
  * word containing bit off. Bits of dst outside the range are 0.
  */
-static inline void bm_take_atomic(unsigned long *map, uint64_t off, uint64_t num,
+static inline __attribute__((always_inline)) void bm_take_atomic(unsigned long *map, uint64_t off, uint64_t num,
 				  unsigned long *dst)
 {
 	unsigned long *p = map + BIT_WORD(off);
@@ -140,7 +140,7 @@ static inline void bm_take_atomic(unsigned long *map, uint64_t off, uint64_t num
 }
 
 /* True if any bit of [off, off + num) is set. want_all: true if all are. */
-static inline bool bm_scan(const unsigned long *map, uint64_t off, uint64_t num, bool want_all)
+static inline __attribute__((always_inline)) bool bm_scan(const unsigned long *map, uint64_t off, uint64_t num, bool want_all)
 {
 	const unsigned long *p = map + BIT_WORD(off);
 	uint64_t end = off + num;
@@ -172,7 +172,7 @@ static inline bool bm_scan(const unsigned long *map, uint64_t off, uint64_t num,
 }
 
 /* Non-atomic: true if any bit [off, off + num) of a private map is set. */
-static inline bool bm_any_private(const unsigned long *map, uint64_t off, uint64_t num)
+static inline __attribute__((always_inline)) bool bm_any_private(const unsigned long *map, uint64_t off, uint64_t num)
 {
 	const unsigned long *p = map + BIT_WORD(off);
 	uint64_t end = off + num;
@@ -195,7 +195,7 @@ static inline bool bm_any_private(const unsigned long *map, uint64_t off, uint64
 }
 
 /* Converts a little-endian bitmap word to host order. */
-static inline unsigned long bm_le_to_host(unsigned long v)
+static inline __attribute__((always_inline)) unsigned long bm_le_to_host(unsigned long v)
 {
 #if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
 	return sizeof(v) == 8 ? (unsigned long)__builtin_bswap64(v) : __builtin_bswap32(v);

@@ -21,6 +21,8 @@
 /* The whole RAM address space (every block's max_length, plus gaps). */
 #define RAM_MAX_SPACE_BYTES (UINT64_C(1) << 48)
 #define RAM_BLOCK_NAME_MAX_BYTES 256u
+/* Keeps the readers' fields off the writers' cache line. */
+#define RAM_CACHE_LINE_BYTES 64
 
 /*
  * One client's RCU-published array of bitmap blocks. Immutable once
@@ -54,14 +56,17 @@ struct ram_block {
  * (release), so a reader that sees a size finds an array covering it.
  */
 struct ram_list {
+	/* Read by every dirty_* call: kept on cache lines the mutex never dirties. */
 	unsigned page_bits;    /* immutable */
-	uint64_t block_pages;  /* immutable; power of two, >= BITS_PER_LONG */
 	unsigned block_shift;  /* immutable; log2(block_pages) */
-	pthread_mutex_t mutex; /* serialises add/resize/remove and growth */
-	struct cds_list_head blocks;  /* sorted by offset; protected by mutex */
-	uint64_t allocated_bitmap_blocks; /* per client, ever allocated; protected by mutex */
+	uint64_t block_pages;  /* immutable; power of two, >= BITS_PER_LONG */
 	uint64_t size_bytes; /* end of the highest block; written under mutex, read with __atomic */
 	struct dirty_blocks *dirty[DIRTY_MEMORY_NUM]; /* RCU; replaced under mutex */
+
+	/* Writers only. */
+	_Alignas(RAM_CACHE_LINE_BYTES) pthread_mutex_t mutex; /* serialises add/resize/remove, growth */
+	struct cds_list_head blocks;  /* sorted by offset; protected by mutex */
+	uint64_t allocated_bitmap_blocks; /* per client, ever allocated; protected by mutex */
 };
 
 /* A clamped page range [first, end) of the address space. */
