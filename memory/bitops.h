@@ -25,6 +25,9 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+/* The helpers sit in every hot loop: always inline them. */
+#define BM_INLINE static inline __attribute__((always_inline))
+
 #define BITS_PER_LONG (sizeof(unsigned long) * CHAR_BIT)
 
 /* Word holding bit nr, and the mask of bits >= nr % BITS_PER_LONG. */
@@ -35,7 +38,7 @@
 #define BITS_TO_LONGS(n) (((n) + BITS_PER_LONG - 1) / BITS_PER_LONG)
 
 /* Atomically sets bits [off, off + num) of map. */
-static inline __attribute__((always_inline)) void bm_set_atomic(unsigned long *map, uint64_t off, uint64_t num)
+BM_INLINE void bm_set_atomic(unsigned long *map, uint64_t off, uint64_t num)
 {
 	unsigned long *p = map + BIT_WORD(off);
 	uint64_t end = off + num;
@@ -60,7 +63,7 @@ static inline __attribute__((always_inline)) void bm_set_atomic(unsigned long *m
 }
 
 /* Atomically clears bits [off, off + num); true if any of them was set. */
-static inline __attribute__((always_inline)) bool bm_test_and_clear_atomic(unsigned long *map, uint64_t off, uint64_t num)
+BM_INLINE bool bm_test_and_clear_atomic(unsigned long *map, uint64_t off, uint64_t num)
 {
 	unsigned long *p = map + BIT_WORD(off);
 	uint64_t end = off + num;
@@ -100,8 +103,7 @@ static inline __attribute__((always_inline)) bool bm_test_and_clear_atomic(unsig
  * dst, which is laid out like map from word BIT_WORD(off) on: dst[0] holds the
  * word containing bit off. Bits of dst outside the range are 0.
  */
-static inline __attribute__((always_inline)) void bm_take_atomic(unsigned long *map, uint64_t off, uint64_t num,
-				  unsigned long *dst)
+BM_INLINE void bm_take_atomic(unsigned long *map, uint64_t off, uint64_t num, unsigned long *dst)
 {
 	unsigned long *p = map + BIT_WORD(off);
 	uint64_t end = off + num;
@@ -140,7 +142,7 @@ static inline __attribute__((always_inline)) void bm_take_atomic(unsigned long *
 }
 
 /* True if any bit of [off, off + num) is set. want_all: true if all are. */
-static inline __attribute__((always_inline)) bool bm_scan(const unsigned long *map, uint64_t off, uint64_t num, bool want_all)
+BM_INLINE bool bm_scan(const unsigned long *map, uint64_t off, uint64_t num, bool want_all)
 {
 	const unsigned long *p = map + BIT_WORD(off);
 	uint64_t end = off + num;
@@ -154,7 +156,7 @@ static inline __attribute__((always_inline)) bool bm_scan(const unsigned long *m
 		return want_all;
 	if (BIT_WORD(off) == BIT_WORD(end - 1))
 		return ((__atomic_load_n(p, __ATOMIC_ACQUIRE) ^ flip) & first & last) ? !want_all
-										       : want_all;
+										      : want_all;
 	if (first != ~0UL) {
 		if ((__atomic_load_n(p++, __ATOMIC_ACQUIRE) ^ flip) & first)
 			return !want_all;
@@ -172,7 +174,7 @@ static inline __attribute__((always_inline)) bool bm_scan(const unsigned long *m
 }
 
 /* Non-atomic: true if any bit [off, off + num) of a private map is set. */
-static inline __attribute__((always_inline)) bool bm_any_private(const unsigned long *map, uint64_t off, uint64_t num)
+BM_INLINE bool bm_any_private(const unsigned long *map, uint64_t off, uint64_t num)
 {
 	const unsigned long *p = map + BIT_WORD(off);
 	uint64_t end = off + num;
@@ -195,7 +197,7 @@ static inline __attribute__((always_inline)) bool bm_any_private(const unsigned 
 }
 
 /* Converts a little-endian bitmap word to host order. */
-static inline __attribute__((always_inline)) unsigned long bm_le_to_host(unsigned long v)
+BM_INLINE unsigned long bm_le_to_host(unsigned long v)
 {
 #if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
 	return sizeof(v) == 8 ? (unsigned long)__builtin_bswap64(v) : __builtin_bswap32(v);

@@ -16,7 +16,7 @@
 /* A taken range. Private to its owner once returned: no locking. */
 struct dirty_snapshot {
 	unsigned page_bits;
-	uint64_t first_page;  /* pages [first_page, end_page) were taken */
+	uint64_t first_page; /* pages [first_page, end_page) were taken */
 	uint64_t end_page;
 	uint64_t base_page;   /* first_page rounded down to a word */
 	unsigned long bits[]; /* bit (p - base_page) for page p */

@@ -63,7 +63,8 @@ static bool scan_range(struct ram_list *rl, ram_addr_t start, ram_addr_t length,
 	end = clamp_end(rl, a, r.end);
 	for (p = r.first; p < end; p += num) {
 		num = chunk_pages(rl, p, end);
-		if (bm_scan(block_of(rl, a, p), offset_in_block(rl, p), num, want_all) != want_all) {
+		if (bm_scan(block_of(rl, a, p), offset_in_block(rl, p), num, want_all) !=
+		    want_all) {
 			result = !want_all;
 			break;
 		}
@@ -125,8 +126,7 @@ void dirty_set(struct ram_list *rl, ram_addr_t addr, unsigned client)
 	ram_rcu_read_unlock();
 }
 
-void dirty_set_range(struct ram_list *rl, ram_addr_t start, ram_addr_t length,
-		     unsigned client_mask)
+void dirty_set_range(struct ram_list *rl, ram_addr_t start, ram_addr_t length, unsigned client_mask)
 {
 	struct ram_page_range r = ram_pages_of(rl, start, length);
 
@@ -145,8 +145,7 @@ void ram_dirty_set_pages(struct ram_list *rl, uint64_t first, uint64_t end, unsi
 	ram_rcu_read_unlock();
 }
 
-void ram_dirty_clear_pages(struct ram_list *rl, uint64_t first, uint64_t end,
-			   unsigned client_mask)
+void ram_dirty_clear_pages(struct ram_list *rl, uint64_t first, uint64_t end, unsigned client_mask)
 {
 	unsigned c;
 
@@ -167,8 +166,7 @@ void ram_dirty_clear_pages(struct ram_list *rl, uint64_t first, uint64_t end,
 	ram_rcu_read_unlock();
 }
 
-bool dirty_test_and_clear(struct ram_list *rl, ram_addr_t start, ram_addr_t length,
-			  unsigned client)
+bool dirty_test_and_clear(struct ram_list *rl, ram_addr_t start, ram_addr_t length, unsigned client)
 {
 	struct ram_page_range r;
 	struct dirty_blocks *a;
@@ -211,7 +209,7 @@ static void lebitmap_words(struct ram_list *rl, struct dirty_blocks **arr, unsig
 		for (c = 0; c < DIRTY_MEMORY_NUM; c++) {
 			if (mask & (1u << c))
 				__atomic_fetch_or(block_of(rl, arr[c], page) +
-							  BIT_WORD(offset_in_block(rl, page)),
+						      BIT_WORD(offset_in_block(rl, page)),
 						  bits, __ATOMIC_SEQ_CST);
 		}
 	}
@@ -236,9 +234,9 @@ static void lebitmap_pages(struct ram_list *rl, struct dirty_blocks **arr, unsig
 			bits &= bits - 1;
 			for (c = 0; c < DIRTY_MEMORY_NUM; c++) {
 				if (mask & (1u << c))
-					__atomic_fetch_or(block_of(rl, arr[c], page) + BIT_WORD(off),
-							  1UL << (off % BITS_PER_LONG),
-							  __ATOMIC_SEQ_CST);
+					__atomic_fetch_or(
+					    block_of(rl, arr[c], page) + BIT_WORD(off),
+					    1UL << (off % BITS_PER_LONG), __ATOMIC_SEQ_CST);
 			}
 		}
 	}

@@ -31,20 +31,20 @@
  * and live until ram_list_free().
  */
 struct dirty_blocks {
-	struct rcu_head rcu;     /* for the deferred free of this array */
-	uint64_t nblocks;        /* entries in blocks[]; immutable */
+	struct rcu_head rcu;	 /* for the deferred free of this array */
+	uint64_t nblocks;	 /* entries in blocks[]; immutable */
 	unsigned long *blocks[]; /* block_pages bits each; words are atomics */
 };
 
 /* A guest RAM block. */
 struct ram_block {
 	struct cds_list_head node; /* in ram_list.blocks; protected by ram_list.mutex */
-	struct rcu_head rcu;       /* deferred free after ram_block_remove() */
-	char *name;                /* immutable */
-	ram_addr_t offset;         /* immutable: page-aligned start in the address space */
-	uint64_t max_length;       /* immutable: reserved bytes, page-aligned */
-	void *host;                /* immutable: max_length bytes mapped RW */
-	uint64_t used_length;      /* written under ram_list.mutex; read with __atomic */
+	struct rcu_head rcu;	   /* deferred free after ram_block_remove() */
+	char *name;		   /* immutable */
+	ram_addr_t offset;	   /* immutable: page-aligned start in the address space */
+	uint64_t max_length;	   /* immutable: reserved bytes, page-aligned */
+	void *host;		   /* immutable: max_length bytes mapped RW */
+	uint64_t used_length;	   /* written under ram_list.mutex; read with __atomic */
 };
 
 /*
@@ -57,15 +57,16 @@ struct ram_block {
  */
 struct ram_list {
 	/* Read by every dirty_* call: kept on cache lines the mutex never dirties. */
-	unsigned page_bits;    /* immutable */
-	unsigned block_shift;  /* immutable; log2(block_pages) */
-	uint64_t block_pages;  /* immutable; power of two, >= BITS_PER_LONG */
+	unsigned page_bits;   /* immutable */
+	unsigned block_shift; /* immutable; log2(block_pages) */
+	uint64_t block_pages; /* immutable; power of two, >= BITS_PER_LONG */
 	uint64_t size_bytes; /* end of the highest block; written under mutex, read with __atomic */
 	struct dirty_blocks *dirty[DIRTY_MEMORY_NUM]; /* RCU; replaced under mutex */
 
 	/* Writers only. */
-	_Alignas(RAM_CACHE_LINE_BYTES) pthread_mutex_t mutex; /* serialises add/resize/remove, growth */
-	struct cds_list_head blocks;  /* sorted by offset; protected by mutex */
+	_Alignas(RAM_CACHE_LINE_BYTES)
+	    pthread_mutex_t mutex;	  /* serialises add/resize/remove, growth */
+	struct cds_list_head blocks;	  /* sorted by offset; protected by mutex */
 	uint64_t allocated_bitmap_blocks; /* per client, ever allocated; protected by mutex */
 };
 
@@ -106,7 +107,6 @@ static inline uint64_t ram_dirty_capacity(const struct ram_list *rl, const struc
 /* Set / clear pages [first, end) of the clients in client_mask, without the
  * size clamp (for a block being added). Called with rl->mutex held. */
 void ram_dirty_set_pages(struct ram_list *rl, uint64_t first, uint64_t end, unsigned client_mask);
-void ram_dirty_clear_pages(struct ram_list *rl, uint64_t first, uint64_t end,
-			   unsigned client_mask);
+void ram_dirty_clear_pages(struct ram_list *rl, uint64_t first, uint64_t end, unsigned client_mask);
 
 #endif

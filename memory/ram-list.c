@@ -82,8 +82,7 @@ void ram_list_free(struct ram_list *rl)
 
 	if (!rl)
 		return;
-	cds_list_for_each_entry_safe(b, tmp, &rl->blocks, node)
-		ram_block_destroy(b);
+	cds_list_for_each_entry_safe(b, tmp, &rl->blocks, node) ram_block_destroy(b);
 	for (c = 0; c < DIRTY_MEMORY_NUM; c++) {
 		a = rl->dirty[c];
 		if (!a)
@@ -116,7 +115,7 @@ static int dirty_grow(struct ram_list *rl, uint64_t pages)
 	uint64_t needed = (pages + rl->block_pages - 1) >> rl->block_shift;
 	uint64_t have = rl->allocated_bitmap_blocks;
 	size_t block_bytes = BITS_TO_LONGS(rl->block_pages) * sizeof(unsigned long);
-	struct dirty_blocks *fresh[DIRTY_MEMORY_NUM] = { 0 };
+	struct dirty_blocks *fresh[DIRTY_MEMORY_NUM] = {0};
 	unsigned c;
 	uint64_t i;
 
@@ -128,7 +127,8 @@ static int dirty_grow(struct ram_list *rl, uint64_t pages)
 			goto fail_alloc;
 		fresh[c]->nblocks = needed;
 		if (have)
-			memcpy(fresh[c]->blocks, rl->dirty[c]->blocks, have * sizeof(fresh[c]->blocks[0]));
+			memcpy(fresh[c]->blocks, rl->dirty[c]->blocks,
+			       have * sizeof(fresh[c]->blocks[0]));
 		for (i = have; i < needed; i++)
 			fresh[c]->blocks[i] = NULL;
 		for (i = have; i < needed; i++) {
@@ -170,7 +170,8 @@ static int find_first_gap(struct ram_list *rl, uint64_t len, ram_addr_t *offset,
 	ram_addr_t candidate = 0;
 	struct ram_block *b;
 
-	cds_list_for_each_entry(b, &rl->blocks, node) {
+	cds_list_for_each_entry(b, &rl->blocks, node)
+	{
 		if (b->offset - candidate >= len) {
 			*offset = candidate;
 			*next = &b->node;
@@ -255,7 +256,8 @@ static bool ram_list_holds(struct ram_list *rl, const struct ram_block *b)
 {
 	struct ram_block *it;
 
-	cds_list_for_each_entry(it, &rl->blocks, node) {
+	cds_list_for_each_entry(it, &rl->blocks, node)
+	{
 		if (it == b)
 			return true;
 	}

@@ -87,7 +87,7 @@ FLAT_API bool flat_get(struct flat *f, uint64_t start, uint64_t length, unsigned
 
 /* noipa: a real library call, as dirty_*() is (no inlining, no cloning). */
 FLAT_API struct flat_snapshot *flat_snapshot_and_clear(struct flat *f, uint64_t start,
-						     uint64_t length, unsigned c)
+						       uint64_t length, unsigned c)
 {
 	uint64_t first, end, nwords;
 	struct flat_snapshot *s;
@@ -118,8 +118,8 @@ static double now_ns(void)
 }
 
 enum bench_op { OP_SET_RANGE, OP_TEST_AND_CLEAR, OP_GET, OP_SNAPSHOT, OP_NUM };
-static const char *const op_names[OP_NUM] = { "set_range", "test_and_clear", "get",
-					      "snapshot_and_clear" };
+static const char *const op_names[OP_NUM] = {"set_range", "test_and_clear", "get",
+					     "snapshot_and_clear"};
 
 static volatile uint64_t sink;
 
@@ -171,13 +171,13 @@ static double pass(struct ram_list *rl, struct flat *f, enum bench_op op, uint64
 		case OP_SNAPSHOT:
 			if (use_flat) {
 				struct flat_snapshot *s =
-					flat_snapshot_and_clear(f, a, chunk, DIRTY_MEMORY_VGA);
+				    flat_snapshot_and_clear(f, a, chunk, DIRTY_MEMORY_VGA);
 
 				acc += s->words[0];
 				free(s);
 			} else {
 				struct dirty_snapshot *s =
-					dirty_snapshot_and_clear(rl, a, chunk, DIRTY_MEMORY_VGA);
+				    dirty_snapshot_and_clear(rl, a, chunk, DIRTY_MEMORY_VGA);
 
 				acc += dirty_snapshot_get(s, a, 1);
 				dirty_snapshot_free(s);
@@ -211,9 +211,9 @@ static void compare(struct ram_list *rl, struct flat *f, enum bench_op op, uint6
 
 struct grower {
 	struct ram_list *rl;
-	int stop;          /* __atomic flag */
-	unsigned adds;     /* __atomic: written by the grower */
-	int error;         /* __atomic: written by the grower */
+	int stop;      /* __atomic flag */
+	unsigned adds; /* __atomic: written by the grower */
+	int error;     /* __atomic: written by the grower */
 };
 
 static void *grower_main(void *opaque)
@@ -238,8 +238,8 @@ static void *grower_main(void *opaque)
  * ones for call_rcu), until it reaches BENCH_GROW_MAX_ADDS. */
 static int bench_growth(unsigned reps)
 {
-	struct ram_list_config cfg = { .page_bits = BENCH_PAGE_BITS,
-				       .block_pages = BENCH_GROW_BLOCK_PAGES };
+	struct ram_list_config cfg = {.page_bits = BENCH_PAGE_BITS,
+				      .block_pages = BENCH_GROW_BLOCK_PAGES};
 	struct ram_list *rl = ram_list_new(&cfg);
 	struct grower *g = calloc(1, sizeof(*g));
 	uint64_t chunk = UINT64_C(1) << 20;
@@ -261,7 +261,8 @@ static int bench_growth(unsigned reps)
 	 * descheduled in favour of the grower (2 shared cores) is not a reader
 	 * slowed by growth, and the CPU clock may be coarse. */
 	busy = clock_ns(CLOCK_THREAD_CPUTIME_ID);
-	while (busy_passes < reps || __atomic_load_n(&g->adds, __ATOMIC_RELAXED) < BENCH_GROW_MAX_ADDS) {
+	while (busy_passes < reps ||
+	       __atomic_load_n(&g->adds, __ATOMIC_RELAXED) < BENCH_GROW_MAX_ADDS) {
 		pass(rl, NULL, OP_TEST_AND_CLEAR, chunk, false);
 		busy_passes++;
 		if (__atomic_load_n(&g->error, __ATOMIC_RELAXED))
@@ -278,7 +279,8 @@ static int bench_growth(unsigned reps)
 	idle /= idle_passes;
 	busy /= busy_passes;
 	printf("test_and_clear      1 MiB  grower idle %8.4f ns/page  growing %8.4f ns/page  "
-	       "speed %.2fx idle  (reader CPU time, %u passes each; %u blocks added, RAM space %llu GiB)\n",
+	       "speed %.2fx idle  (reader CPU time, %u passes each; %u blocks added, RAM space "
+	       "%llu GiB)\n",
 	       idle / BENCH_SPACE_PAGES, busy / BENCH_SPACE_PAGES, idle / busy, busy_passes,
 	       g->adds, (unsigned long long)(ram_list_size(rl) >> 30));
 	if (g->error)
@@ -291,10 +293,9 @@ static int bench_growth(unsigned reps)
 int main(int argc, char **argv)
 {
 	unsigned reps = argc > 1 ? (unsigned)strtoul(argv[1], NULL, 10) : BENCH_DEFAULT_REPS;
-	static const uint64_t chunks[] = { UINT64_C(1) << 20, UINT64_C(64) << 20,
-					   UINT64_C(1) << 30 };
+	static const uint64_t chunks[] = {UINT64_C(1) << 20, UINT64_C(64) << 20, UINT64_C(1) << 30};
 	struct ram_list *rl = ram_list_new(NULL);
-	struct flat f = { .pages = BENCH_SPACE_PAGES };
+	struct flat f = {.pages = BENCH_SPACE_PAGES};
 
 	if (!reps)
 		reps = BENCH_DEFAULT_REPS;
