@@ -50,10 +50,10 @@
 #define SPRITE_EDGE_RGB 0xffff00u
 
 static const struct fb_mode demo_modes[GUEST_DEMO_MODE_COUNT] = {
-	{ 640, 480, 0, PIXMAN_c8 },
-	{ 800, 600, 0, PIXMAN_r5g6b5 },
-	{ 1280, 720, 0, PIXMAN_x8r8g8b8 },
-	{ 1920, 1080, 0, PIXMAN_x8r8g8b8 },
+    {640, 480, 0, PIXMAN_c8},
+    {800, 600, 0, PIXMAN_r5g6b5},
+    {1280, 720, 0, PIXMAN_x8r8g8b8},
+    {1920, 1080, 0, PIXMAN_x8r8g8b8},
 };
 
 struct fb_mode guest_demo_cycle_mode(unsigned i)
@@ -73,7 +73,7 @@ struct fb_mode guest_demo_next_mode(const struct fb_mode *m)
 
 static pixman_box32_t box(int x1, int y1, int x2, int y2)
 {
-	pixman_box32_t b = { x1, y1, x2 > x1 ? x2 : x1, y2 > y1 ? y2 : y1 };
+	pixman_box32_t b = {x1, y1, x2 > x1 ? x2 : x1, y2 > y1 ? y2 : y1};
 	return b;
 }
 
@@ -147,6 +147,7 @@ struct demo_guest {
 	size_t typed_len;
 	char log[DEMO_LOG_LINES][DEMO_LOG_LINE_MAX]; /* ring */
 	unsigned log_head, log_len;
+	pixman_box32_t log_drawn; /* where log text may be on screen */
 
 	int sprite_x, sprite_y, sprite_dx, sprite_dy; /* inside sprite_area */
 	bool stroke; /* a button is held and the last point was painted */
@@ -251,20 +252,41 @@ static void draw_clock(struct demo_guest *dg, pixman_image_t *img, time_t now,
 	dg->clock_shown = now;
 }
 
-static void draw_log(struct demo_guest *dg, pixman_image_t *img)
+/*
+ * Draws the last log lines that fit. Only the part of the panel that held or
+ * now holds text is repainted (the rest is background already), so a scroll
+ * dirties a strip of text rather than the whole panel. Returns that part.
+ */
+static pixman_box32_t draw_log(struct demo_guest *dg, pixman_image_t *img)
 {
 	const pixman_box32_t *a = &dg->lay.log_area;
 	unsigned rows = box_empty(a) ? 0 : (unsigned)((a->y2 - a->y1 - 2) / DEMO_LOG_LINE_H_PX);
 	unsigned shown = dg->log_len < rows ? dg->log_len : rows;
+	pixman_box32_t ext = dg->log_drawn;
+	int x = a->x1 + 2, y = a->y1 + 2, right = x, bottom = y + (int)shown * DEMO_LOG_LINE_H_PX;
 
-	fill_box(img, a, LOG_BG_RGB);
+	for (unsigned i = 0; i < shown; i++) {
+		unsigned idx = (dg->log_head + dg->log_len - shown + i) % DEMO_LOG_LINES;
+		int w = guest_draw_text_width(strlen(dg->log[idx]), 1);
+
+		right = x + w > right ? x + w : right;
+	}
+	if (box_empty(&ext))
+		ext = box(x, y, right, bottom);
+	ext =
+	    box(ext.x1, ext.y1, right > ext.x2 ? right : ext.x2, bottom > ext.y2 ? bottom : ext.y2);
+	/* never past the panel */
+	ext = box(ext.x1, ext.y1, ext.x2 < a->x2 ? ext.x2 : a->x2, ext.y2 < a->y2 ? ext.y2 : a->y2);
+	fill_box(img, &ext, LOG_BG_RGB);
 	for (unsigned i = 0; i < shown; i++) {
 		unsigned idx = (dg->log_head + dg->log_len - shown + i) % DEMO_LOG_LINES;
 		const char *line = dg->log[idx];
 
-		text_in(img, a, a->x1 + 2, a->y1 + 2 + (int)i * DEMO_LOG_LINE_H_PX, 1, LOG_FG_RGB,
-			LOG_BG_RGB, line, strlen(line));
+		text_in(img, a, x, y + (int)i * DEMO_LOG_LINE_H_PX, 1, LOG_FG_RGB, LOG_BG_RGB, line,
+			strlen(line));
 	}
+	dg->log_drawn = ext;
+	return ext;
 }
 
 /* Draws the typed text, wrapped, showing the last lines that fit, with a
@@ -295,8 +317,8 @@ static void draw_typed(struct demo_guest *dg, pixman_image_t *img)
 		if (len && dg->typed[end - 1] == '\n')
 			len--;
 		guest_draw_text(img, cell.x1, cell.y1, GUEST_DEMO_TYPED_SCALE,
-				GUEST_DEMO_TYPED_FG_RGB, GUEST_DEMO_TYPED_BG_RGB, dg->typed + starts[pos],
-				len);
+				GUEST_DEMO_TYPED_FG_RGB, GUEST_DEMO_TYPED_BG_RGB,
+				dg->typed + starts[pos], len);
 		if (pos + 1 == n && (int)len < cols)
 			guest_draw_text(img, cell.x1 + (int)len * cell_w, cell.y1,
 					GUEST_DEMO_TYPED_SCALE, GUEST_DEMO_TYPED_FG_RGB,
@@ -362,6 +384,8 @@ static void redraw_all(struct demo_guest *dg)
 	draw_clock(dg, img, time(NULL), &clock);
 
 	draw_panel(img, &l->log, "log");
+	fill_box(img, &l->log_area, LOG_BG_RGB);
+	dg->log_drawn = box(0, 0, 0, 0);
 	draw_log(dg, img);
 	draw_panel(img, &l->paint, "paint: hold a button");
 	fill_box(img, &l->paint_area, GUEST_DEMO_PAINT_BG_RGB);
@@ -376,11 +400,12 @@ static void redraw_all(struct demo_guest *dg)
 
 /* Appends a line to the log and redraws the log panel. */
 static void log_line(struct demo_guest *dg, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+    __attribute__((format(printf, 2, 3)));
 static void log_line(struct demo_guest *dg, const char *fmt, ...)
 {
 	struct fb_access acc;
 	pixman_image_t *img;
+	pixman_box32_t dirty;
 	unsigned idx;
 	va_list ap;
 
@@ -396,8 +421,8 @@ static void log_line(struct demo_guest *dg, const char *fmt, ...)
 	img = draw_begin(dg, &acc);
 	if (!img)
 		return;
-	draw_log(dg, img);
-	draw_end(dg, &acc, img, &dg->lay.log_area);
+	dirty = draw_log(dg, img);
+	draw_end(dg, &acc, img, &dirty);
 }
 
 static void redraw_typed(struct demo_guest *dg)
@@ -645,7 +670,7 @@ static void queue_event(struct demo_guest *dg, const struct demo_event *ev)
 	pthread_mutex_lock(&dg->lock);
 	if (ev->type == DEMO_EV_POINTER && dg->queue_len) {
 		struct demo_event *last =
-			&dg->queue[(dg->queue_head + dg->queue_len - 1) % DEMO_EVENT_QUEUE_LEN];
+		    &dg->queue[(dg->queue_head + dg->queue_len - 1) % DEMO_EVENT_QUEUE_LEN];
 
 		if (last->type == DEMO_EV_POINTER && !last->buttons && !ev->buttons) {
 			*last = *ev;
@@ -664,7 +689,7 @@ out:
 
 static void demo_key(void *opaque, uint32_t keysym, bool down)
 {
-	struct demo_event ev = { .type = DEMO_EV_KEY, .keysym = keysym };
+	struct demo_event ev = {.type = DEMO_EV_KEY, .keysym = keysym};
 
 	if (down)
 		queue_event(opaque, &ev);
@@ -672,7 +697,7 @@ static void demo_key(void *opaque, uint32_t keysym, bool down)
 
 static void demo_pointer(void *opaque, int x, int y, uint32_t buttons)
 {
-	struct demo_event ev = { .type = DEMO_EV_POINTER, .x = x, .y = y, .buttons = buttons };
+	struct demo_event ev = {.type = DEMO_EV_POINTER, .x = x, .y = y, .buttons = buttons};
 
 	queue_event(opaque, &ev);
 }
@@ -682,7 +707,7 @@ static void demo_clipboard(void *opaque, const char *utf8, size_t len)
 {
 	for (size_t i = 0; i < len; i++) {
 		unsigned char c = (unsigned char)utf8[i];
-		struct demo_event ev = { .type = DEMO_EV_KEY, .keysym = c };
+		struct demo_event ev = {.type = DEMO_EV_KEY, .keysym = c};
 
 		if (c == '\n')
 			ev.keysym = GUEST_DEMO_KEY_RETURN;
@@ -714,10 +739,10 @@ static int demo_mode_request(void *opaque, uint32_t width, uint32_t height)
 }
 
 static const struct fb_input_ops demo_input_ops = {
-	.key = demo_key,
-	.pointer = demo_pointer,
-	.mode_request = demo_mode_request,
-	.clipboard = demo_clipboard,
+    .key = demo_key,
+    .pointer = demo_pointer,
+    .mode_request = demo_mode_request,
+    .clipboard = demo_clipboard,
 };
 
 /* ---- start/stop --------------------------------------------------------- */
@@ -779,7 +804,7 @@ static void demo_stop(void *state)
 }
 
 const struct guest_ops guest_demo_ops = {
-	.name = "demo",
-	.start = demo_start,
-	.stop = demo_stop,
+    .name = "demo",
+    .start = demo_start,
+    .stop = demo_stop,
 };

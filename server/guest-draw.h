@@ -34,8 +34,8 @@ int guest_draw_set_palette(struct fb_device *fb);
 
 /* A pixman image over w x h pixels of format at pixels/stride (the c8
  * palette attached when indexed). Unref with pixman_image_unref. NULL+errno. */
-pixman_image_t *guest_draw_wrap(pixman_format_code_t format, int width, int height,
-				void *pixels, uint32_t stride);
+pixman_image_t *guest_draw_wrap(pixman_format_code_t format, int width, int height, void *pixels,
+				uint32_t stride);
 /* The same over the pixels of an fb_access. */
 pixman_image_t *guest_draw_wrap_access(const struct fb_access *acc);
 

@@ -13,6 +13,9 @@
 #define GUEST_FONT_GLYPH_W_PX 5
 #define GUEST_FONT_GLYPH_H_PX 7
 
+/* One glyph per line reads as a picture: keep clang-format away. */
+/* clang-format off */
+
 /* Shown for characters outside the table. */
 static const char guest_font_unknown[] =
 	"#####" "#...#" "#...#" "#...#" "#...#" "#...#" "#####";
@@ -114,5 +117,6 @@ static const char guest_font_glyphs[][GUEST_FONT_GLYPH_W_PX * GUEST_FONT_GLYPH_H
 	/* } */ ".#..." "..#.." "..#.." "...#." "..#.." "..#.." ".#...",
 	/* ~ */ "....." "....." ".#..." "#.#.#" "...#." "....." ".....",
 };
+/* clang-format on */
 
 #endif

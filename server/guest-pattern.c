@@ -22,7 +22,7 @@
 #define PATTERN_POLL_MS 50u
 
 static const uint32_t bar_rgb[GUEST_PATTERN_BAR_COUNT] = {
-	0xffffff, 0xffff00, 0x00ffff, 0x00ff00, 0xff00ff, 0xff0000, 0x0000ff, 0x000000,
+    0xffffff, 0xffff00, 0x00ffff, 0x00ff00, 0xff00ff, 0xff0000, 0x0000ff, 0x000000,
 };
 
 uint32_t guest_pattern_bar_rgb(unsigned i)
@@ -84,12 +84,11 @@ void guest_pattern_draw(pixman_image_t *img)
 	draw_grid(img, w, h);
 
 	len = guest_pattern_label(label, sizeof(label), w, h, pixman_image_get_format(img));
-	guest_draw_rect(img, GUEST_PATTERN_LABEL_X_PX, GUEST_PATTERN_LABEL_Y_PX,
-			guest_draw_text_width(len, GUEST_PATTERN_LABEL_SCALE) +
-				2 * GUEST_PATTERN_LABEL_PAD_PX,
-			guest_draw_text_height(GUEST_PATTERN_LABEL_SCALE) +
-				2 * GUEST_PATTERN_LABEL_PAD_PX,
-			GUEST_PATTERN_LABEL_BG_RGB);
+	guest_draw_rect(
+	    img, GUEST_PATTERN_LABEL_X_PX, GUEST_PATTERN_LABEL_Y_PX,
+	    guest_draw_text_width(len, GUEST_PATTERN_LABEL_SCALE) + 2 * GUEST_PATTERN_LABEL_PAD_PX,
+	    guest_draw_text_height(GUEST_PATTERN_LABEL_SCALE) + 2 * GUEST_PATTERN_LABEL_PAD_PX,
+	    GUEST_PATTERN_LABEL_BG_RGB);
 	guest_draw_text(img, GUEST_PATTERN_LABEL_X_PX + GUEST_PATTERN_LABEL_PAD_PX,
 			GUEST_PATTERN_LABEL_Y_PX + GUEST_PATTERN_LABEL_PAD_PX,
 			GUEST_PATTERN_LABEL_SCALE, GUEST_PATTERN_LABEL_FG_RGB,
@@ -231,10 +230,10 @@ static int pattern_mode_request(void *opaque, uint32_t width, uint32_t height)
 }
 
 static const struct fb_input_ops pattern_input_ops = {
-	.key = pattern_key,
-	.pointer = pattern_pointer,
-	.mode_request = pattern_mode_request,
-	.clipboard = pattern_clipboard,
+    .key = pattern_key,
+    .pointer = pattern_pointer,
+    .mode_request = pattern_mode_request,
+    .clipboard = pattern_clipboard,
 };
 
 static void pattern_free(struct pattern_guest *pg)
@@ -292,7 +291,7 @@ static void pattern_stop(void *state)
 }
 
 const struct guest_ops guest_pattern_ops = {
-	.name = "pattern",
-	.start = pattern_start,
-	.stop = pattern_stop,
+    .name = "pattern",
+    .start = pattern_start,
+    .stop = pattern_stop,
 };

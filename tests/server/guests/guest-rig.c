@@ -14,12 +14,12 @@ void rig_start(struct rig *rig, const struct guest_ops *guest, uint32_t width, u
 	       pixman_format_code_t format)
 {
 	struct fb_config cfg = {
-		.name = "guest-test",
-		.mode = { .width = width, .height = height, .format = format },
+	    .name = "guest-test",
+	    .mode = {.width = width, .height = height, .format = format},
 	};
 	const char *err = NULL;
 
-	*rig = (struct rig){ .guest = guest };
+	*rig = (struct rig){.guest = guest};
 	rig->rl = ram_list_new(NULL);
 	assert_non_null(rig->rl);
 	rig->fb = fb_new(rig->rl, &cfg);
@@ -52,7 +52,7 @@ bool rig_copy(struct rig *rig)
 	if (fb_headless_copy(rig->headless, &px, &w, &h) < 0)
 		return false;
 	free(rig->frame.px);
-	rig->frame = (struct rig_frame){ px, w, h };
+	rig->frame = (struct rig_frame){px, w, h};
 	return true;
 }
 

@@ -3,7 +3,8 @@
  * tests/server/guests/test-guest-demo.c - the demo guest, through the render
  * thread and a headless listener: typed keys echo in the keyboard panel and
  * BackSpace takes them back, a held button paints under the pointer, F2 walks
- * the mode cycle, viewer resize requests are applied, and concurrent input
+ * the mode cycle, viewer resize requests are applied, the clock, log and
+ * sprite change by themselves, and concurrent input
  * during mode changes is safe (also run under ThreadSanitizer).
  */
 #include <errno.h>
@@ -50,14 +51,14 @@ static bool pred_drawn(struct rig *rig, void *arg)
 	l = layout_of(rig);
 	pa = &l.paint_area;
 	return centre_px(rig, pa) ==
-		       guest_draw_shown_rgb(fb_get_mode(rig->fb).format, GUEST_DEMO_PAINT_BG_RGB) &&
+		   guest_draw_shown_rgb(fb_get_mode(rig->fb).format, GUEST_DEMO_PAINT_BG_RGB) &&
 	       rig_px(rig, pa->x1, pa->y1) == GUEST_DEMO_PAINT_BG_RGB &&
 	       rig_px(rig, pa->x2 - 1, pa->y2 - 1) == GUEST_DEMO_PAINT_BG_RGB;
 }
 
 static void wait_drawn(struct rig *rig, uint32_t w, uint32_t h, pixman_format_code_t format)
 {
-	struct rig_mode_arg m = { w, h, format };
+	struct rig_mode_arg m = {w, h, format};
 
 	assert_true(rig_wait(rig, pred_drawn, &m));
 }
@@ -129,7 +130,7 @@ static void test_keys_echo(void **state)
 	struct rig rig;
 	struct guest_demo_layout l;
 	struct area before, typed;
-	struct cursor_arg home = { 0, 0 }, after_hi = { 0, 2 }, next_line = { 1, 0 };
+	struct cursor_arg home = {0, 0}, after_hi = {0, 2}, next_line = {1, 0};
 	pixman_box32_t h_cell;
 	unsigned lit = 0;
 
@@ -170,6 +171,33 @@ static void test_keys_echo(void **state)
 	rig_stop(&rig);
 }
 
+/* Without input the screen stays alive: the clock ticks, the log scrolls and
+ * the sprite moves, each in its own part of the screen. */
+static void test_alive(void **state)
+{
+	struct rig rig;
+	struct guest_demo_layout l;
+	struct area header, log, sprite, paint;
+
+	rig_start(&rig, &guest_demo_ops, 640, 480, PIXMAN_x8r8g8b8);
+	wait_drawn(&rig, 640, 480, PIXMAN_x8r8g8b8);
+	l = layout_of(&rig);
+	area_grab(&rig, &l.header, &header);
+	area_grab(&rig, &l.log_area, &log);
+	area_grab(&rig, &l.sprite_area, &sprite);
+	area_grab(&rig, &l.paint_area, &paint);
+	assert_true(rig_wait(&rig, pred_area_changed, &sprite));
+	assert_true(rig_wait(&rig, pred_area_changed, &header));
+	assert_true(rig_wait(&rig, pred_area_changed, &log));
+	/* nothing paints by itself */
+	assert_true(area_same(&rig, &paint));
+	free(header.px);
+	free(log.px);
+	free(sprite.px);
+	free(paint.px);
+	rig_stop(&rig);
+}
+
 struct paint_arg {
 	int x, y;
 	uint32_t rgb;
@@ -201,8 +229,8 @@ static void test_pointer_paints(void **state)
 	fb_input_pointer(rig.fb, cx - 30, cy, 1);
 	fb_input_pointer(rig.fb, cx + 30, cy, 1);
 	fb_input_pointer(rig.fb, cx + 30, cy, 0);
-	left = (struct paint_arg){ cx + 30, cy, GUEST_DEMO_BRUSH_LEFT_RGB };
-	stroke_mid = (struct paint_arg){ cx, cy, GUEST_DEMO_BRUSH_LEFT_RGB };
+	left = (struct paint_arg){cx + 30, cy, GUEST_DEMO_BRUSH_LEFT_RGB};
+	stroke_mid = (struct paint_arg){cx, cy, GUEST_DEMO_BRUSH_LEFT_RGB};
 	assert_true(rig_wait(&rig, pred_pixel, &left));
 	assert_true(rig_wait(&rig, pred_pixel, &stroke_mid));
 	/* not beyond the brush */
@@ -212,13 +240,13 @@ static void test_pointer_paints(void **state)
 	/* the right button paints in its own colour */
 	fb_input_pointer(rig.fb, cx, cy + 40, 4);
 	fb_input_pointer(rig.fb, cx, cy + 40, 0);
-	right = (struct paint_arg){ cx, cy + 40, GUEST_DEMO_BRUSH_RIGHT_RGB };
+	right = (struct paint_arg){cx, cy + 40, GUEST_DEMO_BRUSH_RIGHT_RGB};
 	assert_true(rig_wait(&rig, pred_pixel, &right));
 
 	/* a press at the paint area's edge stays inside it */
 	fb_input_pointer(rig.fb, l.paint_area.x1, l.paint_area.y1, 1);
 	fb_input_pointer(rig.fb, l.paint_area.x1, l.paint_area.y1, 0);
-	left = (struct paint_arg){ l.paint_area.x1, l.paint_area.y1, GUEST_DEMO_BRUSH_LEFT_RGB };
+	left = (struct paint_arg){l.paint_area.x1, l.paint_area.y1, GUEST_DEMO_BRUSH_LEFT_RGB};
 	assert_true(rig_wait(&rig, pred_pixel, &left));
 	assert_int_not_equal(rig_px(&rig, l.paint_area.x1 - 1, l.paint_area.y1),
 			     GUEST_DEMO_BRUSH_LEFT_RGB);
@@ -246,8 +274,8 @@ static void test_f2_cycles(void **state)
 
 static void test_next_mode(void **state)
 {
-	struct fb_mode m = { 800, 600, 0, PIXMAN_r5g6b5 };
-	struct fb_mode odd = { 800, 600, 0, PIXMAN_x8r8g8b8 };
+	struct fb_mode m = {800, 600, 0, PIXMAN_r5g6b5};
+	struct fb_mode odd = {800, 600, 0, PIXMAN_x8r8g8b8};
 
 	assert_int_equal(guest_demo_next_mode(&m).width, 1280);
 	assert_int_equal(guest_demo_next_mode(&m).format, PIXMAN_x8r8g8b8);
@@ -266,7 +294,7 @@ static void test_resize_request(void **state)
 	/* tiny screens are drawn without trouble too */
 	assert_int_equal(fb_request_mode(rig.fb, 3, 2), 0);
 	{
-		struct rig_mode_arg m = { 3, 2, PIXMAN_r5g6b5 };
+		struct rig_mode_arg m = {3, 2, PIXMAN_r5g6b5};
 
 		assert_true(rig_wait(&rig, rig_pred_mode, &m));
 	}
@@ -282,8 +310,8 @@ static void test_resize_request(void **state)
 static void test_rejects_args(void **state)
 {
 	struct ram_list *rl = ram_list_new(NULL);
-	struct fb_config cfg = { .name = "args",
-				 .mode = { .width = 64, .height = 64, .format = PIXMAN_x8r8g8b8 } };
+	struct fb_config cfg = {.name = "args",
+				.mode = {.width = 64, .height = 64, .format = PIXMAN_x8r8g8b8}};
 	struct fb_device *fb;
 	const char *err = NULL;
 	void *st = NULL;
@@ -337,7 +365,7 @@ static void *stress_input(void *opaque)
 static bool pred_settle(struct rig *rig, void *arg)
 {
 	struct fb_mode cur = fb_get_mode(rig->fb);
-	struct rig_mode_arg m = { 500, 400, cur.format };
+	struct rig_mode_arg m = {500, 400, cur.format};
 
 	if (pred_drawn(rig, &m))
 		return true;
@@ -358,7 +386,7 @@ static void test_concurrent_input(void **state)
 
 	rig_start(&rig, &guest_demo_ops, 640, 480, PIXMAN_x8r8g8b8);
 	for (int i = 0; i < STRESS_THREADS; i++) {
-		args[i] = (struct stress_arg){ rig.fb, (unsigned)i * 7919u + 1 };
+		args[i] = (struct stress_arg){rig.fb, (unsigned)i * 7919u + 1};
 		assert_int_equal(pthread_create(&threads[i], NULL, stress_input, &args[i]), 0);
 	}
 	for (int i = 0; i < 6; i++) {
@@ -384,10 +412,10 @@ static void test_concurrent_input(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_next_mode),      cmocka_unit_test(test_rejects_args),
-		cmocka_unit_test(test_keys_echo),      cmocka_unit_test(test_pointer_paints),
-		cmocka_unit_test(test_f2_cycles),      cmocka_unit_test(test_resize_request),
-		cmocka_unit_test(test_concurrent_input),
+	    cmocka_unit_test(test_next_mode),	   cmocka_unit_test(test_rejects_args),
+	    cmocka_unit_test(test_alive),	   cmocka_unit_test(test_keys_echo),
+	    cmocka_unit_test(test_pointer_paints), cmocka_unit_test(test_f2_cycles),
+	    cmocka_unit_test(test_resize_request), cmocka_unit_test(test_concurrent_input),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

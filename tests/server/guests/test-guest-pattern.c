@@ -162,8 +162,7 @@ static void test_deterministic(void **state)
 
 	assert_memory_equal(pixman_image_get_data(a), pixman_image_get_data(b), bytes);
 	assert_memory_not_equal(pixman_image_get_data(a), pixman_image_get_data(c), bytes);
-	assert_int_equal(guest_pattern_label(label, sizeof(label), 1024, 768, PIXMAN_x8r8g8b8),
-			 17);
+	assert_int_equal(guest_pattern_label(label, sizeof(label), 1024, 768, PIXMAN_x8r8g8b8), 17);
 	assert_string_equal(label, "1024x768 x8r8g8b8");
 	pixman_image_unref(a);
 	pixman_image_unref(b);
@@ -175,7 +174,7 @@ static void test_deterministic(void **state)
 static void test_follows_mode(void **state)
 {
 	struct rig rig;
-	struct fb_mode m = { .width = 800, .height = 600, .format = PIXMAN_c8 };
+	struct fb_mode m = {.width = 800, .height = 600, .format = PIXMAN_c8};
 
 	rig_start(&rig, &guest_pattern_ops, 640, 480, PIXMAN_x8r8g8b8);
 	wait_card(&rig, 640, 480, PIXMAN_x8r8g8b8);
@@ -198,8 +197,8 @@ static void test_follows_mode(void **state)
 static void test_rejects_args(void **state)
 {
 	struct ram_list *rl = ram_list_new(NULL);
-	struct fb_config cfg = { .name = "args",
-				 .mode = { .width = 64, .height = 64, .format = PIXMAN_x8r8g8b8 } };
+	struct fb_config cfg = {.name = "args",
+				.mode = {.width = 64, .height = 64, .format = PIXMAN_x8r8g8b8}};
 	struct fb_device *fb;
 	const char *err = NULL;
 	void *st = NULL;
@@ -221,11 +220,11 @@ static void test_rejects_args(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_deterministic), cmocka_unit_test(test_rejects_args),
-		cmocka_unit_test(test_x8r8g8b8),      cmocka_unit_test(test_c8),
-		cmocka_unit_test(test_r5g6b5),	      cmocka_unit_test(test_x1r5g5b5),
-		cmocka_unit_test(test_r8g8b8_odd),    cmocka_unit_test(test_a8r8g8b8),
-		cmocka_unit_test(test_follows_mode),
+	    cmocka_unit_test(test_deterministic), cmocka_unit_test(test_rejects_args),
+	    cmocka_unit_test(test_x8r8g8b8),	  cmocka_unit_test(test_c8),
+	    cmocka_unit_test(test_r5g6b5),	  cmocka_unit_test(test_x1r5g5b5),
+	    cmocka_unit_test(test_r8g8b8_odd),	  cmocka_unit_test(test_a8r8g8b8),
+	    cmocka_unit_test(test_follows_mode),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
