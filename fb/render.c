@@ -257,10 +257,6 @@ static void *fb_render_main(void *opaque)
 			fb_tick_one(r, fb, kick_ns, &res);
 		pthread_mutex_unlock(&r->fbs_lock);
 
-		pthread_mutex_lock(&r->wake_lock);
-		r->ticks++;
-		pthread_cond_broadcast(&r->tick_cond);
-		pthread_mutex_unlock(&r->wake_lock);
 		if (early)
 			atomic_fetch_add_explicit(&r->stat_kicked_ticks, 1, memory_order_relaxed);
 
@@ -285,6 +281,12 @@ static void *fb_render_main(void *opaque)
 			atomic_store(&r->idle, true);
 		}
 		atomic_store_explicit(&r->stat_interval_ns, interval, memory_order_relaxed);
+
+		/* Completed, with its pacing decision made. */
+		pthread_mutex_lock(&r->wake_lock);
+		r->ticks++;
+		pthread_cond_broadcast(&r->tick_cond);
+		pthread_mutex_unlock(&r->wake_lock);
 	}
 	return NULL;
 }
