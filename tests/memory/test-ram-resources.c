@@ -5,6 +5,7 @@
  * ASan build's leak checker then proves nothing leaks).
  */
 #include <errno.h>
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -219,6 +220,47 @@ static void test_free_with_pending_callbacks(void **state)
 	}
 }
 
+#define SHORT_LIVED_THREADS 64u
+
+/* One call from a thread that never registered with RCU, then exits. */
+static void *short_lived_main(void *opaque)
+{
+	struct ram_list *rl = opaque;
+
+	dirty_set(rl, 0, DIRTY_MEMORY_VGA);
+	return (void *)(uintptr_t)dirty_test_and_clear(rl, 0, PS, DIRTY_MEMORY_VGA);
+}
+
+/* urcu-bp registers callers on first use and unregisters them at exit:
+ * many short-lived threads, interleaved with growth (grace periods must not
+ * wait for dead threads), then free from yet another thread. */
+static void *free_main(void *opaque)
+{
+	ram_list_free(opaque);
+	return NULL;
+}
+
+static void test_unregistered_short_lived_threads(void **state)
+{
+	struct ram_list_config cfg = {.page_bits = 12, .block_pages = 64};
+	struct ram_list *rl = ram_list_new(&cfg);
+	pthread_t tid;
+
+	assert_non_null(rl);
+	assert_non_null(ram_block_add(rl, "a", PS, PS));
+	for (unsigned i = 0; i < SHORT_LIVED_THREADS; i++) {
+		void *ret;
+
+		assert_int_equal(pthread_create(&tid, NULL, short_lived_main, rl), 0);
+		assert_int_equal(pthread_join(tid, &ret), 0);
+		assert_true(ret != NULL);
+		assert_non_null(ram_block_add(rl, "grow", 64 * PS, 64 * PS));
+	}
+	assert_int_equal(ram_list_size(rl), (1 + 64 * SHORT_LIVED_THREADS) * PS);
+	assert_int_equal(pthread_create(&tid, NULL, free_main, rl), 0);
+	assert_int_equal(pthread_join(tid, NULL), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -227,6 +269,7 @@ int main(void)
 	    cmocka_unit_test(test_layout_first_gap),
 	    cmocka_unit_test(test_empty_and_out_of_range),
 	    cmocka_unit_test(test_free_with_pending_callbacks),
+	    cmocka_unit_test(test_unregistered_short_lived_threads),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
