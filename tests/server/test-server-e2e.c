@@ -1,0 +1,209 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * tests/server/test-server-e2e.c - the fbhost program end to end, on free
+ * ports, with the pattern guest: a libvncclient viewer sees the exact test
+ * card; "fbhost-ctl resize" changes the mode and the viewer gets the new
+ * size and exact pixels; "fbhost-ctl screendump" writes a PNG equal to the
+ * viewer's framebuffer; "stats" and "clients" report the viewer;
+ * "disconnect" drops it; SIGTERM exits 0 and removes the control socket.
+ * The tests run in order on one server.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "tests/common/vnc-test-client.h"
+#include "tests/server/server-pictures.h"
+#include "tests/server/server-proc.h"
+
+#define E2E_WAIT_MS 30000u
+#define E2E_W0 320u
+#define E2E_H0 240u
+
+static struct sp_server srv;
+static struct vtc *viewer;
+
+/* Runs fbhost-ctl --socket SOCK args...: exit status; *out gets stdout. */
+static int ctl(char **out, char **err, const char *a1, const char *a2, const char *a3)
+{
+	const char *argv[] = { sp_program("FBHOST_CTL_EXE"), "--socket", srv.sock, a1, a2, a3,
+			       NULL };
+
+	return sp_run(argv, out, err, E2E_WAIT_MS);
+}
+
+static int group_setup(void **state)
+{
+	static const char *const args[] = { "--guest", "pattern", "--fb", "main:320x240", NULL };
+	struct vtc_options o = { .encodings = "raw" };
+	char err[256];
+
+	(void)state;
+	if (sp_start(&srv, args) != 0) {
+		fprintf(stderr, "fbhost did not start\n");
+		return -1;
+	}
+	o.port = sp_vnc_port(&srv, 0);
+	if (o.port <= 0)
+		return -1;
+	viewer = vtc_connect(&o, err, sizeof(err));
+	if (!viewer) {
+		fprintf(stderr, "vtc_connect: %s\n", err);
+		return -1;
+	}
+	return 0;
+}
+
+static int group_teardown(void **state)
+{
+	(void)state;
+	vtc_free(viewer);
+	if (srv.pid)
+		sp_stop(&srv);
+	return 0;
+}
+
+static void test_initial_picture(void **state)
+{
+	uint32_t *want = pic_pattern(E2E_W0, E2E_H0, PIXMAN_x8r8g8b8);
+
+	(void)state;
+	if (vtc_wait_picture(viewer, want, E2E_W0, E2E_H0, E2E_W0, E2E_WAIT_MS) != 0)
+		fail_msg("initial picture: %s", vtc_last_mismatch(viewer));
+	free(want);
+}
+
+static void check_resize(uint32_t w, uint32_t h, const char *mode, pixman_format_code_t format,
+			 const char *reply)
+{
+	char *out = NULL, *err = NULL;
+	uint32_t *want;
+
+	assert_int_equal(ctl(&out, &err, "resize", "0", mode), 0);
+	assert_non_null(out);
+	assert_string_equal(out, reply);
+	free(out);
+	free(err);
+	if (vtc_wait_size(viewer, w, h, E2E_WAIT_MS) != 0)
+		fail_msg("size after resize %s: %ux%u", mode, vtc_width(viewer), vtc_height(viewer));
+	want = pic_pattern(w, h, format);
+	if (vtc_wait_picture(viewer, want, w, h, w, E2E_WAIT_MS) != 0)
+		fail_msg("picture after resize %s: %s", mode, vtc_last_mismatch(viewer));
+	free(want);
+}
+
+static void test_resize(void **state)
+{
+	(void)state;
+	check_resize(400, 300, "400x300:16", PIXMAN_r5g6b5, "0 main 400x300 r5g6b5\n");
+	check_resize(640, 200, "640x200:x8r8g8b8", PIXMAN_x8r8g8b8,
+		     "0 main 640x200 x8r8g8b8\n");
+	check_resize(256, 512, "256x512", PIXMAN_x8r8g8b8, "0 main 256x512 x8r8g8b8\n");
+}
+
+static void test_screendump(void **state)
+{
+	char path[SP_PATH_MAX + 16], *out = NULL, *err = NULL;
+	uint32_t *png, w, h;
+	long d;
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/shot.png", srv.dir);
+	assert_int_equal(ctl(&out, &err, "screendump", "main", path), 0);
+	free(out);
+	free(err);
+	assert_int_equal(pic_read_png(path, &png, &w, &h), 0);
+	vtc_pump(viewer, 100);
+	assert_int_equal(w, vtc_width(viewer));
+	assert_int_equal(h, vtc_height(viewer));
+	d = pic_diff(png, vtc_pixels(viewer), w, h);
+	if (d >= 0)
+		fail_msg("PNG differs from the viewer at (%ld,%ld): 0x%06x != 0x%06x", d % w, d / w,
+			 png[d], vtc_pixels(viewer)[d] & 0xffffff);
+	free(png);
+	unlink(path);
+}
+
+static void test_stats_and_clients(void **state)
+{
+	char *out = NULL, *err = NULL;
+
+	(void)state;
+	assert_int_equal(ctl(&out, &err, "stats", "0", NULL), 0);
+	assert_non_null(strstr(out, "fb 0 main 256x512 x8r8g8b8: ticks="));
+	assert_non_null(strstr(out, " clients=1 "));
+	assert_non_null(strstr(out, "\n  client "));
+	assert_non_null(strstr(out, " 127.0.0.1:"));
+	assert_null(strstr(out, " bytes_sent=0 "));
+	free(out);
+	free(err);
+
+	assert_int_equal(ctl(&out, &err, "stats", "--json", NULL), 0);
+	assert_non_null(strstr(out, "\"client_count\":1"));
+	assert_non_null(strstr(out, "\"clients\":[{\"id\":"));
+	assert_non_null(strstr(out, "\"encoding\":\"raw\""));
+	free(out);
+	free(err);
+
+	assert_int_equal(ctl(&out, &err, "list", NULL, NULL), 0);
+	assert_non_null(strstr(out, "0 main 256x512 x8r8g8b8 vnc=127.0.0.1:"));
+	assert_non_null(strstr(out, " web=none clients=1\n"));
+	free(out);
+	free(err);
+}
+
+static void test_disconnect(void **state)
+{
+	char *out = NULL, *err = NULL;
+	unsigned long long id;
+	char idstr[32];
+	unsigned i;
+	int rc = 0;
+
+	(void)state;
+	assert_int_equal(ctl(&out, &err, "clients", "0", NULL), 0);
+	assert_int_equal(sscanf(out, "%llu 127.0.0.1:", &id), 1);
+	free(out);
+	free(err);
+	snprintf(idstr, sizeof(idstr), "%llu", id);
+	assert_int_equal(ctl(&out, &err, "disconnect", "0", idstr), 0);
+	free(out);
+	free(err);
+	for (i = 0; i < E2E_WAIT_MS / 100 && rc != -ECONNRESET; i++)
+		rc = vtc_pump(viewer, 100);
+	assert_int_equal(rc, -ECONNRESET);
+	/* the same id is gone now */
+	assert_int_equal(ctl(&out, &err, "disconnect", "0", idstr), 1);
+	assert_non_null(strstr(err, "error: no client"));
+	free(out);
+	free(err);
+}
+
+static void test_sigterm(void **state)
+{
+	(void)state;
+	assert_int_equal(access(srv.sock, F_OK), 0);
+	assert_int_equal(sp_stop(&srv), 0);
+	assert_false(srv.sock_left);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_initial_picture),
+		cmocka_unit_test(test_resize),
+		cmocka_unit_test(test_screendump),
+		cmocka_unit_test(test_stats_and_clients),
+		cmocka_unit_test(test_disconnect),
+		cmocka_unit_test(test_sigterm),
+	};
+
+	return cmocka_run_group_tests(tests, group_setup, group_teardown);
+}
