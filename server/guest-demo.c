@@ -12,6 +12,7 @@
  */
 #include "server/guest-demo.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <pthread.h>
 #include <stdarg.h>
@@ -32,13 +33,15 @@
 #define DEMO_TYPED_MAX 1024u
 #define DEMO_SPRITE_PX 24
 #define DEMO_SPRITE_STEP_PX 3
+/* Side of the canvas the sprite's old and new places are drawn in. */
+#define DEMO_SPRITE_CANVAS_PX (DEMO_SPRITE_PX + DEMO_SPRITE_STEP_PX)
 #define DEMO_HEADER_H_PX 24
 #define DEMO_GAP_PX 4
 #define DEMO_TITLE_H_PX 10
 #define DEMO_LOG_LINE_H_PX 10
 
 #define DESK_RGB 0x204060u
-#define HEADER_BG_RGB 0x202020u
+#define HEADER_BG_RGB 0x000000u
 #define HEADER_FG_RGB 0xffffffu
 #define CLOCK_FG_RGB 0xffff00u
 #define FRAME_RGB 0xc0c0c0u
@@ -141,7 +144,6 @@ struct demo_guest {
 	struct fb_mode mode; /* what the screen was last fully drawn for */
 	struct guest_demo_layout lay;
 	uint32_t paint_px[3]; /* raw brush pixels in mode.format */
-	uint32_t sprite_bg_px;
 
 	char typed[DEMO_TYPED_MAX];
 	size_t typed_len;
@@ -150,6 +152,7 @@ struct demo_guest {
 	pixman_box32_t log_drawn; /* where log text may be on screen */
 
 	int sprite_x, sprite_y, sprite_dx, sprite_dy; /* inside sprite_area */
+	uint32_t sprite_canvas[DEMO_SPRITE_CANVAS_PX * DEMO_SPRITE_CANVAS_PX];
 	bool stroke; /* a button is held and the last point was painted */
 	int stroke_x, stroke_y;
 	uint32_t stroke_buttons;
@@ -333,13 +336,12 @@ static pixman_box32_t sprite_box(struct demo_guest *dg)
 	return box(x, y, x + DEMO_SPRITE_PX, y + DEMO_SPRITE_PX);
 }
 
-static void draw_sprite(struct demo_guest *dg, pixman_image_t *img)
+/* Draws the sprite with its top-left corner at x,y. */
+static void draw_sprite(pixman_image_t *img, int x, int y)
 {
-	pixman_box32_t s = sprite_box(dg);
-
-	guest_draw_rect(img, s.x1, s.y1, DEMO_SPRITE_PX, DEMO_SPRITE_PX, SPRITE_RGB);
-	guest_draw_frame(img, s.x1, s.y1, DEMO_SPRITE_PX, DEMO_SPRITE_PX, SPRITE_EDGE_RGB);
-	guest_draw_text(img, s.x1 + 6, s.y1 + 8, 1, SPRITE_EDGE_RGB, SPRITE_RGB, "fb", 2);
+	guest_draw_rect(img, x, y, DEMO_SPRITE_PX, DEMO_SPRITE_PX, SPRITE_RGB);
+	guest_draw_frame(img, x, y, DEMO_SPRITE_PX, DEMO_SPRITE_PX, SPRITE_EDGE_RGB);
+	guest_draw_text(img, x + 6, y + 8, 1, SPRITE_EDGE_RGB, SPRITE_RGB, "fb", 2);
 }
 
 /* Redraws the whole screen for the current mode. */
@@ -360,7 +362,6 @@ static void redraw_all(struct demo_guest *dg)
 	dg->paint_px[0] = guest_draw_pixel(dg->mode.format, GUEST_DEMO_BRUSH_LEFT_RGB);
 	dg->paint_px[1] = guest_draw_pixel(dg->mode.format, GUEST_DEMO_BRUSH_MIDDLE_RGB);
 	dg->paint_px[2] = guest_draw_pixel(dg->mode.format, GUEST_DEMO_BRUSH_RIGHT_RGB);
-	dg->sprite_bg_px = guest_draw_pixel(dg->mode.format, SPRITE_BG_RGB);
 	dg->stroke = false;
 
 	/* Keep the sprite inside its (maybe smaller) box. */
@@ -394,7 +395,7 @@ static void redraw_all(struct demo_guest *dg)
 	draw_panel(img, &l->sprite, "sprite");
 	fill_box(img, &l->sprite_area, SPRITE_BG_RGB);
 	if (sw > 0 && sh > 0)
-		draw_sprite(dg, img);
+		draw_sprite(img, sprite_box(dg).x1, sprite_box(dg).y1);
 	draw_end(dg, &acc, img, &all);
 }
 
@@ -436,14 +437,18 @@ static void redraw_typed(struct demo_guest *dg)
 	draw_end(dg, &acc, img, &dg->lay.typed_area);
 }
 
-/* Moves the sprite one step, bouncing off its box's sides. */
+/*
+ * Moves the sprite one step, bouncing off its box's sides. The union of its
+ * old and new places is drawn in the canvas (background, then the sprite)
+ * and put with fb_put_image in one go, which erases the trail and converts to
+ * the framebuffer's format.
+ */
 static void animate_sprite(struct demo_guest *dg)
 {
 	const pixman_box32_t *a = &dg->lay.sprite_area;
 	int sw = a->x2 - a->x1 - DEMO_SPRITE_PX, sh = a->y2 - a->y1 - DEMO_SPRITE_PX;
-	pixman_box32_t old, now, dirty;
-	struct fb_access acc;
-	pixman_image_t *img;
+	pixman_box32_t old, now, u;
+	pixman_image_t *view;
 
 	if (sw <= 0 || sh <= 0)
 		return;
@@ -459,14 +464,18 @@ static void animate_sprite(struct demo_guest *dg)
 		dg->sprite_y = dg->sprite_y < 0 ? 0 : sh;
 	}
 	now = sprite_box(dg);
-	/* Erase through the fill path, draw through direct access. */
-	fb_fill_rect(dg->fb, old.x1, old.y1, DEMO_SPRITE_PX, DEMO_SPRITE_PX, dg->sprite_bg_px);
-	img = draw_begin(dg, &acc);
-	if (!img)
+	u = box(old.x1 < now.x1 ? old.x1 : now.x1, old.y1 < now.y1 ? old.y1 : now.y1,
+		old.x2 > now.x2 ? old.x2 : now.x2, old.y2 > now.y2 ? old.y2 : now.y2);
+	/* a step never exceeds DEMO_SPRITE_STEP_PX, so the union fits */
+	assert(u.x2 - u.x1 <= DEMO_SPRITE_CANVAS_PX && u.y2 - u.y1 <= DEMO_SPRITE_CANVAS_PX);
+	view = pixman_image_create_bits(PIXMAN_x8r8g8b8, u.x2 - u.x1, u.y2 - u.y1,
+					dg->sprite_canvas, DEMO_SPRITE_CANVAS_PX * 4);
+	if (!view)
 		return;
-	draw_sprite(dg, img);
-	dirty = now;
-	draw_end(dg, &acc, img, &dirty);
+	guest_draw_rect(view, 0, 0, u.x2 - u.x1, u.y2 - u.y1, SPRITE_BG_RGB);
+	draw_sprite(view, now.x1 - u.x1, now.y1 - u.y1);
+	fb_put_image(dg->fb, view, u.x1, u.y1);
+	pixman_image_unref(view);
 }
 
 /* ---- input (guest thread) ----------------------------------------------- */

@@ -42,7 +42,7 @@ void guest_demo_layout(int width, int height, struct guest_demo_layout *out);
  * at GUEST_DEMO_TYPED_SCALE, followed by an underscore as cursor; this is the
  * cell of a row and column of that text. */
 #define GUEST_DEMO_TYPED_FG_RGB 0xffffffu
-#define GUEST_DEMO_TYPED_BG_RGB 0x303030u
+#define GUEST_DEMO_TYPED_BG_RGB 0x242455u
 #define GUEST_DEMO_TYPED_SCALE 2
 pixman_box32_t guest_demo_typed_cell(const struct guest_demo_layout *l, int row, int col);
 
