@@ -27,8 +27,9 @@ struct dirty_snapshot *dirty_snapshot_and_clear(struct ram_list *rl, ram_addr_t 
 {
 	struct dirty_snapshot *snap;
 	struct ram_page_range r;
-	struct dirty_blocks *a;
+	struct dirty_view v;
 	uint64_t p, end, num, nwords = 0;
+	bool rcu;
 
 	if (!rl || client >= DIRTY_MEMORY_NUM) {
 		errno = EINVAL;
@@ -47,12 +48,12 @@ struct dirty_snapshot *dirty_snapshot_and_clear(struct ram_list *rl, ram_addr_t 
 	if (!nwords)
 		return snap;
 
-	ram_rcu_read_lock();
-	a = ram_rcu_dereference(rl->dirty[client]);
+	rcu = dirty_read_begin(rl, r.end);
+	v = dirty_view_of(rl, client, rcu);
 	end = r.end;
-	if (end > ram_dirty_capacity(rl, a)) {
+	if (end > v.pages) {
 		/* Broken invariant guard: report the uncovered part as clean. */
-		end = ram_dirty_capacity(rl, a);
+		end = v.pages;
 		snap->end_page = end > r.first ? end : r.first;
 		for (p = 0; p < nwords; p++)
 			snap->bits[p] = 0;
@@ -61,10 +62,10 @@ struct dirty_snapshot *dirty_snapshot_and_clear(struct ram_list *rl, ram_addr_t 
 		num = end - p;
 		if (num > rl->block_pages - (p & (rl->block_pages - 1)))
 			num = rl->block_pages - (p & (rl->block_pages - 1));
-		bm_take_atomic(a->blocks[p >> rl->block_shift], p & (rl->block_pages - 1), num,
+		bm_take_atomic(v.blocks[p >> rl->block_shift], p & (rl->block_pages - 1), num,
 			       snap->bits + (BIT_WORD(p) - BIT_WORD(snap->base_page)));
 	}
-	ram_rcu_read_unlock();
+	dirty_read_end(rcu);
 	return snap;
 }
 

@@ -2,10 +2,11 @@
 /*
  * memory/dirty.c - the lock-free dirty_* operations on the blocked bitmaps.
  *
- * Every operation clamps its page range to the address space in use, enters
- * an RCU read-side section, takes each needed client's array once and walks
- * the range one bitmap block at a time. Inside a block the work is done a
- * word at a time (memory/bitops.h states the memory ordering). Block
+ * Every operation clamps its page range to the address space in use, opens
+ * a view of each needed client's bitmap (block 0 directly, anything further
+ * through the RCU array inside a read-side section: memory/ram-internal.h)
+ * and walks the range one bitmap block at a time. Inside a block the work is
+ * done a word at a time (memory/bitops.h states the memory ordering). Block
  * boundaries are word boundaries since block_pages is a power of two no
  * smaller than BITS_PER_LONG.
  */
@@ -22,10 +23,9 @@ static inline uint64_t chunk_pages(const struct ram_list *rl, uint64_t first, ui
 	return end - first < room ? end - first : room;
 }
 
-static inline unsigned long *block_of(const struct ram_list *rl, const struct dirty_blocks *a,
-				      uint64_t page)
+static inline unsigned long *block_of(const struct ram_list *rl, struct dirty_view v, uint64_t page)
 {
-	return a->blocks[page >> rl->block_shift];
+	return v.blocks[page >> rl->block_shift];
 }
 
 static inline uint64_t offset_in_block(const struct ram_list *rl, uint64_t page)
@@ -33,22 +33,30 @@ static inline uint64_t offset_in_block(const struct ram_list *rl, uint64_t page)
 	return page & (rl->block_pages - 1);
 }
 
-/* Clamps end to what array a covers (a no-op unless the invariant that arrays
- * cover the published size were broken; kept so no call can run off). */
-static inline uint64_t clamp_end(const struct ram_list *rl, const struct dirty_blocks *a,
-				 uint64_t end)
+/* The word holding page's bit, and that bit. */
+static inline unsigned long *word_of(const struct ram_list *rl, struct dirty_view v, uint64_t page)
 {
-	uint64_t cap = ram_dirty_capacity(rl, a);
-
-	return end < cap ? end : cap;
+	return block_of(rl, v, page) + BIT_WORD(offset_in_block(rl, page));
 }
 
-static bool scan_range(struct ram_list *rl, ram_addr_t start, ram_addr_t length, unsigned client,
-		       bool want_all)
+static inline unsigned long bit_of(uint64_t page)
+{
+	return 1UL << (page % BITS_PER_LONG);
+}
+
+/* Clamps end to what the view reaches (a no-op unless the invariant that
+ * views cover the published size were broken; kept so no call can run off). */
+static inline uint64_t clamp_end(struct dirty_view v, uint64_t end)
+{
+	return end < v.pages ? end : v.pages;
+}
+
+static inline __attribute__((always_inline)) bool
+scan_range(struct ram_list *rl, ram_addr_t start, ram_addr_t length, unsigned client, bool want_all)
 {
 	struct ram_page_range r;
-	struct dirty_blocks *a;
-	bool result = want_all;
+	struct dirty_view v;
+	bool result = want_all, rcu;
 	uint64_t p, end, num;
 
 	if (client >= DIRTY_MEMORY_NUM) {
@@ -58,18 +66,18 @@ static bool scan_range(struct ram_list *rl, ram_addr_t start, ram_addr_t length,
 	r = ram_pages_of(rl, start, length);
 	if (r.first == r.end)
 		return want_all;
-	ram_rcu_read_lock();
-	a = ram_rcu_dereference(rl->dirty[client]);
-	end = clamp_end(rl, a, r.end);
+	rcu = dirty_read_begin(rl, r.end);
+	v = dirty_view_of(rl, client, rcu);
+	end = clamp_end(v, r.end);
 	for (p = r.first; p < end; p += num) {
 		num = chunk_pages(rl, p, end);
-		if (bm_scan(block_of(rl, a, p), offset_in_block(rl, p), num, want_all) !=
+		if (bm_scan(block_of(rl, v, p), offset_in_block(rl, p), num, want_all) !=
 		    want_all) {
 			result = !want_all;
 			break;
 		}
 	}
-	ram_rcu_read_unlock();
+	dirty_read_end(rcu);
 	return result;
 }
 
@@ -83,47 +91,48 @@ bool dirty_all(struct ram_list *rl, ram_addr_t start, ram_addr_t length, unsigne
 	return scan_range(rl, start, length, client, true);
 }
 
-/* Sets pages [first, end) of the clients in mask. Inside a read section, or
- * with rl->mutex held. */
-static void set_pages(struct ram_list *rl, uint64_t first, uint64_t end, unsigned mask)
+/* Sets (or clears) pages [first, end) of the clients in mask. */
+static void fill_pages(struct ram_list *rl, uint64_t first, uint64_t end, unsigned mask, bool set)
 {
+	bool rcu = dirty_read_begin(rl, end);
 	unsigned c;
 
 	for (c = 0; c < DIRTY_MEMORY_NUM; c++) {
-		struct dirty_blocks *a;
+		struct dirty_view v;
 		uint64_t p, e, num;
 
 		if (!(mask & (1u << c)))
 			continue;
-		a = ram_rcu_dereference(rl->dirty[c]);
-		e = clamp_end(rl, a, end);
+		v = dirty_view_of(rl, c, rcu);
+		e = clamp_end(v, end);
 		for (p = first; p < e; p += num) {
 			num = chunk_pages(rl, p, e);
-			bm_set_atomic(block_of(rl, a, p), offset_in_block(rl, p), num);
+			if (set)
+				bm_set_atomic(block_of(rl, v, p), offset_in_block(rl, p), num);
+			else
+				bm_test_and_clear_atomic(block_of(rl, v, p), offset_in_block(rl, p),
+							 num);
 		}
 	}
+	dirty_read_end(rcu);
 }
 
 void dirty_set(struct ram_list *rl, ram_addr_t addr, unsigned client)
 {
 	struct ram_page_range r;
-	struct dirty_blocks *a;
-	unsigned long *w;
-	uint64_t page;
+	struct dirty_view v;
+	bool rcu;
 
 	if (client >= DIRTY_MEMORY_NUM)
 		return;
 	r = ram_pages_of(rl, addr, 1);
 	if (r.first == r.end)
 		return;
-	page = r.first;
-	ram_rcu_read_lock();
-	a = ram_rcu_dereference(rl->dirty[client]);
-	if (page < ram_dirty_capacity(rl, a)) {
-		w = block_of(rl, a, page) + BIT_WORD(offset_in_block(rl, page));
-		__atomic_fetch_or(w, 1UL << (page % BITS_PER_LONG), __ATOMIC_SEQ_CST);
-	}
-	ram_rcu_read_unlock();
+	rcu = dirty_read_begin(rl, r.end);
+	v = dirty_view_of(rl, client, rcu);
+	if (r.first < v.pages)
+		__atomic_fetch_or(word_of(rl, v, r.first), bit_of(r.first), __ATOMIC_SEQ_CST);
+	dirty_read_end(rcu);
 }
 
 void dirty_set_range(struct ram_list *rl, ram_addr_t start, ram_addr_t length, unsigned client_mask)
@@ -133,44 +142,24 @@ void dirty_set_range(struct ram_list *rl, ram_addr_t start, ram_addr_t length, u
 	client_mask &= DIRTY_CLIENTS_ALL;
 	if (r.first == r.end || !client_mask)
 		return;
-	ram_rcu_read_lock();
-	set_pages(rl, r.first, r.end, client_mask);
-	ram_rcu_read_unlock();
+	fill_pages(rl, r.first, r.end, client_mask, true);
 }
 
 void ram_dirty_set_pages(struct ram_list *rl, uint64_t first, uint64_t end, unsigned client_mask)
 {
-	ram_rcu_read_lock();
-	set_pages(rl, first, end, client_mask & DIRTY_CLIENTS_ALL);
-	ram_rcu_read_unlock();
+	fill_pages(rl, first, end, client_mask & DIRTY_CLIENTS_ALL, true);
 }
 
 void ram_dirty_clear_pages(struct ram_list *rl, uint64_t first, uint64_t end, unsigned client_mask)
 {
-	unsigned c;
-
-	ram_rcu_read_lock();
-	for (c = 0; c < DIRTY_MEMORY_NUM; c++) {
-		struct dirty_blocks *a;
-		uint64_t p, e, num;
-
-		if (!(client_mask & (1u << c)))
-			continue;
-		a = ram_rcu_dereference(rl->dirty[c]);
-		e = clamp_end(rl, a, end);
-		for (p = first; p < e; p += num) {
-			num = chunk_pages(rl, p, e);
-			bm_test_and_clear_atomic(block_of(rl, a, p), offset_in_block(rl, p), num);
-		}
-	}
-	ram_rcu_read_unlock();
+	fill_pages(rl, first, end, client_mask & DIRTY_CLIENTS_ALL, false);
 }
 
 bool dirty_test_and_clear(struct ram_list *rl, ram_addr_t start, ram_addr_t length, unsigned client)
 {
 	struct ram_page_range r;
-	struct dirty_blocks *a;
-	bool dirty = false;
+	struct dirty_view v;
+	bool dirty = false, rcu;
 	uint64_t p, end, num;
 
 	if (client >= DIRTY_MEMORY_NUM) {
@@ -180,19 +169,19 @@ bool dirty_test_and_clear(struct ram_list *rl, ram_addr_t start, ram_addr_t leng
 	r = ram_pages_of(rl, start, length);
 	if (r.first == r.end)
 		return false;
-	ram_rcu_read_lock();
-	a = ram_rcu_dereference(rl->dirty[client]);
-	end = clamp_end(rl, a, r.end);
+	rcu = dirty_read_begin(rl, r.end);
+	v = dirty_view_of(rl, client, rcu);
+	end = clamp_end(v, r.end);
 	for (p = r.first; p < end; p += num) {
 		num = chunk_pages(rl, p, end);
-		dirty |= bm_test_and_clear_atomic(block_of(rl, a, p), offset_in_block(rl, p), num);
+		dirty |= bm_test_and_clear_atomic(block_of(rl, v, p), offset_in_block(rl, p), num);
 	}
-	ram_rcu_read_unlock();
+	dirty_read_end(rcu);
 	return dirty;
 }
 
 /* Word-at-a-time lebitmap: first is a multiple of BITS_PER_LONG. */
-static void lebitmap_words(struct ram_list *rl, struct dirty_blocks **arr, unsigned mask,
+static void lebitmap_words(struct ram_list *rl, const struct dirty_view *views, unsigned mask,
 			   const unsigned long *bitmap, uint64_t first, uint64_t pages)
 {
 	uint64_t k, nwords = BITS_TO_LONGS(pages);
@@ -208,15 +197,14 @@ static void lebitmap_words(struct ram_list *rl, struct dirty_blocks **arr, unsig
 			continue;
 		for (c = 0; c < DIRTY_MEMORY_NUM; c++) {
 			if (mask & (1u << c))
-				__atomic_fetch_or(block_of(rl, arr[c], page) +
-						      BIT_WORD(offset_in_block(rl, page)),
-						  bits, __ATOMIC_SEQ_CST);
+				__atomic_fetch_or(word_of(rl, views[c], page), bits,
+						  __ATOMIC_SEQ_CST);
 		}
 	}
 }
 
 /* Per-page lebitmap for any first page. */
-static void lebitmap_pages(struct ram_list *rl, struct dirty_blocks **arr, unsigned mask,
+static void lebitmap_pages(struct ram_list *rl, const struct dirty_view *views, unsigned mask,
 			   const unsigned long *bitmap, uint64_t first, uint64_t pages)
 {
 	uint64_t k, nwords = BITS_TO_LONGS(pages);
@@ -228,15 +216,13 @@ static void lebitmap_pages(struct ram_list *rl, struct dirty_blocks **arr, unsig
 			bits &= BITMAP_LAST_WORD_MASK(pages);
 		while (bits) {
 			uint64_t page = first + k * BITS_PER_LONG + (uint64_t)__builtin_ctzl(bits);
-			uint64_t off = offset_in_block(rl, page);
 			unsigned c;
 
 			bits &= bits - 1;
 			for (c = 0; c < DIRTY_MEMORY_NUM; c++) {
 				if (mask & (1u << c))
-					__atomic_fetch_or(
-					    block_of(rl, arr[c], page) + BIT_WORD(off),
-					    1UL << (off % BITS_PER_LONG), __ATOMIC_SEQ_CST);
+					__atomic_fetch_or(word_of(rl, views[c], page), bit_of(page),
+							  __ATOMIC_SEQ_CST);
 			}
 		}
 	}
@@ -245,29 +231,34 @@ static void lebitmap_pages(struct ram_list *rl, struct dirty_blocks **arr, unsig
 void dirty_set_lebitmap(struct ram_list *rl, const unsigned long *bitmap, ram_addr_t start,
 			ram_addr_t pages, unsigned client_mask)
 {
-	struct dirty_blocks *arr[DIRTY_MEMORY_NUM];
+	struct dirty_view views[DIRTY_MEMORY_NUM];
 	uint64_t first, limit;
 	unsigned c;
+	bool rcu;
 
 	client_mask &= DIRTY_CLIENTS_ALL;
 	if (!bitmap || !pages || !client_mask)
 		return;
 	first = start >> rl->page_bits;
 	limit = __atomic_load_n(&rl->size_bytes, __ATOMIC_ACQUIRE) >> rl->page_bits;
-	ram_rcu_read_lock();
+	if (first >= limit)
+		return;
+	if (pages > limit - first)
+		pages = limit - first;
+	rcu = dirty_read_begin(rl, first + pages);
 	for (c = 0; c < DIRTY_MEMORY_NUM; c++) {
-		arr[c] = ram_rcu_dereference(rl->dirty[c]);
-		limit = clamp_end(rl, arr[c], limit);
+		views[c] = dirty_view_of(rl, c, rcu);
+		limit = clamp_end(views[c], limit);
 	}
 	if (first < limit) {
 		if (pages > limit - first)
 			pages = limit - first;
 		if (first % BITS_PER_LONG == 0)
-			lebitmap_words(rl, arr, client_mask, bitmap, first, pages);
+			lebitmap_words(rl, views, client_mask, bitmap, first, pages);
 		else
-			lebitmap_pages(rl, arr, client_mask, bitmap, first, pages);
+			lebitmap_pages(rl, views, client_mask, bitmap, first, pages);
 	}
-	ram_rcu_read_unlock();
+	dirty_read_end(rcu);
 }
 
 /* Moves the bits of one word (those in mask) into *dest; returns how many
@@ -291,36 +282,32 @@ uint64_t dirty_sync_bitmap(struct ram_list *rl, unsigned long *dest, ram_addr_t 
 			   ram_addr_t length)
 {
 	struct ram_page_range r;
-	struct dirty_blocks *a;
+	struct dirty_view v;
 	uint64_t p, end, num, newly = 0;
+	bool rcu;
 
 	if (!dest)
 		return 0;
 	r = ram_pages_of(rl, start, length);
 	if (r.first == r.end)
 		return 0;
-	ram_rcu_read_lock();
-	a = ram_rcu_dereference(rl->dirty[DIRTY_MEMORY_MIGRATION]);
-	end = clamp_end(rl, a, r.end);
+	rcu = dirty_read_begin(rl, r.end);
+	v = dirty_view_of(rl, DIRTY_MEMORY_MIGRATION, rcu);
+	end = clamp_end(v, r.end);
 	if (r.first % BITS_PER_LONG == 0) {
 		/* Fast path: whole words, the last one masked to the range. */
 		for (p = r.first; p < end; p += num) {
-			unsigned long *w = block_of(rl, a, p) + BIT_WORD(offset_in_block(rl, p));
 			unsigned long mask = ~0UL;
 
 			num = end - p < BITS_PER_LONG ? end - p : BITS_PER_LONG;
 			if (num < BITS_PER_LONG)
 				mask = BITMAP_LAST_WORD_MASK(num);
-			newly += sync_word(w, mask, &dest[BIT_WORD(p)]);
+			newly += sync_word(word_of(rl, v, p), mask, &dest[BIT_WORD(p)]);
 		}
 	} else {
-		for (p = r.first; p < end; p++) {
-			uint64_t off = offset_in_block(rl, p);
-
-			newly += sync_word(block_of(rl, a, p) + BIT_WORD(off),
-					   1UL << (off % BITS_PER_LONG), &dest[BIT_WORD(p)]);
-		}
+		for (p = r.first; p < end; p++)
+			newly += sync_word(word_of(rl, v, p), bit_of(p), &dest[BIT_WORD(p)]);
 	}
-	ram_rcu_read_unlock();
+	dirty_read_end(rcu);
 	return newly;
 }

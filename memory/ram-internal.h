@@ -54,6 +54,12 @@ struct ram_block {
  * dirty[client] with ram_rcu_dereference inside a read-side section. The
  * grower publishes a longer dirty[] array *before* raising size_bytes
  * (release), so a reader that sees a size finds an array covering it.
+ *
+ * Bitmap blocks themselves are never freed or moved before ram_list_free():
+ * only the pointer arrays are replaced. So a range inside bitmap block 0 (the
+ * first block_pages pages: 8 GiB of RAM with the defaults) is reached
+ * through block0[], which never changes once set, with no read-side section
+ * at all. Ranges reaching past block 0 go through the RCU array.
  */
 struct ram_list {
 	/* Read by every dirty_* call: kept on cache lines the mutex never dirties. */
@@ -62,6 +68,9 @@ struct ram_list {
 	uint64_t block_pages; /* immutable; power of two, >= BITS_PER_LONG */
 	uint64_t size_bytes; /* end of the highest block; written under mutex, read with __atomic */
 	struct dirty_blocks *dirty[DIRTY_MEMORY_NUM]; /* RCU; replaced under mutex */
+	/* Bitmap block 0 of each client: set once under mutex before size_bytes
+	 * first becomes non-zero (release), then immutable; __atomic loads. */
+	unsigned long *block0[DIRTY_MEMORY_NUM];
 
 	/* Writers only. */
 	_Alignas(RAM_CACHE_LINE_BYTES)
@@ -98,10 +107,45 @@ static inline struct ram_page_range ram_pages_of(struct ram_list *rl, ram_addr_t
 	return r;
 }
 
-/* Bits of the dirty bitmaps covered by array a (a may be NULL). */
-static inline uint64_t ram_dirty_capacity(const struct ram_list *rl, const struct dirty_blocks *a)
+/* How one dirty_* call reaches a client's bitmap blocks. */
+struct dirty_view {
+	unsigned long *const *blocks; /* blocks[i] = bitmap block i */
+	uint64_t pages;		      /* bits reachable through blocks[] */
+};
+
+/* Enters an RCU read-side section unless every page below end lies in
+ * bitmap block 0. Returns whether it did; pass that to the calls below. */
+static inline bool dirty_read_begin(const struct ram_list *rl, uint64_t end)
 {
-	return a ? a->nblocks << rl->block_shift : 0;
+	if (end <= rl->block_pages)
+		return false;
+	ram_rcu_read_lock();
+	return true;
+}
+
+static inline void dirty_read_end(bool in_rcu)
+{
+	if (in_rcu)
+		ram_rcu_read_unlock();
+}
+
+/* The view of client's bitmap for a call that dirty_read_begin() set up,
+ * after an acquire load of a non-zero size_bytes (or under the mutex). */
+static inline struct dirty_view dirty_view_of(struct ram_list *rl, unsigned client, bool in_rcu)
+{
+	struct dirty_view v;
+
+	if (!in_rcu) {
+		v.blocks = &rl->block0[client];
+		v.pages =
+		    __atomic_load_n(&rl->block0[client], __ATOMIC_RELAXED) ? rl->block_pages : 0;
+	} else {
+		struct dirty_blocks *a = ram_rcu_dereference(rl->dirty[client]);
+
+		v.blocks = a ? a->blocks : NULL;
+		v.pages = a ? a->nblocks << rl->block_shift : 0;
+	}
+	return v;
 }
 
 /* Set / clear pages [first, end) of the clients in client_mask, without the

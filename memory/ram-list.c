@@ -140,6 +140,8 @@ static int dirty_grow(struct ram_list *rl, uint64_t pages)
 	for (c = 0; c < DIRTY_MEMORY_NUM; c++) {
 		struct dirty_blocks *old = rl->dirty[c];
 
+		if (!have)
+			__atomic_store_n(&rl->block0[c], fresh[c]->blocks[0], __ATOMIC_RELAXED);
 		ram_rcu_assign(rl->dirty[c], fresh[c]);
 		if (old)
 			ram_rcu_call(&old->rcu, dirty_blocks_free_rcu);
