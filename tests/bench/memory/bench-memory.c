@@ -31,7 +31,14 @@
 #define BENCH_GROW_ADD_BYTES (BENCH_GROW_BLOCK_PAGES << BENCH_PAGE_BITS)
 #define BENCH_GROW_MAX_ADDS 4096u
 
+#if defined(__has_attribute)
+#if __has_attribute(noipa)
 #define FLAT_API static __attribute__((noipa))
+#endif
+#endif
+#ifndef FLAT_API
+#define FLAT_API static __attribute__((noinline))
+#endif
 
 /* The baseline: one flat atomic bitmap per client, fixed size, no RCU. */
 struct flat {
