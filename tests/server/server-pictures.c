@@ -1,31 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * tests/server/server-pictures.c - expected pictures and PNG reading for the
- * server tests (see server-pictures.h).
+ * tests/server/server-pictures.c - PNG reading and picture comparison for
+ * the server tests (see server-pictures.h).
  */
 #include <png.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "server/guest-pattern.h"
 #include "tests/server/server-pictures.h"
-
-uint32_t *pic_pattern(uint32_t w, uint32_t h, pixman_format_code_t format)
-{
-	pixman_image_t *card = pixman_image_create_bits(format, (int)w, (int)h, NULL, 0);
-	uint32_t *px = calloc((size_t)w * h, 4);
-	pixman_image_t *out;
-
-	if (!card || !px)
-		abort();
-	guest_pattern_draw(card);
-	out = pixman_image_create_bits(PIXMAN_x8r8g8b8, (int)w, (int)h, px, (int)w * 4);
-	pixman_image_composite32(PIXMAN_OP_SRC, card, NULL, out, 0, 0, 0, 0, 0, 0, (int)w,
-				 (int)h);
-	pixman_image_unref(out);
-	pixman_image_unref(card);
-	return px;
-}
 
 int pic_read_png(const char *path, uint32_t **pixels, uint32_t *w, uint32_t *h)
 {

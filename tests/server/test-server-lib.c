@@ -1,0 +1,366 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * tests/server/test-server-lib.c - libfbhost through its public header only
+ * (linked against the shared library): two framebuffers on two VNC ports,
+ * drawn, blitted and resized independently, with their dirty bits kept
+ * apart (drawing on one sends nothing to the other's viewer and finds no
+ * dirty page there); direct pixel access with fbhost_damage; screendump
+ * equal to the viewer; input and resize-request callbacks from a viewer;
+ * stats and clients; bad arguments rejected.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <errno.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "server/fbhost.h"
+#include "tests/common/vnc-test-client.h"
+#include "tests/server/server-pictures.h"
+
+#define LIB_WAIT_MS 30000u
+/* How long a viewer must stay quiet to count as "sent nothing". */
+#define LIB_QUIET_MS 600u
+
+/* x8r8g8b8 expected picture of one framebuffer, kept by the test. */
+struct picture {
+	uint32_t w, h;
+	uint32_t *px;
+};
+
+static void pic_fill(struct picture *p, int x, int y, int w, int h, uint32_t rgb)
+{
+	int i, j;
+
+	for (j = y; j < y + h && j < (int)p->h; j++)
+		for (i = x; i < x + w && i < (int)p->w; i++)
+			p->px[(size_t)j * p->w + (size_t)i] = rgb;
+}
+
+static void pic_resize(struct picture *p, uint32_t w, uint32_t h)
+{
+	uint32_t *n = calloc((size_t)w * h, 4);
+	uint32_t x, y;
+
+	/* the top-left overlap keeps its picture, the rest is black */
+	for (y = 0; y < h && y < p->h; y++)
+		for (x = 0; x < w && x < p->w; x++)
+			n[(size_t)y * w + x] = p->px[(size_t)y * p->w + x];
+	free(p->px);
+	p->px = n;
+	p->w = w;
+	p->h = h;
+}
+
+static struct vtc *connect_viewer(struct fbhost_fb *fb)
+{
+	struct vtc_options o = { .encodings = "raw" };
+	struct vtc *v;
+	char err[256];
+
+	o.port = fbhost_vnc_port(fb);
+	assert_true(o.port > 0);
+	v = vtc_connect(&o, err, sizeof(err));
+	if (!v)
+		fail_msg("vtc_connect: %s", err);
+	return v;
+}
+
+static void wait_picture(struct vtc *v, const struct picture *p, const char *what)
+{
+	if (vtc_wait_picture(v, p->px, p->w, p->h, p->w, LIB_WAIT_MS) != 0)
+		fail_msg("%s: %s", what, vtc_last_mismatch(v));
+}
+
+/* Pumps v for LIB_QUIET_MS and checks that no update arrived. */
+static void assert_quiet(struct vtc *v, const char *what)
+{
+	uint64_t before = vtc_updates(v);
+	unsigned i;
+
+	for (i = 0; i < LIB_QUIET_MS / 50; i++)
+		vtc_pump(v, 50);
+	if (vtc_updates(v) != before)
+		fail_msg("%s: %llu updates reached the other viewer", what,
+			 (unsigned long long)(vtc_updates(v) - before));
+}
+
+static void test_two_framebuffers(void **state)
+{
+	struct fbhost_config cfg = { .rate_hz = 60 };
+	struct fbhost_vnc_options vo = { .port = FBHOST_PORT_ANY };
+	struct picture pa = { 0 }, pb = { 0 };
+	struct fbhost_stats sa, sb, sb2;
+	struct fbhost *h;
+	struct fbhost_fb *a, *b;
+	struct vtc *va, *vb;
+
+	(void)state;
+	h = fbhost_new(&cfg);
+	assert_non_null(h);
+	a = fbhost_fb_add(h, "a", 320, 240, FBHOST_FORMAT_X8R8G8B8);
+	b = fbhost_fb_add(h, "b", 200, 100, FBHOST_FORMAT_R5G6B5);
+	assert_non_null(a);
+	assert_non_null(b);
+	assert_int_equal(fbhost_fb_id(a), 0);
+	assert_int_equal(fbhost_fb_id(b), 1);
+	assert_ptr_equal(fbhost_fb_by_name(h, "b"), b);
+	assert_ptr_equal(fbhost_fb_by_id(h, 0), a);
+	assert_int_equal(fbhost_enable_vnc(a, &vo), 0);
+	assert_int_equal(fbhost_enable_vnc(b, &vo), 0);
+	assert_int_not_equal(fbhost_vnc_port(a), fbhost_vnc_port(b));
+	assert_int_equal(fbhost_enable_vnc(a, &vo), -EALREADY);
+
+	/* colours that r5g6b5 holds exactly */
+	pa.w = 320, pa.h = 240, pa.px = calloc(320 * 240, 4);
+	pb.w = 200, pb.h = 100, pb.px = calloc(200 * 100, 4);
+	assert_int_equal(fbhost_fill(a, 0, 0, 320, 240, 0x0000ff), 0);
+	pic_fill(&pa, 0, 0, 320, 240, 0x0000ff);
+	assert_int_equal(fbhost_fill(b, 0, 0, 200, 100, 0xff00ff), 0);
+	pic_fill(&pb, 0, 0, 200, 100, 0xff00ff);
+	va = connect_viewer(a);
+	vb = connect_viewer(b);
+	wait_picture(va, &pa, "a, first picture");
+	wait_picture(vb, &pb, "b, first picture");
+	assert_quiet(vb, "settle");
+
+	/* draw on a: b's viewer gets nothing, b's render finds no dirty page */
+	fbhost_get_stats(b, &sb);
+	assert_int_equal(fbhost_fill(a, 10, 10, 16, 16, 0x00ff00), 0);
+	pic_fill(&pa, 10, 10, 16, 16, 0x00ff00);
+	wait_picture(va, &pa, "a, after a 16x16 fill");
+	assert_quiet(vb, "fill on a");
+	fbhost_get_stats(b, &sb2);
+	assert_int_equal(sb2.dirty_pages, sb.dirty_pages);
+	assert_int_equal(sb2.pixels, sb.pixels);
+
+	/* resize a: b keeps its size and gets nothing */
+	assert_int_equal(fbhost_resize(a, 400, 300, FBHOST_FORMAT_X8R8G8B8), 0);
+	pic_resize(&pa, 400, 300);
+	wait_picture(va, &pa, "a, after resize");
+	assert_quiet(vb, "resize of a");
+	assert_int_equal(vtc_width(vb), 200);
+	assert_int_equal(vtc_height(vb), 100);
+
+	/* resize and draw b: a gets nothing */
+	assert_int_equal(fbhost_resize(b, 240, 120, FBHOST_FORMAT_R5G6B5), 0);
+	assert_int_equal(fbhost_fill(b, 200, 0, 40, 120, 0xffffff), 0);
+	pic_resize(&pb, 240, 120);
+	pic_fill(&pb, 200, 0, 40, 120, 0xffffff);
+	wait_picture(vb, &pb, "b, after resize and fill");
+	assert_quiet(va, "resize of b");
+	assert_int_equal(fbhost_fb_mode(a).width, 400);
+	assert_int_equal(fbhost_fb_mode(b).format, FBHOST_FORMAT_R5G6B5);
+
+	/* stats and clients per framebuffer */
+	fbhost_get_stats(a, &sa);
+	fbhost_get_stats(b, &sb);
+	assert_int_equal(sa.clients, 1);
+	assert_int_equal(sb.clients, 1);
+	assert_true(sa.vnc_bytes_sent > 0);
+	assert_true(sa.switches >= 1);
+	{
+		struct fbhost_client c[4];
+
+		assert_int_equal(fbhost_clients(a, c, 4), 1);
+		assert_non_null(strstr(c[0].address, "127.0.0.1:"));
+		assert_string_equal(c[0].encoding, "raw");
+		assert_int_equal(fbhost_disconnect(a, c[0].id + 1000), -ENOENT);
+	}
+
+	vtc_free(va);
+	vtc_free(vb);
+	free(pa.px);
+	free(pb.px);
+	fbhost_free(h);
+}
+
+/* Input seen by the callbacks (atomics: set on frontend threads). */
+static atomic_uint key_sym, key_down, ptr_x, ptr_y, ptr_buttons, resize_w, resize_h;
+
+static void on_key(void *opaque, struct fbhost_fb *fb, uint32_t keysym, bool down)
+{
+	(void)opaque;
+	(void)fb;
+	atomic_store(&key_down, down ? 1 : 2);
+	atomic_store(&key_sym, keysym);
+}
+
+static void on_pointer(void *opaque, struct fbhost_fb *fb, int x, int y, uint32_t buttons)
+{
+	(void)opaque;
+	(void)fb;
+	atomic_store(&ptr_x, (unsigned)x);
+	atomic_store(&ptr_y, (unsigned)y);
+	atomic_store(&ptr_buttons, buttons);
+}
+
+/* Accepts any request: resizes right away (a viewer thread may call
+ * fbhost_resize). */
+static int on_resize_request(void *opaque, struct fbhost_fb *fb, uint32_t w, uint32_t h)
+{
+	(void)opaque;
+	atomic_store(&resize_w, w);
+	atomic_store(&resize_h, h);
+	return fbhost_resize(fb, w, h, FBHOST_FORMAT_X8R8G8B8);
+}
+
+static bool wait_atomic(atomic_uint *v, unsigned want)
+{
+	unsigned i;
+
+	for (i = 0; i < LIB_WAIT_MS / 10; i++) {
+		if (atomic_load(v) == want)
+			return true;
+		usleep(10000);
+	}
+	return false;
+}
+
+static void test_pixels_input_screendump(void **state)
+{
+	static const struct fbhost_input_callbacks cb = {
+		.key = on_key,
+		.pointer = on_pointer,
+		.resize_request = on_resize_request,
+	};
+	struct fbhost_vnc_options vo = { .port = FBHOST_PORT_ANY };
+	struct picture p = { 0 };
+	struct fbhost_pixels px;
+	struct fbhost *h = fbhost_new(NULL);
+	struct fbhost_fb *fb;
+	struct vtc *v;
+	uint32_t img[8 * 4], *png, w, hh, x, y;
+	char path[] = "/tmp/fbhost-lib-test-XXXXXX.png";
+	int fd;
+
+	(void)state;
+	fb = fbhost_fb_add(h, "main", 64, 48, FBHOST_FORMAT_X8R8G8B8);
+	assert_non_null(fb);
+	fbhost_set_input(fb, &cb, NULL);
+	assert_int_equal(fbhost_enable_vnc(fb, &vo), 0);
+	p.w = 64, p.h = 48, p.px = calloc(64 * 48, 4);
+
+	/* direct access + damage */
+	fbhost_pixels_begin(fb, &px);
+	assert_int_equal(px.width, 64);
+	assert_int_equal(px.format, FBHOST_FORMAT_X8R8G8B8);
+	for (y = 0; y < 48; y++)
+		for (x = 0; x < 64; x++)
+			((uint32_t *)px.data)[y * px.stride / 4 + x] = (x * 4) << 16 | (y * 5) << 8;
+	fbhost_pixels_end(fb, &px);
+	assert_int_equal(fbhost_damage(fb, 0, 0, 64, 48), 0);
+	for (y = 0; y < 48; y++)
+		for (x = 0; x < 64; x++)
+			p.px[y * 64 + x] = (x * 4) << 16 | (y * 5) << 8;
+	/* blit of an 8x4 image, clipped at the right edge */
+	for (x = 0; x < 8 * 4; x++)
+		img[x] = 0x00808000u + x;
+	assert_int_equal(fbhost_blit(fb, 60, 2, img, 8, 4, 8 * 4, FBHOST_FORMAT_X8R8G8B8), 0);
+	for (y = 0; y < 4; y++)
+		for (x = 0; x < 4; x++)
+			p.px[(2 + y) * 64 + 60 + x] = img[y * 8 + x];
+
+	v = connect_viewer(fb);
+	wait_picture(v, &p, "direct pixels and blit");
+
+	/* screendump equals what the viewer has */
+	fd = mkstemps(path, 4);
+	assert_true(fd >= 0);
+	close(fd);
+	assert_int_equal(fbhost_screendump(fb, path), 0);
+	assert_int_equal(pic_read_png(path, &png, &w, &hh), 0);
+	assert_int_equal(w, 64);
+	assert_int_equal(hh, 48);
+	assert_int_equal(pic_diff(png, p.px, 64, 48), -1);
+	free(png);
+	unlink(path);
+	assert_int_equal(fbhost_screendump(fb, "/nonexistent-dir/x.png"), -ENOENT);
+
+	/* viewer input reaches the callbacks */
+	assert_int_equal(vtc_key(v, 0x61 /* XK_a */, true), 0);
+	assert_true(wait_atomic(&key_sym, 0x61));
+	assert_true(wait_atomic(&key_down, 1));
+	assert_int_equal(vtc_pointer(v, 33, 22, 1), 0);
+	assert_true(wait_atomic(&ptr_x, 33));
+	assert_true(wait_atomic(&ptr_y, 22));
+	assert_true(wait_atomic(&ptr_buttons, 1));
+	/* a viewer's resize request goes to the callback, which accepts */
+	assert_int_equal(vtc_request_size(v, 80, 60), 0);
+	assert_true(wait_atomic(&resize_w, 80));
+	if (vtc_wait_size(v, 80, 60, LIB_WAIT_MS) != 0)
+		fail_msg("resize request: viewer at %ux%u", vtc_width(v), vtc_height(v));
+
+	vtc_free(v);
+	free(p.px);
+	fbhost_free(h);
+}
+
+static void test_bad_arguments(void **state)
+{
+	struct fbhost_config bad = { .rate_hz = FBHOST_MAX_RATE_HZ + 1 };
+	struct fbhost *h;
+	struct fbhost_fb *fb;
+	uint32_t px = 0;
+
+	(void)state;
+	assert_null(fbhost_new(&bad));
+	assert_int_equal(errno, EINVAL);
+	h = fbhost_new(NULL);
+	assert_non_null(h);
+	assert_null(fbhost_fb_add(h, "", 10, 10, FBHOST_FORMAT_X8R8G8B8));
+	assert_int_equal(errno, EINVAL);
+	assert_null(fbhost_fb_add(h, "123", 10, 10, FBHOST_FORMAT_X8R8G8B8));
+	assert_null(fbhost_fb_add(h, "x", 0, 10, FBHOST_FORMAT_X8R8G8B8));
+	assert_null(fbhost_fb_add(h, "x", 10, 10, (enum fbhost_format)99));
+	assert_null(fbhost_fb_add(h, "x", FBHOST_MAX_SIDE_PX + 1, 1, FBHOST_FORMAT_C8));
+	fb = fbhost_fb_add(h, "x", 10, 10, FBHOST_FORMAT_C8);
+	assert_non_null(fb);
+	assert_null(fbhost_fb_add(h, "x", 10, 10, FBHOST_FORMAT_C8));
+	assert_int_equal(errno, EEXIST);
+	assert_int_equal(fbhost_resize(fb, 0, 10, FBHOST_FORMAT_C8), -EINVAL);
+	assert_int_equal(fbhost_resize(fb, 10, 10, FBHOST_FORMAT_INVALID), -EINVAL);
+	assert_int_equal(fbhost_fill(fb, 0, 0, -1, 1, 0), -EINVAL);
+	assert_int_equal(fbhost_damage(fb, 0, 0, 1, -1), -EINVAL);
+	assert_int_equal(fbhost_blit(fb, 0, 0, NULL, 1, 1, 4, FBHOST_FORMAT_X8R8G8B8), -EINVAL);
+	assert_int_equal(fbhost_blit(fb, 0, 0, &px, 1, 1, 2, FBHOST_FORMAT_X8R8G8B8), -EINVAL);
+	assert_int_equal(fbhost_blit(fb, 0, 0, &px, 1, 1, 4, FBHOST_FORMAT_C8), -EINVAL);
+	assert_int_equal(fbhost_set_palette(fb, 250, 10, &px), -EINVAL);
+	assert_int_equal(fbhost_set_palette(fb, 0, 1, &px), 0);
+	{
+		struct fbhost_vnc_options vo = { .port = 70000 };
+
+		assert_int_equal(fbhost_enable_vnc(fb, &vo), -EINVAL);
+	}
+	assert_int_equal(fbhost_vnc_port(fb), -1);
+	{
+		char url[64];
+
+		assert_int_equal(fbhost_web_url(fb, url, sizeof(url)), -ENOENT);
+		assert_string_equal(url, "");
+	}
+	assert_int_equal(fbhost_format_parse("16"), FBHOST_FORMAT_R5G6B5);
+	assert_int_equal(fbhost_format_parse("nope"), FBHOST_FORMAT_INVALID);
+	assert_string_equal(fbhost_format_name(FBHOST_FORMAT_R8G8B8), "r8g8b8");
+	assert_int_equal(fbhost_format_bytes(FBHOST_FORMAT_R8G8B8), 3);
+	fbhost_fb_remove(fb);
+	assert_null(fbhost_fb_by_name(h, "x"));
+	fbhost_free(h);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_two_framebuffers),
+		cmocka_unit_test(test_pixels_input_screendump),
+		cmocka_unit_test(test_bad_arguments),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
