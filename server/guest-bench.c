@@ -11,9 +11,10 @@
  * settle time (500 ms by default) at t0 + (i-1)/fps. A late frame is drawn
  * anyway and counted. Each frame is drawn inside one fb_access, then its
  * exact damage is marked (or, with fullframe=1, the whole frame: the
- * baseline that bypasses the dirty bitmap's precision), then the time is
- * taken, then the log line is written and flushed. The last frame stays on
- * screen until the guest is stopped.
+ * baseline that bypasses the dirty bitmap's precision; idle then keeps
+ * marking its unchanged frame for N frames), then the time is taken, then
+ * the log line is written and flushed. The last frame stays on screen until
+ * the guest is stopped.
  */
 #include <errno.h>
 #include <pixman.h>
@@ -189,7 +190,9 @@ static bool present(struct bench_guest *g, uint32_t frame)
 static void *bench_thread(void *opaque)
 {
 	struct bench_guest *g = opaque;
-	uint32_t last = g->args.scenario == BENCH_SCENARIO_IDLE ?
+	/* Idle draws frame 0 only; its fullframe baseline keeps marking the
+	 * whole (unchanged) frame at the frame rate. */
+	uint32_t last = g->args.scenario == BENCH_SCENARIO_IDLE && !g->args.fullframe ?
 				0 :
 				bench_frame_count(g->args.seconds, g->args.fps);
 	uint64_t t0;

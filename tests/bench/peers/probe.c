@@ -7,10 +7,13 @@
  * the next incremental request as soon as an update is handled), counts the
  * bytes received at the socket (TCP_INFO tcpi_bytes_received, counted by the
  * kernel), decodes the frame-number strip after every update, and when the
- * run is over reads the drawing client's frame log and prints one JSON line:
- * bytes, updates, rectangles per drawing primitive, frames seen, latency
- * median/p95 against the log, decode failures, and whether the final picture
- * equals the scenario's expected pixels exactly.
+ * run is over reads the drawing client's frame log and prints one JSON line.
+ * The run starts with the first update after which the picture shows the
+ * scenario's frame 0 (drawn before the probe connects): bytes and updates
+ * are counted from there. The line holds bytes, updates, rectangles per
+ * drawing primitive, frames seen, latency median/p95 against the log, decode
+ * failures, and whether the final picture equals the scenario's expected
+ * pixels exactly.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -33,6 +36,10 @@
 #define PROBE_CONNECT_TIMEOUT_S 10u
 #define PROBE_MAX_FRAMES 1000000u
 #define NS_PER_MS 1000000.0
+/* The run starts when the picture shows frame 0: at most this share of
+ * pixels may be off by more than the tolerance (JPEG). */
+#define PROBE_READY_TOLERANCE 32
+#define PROBE_READY_MAX_DIFF_SHARE 0.01
 
 /* Options from the command line. */
 struct probe_options {
@@ -51,6 +58,7 @@ struct probe_options {
 	int quality;	  /* -1: libvncclient default */
 	int compress;	  /* -1: libvncclient default */
 	bool no_jpeg;
+	bool verbose;	  /* one stderr line per update */
 };
 
 /* Everything measured; touched only by the probe's single thread. */
@@ -68,6 +76,7 @@ struct probe_state {
 	bool have_last;
 	uint32_t last_decoded;
 	bool ready;
+	uint32_t ready_frame; /* the frame shown when the run started (0 if on time) */
 	uint64_t ready_ns;
 	uint64_t bytes_at_ready;
 	uint64_t final_seen_ns;
@@ -129,6 +138,62 @@ static void write_ready_file(const char *path)
 	fclose(f);
 }
 
+/* Pixels of the client's picture that differ from the scenario's frame by
+ * more than `tolerance` in some channel, or -1 if the scene cannot be
+ * rendered at this size. */
+static long picture_diff(struct probe_state *st, uint32_t frame, int tolerance)
+{
+	rfbClient *cl = st->client;
+	struct bench_scene *scene = bench_scene_new(st->opt.scenario, (unsigned)cl->width,
+						    (unsigned)cl->height);
+	uint32_t *want;
+	long diff = 0;
+
+	if (!scene)
+		return -1;
+	want = malloc((size_t)cl->width * (size_t)cl->height * sizeof(uint32_t));
+	if (!want) {
+		bench_scene_free(scene);
+		return -1;
+	}
+	bench_scene_render(scene, frame, want, (size_t)cl->width);
+	for (int y = 0; y < cl->height; y++)
+		for (int x = 0; x < cl->width; x++) {
+			uint32_t a = client_rgb(cl, x, y);
+			uint32_t b = want[(size_t)y * (size_t)cl->width + (size_t)x];
+
+			for (int shift = 0; shift <= 16; shift += 8) {
+				int d = (int)((a >> shift) & 0xFF) - (int)((b >> shift) & 0xFF);
+
+				if (d > tolerance || d < -tolerance) {
+					diff++;
+					break;
+				}
+			}
+		}
+	free(want);
+	bench_scene_free(scene);
+	return diff;
+}
+
+/* The picture shows the scenario (its strip decodes; idle: frame 0 within
+ * a lossy encoding's tolerance): the run starts. */
+static bool shows_scenario(struct probe_state *st)
+{
+	rfbClient *cl = st->client;
+	uint32_t frame;
+	long diff;
+
+	if (st->rects == 0 || !cl->frameBuffer)
+		return false;
+	/* The strip is drawn last in the same update, and survives JPEG. */
+	if (bench_scenario_has_strip(st->opt.scenario))
+		return decode_client_strip(cl, &frame) == 0;
+	diff = picture_diff(st, 0, PROBE_READY_TOLERANCE);
+	return diff >= 0 &&
+	       (double)diff <= PROBE_READY_MAX_DIFF_SHARE * (double)cl->width * (double)cl->height;
+}
+
 /* End of one FramebufferUpdate: decode the strip, note first receipts. */
 static void on_update_done(rfbClient *cl)
 {
@@ -136,9 +201,16 @@ static void on_update_done(rfbClient *cl)
 	uint64_t now = bench_now_ns();
 	uint32_t frame;
 
+	if (st->opt.verbose)
+		fprintf(stderr, "bench-probe: update at %.3f s: %" PRIu64 " bytes, %" PRIu64 " rects\n",
+			(double)now / BENCH_NS_PER_S, socket_bytes_received(cl->sock), st->rects);
 	if (!st->ready) {
+		if (!shows_scenario(st))
+			return;
 		st->ready = true;
 		st->ready_ns = now;
+		if (bench_scenario_has_strip(st->opt.scenario) && decode_client_strip(cl, &frame) == 0)
+			st->ready_frame = frame;
 		st->bytes_at_ready = socket_bytes_received(cl->sock);
 		if (st->opt.ready_path)
 			write_ready_file(st->opt.ready_path);
@@ -235,32 +307,6 @@ static long read_frame_log(const char *path, uint32_t last_frame, uint64_t *log_
 	return lines;
 }
 
-/* Compares the client's picture with the scenario's frame: differing pixels,
- * or -1 if the scene cannot be rendered at this size. */
-static long final_diff(struct probe_state *st, uint32_t frame)
-{
-	rfbClient *cl = st->client;
-	struct bench_scene *scene = bench_scene_new(st->opt.scenario, (unsigned)cl->width,
-						    (unsigned)cl->height);
-	uint32_t *want;
-	long diff = 0;
-
-	if (!scene)
-		return -1;
-	want = malloc((size_t)cl->width * (size_t)cl->height * sizeof(uint32_t));
-	if (!want) {
-		bench_scene_free(scene);
-		return -1;
-	}
-	bench_scene_render(scene, frame, want, (size_t)cl->width);
-	for (int y = 0; y < cl->height; y++)
-		for (int x = 0; x < cl->width; x++)
-			diff += client_rgb(cl, x, y) != want[(size_t)y * (size_t)cl->width + (size_t)x];
-	free(want);
-	bench_scene_free(scene);
-	return diff;
-}
-
 static void print_ms(const char *key, double ms, bool valid)
 {
 	if (valid)
@@ -307,7 +353,7 @@ static void report(struct probe_state *st, bool timed_out, const char *error)
 	if (st->client && st->ready &&
 	    (!bench_scenario_has_strip(st->opt.scenario) ||
 	     (st->have_last && st->last_decoded == n))) {
-		diff = final_diff(st, final_frame);
+		diff = picture_diff(st, final_frame, 0);
 		final_ok = diff == 0;
 	}
 
@@ -315,6 +361,7 @@ static void report(struct probe_state *st, bool timed_out, const char *error)
 	       bench_scenario_name(st->opt.scenario), st->opt.encodings);
 	if (error)
 		printf(",\"error\":\"%s\"", error);
+	printf(",\"started_at_frame\":%u", st->ready_frame);
 	printf(",\"width\":%d,\"height\":%d", st->client ? st->client->width : 0,
 	       st->client ? st->client->height : 0);
 	printf(",\"bytes\":%" PRIu64 ",\"bytes_total\":%" PRIu64,
@@ -382,12 +429,13 @@ static int run(struct probe_state *st, bool *timed_out, const char **error)
 	cl->GotCopyRect = on_copy_rect;
 	cl->GotFillRect = on_fill_rect;
 	cl->GotBitmap = on_bitmap;
+	st->client = cl;
 	if (!rfbInitClient(cl, &argc, argv)) {
 		/* rfbInitClient frees the client on failure. */
+		st->client = NULL;
 		*error = "cannot connect";
 		return -1;
 	}
-	st->client = cl;
 	for (;;) {
 		uint64_t now = bench_now_ns();
 
@@ -427,7 +475,8 @@ static void usage(FILE *f)
 	      "  --linger MS          after the last frame, keep counting bytes (default 1000)\n"
 	      "  --timeout S          give up after S seconds (default 120)\n"
 	      "  --quality N --compress N --no-jpeg   Tight settings (default: libvncclient's)\n"
-	      "  --label TEXT         copied into the JSON line\n",
+	      "  --label TEXT         copied into the JSON line\n"
+	      "  --verbose            one line per update on stderr\n",
 	      f);
 }
 
@@ -455,6 +504,7 @@ static int parse_args(int argc, char **argv, struct probe_options *o)
 		{ "timeout", required_argument, NULL, 't' },  { "quality", required_argument, NULL, 'q' },
 		{ "compress", required_argument, NULL, 'c' }, { "no-jpeg", no_argument, NULL, 'J' },
 		{ "label", required_argument, NULL, 'b' },    { "help", no_argument, NULL, 'h' },
+		{ "verbose", no_argument, NULL, 'v' },
 		{ NULL, 0, NULL, 0 },
 	};
 	bool have_scenario = false;
@@ -516,6 +566,7 @@ static int parse_args(int argc, char **argv, struct probe_options *o)
 			o->compress = (int)u;
 			break;
 		case 'J': o->no_jpeg = true; break;
+		case 'v': o->verbose = true; break;
 		case 'b': o->label = optarg; break;
 		case 'h': usage(stdout); exit(0);
 		default: usage(stderr); return -EINVAL;
