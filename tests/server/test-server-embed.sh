@@ -9,6 +9,9 @@
 set -euo pipefail
 build=$1 src=$2 prefix=$3 sanitize=$4 check=$5
 wait_s=30
+# meson test points LD_LIBRARY_PATH at the build tree; the example must
+# find the installed library through its rpath alone.
+unset LD_LIBRARY_PATH
 
 tmp=$(mktemp -d /tmp/fbhost-embed-XXXXXX)
 pid=
