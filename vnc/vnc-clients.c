@@ -16,6 +16,8 @@
 
 #include "vnc/vnc-internal.h"
 
+#include <rfb/rfbregion.h>
+
 static struct vnc_server *srv(rfbClientPtr cl)
 {
 	return cl->screen->screenData;
@@ -267,16 +269,73 @@ void vnc_clients_update_holds(struct vnc_server *s)
 	s->held_clients = held;
 }
 
+/* Whether cl has told us its encodings (and so whether it can resize). */
+static bool sent_encodings(rfbClientPtr cl)
+{
+	return rfbStatGetMessageCountRcvd(cl, rfbSetEncodings) > 0;
+}
+
+static const char *const no_resize_reason =
+	"the mode changed and the client supports neither DesktopSize nor ExtendedDesktopSize";
+
 void vnc_clients_drop_unresizable(struct vnc_server *s)
 {
 	rfbClientIteratorPtr it = rfbGetClientIterator(s->screen);
 
 	for (rfbClientPtr cl; (cl = rfbClientIteratorNext(it));) {
-		if (cl->sock >= 0 && cl->state == RFB_NORMAL && !cl->useNewFBSize)
-			close_client(cl, "the mode changed and the client supports neither "
-					 "DesktopSize nor ExtendedDesktopSize");
+		struct vnc_client *c = cl->clientData;
+
+		if (cl->sock < 0 || cl->state != RFB_NORMAL || !c)
+			continue;
+		if (!sent_encodings(cl))
+			c->size_stale = true; /* decided once it does */
+		else if (!cl->useNewFBSize)
+			close_client(cl, no_resize_reason);
 	}
 	rfbReleaseClientIterator(it);
+}
+
+/*
+ * After LibVNCServer handled messages: tells clients that learnt about a
+ * mode switch only after it happened their new size, announces the screen
+ * layout to ExtendedDesktopSize clients once (the RFB spec asks for it, and
+ * viewers such as noVNC and libvncclient only send SetDesktopSize after
+ * seeing it), and returns whether some client has an update it asked for
+ * and could be sent now (then the VNC thread loops without sleeping).
+ */
+bool vnc_clients_after_events(struct vnc_server *s)
+{
+	rfbClientIteratorPtr it = rfbGetClientIterator(s->screen);
+	bool again = false;
+
+	for (rfbClientPtr cl; (cl = rfbClientIteratorNext(it));) {
+		struct vnc_client *c = cl->clientData;
+
+		if (!c || cl->sock < 0 || cl->state != RFB_NORMAL || !sent_encodings(cl))
+			continue;
+		if (c->size_stale) {
+			c->size_stale = false;
+			if (!cl->useNewFBSize) {
+				close_client(cl, no_resize_reason);
+				continue;
+			}
+			cl->newFBSizePending = TRUE; /* the size it missed */
+		}
+		if (cl->useExtDesktopSize && !c->layout_sent) {
+			c->layout_sent = true;
+			cl->newFBSizePending = TRUE;
+		}
+		if (!cl->onHold && !sraRgnEmpty(cl->requestedRegion)) {
+			sraRegion *due = sraRgnCreateRgn(cl->modifiedRegion);
+
+			sraRgnAnd(due, cl->requestedRegion);
+			if (!sraRgnEmpty(due) || (cl->useNewFBSize && cl->newFBSizePending))
+				again = true;
+			sraRgnDestroy(due);
+		}
+	}
+	rfbReleaseClientIterator(it);
+	return again;
 }
 
 void vnc_clients_kick(struct vnc_server *s, uint64_t id)

@@ -67,6 +67,10 @@ struct vnc_client {
 	uint64_t connected_ns;
 	uint64_t hold_since_ns; /* 0 = not held */
 	const char *close_reason; /* set when we close it, for the log line */
+	/* A mode switch happened before it sent SetEncodings: it still
+	 * believes the size from ServerInit. */
+	bool size_stale;
+	bool layout_sent; /* ExtendedDesktopSize layout sent after SetEncodings */
 	/* Counters: LibVNCServer keeps 32-bit ones; we add up their deltas. */
 	uint32_t last_updates, last_rects, last_bytes;
 	uint64_t updates, rects, bytes;
@@ -148,6 +152,7 @@ void vnc_wake(struct vnc_server *s);
 void vnc_clients_install_hooks(struct vnc_server *s);
 void vnc_clients_update_holds(struct vnc_server *s);
 void vnc_clients_drop_unresizable(struct vnc_server *s);
+bool vnc_clients_after_events(struct vnc_server *s);
 void vnc_clients_kick(struct vnc_server *s, uint64_t id);
 void vnc_clients_refresh_stats(struct vnc_server *s);
 void vnc_clients_disconnect_all(struct vnc_server *s);

@@ -237,6 +237,9 @@ static bool run_commands(struct vnc_server *s)
 	return !stop;
 }
 
+/* Passes in a row without waiting in poll(). */
+#define VNC_MAX_IMMEDIATE_PASSES 4
+
 /* Number of pollfd slots: eventfd, two listeners, the clients. */
 #define VNC_POLL_SLOTS (3 + VNC_MAX_CLIENTS + 8)
 
@@ -245,6 +248,8 @@ static void *vnc_thread_main(void *arg)
 	struct vnc_server *s = arg;
 	struct pollfd pfd[VNC_POLL_SLOTS];
 	rfbClientPtr who[VNC_POLL_SLOTS];
+	bool again = false;
+	unsigned spins = 0;
 
 	for (;;) {
 		rfbClientIteratorPtr it;
@@ -273,7 +278,8 @@ static void *vnc_thread_main(void *arg)
 		}
 		rfbReleaseClientIterator(it);
 
-		if (poll(pfd, n, s->held_clients ? VNC_HOLD_RECHECK_MS : -1) < 0 && errno != EINTR)
+		if (poll(pfd, n, again ? 0 : s->held_clients ? VNC_HOLD_RECHECK_MS : -1) < 0 &&
+		    errno != EINTR)
 			vnc_log(s, "poll failed: %s", strerror(errno));
 		if (pfd[0].revents & POLLIN) {
 			if (read(s->wake_fd, &v, sizeof(v)) < 0 && errno != EAGAIN)
@@ -292,6 +298,12 @@ static void *vnc_thread_main(void *arg)
 		vnc_clients_update_holds(s);
 		limit_client_rects(s);
 		rfbProcessEvents(s->screen, 0);
+		/* Loop at once while a requested update is due (LibVNCServer
+		 * sends a size change alone, then the picture on the next
+		 * call), but never spin: at most VNC_MAX_IMMEDIATE_PASSES. */
+		again = vnc_clients_after_events(s) && ++spins < VNC_MAX_IMMEDIATE_PASSES;
+		if (!again)
+			spins = 0;
 		vnc_clients_refresh_stats(s);
 	}
 

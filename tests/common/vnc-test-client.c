@@ -135,7 +135,7 @@ struct vtc *vtc_connect(const struct vtc_options *opt, char *err, size_t errlen)
 	cl->appData.qualityLevel = opt->use_quality && opt->quality_level >= 0 ? opt->quality_level : 9;
 	cl->appData.shareDesktop = !opt->exclusive;
 	cl->appData.useRemoteCursor = FALSE;
-	cl->canHandleNewFBSize = !opt->no_desktop_size;
+	cl->canHandleNewFBSize = TRUE;
 	cl->MallocFrameBuffer = on_malloc_fb;
 	cl->GotFrameBufferUpdate = on_rect;
 	cl->FinishedFrameBufferUpdate = on_finished;

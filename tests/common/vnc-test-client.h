@@ -34,7 +34,6 @@ struct vtc_options {
 	const char *password; /* NULL = none */
 	bool exclusive; /* ask for exclusive access (shared flag 0) */
 	unsigned connect_timeout_ms; /* 0 = 10000 */
-	bool no_desktop_size; /* advertise neither DesktopSize nor ExtendedDesktopSize */
 };
 
 struct vtc;

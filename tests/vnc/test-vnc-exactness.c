@@ -202,5 +202,6 @@ int main(void)
 		cmocka_unit_test(test_counters),
 	};
 
+	vt_filter_from_env();
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -292,4 +292,13 @@ static inline bool vt_wait_input(struct vt *t, bool (*fn)(struct vt_input *, con
 	return ok;
 }
 
+/* VT_FILTER=pattern runs only the matching tests (cmocka's filter). */
+static inline void vt_filter_from_env(void)
+{
+	const char *f = getenv("VT_FILTER");
+
+	if (f)
+		cmocka_set_test_filter(f);
+}
+
 #endif
