@@ -1,0 +1,300 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * tests/vnc/test-vnc-auth.c - security defaults and what clients may do:
+ * loopback-only by default, a non-loopback listen needs a password file (or
+ * insecure), wrong passwords are rejected, bind failures are reported, input
+ * and clipboard reach the guest unless view-only, and the share policy.
+ */
+#include <unistd.h>
+
+#include "tests/vnc/vnc-fixture.h"
+
+static void write_file(char *path, const char *content)
+{
+	int fd;
+
+	strcpy(path, "/tmp/fbhost-vnc-test-XXXXXX");
+	fd = mkstemp(path);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, content, strlen(content)), (ssize_t)strlen(content));
+	close(fd);
+}
+
+static void test_non_loopback_needs_password(void **state)
+{
+	struct vnc_config cfg = vt_config();
+	struct vnc_server *s;
+	char err[256], pw[64];
+	struct vtc *c;
+	struct vt t;
+
+	(void)state;
+	vt_setup(&t, 64, 48, PIXMAN_x8r8g8b8, NULL);
+	cfg.host = "0.0.0.0";
+	assert_null(vnc_server_new(t.fb, &cfg, err, sizeof(err)));
+	assert_int_equal(errno, EPERM);
+	assert_non_null(strstr(err, "without a password"));
+
+	cfg.insecure = true;
+	s = vnc_server_new(t.fb, &cfg, err, sizeof(err));
+	assert_non_null(s);
+	vnc_server_free(s);
+
+	cfg.insecure = false;
+	write_file(pw, "secret\n");
+	cfg.password_file = pw;
+	t.vnc = vnc_server_new(t.fb, &cfg, err, sizeof(err));
+	if (!t.vnc)
+		fail_msg("with a password file: %s", err);
+	{
+		struct vtc_options o = vt_client_opts(&t, "raw");
+
+		o.password = "secret";
+		c = vtc_connect(&o, err, sizeof(err));
+		if (!c)
+			fail_msg("right password refused: %s", err);
+		vt_expect_guest(&t, c, "authenticated client");
+		vtc_free(c);
+	}
+	unlink(pw);
+	vt_teardown(&t);
+}
+
+static void test_password(void **state)
+{
+	struct vnc_config cfg = vt_config();
+	struct vtc_options o;
+	char err[256], pw[64];
+	struct vtc *c;
+	struct vt t;
+
+	(void)state;
+	write_file(pw, "s3cr3t\n");
+	cfg.password_file = pw;
+	vt_setup(&t, 64, 48, PIXMAN_x8r8g8b8, &cfg);
+	o = vt_client_opts(&t, "raw");
+	o.password = "wrong";
+	c = vtc_connect(&o, err, sizeof(err));
+	assert_null(c);
+	print_message("wrong password: %s\n", err);
+	assert_non_null(strstr(err, "password check failed"));
+	o.password = NULL;
+	assert_null(vtc_connect(&o, err, sizeof(err)));
+	o.password = "s3cr3t";
+	c = vtc_connect(&o, err, sizeof(err));
+	if (!c)
+		fail_msg("right password refused: %s", err);
+	vt_expect_guest(&t, c, "authenticated client");
+	vtc_free(c);
+	vt_teardown(&t);
+	unlink(pw);
+
+	/* A missing password file is a clear error. */
+	cfg.password_file = "/nonexistent/fbhost-password";
+	vt_setup(&t, 64, 48, PIXMAN_x8r8g8b8, NULL);
+	assert_null(vnc_server_new(t.fb, &cfg, err, sizeof(err)));
+	assert_int_equal(errno, ENOENT);
+	assert_non_null(strstr(err, "/nonexistent/fbhost-password"));
+	vt_teardown(&t);
+}
+
+/* The listening sockets of port in /proc/net/tcp{,6}: their local address
+ * must be loopback. Returns how many were found. */
+static unsigned check_loopback_listeners(int port)
+{
+	static const char *const files[] = { "/proc/net/tcp", "/proc/net/tcp6" };
+	unsigned found = 0;
+
+	for (int i = 0; i < 2; i++) {
+		char line[512], local[64];
+		unsigned st, p;
+		FILE *f = fopen(files[i], "r");
+
+		if (!f)
+			continue;
+		while (fgets(line, sizeof(line), f)) {
+			char *colon;
+
+			if (sscanf(line, " %*d: %63s %*s %x", local, &st) != 2 || st != 0x0a)
+				continue;
+			colon = strrchr(local, ':');
+			if (!colon || sscanf(colon + 1, "%x", &p) != 1 || (int)p != port)
+				continue;
+			*colon = '\0';
+			if (i == 0)
+				assert_string_equal(local, "0100007F");
+			else
+				assert_string_equal(local, "00000000000000000000000001000000");
+			found++;
+		}
+		fclose(f);
+	}
+	return found;
+}
+
+static void test_default_binding_and_bind_failure(void **state)
+{
+	struct vnc_config cfg = vt_config();
+	struct vnc_server *again;
+	char err[256];
+	struct vt t;
+
+	(void)state;
+	vt_setup(&t, 64, 48, PIXMAN_x8r8g8b8, &cfg);
+	assert_true(check_loopback_listeners(vnc_server_port(t.vnc)) >= 1);
+	cfg.port = vnc_server_port(t.vnc);
+	again = vnc_server_new(t.fb, &cfg, err, sizeof(err));
+	assert_null(again);
+	assert_int_equal(errno, EADDRINUSE);
+	print_message("bind failure: %s\n", err);
+	assert_non_null(strstr(err, "cannot listen"));
+	vt_teardown(&t);
+}
+
+static void test_web_port_and_url(void **state)
+{
+	struct vnc_config cfg = vt_config();
+	char want[128];
+	struct vt t;
+
+	(void)state;
+	cfg.web_port = VNC_WEB_PORT_DEFAULT;
+	vt_setup(&t, 64, 48, PIXMAN_x8r8g8b8, &cfg);
+	assert_true(vnc_server_web_port(t.vnc) > 0);
+	assert_true(check_loopback_listeners(vnc_server_web_port(t.vnc)) >= 1);
+	snprintf(want, sizeof(want), "http://127.0.0.1:%d/viewer.html?port=%d&autoconnect=1",
+		 vnc_server_web_port(t.vnc), vnc_server_port(t.vnc));
+	assert_string_equal(vnc_server_url(t.vnc), want);
+	vt_teardown(&t);
+}
+
+static bool key_seen(struct vt_input *in, const void *arg)
+{
+	return in->key_events >= *(const unsigned *)arg;
+}
+
+static bool pointer_at(struct vt_input *in, const void *arg)
+{
+	const int *xy = arg;
+
+	return in->px == xy[0] && in->py == xy[1] && in->buttons == (uint32_t)xy[2];
+}
+
+static bool clip_is(struct vt_input *in, const void *arg)
+{
+	return in->clip_events > 0 && !strcmp(in->clip, arg);
+}
+
+static void test_input_clipboard_view_only(void **state)
+{
+	struct vnc_config cfg = vt_config();
+	const int xy[3] = { 21, 13, 1 };
+	const unsigned one = 1;
+	struct vtc *c;
+	struct vt t;
+
+	(void)state;
+	vt_setup(&t, 64, 48, PIXMAN_x8r8g8b8, &cfg);
+	c = vt_connect(&t, "raw");
+	vt_expect_guest(&t, c, "input client");
+	assert_int_equal(vtc_key(c, 0x61, true), 0);
+	assert_true(vt_wait_input(&t, key_seen, &one, VT_WAIT_MS));
+	pthread_mutex_lock(&t.in.lock);
+	assert_int_equal(t.in.last_keysym, 0x61);
+	assert_true(t.in.last_key_down);
+	pthread_mutex_unlock(&t.in.lock);
+	assert_int_equal(vtc_pointer(c, 21, 13, 1), 0);
+	assert_true(vt_wait_input(&t, pointer_at, xy, VT_WAIT_MS));
+	/* Latin-1 text from the client arrives as UTF-8. */
+	assert_int_equal(vtc_cut_text_send(c, "caf\xe9"), 0);
+	assert_true(vt_wait_input(&t, clip_is, "caf\xc3\xa9", VT_WAIT_MS));
+	/* Guest clipboard to the client. */
+	fb_send_clipboard(t.fb, "hello", 5);
+	for (uint64_t end = vt_now_ms() + VT_WAIT_MS;
+	     !vtc_cut_text(c) || strcmp(vtc_cut_text(c), "hello");)
+		assert_true(vtc_pump(c, 20) == 0 && vt_now_ms() < end);
+	vtc_free(c);
+	vt_teardown(&t);
+
+	/* View-only: input is dropped. */
+	cfg.view_only = true;
+	vt_setup(&t, 64, 48, PIXMAN_x8r8g8b8, &cfg);
+	c = vt_connect(&t, "raw");
+	vt_expect_guest(&t, c, "view-only client");
+	assert_int_equal(vtc_key(c, 0x62, true), 0);
+	assert_int_equal(vtc_pointer(c, 5, 5, 1), 0);
+	assert_int_equal(vtc_cut_text_send(c, "nope"), 0);
+	/* A round trip later, nothing has reached the guest. */
+	fb_fill_rect(t.fb, 0, 0, 8, 8, 0xff0000);
+	vt_expect_guest(&t, c, "view-only after input");
+	pthread_mutex_lock(&t.in.lock);
+	assert_int_equal(t.in.key_events, 0);
+	assert_int_equal(t.in.pointer_events, 0);
+	assert_int_equal(t.in.clip_events, 0);
+	pthread_mutex_unlock(&t.in.lock);
+	vtc_free(c);
+	vt_teardown(&t);
+}
+
+/* Pumps c until the server closes it (true) or ms pass (false). */
+static bool closed_within(struct vtc *c, unsigned ms)
+{
+	for (uint64_t end = vt_now_ms() + ms; vt_now_ms() < end;)
+		if (vtc_pump(c, 20) < 0)
+			return true;
+	return false;
+}
+
+static void test_share_policy(void **state)
+{
+	struct vnc_config cfg = vt_config();
+	struct vtc_options o;
+	char err[256];
+	struct vtc *a, *b;
+	struct vt t;
+
+	(void)state;
+	/* force-shared (default): an exclusive request throws nobody out. */
+	vt_setup(&t, 64, 48, PIXMAN_x8r8g8b8, &cfg);
+	a = vt_connect(&t, "raw");
+	vt_expect_guest(&t, a, "first");
+	o = vt_client_opts(&t, "raw");
+	o.exclusive = true;
+	b = vtc_connect(&o, err, sizeof(err));
+	assert_non_null(b);
+	vt_expect_guest(&t, b, "exclusive-asking client");
+	assert_false(closed_within(a, 300));
+	vtc_free(a);
+	vtc_free(b);
+	vt_teardown(&t);
+
+	/* allow-exclusive: it does. */
+	cfg.share = VNC_SHARE_ALLOW_EXCLUSIVE;
+	vt_setup(&t, 64, 48, PIXMAN_x8r8g8b8, &cfg);
+	a = vt_connect(&t, "raw");
+	vt_expect_guest(&t, a, "first");
+	o = vt_client_opts(&t, "raw");
+	o.exclusive = true;
+	b = vtc_connect(&o, err, sizeof(err));
+	assert_non_null(b);
+	assert_true(closed_within(a, VT_WAIT_MS));
+	vt_expect_guest(&t, b, "exclusive client");
+	vtc_free(a);
+	vtc_free(b);
+	vt_teardown(&t);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_non_loopback_needs_password),
+		cmocka_unit_test(test_password),
+		cmocka_unit_test(test_default_binding_and_bind_failure),
+		cmocka_unit_test(test_web_port_and_url),
+		cmocka_unit_test(test_input_clipboard_view_only),
+		cmocka_unit_test(test_share_policy),
+	};
+
+	vt_filter_from_env();
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
