@@ -48,7 +48,7 @@ struct demo_guest {
 	bool stop;
 	struct demo_event queue[DEMO_EVENT_QUEUE_LEN]; /* ring */
 	unsigned queue_head, queue_len;
-	uint64_t events_dropped;
+	uint64_t events_dropped; /* input lost to a full queue, shown in the log */
 	bool resize_pending;
 	uint32_t resize_w, resize_h;
 	pthread_cond_t wake; /* signalled on stop, events and resize requests */
@@ -194,8 +194,14 @@ static void tick(struct demo_guest *dg, const struct timespec *now)
 	guest_demo_screen_animate_sprite(s);
 	guest_demo_screen_update_clock(s);
 	if (timespec_reached(now, &dg->next_log)) {
-		guest_demo_screen_log(s, "frame %llu, sprite at %d,%d",
-				      (unsigned long long)s->frames, s->sprite_x, s->sprite_y);
+		uint64_t dropped;
+
+		pthread_mutex_lock(&dg->lock);
+		dropped = dg->events_dropped;
+		pthread_mutex_unlock(&dg->lock);
+		guest_demo_screen_log(s, "frame %llu, sprite at %d,%d, %llu events dropped",
+				      (unsigned long long)s->frames, s->sprite_x, s->sprite_y,
+				      (unsigned long long)dropped);
 		dg->next_log = *now;
 		timespec_add_ms(&dg->next_log, DEMO_LOG_PERIOD_MS);
 	}

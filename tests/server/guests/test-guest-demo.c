@@ -125,7 +125,7 @@ static bool pred_cursor(struct rig *rig, void *arg)
 	       rig_px(rig, cell.x1 + 1, underline_y - 1) == GUEST_DEMO_TYPED_BG_RGB;
 }
 
-static void test_keys_echo(void **state)
+static void run_keys_echo(pixman_format_code_t format)
 {
 	struct rig rig;
 	struct guest_demo_layout l;
@@ -134,8 +134,8 @@ static void test_keys_echo(void **state)
 	pixman_box32_t h_cell;
 	unsigned lit = 0;
 
-	rig_start(&rig, &guest_demo_ops, 640, 480, PIXMAN_x8r8g8b8);
-	wait_drawn(&rig, 640, 480, PIXMAN_x8r8g8b8);
+	rig_start(&rig, &guest_demo_ops, 640, 480, format);
+	wait_drawn(&rig, 640, 480, format);
 	assert_true(rig_wait(&rig, pred_cursor, &home));
 	l = layout_of(&rig);
 	area_grab(&rig, &l.typed_area, &before);
@@ -169,6 +169,17 @@ static void test_keys_echo(void **state)
 	free(before.px);
 	free(typed.px);
 	rig_stop(&rig);
+}
+
+static void test_keys_echo(void **state)
+{
+	run_keys_echo(PIXMAN_x8r8g8b8);
+}
+
+/* The text colours are exact in the 3-3-2 palette too. */
+static void test_keys_echo_c8(void **state)
+{
+	run_keys_echo(PIXMAN_c8);
 }
 
 /* Without input the screen stays alive: the clock ticks, the log scrolls and
@@ -210,15 +221,15 @@ static bool pred_pixel(struct rig *rig, void *arg)
 	return rig_px(rig, p->x, p->y) == p->rgb;
 }
 
-static void test_pointer_paints(void **state)
+static void run_pointer_paints(pixman_format_code_t format)
 {
 	struct rig rig;
 	struct guest_demo_layout l;
 	struct paint_arg left, right, stroke_mid;
 	int cx, cy;
 
-	rig_start(&rig, &guest_demo_ops, 800, 600, PIXMAN_x8r8g8b8);
-	wait_drawn(&rig, 800, 600, PIXMAN_x8r8g8b8);
+	rig_start(&rig, &guest_demo_ops, 800, 600, format);
+	wait_drawn(&rig, 800, 600, format);
 	l = layout_of(&rig);
 	cx = (l.paint_area.x1 + l.paint_area.x2) / 2;
 	cy = (l.paint_area.y1 + l.paint_area.y2) / 2;
@@ -251,6 +262,17 @@ static void test_pointer_paints(void **state)
 	assert_int_not_equal(rig_px(&rig, l.paint_area.x1 - 1, l.paint_area.y1),
 			     GUEST_DEMO_BRUSH_LEFT_RGB);
 	rig_stop(&rig);
+}
+
+static void test_pointer_paints(void **state)
+{
+	run_pointer_paints(PIXMAN_x8r8g8b8);
+}
+
+/* Brush dots go through fb_fill_rect with raw 16-bit pixels. */
+static void test_pointer_paints_r5g6b5(void **state)
+{
+	run_pointer_paints(PIXMAN_r5g6b5);
 }
 
 /* F2 walks 640x480 c8, 800x600 r5g6b5, 1280x720 and 1920x1080 x8r8g8b8,
@@ -412,10 +434,16 @@ static void test_concurrent_input(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_next_mode),	   cmocka_unit_test(test_rejects_args),
-	    cmocka_unit_test(test_alive),	   cmocka_unit_test(test_keys_echo),
-	    cmocka_unit_test(test_pointer_paints), cmocka_unit_test(test_f2_cycles),
-	    cmocka_unit_test(test_resize_request), cmocka_unit_test(test_concurrent_input),
+	    cmocka_unit_test(test_next_mode),
+	    cmocka_unit_test(test_rejects_args),
+	    cmocka_unit_test(test_alive),
+	    cmocka_unit_test(test_keys_echo),
+	    cmocka_unit_test(test_keys_echo_c8),
+	    cmocka_unit_test(test_pointer_paints),
+	    cmocka_unit_test(test_pointer_paints_r5g6b5),
+	    cmocka_unit_test(test_f2_cycles),
+	    cmocka_unit_test(test_resize_request),
+	    cmocka_unit_test(test_concurrent_input),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

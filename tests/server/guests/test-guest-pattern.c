@@ -151,6 +151,21 @@ static void test_a8r8g8b8(void **state)
 	run_mode(256, 160, PIXMAN_a8r8g8b8);
 }
 
+/* Tiny cards are drawn (clipped) without trouble. */
+static void test_tiny(void **state)
+{
+	struct rig rig;
+
+	rig_start(&rig, &guest_pattern_ops, 1, 1, PIXMAN_x8r8g8b8);
+	wait_card(&rig, 1, 1, PIXMAN_x8r8g8b8);
+	assert_int_equal(rig_px(&rig, 0, 0), GUEST_PATTERN_GRID_RGB);
+	assert_int_equal(fb_request_mode(rig.fb, 7, 3), 0);
+	wait_card(&rig, 7, 3, PIXMAN_x8r8g8b8);
+	assert_int_equal(fb_request_mode(rig.fb, 40, 2000), 0);
+	wait_card(&rig, 40, 2000, PIXMAN_x8r8g8b8);
+	rig_stop(&rig);
+}
+
 /* The card is a pure function of the mode, and its label names the mode. */
 static void test_deterministic(void **state)
 {
@@ -224,7 +239,7 @@ int main(void)
 	    cmocka_unit_test(test_x8r8g8b8),	  cmocka_unit_test(test_c8),
 	    cmocka_unit_test(test_r5g6b5),	  cmocka_unit_test(test_x1r5g5b5),
 	    cmocka_unit_test(test_r8g8b8_odd),	  cmocka_unit_test(test_a8r8g8b8),
-	    cmocka_unit_test(test_follows_mode),
+	    cmocka_unit_test(test_follows_mode),  cmocka_unit_test(test_tiny),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
