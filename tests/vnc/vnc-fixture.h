@@ -36,6 +36,7 @@ struct vt_input {
 	int px, py;
 	uint32_t buttons;
 	unsigned pointer_events, key_events;
+	unsigned presses; /* left-button presses (0 -> 1 transitions) */
 	uint32_t last_keysym;
 	bool last_key_down;
 	char clip[256];
@@ -81,6 +82,8 @@ static inline void vt_in_pointer(void *o, int x, int y, uint32_t buttons)
 
 	pthread_mutex_lock(&in->lock);
 	in->pointer_events++;
+	if ((buttons & 1) && !(in->buttons & 1))
+		in->presses++;
 	in->px = x;
 	in->py = y;
 	in->buttons = buttons;
