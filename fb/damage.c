@@ -4,7 +4,8 @@
  *
  * 1. Find the runs of dirty pages by bisection: a range that the snapshot
  *    says is clean is skipped whole, so an idle frame costs one query and a
- *    small change costs O(changed pages * log pages).
+ *    small change costs O(changed pages * log pages). Ranges of a few pages
+ *    are scanned page by page.
  * 2. Cut each run into scanlines: on each line it covers, its x-extent is
  *    the pixels having at least one byte in the run. Spans on one line that
  *    touch are merged.
@@ -15,6 +16,9 @@
 #include <stdlib.h>
 
 #include "fb/fb-internal.h"
+
+/* Below this many pages the bisection scans page by page. */
+#define FB_DAMAGE_SCAN_PAGES 16u
 
 /* Grows an array to hold at least need elements of size elem. */
 static int fb_grow(void **arr, size_t *cap, size_t need, size_t elem)
@@ -80,8 +84,17 @@ static int fb_bisect_pages(const struct fb_bisect *b, uint64_t lo, uint64_t hi)
 	uint64_t mid;
 	int rc;
 
-	if (hi - lo == 1)
-		return fb_add_page(b->s, lo);
+	if (hi - lo <= FB_DAMAGE_SCAN_PAGES) {
+		/* small enough: one query per page beats further halving */
+		for (uint64_t p = lo; p < hi; p++) {
+			if (!fb_pages_dirty(b, p, p + 1))
+				continue;
+			rc = fb_add_page(b->s, p);
+			if (rc)
+				return rc;
+		}
+		return 0;
+	}
 	mid = lo + (hi - lo) / 2;
 	if (fb_pages_dirty(b, lo, mid)) {
 		rc = fb_bisect_pages(b, lo, mid);
