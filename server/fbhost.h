@@ -125,6 +125,8 @@ struct fbhost_fb *fbhost_fb_by_name(struct fbhost *h, const char *name);
 /* Number of framebuffers added so far (ids are 0 .. count-1, minus removed
  * ones). Any thread. */
 unsigned fbhost_fb_count(struct fbhost *h);
+/* A framebuffer's id, name (valid while it exists) and host: immutable,
+ * any thread. */
 unsigned fbhost_fb_id(const struct fbhost_fb *fb);
 const char *fbhost_fb_name(const struct fbhost_fb *fb);
 struct fbhost *fbhost_fb_host(const struct fbhost_fb *fb);
