@@ -94,6 +94,12 @@ static void client_gone(rfbClientPtr cl)
 	pthread_mutex_unlock(&s->stats_lock);
 	cl->clientData = NULL;
 	free(c);
+	/* LibVNCServer 0.9.14 never frees a WebSocket client's context (45 KB
+	 * per browser connection). Nothing reads it after this hook. */
+	if (cl->wsctx && !strcmp(LIBVNCSERVER_VERSION, "0.9.14")) {
+		free(cl->wsctx);
+		cl->wsctx = NULL;
+	}
 }
 
 static enum rfbNewClientAction new_client(rfbClientPtr cl)
@@ -212,10 +218,23 @@ static int on_set_desktop_size(int width, int height, int num_screens,
 	}
 }
 
+/* VNC auth against the password list, remembering failures for the log. */
+static rfbBool check_password(rfbClientPtr cl, const char *response, int len)
+{
+	struct vnc_client *c = cl->clientData;
+	rfbBool ok = rfbCheckPasswordByList(cl, response, len);
+
+	if (!ok && c)
+		c->close_reason = "authentication failed";
+	return ok;
+}
+
 void vnc_clients_install_hooks(struct vnc_server *s)
 {
 	rfbScreenInfoPtr sc = s->screen;
 
+	if (sc->authPasswdData)
+		sc->passwordCheck = check_password;
 	sc->newClientHook = new_client;
 	sc->kbdAddEvent = on_key;
 	sc->ptrAddEvent = on_pointer;

@@ -451,7 +451,6 @@ static int make_screen(struct vnc_server *s, char *err, size_t errlen)
 		s->password_list[0] = s->password;
 		s->password_list[1] = NULL;
 		sc->authPasswdData = s->password_list;
-		sc->passwordCheck = rfbCheckPasswordByList;
 		sc->authPasswdFirstViewOnly = 1;
 	}
 	sc->sslcertfile = s->cert_file;

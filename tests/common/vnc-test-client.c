@@ -4,6 +4,7 @@
  * vnc-test-client.h.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <linux/tcp.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -43,6 +44,15 @@ static void vtc_log(const char *format, ...)
 		vtc_last_log[--n] = '\0';
 	if (getenv("VTC_DEBUG"))
 		fprintf(stderr, "vtc: %s\n", vtc_last_log);
+}
+
+/* libvncclient's log hooks are process-wide: installed once. */
+static pthread_once_t vtc_log_once = PTHREAD_ONCE_INIT;
+
+static void vtc_install_log(void)
+{
+	rfbClientLog = vtc_log;
+	rfbClientErr = vtc_log;
 }
 
 static struct vtc *of(rfbClient *cl)
@@ -110,8 +120,7 @@ struct vtc *vtc_connect(const struct vtc_options *opt, char *err, size_t errlen)
 						       : VTC_DEFAULT_CONNECT_TIMEOUT_MS;
 	rfbClient *cl;
 
-	rfbClientLog = vtc_log;
-	rfbClientErr = vtc_log;
+	pthread_once(&vtc_log_once, vtc_install_log);
 	if (!c) {
 		snprintf(err, errlen, "out of memory");
 		return NULL;
@@ -141,6 +150,7 @@ struct vtc *vtc_connect(const struct vtc_options *opt, char *err, size_t errlen)
 	cl->FinishedFrameBufferUpdate = on_finished;
 	cl->GotXCutText = on_cut;
 	cl->GetPassword = on_password;
+	free(cl->serverHost); /* rfbGetClient's empty default */
 	cl->serverHost = strdup(opt->host ? opt->host : "127.0.0.1");
 	cl->serverPort = opt->port;
 	cl->connectTimeout = (timeout_ms + 999) / 1000;

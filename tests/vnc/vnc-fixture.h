@@ -98,10 +98,8 @@ static inline int vt_in_mode(void *o, uint32_t w, uint32_t h)
 	bool apply;
 
 	pthread_mutex_lock(&in->lock);
-	in->mode_requests++;
 	answer = in->mode_answer;
 	apply = in->apply_mode;
-	pthread_cond_broadcast(&in->cond);
 	pthread_mutex_unlock(&in->lock);
 	if (answer == 0 && apply) {
 		struct fb_mode m = fb_get_mode(in->fb);
@@ -111,6 +109,11 @@ static inline int vt_in_mode(void *o, uint32_t w, uint32_t h)
 		m.stride = 0;
 		answer = fb_set_mode(in->fb, &m);
 	}
+	/* Counted once the mode is in place, so waiters see it. */
+	pthread_mutex_lock(&in->lock);
+	in->mode_requests++;
+	pthread_cond_broadcast(&in->cond);
+	pthread_mutex_unlock(&in->lock);
 	return answer;
 }
 
