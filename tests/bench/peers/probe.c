@@ -409,6 +409,7 @@ static int run(struct probe_state *st, bool *timed_out, const char **error)
 		return -1;
 	}
 	rfbClientSetClientData(cl, (void *)state_of, st);
+	free(cl->serverHost); /* rfbGetClient's default "" */
 	cl->serverHost = strdup(st->opt.host);
 	cl->serverPort = st->opt.port;
 	cl->appData.encodingsString = st->opt.encodings;
