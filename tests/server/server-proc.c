@@ -162,8 +162,7 @@ int sp_request(const char *sock, const char *line, char **reply)
 	return -1;
 }
 
-/* Reads a whole file (malloc'ed, NUL-terminated) or NULL. */
-static char *sp_slurp(const char *path)
+char *sp_read_file(const char *path)
 {
 	FILE *f = fopen(path, "rb");
 	size_t cap = 4096, len = 0, n;
@@ -220,9 +219,9 @@ int sp_run(const char *const *argv, char **out, char **err, unsigned timeout_ms)
 		rc = -1;
 	}
 	if (out)
-		*out = sp_slurp(outp);
+		*out = sp_read_file(outp);
 	if (err)
-		*err = sp_slurp(errp);
+		*err = sp_read_file(errp);
 	unlink(outp);
 	unlink(errp);
 	rmdir(dir);
@@ -237,20 +236,31 @@ int sp_start(struct sp_server *s, const char *const *extra)
 	uint64_t end;
 	unsigned n = 0, i;
 
+	bool default_control = s->default_control, web = s->web;
+	char sock[SP_PATH_MAX];
+
+	snprintf(sock, sizeof(sock), "%s", s->sock);
 	memset(s, 0, sizeof(*s));
+	s->default_control = default_control;
+	s->web = web;
 	if (!mkdtemp(tmpl))
 		return -1;
 	snprintf(s->dir, sizeof(s->dir), "%s", tmpl);
-	snprintf(s->sock, sizeof(s->sock), "%s/ctl.sock", tmpl);
+	if (default_control)
+		snprintf(s->sock, sizeof(s->sock), "%s", sock);
+	else
+		snprintf(s->sock, sizeof(s->sock), "%s/ctl.sock", tmpl);
 	snprintf(s->out, sizeof(s->out), "%s/stdout", tmpl);
 	snprintf(s->err, sizeof(s->err), "%s/stderr", tmpl);
 	argv[n++] = sp_program("FBHOST_EXE");
-	argv[n++] = "--control";
-	argv[n++] = s->sock;
+	if (!default_control) {
+		argv[n++] = "--control";
+		argv[n++] = s->sock;
+	}
 	argv[n++] = "--vnc";
 	argv[n++] = "127.0.0.1:0";
 	argv[n++] = "--web";
-	argv[n++] = "none";
+	argv[n++] = web ? "0" : "none";
 	argv[n++] = "--log-level";
 	argv[n++] = "info";
 	for (i = 0; extra && extra[i] && i < SP_MAX_ARGS; i++)
@@ -290,10 +300,15 @@ bool sp_alive(struct sp_server *s)
 
 int sp_stop(struct sp_server *s)
 {
+	return sp_stop_signal(s, SIGTERM);
+}
+
+int sp_stop_signal(struct sp_server *s, int sig)
+{
 	int rc = -1;
 
 	if (s->pid > 0) {
-		kill(s->pid, SIGTERM);
+		kill(s->pid, sig);
 		rc = sp_wait(s->pid, SP_STOP_TIMEOUT_MS);
 		if (rc < 0 && waitpid(s->pid, NULL, WNOHANG) == 0) {
 			kill(s->pid, SIGKILL);
@@ -303,7 +318,7 @@ int sp_stop(struct sp_server *s)
 	}
 	s->sock_left = access(s->sock, F_OK) == 0;
 	if (rc != 0) {
-		char *e = sp_slurp(s->err);
+		char *e = sp_read_file(s->err);
 
 		fprintf(stderr, "fbhost stderr:\n%s\n", e ? e : "(none)");
 		free(e);

@@ -25,18 +25,27 @@ struct sp_server {
 	char out[SP_PATH_MAX]; /* its stdout and stderr files */
 	char err[SP_PATH_MAX];
 	bool sock_left; /* set by sp_stop: the socket file outlived the server */
+	/* Set before sp_start: no --control (the default path applies) and
+	 * sock names where the default is expected. */
+	bool default_control;
+	/* Set before sp_start: extra web options instead of "--web none". */
+	bool web;
 };
 
 /* Path of a built program, from the environment variable var. */
 const char *sp_program(const char *var);
 
 /* Starts $FBHOST_EXE with --control DIR/ctl.sock --vnc 127.0.0.1:0 --web
- * none --log-level info and the extra args (NULL-terminated), then waits
- * until the control socket answers "list". 0 or -1. */
+ * none (--web 0 if s->web) --log-level info and the extra args
+ * (NULL-terminated), then waits until the control socket answers "list".
+ * s is zeroed first except default_control, web and (with
+ * default_control) sock. 0 or -1. */
 int sp_start(struct sp_server *s, const char *const *extra);
 /* Sends SIGTERM and waits: the exit status (0..255), or -1 on timeout or
  * a death by signal. Removes the temporary directory. */
 int sp_stop(struct sp_server *s);
+/* The same with another signal. */
+int sp_stop_signal(struct sp_server *s, int sig);
 /* Whether the process is still running. */
 bool sp_alive(struct sp_server *s);
 
@@ -50,6 +59,9 @@ int sp_request(const char *sock, const char *line, char **reply);
 /* Runs argv (NULL-terminated), capturing stdout and stderr (malloc'ed, may
  * be NULL args to discard). Returns the exit status, -1 on timeout/signal. */
 int sp_run(const char *const *argv, char **out, char **err, unsigned timeout_ms);
+
+/* A whole file, malloc'ed and NUL-terminated, or NULL. */
+char *sp_read_file(const char *path);
 
 /* The VNC port of framebuffer id from "list", or -1. */
 int sp_vnc_port(struct sp_server *s, unsigned id);

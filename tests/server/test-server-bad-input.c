@@ -102,7 +102,7 @@ static int occupy_port(int *port)
 static void test_start_failures(void **state)
 {
 	char vnc[64], *out = NULL, *err = NULL;
-	struct sp_server first;
+	struct sp_server first = { 0 };
 	int port, fd, rc;
 
 	(void)state;
@@ -182,7 +182,7 @@ static void test_bad_control(void **state)
 {
 	static const char *const args[] = { "--guest", "pattern", "--fb", "main:160x120", NULL };
 	struct vtc_options o = { .encodings = "raw" };
-	struct sp_server srv;
+	struct sp_server srv = { 0 };
 	struct vtc *viewer;
 	char err[256], *reply;
 	uint32_t *want;
@@ -277,12 +277,37 @@ static void test_bad_control(void **state)
 	assert_false(srv.sock_left);
 }
 
+static void test_ctl_usage(void **state)
+{
+	const char *ctl = sp_program("FBHOST_CTL_EXE");
+	char *out = NULL, *err = NULL;
+
+	(void)state;
+	assert_int_equal(sp_run((const char *[]){ ctl, NULL }, &out, &err, BAD_WAIT_MS), 2);
+	assert_non_null(strstr(err, "fbhost-ctl: no command given"));
+	free(out);
+	free(err);
+	assert_int_equal(sp_run((const char *[]){ ctl, "--bogus", "list", NULL }, &out, &err,
+				BAD_WAIT_MS),
+			 2);
+	assert_non_null(strstr(err, "fbhost-ctl: unknown option --bogus"));
+	free(out);
+	free(err);
+	assert_int_equal(sp_run((const char *[]){ ctl, "--socket", "/nonexistent/s", "list", NULL },
+				&out, &err, BAD_WAIT_MS),
+			 1);
+	assert_non_null(strstr(err, "fbhost-ctl: cannot connect to /nonexistent/s"));
+	free(out);
+	free(err);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_bad_options),
 		cmocka_unit_test(test_start_failures),
 		cmocka_unit_test(test_bad_control),
+		cmocka_unit_test(test_ctl_usage),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -17,6 +17,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
 #include <unistd.h>
 
 #include "tests/common/vnc-test-client.h"
@@ -194,6 +199,73 @@ static void test_sigterm(void **state)
 	assert_false(srv.sock_left);
 }
 
+/* GETs path from 127.0.0.1:port; returns the HTTP status or -1. */
+static int http_status(int port, const char *path)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port) };
+	struct timeval tv = { .tv_sec = 10 };
+	char req[256], buf[64] = "";
+	int fd = socket(AF_INET, SOCK_STREAM, 0), status = -1;
+	ssize_t n;
+
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0) {
+		snprintf(req, sizeof(req), "GET %s HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n", path);
+		if (send(fd, req, strlen(req), MSG_NOSIGNAL) > 0 &&
+		    (n = recv(fd, buf, sizeof(buf) - 1, MSG_WAITALL)) > 0) {
+			buf[n] = '\0';
+			sscanf(buf, "HTTP/%*s %d", &status);
+		}
+	}
+	close(fd);
+	return status;
+}
+
+/* Defaults: the control socket under $XDG_RUNTIME_DIR with mode 0600, what
+ * is printed (VNC address, viewer URL that serves the viewer), SIGINT. */
+static void test_defaults_and_sigint(void **state)
+{
+	static const char *const args[] = { "--guest", "none", NULL };
+	char xdg[] = "/tmp/fbhost-e2e-xdg-XXXXXX";
+	struct sp_server s = { .default_control = true, .web = true };
+	struct stat st;
+	char *out, *err, *url;
+
+	(void)state;
+	assert_non_null(mkdtemp(xdg));
+	setenv("XDG_RUNTIME_DIR", xdg, 1);
+	snprintf(s.sock, sizeof(s.sock), "%s/fbhost.sock", xdg);
+	assert_int_equal(sp_start(&s, args), 0);
+	unsetenv("XDG_RUNTIME_DIR");
+	assert_int_equal(lstat(s.sock, &st), 0);
+	assert_true(S_ISSOCK(st.st_mode));
+	assert_int_equal(st.st_mode & 0777, 0600);
+
+	out = sp_read_file(s.out);
+	err = sp_read_file(s.err);
+	assert_non_null(out);
+	assert_non_null(strstr(out, "fbhost 0.1.0: 1 framebuffer, guest none\n  0 main 1024x768 x8r8g8b8\n"));
+	assert_non_null(strstr(out, "\n    VNC:    127.0.0.1:"));
+	assert_non_null(strstr(out, "fbhost.sock (fbhost-ctl --socket "));
+	url = strstr(out, "\n    viewer: http://127.0.0.1:");
+	if (url) {
+		int port = atoi(url + strlen("\n    viewer: http://127.0.0.1:"));
+
+		assert_non_null(strstr(url, "/viewer.html?"));
+		assert_int_equal(http_status(port, "/viewer.html"), 200);
+	} else {
+		/* no noVNC in this tree: VNC alone, said so */
+		assert_non_null(strstr(err, "no web viewer"));
+	}
+	free(out);
+	free(err);
+
+	assert_int_equal(sp_stop_signal(&s, SIGINT), 0);
+	assert_false(s.sock_left);
+	rmdir(xdg);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -203,6 +275,7 @@ int main(void)
 		cmocka_unit_test(test_stats_and_clients),
 		cmocka_unit_test(test_disconnect),
 		cmocka_unit_test(test_sigterm),
+		cmocka_unit_test(test_defaults_and_sigint),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
