@@ -118,6 +118,9 @@ void fb_free(struct fb_device *fb)
 
 	if (!fb)
 		return;
+	/* Still on a render thread: take it off first. */
+	if (__atomic_load_n(&fb->render, __ATOMIC_ACQUIRE))
+		fb_render_remove(fb->render, fb);
 	/* Listeners still attached are detached and destroyed. */
 	pthread_mutex_lock(&fb->listener_lock);
 	while ((l = fb->listeners)) {
@@ -215,27 +218,19 @@ static int fb_convert_overlap(const uint8_t *src, const struct fb_mode *sm, uint
 	return 0;
 }
 
-/* Changes the mode inside the current block: the overlap goes through a
- * temporary copy since old and new layouts share the bytes. */
+/* Changes the mode inside the current block. The new frame is composed in
+ * a private buffer first, so a failure leaves the old picture untouched, and
+ * old and new layouts never overlap during the conversion. */
 static int fb_set_mode_in_place(const struct fb_mode_obj *old, struct fb_mode_obj *mo,
 				const struct fb_palette *pal)
 {
-	struct fb_mode tmp_mode = old->mode;
-	uint32_t w = old->mode.width < mo->mode.width ? old->mode.width : mo->mode.width;
-	uint32_t h = old->mode.height < mo->mode.height ? old->mode.height : mo->mode.height;
-	uint8_t *tmp;
+	uint8_t *frame = malloc(mo->bytes);
 	int rc;
 
-	tmp_mode.width = w;
-	tmp_mode.height = h;
-	tmp_mode.stride = 0;
-	rc = fb_mode_check(&tmp_mode, UINT64_MAX);
-	if (rc)
-		return rc;
-	tmp = malloc((size_t)tmp_mode.stride * h);
-	if (!tmp)
+	if (!frame)
 		return -ENOMEM;
-	rc = fb_convert_overlap(old->pixels, &old->mode, tmp, &tmp_mode, pal);
+	memset(frame, mo->mode.format == PIXMAN_c8 ? (int)fb_palette_black(pal) : 0, mo->bytes);
+	rc = fb_convert_overlap(old->pixels, &old->mode, frame, &mo->mode, pal);
 	if (rc)
 		goto out;
 	mo->block = old->block;
@@ -244,12 +239,10 @@ static int fb_set_mode_in_place(const struct fb_mode_obj *old, struct fb_mode_ob
 	mo->capacity = old->capacity;
 	mo->rl_for_retire = old->rl_for_retire;
 	FB_GUEST_WRITES_BEGIN();
-	memset(mo->pixels, mo->mode.format == PIXMAN_c8 ? (int)fb_palette_black(pal) : 0,
-	       mo->bytes);
+	memcpy(mo->pixels, frame, mo->bytes);
 	FB_GUEST_WRITES_END();
-	rc = fb_convert_overlap(tmp, &tmp_mode, mo->pixels, &mo->mode, pal);
 out:
-	free(tmp);
+	free(frame);
 	return rc;
 }
 

@@ -63,7 +63,8 @@ struct fb_config {
 /* Creates a framebuffer with its pixels in a new block of rl, all black.
  * NULL+errno (EINVAL, E2BIG, ENOMEM). Thread-safe. */
 struct fb_device *fb_new(struct ram_list *rl, const struct fb_config *cfg);
-/* Frees fb; it must have been removed from its render thread. */
+/* Frees fb. If it is still on a render thread it is removed first; listeners
+ * still attached are detached and their destroy op is called. */
 void fb_free(struct fb_device *fb);
 const char *fb_name(const struct fb_device *fb);
 /* The current mode (a consistent copy). Any thread. */
@@ -192,7 +193,10 @@ struct fb_render *fb_render_new(const struct fb_render_config *cfg);
 /* Stops the thread (after the tick in progress) and frees it. Framebuffers
  * stay; remove them first or after. */
 void fb_render_free(struct fb_render *r);
-/* Adds/removes a framebuffer to the thread's tick. Any thread. */
+/* Adds/removes a framebuffer to the thread's tick. Any thread, but not from
+ * inside a listener callback (remove waits for an RCU grace period and for
+ * the tick in progress). fb_render_add: 0, -EINVAL, or -EBUSY when fb is
+ * already on a render thread. */
 int fb_render_add(struct fb_render *r, struct fb_device *fb);
 void fb_render_remove(struct fb_render *r, struct fb_device *fb);
 /* Wakes the thread now (rate-limited): damage or input after an idle period. */

@@ -260,7 +260,7 @@ static void *fb_render_main(void *opaque)
 		if (early)
 			atomic_fetch_add_explicit(&r->stat_kicked_ticks, 1, memory_order_relaxed);
 
-		if (res.damage || atomic_exchange(&r->input_seen, false))
+		if (atomic_exchange(&r->input_seen, false) || res.damage)
 			interval = r->frame_ns;
 		else if (!res.listeners)
 			interval = r->idle_ns;
