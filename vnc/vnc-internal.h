@@ -32,20 +32,9 @@
  * it would send the bounding box of the whole update instead. */
 #define VNC_MAX_RECTS_PER_PASS 40
 #define VNC_MAX_RECTS_PER_UPDATE 50
-/* A client is put on hold (no new updates, damage accumulates as a region
- * so the latest picture wins) while its socket holds more than this many
- * unsent bytes, or more than half its send buffer, whichever is lower. */
-#define VNC_HOLD_QUEUE_BYTES (1024 * 1024)
-/* While a client is held, the VNC thread re-checks its queue this often. */
+/* While a client is held, the VNC thread re-checks its queue this often.
+ * (VNC_HOLD_QUEUE_BYTES and the stall bounds are in vnc.h.) */
 #define VNC_HOLD_RECHECK_MS 10
-/*
- * LibVNCServer's blocking read/write timeout (maxClientWait). Reads wait
- * at most this long for the rest of a message that started arriving. Its
- * rfbWriteExact waits in select() rounds of 5 s, so a write that cannot
- * progress fails after one round: VNC_WRITE_STALL_MAX_MS.
- */
-#define VNC_CLIENT_WAIT_MS 2000
-#define VNC_WRITE_STALL_MAX_MS 5000
 /* Longest password read from the password file (VNC auth uses 8). */
 #define VNC_PASSWORD_MAX_BYTES 64
 /* At most this many clients at once (descriptors stay far below 1024,

@@ -11,6 +11,19 @@
  * Every LibVNCServer call runs on the server's own VNC thread; all functions
  * below are callable from any thread.
  *
+ * Slow clients: a client whose socket holds more unsent bytes than
+ * min(VNC_HOLD_QUEUE_BYTES, half its send buffer) is put on hold: it gets no
+ * new update, its damage accumulates as a region (the latest picture wins,
+ * memory stays bounded) and it is released once the queue drains, or dropped
+ * after slow_client_timeout_ms. A held client delays nobody. The one stall
+ * left is inside LibVNCServer, which writes an update with blocking
+ * semantics: a client that stops reading in the middle of an update larger
+ * than its free socket buffer holds up this server's other clients for at
+ * most VNC_WRITE_STALL_MAX_MS, once, and is then dropped. A client that
+ * sends half a message holds them up for at most VNC_CLIENT_WAIT_MS. Each
+ * new plain (non-WebSocket) connection costs about 100 ms of LibVNCServer's
+ * protocol detection on the VNC thread.
+ *
  * Public prefix: vnc_.
  */
 #ifndef FBHOST_VNC_VNC_H
@@ -30,6 +43,14 @@
 #define VNC_MAX_WIDTH_PX 8192u
 /* A client that has not drained its socket for this long is disconnected. */
 #define VNC_DEFAULT_SLOW_CLIENT_TIMEOUT_MS 5000u
+/* Unsent bytes above which a client is put on hold (see above). */
+#define VNC_HOLD_QUEUE_BYTES (1024 * 1024)
+/* LibVNCServer's blocking-read bound (its maxClientWait). */
+#define VNC_CLIENT_WAIT_MS 2000
+/* LibVNCServer's rfbWriteExact waits in select() rounds of 5 s; with
+ * VNC_CLIENT_WAIT_MS below that, the first round that makes no progress
+ * drops the client. */
+#define VNC_WRITE_STALL_MAX_MS 5000
 
 /* vnc_config.port: any free port (read it back with vnc_server_port). */
 #define VNC_PORT_ANY 0
@@ -40,11 +61,22 @@
 /* vnc_config.web_port: any free port. */
 #define VNC_WEB_PORT_ANY 0
 
-/* What to do with a client's "exclusive" request (like QEMU's share=). */
+/*
+ * What to do with a client's ClientInit "shared" flag (after QEMU's share=).
+ * LibVNCServer does not let a server see the flag, so the policies map onto
+ * its alwaysShared switch:
+ *   - FORCE_SHARED (default): every client is served as shared; one asking
+ *     for exclusive access (gvnccapture does) throws nobody out. QEMU
+ *     refuses such a client instead; serving it keeps it usable.
+ *   - ALLOW_EXCLUSIVE: as the RFB spec suggests, an exclusive client
+ *     disconnects the others (shared clients may still join later).
+ *   - IGNORE: the flag is ignored and everybody connects; with LibVNCServer
+ *     this behaves as FORCE_SHARED. Kept for QEMU's option names.
+ */
 enum vnc_share {
-	VNC_SHARE_FORCE_SHARED = 0, /* every client is shared (default) */
-	VNC_SHARE_ALLOW_EXCLUSIVE, /* an exclusive client disconnects the others */
-	VNC_SHARE_IGNORE, /* a new client always disconnects the others */
+	VNC_SHARE_FORCE_SHARED = 0,
+	VNC_SHARE_ALLOW_EXCLUSIVE,
+	VNC_SHARE_IGNORE,
 };
 
 /* Server configuration. Start from vnc_config_init(); the strings are
@@ -66,8 +98,9 @@ struct vnc_config {
 	const char *key_file;
 	enum vnc_share share;
 	bool view_only; /* drop every client's keyboard and pointer input */
-	/* Directory with viewer.html and node_modules/@novnc/novnc; NULL =
-	 * the build's vnc/web. */
+	/* Directory holding noVNC (its core/rfb.js), served under /novnc/;
+	 * NULL = the build's vnc/web/node_modules/@novnc/novnc, else Debian's
+	 * /usr/share/novnc. The viewer page itself comes from vnc/web. */
 	const char *web_root;
 	const char *desktop_name; /* NULL = fb_name() */
 	/* A client whose queued output does not drain for this long is
@@ -107,9 +140,10 @@ void vnc_server_free(struct vnc_server *s);
 /* The bound ports (after VNC_PORT_ANY etc.); web port -1 if none. */
 int vnc_server_port(const struct vnc_server *s);
 int vnc_server_web_port(const struct vnc_server *s);
-/* The browser viewer URL, e.g.
- * "http://127.0.0.1:5800/viewer.html?host=127.0.0.1&port=5900&autoconnect=1",
- * or NULL without a web port. Valid until vnc_server_free. */
+/* The browser viewer URL,
+ * "http://<host>:<web port>/viewer.html?port=<vnc port>&autoconnect=1"
+ * (host 127.0.0.1 for loopback and wildcard listens, [addr] for IPv6), or
+ * NULL without a web port. Valid until vnc_server_free. */
 const char *vnc_server_url(const struct vnc_server *s);
 
 /* Per-server counters (monotonic except clients). Any thread. */
