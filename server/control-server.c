@@ -434,7 +434,9 @@ struct control_server *control_server_new(const char *path, control_handler_fn *
 	cs->listen_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (cs->listen_fd < 0)
 		goto fail_socket;
-	/* Created owner-only (umask), and chmod'ed again to be sure. */
+	/* Created owner-only (umask), and chmod'ed again to be sure. The umask
+	 * is process-wide for this instant: a file another thread creates
+	 * meanwhile only gets stricter permissions. */
 	old_mask = umask(0177);
 	rc = bind(cs->listen_fd, (struct sockaddr *)&sa, sizeof(sa));
 	umask(old_mask);

@@ -175,6 +175,17 @@ int opt_parse_vnc(const char *s, bool *on, char *host, size_t hostlen, int *port
 	return 0;
 }
 
+/* 127.0.0.0/8 or ::1 */
+static bool opt_is_loopback(const char *host)
+{
+	struct in_addr a4;
+	struct in6_addr a6;
+
+	if (inet_pton(AF_INET, host, &a4) == 1)
+		return (ntohl(a4.s_addr) >> 24) == 127;
+	return inet_pton(AF_INET6, host, &a6) == 1 && IN6_IS_ADDR_LOOPBACK(&a6);
+}
+
 enum {
 	OPT_VNC = 256,
 	OPT_WEB,
@@ -411,6 +422,13 @@ enum opt_result opt_parse(int argc, char **argv, struct opt_config *cfg, char *e
 	if (cfg->vnc_on && cfg->vnc_port && cfg->vnc_port + (int)cfg->nfbs - 1 > 65535) {
 		opt_fail(err, errlen, "--vnc: ports %d..%d exceed 65535", cfg->vnc_port,
 			 cfg->vnc_port + (int)cfg->nfbs - 1);
+		return OPT_EXIT_USAGE;
+	}
+	if (cfg->vnc_on && cfg->vnc_host[0] && !opt_is_loopback(cfg->vnc_host) &&
+	    !cfg->password_file && !cfg->insecure) {
+		opt_fail(err, errlen,
+			 "--vnc: listening on %s needs --password-file FILE (or --insecure)",
+			 cfg->vnc_host);
 		return OPT_EXIT_USAGE;
 	}
 	if (!cfg->vnc_on && !cfg->web_given)

@@ -48,6 +48,7 @@ static const struct {
 	{ { "--vnc", "999.1.1.1:5900" }, "bad VNC host" },
 	{ { "--vnc", "127.0.0.1:70000" }, "bad VNC port" },
 	{ { "--vnc", ":x" }, "bad display" },
+	{ { "--vnc", "*:0" }, "--vnc: listening on * needs --password-file" },
 	{ { "--web", "-1" }, "--web: bad port" },
 	{ { "--vnc", "none", "--web", "0" }, "--web needs VNC" },
 	{ { "--rate", "0" }, "--rate: bad rate" },

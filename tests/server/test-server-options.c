@@ -84,10 +84,15 @@ static void test_good_values(void **state)
 	assert_string_equal(cfg.vnc_host, "::1");
 	assert_int_equal(cfg.vnc_port, 5905);
 	assert_int_equal(cfg.web_port, 5805); /* VNC port - 100 */
-	assert_int_equal(parse(&cfg, err, sizeof(err), "--vnc", "0.0.0.0:0", NULL), OPT_RUN);
+	assert_int_equal(parse(&cfg, err, sizeof(err), "--vnc", "0.0.0.0:0", "--insecure", NULL),
+			 OPT_RUN);
 	assert_string_equal(cfg.vnc_host, "0.0.0.0");
 	assert_int_equal(cfg.vnc_port, 0);
 	assert_int_equal(cfg.web_port, 0); /* any free port too */
+	assert_int_equal(parse(&cfg, err, sizeof(err), "--vnc", "localhost:5999", NULL), OPT_RUN);
+	assert_string_equal(cfg.vnc_host, "");
+	assert_int_equal(parse(&cfg, err, sizeof(err), "--vnc", "127.0.0.2:5999", NULL), OPT_RUN);
+	assert_int_equal(parse(&cfg, err, sizeof(err), "--vnc", "[::1]:5999", NULL), OPT_RUN);
 	assert_int_equal(parse(&cfg, err, sizeof(err), "--vnc", "localhost:5999", NULL), OPT_RUN);
 	assert_string_equal(cfg.vnc_host, "");
 	assert_int_equal(parse(&cfg, err, sizeof(err), "--vnc", "none", NULL), OPT_RUN);
@@ -129,6 +134,8 @@ static const struct {
 	{ { "--vnc", "abc" }, "bad VNC address" },
 	{ { "--vnc", "[::1:5900" }, "bad VNC" },
 	{ { "--vnc", "127.0.0.1:65535", "--fb", "a:1x1", "--fb", "b:1x1" }, "exceed 65535" },
+	{ { "--vnc", "0.0.0.0:5900" }, "--vnc: listening on 0.0.0.0 needs --password-file" },
+	{ { "--vnc", "[::]:5900" }, "--vnc: listening on :: needs --password-file" },
 	{ { "--web", "70000" }, "--web: bad port" },
 	{ { "--web", "x" }, "--web: bad port" },
 	{ { "--web", "5900" }, "overlap the VNC ports" },
