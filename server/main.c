@@ -101,8 +101,7 @@ static int main_start_fb(struct main_state *ms, unsigned i)
 		err = ms->guest->start(fbhost_fb_device(fb), ms->opt.guest_args,
 				       &ms->guest_state[i], &gerr);
 		if (err) {
-			fprintf(stderr, "fbhost: --guest %s: %s\n", ms->guest->name,
-				gerr ? gerr : strerror(-err));
+			fprintf(stderr, "fbhost: --guest: %s\n", gerr ? gerr : strerror(-err));
 			ms->guest_state[i] = NULL;
 			ms->usage_error = err == -EINVAL;
 			return err;

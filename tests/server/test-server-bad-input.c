@@ -45,6 +45,8 @@ static const struct {
 	{ { "--fb", "a:10x10:yuv" }, "unknown format \"yuv\"" },
 	{ { "--fb", "a:8x8", "--fb", "a:9x9" }, "used twice" },
 	{ { "--guest", "tetris" }, "unknown guest \"tetris\"" },
+	{ { "--guest", "pattern:x", "--vnc", "127.0.0.1:0" }, "fbhost: --guest: " },
+	{ { "--guest", "bench:nonsense", "--vnc", "127.0.0.1:0" }, "fbhost: --guest: " },
 	{ { "--vnc", "999.1.1.1:5900" }, "bad VNC host" },
 	{ { "--vnc", "127.0.0.1:70000" }, "bad VNC port" },
 	{ { "--vnc", ":x" }, "bad display" },

@@ -193,10 +193,25 @@ static void test_disconnect(void **state)
 
 static void test_sigterm(void **state)
 {
+	struct vtc_options o = { .encodings = "raw" };
+	char err[256];
+	unsigned i;
+	int rc = 0;
+
 	(void)state;
+	/* a connected viewer is disconnected cleanly */
+	o.port = sp_vnc_port(&srv, 0);
+	vtc_free(viewer);
+	viewer = vtc_connect(&o, err, sizeof(err));
+	if (!viewer)
+		fail_msg("vtc_connect: %s", err);
+	assert_int_equal(vtc_wait_size(viewer, 256, 512, E2E_WAIT_MS), 0);
 	assert_int_equal(access(srv.sock, F_OK), 0);
 	assert_int_equal(sp_stop(&srv), 0);
 	assert_false(srv.sock_left);
+	for (i = 0; i < E2E_WAIT_MS / 100 && rc != -ECONNRESET; i++)
+		rc = vtc_pump(viewer, 100);
+	assert_int_equal(rc, -ECONNRESET);
 }
 
 /* GETs path from 127.0.0.1:port; returns the HTTP status or -1. */
