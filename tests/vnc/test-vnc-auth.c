@@ -284,6 +284,65 @@ static void test_share_policy(void **state)
 	vt_teardown(&t);
 }
 
+/* wss: with a certificate, a TLS WebSocket handshake on the VNC port is
+ * answered (checked with openssl s_client; skipped without openssl). */
+static void test_wss(void **state)
+{
+	struct vnc_config cfg = vt_config();
+	char dir[] = "/tmp/fbhost-wss-XXXXXX", cmd[1536], cert[64], key[64], got[64] = "";
+	FILE *p;
+	struct vt t;
+
+	(void)state;
+	if (access("/usr/bin/openssl", X_OK) != 0) {
+		print_message("skipping wss: no /usr/bin/openssl\n");
+		return;
+	}
+	assert_non_null(mkdtemp(dir));
+	snprintf(cert, sizeof(cert), "%s/cert.pem", dir);
+	snprintf(key, sizeof(key), "%s/key.pem", dir);
+	snprintf(cmd, sizeof(cmd),
+		 "openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=localhost "
+		 "-keyout %s -out %s 2>/dev/null",
+		 key, cert);
+	assert_int_equal(system(cmd), 0);
+	cfg.cert_file = cert;
+	cfg.key_file = key;
+	vt_setup(&t, 64, 48, PIXMAN_x8r8g8b8, &cfg);
+	snprintf(cmd, sizeof(cmd),
+		 "printf 'GET / HTTP/1.1\\r\\nHost: localhost\\r\\nUpgrade: websocket\\r\\n"
+		 "Connection: Upgrade\\r\\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\\r\\n"
+		 "Sec-WebSocket-Version: 13\\r\\nOrigin: http://localhost\\r\\n"
+		 "Sec-WebSocket-Protocol: binary\\r\\n\\r\\n' | "
+		 "timeout 3 openssl s_client -connect 127.0.0.1:%d -quiet -ign_eof 2>/dev/null",
+		 vnc_server_port(t.vnc));
+	p = popen(cmd, "r");
+	assert_non_null(p);
+	if (!fgets(got, sizeof(got), p))
+		got[0] = '\0';
+	while (fgetc(p) != EOF)
+		;
+	pclose(p);
+	print_message("wss handshake answer: %s", got);
+	assert_non_null(strstr(got, "HTTP/1.1 101"));
+	vt_teardown(&t);
+	unlink(cert);
+	unlink(key);
+	rmdir(dir);
+
+	/* An unreadable certificate is a clear error. */
+	cfg.cert_file = "/nonexistent/cert.pem";
+	cfg.key_file = NULL;
+	vt_setup(&t, 64, 48, PIXMAN_x8r8g8b8, NULL);
+	{
+		char err[256];
+
+		assert_null(vnc_server_new(t.fb, &cfg, err, sizeof(err)));
+		assert_non_null(strstr(err, "certificate"));
+	}
+	vt_teardown(&t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -293,6 +352,7 @@ int main(void)
 		cmocka_unit_test(test_web_port_and_url),
 		cmocka_unit_test(test_input_clipboard_view_only),
 		cmocka_unit_test(test_share_policy),
+		cmocka_unit_test(test_wss),
 	};
 
 	vt_filter_from_env();
