@@ -110,7 +110,9 @@ static char *on_password(rfbClient *cl)
 {
 	struct vtc *c = of(cl);
 
-	return strdup(c->password ? c->password : "");
+	/* libvncclient frees what we return, except an empty string it
+	 * rejects: give it NULL for "no password". */
+	return c->password ? strdup(c->password) : NULL;
 }
 
 struct vtc *vtc_connect(const struct vtc_options *opt, char *err, size_t errlen)
