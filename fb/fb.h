@@ -170,9 +170,9 @@ struct fb_listener_ops {
 /* Embed this in the frontend's own struct. */
 struct fb_listener {
 	const struct fb_listener_ops *ops;
-	/* private, owned by fb/ */
+	/* private, owned by fb/; both protected by the fb's listener lock */
 	struct fb_listener *next;
-	uint64_t seen_generation;
+	uint64_t seen_generation; /* mode generation this listener last switched to */
 };
 
 /* Attaches l to fb; its switch_surface and a full update come on the next

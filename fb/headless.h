@@ -27,7 +27,8 @@ void fb_headless_free(struct fb_headless *h);
 /* Writes the shadow as PNG (libpng) or binary PPM (P6). 0 or -errno. Any thread. */
 int fb_headless_screendump_png(struct fb_headless *h, const char *path);
 int fb_headless_screendump_ppm(struct fb_headless *h, const char *path);
-/* Copies the shadow: *pixels is malloc'ed x8r8g8b8, stride = width*4. 0 or -errno. */
+/* Copies the shadow: *pixels is malloc'ed x8r8g8b8, stride = width*4. 0 or
+ * -errno; -EAGAIN (also for the screendumps) before the first picture. */
 int fb_headless_copy(struct fb_headless *h, uint32_t **pixels, uint32_t *width, uint32_t *height);
 void fb_headless_get_stats(struct fb_headless *h, struct fb_headless_stats *st);
 

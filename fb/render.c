@@ -98,8 +98,13 @@ static void fb_tick_listeners(struct fb_device *fb, const struct fb_mode_obj *mo
 		return;
 	surf = (struct fb_surface){ .fb = fb, .mode = mo->mode, .generation = mo->generation };
 	surf.image = fb_mode_image(mo, pal);
-	if (!surf.image)
-		return; /* ENOMEM: the bits are gone, retry as a switch next tick */
+	if (!surf.image) {
+		/* ENOMEM: the bits are gone; a switch and a full update next
+		 * tick make up for them. */
+		for (l = fb->listeners; l; l = l->next)
+			l->seen_generation = 0;
+		return;
+	}
 	pixman_region32_init_rect(&full, 0, 0, mo->mode.width, mo->mode.height);
 	for (l = fb->listeners; l; l = l->next) {
 		if (l->seen_generation != mo->generation) {
@@ -155,11 +160,9 @@ static void fb_tick_one(struct fb_render *r, struct fb_device *fb, uint64_t kick
 		pages = (mo->bytes + fb->page_size - 1) / fb->page_size;
 	}
 	if (pixman_region32_not_empty(&damage)) {
-		const pixman_box32_t *ext = pixman_region32_extents(&damage);
 		const pixman_box32_t *b = pixman_region32_rectangles(&damage, &nrects);
 		uint64_t px = 0;
 
-		(void)ext;
 		for (int i = 0; i < nrects; i++)
 			px += (uint64_t)(b[i].x2 - b[i].x1) * (uint64_t)(b[i].y2 - b[i].y1);
 		res->damage = true;
