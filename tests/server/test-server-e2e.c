@@ -281,6 +281,99 @@ static void test_defaults_and_sigint(void **state)
 	rmdir(xdg);
 }
 
+/* Whether 127.0.0.1:port can be bound right now. */
+static bool port_free(int port)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port) };
+	int fd = socket(AF_INET, SOCK_STREAM, 0), ok;
+
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	ok = bind(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0;
+	close(fd);
+	return ok;
+}
+
+/* A base port p with p, p+1 free and p+200, p+201 free too (probed, not
+ * fixed; a race with another program only makes the start fail). */
+static int free_port_pair(void)
+{
+	unsigned i;
+
+	srand((unsigned)getpid());
+	for (i = 0; i < 200; i++) {
+		int p = 20000 + rand() % 30000;
+
+		if (port_free(p) && port_free(p + 1) && port_free(p + 200) && port_free(p + 201))
+			return p;
+	}
+	return -1;
+}
+
+/* Two framebuffers from the command line: VNC ports base and base+1, web
+ * ports web and web+1; resizing one sends nothing to the other's viewer. */
+static void test_two_framebuffers_program(void **state)
+{
+	struct sp_server s = { 0 };
+	struct vtc_options o = { .encodings = "raw" };
+	char vnc[32], web[16], want[128], *reply = NULL, err[256];
+	const char *args[] = { "--guest", "pattern", "--fb", "a:160x120", "--fb", "b:120x90:16",
+			       "--vnc", vnc, "--web", web, NULL };
+	uint32_t *pic;
+	struct vtc *va, *vb;
+	uint64_t b_updates;
+	unsigned i;
+	int base = free_port_pair();
+
+	(void)state;
+	assert_true(base > 0);
+	snprintf(vnc, sizeof(vnc), "127.0.0.1:%d", base);
+	snprintf(web, sizeof(web), "%d", base + 200);
+	assert_int_equal(sp_start(&s, args), 0); /* sp_start's --vnc/--web come first */
+	assert_int_equal(sp_request(s.sock, "list", &reply), 0);
+	snprintf(want, sizeof(want), "0 a 160x120 x8r8g8b8 vnc=127.0.0.1:%d ", base);
+	assert_non_null(strstr(reply, want));
+	snprintf(want, sizeof(want), "1 b 120x90 r5g6b5 vnc=127.0.0.1:%d ", base + 1);
+	assert_non_null(strstr(reply, want));
+	if (!strstr(reply, "web=none")) {
+		snprintf(want, sizeof(want), "web=http://127.0.0.1:%d/", base + 200);
+		assert_non_null(strstr(reply, want));
+		snprintf(want, sizeof(want), "web=http://127.0.0.1:%d/", base + 201);
+		assert_non_null(strstr(reply, want));
+	}
+	free(reply);
+
+	o.port = base;
+	va = vtc_connect(&o, err, sizeof(err));
+	o.port = base + 1;
+	vb = vtc_connect(&o, err, sizeof(err));
+	assert_non_null(va);
+	assert_non_null(vb);
+	pic = pic_pattern(160, 120, PIXMAN_x8r8g8b8);
+	assert_int_equal(vtc_wait_picture(va, pic, 160, 120, 160, E2E_WAIT_MS), 0);
+	free(pic);
+	pic = pic_pattern(120, 90, PIXMAN_r5g6b5);
+	assert_int_equal(vtc_wait_picture(vb, pic, 120, 90, 120, E2E_WAIT_MS), 0);
+	free(pic);
+	for (i = 0; i < 10; i++) /* let b's trailing updates in */
+		vtc_pump(vb, 50);
+
+	b_updates = vtc_updates(vb);
+	assert_int_equal(sp_request(s.sock, "resize a 200x100", &reply), 0);
+	free(reply);
+	pic = pic_pattern(200, 100, PIXMAN_x8r8g8b8);
+	if (vtc_wait_picture(va, pic, 200, 100, 200, E2E_WAIT_MS) != 0)
+		fail_msg("a after resize: %s", vtc_last_mismatch(va));
+	free(pic);
+	for (i = 0; i < 10; i++)
+		vtc_pump(vb, 50);
+	assert_int_equal(vtc_updates(vb), b_updates);
+	assert_int_equal(vtc_width(vb), 120);
+
+	vtc_free(va);
+	vtc_free(vb);
+	assert_int_equal(sp_stop(&s), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -291,6 +384,7 @@ int main(void)
 		cmocka_unit_test(test_disconnect),
 		cmocka_unit_test(test_sigterm),
 		cmocka_unit_test(test_defaults_and_sigint),
+		cmocka_unit_test(test_two_framebuffers_program),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
