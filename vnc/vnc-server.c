@@ -580,6 +580,13 @@ struct vnc_server *vnc_server_new(struct fb_device *fb, const struct vnc_config 
 		goto fail_thread;
 	}
 	s->thread_started = true;
+	{
+		/* "vnc-<fb name>" in ps/top (15 characters at most). */
+		char name[16];
+
+		snprintf(name, sizeof(name), "vnc-%s", fb_name(fb));
+		pthread_setname_np(s->thread, name);
+	}
 	s->listener.ops = &vnc_listener_ops;
 	fb_listener_register(fb, &s->listener);
 	vnc_log(s, "serving %s on port %d%s%s", fb_name(fb), s->vnc_listen.port,

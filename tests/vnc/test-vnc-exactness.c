@@ -4,6 +4,8 @@
  * encoding shows exactly the guest's pixels; one 16x16 change on 1080p costs
  * a few KiB on the wire; rewriting identical pixels sends nothing.
  */
+#include <dirent.h>
+
 #include "tests/vnc/vnc-fixture.h"
 
 /* Lossless encodings LibVNCServer offers (ZYWRLE and Tight+JPEG are lossy). */
@@ -16,6 +18,10 @@ static const char *const lossless[] = {
 #define SMALL_CHANGE_MAX_BYTES 4096u
 /* How long to watch for traffic that must not come. */
 #define QUIET_WATCH_MS 400u
+/* Idle check: at most this many clock ticks (10 ms each) of VNC-thread
+ * CPU in IDLE_WATCH_MS (render ticks at 1 Hz may still wake it). */
+#define IDLE_WATCH_MS 2000u
+#define IDLE_MAX_TICKS 2ul
 
 static void test_lossless_encodings(void **state)
 {
@@ -63,6 +69,50 @@ static void test_guest_formats(void **state)
 		vtc_free(tight);
 		vt_teardown(&t);
 	}
+}
+
+/* CPU time (user + system, in clock ticks) of this process's VNC thread
+ * ("vnc-<fb name>"). */
+static unsigned long vnc_thread_ticks(void)
+{
+	DIR *d = opendir("/proc/self/task");
+	unsigned long ticks = 0;
+	bool found = false;
+
+	assert_non_null(d);
+	for (struct dirent *e; (e = readdir(d));) {
+		char path[300], comm[32] = "", stat[1024];
+		unsigned long ut, st;
+		FILE *f;
+		char *p;
+
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "/proc/self/task/%s/comm", e->d_name);
+		f = fopen(path, "r");
+		if (!f)
+			continue;
+		if (!fgets(comm, sizeof(comm), f))
+			comm[0] = '\0';
+		fclose(f);
+		if (strncmp(comm, "vnc-", 4) != 0)
+			continue;
+		snprintf(path, sizeof(path), "/proc/self/task/%s/stat", e->d_name);
+		f = fopen(path, "r");
+		assert_non_null(f);
+		assert_non_null(fgets(stat, sizeof(stat), f));
+		fclose(f);
+		p = strrchr(stat, ')');
+		assert_non_null(p);
+		/* Fields after the name: state ppid ... utime (14th) stime (15th). */
+		assert_int_equal(sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu",
+					&ut, &st), 2);
+		ticks += ut + st;
+		found = true;
+	}
+	closedir(d);
+	assert_true(found);
+	return ticks;
 }
 
 /* Pumps c for ms and returns the bytes that arrived meanwhile. */
@@ -134,6 +184,16 @@ static void test_small_change_and_identical_rewrite(void **state)
 	assert_int_equal(bytes_during(raw, QUIET_WATCH_MS), 0);
 	assert_int_equal(bytes_during(tight, QUIET_WATCH_MS), 0);
 	assert_int_equal(vtc_updates(raw), u0);
+
+	/* Idle with clients connected: the VNC thread sleeps in poll(). */
+	{
+		unsigned long t0 = vnc_thread_ticks();
+
+		bytes_during(raw, IDLE_WATCH_MS);
+		print_message("VNC thread CPU while idle for %u ms: %lu ticks\n", IDLE_WATCH_MS,
+			      vnc_thread_ticks() - t0);
+		assert_true(vnc_thread_ticks() - t0 <= IDLE_MAX_TICKS);
+	}
 
 	vtc_free(raw);
 	vtc_free(tight);
