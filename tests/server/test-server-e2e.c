@@ -321,7 +321,7 @@ static void test_two_framebuffers_program(void **state)
 	uint32_t *pic;
 	struct vtc *va, *vb;
 	uint64_t b_updates;
-	unsigned i;
+	unsigned i, quiet;
 	int base = free_port_pair();
 
 	(void)state;
@@ -354,8 +354,13 @@ static void test_two_framebuffers_program(void **state)
 	pic = pic_pattern(120, 90, PIXMAN_r5g6b5);
 	assert_int_equal(vtc_wait_picture(vb, pic, 120, 90, 120, E2E_WAIT_MS), 0);
 	free(pic);
-	for (i = 0; i < 10; i++) /* let b's trailing updates in */
+	/* let b's trailing updates in: 600 ms without one (bounded) */
+	for (i = 0, quiet = 0; i < E2E_WAIT_MS / 50 && quiet < 12; i++) {
+		b_updates = vtc_updates(vb);
 		vtc_pump(vb, 50);
+		quiet = vtc_updates(vb) == b_updates ? quiet + 1 : 0;
+	}
+	assert_int_equal(quiet, 12);
 
 	b_updates = vtc_updates(vb);
 	assert_int_equal(sp_request(s.sock, "resize a 200x100", &reply), 0);
