@@ -13,11 +13,15 @@
  * damage, input or held client the thread sleeps in poll() with no timeout.
  */
 #include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <sys/select.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "vnc/vnc-internal.h"
@@ -237,6 +241,34 @@ static bool run_commands(struct vnc_server *s)
 	return !stop;
 }
 
+/* Accepts pending connections on a listening socket and hands them to
+ * LibVNCServer as rfbProcessNewConnection would, refusing descriptors that
+ * its select() calls could not handle. */
+static void accept_clients(struct vnc_server *s, int lfd)
+{
+	for (;;) {
+		int one = 1, fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+
+		if (fd < 0) {
+			if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR &&
+			    errno != ECONNABORTED)
+				vnc_log(s, "accept failed: %s", strerror(errno));
+			if (errno == EINTR || errno == ECONNABORTED)
+				continue;
+			return;
+		}
+		if (fd >= FD_SETSIZE) {
+			vnc_log(s, "refusing a connection: descriptor %d is beyond "
+				   "LibVNCServer's select() limit of %d",
+				fd, FD_SETSIZE);
+			close(fd);
+			continue;
+		}
+		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+		rfbNewClient(s->screen, fd); /* closes fd itself if it refuses */
+	}
+}
+
 /* Passes in a row without waiting in poll(). */
 #define VNC_MAX_IMMEDIATE_PASSES 4
 
@@ -286,6 +318,8 @@ static void *vnc_thread_main(void *arg)
 				vnc_log(s, "eventfd read failed: %s", strerror(errno));
 		}
 		for (nfds_t i = 1; i < n; i++) {
+			if (!who[i] && (pfd[i].revents & POLLIN))
+				accept_clients(s, pfd[i].fd);
 			if (who[i] && who[i]->onHold &&
 			    (pfd[i].revents & (POLLRDHUP | POLLHUP | POLLERR))) {
 				who[i]->onHold = FALSE;
@@ -463,17 +497,12 @@ static int make_screen(struct vnc_server *s, char *err, size_t errlen)
 	sc->socketState = RFB_SOCKET_READY;
 	FD_ZERO(&sc->allFds);
 	sc->maxFd = 0;
+	/* The listening sockets stay out of allFds: the VNC thread accepts
+	 * connections itself (accept_clients) so that no descriptor of
+	 * FD_SETSIZE or more ever reaches LibVNCServer's select() calls.
+	 * The screen owns them, and rfbShutdownSockets closes them. */
 	sc->listenSock = s->vnc_listen.fd4;
 	sc->listen6Sock = s->vnc_listen.fd6;
-	if (sc->listenSock >= 0) {
-		FD_SET(sc->listenSock, &sc->allFds);
-		sc->maxFd = sc->listenSock;
-	}
-	if (sc->listen6Sock >= 0) {
-		FD_SET(sc->listen6Sock, &sc->allFds);
-		if (sc->listen6Sock > sc->maxFd)
-			sc->maxFd = sc->listen6Sock;
-	}
 	s->vnc_listen.fd4 = s->vnc_listen.fd6 = -1; /* owned by the screen now */
 	vnc_clients_install_hooks(s);
 	rfbInitServer(sc); /* also ignores SIGPIPE, as LibVNCServer needs */
