@@ -227,7 +227,14 @@ static int fbhost_vnc_restart(struct fbhost_fb *fb)
 	pthread_mutex_lock(&fb->lock);
 	if (!fb->vnc && fb->vnc_set.vnc_on) {
 		err = fbhost_vnc_start_locked(fb);
-		if (err)
+		if (err && fb->vnc_set.web_on) {
+			/* Keep serving VNC without the viewer that failed. */
+			fb->vnc_set.web_on = false;
+			if (fbhost_vnc_start_locked(fb) == 0)
+				fbhost_log(fb->host, FBHOST_LOG_WARN,
+					   "%s: VNC restarted without the web viewer", fb->name);
+		}
+		if (!fb->vnc)
 			fb->vnc_set.vnc_on = false;
 	}
 	pthread_mutex_unlock(&fb->lock);

@@ -240,9 +240,11 @@ int fbhost_enable_vnc(struct fbhost_fb *fb, const struct fbhost_vnc_options *opt
 /*
  * Serves the noVNC browser viewer over HTTP on port (FBHOST_PORT_ANY = any
  * free port, 0 = the VNC port minus 100) from web_root (NULL = the viewer
- * that came with libfbhost: the build tree's, or the installed copy). Call before fbhost_enable_vnc; called after it,
- * the VNC server is restarted and its clients reconnect. 0 or -errno as
- * fbhost_enable_vnc. Any thread.
+ * that came with libfbhost: the build tree's, or the installed copy). Call
+ * it before fbhost_enable_vnc; called after, it restarts the VNC server
+ * (its viewers must reconnect), and if the viewer cannot be served VNC goes
+ * on without it. 0 or -errno as fbhost_enable_vnc (-ENOENT: no noVNC files).
+ * Any thread.
  */
 int fbhost_enable_web(struct fbhost_fb *fb, int port, const char *web_root);
 /* Stops serving the viewer (a running VNC server is restarted without it).

@@ -132,6 +132,28 @@ static void test_two_framebuffers(void **state)
 	assert_int_equal(fbhost_enable_vnc(b, &vo), 0);
 	assert_int_not_equal(fbhost_vnc_port(a), fbhost_vnc_port(b));
 	assert_int_equal(fbhost_enable_vnc(a, &vo), -EALREADY);
+	assert_int_equal(fbhost_web_port(a), -1);
+	/* the viewer added to a running server, then removed: VNC stays */
+	{
+		int rc = fbhost_enable_web(a, FBHOST_PORT_ANY, NULL);
+		char url[256];
+
+		if (rc == 0) {
+			assert_true(fbhost_web_port(a) > 0);
+			assert_int_equal(fbhost_web_url(a, url, sizeof(url)), 0);
+			assert_non_null(strstr(url, "http://127.0.0.1:"));
+		} else {
+			assert_int_equal(rc, -ENOENT); /* no noVNC files here */
+		}
+		assert_true(fbhost_vnc_port(a) > 0);
+		fbhost_disable_web(a);
+		assert_int_equal(fbhost_web_port(a), -1);
+		assert_true(fbhost_vnc_port(a) > 0);
+		/* a web root without noVNC: an error, and VNC goes on */
+		assert_int_equal(fbhost_enable_web(a, FBHOST_PORT_ANY, "/nonexistent"), -ENOENT);
+		assert_true(fbhost_vnc_port(a) > 0);
+		assert_int_equal(fbhost_web_port(a), -1);
+	}
 
 	/* colours that r5g6b5 holds exactly */
 	pa.w = 320, pa.h = 240, pa.px = calloc(320 * 240, 4);
