@@ -274,7 +274,8 @@ void fbhost_set_quit_callback(struct fbhost *h, void (*quit)(void *opaque), void
 /* ---- screendumps and statistics ----------------------------------------- */
 
 /* Writes the picture the viewers see now (after the damage marked so far
- * has been rendered) as a PNG file. 0 or -errno (-ETIMEDOUT if the render
+ * has been rendered) as a PNG file. The first call attaches a headless
+ * shadow to fb, which then follows its updates until fb is removed. 0 or -errno (-ETIMEDOUT if the render
  * thread did not catch up within FBHOST_SCREENDUMP_TIMEOUT_MS, or the file's
  * errno). Any thread; blocks up to that bound. */
 int fbhost_screendump(struct fbhost_fb *fb, const char *png_path);
