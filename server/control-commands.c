@@ -14,6 +14,9 @@
 #include "server/control-commands.h"
 #include "server/fbhost-internal.h"
 #include "server/options.h"
+#ifdef FBHOST_HAVE_GUEST_DEMO
+#include "server/guest-demo.h"
+#endif
 
 /* A request cut into words; rest[i] is the text from word i on. */
 struct control_words {
@@ -131,6 +134,38 @@ static void control_resize(struct control_cmd_context *ctx, struct control_words
 	else
 		control_reply_line(r, "%u %s %ux%u %s", fbhost_fb_id(fb), fbhost_fb_name(fb), w, h,
 				   fbhost_format_name(m.format));
+}
+
+/* "cycle ID": the demo guest's F2 mode cycle, from the control socket. */
+static void control_cycle(struct control_cmd_context *ctx, struct control_words *ws,
+			  struct control_reply *r)
+{
+#ifdef FBHOST_HAVE_GUEST_DEMO
+	struct fbhost_fb *fb;
+	struct fb_mode cur, next;
+	enum fbhost_format f;
+	int rc;
+
+	if (!control_want_args(ws, 1, 1, "cycle ID", r))
+		return;
+	fb = control_find_fb(ctx->host, ws->w[1], r);
+	if (!fb)
+		return;
+	cur = fb_get_mode(fbhost_fb_device(fb));
+	next = guest_demo_next_mode(&cur);
+	f = fbhost_format_from_pixman(next.format);
+	rc = fbhost_resize(fb, next.width, next.height, f);
+	if (rc)
+		control_reply_error(r, "cannot set mode %ux%u %s: %s", next.width, next.height,
+				    fbhost_format_name(f), strerror(-rc));
+	else
+		control_reply_line(r, "%u %s %ux%u %s", fbhost_fb_id(fb), fbhost_fb_name(fb),
+				   next.width, next.height, fbhost_format_name(f));
+#else
+	(void)ctx;
+	(void)ws;
+	control_reply_error(r, "cycle needs the demo guest, which is not in this build");
+#endif
 }
 
 static void control_screendump(struct control_cmd_context *ctx, struct control_words *ws,
@@ -393,6 +428,7 @@ static const struct {
 } control_commands[] = {
 	{ "list", control_list, "list" },
 	{ "resize", control_resize, "resize ID WxH[:FORMAT]" },
+	{ "cycle", control_cycle, "cycle ID" },
 	{ "screendump", control_screendump, "screendump ID FILE.png" },
 	{ "stats", control_stats, "stats [ID] [--json]" },
 	{ "clients", control_clients, "clients ID" },

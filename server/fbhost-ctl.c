@@ -29,7 +29,7 @@
 static void ctl_usage(FILE *f)
 {
 	fprintf(f, "Usage: fbhost-ctl [--socket PATH] COMMAND [ARG]...\n"
-		   "Commands: list, resize ID WxH[:FORMAT], screendump ID FILE.png,\n"
+		   "Commands: list, resize ID WxH[:FORMAT], cycle ID, screendump ID FILE.png,\n"
 		   "          stats [ID] [--json], clients ID, disconnect ID CLIENT, quit, help\n"
 		   "The socket defaults to $XDG_RUNTIME_DIR/fbhost.sock, else\n"
 		   "/tmp/fbhost-UID/fbhost.sock. See fbhost(1).\n");

@@ -163,6 +163,8 @@ static const struct {
 	{ "resize 0 16385x16", "error: bad size" },
 	{ "resize 0 9000x16", "error: mode 9000x16 x8r8g8b8 is too large for VNC" },
 	{ "resize 0 16384x16384", "error: mode 16384x16384 x8r8g8b8 is too large" },
+	{ "cycle", "error: usage: cycle ID" },
+	{ "cycle 9", "error: no framebuffer \"9\"" },
 	{ "screendump", "error: usage: screendump ID FILE.png" },
 	{ "screendump 0", "error: usage: screendump" },
 	{ "screendump 0 /tmp/shot.jpg", "error: screendump writes PNG" },

@@ -106,7 +106,21 @@ static void check_resize(uint32_t w, uint32_t h, const char *mode, pixman_format
 
 static void test_resize(void **state)
 {
+	char *out = NULL, *err = NULL;
+
 	(void)state;
+	/* the demo's mode cycle from the control socket (any guest) */
+	assert_int_equal(ctl(&out, &err, "cycle", "0", NULL), 0);
+	assert_string_equal(out, "0 main 640x480 c8\n");
+	free(out);
+	free(err);
+	assert_int_equal(vtc_wait_size(viewer, 640, 480, E2E_WAIT_MS), 0);
+	assert_int_equal(ctl(&out, &err, "cycle", "main", NULL), 0);
+	assert_string_equal(out, "0 main 800x600 r5g6b5\n");
+	free(out);
+	free(err);
+	assert_int_equal(vtc_wait_size(viewer, 800, 600, E2E_WAIT_MS), 0);
+
 	check_resize(400, 300, "400x300:16", PIXMAN_r5g6b5, "0 main 400x300 r5g6b5\n");
 	check_resize(640, 200, "640x200:x8r8g8b8", PIXMAN_x8r8g8b8,
 		     "0 main 640x200 x8r8g8b8\n");
