@@ -25,6 +25,8 @@
 /* Default byte cap of one mode: 8K (7680x4320) at 32 bpp. */
 #define FB_DEFAULT_MAX_BYTES ((uint64_t)7680 * 4320 * 4)
 #define FB_DEFAULT_RATE_HZ 60u
+/* Highest render rate fb_render_new accepts. */
+#define FB_MAX_RATE_HZ 1000u
 #define FB_IDLE_RATE_HZ 1u
 
 /*
@@ -133,7 +135,8 @@ void fb_set_input_handler(struct fb_device *fb, const struct fb_input_ops *ops, 
 void fb_input_key(struct fb_device *fb, uint32_t keysym, bool down);
 void fb_input_pointer(struct fb_device *fb, int x, int y, uint32_t buttons);
 void fb_input_clipboard(struct fb_device *fb, const char *utf8, size_t len);
-/* -ENOTSUP without a handler, else the handler's answer. */
+/* -EINVAL for a size outside 1..FB_MAX_SIDE_PX, -ENOTSUP without a handler,
+ * else the handler's answer. */
 int fb_request_mode(struct fb_device *fb, uint32_t width, uint32_t height);
 /* The guest sends clipboard text to every listener that has a clipboard op. */
 void fb_send_clipboard(struct fb_device *fb, const char *utf8, size_t len);
@@ -151,7 +154,13 @@ struct fb_surface {
 	uint64_t generation; /* fb_mode_generation() of this mode */
 };
 
-/* All ops run on the render thread, never concurrently for one listener. */
+/*
+ * All ops run on the render thread, never concurrently for one listener. They
+ * run inside an RCU read section with the framebuffer's listener lock held:
+ * they must not block for long, and must not call fb_listener_register/
+ * unregister, fb_render_add/remove or fb_free. They may call fb_set_mode,
+ * fb_get_mode, fb_request_mode and the write paths.
+ */
 struct fb_listener_ops {
 	const char *name;
 	/* The mode changed (and once on registration); a full update follows. */
@@ -185,10 +194,16 @@ void fb_listener_unregister(struct fb_device *fb, struct fb_listener *l);
 /* ---- the render thread ------------------------------------------------- */
 
 struct fb_render_config {
-	unsigned rate_hz; /* 0 = FB_DEFAULT_RATE_HZ */
+	unsigned rate_hz; /* 0 = FB_DEFAULT_RATE_HZ; at most FB_MAX_RATE_HZ */
 };
 
-/* Starts the render thread. NULL+errno. */
+/*
+ * Starts the render thread. NULL+errno (EINVAL for a rate above
+ * FB_MAX_RATE_HZ). Pacing: a tick without damage or input doubles the
+ * interval up to 1/FB_IDLE_RATE_HZ; without listeners it goes there at once;
+ * damage after idling kicks the thread, which ticks at once unless the last
+ * tick began less than 1/rate_hz ago.
+ */
 struct fb_render *fb_render_new(const struct fb_render_config *cfg);
 /* Stops the thread (after the tick in progress) and frees it. Framebuffers
  * stay; remove them first or after. */
@@ -213,7 +228,9 @@ struct fb_render_stats {
 	uint64_t pixels;
 	uint64_t switches;
 	uint64_t last_tick_ns; /* cost of the last tick */
-	uint64_t latency_ns_last; /* last first-damage-to-update latency */
+	uint64_t latency_ns_last; /* from the kick that woke an idle render thread (first
+				     damage or input) to the end of the tick that
+				     delivered damage */
 	uint64_t total_tick_ns; /* sum of the ticks' costs (for benchmarks) */
 };
 void fb_get_stats(struct fb_device *fb, struct fb_render_stats *st);

@@ -301,7 +301,7 @@ struct fb_render *fb_render_new(const struct fb_render_config *cfg)
 	struct fb_render *r;
 	int rc;
 
-	if (rate > FB_NS_PER_S) {
+	if (rate > FB_MAX_RATE_HZ) {
 		errno = EINVAL;
 		return NULL;
 	}

@@ -140,6 +140,9 @@ static void test_bad_new(void **state)
 	assert_null(fb_new(rl, NULL));
 	assert_int_equal(errno, EINVAL);
 	assert_int_equal(ram_list_size(rl), 0);
+	errno = 0;
+	assert_null(fb_render_new(&(struct fb_render_config){ .rate_hz = FB_MAX_RATE_HZ + 1 }));
+	assert_int_equal(errno, EINVAL);
 	ram_list_free(rl);
 }
 
