@@ -393,6 +393,36 @@ static void test_two_framebuffers_program(void **state)
 	assert_int_equal(sp_stop(&s), 0);
 }
 
+/* --password-file reaches the VNC server: a wrong password is refused,
+ * the right one accepted. */
+static void test_password_file(void **state)
+{
+	char pw[] = "/tmp/fbhost-e2e-pw-XXXXXX", err[256];
+	const char *args[] = { "--guest", "none", "--password-file", pw, NULL };
+	struct vtc_options o = { .encodings = "raw" };
+	struct sp_server s = { 0 };
+	struct vtc *v;
+	int fd = mkstemp(pw);
+
+	(void)state;
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, "s3cret\n", 7), 7);
+	close(fd);
+	assert_int_equal(sp_start(&s, args), 0);
+	o.port = sp_vnc_port(&s, 0);
+	o.password = "wrong";
+	v = vtc_connect(&o, err, sizeof(err));
+	assert_null(v);
+	o.password = "s3cret";
+	v = vtc_connect(&o, err, sizeof(err));
+	if (!v)
+		fail_msg("right password refused: %s", err);
+	assert_int_equal(vtc_wait_size(v, 1024, 768, E2E_WAIT_MS), 0);
+	vtc_free(v);
+	assert_int_equal(sp_stop(&s), 0);
+	unlink(pw);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -404,6 +434,7 @@ int main(void)
 		cmocka_unit_test(test_sigterm),
 		cmocka_unit_test(test_defaults_and_sigint),
 		cmocka_unit_test(test_two_framebuffers_program),
+		cmocka_unit_test(test_password_file),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
