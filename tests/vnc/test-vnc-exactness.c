@@ -16,6 +16,8 @@ static const char *const lossless[] = {
 
 /* Most bytes one 16x16 change may cost (raw: 1 KiB of pixels + headers). */
 #define SMALL_CHANGE_MAX_BYTES 4096u
+/* The scattered-squares change: well below a 1080p frame (8 MiB). */
+#define SCATTERED_MAX_BYTES (1024u * 1024u)
 /* How long to watch for traffic that must not come. */
 #define QUIET_WATCH_MS 400u
 /* Idle check: at most this many clock ticks (10 ms each) of VNC-thread
@@ -44,6 +46,68 @@ static void test_lossless_encodings(void **state)
 	}
 	for (size_t i = 0; i < NLOSSLESS; i++)
 		vtc_free(c[i]);
+	vt_teardown(&t);
+}
+
+/* Mean absolute channel difference between c's picture and want. */
+static double mean_error(struct vtc *c, const uint32_t *want, uint32_t w, uint32_t h)
+{
+	const uint32_t *got = vtc_pixels(c);
+	uint64_t sum = 0;
+
+	if (vtc_width(c) != w || vtc_height(c) != h)
+		return 1e9;
+	for (size_t i = 0; i < (size_t)w * h; i++)
+		for (int sh = 0; sh < 24; sh += 8) {
+			int a = (int)((got[i] >> sh) & 0xff), b = (int)((want[i] >> sh) & 0xff);
+
+			sum += (uint64_t)(a > b ? a - b : b - a);
+		}
+	return (double)sum / ((double)w * h * 3);
+}
+
+/* The lossy encodings are available too: Tight with JPEG (quality from
+ * the client) and ZYWRLE come close to the guest picture. */
+static void test_lossy_encodings(void **state)
+{
+	static const char *const lossy[] = { "tight", "zywrle" };
+	struct vnc_config cfg = vt_config();
+	uint32_t w, h, *want;
+	struct vt t;
+
+	(void)state;
+	vt_setup(&t, 320, 240, PIXMAN_x8r8g8b8, &cfg);
+	{
+		/* A smooth photo-like gradient: Tight picks JPEG for it. */
+		struct fb_access acc;
+
+		fb_access_begin(t.fb, &acc);
+		for (uint32_t y = 0; y < acc.mode.height; y++)
+			for (uint32_t x = 0; x < acc.mode.width; x++)
+				((uint32_t *)((char *)acc.pixels + (size_t)y * acc.mode.stride))[x] =
+					(x * 255 / 320) << 16 | (y * 255 / 240) << 8 |
+					((x + y) * 255 / 560);
+		fb_mark_dirty(t.fb, &acc, 0, 0, (int)acc.mode.width, (int)acc.mode.height);
+		fb_access_end(t.fb, &acc);
+	}
+	want = vt_guest_x8(&t, &w, &h);
+	for (size_t i = 0; i < 2; i++) {
+		struct vtc_options o = vt_client_opts(&t, lossy[i]);
+		char err[256];
+		struct vtc *c;
+		double e = 1e9;
+
+		o.use_quality = true;
+		o.quality_level = 5;
+		c = vtc_connect(&o, err, sizeof(err));
+		if (!c)
+			fail_msg("%s: %s", lossy[i], err);
+		for (uint64_t end = vt_now_ms() + VT_WAIT_MS; (e = mean_error(c, want, w, h)) > 8.0;)
+			assert_true(vtc_pump(c, 50) == 0 && vt_now_ms() < end);
+		print_message("%s quality 5: mean channel error %.2f\n", lossy[i], e);
+		vtc_free(c);
+	}
+	free(want);
 	vt_teardown(&t);
 }
 
@@ -162,6 +226,21 @@ static void test_small_change_and_identical_rewrite(void **state)
 	assert_true(b0 > 0 && b0 <= SMALL_CHANGE_MAX_BYTES);
 	assert_true(b1 > 0 && b1 <= SMALL_CHANGE_MAX_BYTES);
 
+	/* 100 scattered 16x16 squares along a diagonal: merged into row bands
+	 * (below LibVNCServer's 50-rectangle limit), so raw does not fall
+	 * back to the bounding box (8 MiB). */
+	b0 = vtc_bytes_received(raw);
+	for (int i = 0; i < 100; i++)
+		assert_int_equal(fb_fill_rect(t.fb, 40 + i * 18, 20 + i * 10, 16, 16, 0x00ff00ff), 0);
+	vt_expect_guest(&t, raw, "raw after scattered squares");
+	vt_expect_guest(&t, tight, "tight after scattered squares");
+	bytes_during(tight, 100);
+	bytes_during(raw, 100);
+	b0 = vtc_bytes_received(raw) - b0;
+	print_message("100 scattered 16x16 squares on 1920x1080, raw: %llu bytes\n",
+		      (unsigned long long)b0);
+	assert_true(b0 <= SCATTERED_MAX_BYTES);
+
 	/* Identical rewrite of the whole frame: pages go dirty, nothing
 	 * changes, nothing is sent. */
 	vnc_server_get_stats(t.vnc, &st0);
@@ -257,6 +336,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_lossless_encodings),
+		cmocka_unit_test(test_lossy_encodings),
 		cmocka_unit_test(test_guest_formats),
 		cmocka_unit_test(test_small_change_and_identical_rewrite),
 		cmocka_unit_test(test_counters),
