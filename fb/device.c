@@ -285,7 +285,9 @@ int fb_set_mode(struct fb_device *fb, const struct fb_mode *mode)
 	dirty_set_range(fb->rl, mo->ram_offset, mo->bytes, DIRTY_CLIENTS_ALL);
 	pthread_mutex_unlock(&fb->mode_lock);
 	call_rcu(&old->rcu, fb_mode_obj_reclaim);
-	fb_render_poke(fb);
+	ram_rcu_read_lock();
+	fb_note_damage(fb);
+	ram_rcu_read_unlock();
 	return 0;
 
 fail_convert:
@@ -324,8 +326,11 @@ int fb_set_palette(struct fb_device *fb, unsigned first, unsigned count, const u
 	pthread_mutex_unlock(&fb->mode_lock);
 	if (!old->is_default)
 		call_rcu(&old->rcu, fb_palette_reclaim);
-	if (indexed)
-		fb_render_poke(fb);
+	if (indexed) {
+		ram_rcu_read_lock();
+		fb_note_damage(fb);
+		ram_rcu_read_unlock();
+	}
 	return 0;
 }
 

@@ -194,7 +194,8 @@ static void fb_tick_one(struct fb_render *r, struct fb_device *fb, uint64_t kick
 		atomic_store_explicit(&c->latency_ns_last, t1 - kick_ns, memory_order_relaxed);
 }
 
-/* Whether any framebuffer with listeners has VGA bits set (not clearing). */
+/* Whether any framebuffer with listeners has VGA bits set (not clearing).
+ * Render thread only, outside a tick. */
 static bool fb_render_pending(struct fb_render *r)
 {
 	bool pending = false;
@@ -202,7 +203,14 @@ static bool fb_render_pending(struct fb_render *r)
 	pthread_mutex_lock(&r->fbs_lock);
 	for (struct fb_device *fb = r->fbs; fb && !pending; fb = fb->render_next) {
 		const struct fb_mode_obj *mo;
+		bool listened;
 
+		/* bits of a framebuffer nobody listens to are never taken */
+		pthread_mutex_lock(&fb->listener_lock);
+		listened = fb->listeners != NULL;
+		pthread_mutex_unlock(&fb->listener_lock);
+		if (!listened)
+			continue;
 		ram_rcu_read_lock();
 		mo = ram_rcu_dereference(fb->mode);
 		pending = dirty_get(fb->rl, mo->ram_offset, mo->bytes, DIRTY_MEMORY_VGA);
@@ -220,7 +228,7 @@ static void *fb_render_main(void *opaque)
 	for (;;) {
 		struct fb_tick_result res = { 0 };
 		uint64_t now = 0, deadline, kick_ns = 0;
-		bool early = false;
+		bool early = false, input;
 
 		pthread_mutex_lock(&r->wake_lock);
 		deadline = last_start + interval;
@@ -263,10 +271,11 @@ static void *fb_render_main(void *opaque)
 		if (early)
 			atomic_fetch_add_explicit(&r->stat_kicked_ticks, 1, memory_order_relaxed);
 
-		if (atomic_exchange(&r->input_seen, false) || res.damage)
-			interval = r->frame_ns;
-		else if (!res.listeners)
+		input = atomic_exchange(&r->input_seen, false);
+		if (!res.listeners)
 			interval = r->idle_ns;
+		else if (input || res.damage)
+			interval = r->frame_ns;
 		else
 			interval = interval * 2 < r->idle_ns ? interval * 2 : r->idle_ns;
 		if (!res.damage)
@@ -280,8 +289,10 @@ static void *fb_render_main(void *opaque)
 				atomic_store(&r->idle, false);
 				interval = r->frame_ns;
 			}
-		} else if (interval > r->frame_ns) {
-			atomic_store(&r->idle, true);
+		} else {
+			/* Full rate, or no listeners: then writers have
+			 * nobody to wake us for, and registration kicks. */
+			atomic_store(&r->idle, false);
 		}
 		atomic_store_explicit(&r->stat_interval_ns, interval, memory_order_relaxed);
 
