@@ -133,6 +133,11 @@ uint64_t vnc_cells_sync(pixman_image_t *src, uint32_t *dst, uint32_t dst_w, uint
 /* Merges region into at most max_rects row bands (in place). */
 void vnc_region_limit_rects(pixman_region32_t *region, int max_rects);
 
+/* vnc-thread.c */
+void *vnc_thread_main(void *arg);
+/* Sets the x8r8g8b8 server format and re-installs client translations. */
+void vnc_set_server_format(rfbScreenInfoPtr sc);
+
 /* vnc-listener.c */
 extern const struct fb_listener_ops vnc_listener_ops;
 void vnc_wake(struct vnc_server *s);
