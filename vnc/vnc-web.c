@@ -169,6 +169,36 @@ static bool has_novnc(const char *dir)
 	return access(p, R_OK) == 0;
 }
 
+static bool has_viewer(const char *dir)
+{
+	char p[VNC_WEB_PATH_MAX + 32];
+
+	snprintf(p, sizeof(p), "%s/viewer.html", dir);
+	return access(p, R_OK) == 0;
+}
+
+/* Chooses where the viewer and noVNC come from (see vnc_config.web_root). */
+static void pick_dirs(struct vnc_web *w, const char *root)
+{
+	char nm[VNC_WEB_PATH_MAX];
+
+	snprintf(w->viewer_dir, sizeof(w->viewer_dir), "%s",
+		 root && has_viewer(root) ? root : FBHOST_VNC_VIEWER_DIR);
+	if (root) {
+		snprintf(nm, sizeof(nm), "%s/node_modules/@novnc/novnc", root);
+		if (has_novnc(nm)) {
+			snprintf(w->novnc_dir, sizeof(w->novnc_dir), "%s", nm);
+			return;
+		}
+		if (has_novnc(root)) {
+			snprintf(w->novnc_dir, sizeof(w->novnc_dir), "%s", root);
+			return;
+		}
+	}
+	snprintf(w->novnc_dir, sizeof(w->novnc_dir), "%s",
+		 has_novnc(FBHOST_VNC_NOVNC_DIR) ? FBHOST_VNC_NOVNC_DIR : VNC_NOVNC_SYSTEM_DIR);
+}
+
 struct vnc_web *vnc_web_new(struct vnc_server *s, const char *host, int port, const char *root,
 			    int *bound_port, char *err, size_t errlen)
 {
@@ -182,23 +212,17 @@ struct vnc_web *vnc_web_new(struct vnc_server *s, const char *host, int port, co
 		return NULL;
 	}
 	w->server = s;
-	snprintf(w->viewer_dir, sizeof(w->viewer_dir), "%s", FBHOST_VNC_VIEWER_DIR);
-	if (root)
-		snprintf(w->novnc_dir, sizeof(w->novnc_dir), "%s", root);
-	else if (has_novnc(FBHOST_VNC_NOVNC_DIR))
-		snprintf(w->novnc_dir, sizeof(w->novnc_dir), "%s", FBHOST_VNC_NOVNC_DIR);
-	else
-		snprintf(w->novnc_dir, sizeof(w->novnc_dir), "%s", VNC_NOVNC_SYSTEM_DIR);
+	pick_dirs(w, root);
 	if (!has_novnc(w->novnc_dir)) {
 		snprintf(err, errlen,
 			 "no noVNC in %s (run 'npm install' in vnc/web, or give a web root "
-			 "holding core/rfb.js)",
+			 "holding node_modules/@novnc/novnc)",
 			 w->novnc_dir);
 		free(w);
 		errno = ENOENT;
 		return NULL;
 	}
-	if (!root && !strcmp(w->novnc_dir, VNC_NOVNC_SYSTEM_DIR))
+	if (!strcmp(w->novnc_dir, VNC_NOVNC_SYSTEM_DIR))
 		vnc_log(s, "using Debian's noVNC in %s; run 'npm install' in vnc/web for the "
 			   "current one",
 			VNC_NOVNC_SYSTEM_DIR);

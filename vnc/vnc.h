@@ -98,16 +98,19 @@ struct vnc_config {
 	const char *key_file;
 	enum vnc_share share;
 	bool view_only; /* drop every client's keyboard and pointer input */
-	/* Directory holding noVNC (its core/rfb.js), served under /novnc/;
-	 * NULL = the build's vnc/web/node_modules/@novnc/novnc, else Debian's
-	 * /usr/share/novnc. The viewer page itself comes from vnc/web. */
+	/* Directory with viewer.html (+ viewer.js, viewer.css) and
+	 * node_modules/@novnc/novnc, like vnc/web after 'npm install'. A
+	 * directory that holds noVNC itself (core/rfb.js) works too. NULL, or
+	 * whatever part is missing there: the build's vnc/web, then Debian's
+	 * /usr/share/novnc for noVNC. */
 	const char *web_root;
 	const char *desktop_name; /* NULL = fb_name() */
 	/* A client whose queued output does not drain for this long is
 	 * disconnected; 0 = VNC_DEFAULT_SLOW_CLIENT_TIMEOUT_MS. */
 	unsigned slow_client_timeout_ms;
 	/* Log sink for connects, disconnects and errors (one line, no
-	 * newline). NULL = stderr. Called from the VNC thread and callers. */
+	 * newline). NULL = stderr. Called from the server's threads (VNC,
+	 * render, web) and from callers of vnc_*: must be thread-safe. */
 	void (*log)(void *opaque, const char *line);
 	void *log_opaque;
 };
