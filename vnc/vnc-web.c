@@ -190,10 +190,9 @@ static void pick_dirs(struct vnc_web *w, const char *root)
 			snprintf(w->novnc_dir, sizeof(w->novnc_dir), "%s", nm);
 			return;
 		}
-		if (has_novnc(root)) {
-			snprintf(w->novnc_dir, sizeof(w->novnc_dir), "%s", root);
-			return;
-		}
+		/* Given explicitly: noVNC must be there (checked by the caller). */
+		snprintf(w->novnc_dir, sizeof(w->novnc_dir), "%s", root);
+		return;
 	}
 	snprintf(w->novnc_dir, sizeof(w->novnc_dir), "%s",
 		 has_novnc(FBHOST_VNC_NOVNC_DIR) ? FBHOST_VNC_NOVNC_DIR : VNC_NOVNC_SYSTEM_DIR);

@@ -99,10 +99,11 @@ struct vnc_config {
 	enum vnc_share share;
 	bool view_only; /* drop every client's keyboard and pointer input */
 	/* Directory with viewer.html (+ viewer.js, viewer.css) and
-	 * node_modules/@novnc/novnc, like vnc/web after 'npm install'. A
-	 * directory that holds noVNC itself (core/rfb.js) works too. NULL, or
-	 * whatever part is missing there: the build's vnc/web, then Debian's
-	 * /usr/share/novnc for noVNC. */
+	 * node_modules/@novnc/novnc, like vnc/web after 'npm install'; a
+	 * directory holding noVNC itself (core/rfb.js) works too. Without
+	 * noVNC there, vnc_server_new fails with ENOENT; without viewer.html,
+	 * the build's vnc/web provides the page. NULL = the build's vnc/web,
+	 * then Debian's /usr/share/novnc for noVNC. */
 	const char *web_root;
 	const char *desktop_name; /* NULL = fb_name() */
 	/* A client whose queued output does not drain for this long is

@@ -166,6 +166,18 @@ static void test_web_port_and_url(void **state)
 		 vnc_server_web_port(t.vnc), vnc_server_port(t.vnc));
 	assert_string_equal(vnc_server_url(t.vnc), want);
 	vt_teardown(&t);
+
+	/* A web root without noVNC is a clear error. */
+	cfg.web_root = "/nonexistent/web";
+	vt_setup(&t, 64, 48, PIXMAN_x8r8g8b8, NULL);
+	{
+		char err[256];
+
+		assert_null(vnc_server_new(t.fb, &cfg, err, sizeof(err)));
+		assert_int_equal(errno, ENOENT);
+		assert_non_null(strstr(err, "no noVNC in /nonexistent/web"));
+	}
+	vt_teardown(&t);
 }
 
 static bool key_seen(struct vt_input *in, const void *arg)
