@@ -67,3 +67,45 @@ wait "$pid" || status=$?
 pid=
 [ "$status" = 0 ] || { cat "$tmp/err"; echo "FAIL: the example exited $status"; exit 1; }
 echo "ok: the installed example served the exact frame on port $port"
+
+# The installed program serves the installed viewer and noVNC (the web root
+# is given explicitly: the compiled-in datadir lies outside DESTDIR here).
+http_status() { # $1 port, $2 path
+	local line
+	exec 3<>"/dev/tcp/127.0.0.1/$1" || return 1
+	printf 'GET %s HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n' "$2" >&3
+	IFS= read -r -t "$wait_s" line <&3 || true
+	exec 3<&-
+	echo "${line#HTTP/1.? }" | cut -d' ' -f1
+}
+webroot=$root/share/fbhost/web
+if [ -f "$webroot/viewer.html" ] && [ -f "$webroot/node_modules/@novnc/novnc/core/rfb.js" ]; then
+	"$root/bin/fbhost" --guest none --vnc 127.0.0.1:0 --web 0 --web-root "$webroot" \
+		--control "$tmp/ctl.sock" >"$tmp/fbhost.out" 2>"$tmp/fbhost.err" &
+	pid=$!
+	web=
+	for _ in $(seq $((wait_s * 10))); do
+		web=$(sed -n 's|^    viewer: http://127\.0\.0\.1:\([0-9]*\)/.*|\1|p' "$tmp/fbhost.out")
+		[ -n "$web" ] && break
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	[ -n "$web" ] || { cat "$tmp/fbhost.out" "$tmp/fbhost.err"; echo "FAIL: installed fbhost printed no viewer"; exit 1; }
+	for path in /viewer.html /novnc/core/rfb.js; do
+		code=$(http_status "$web" "$path")
+		[ "$code" = 200 ] || { echo "FAIL: GET $path from the installed viewer: $code"; exit 1; }
+	done
+	kill -TERM "$pid"
+	for _ in $(seq $((wait_s * 10))); do
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	status=0
+	wait "$pid" || status=$?
+	pid=
+	[ "$status" = 0 ] || { cat "$tmp/fbhost.err"; echo "FAIL: installed fbhost exited $status"; exit 1; }
+	[ ! -e "$tmp/ctl.sock" ] || { echo "FAIL: control socket left behind"; exit 1; }
+	echo "ok: the installed fbhost served the installed viewer and noVNC"
+else
+	echo "note: noVNC was not installed (vnc/web/node_modules missing at setup); viewer check skipped"
+fi
