@@ -290,6 +290,10 @@ int sp_start(struct sp_server *s, const char *const *extra)
 			return 0;
 		sp_sleep_ms(50);
 	}
+	/* never leave a server behind */
+	kill(s->pid, SIGKILL);
+	waitpid(s->pid, NULL, 0);
+	s->pid = 0;
 	return -1;
 }
 
