@@ -228,6 +228,21 @@ int sp_run(const char *const *argv, char **out, char **err, unsigned timeout_ms)
 	return rc;
 }
 
+/* Shows the server's stderr and removes its files: -1. */
+static int sp_start_failed(struct sp_server *s)
+{
+	char *e = sp_read_file(s->err);
+
+	fprintf(stderr, "fbhost did not start; stderr:\n%s\n", e ? e : "(none)");
+	free(e);
+	unlink(s->out);
+	unlink(s->err);
+	if (!s->default_control)
+		unlink(s->sock);
+	rmdir(s->dir);
+	return -1;
+}
+
 int sp_start(struct sp_server *s, const char *const *extra)
 {
 	const char *argv[SP_MAX_ARGS + 12];
@@ -273,7 +288,7 @@ int sp_start(struct sp_server *s, const char *const *extra)
 	posix_spawn_file_actions_addopen(&fa, 2, s->err, O_WRONLY | O_CREAT | O_TRUNC, 0600);
 	if (posix_spawn(&s->pid, argv[0], &fa, NULL, (char *const *)argv, environ) != 0) {
 		posix_spawn_file_actions_destroy(&fa);
-		return -1;
+		return sp_start_failed(s);
 	}
 	posix_spawn_file_actions_destroy(&fa);
 
@@ -283,7 +298,7 @@ int sp_start(struct sp_server *s, const char *const *extra)
 		int rc;
 
 		if (!sp_alive(s))
-			return -1;
+			return sp_start_failed(s);
 		rc = sp_request(s->sock, "list", &reply);
 		free(reply);
 		if (rc == 0)
@@ -294,7 +309,7 @@ int sp_start(struct sp_server *s, const char *const *extra)
 	kill(s->pid, SIGKILL);
 	waitpid(s->pid, NULL, 0);
 	s->pid = 0;
-	return -1;
+	return sp_start_failed(s);
 }
 
 bool sp_alive(struct sp_server *s)
