@@ -228,6 +228,40 @@ int sp_run(const char *const *argv, char **out, char **err, unsigned timeout_ms)
 	return rc;
 }
 
+/* Servers started and not stopped yet: killed at exit, so that a failing
+ * test (cmocka jumps out of it) leaves no process behind. Touched by the
+ * test thread only. */
+#define SP_MAX_LIVE 16
+static pid_t sp_live[SP_MAX_LIVE];
+
+static void sp_kill_leftovers(void)
+{
+	unsigned i;
+
+	for (i = 0; i < SP_MAX_LIVE; i++)
+		if (sp_live[i] > 0) {
+			kill(sp_live[i], SIGKILL);
+			waitpid(sp_live[i], NULL, 0);
+			sp_live[i] = 0;
+		}
+}
+
+static void sp_track(pid_t pid, bool live)
+{
+	static bool registered;
+	unsigned i;
+
+	if (!registered) {
+		atexit(sp_kill_leftovers);
+		registered = true;
+	}
+	for (i = 0; i < SP_MAX_LIVE; i++)
+		if (live ? sp_live[i] == 0 : sp_live[i] == pid) {
+			sp_live[i] = live ? pid : 0;
+			return;
+		}
+}
+
 /* Shows the server's stderr and removes its files: -1. */
 static int sp_start_failed(struct sp_server *s)
 {
@@ -291,14 +325,18 @@ int sp_start(struct sp_server *s, const char *const *extra)
 		return sp_start_failed(s);
 	}
 	posix_spawn_file_actions_destroy(&fa);
+	sp_track(s->pid, true);
 
 	end = sp_now_ms() + SP_START_TIMEOUT_MS;
 	while (sp_now_ms() < end) {
 		char *reply = NULL;
 		int rc;
 
-		if (!sp_alive(s))
+		if (!sp_alive(s)) {
+			sp_track(s->pid, false);
+			s->pid = 0;
 			return sp_start_failed(s);
+		}
 		rc = sp_request(s->sock, "list", &reply);
 		free(reply);
 		if (rc == 0)
@@ -308,6 +346,7 @@ int sp_start(struct sp_server *s, const char *const *extra)
 	/* never leave a server behind */
 	kill(s->pid, SIGKILL);
 	waitpid(s->pid, NULL, 0);
+	sp_track(s->pid, false);
 	s->pid = 0;
 	return sp_start_failed(s);
 }
@@ -327,6 +366,7 @@ int sp_stop_signal(struct sp_server *s, int sig)
 	int rc = -1;
 
 	if (s->pid > 0) {
+		sp_track(s->pid, false);
 		kill(s->pid, sig);
 		rc = sp_wait(s->pid, SP_STOP_TIMEOUT_MS);
 		if (rc < 0 && waitpid(s->pid, NULL, WNOHANG) == 0) {
