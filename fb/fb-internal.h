@@ -130,13 +130,12 @@ pixman_image_t *fb_mode_image(const struct fb_mode_obj *mo, const struct fb_pale
 /* Marks the pages under the rectangle (already clipped) for every client. */
 void fb_mark_rect(struct fb_device *fb, const struct fb_mode_obj *mo, int x, int y, int w,
 		  int h);
+/* render.c */
 /* After marking damage, inside the RCU read section: wake an idle render
  * thread (one atomic load when it is not idle). */
 void fb_note_damage(struct fb_device *fb);
-
-/* render.c */
 /* Called by fb/ when a framebuffer wants a prompt tick (registration,
- * clipboard, input). Inside or outside an RCU read section. */
+ * clipboard). Inside or outside an RCU read section. */
 void fb_render_poke(struct fb_device *fb);
 void fb_render_note_input(struct fb_device *fb);
 

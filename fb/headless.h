@@ -22,7 +22,7 @@ struct fb_headless_stats {
 
 /* Creates the listener and registers it on fb. NULL+errno. */
 struct fb_headless *fb_headless_new(struct fb_device *fb);
-/* Unregisters and frees it. */
+/* Unregisters and frees it. (fb_free frees a headless still attached.) */
 void fb_headless_free(struct fb_headless *h);
 /* Writes the shadow as PNG (libpng) or binary PPM (P6). 0 or -errno. Any thread. */
 int fb_headless_screendump_png(struct fb_headless *h, const char *path);
