@@ -132,8 +132,9 @@ struct vnc_server;
  * the VNC thread and registers a listener on fb (updates flow once fb is on
  * a render thread). NULL+errno on failure, with one user-facing line in err
  * (EADDRINUSE/EACCES for bind failures, EPERM for a non-loopback listen
- * without a password, EINVAL for a bad config or password file, E2BIG for a
- * mode wider than VNC_MAX_WIDTH_PX).
+ * without a password, ENOENT for a missing password, certificate or noVNC
+ * directory, EINVAL for a bad config or password file, E2BIG for a mode
+ * wider than VNC_MAX_WIDTH_PX).
  */
 struct vnc_server *vnc_server_new(struct fb_device *fb, const struct vnc_config *cfg, char *err,
 				  size_t errlen);
