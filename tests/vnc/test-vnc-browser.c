@@ -143,6 +143,18 @@ static void test_browser(void **state)
 	driver_cmd(&d, "wait_pixel 0 0 204060");
 	driver_cmd(&d, "wait_pixel 15 25 ff8000");
 	driver_cmd(&d, "wait_pixel 319 199 0000ff");
+	{
+		/* The browser is a WebSocket client with counters. */
+		struct vnc_client_info ci;
+
+		assert_int_equal(vnc_server_list_clients(t.vnc, &ci, 1), 1);
+		print_message("browser client: %s, encoding %s, %llu updates, %llu bytes\n",
+			      ci.address, ci.encoding, (unsigned long long)ci.updates,
+			      (unsigned long long)ci.bytes_sent);
+		assert_true(ci.websocket);
+		assert_true(ci.updates >= 1);
+		assert_true(ci.bytes_sent > 0);
+	}
 
 	/* Guest mode switch: the canvas follows. r5g6b5 colours chosen to
 	 * convert exactly: 0xf800 -> ff0000, 0x07e0 -> 00ff00. */
