@@ -110,6 +110,7 @@ static void fbhost_vnc_settings_clear(struct fbhost_vnc_settings *s)
 	memset(s, 0, sizeof(*s));
 }
 
+#ifdef FBHOST_HAVE_VNC
 /* strdup that keeps NULL; false on ENOMEM. */
 static bool fbhost_dup(char **dst, const char *src)
 {
@@ -117,7 +118,6 @@ static bool fbhost_dup(char **dst, const char *src)
 	return !src || *dst;
 }
 
-#ifdef FBHOST_HAVE_VNC
 static void fbhost_vnc_log(void *opaque, const char *line)
 {
 	struct fbhost_fb *fb = opaque;
