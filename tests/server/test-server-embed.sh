@@ -45,6 +45,7 @@ ${CC:-cc} -std=gnu11 -Wall -Wextra -Werror "${san[@]}" -o "$tmp/embed" "$src/ser
 # It must use the installed library, not the build tree's.
 ldd "$tmp/embed" | grep -q "$libdir/libfbhost.so" || { ldd "$tmp/embed"; echo "FAIL: not linked to the installed lib"; exit 1; }
 
+: >"$tmp/out" # exists before the background job opens it: the loop reads it at once
 "$tmp/embed" 0 >"$tmp/out" 2>"$tmp/err" &
 pid=$!
 port=
@@ -80,6 +81,7 @@ http_status() { # $1 port, $2 path
 }
 webroot=$root/share/fbhost/web
 if [ -f "$webroot/viewer.html" ] && [ -f "$webroot/node_modules/@novnc/novnc/core/rfb.js" ]; then
+: >"$tmp/fbhost.out"
 	"$root/bin/fbhost" --guest none --vnc 127.0.0.1:0 --web 0 --web-root "$webroot" \
 		--control "$tmp/ctl.sock" >"$tmp/fbhost.out" 2>"$tmp/fbhost.err" &
 	pid=$!
