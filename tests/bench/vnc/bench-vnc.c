@@ -444,9 +444,10 @@ int main(int argc, char **argv)
 	       "\"vs raw frames\": bytes / (frames x one raw full frame, %.0f bytes).\n\n",
 	       full_frame_bytes);
 	printf("| scenario | enc | bytes | bytes/frame | server CPU ms/frame | latency median ms |"
-	       " p95 ms | frames seen | final exact | baseline bytes | bytes ratio |"
+	       " p95 ms | frames seen | torn (strip fails) | final exact | baseline bytes |"
+	       " bytes ratio |"
 	       " baseline CPU ms/frame | CPU ratio | baseline latency ms | vs raw frames |\n");
-	printf("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
+	printf("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
 	for (size_t s = 0; s < o.n_scenarios; s++)
 		for (size_t e = 0; e < o.n_encodings; e++) {
 			struct result *x = &exact[s][e], *b = &base[s][e];
@@ -455,8 +456,12 @@ int main(int argc, char **argv)
 			       x->bytes, x->bytes / frames, x->cpu_s * 1000 / frames);
 			print_ms(x->lat_median_ms);
 			print_ms(x->lat_p95_ms);
-			printf(" %.0f/%.0f | %s | %.0f |", x->frames_seen, x->frames_expected,
-			       x->final_match ? "yes" : "no", b->bytes);
+			if (strcmp(o.scenarios[s], "idle") == 0)
+				printf(" – | – |");
+			else
+				printf(" %.0f/%.0f | %.0f |", x->frames_seen, x->frames_expected,
+				       x->decode_failures);
+			printf(" %s | %.0f |", x->final_match ? "yes" : "no", b->bytes);
 			print_ratio(x->bytes, b->bytes);
 			printf(" %.3f |", b->cpu_s * 1000 / frames);
 			print_ratio(x->cpu_s, b->cpu_s);
