@@ -81,7 +81,7 @@ http_status() { # $1 port, $2 path
 }
 webroot=$root/share/fbhost/web
 if [ -f "$webroot/viewer.html" ] && [ -f "$webroot/node_modules/@novnc/novnc/core/rfb.js" ]; then
-: >"$tmp/fbhost.out"
+	: >"$tmp/fbhost.out"
 	"$root/bin/fbhost" --guest none --vnc 127.0.0.1:0 --web 0 --web-root "$webroot" \
 		--control "$tmp/ctl.sock" >"$tmp/fbhost.out" 2>"$tmp/fbhost.err" &
 	pid=$!
