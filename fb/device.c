@@ -96,6 +96,7 @@ struct fb_device *fb_new(struct ram_list *rl, const struct fb_config *cfg)
 	pthread_mutex_init(&fb->mode_lock, NULL);
 	pthread_mutex_init(&fb->listener_lock, NULL);
 	pthread_mutex_init(&fb->input_lock, NULL);
+	pthread_cond_init(&fb->input_idle, NULL);
 	pthread_mutex_init(&fb->clip_lock, NULL);
 	return fb;
 
@@ -146,6 +147,7 @@ void fb_free(struct fb_device *fb)
 	pthread_mutex_destroy(&fb->mode_lock);
 	pthread_mutex_destroy(&fb->listener_lock);
 	pthread_mutex_destroy(&fb->input_lock);
+	pthread_cond_destroy(&fb->input_idle);
 	pthread_mutex_destroy(&fb->clip_lock);
 	free(fb->name);
 	free(fb);

@@ -108,6 +108,11 @@ struct fb_device {
 	struct fb_input_ops input; /* input_lock */
 	void *input_opaque; /* input_lock */
 	bool has_input; /* input_lock */
+	/* Handler calls in flight outside input_lock; fb_set_input_handler
+	 * waits on input_idle until it is 0, so an old handler's state can be
+	 * freed once the call returns. */
+	unsigned input_calls; /* input_lock */
+	pthread_cond_t input_idle; /* with input_lock */
 
 	pthread_mutex_t clip_lock;
 	struct fb_clip_msg *clip_head; /* clip_lock */

@@ -127,9 +127,11 @@ struct fb_input_ops {
 	/* Clipboard text from a viewer, UTF-8, not NUL-terminated. */
 	void (*clipboard)(void *opaque, const char *utf8, size_t len);
 };
-/* Installs the guest's input handler (ops copied). Any thread. Callbacks run
- * on frontend threads, possibly concurrently; the handler must be
- * thread-safe. */
+/* Installs the guest's input handler (ops copied; NULL removes it). Any
+ * thread. Callbacks run on frontend threads, possibly concurrently; the
+ * handler must be thread-safe. Returns only when no call of the previous
+ * handler is running any more, so its opaque may be freed then; hence never
+ * call it from inside an input callback. */
 void fb_set_input_handler(struct fb_device *fb, const struct fb_input_ops *ops, void *opaque);
 /* Frontends call these. They also return the render thread to full rate. */
 void fb_input_key(struct fb_device *fb, uint32_t keysym, bool down);
