@@ -81,7 +81,7 @@ static void client_gone(rfbClientPtr cl)
 	if (!c)
 		return;
 	sample_counters(cl, c);
-	if (c->hold_since_ns)
+	if (c->hold_since_ns && s->held_clients > 0)
 		s->held_clients--;
 	vnc_log(s, "client #%llu %s disconnected: %s",
 		(unsigned long long)c->id, c->address,
