@@ -270,6 +270,35 @@ static int opt_check_file(const char *opt, const char *path, char *err, size_t e
 	return 0;
 }
 
+/* Largest certificate file read for the PEM check. */
+#define OPT_CERT_MAX_BYTES (1024 * 1024)
+
+/* --cert names one PEM file holding the certificate and its private key
+ * (LibVNCServer reads it only at the first wss handshake: check it now). */
+static int opt_check_cert(const char *path, char *err, size_t errlen)
+{
+	FILE *f = fopen(path, "r");
+	char *buf;
+	size_t n;
+	bool ok;
+
+	if (!f)
+		return opt_fail(err, errlen, "--cert: cannot read \"%.100s\": %s", path,
+				strerror(errno));
+	buf = calloc(1, OPT_CERT_MAX_BYTES + 1);
+	n = buf ? fread(buf, 1, OPT_CERT_MAX_BYTES, f) : 0;
+	fclose(f);
+	ok = buf && memmem(buf, n, "-----BEGIN CERTIFICATE-----", 27) &&
+	     memmem(buf, n, "PRIVATE KEY-----", 16);
+	free(buf);
+	if (!ok)
+		return opt_fail(err, errlen,
+				"--cert: \"%.100s\" must be a PEM file with the certificate and "
+				"its private key",
+				path);
+	return 0;
+}
+
 static int opt_one(int c, const char *arg, struct opt_config *cfg, char *err, size_t errlen)
 {
 	char sub[OPT_ERROR_MAX_BYTES];
@@ -337,7 +366,7 @@ static int opt_one(int c, const char *arg, struct opt_config *cfg, char *err, si
 		return 0;
 	case OPT_CERT:
 		cfg->cert_file = arg;
-		return opt_check_file("--cert", arg, err, errlen);
+		return opt_check_cert(arg, err, errlen);
 	case OPT_RATE:
 		if (opt_parse_uint(arg, 1, FBHOST_MAX_RATE_HZ, &v))
 			return opt_fail(err, errlen, "--rate: bad rate \"%.40s\" (expected 1..%u Hz)",

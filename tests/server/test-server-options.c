@@ -9,7 +9,9 @@
 #include <stdint.h>
 #include <cmocka.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "server/options.h"
 
@@ -148,6 +150,7 @@ static const struct {
 	{ { "--cert", "/nonexistent/cert.pem" }, "--cert: cannot read" },
 	{ { "--control", "" }, "--control: path must be" },
 	{ { "stray" }, "unexpected argument \"stray\"" },
+	{ { "--cert", "/etc/hostname" }, "must be a PEM file with the certificate and its private key" },
 };
 
 static void test_bad_values(void **state)
@@ -169,6 +172,26 @@ static void test_bad_values(void **state)
 			fail_msg("for %s: got \"%s\", want \"%s\"", argv[1], err, bad_lines[i].error);
 		assert_null(strchr(err, '\n')); /* one line */
 	}
+}
+
+static void test_cert_file(void **state)
+{
+	char path[] = "/tmp/fbhost-opt-cert-XXXXXX";
+	struct opt_config cfg;
+	char err[OPT_ERROR_MAX_BYTES];
+	FILE *f;
+	int fd = mkstemp(path);
+
+	(void)state;
+	assert_true(fd >= 0);
+	f = fdopen(fd, "w");
+	fputs("-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n"
+	      "-----BEGIN CERTIFICATE-----\nBBBB\n-----END CERTIFICATE-----\n",
+	      f);
+	fclose(f);
+	assert_int_equal(parse(&cfg, err, sizeof(err), "--cert", path, NULL), OPT_RUN);
+	assert_string_equal(cfg.cert_file, path);
+	unlink(path);
 }
 
 static void test_mode_parser(void **state)
@@ -202,6 +225,7 @@ int main(void)
 		cmocka_unit_test(test_good_values),
 		cmocka_unit_test(test_bad_values),
 		cmocka_unit_test(test_mode_parser),
+		cmocka_unit_test(test_cert_file),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
