@@ -236,7 +236,7 @@ void opt_print_help(const char *prog)
 	       "      --sdl                   open an SDL window per framebuffer\n"
 	       "      --password-file FILE    VNC password (first line of FILE)\n"
 	       "      --insecure              allow a non-loopback VNC listen without password\n"
-	       "      --cert FILE             PEM certificate and key for wss://\n"
+	       "      --cert FILE             PEM file: certificate and key, for wss://\n"
 	       "      --rate HZ               render rate, 1..%u (default %u)\n"
 	       "      --control PATH|none     control socket (default\n"
 	       "                              $XDG_RUNTIME_DIR/fbhost.sock or\n"
