@@ -154,6 +154,8 @@ static int start_sdl(struct sdl_startup *st)
 	 * window, never as a process-wide SDL_QUIT. */
 	SDL_SetHint(SDL_HINT_NO_SIGNAL_HANDLERS, "1");
 	SDL_SetHint(SDL_HINT_QUIT_ON_LAST_WINDOW_CLOSE, "0");
+	/* A viewer does not hold off the screensaver (as QEMU's SDL display). */
+	SDL_SetHint(SDL_HINT_VIDEO_ALLOW_SCREENSAVER, "1");
 	/* A pointer grab (Ctrl+Alt+G) grabs the keyboard too, as QEMU does. */
 	SDL_SetHint(SDL_HINT_GRAB_KEYBOARD, "1");
 

@@ -127,10 +127,18 @@ unsigned sdl_test_count_mismatch(const uint32_t *got, uint32_t got_stride, int x
 	return bad;
 }
 
+void sdl_test_keep_off_session_bus(void)
+{
+	setenv("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/fbhost-sdl-test-bus", 1);
+}
+
 void sdl_test_use_offscreen(void)
 {
+	sdl_test_keep_off_session_bus();
 	setenv("SDL_VIDEODRIVER", "offscreen", 1);
 	setenv("SDL_RENDER_DRIVER", "software", 1);
+	/* No GL behind the window surface either (mesa leaks on unload). */
+	setenv("SDL_FRAMEBUFFER_ACCELERATION", "0", 1);
 }
 
 uint32_t sdl_test_format_mask(pixman_format_code_t format)

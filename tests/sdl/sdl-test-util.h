@@ -55,6 +55,11 @@ unsigned sdl_test_count_mismatch(const uint32_t *got, uint32_t got_stride, int x
  */
 uint32_t sdl_test_format_mask(pixman_format_code_t format);
 
+/* SDL_Init opens the D-Bus session bus: point it at a bus that does not
+ * exist, so tests never talk to the user's session, and libdbus does not try
+ * (and leak in) its X11 autolaunch. */
+void sdl_test_keep_off_session_bus(void);
+
 /* Points SDL at its offscreen driver with the software renderer (the GL
  * renderer of the offscreen driver cannot read back after a resize). */
 void sdl_test_use_offscreen(void);
