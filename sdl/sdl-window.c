@@ -103,7 +103,7 @@ struct sdl_window *sdl_window_new(struct fb_device *fb, const struct sdl_window_
 
 	last_error[0] = '\0';
 	if (!fb) {
-		snprintf(last_error, sizeof(last_error), "sdl: no framebuffer given");
+		snprintf(last_error, sizeof(last_error), "no framebuffer given");
 		errno = EINVAL;
 		return NULL;
 	}
@@ -151,7 +151,7 @@ fail_thread:
 fail_name:
 	free(w);
 fail_alloc:
-	snprintf(last_error, sizeof(last_error), "sdl: out of memory");
+	snprintf(last_error, sizeof(last_error), "out of memory");
 	errno = ENOMEM;
 	return NULL;
 }
@@ -302,4 +302,12 @@ void sdl_window_get_stats(const struct sdl_window *w, struct sdl_window_stats *s
 	st->keys = atomic_load(&c->keys);
 	st->pointer_events = atomic_load(&c->pointer_events);
 	st->mode_requests = atomic_load(&c->mode_requests);
+}
+
+bool sdl_window_test_idle(struct sdl_window *w)
+{
+	pthread_mutex_lock(&w->lock);
+	bool idle = !pixman_region32_not_empty(&w->pending) && !w->pending_switch;
+	pthread_mutex_unlock(&w->lock);
+	return idle && !atomic_load(&w->wake_pending);
 }

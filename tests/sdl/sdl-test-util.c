@@ -45,18 +45,23 @@ void sdl_test_fb_fini(struct sdl_test_fb *t)
 	ram_list_free(t->rl);
 }
 
+void sdl_test_set_palette(struct sdl_test_fb *t, unsigned seed)
+{
+	uint32_t pal[256];
+
+	for (unsigned i = 0; i < 256; i++)
+		pal[i] = palette_rgb(i, seed);
+	assert_int_equal(fb_set_palette(t->fb, 0, 256, pal), 0);
+	t->seed = seed;
+}
+
 void sdl_test_draw_pattern(struct sdl_test_fb *t, unsigned seed)
 {
 	struct fb_access acc;
 	struct fb_mode m = fb_get_mode(t->fb);
 
-	t->seed = seed;
-	if (m.format == PIXMAN_c8) {
-		uint32_t pal[256];
-		for (unsigned i = 0; i < 256; i++)
-			pal[i] = palette_rgb(i, seed);
-		assert_int_equal(fb_set_palette(t->fb, 0, 256, pal), 0);
-	}
+	if (m.format == PIXMAN_c8)
+		sdl_test_set_palette(t, seed);
 	fb_access_begin(t->fb, &acc);
 	unsigned bpp = fb_format_bpp(acc.mode.format);
 	for (uint32_t y = 0; y < acc.mode.height; y++) {

@@ -21,7 +21,7 @@ struct sdl_test_fb {
 	struct ram_list *rl;
 	struct fb_device *fb;
 	struct fb_render *render;
-	unsigned seed; /* of the last pattern drawn */
+	unsigned seed; /* of the last palette set */
 };
 
 /* Creates one in mode (stride 0 = tightest); asserts on failure. */
@@ -29,6 +29,8 @@ void sdl_test_fb_init(struct sdl_test_fb *t, const char *name, uint32_t width, u
 		      pixman_format_code_t format);
 void sdl_test_fb_fini(struct sdl_test_fb *t);
 
+/* Sets the 256-colour palette that sdl_test_expected assumes for c8. */
+void sdl_test_set_palette(struct sdl_test_fb *t, unsigned seed);
 /* Draws a pattern where neighbouring pixels differ in every channel (for c8
  * also sets a 256-colour palette), seeded so two seeds give two pictures. */
 void sdl_test_draw_pattern(struct sdl_test_fb *t, unsigned seed);
