@@ -335,8 +335,7 @@ void sdl_window_frame_set_title(struct sdl_window *w)
 	SDL_SetWindowTitle(w->win, title);
 }
 
-/* Recreates the texture for staging_mode, resizes the window to the mode
- * unless the user sized it. w->lock held. */
+/* Recreates the texture for staging_mode. w->lock held. */
 static void switch_texture(struct sdl_window *w)
 {
 	pixman_format_code_t fmt;
@@ -347,25 +346,33 @@ static void switch_texture(struct sdl_window *w)
 		SDL_DestroyTexture(w->tex);
 	w->tex = NULL;
 	w->tex_mode = *m;
-	if (w->staging && texture_format(m->format, &fmt, &sdl_format)) {
-		w->tex = SDL_CreateTexture(w->ren, sdl_format, SDL_TEXTUREACCESS_STREAMING,
-					   (int)m->width, (int)m->height);
-		if (!w->tex)
-			fprintf(stderr, "sdl: %s: cannot create a %ux%u texture: %s\n", w->name,
-				m->width, m->height, SDL_GetError());
-		else
-			SDL_SetTextureBlendMode(w->tex, SDL_BLENDMODE_NONE);
-	}
+	if (!w->staging || !texture_format(m->format, &fmt, &sdl_format))
+		return;
+	w->tex = SDL_CreateTexture(w->ren, sdl_format, SDL_TEXTUREACCESS_STREAMING, (int)m->width,
+				   (int)m->height);
+	if (!w->tex)
+		fprintf(stderr, "sdl: %s: cannot create a %ux%u texture: %s\n", w->name, m->width,
+			m->height, SDL_GetError());
+	else
+		SDL_SetTextureBlendMode(w->tex, SDL_BLENDMODE_NONE);
+}
+
+/* After a switch: the title, and the window's size follows the mode unless
+ * the user sized the window (or it is fullscreen). */
+static void follow_mode(struct sdl_window *w)
+{
+	const struct fb_mode *m = &w->tex_mode;
+	int cw, ch;
+
 	sdl_window_frame_set_title(w);
-	if (!w->user_resized && !w->fullscreen) {
-		int cw, ch;
-		SDL_GetWindowSize(w->win, &cw, &ch);
-		if (cw != (int)m->width || ch != (int)m->height) {
-			w->expect_w = (int)m->width;
-			w->expect_h = (int)m->height;
-			SDL_SetWindowSize(w->win, w->expect_w, w->expect_h);
-		}
-	}
+	if (w->user_resized || w->fullscreen || !m->width)
+		return;
+	SDL_GetWindowSize(w->win, &cw, &ch);
+	if (cw == (int)m->width && ch == (int)m->height)
+		return;
+	w->expect_w = (int)m->width;
+	w->expect_h = (int)m->height;
+	SDL_SetWindowSize(w->win, w->expect_w, w->expect_h);
 }
 
 /* The seam every upload goes through: counts calls and bytes. */
@@ -387,13 +394,17 @@ static void upload_rect(struct sdl_window *w, const pixman_box32_t *b)
 		hook(w, r.x, r.y, r.w, r.h, bytes);
 }
 
-/* Takes the hand-over: texture switch and uploads of the pending region. */
+/* Takes the hand-over: texture switch and uploads of the pending region.
+ * The lock is held only for what reads staging. */
 static void take_handover(struct sdl_window *w)
 {
+	bool switched = false;
+
 	pthread_mutex_lock(&w->lock);
 	if (w->pending_switch) {
 		switch_texture(w);
 		w->pending_switch = false;
+		switched = true;
 	}
 	if (w->tex && w->staging) {
 		int n;
@@ -403,6 +414,8 @@ static void take_handover(struct sdl_window *w)
 	}
 	pixman_region32_clear(&w->pending);
 	pthread_mutex_unlock(&w->lock);
+	if (switched)
+		follow_mode(w);
 }
 
 void sdl_window_frame_draw(struct sdl_window *w)

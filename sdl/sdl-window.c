@@ -71,6 +71,9 @@ static void create_on_sdl_thread(void *arg)
 			 SDL_GetError());
 		goto fail;
 	}
+	/* Keys come as key events only (see sdl-window.h): no IME, no
+	 * SDL_TEXTINPUT. */
+	SDL_StopTextInput();
 	w->window_id = SDL_GetWindowID(w->win);
 	w->expect_w = width;
 	w->expect_h = height;

@@ -174,8 +174,9 @@ static uint32_t *grab_screen(uint32_t *width, uint32_t *height)
 	return px;
 }
 
-/* Polls screenshots until the guest picture shows at the window's place. */
-static void assert_screen_shows(struct sdl_window *w, struct sdl_test_fb *t)
+/* Polls screenshots until the guest picture shows at the window's place;
+ * with centred, that place must be the screen's centre (a new window). */
+static void assert_screen_shows(struct sdl_window *w, struct sdl_test_fb *t, bool centred)
 {
 	uint32_t ew, eh;
 	uint32_t *want = sdl_test_expected(t, &ew, &eh);
@@ -199,9 +200,11 @@ static void assert_screen_shows(struct sdl_window *w, struct sdl_test_fb *t)
 	}
 	fprintf(stderr, "window at %d,%d: %u pixels differ\n", x, y, bad);
 	assert_int_equal(bad, 0);
-	/* SDL centres a new window: the pattern is where the screen's centre is. */
-	assert_int_equal(x, (XVFB_SCREEN_W - (int)ew) / 2);
-	assert_int_equal(y, (XVFB_SCREEN_H - (int)eh) / 2);
+	if (centred) {
+		/* SDL centres a new window. */
+		assert_int_equal(x, (XVFB_SCREEN_W - (int)ew) / 2);
+		assert_int_equal(y, (XVFB_SCREEN_H - (int)eh) / 2);
+	}
 	free(want);
 }
 
@@ -216,12 +219,19 @@ static void test_window_on_xvfb(void **state)
 		fprintf(stderr, "sdl_window_new: %s\n", sdl_window_strerror());
 	assert_non_null(w);
 	sdl_test_settle(&t);
-	assert_screen_shows(w, &t);
+	assert_screen_shows(w, &t, true);
 
 	/* A change reaches the screen too. */
 	assert_int_equal(fb_fill_rect(t.fb, 40, 30, 16, 16, 0x00ff00ff), 0);
 	sdl_test_settle(&t);
-	assert_screen_shows(w, &t);
+	assert_screen_shows(w, &t, false);
+
+	/* A mode switch: the window takes the new size and shows the new mode. */
+	struct fb_mode m = { 260, 190, 0, PIXMAN_r8g8b8 };
+	assert_int_equal(fb_set_mode(t.fb, &m), 0);
+	sdl_test_draw_pattern(&t, 10);
+	sdl_test_settle(&t);
+	assert_screen_shows(w, &t, false);
 	sdl_window_free(w);
 	sdl_test_fb_fini(&t);
 }
