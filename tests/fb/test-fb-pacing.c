@@ -140,9 +140,11 @@ static void test_wake_on_damage(void **state)
 		fb_headless_get_stats(p.h, &hb);
 	} while (hb.ticks == ha.ticks);
 	fb_render_get_thread_stats(p.r, &b);
-	/* the first tick after the write was kicked and delivered it */
+	/* the first tick after the write was kicked and delivered it; the
+	 * kicked tick may complete before the wait starts, and then the wait
+	 * ends on the next (full-rate) tick */
 	assert_int_equal(b.kicked_ticks, a.kicked_ticks + 1);
-	assert_int_equal(b.ticks, a.ticks + 1);
+	assert_in_range(b.ticks, a.ticks + 1, a.ticks + 2);
 	assert_int_equal(hb.ticks, ha.ticks + 1);
 	assert_int_equal(fb_headless_copy(p.h, &shadow, &w, &h), 0);
 	assert_int_equal(shadow[5 * 64 + 4] & 0xffffff, 0xabcdef);
@@ -178,7 +180,7 @@ static void test_wake_on_input(void **state)
 	assert_int_equal(fb_render_wait_ticks(p.r, 1, FB_TEST_WAIT_MS), 0);
 	fb_render_get_thread_stats(p.r, &b);
 	assert_int_equal(b.kicked_ticks, a.kicked_ticks + 1);
-	assert_int_equal(b.ticks, a.ticks + 1);
+	assert_in_range(b.ticks, a.ticks + 1, a.ticks + 2); /* as in wake_on_damage */
 	/* input resets the backoff: idle again takes a full ramp */
 	assert_true(reach_idle(&p) >= 3);
 	pacing_teardown(&p);
