@@ -244,7 +244,10 @@ static void new_staging(struct sdl_window *w, const struct fb_surface *s)
 
 	if (w->staging)
 		pixman_image_unref(w->staging);
+	if (w->scratch)
+		pixman_image_unref(w->scratch); /* sized for the old mode */
 	w->staging = NULL;
+	w->scratch = NULL;
 	pixman_region32_clear(&w->pending);
 	w->pending_switch = true;
 	w->staging_mode = s->mode;

@@ -66,12 +66,24 @@ static void toggle_grab(struct sdl_window *w)
 	sdl_window_frame_set_title(w);
 }
 
+/* Ctrl+Alt+F. Leaving fullscreen restores the window's size from before
+ * (some drivers do not), and neither change counts as a user resize. */
 static void toggle_fullscreen(struct sdl_window *w)
 {
-	w->fullscreen = !w->fullscreen;
-	if (SDL_SetWindowFullscreen(w->win, w->fullscreen ? SDL_WINDOW_FULLSCREEN_DESKTOP : 0)) {
-		w->fullscreen = !w->fullscreen;
-		return;
+	if (!w->fullscreen) {
+		SDL_GetWindowSize(w->win, &w->windowed_w, &w->windowed_h);
+		if (SDL_SetWindowFullscreen(w->win, SDL_WINDOW_FULLSCREEN_DESKTOP))
+			return;
+		w->fullscreen = true;
+	} else {
+		if (SDL_SetWindowFullscreen(w->win, 0))
+			return;
+		w->fullscreen = false;
+		if (w->windowed_w > 0 && w->windowed_h > 0) {
+			w->expect_w = w->windowed_w;
+			w->expect_h = w->windowed_h;
+			SDL_SetWindowSize(w->win, w->windowed_w, w->windowed_h);
+		}
 	}
 	sdl_window_frame_present(w);
 }
@@ -175,11 +187,11 @@ static void handle_close(struct sdl_window *w)
 /* The user (or window manager) resized the window to width x height. */
 static void handle_resized(struct sdl_window *w, int width, int height)
 {
-	if (width == w->expect_w && height == w->expect_h)
-		return; /* the size we asked for ourselves */
+	if (w->fullscreen || (width == w->expect_w && height == w->expect_h))
+		return; /* fullscreen, or the size we asked for ourselves */
 	w->user_resized = true;
 	w->expect_w = w->expect_h = 0;
-	if (!w->cfg.allow_resize_request || w->fullscreen || width <= 0 || height <= 0)
+	if (!w->cfg.allow_resize_request || width <= 0 || height <= 0)
 		return;
 	if ((uint32_t)width == w->tex_mode.width && (uint32_t)height == w->tex_mode.height)
 		return;

@@ -78,6 +78,7 @@ struct sdl_window {
 	struct fb_mode tex_mode;        /* mode the texture holds; 0x0 before */
 	struct sdl_window_layout layout; /* last drawn */
 	int expect_w, expect_h;         /* window size we last set ourselves */
+	int windowed_w, windowed_h;     /* window size before fullscreen */
 	bool user_resized, grabbed, fullscreen, hidden;
 	uint32_t buttons;               /* RFB button mask */
 	int pointer_x, pointer_y;       /* last pointer, window coordinates */

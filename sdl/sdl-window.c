@@ -75,8 +75,8 @@ static void create_on_sdl_thread(void *arg)
 	 * SDL_TEXTINPUT. */
 	SDL_StopTextInput();
 	w->window_id = SDL_GetWindowID(w->win);
-	w->expect_w = width;
-	w->expect_h = height;
+	w->expect_w = w->windowed_w = width;
+	w->expect_h = w->windowed_h = height;
 	w->user_resized = w->cfg.width || w->cfg.height;
 	w->fullscreen = w->cfg.fullscreen;
 	sdl_thread_attach(w->win, &w->client);

@@ -11,6 +11,11 @@
  * uploads the coalesced region with SDL_UpdateTexture and presents (the
  * latest picture wins; frames in between are skipped).
  *
+ * Window. Titled "<name> - <width>x<height> <format>". It takes the mode's
+ * size on every mode switch until the user resizes it; then the picture is
+ * scaled into it keeping the aspect ratio (integer_scale: whole factors
+ * only), with black bars. Fullscreen (Ctrl+Alt+F) scales the same way.
+ *
  * Input. Keys reach the guest's input handler (fb_input_key) as X11 keysyms,
  * from SDL keycodes (not SDL_TEXTINPUT): a key reports the keysym of its
  * symbol in the current layout without Shift applied, except letters, which

@@ -339,6 +339,34 @@ static void test_pointer_fractional(void **state)
 	close_window(&t, w);
 }
 
+static void test_fullscreen_hotkey(void **state)
+{
+	struct sdl_test_fb t;
+	struct guest_event got[MAX_EVENTS];
+	struct sdl_window_layout before, full, after;
+	struct sdl_window *w = open_window(&t, false, true, true);
+	uint16_t ca = KMOD_LCTRL | KMOD_LALT;
+
+	assert_int_equal(sdl_window_get_layout(w, &before, SDL_TEST_TIMEOUT_MS), 0);
+	push_key(w, true, SDLK_f, SDL_SCANCODE_F, ca);
+	push_key(w, false, SDLK_f, SDL_SCANCODE_F, ca);
+	assert_int_equal(sdl_window_flush(w, SDL_TEST_TIMEOUT_MS), 0);
+	assert_int_equal(sdl_window_get_layout(w, &full, SDL_TEST_TIMEOUT_MS), 0);
+	fprintf(stderr, "fullscreen layout %d,%d %dx%d\n", full.x, full.y, full.w, full.h);
+	/* The desktop's size, the aspect kept; no key and no mode request. */
+	assert_true(full.w != before.w || full.h != before.h);
+	assert_true(abs(full.w - 2 * full.h) <= 1);
+	assert_int_equal(take_events(got), 0);
+
+	push_key(w, true, SDLK_f, SDL_SCANCODE_F, ca);
+	push_key(w, false, SDLK_f, SDL_SCANCODE_F, ca);
+	assert_int_equal(sdl_window_flush(w, SDL_TEST_TIMEOUT_MS), 0);
+	assert_int_equal(sdl_window_get_layout(w, &after, SDL_TEST_TIMEOUT_MS), 0);
+	assert_memory_equal(&after, &before, sizeof(before));
+	assert_int_equal(take_events(got), 0);
+	close_window(&t, w);
+}
+
 static void test_resize_request(void **state)
 {
 	struct sdl_test_fb t;
@@ -363,6 +391,47 @@ static void test_resize_request(void **state)
 	struct sdl_window_stats st;
 	sdl_window_get_stats(w, &st);
 	assert_int_equal(st.mode_requests, 1);
+	close_window(&t, w);
+}
+
+/* Screenshot size: the renderer's output, i.e. the window's size. */
+static void window_size(struct sdl_window *w, uint32_t *width, uint32_t *height)
+{
+	uint32_t *px;
+
+	assert_int_equal(sdl_window_screenshot(w, &px, width, height, SDL_TEST_TIMEOUT_MS), 0);
+	free(px);
+}
+
+static void test_window_follows_mode(void **state)
+{
+	struct sdl_test_fb t;
+	uint32_t ww, wh;
+
+	/* A window of the mode's size follows mode switches... */
+	sdl_test_fb_init(&t, "follow", 100, 50, PIXMAN_x8r8g8b8);
+	struct sdl_window *w = sdl_window_new(t.fb, NULL);
+	assert_non_null(w);
+	sdl_test_settle(&t);
+	window_size(w, &ww, &wh);
+	assert_int_equal(ww, 100);
+	assert_int_equal(wh, 50);
+	struct fb_mode m = { 120, 60, 0, PIXMAN_x8r8g8b8 };
+	assert_int_equal(fb_set_mode(t.fb, &m), 0);
+	sdl_test_settle(&t);
+	window_size(w, &ww, &wh);
+	assert_int_equal(ww, 120);
+	assert_int_equal(wh, 60);
+
+	/* ...until the user resizes it. */
+	push_window_event(w, SDL_WINDOWEVENT_RESIZED, 300, 200);
+	m.width = 140;
+	m.height = 70;
+	assert_int_equal(fb_set_mode(t.fb, &m), 0);
+	sdl_test_settle(&t);
+	window_size(w, &ww, &wh);
+	assert_int_equal(ww, 120);
+	assert_int_equal(wh, 60);
 	close_window(&t, w);
 }
 
@@ -413,7 +482,9 @@ int main(void)
 		cmocka_unit_test(test_keys),
 		cmocka_unit_test(test_pointer_integer_2x),
 		cmocka_unit_test(test_pointer_fractional),
+		cmocka_unit_test(test_fullscreen_hotkey),
 		cmocka_unit_test(test_resize_request),
+		cmocka_unit_test(test_window_follows_mode),
 		cmocka_unit_test(test_close),
 	};
 	sdl_test_use_offscreen();

@@ -259,12 +259,14 @@ int main(void)
 	unsetenv("WAYLAND_DISPLAY");
 	unsetenv("SDL_VIDEODRIVER");
 	sdl_test_keep_off_session_bus();
-#if defined(__SANITIZE_ADDRESS__)
-	/* Mesa's GL stack (llvmpipe under Xvfb) now and then leaks a little
-	 * when SDL unloads it, and LeakSanitizer cannot name an unloaded
-	 * library in a suppression. Under ASan the window is still a real X11
-	 * window; only the renderer is SDL's software one, with no GL behind
-	 * the window surface. Normal builds use SDL's default (GL) renderer. */
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+	/* Sanitizer builds keep Mesa's GL stack (llvmpipe under Xvfb) out of
+	 * the process: it now and then leaks a little when SDL unloads it,
+	 * which LeakSanitizer cannot suppress by name once the library is
+	 * gone, and its worker threads synchronise in ways ThreadSanitizer
+	 * cannot see in an uninstrumented library. The window is still a real
+	 * X11 window; only the renderer is SDL's software one, with no GL
+	 * behind the window surface. Normal builds use SDL's default renderer. */
 	setenv("SDL_RENDER_DRIVER", "software", 1);
 	setenv("SDL_FRAMEBUFFER_ACCELERATION", "0", 1);
 #else
