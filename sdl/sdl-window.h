@@ -61,7 +61,8 @@ struct sdl_window_config {
 	bool close_quits;
 	/* Start fullscreen (desktop resolution). Default false. */
 	bool fullscreen;
-	/* Initial window size in screen pixels; 0 = the mode's size. */
+	/* Initial window size in screen pixels; 0 = the mode's size. A size
+	 * given here counts as the user's: mode switches keep it. */
 	uint32_t width;
 	uint32_t height;
 	/* Optional close notification, see sdl_window_close_fn. */

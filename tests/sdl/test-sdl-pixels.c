@@ -7,7 +7,8 @@
  * - only what changed is uploaded (SDL_UpdateTexture calls and bytes counted
  *   through the upload seam), rewriting the same pixels uploads nothing, and
  *   updates that arrive while the SDL thread is busy are coalesced;
- * - without a display, sdl_window_new fails with ENODEV and a clear message.
+ * - without a display, sdl_window_new fails with ENODEV and a clear message,
+ *   and without a framebuffer with EINVAL.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -87,6 +88,15 @@ static void test_no_display(void **state)
 	assert_int_equal(errno, ENODEV);
 	sdl_test_fb_fini(&t);
 	sdl_test_use_offscreen();
+}
+
+static void test_bad_arguments(void **state)
+{
+	errno = 0;
+	assert_null(sdl_window_new(NULL, NULL));
+	assert_int_equal(errno, EINVAL);
+	assert_string_equal(sdl_window_strerror(), "no framebuffer given");
+	sdl_window_free(NULL); /* a no-op */
 }
 
 static const pixman_format_code_t all_formats[] = {
@@ -298,6 +308,7 @@ static void test_coalesce(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_bad_arguments),
 		cmocka_unit_test(test_no_display),
 		cmocka_unit_test(test_every_format),
 		cmocka_unit_test(test_mode_switch),
