@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -73,9 +74,13 @@ static bool start_xvfb(int n)
 	if (path_exists(sock) || path_exists(lock))
 		return false; /* in use (or left over) */
 
+	pid_t parent = getpid();
 	pid_t pid = fork();
 	assert_true(pid >= 0);
 	if (pid == 0) {
+		/* Dies with the test, even when a sanitizer ends it abruptly. */
+		if (prctl(PR_SET_PDEATHSIG, SIGTERM) != 0 || getppid() != parent)
+			_exit(127);
 		int null = open("/dev/null", O_RDWR);
 		if (null >= 0) {
 			dup2(null, 1);
