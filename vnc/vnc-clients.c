@@ -140,14 +140,20 @@ static enum rfbNewClientAction new_client(rfbClientPtr cl)
 
 static void on_key(rfbBool down, rfbKeySym keysym, rfbClientPtr cl)
 {
-	if (!cl->viewOnly)
-		fb_input_key(srv(cl)->fb, keysym, down);
+	if (cl->viewOnly)
+		return;
+	vnc_library_unlock();
+	fb_input_key(srv(cl)->fb, keysym, down);
+	vnc_library_lock_shared();
 }
 
 static void on_pointer(int mask, int x, int y, rfbClientPtr cl)
 {
-	if (!cl->viewOnly)
-		fb_input_pointer(srv(cl)->fb, x, y, (uint32_t)mask);
+	if (cl->viewOnly)
+		return;
+	vnc_library_unlock();
+	fb_input_pointer(srv(cl)->fb, x, y, (uint32_t)mask);
+	vnc_library_lock_shared();
 }
 
 /* ClientCutText in Latin-1: converted to UTF-8 for the guest. */
@@ -171,14 +177,19 @@ static void on_cut_latin1(char *str, int len, rfbClientPtr cl)
 			utf8[o++] = (char)(0x80 | (ch & 0x3f));
 		}
 	}
+	vnc_library_unlock();
 	fb_input_clipboard(srv(cl)->fb, utf8, o);
+	vnc_library_lock_shared();
 	free(utf8);
 }
 
 static void on_cut_utf8(char *str, int len, rfbClientPtr cl)
 {
-	if (!cl->viewOnly && len > 0)
-		fb_input_clipboard(srv(cl)->fb, str, (size_t)len);
+	if (cl->viewOnly || len <= 0)
+		return;
+	vnc_library_unlock();
+	fb_input_clipboard(srv(cl)->fb, str, (size_t)len);
+	vnc_library_lock_shared();
 }
 
 /* SetDesktopSize: the guest decides. Maps its answer to the RFB status. */
@@ -200,7 +211,9 @@ static int on_set_desktop_size(int width, int height, int num_screens,
 			c ? (unsigned long long)c->id : 0ull, width, height, VNC_MAX_WIDTH_PX);
 		return rfbExtDesktopSize_OutOfResources;
 	}
+	vnc_library_unlock();
 	rc = fb_request_mode(s->fb, (uint32_t)width, (uint32_t)height);
+	vnc_library_lock_shared();
 	if (rc == 0)
 		return rfbExtDesktopSize_Success;
 	vnc_log(s, "client #%llu asked for %dx%d: refused by the guest (%s)",

@@ -133,6 +133,13 @@ uint64_t vnc_cells_sync(pixman_image_t *src, uint32_t *dst, uint32_t dst_w, uint
 /* Merges region into at most max_rects row bands (in place). */
 void vnc_region_limit_rects(pixman_region32_t *region, int max_rects);
 
+/* vnc-library-lock.c: shared while a VNC thread runs LibVNCServer code,
+ * exclusive while a screen is created (rfbGetScreen re-initialises
+ * LibVNCServer's process-wide client-list mutex). */
+void vnc_library_lock_shared(void);
+void vnc_library_lock_exclusive(void);
+void vnc_library_unlock(void);
+
 /* vnc-thread.c */
 void *vnc_thread_main(void *arg);
 /* Sets the x8r8g8b8 server format and re-installs client translations. */

@@ -282,7 +282,9 @@ struct vnc_server *vnc_server_new(struct fb_device *fb, const struct vnc_config 
 		snprintf(err, errlen, "eventfd: %s", strerror(errno));
 		goto fail_eventfd;
 	}
+	vnc_library_lock_exclusive();
 	rc = make_screen(s, err, errlen);
+	vnc_library_unlock();
 	if (rc < 0)
 		goto fail_screen;
 	rc = -pthread_create(&s->thread, NULL, vnc_thread_main, s);

@@ -265,6 +265,7 @@ void *vnc_thread_main(void *arg)
 		nfds_t n = 0;
 		uint64_t v;
 
+		vnc_library_lock_shared();
 		pfd[n] = (struct pollfd){ .fd = s->wake_fd, .events = POLLIN };
 		who[n++] = NULL;
 		if (s->screen->listenSock >= 0) {
@@ -286,10 +287,12 @@ void *vnc_thread_main(void *arg)
 			who[n++] = cl;
 		}
 		rfbReleaseClientIterator(it);
+		vnc_library_unlock();
 
 		if (poll(pfd, n, again ? 0 : s->held_clients ? VNC_HOLD_RECHECK_MS : -1) < 0 &&
 		    errno != EINTR)
 			vnc_log(s, "poll failed: %s", strerror(errno));
+		vnc_library_lock_shared();
 		if (pfd[0].revents & POLLIN) {
 			if (read(s->wake_fd, &v, sizeof(v)) < 0 && errno != EAGAIN)
 				vnc_log(s, "eventfd read failed: %s", strerror(errno));
@@ -303,8 +306,10 @@ void *vnc_thread_main(void *arg)
 				rfbCloseClient(who[i]);
 			}
 		}
-		if (!run_commands(s))
+		if (!run_commands(s)) {
+			vnc_library_unlock();
 			break;
+		}
 		take_damage(s);
 		vnc_clients_update_holds(s);
 		limit_client_rects(s);
@@ -316,8 +321,10 @@ void *vnc_thread_main(void *arg)
 		if (!again)
 			spins = 0;
 		vnc_clients_refresh_stats(s);
+		vnc_library_unlock();
 	}
 
+	vnc_library_lock_shared();
 	vnc_clients_disconnect_all(s);
 	rfbProcessEvents(s->screen, 0); /* reaps the closed clients */
 	vnc_clients_refresh_stats(s);
@@ -325,6 +332,7 @@ void *vnc_thread_main(void *arg)
 	 * buffers that rfbScreenCleanup frees for the calling thread. */
 	rfbShutdownSockets(s->screen);
 	rfbScreenCleanup(s->screen);
+	vnc_library_unlock();
 	s->screen = NULL;
 	return NULL;
 }

@@ -394,10 +394,9 @@ static void test_bad_arguments(void **state)
 	fbhost_free(h);
 }
 
-/* argv[1], if given, is a cmocka test filter: the ThreadSanitizer run uses
- * "test_pixels_input_screendump" (one framebuffer) because LibVNCServer
- * 0.9.14 re-initialises its global client-list mutex in every rfbGetScreen,
- * racing with the first screen's thread when a second screen starts. */
+/* argv[1], if given, is a cmocka test filter. The two-framebuffer test
+ * also checks, under ThreadSanitizer, vnc/'s lock around LibVNCServer's
+ * process-wide client-list mutex (re-initialised by every rfbGetScreen). */
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
