@@ -400,7 +400,7 @@ static void fbhost_sdl_closed(void *opaque, struct sdl_window *w, bool quit)
 }
 #endif
 
-int fbhost_enable_sdl(struct fbhost_fb *fb)
+int fbhost_enable_sdl(struct fbhost_fb *fb, const struct fbhost_sdl_options *opt)
 {
 #ifdef FBHOST_HAVE_SDL
 	struct sdl_window_config cfg;
@@ -412,6 +412,12 @@ int fbhost_enable_sdl(struct fbhost_fb *fb)
 		return -EALREADY;
 	}
 	sdl_window_config_init(&cfg);
+	if (opt) {
+		cfg.integer_scale = opt->integer_scale;
+		cfg.allow_resize_request = opt->resize_requests;
+		cfg.close_quits = !opt->no_quit;
+		cfg.fullscreen = opt->fullscreen;
+	}
 	cfg.on_close = fbhost_sdl_closed;
 	cfg.opaque = fb;
 	w = sdl_window_new(fb->dev, &cfg);

@@ -260,13 +260,22 @@ int fbhost_web_port(struct fbhost_fb *fb);
  * size). 0, or -ENOENT without a web viewer. Any thread. */
 int fbhost_web_url(struct fbhost_fb *fb, char *buf, size_t size);
 
+/* SDL window options; all false is QEMU's -display sdl default. */
+struct fbhost_sdl_options {
+	bool integer_scale; /* scale by whole factors only (letterboxed) */
+	bool resize_requests; /* resizing the window asks the guest for that mode */
+	bool no_quit; /* closing the window closes only the window (QEMU -no-quit) */
+	bool fullscreen; /* start fullscreen (Ctrl+Alt+F toggles) */
+};
+
 /*
- * Opens an SDL window showing the framebuffer. 0 or -errno: -ENODEV (no
- * display), -ENOTSUP (built without SDL), -EALREADY. Any thread; the window
- * runs on its own thread. When the user closes the window, the callback
- * fbhost_set_quit_callback installed is called.
+ * Opens an SDL window showing the framebuffer (opt NULL = defaults). 0 or
+ * -errno: -ENODEV (no display), -ENOTSUP (built without SDL), -EALREADY.
+ * Any thread; the window runs on its own thread. When the user closes the
+ * window (and no_quit is off), the callback fbhost_set_quit_callback
+ * installed is called.
  */
-int fbhost_enable_sdl(struct fbhost_fb *fb);
+int fbhost_enable_sdl(struct fbhost_fb *fb, const struct fbhost_sdl_options *opt);
 /* Called (on a frontend thread) when a viewer asks to quit, e.g. the SDL
  * window is closed. Any thread. */
 void fbhost_set_quit_callback(struct fbhost *h, void (*quit)(void *opaque), void *opaque);

@@ -140,7 +140,7 @@ static int main_start_fb(struct main_state *ms, unsigned i)
 			if (i == 0)
 				fprintf(stderr, "fbhost: warning: --sdl: no display (DISPLAY and "
 						"WAYLAND_DISPLAY unset); no window opened\n");
-		} else if (fbhost_enable_sdl(fb) != 0) {
+		} else if (fbhost_enable_sdl(fb, &ms->opt.sdl_opts) != 0) {
 			fprintf(stderr, "fbhost: warning: --sdl: no window for %s\n", spec->name);
 		}
 	}

@@ -205,7 +205,7 @@ static const struct option opt_long[] = {
 	{ "vnc", required_argument, NULL, OPT_VNC },
 	{ "web", required_argument, NULL, OPT_WEB },
 	{ "web-root", required_argument, NULL, OPT_WEB_ROOT },
-	{ "sdl", no_argument, NULL, OPT_SDL },
+	{ "sdl", optional_argument, NULL, OPT_SDL },
 	{ "password-file", required_argument, NULL, OPT_PASSWORD_FILE },
 	{ "insecure", no_argument, NULL, OPT_INSECURE },
 	{ "cert", required_argument, NULL, OPT_CERT },
@@ -233,7 +233,9 @@ void opt_print_help(const char *prog)
 	       "      --web PORT|none         noVNC web viewer base port (default: VNC port-100,\n"
 	       "                              i.e. 5800); framebuffer i gets PORT+i; 0 = any\n"
 	       "      --web-root DIR          directory holding viewer.html and noVNC\n"
-	       "      --sdl                   open an SDL window per framebuffer\n"
+	       "      --sdl[=OPTIONS]         open an SDL window per framebuffer; OPTIONS:\n"
+	       "                              comma list of integer-scale, resize, no-quit,\n"
+	       "                              fullscreen\n"
 	       "      --password-file FILE    VNC password (first line of FILE)\n"
 	       "      --insecure              allow a non-loopback VNC listen without password\n"
 	       "      --cert FILE             PEM file: certificate and key, for wss://\n"
@@ -272,6 +274,8 @@ static int opt_check_file(const char *opt, const char *path, char *err, size_t e
 
 /* Largest certificate file read for the PEM check. */
 #define OPT_CERT_MAX_BYTES (1024 * 1024)
+/* Longest --sdl=OPTIONS value. */
+#define OPT_SDL_MAX_BYTES 128
 
 /* --cert names one PEM file holding the certificate and its private key
  * (LibVNCServer reads it only at the first wss handshake: check it now). */
@@ -296,6 +300,37 @@ static int opt_check_cert(const char *path, char *err, size_t errlen)
 				"--cert: \"%.100s\" must be a PEM file with the certificate and "
 				"its private key",
 				path);
+	return 0;
+}
+
+
+/* --sdl=OPTIONS: a comma list of integer-scale, resize, no-quit, fullscreen
+ * (NULL: defaults). 0 or -EINVAL with the message in err. */
+static int opt_parse_sdl(const char *arg, struct fbhost_sdl_options *so, char *err, size_t errlen)
+{
+	char buf[OPT_SDL_MAX_BYTES], *save = NULL;
+
+	*so = (struct fbhost_sdl_options){ 0 };
+	if (!arg)
+		return 0;
+	if (strlen(arg) >= sizeof(buf))
+		return opt_fail(err, errlen, "--sdl: options too long");
+	strcpy(buf, arg);
+	for (char *w = strtok_r(buf, ",", &save); w; w = strtok_r(NULL, ",", &save)) {
+		if (strcmp(w, "integer-scale") == 0)
+			so->integer_scale = true;
+		else if (strcmp(w, "resize") == 0)
+			so->resize_requests = true;
+		else if (strcmp(w, "no-quit") == 0)
+			so->no_quit = true;
+		else if (strcmp(w, "fullscreen") == 0)
+			so->fullscreen = true;
+		else
+			return opt_fail(err, errlen,
+					"--sdl: unknown option \"%.40s\" (expected integer-scale, "
+					"resize, no-quit or fullscreen)",
+					w);
+	}
 	return 0;
 }
 
@@ -357,7 +392,7 @@ static int opt_one(int c, const char *arg, struct opt_config *cfg, char *err, si
 		return 0;
 	case OPT_SDL:
 		cfg->sdl = true;
-		return 0;
+		return opt_parse_sdl(arg, &cfg->sdl_opts, err, errlen);
 	case OPT_PASSWORD_FILE:
 		cfg->password_file = arg;
 		return opt_check_file("--password-file", arg, err, errlen);

@@ -46,6 +46,7 @@ struct opt_config {
 	bool web_given; /* --web appeared */
 	const char *web_root; /* NULL = default */
 	bool sdl;
+	struct fbhost_sdl_options sdl_opts; /* from --sdl=OPTIONS */
 	const char *password_file;
 	bool insecure;
 	const char *cert_file;

@@ -77,10 +77,19 @@ static void test_good_values(void **state)
 	assert_int_equal(cfg.vnc_port, 5902);
 	assert_int_equal(cfg.web_port, 6000);
 	assert_true(cfg.sdl);
+	assert_false(cfg.sdl_opts.integer_scale || cfg.sdl_opts.resize_requests ||
+		     cfg.sdl_opts.no_quit || cfg.sdl_opts.fullscreen);
 	assert_true(cfg.insecure);
 	assert_int_equal(cfg.rate_hz, 30);
 	assert_string_equal(cfg.control_path, "/tmp/x.sock");
 	assert_int_equal(cfg.log_level, FBHOST_LOG_DEBUG);
+
+	assert_int_equal(parse(&cfg, err, sizeof(err), "--sdl=integer-scale,no-quit", NULL),
+			 OPT_RUN);
+	assert_true(cfg.sdl && cfg.sdl_opts.integer_scale && cfg.sdl_opts.no_quit);
+	assert_false(cfg.sdl_opts.resize_requests || cfg.sdl_opts.fullscreen);
+	assert_int_equal(parse(&cfg, err, sizeof(err), "--sdl=resize,fullscreen", NULL), OPT_RUN);
+	assert_true(cfg.sdl_opts.resize_requests && cfg.sdl_opts.fullscreen);
 
 	assert_int_equal(parse(&cfg, err, sizeof(err), "--vnc", "[::1]:5905", NULL), OPT_RUN);
 	assert_string_equal(cfg.vnc_host, "::1");
@@ -142,6 +151,8 @@ static const struct {
 	{ { "--web", "x" }, "--web: bad port" },
 	{ { "--web", "5900" }, "overlap the VNC ports" },
 	{ { "--vnc", "none", "--web", "5800" }, "--web needs VNC" },
+	{ { "--sdl=zoom" }, "--sdl: unknown option \"zoom\"" },
+	{ { "--sdl=no-quit,,x" }, "--sdl: unknown option \"x\"" },
 	{ { "--rate", "0" }, "--rate: bad rate \"0\"" },
 	{ { "--rate", "5000" }, "--rate: bad rate" },
 	{ { "--rate", "60hz" }, "--rate: bad rate" },
