@@ -345,12 +345,14 @@ void fb_access_begin(struct fb_device *fb, struct fb_access *acc)
 	acc->pixels = mo->pixels;
 	acc->mode = mo->mode;
 	acc->priv = mo;
+	fb_section_open(fb);
 	FB_GUEST_WRITES_BEGIN();
 }
 
 void fb_access_end(struct fb_device *fb, struct fb_access *acc)
 {
 	FB_GUEST_WRITES_END();
+	fb_section_close(fb);
 	acc->priv = NULL;
 	ram_rcu_read_unlock();
 }

@@ -98,6 +98,18 @@ struct fb_device {
 	struct fb_render *render;
 	struct fb_device *render_next; /* fb_render.fbs_lock */
 
+	/* Frame sections (fb_access_begin/end), atomics: the low 32 bits
+	 * count the sections open now, the high 32 bits the sections ever
+	 * begun (wrapping). One atomic add on begin and one on end. */
+	_Atomic uint64_t sections;
+
+	/* The render thread's copy of the last consistent frame, which is
+	 * what listeners read. Touched only under fb_render.fbs_lock (the
+	 * render thread's tick, fb_render_remove, which frees it). */
+	pixman_image_t *frame_copy;
+	uint64_t frame_copy_generation; /* mode generation it holds; 0 = none */
+	bool tick_deferred; /* fbs_lock: the last tick left this fb untouched */
+
 	/* Protects the listener list. The render thread holds it across the
 	 * callbacks of this framebuffer, which is how unregister knows that no
 	 * callback runs any more. */
@@ -135,6 +147,20 @@ pixman_image_t *fb_mode_image(const struct fb_mode_obj *mo, const struct fb_pale
 /* Marks the pages under the rectangle (already clipped) for every client. */
 void fb_mark_rect(struct fb_device *fb, const struct fb_mode_obj *mo, int x, int y, int w,
 		  int h);
+/* The same for the dirty clients in client_mask only. */
+void fb_mark_rect_clients(struct fb_device *fb, const struct fb_mode_obj *mo, int x, int y,
+			  int w, int h, unsigned client_mask);
+
+/* fb_device.sections: one section open, and one begun. */
+#define FB_SECTION_OPEN_MASK 0xffffffffull
+#define FB_SECTION_BEGUN_ONE (1ull << 32)
+/* fb_access_begin: opens a frame section (one atomic add). Inside the RCU
+ * read section. */
+void fb_section_open(struct fb_device *fb);
+/* fb_access_end: closes it (one atomic add); closing the last open section
+ * wakes an idle render thread like damage does. Inside the RCU read
+ * section. */
+void fb_section_close(struct fb_device *fb);
 /* render.c */
 /* After marking damage, inside the RCU read section: wake an idle render
  * thread (one atomic load when it is not idle). */

@@ -102,6 +102,14 @@ int fb_put_image(struct fb_device *fb, pixman_image_t *src, int x, int y);
  * even if another thread changes the mode meanwhile; writes then land in the
  * retired block and are not shown). Call fb_mark_dirty for what was drawn.
  * Do not block inside; nesting is allowed.
+ *
+ * An access section is a frame transaction: draw a whole frame inside one
+ * access section to have it shown atomically; keep sections shorter than a
+ * frame. While any section of the framebuffer is open, and when one begins
+ * while the render thread copies, the render thread shows nothing new of it;
+ * closing the last open section wakes it (rate-limited). Begin and end cost
+ * one atomic add each and never wait. The single-call write paths above are
+ * not sections.
  */
 struct fb_access {
 	void *pixels;

@@ -14,9 +14,19 @@
  * deliveries at or below rate_hz while a first change after a quiet tick
  * never waits for the old tick phase: a 30 fps guest on a 60 Hz thread gets
  * each frame delivered as soon as it is marked.
+ *
+ * Frames are delivered whole. An fb_access section is a frame transaction
+ * (fb_device.sections): a framebuffer with a section open at tick start is
+ * left untouched for the tick (its bits stay set), and the thread asks to be
+ * kicked by the close instead of backing off. Otherwise the thread copies
+ * the damaged guest pixels into its own frame copy and checks that no
+ * section began meanwhile (a seqlock read side); if one did, the pages are
+ * given back to the VGA client and nothing is delivered. Listeners read the
+ * frame copy, so they never see two frames mixed.
  */
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 #include "fb/fb-internal.h"
@@ -57,6 +67,7 @@ struct fb_render {
 struct fb_tick_result {
 	unsigned listeners;
 	bool damage;
+	bool deferred; /* a framebuffer was left for later: a frame section */
 };
 
 static uint64_t fb_now_ns(void)
@@ -88,7 +99,7 @@ static bool fb_snap_dirty(void *opaque, uint64_t rel, uint64_t len)
 
 /* Calls the listeners of fb (listener_lock and the RCU read lock held). */
 static void fb_tick_listeners(struct fb_device *fb, const struct fb_mode_obj *mo,
-			      const struct fb_palette *pal, const pixman_region32_t *damage)
+			      pixman_image_t *image, const pixman_region32_t *damage)
 {
 	struct fb_counters *c = &fb->counters;
 	bool need_switch = false;
@@ -101,7 +112,7 @@ static void fb_tick_listeners(struct fb_device *fb, const struct fb_mode_obj *mo
 	if (!need_switch && !pixman_region32_not_empty(damage))
 		return;
 	surf = (struct fb_surface){ .fb = fb, .mode = mo->mode, .generation = mo->generation };
-	surf.image = fb_mode_image(mo, pal);
+	surf.image = image;
 	if (!surf.image) {
 		/* ENOMEM: the bits are gone; a switch and a full update next
 		 * tick make up for them. */
@@ -123,7 +134,90 @@ static void fb_tick_listeners(struct fb_device *fb, const struct fb_mode_obj *mo
 		}
 	}
 	pixman_region32_fini(&full);
-	pixman_image_unref(surf.image);
+}
+
+/* Copies the boxes of region from the guest pixels of mo into the frame
+ * copy (same format and size). */
+static void fb_copy_boxes(const struct fb_mode_obj *mo, pixman_image_t *dst,
+			  const pixman_region32_t *region)
+{
+	unsigned bpp = fb_format_bpp(mo->mode.format);
+	size_t src_stride = mo->mode.stride;
+	size_t dst_stride = (size_t)pixman_image_get_stride(dst);
+	uint8_t *d = (uint8_t *)pixman_image_get_data(dst);
+	const pixman_box32_t *b;
+	int n;
+
+	b = pixman_region32_rectangles((pixman_region32_t *)region, &n);
+	for (int i = 0; i < n; i++) {
+		int w = b[i].x2 - b[i].x1, h = b[i].y2 - b[i].y1;
+
+		if ((bpp == 2 || bpp == 4) &&
+		    pixman_blt((uint32_t *)mo->pixels, (uint32_t *)d, (int)(src_stride / 4),
+			       (int)(dst_stride / 4), (int)bpp * 8, (int)bpp * 8, b[i].x1, b[i].y1,
+			       b[i].x1, b[i].y1, w, h))
+			continue;
+		/* pixman has no blitter for 8 and 24 bpp: rows of bytes. */
+		for (int y = b[i].y1; y < b[i].y2; y++)
+			memcpy(d + (size_t)y * dst_stride + (size_t)b[i].x1 * bpp,
+			       mo->pixels + (size_t)y * src_stride + (size_t)b[i].x1 * bpp,
+			       (size_t)w * bpp);
+	}
+}
+
+/*
+ * Brings fb's frame copy up to date with the guest pixels under damage (the
+ * whole frame when the copy holds another mode) and returns it for the
+ * listeners, or NULL on ENOMEM. *full says the whole frame was copied.
+ */
+static pixman_image_t *fb_frame_copy_take(struct fb_device *fb, const struct fb_mode_obj *mo,
+					  const struct fb_palette *pal,
+					  const pixman_region32_t *damage, bool *full)
+{
+	const struct fb_mode *m = &mo->mode;
+	pixman_region32_t all;
+
+	*full = false;
+	if (fb->frame_copy_generation != mo->generation || !fb->frame_copy) {
+		if (fb->frame_copy)
+			pixman_image_unref(fb->frame_copy);
+		fb->frame_copy_generation = 0;
+		fb->frame_copy = pixman_image_create_bits_no_clear(m->format, (int)m->width,
+								   (int)m->height, NULL, 0);
+		if (!fb->frame_copy)
+			return NULL;
+		*full = true;
+	}
+	if (*full) {
+		pixman_region32_init_rect(&all, 0, 0, m->width, m->height);
+		fb_copy_boxes(mo, fb->frame_copy, &all);
+		pixman_region32_fini(&all);
+	} else {
+		fb_copy_boxes(mo, fb->frame_copy, damage);
+	}
+	fb->frame_copy_generation = mo->generation;
+	pixman_image_set_indexed(fb->frame_copy, m->format == PIXMAN_c8 ? &pal->idx : NULL);
+	return fb->frame_copy;
+}
+
+/* A section began while the pixels under damage were copied: gives the
+ * pages back to the VGA client so the next tick takes them again. */
+static void fb_damage_give_back(struct fb_device *fb, const struct fb_mode_obj *mo,
+				const pixman_region32_t *damage, bool full)
+{
+	const pixman_box32_t *b;
+	int n;
+
+	if (full) {
+		fb->frame_copy_generation = 0;
+		fb_mark_rect_clients(fb, mo, 0, 0, (int)mo->mode.width, (int)mo->mode.height,
+				     1u << DIRTY_MEMORY_VGA);
+		return;
+	}
+	b = pixman_region32_rectangles((pixman_region32_t *)damage, &n);
+	for (int i = 0; i < n; i++)
+		fb_mark_rect_clients(fb, mo, b[i].x1, b[i].y1, b[i].x2 - b[i].x1,
+				     b[i].y2 - b[i].y1, 1u << DIRTY_MEMORY_VGA);
 }
 
 /* One tick of one framebuffer. */
@@ -138,14 +232,26 @@ static void fb_tick_one(struct fb_render *r, struct fb_device *fb, uint64_t kick
 	pixman_region32_t damage;
 	uint64_t t0 = fb_now_ns(), pages = 0, t1;
 	struct fb_listener *l;
+	pixman_image_t *image, *view = NULL;
+	uint64_t sections;
+	bool full, torn;
 	int nrects = 0;
 
+	fb->tick_deferred = false;
 	pthread_mutex_lock(&fb->listener_lock);
 	if (!fb->listeners) {
 		pthread_mutex_unlock(&fb->listener_lock);
 		return;
 	}
 	res->listeners++;
+	/* A frame is being drawn: leave it, bits and all, for a later tick. */
+	sections = atomic_load(&fb->sections);
+	if (sections & FB_SECTION_OPEN_MASK) {
+		pthread_mutex_unlock(&fb->listener_lock);
+		fb->tick_deferred = true;
+		res->deferred = true;
+		return;
+	}
 	fb_clip_drain(fb, &clips);
 	ram_rcu_read_lock();
 	mo = ram_rcu_dereference(fb->mode);
@@ -163,7 +269,19 @@ static void fb_tick_one(struct fb_render *r, struct fb_device *fb, uint64_t kick
 		pixman_region32_init_rect(&damage, 0, 0, mo->mode.width, mo->mode.height);
 		pages = (mo->bytes + fb->page_size - 1) / fb->page_size;
 	}
-	if (pixman_region32_not_empty(&damage)) {
+	image = fb_frame_copy_take(fb, mo, pal, &damage, &full);
+	if (!image) /* no memory for a copy: show the guest pixels directly */
+		image = view = fb_mode_image(mo, pal);
+	/* Seqlock read side: the copy holds one frame only if no section
+	 * began since the check above. An RMW rather than a fence and a
+	 * load: its release half keeps the copy's reads before it (and
+	 * ThreadSanitizer understands it). */
+	torn = atomic_fetch_add(&fb->sections, 0) != sections;
+	if (torn) {
+		fb_damage_give_back(fb, mo, &damage, full);
+		fb->tick_deferred = true;
+		res->deferred = true;
+	} else if (pixman_region32_not_empty(&damage)) {
 		const pixman_box32_t *b = pixman_region32_rectangles(&damage, &nrects);
 		uint64_t px = 0;
 
@@ -174,7 +292,10 @@ static void fb_tick_one(struct fb_render *r, struct fb_device *fb, uint64_t kick
 		atomic_fetch_add_explicit(&c->pixels, px, memory_order_relaxed);
 		atomic_fetch_add_explicit(&c->dirty_pages, pages, memory_order_relaxed);
 	}
-	fb_tick_listeners(fb, mo, pal, &damage);
+	if (!torn)
+		fb_tick_listeners(fb, mo, image, &damage);
+	else
+		nrects = 0;
 	for (l = fb->listeners; l; l = l->next)
 		if (l->ops->refresh)
 			l->ops->refresh(l);
@@ -182,6 +303,8 @@ static void fb_tick_one(struct fb_render *r, struct fb_device *fb, uint64_t kick
 		for (l = fb->listeners; l; l = l->next)
 			if (l->ops->clipboard)
 				l->ops->clipboard(l, msg->text, msg->len);
+	if (view)
+		pixman_image_unref(view);
 	ram_rcu_read_unlock();
 	pthread_mutex_unlock(&fb->listener_lock);
 	pixman_region32_fini(&damage);
@@ -222,6 +345,20 @@ static bool fb_render_pending(struct fb_render *r)
 	}
 	pthread_mutex_unlock(&r->fbs_lock);
 	return pending;
+}
+
+/* Whether a framebuffer the last tick deferred has no open section any
+ * more. Render thread only, outside a tick. */
+static bool fb_render_deferred_ready(struct fb_render *r)
+{
+	bool ready = false;
+
+	pthread_mutex_lock(&r->fbs_lock);
+	for (struct fb_device *fb = r->fbs; fb && !ready; fb = fb->render_next)
+		ready = fb->tick_deferred &&
+			!(atomic_load(&fb->sections) & FB_SECTION_OPEN_MASK);
+	pthread_mutex_unlock(&r->fbs_lock);
+	return ready;
 }
 
 static void *fb_render_main(void *opaque)
@@ -280,13 +417,21 @@ static void *fb_render_main(void *opaque)
 		input = atomic_exchange(&r->input_seen, false);
 		if (!res.listeners)
 			interval = r->idle_ns;
-		else if (input || res.damage)
+		else if (input || res.damage || res.deferred)
 			interval = r->frame_ns;
 		else
 			interval = interval * 2 < r->idle_ns ? interval * 2 : r->idle_ns;
 		if (!res.damage)
 			atomic_fetch_add_explicit(&r->stat_idle_ticks, 1, memory_order_relaxed);
-		if (interval > r->frame_ns && res.listeners) {
+		if (res.deferred) {
+			/* Dekker with fb_section_close: we raise idle, then
+			 * look at the sections; the closer drops its count,
+			 * then looks at idle. Whoever sees the other kicks. */
+			atomic_store(&r->idle, true);
+			atomic_thread_fence(memory_order_seq_cst);
+			if (fb_render_deferred_ready(r) && atomic_exchange(&r->idle, false))
+				fb_render_kick(r);
+		} else if (interval > r->frame_ns && res.listeners) {
 			/* Dekker with the writers: we raise idle, then look at
 			 * the bits; a writer sets bits, then looks at idle. */
 			atomic_store(&r->idle, true);
@@ -410,6 +555,11 @@ void fb_render_remove(struct fb_render *r, struct fb_device *fb)
 	if (found) {
 		fb->render_next = NULL;
 		ram_rcu_assign(fb->render, NULL);
+		if (fb->frame_copy)
+			pixman_image_unref(fb->frame_copy);
+		fb->frame_copy = NULL;
+		fb->frame_copy_generation = 0;
+		fb->tick_deferred = false;
 	}
 	pthread_mutex_unlock(&r->fbs_lock);
 	/* Writers that still see r finish their read sections first. */

@@ -6,6 +6,7 @@
  * memory/ram.h for why no update can be lost), then wakes an idle render
  * thread with one atomic check. None of them waits for the render thread.
  */
+#include <assert.h>
 #include <errno.h>
 #include <string.h>
 
@@ -38,8 +39,8 @@ static bool fb_clip_rect(const struct fb_mode *m, int *x, int *y, int *w, int *h
  * consecutive rows whose page ranges touch or overlap are coalesced into one
  * call; pages between rows that the rectangle does not reach stay clean.
  */
-void fb_mark_rect(struct fb_device *fb, const struct fb_mode_obj *mo, int x, int y, int w,
-		  int h)
+void fb_mark_rect_clients(struct fb_device *fb, const struct fb_mode_obj *mo, int x, int y,
+			  int w, int h, unsigned client_mask)
 {
 	uint64_t page = fb->page_size;
 	uint64_t bpp = fb_format_bpp(mo->mode.format);
@@ -58,14 +59,20 @@ void fb_mark_rect(struct fb_device *fb, const struct fb_mode_obj *mo, int x, int
 		}
 		if (have_run)
 			dirty_set_range(fb->rl, mo->ram_offset + run_start, run_end - run_start,
-					DIRTY_CLIENTS_ALL);
+					client_mask);
 		run_start = ps;
 		run_end = pe;
 		have_run = true;
 	}
 	if (have_run)
 		dirty_set_range(fb->rl, mo->ram_offset + run_start, run_end - run_start,
-				DIRTY_CLIENTS_ALL);
+				client_mask);
+}
+
+void fb_mark_rect(struct fb_device *fb, const struct fb_mode_obj *mo, int x, int y, int w,
+		  int h)
+{
+	fb_mark_rect_clients(fb, mo, x, y, w, h, DIRTY_CLIENTS_ALL);
 }
 
 int fb_write(struct fb_device *fb, uint64_t offset, const void *data, size_t len)
@@ -177,6 +184,29 @@ void fb_mark_dirty(struct fb_device *fb, const struct fb_access *acc, int x, int
 
 	if (!mo || w <= 0 || h <= 0 || !fb_clip_rect(&mo->mode, &x, &y, &w, &h))
 		return;
+	/* No wake-up here: closing the section does it, so the render thread
+	 * is not woken for a frame that is still being drawn. */
 	fb_mark_rect(fb, mo, x, y, w, h);
-	fb_note_damage(fb);
+}
+
+/*
+ * Frame sections. The render thread reads the counter before it takes the
+ * dirty bits and again after it copied the pixels (a seqlock read side whose
+ * write side is these two adds): an open section at the start, or a section
+ * begun meanwhile, makes it leave the frame for a later tick. Both adds are
+ * seq_cst: the pixels a section writes cannot become visible before its
+ * begin, and the close pairs with the render thread raising `idle`.
+ */
+void fb_section_open(struct fb_device *fb)
+{
+	atomic_fetch_add(&fb->sections, FB_SECTION_BEGUN_ONE + 1);
+}
+
+void fb_section_close(struct fb_device *fb)
+{
+	uint64_t old = atomic_fetch_sub(&fb->sections, 1);
+
+	assert((old & FB_SECTION_OPEN_MASK) != 0);
+	if ((old & FB_SECTION_OPEN_MASK) == 1)
+		fb_note_damage(fb);
 }
