@@ -121,9 +121,11 @@ struct fb_device {
 	void *input_opaque; /* input_lock */
 	bool has_input; /* input_lock */
 	/* Handler calls in flight outside input_lock; fb_set_input_handler
-	 * waits on input_idle until it is 0, so an old handler's state can be
-	 * freed once the call returns. */
+	 * waits on input_idle until it is at most input_calls_waiting (the
+	 * calls whose threads are themselves waiting in it, from inside a
+	 * callback), so an old handler's state can be freed once it returns. */
 	unsigned input_calls; /* input_lock */
+	unsigned input_calls_waiting; /* input_lock */
 	pthread_cond_t input_idle; /* with input_lock */
 
 	pthread_mutex_t clip_lock;

@@ -138,8 +138,12 @@ struct fb_input_ops {
 /* Installs the guest's input handler (ops copied; NULL removes it). Any
  * thread. Callbacks run on frontend threads, possibly concurrently; the
  * handler must be thread-safe. Returns only when no call of the previous
- * handler is running any more, so its opaque may be freed then; hence never
- * call it from inside an input callback. */
+ * handler is running any more on other threads, so its opaque may be freed
+ * then. It may be called from inside an input callback of the same fb: it
+ * then does not wait for the calls its own thread is inside (nor for calls
+ * whose threads wait in fb_set_input_handler themselves, which would wait
+ * for each other), so such a caller must not free the old handler's state
+ * before its own callback has returned. */
 void fb_set_input_handler(struct fb_device *fb, const struct fb_input_ops *ops, void *opaque);
 /* Frontends call these. They also return the render thread to full rate. */
 void fb_input_key(struct fb_device *fb, uint32_t keysym, bool down);
