@@ -93,6 +93,11 @@ int fb_set_palette(struct fb_device *fb, unsigned first, unsigned count, const u
 int fb_write(struct fb_device *fb, uint64_t offset, const void *data, size_t len);
 /* Fills with a colour in the framebuffer's own pixel format (raw value). */
 int fb_fill_rect(struct fb_device *fb, int x, int y, int w, int h, uint32_t pixel);
+/* Fills with the colour rgb (0x00RRGGBB), converted by pixman to the format
+ * of the mode it is written in (c8: the nearest entry of the palette), so a
+ * concurrent mode change cannot make it the wrong colour. Clipped; 0,
+ * -EINVAL or -ENOMEM. Any thread. */
+int fb_fill_rect_rgb(struct fb_device *fb, int x, int y, int w, int h, uint32_t rgb);
 /* Composites (PIXMAN_OP_SRC) src at x,y, converting formats. */
 int fb_put_image(struct fb_device *fb, pixman_image_t *src, int x, int y);
 

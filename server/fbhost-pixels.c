@@ -106,49 +106,17 @@ int fbhost_damage(struct fbhost_fb *fb, int x, int y, int w, int h)
 	return 0;
 }
 
-/* Converts 0xRRGGBB to a raw pixel of format with pixman (1x1 composite). */
-static uint32_t fbhost_raw_pixel(pixman_format_code_t format, uint32_t rgb)
-{
-	uint32_t src_bits = rgb | 0xff000000u;
-	uint32_t dst_bits = 0;
-	pixman_image_t *src, *dst;
-	unsigned bytes = (unsigned)PIXMAN_FORMAT_BPP(format) / 8;
-	uint32_t raw = 0;
-	unsigned char b[4];
-
-	if (format == PIXMAN_c8)
-		return rgb & 0xff;
-	src = pixman_image_create_bits(PIXMAN_a8r8g8b8, 1, 1, &src_bits, 4);
-	dst = pixman_image_create_bits(format, 1, 1, &dst_bits, 4);
-	if (src && dst)
-		pixman_image_composite32(PIXMAN_OP_SRC, src, NULL, dst, 0, 0, 0, 0, 0, 0, 1, 1);
-	if (src)
-		pixman_image_unref(src);
-	if (dst)
-		pixman_image_unref(dst);
-	memcpy(b, &dst_bits, sizeof(b));
-	if (bytes == 2) {
-		uint16_t v;
-
-		memcpy(&v, b, 2);
-		raw = v;
-	} else if (bytes == 3) {
-		/* pixman keeps 24 bpp pixels as three bytes, least significant first */
-		raw = (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16;
-	} else {
-		raw = dst_bits;
-	}
-	return raw;
-}
-
+/* RGB modes: fb converts rgb inside the section that writes it, so a
+ * concurrent format change cannot make it the wrong colour. C8 takes a
+ * palette index (fbhost.h); only a switch into or out of c8 between the mode
+ * check and the fill can still pair the value with the other meaning. */
 int fbhost_fill(struct fbhost_fb *fb, int x, int y, int w, int h, uint32_t rgb)
 {
-	struct fb_mode m;
-
 	if (w < 0 || h < 0)
 		return -EINVAL;
-	m = fb_get_mode(fb->dev);
-	return fb_fill_rect(fb->dev, x, y, w, h, fbhost_raw_pixel(m.format, rgb));
+	if (fb_get_mode(fb->dev).format == PIXMAN_c8)
+		return fb_fill_rect(fb->dev, x, y, w, h, rgb & 0xff);
+	return fb_fill_rect_rgb(fb->dev, x, y, w, h, rgb);
 }
 
 int fbhost_blit(struct fbhost_fb *fb, int x, int y, const void *src, uint32_t w, uint32_t h,
