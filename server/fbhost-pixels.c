@@ -132,6 +132,13 @@ int fbhost_blit(struct fbhost_fb *fb, int x, int y, const void *src, uint32_t w,
 	if (!src || !pf || pf == PIXMAN_c8 || w == 0 || h == 0 || w > FBHOST_MAX_SIDE_PX ||
 	    h > FBHOST_MAX_SIDE_PX || stride < w * bytes)
 		return -EINVAL;
+	/* pixman takes the stride as int and steps rows with int offsets. */
+	if (stride > FBHOST_BLIT_MAX_BYTES || (uint64_t)stride * h > FBHOST_BLIT_MAX_BYTES) {
+		fbhost_log(fb->host, FBHOST_LOG_ERROR,
+			   "%s: blit stride %u x %u rows exceeds %u bytes", fb->name, stride, h,
+			   FBHOST_BLIT_MAX_BYTES);
+		return -EINVAL;
+	}
 	/* pixman wants 4-byte aligned rows: copy the rare other case. */
 	if (stride % 4 || (uintptr_t)src % 4) {
 		uint32_t y0;

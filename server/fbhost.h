@@ -180,7 +180,11 @@ int fbhost_damage(struct fbhost_fb *fb, int x, int y, int w, int h);
 int fbhost_fill(struct fbhost_fb *fb, int x, int y, int w, int h, uint32_t rgb);
 /* Copies a w x h image (stride bytes per row, in src_format, which may not
  * be FBHOST_FORMAT_C8) to x,y, converting formats, and marks it damaged.
- * Clipped. 0, -EINVAL or -ENOMEM. Any thread. */
+ * Clipped. 0, -EINVAL (also for a stride, or stride x h, above
+ * FBHOST_BLIT_MAX_BYTES) or -ENOMEM. Any thread. */
+/* Largest source stride, and largest stride x height, of fbhost_blit, in
+ * bytes: pixman addresses rows with int (INT_MAX). */
+#define FBHOST_BLIT_MAX_BYTES 2147483647u
 int fbhost_blit(struct fbhost_fb *fb, int x, int y, const void *src, uint32_t w, uint32_t h,
 		uint32_t stride, enum fbhost_format src_format);
 /* Sets palette entries [first, first+count) to 0xRRGGBB values. 0 or

@@ -371,6 +371,16 @@ static void test_bad_arguments(void **state)
 	assert_int_equal(fbhost_blit(fb, 0, 0, NULL, 1, 1, 4, FBHOST_FORMAT_X8R8G8B8), -EINVAL);
 	assert_int_equal(fbhost_blit(fb, 0, 0, &px, 1, 1, 2, FBHOST_FORMAT_X8R8G8B8), -EINVAL);
 	assert_int_equal(fbhost_blit(fb, 0, 0, &px, 1, 1, 4, FBHOST_FORMAT_C8), -EINVAL);
+	/* A stride that is negative as int (pixman would read before src),
+	 * and a stride x height beyond FBHOST_BLIT_MAX_BYTES: refused before
+	 * any pixel is read. */
+	assert_int_equal(fbhost_blit(fb, 0, 0, &px, 1, 1, 0x80000000u, FBHOST_FORMAT_X8R8G8B8),
+			 -EINVAL);
+	assert_int_equal(fbhost_blit(fb, 0, 0, &px, 1, 1, UINT32_MAX - 3, FBHOST_FORMAT_X8R8G8B8),
+			 -EINVAL);
+	assert_int_equal(fbhost_blit(fb, 0, 0, &px, 1, 2, FBHOST_BLIT_MAX_BYTES / 2 + 4,
+				     FBHOST_FORMAT_X8R8G8B8),
+			 -EINVAL);
 	assert_int_equal(fbhost_set_palette(fb, 250, 10, &px), -EINVAL);
 	assert_int_equal(fbhost_set_palette(fb, 0, 1, &px), 0);
 	{
