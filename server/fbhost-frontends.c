@@ -125,10 +125,27 @@ static void fbhost_vnc_log(void *opaque, const char *line)
 	fbhost_log(fb->host, FBHOST_LOG_INFO, "%s: %s", fb->name, line);
 }
 
-/* Starts fb->vnc from fb->vnc_set. Called with fb->lock held. */
-static int fbhost_vnc_start_locked(struct fbhost_fb *fb)
+/* Copies src into dst (strings duplicated); -ENOMEM leaves dst cleared. */
+static int fbhost_vnc_settings_copy(struct fbhost_vnc_settings *dst,
+				    const struct fbhost_vnc_settings *src)
 {
-	const struct fbhost_vnc_settings *s = &fb->vnc_set;
+	*dst = *src;
+	dst->host = dst->password_file = dst->cert_file = dst->web_root = NULL;
+	if (!fbhost_dup(&dst->host, src->host) ||
+	    !fbhost_dup(&dst->password_file, src->password_file) ||
+	    !fbhost_dup(&dst->cert_file, src->cert_file) ||
+	    !fbhost_dup(&dst->web_root, src->web_root)) {
+		fbhost_vnc_settings_clear(dst);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+/* Creates a VNC server for fb from the settings s. Takes no lock of fb. */
+static struct vnc_server *fbhost_vnc_create(struct fbhost_fb *fb,
+					    const struct fbhost_vnc_settings *s, int *errp)
+{
+	struct vnc_server *srv;
 	struct vnc_config cfg;
 	char err[256] = "";
 
@@ -154,15 +171,71 @@ static int fbhost_vnc_start_locked(struct fbhost_fb *fb)
 	cfg.desktop_name = fb->name;
 	cfg.log = fbhost_vnc_log;
 	cfg.log_opaque = fb;
-	fb->vnc = vnc_server_new(fb->dev, &cfg, err, sizeof(err));
-	if (!fb->vnc) {
+	errno = 0;
+	srv = vnc_server_new(fb->dev, &cfg, err, sizeof(err));
+	if (!srv) {
 		int e = errno ? errno : EIO;
 
 		fbhost_log(fb->host, FBHOST_LOG_ERROR, "%s: VNC: %s", fb->name,
 			   err[0] ? err : strerror(e));
-		return -e;
+		*errp = -e;
 	}
-	return 0;
+	return srv;
+}
+
+/*
+ * Creates fb->vnc from fb->vnc_set outside fb->lock (vnc_server_new takes
+ * vnc's process-wide library lock and can wait behind a slow client) and
+ * publishes it with a re-check under the lock. The caller set
+ * fb->vnc_starting under the lock; this clears it. A server made from
+ * settings that changed meanwhile is freed and made again; if VNC was turned
+ * off meanwhile, none is published. On failure VNC is off.
+ */
+static int fbhost_vnc_start(struct fbhost_fb *fb)
+{
+	struct fbhost_vnc_settings snap;
+	struct vnc_server *srv;
+	unsigned gen;
+	int err;
+
+	for (;;) {
+		pthread_mutex_lock(&fb->lock);
+		if (!fb->vnc_set.vnc_on) {
+			fb->vnc_starting = false;
+			pthread_mutex_unlock(&fb->lock);
+			return 0;
+		}
+		gen = fb->vnc_set_gen;
+		err = fbhost_vnc_settings_copy(&snap, &fb->vnc_set);
+		pthread_mutex_unlock(&fb->lock);
+
+		srv = err ? NULL : fbhost_vnc_create(fb, &snap, &err);
+		fbhost_vnc_settings_clear(&snap);
+
+		pthread_mutex_lock(&fb->lock);
+		if (gen != fb->vnc_set_gen) {
+			pthread_mutex_unlock(&fb->lock);
+			vnc_server_free(srv);
+			continue;
+		}
+		fb->vnc_starting = false;
+		if (!srv) {
+			fb->vnc_set.vnc_on = false;
+			fb->vnc_set_gen++;
+			pthread_mutex_unlock(&fb->lock);
+			return err;
+		}
+		if (fb->vnc) {
+			/* Another thread won (never expected while vnc_starting
+			 * keeps others out, but never leak or replace a server). */
+			pthread_mutex_unlock(&fb->lock);
+			vnc_server_free(srv);
+			return -EALREADY;
+		}
+		fb->vnc = srv;
+		pthread_mutex_unlock(&fb->lock);
+		return 0;
+	}
 }
 #endif
 
@@ -171,7 +244,6 @@ int fbhost_enable_vnc(struct fbhost_fb *fb, const struct fbhost_vnc_options *opt
 #ifdef FBHOST_HAVE_VNC
 	static const struct fbhost_vnc_options defaults;
 	struct fbhost_vnc_settings *s = &fb->vnc_set;
-	int err;
 
 	if (!opt)
 		opt = &defaults;
@@ -181,7 +253,7 @@ int fbhost_enable_vnc(struct fbhost_fb *fb, const struct fbhost_vnc_options *opt
 		return -EINVAL;
 	}
 	pthread_mutex_lock(&fb->lock);
-	if (fb->vnc) {
+	if (fb->vnc || fb->vnc_starting) {
 		pthread_mutex_unlock(&fb->lock);
 		return -EALREADY;
 	}
@@ -189,6 +261,7 @@ int fbhost_enable_vnc(struct fbhost_fb *fb, const struct fbhost_vnc_options *opt
 	free(s->password_file);
 	free(s->cert_file);
 	s->host = s->password_file = s->cert_file = NULL;
+	fb->vnc_set_gen++;
 	if (!fbhost_dup(&s->host, opt->host) || !fbhost_dup(&s->password_file, opt->password_file) ||
 	    !fbhost_dup(&s->cert_file, opt->cert_file)) {
 		pthread_mutex_unlock(&fb->lock);
@@ -198,11 +271,9 @@ int fbhost_enable_vnc(struct fbhost_fb *fb, const struct fbhost_vnc_options *opt
 	s->insecure = opt->insecure;
 	s->view_only = opt->view_only;
 	s->vnc_on = true;
-	err = fbhost_vnc_start_locked(fb);
-	if (err)
-		s->vnc_on = false;
+	fb->vnc_starting = true;
 	pthread_mutex_unlock(&fb->lock);
-	return err;
+	return fbhost_vnc_start(fb);
 #else
 	fbhost_log(fb->host, FBHOST_LOG_ERROR, "%s: built without VNC support", fb->name);
 	return -ENOTSUP;
@@ -211,33 +282,41 @@ int fbhost_enable_vnc(struct fbhost_fb *fb, const struct fbhost_vnc_options *opt
 
 #ifdef FBHOST_HAVE_VNC
 /* Restarts a running VNC server with fb->vnc_set (whose web part changed):
- * never frees a server under fb->lock, see fbhost_fb_stop_frontends. */
+ * never frees or creates a server under fb->lock. A start in flight picks
+ * the new settings up by itself (their generation changed). */
 static int fbhost_vnc_restart(struct fbhost_fb *fb)
 {
 	struct vnc_server *old;
-	int err = 0;
+	int err;
 
 	pthread_mutex_lock(&fb->lock);
 	old = fb->vnc;
-	fb->vnc = NULL;
-	pthread_mutex_unlock(&fb->lock);
-	if (!old)
+	if (!old || fb->vnc_starting) {
+		pthread_mutex_unlock(&fb->lock);
 		return 0;
-	vnc_server_free(old);
-	pthread_mutex_lock(&fb->lock);
-	if (!fb->vnc && fb->vnc_set.vnc_on) {
-		err = fbhost_vnc_start_locked(fb);
-		if (err && fb->vnc_set.web_on) {
-			/* Keep serving VNC without the viewer that failed. */
-			fb->vnc_set.web_on = false;
-			if (fbhost_vnc_start_locked(fb) == 0)
-				fbhost_log(fb->host, FBHOST_LOG_WARN,
-					   "%s: VNC restarted without the web viewer", fb->name);
-		}
-		if (!fb->vnc)
-			fb->vnc_set.vnc_on = false;
 	}
+	fb->vnc = NULL;
+	fb->vnc_starting = true;
 	pthread_mutex_unlock(&fb->lock);
+	vnc_server_free(old);
+	err = fbhost_vnc_start(fb);
+	if (err) {
+		bool retry;
+
+		pthread_mutex_lock(&fb->lock);
+		/* Keep serving VNC without the viewer that failed. */
+		retry = fb->vnc_set.web_on && !fb->vnc && !fb->vnc_starting;
+		if (retry) {
+			fb->vnc_set.web_on = false;
+			fb->vnc_set.vnc_on = true;
+			fb->vnc_set_gen++;
+			fb->vnc_starting = true;
+		}
+		pthread_mutex_unlock(&fb->lock);
+		if (retry && fbhost_vnc_start(fb) == 0)
+			fbhost_log(fb->host, FBHOST_LOG_WARN, "%s: VNC restarted without the web viewer",
+				   fb->name);
+	}
 	return err;
 }
 #endif
@@ -260,6 +339,7 @@ int fbhost_enable_web(struct fbhost_fb *fb, int port, const char *web_root)
 	}
 	s->web_on = true;
 	s->web_port = port;
+	fb->vnc_set_gen++;
 	pthread_mutex_unlock(&fb->lock);
 	/* The web port is part of the VNC server's configuration. */
 	return fbhost_vnc_restart(fb);
@@ -279,6 +359,7 @@ void fbhost_disable_web(struct fbhost_fb *fb)
 	pthread_mutex_lock(&fb->lock);
 	was_on = fb->vnc_set.web_on;
 	fb->vnc_set.web_on = false;
+	fb->vnc_set_gen++;
 	pthread_mutex_unlock(&fb->lock);
 	if (was_on)
 		fbhost_vnc_restart(fb);
@@ -296,6 +377,7 @@ void fbhost_disable_vnc(struct fbhost_fb *fb)
 	old = fb->vnc;
 	fb->vnc = NULL;
 	fb->vnc_set.vnc_on = false;
+	fb->vnc_set_gen++;
 	pthread_mutex_unlock(&fb->lock);
 	vnc_server_free(old);
 #else
@@ -405,12 +487,13 @@ int fbhost_enable_sdl(struct fbhost_fb *fb, const struct fbhost_sdl_options *opt
 #ifdef FBHOST_HAVE_SDL
 	struct sdl_window_config cfg;
 	struct sdl_window *w;
+	bool taken;
 
 	pthread_mutex_lock(&fb->lock);
-	if (fb->sdl) {
-		pthread_mutex_unlock(&fb->lock);
+	taken = fb->sdl != NULL;
+	pthread_mutex_unlock(&fb->lock);
+	if (taken)
 		return -EALREADY;
-	}
 	sdl_window_config_init(&cfg);
 	if (opt) {
 		cfg.integer_scale = opt->integer_scale;
@@ -420,17 +503,26 @@ int fbhost_enable_sdl(struct fbhost_fb *fb, const struct fbhost_sdl_options *opt
 	}
 	cfg.on_close = fbhost_sdl_closed;
 	cfg.opaque = fb;
+	/* Outside fb->lock: sdl_window_new waits for the SDL thread. */
+	errno = 0;
 	w = sdl_window_new(fb->dev, &cfg);
 	if (!w) {
 		int e = errno ? errno : EIO;
 
-		pthread_mutex_unlock(&fb->lock);
 		fbhost_log(fb->host, FBHOST_LOG_ERROR, "%s: SDL: %s", fb->name,
 			   sdl_window_strerror());
 		return -e;
 	}
-	fb->sdl = w;
+	pthread_mutex_lock(&fb->lock);
+	taken = fb->sdl != NULL;
+	if (!taken)
+		fb->sdl = w;
 	pthread_mutex_unlock(&fb->lock);
+	if (taken) {
+		/* Another thread opened one meanwhile. */
+		sdl_window_free(w);
+		return -EALREADY;
+	}
 	return 0;
 #else
 	fbhost_log(fb->host, FBHOST_LOG_ERROR, "%s: built without SDL support", fb->name);
@@ -452,6 +544,7 @@ void fbhost_fb_stop_frontends(struct fbhost_fb *fb)
 	fb->sdl = NULL;
 	fb->headless = NULL;
 	fbhost_vnc_settings_clear(&fb->vnc_set);
+	fb->vnc_set_gen++;
 	pthread_mutex_unlock(&fb->lock);
 #ifdef FBHOST_HAVE_VNC
 	vnc_server_free(vnc);

@@ -66,6 +66,10 @@ struct fbhost_fb {
 
 	pthread_mutex_t lock; /* protects every field below */
 	struct fbhost_vnc_settings vnc_set;
+	unsigned vnc_set_gen; /* bumped at every change of vnc_set */
+	/* A thread is creating the VNC server outside the lock (vnc_server_new
+	 * may wait behind a slow client); others leave fb->vnc to it. */
+	bool vnc_starting;
 	struct vnc_server *vnc;
 	struct fb_headless *headless; /* created by the first screendump */
 	struct sdl_window *sdl;
