@@ -127,6 +127,7 @@ void fb_free(struct fb_device *fb)
 	while ((l = fb->listeners)) {
 		fb->listeners = l->next;
 		l->next = NULL;
+		__atomic_store_n(&l->owner, NULL, __ATOMIC_RELEASE);
 		if (l->ops && l->ops->destroy)
 			l->ops->destroy(l);
 	}

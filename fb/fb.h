@@ -195,20 +195,28 @@ struct fb_listener_ops {
 	void (*destroy)(struct fb_listener *l);
 };
 
-/* Embed this in the frontend's own struct. */
+/* Embed this in the frontend's own struct, zeroed before it is first
+ * registered (calloc, memset or an initializer). */
 struct fb_listener {
 	const struct fb_listener_ops *ops;
-	/* private, owned by fb/; both protected by the fb's listener lock */
+	/* private, owned by fb/; these two protected by the fb's listener lock */
 	struct fb_listener *next;
 	uint64_t seen_generation; /* mode generation this listener last switched to */
+	/* private: the fb l is registered on, or NULL; atomics (claimed by
+	 * compare-and-swap on register, cleared on unregister) */
+	struct fb_device *owner;
 };
 
 /* Attaches l to fb; its switch_surface and a full update come on the next
- * tick. Any thread except inside a listener callback. */
-void fb_listener_register(struct fb_device *fb, struct fb_listener *l);
+ * tick. Any thread except inside a listener callback. 0, -EINVAL (fb or l
+ * or l->ops NULL) or -EEXIST (l is registered already, on this or another
+ * framebuffer; nothing changes). */
+int fb_listener_register(struct fb_device *fb, struct fb_listener *l);
 /* Detaches l; when it returns no callback of l is running or will run, and
- * ops->destroy(l) has been called. Not from inside l's own callbacks. */
-void fb_listener_unregister(struct fb_device *fb, struct fb_listener *l);
+ * ops->destroy(l) has been called. Not from inside l's own callbacks. 0,
+ * -EINVAL (NULL) or -ENOENT (l is not registered on fb; destroy is not
+ * called). */
+int fb_listener_unregister(struct fb_device *fb, struct fb_listener *l);
 
 /* ---- the render thread ------------------------------------------------- */
 

@@ -4,17 +4,23 @@
  * clipboard messages, which wait in a queue for the render thread so that
  * every listener op runs there.
  */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "fb/fb-internal.h"
 
-void fb_listener_register(struct fb_device *fb, struct fb_listener *l)
+int fb_listener_register(struct fb_device *fb, struct fb_listener *l)
 {
+	struct fb_device *none = NULL;
 	struct fb_listener **pp;
 
 	if (!fb || !l || !l->ops)
-		return;
+		return -EINVAL;
+	/* Claim l first: linking it twice would make the list a loop. */
+	if (!__atomic_compare_exchange_n(&l->owner, &none, fb, false, __ATOMIC_ACQ_REL,
+					 __ATOMIC_ACQUIRE))
+		return -EEXIST;
 	pthread_mutex_lock(&fb->listener_lock);
 	l->next = NULL;
 	l->seen_generation = 0; /* no mode yet: switch_surface comes first */
@@ -23,15 +29,16 @@ void fb_listener_register(struct fb_device *fb, struct fb_listener *l)
 	*pp = l;
 	pthread_mutex_unlock(&fb->listener_lock);
 	fb_render_poke(fb);
+	return 0;
 }
 
-void fb_listener_unregister(struct fb_device *fb, struct fb_listener *l)
+int fb_listener_unregister(struct fb_device *fb, struct fb_listener *l)
 {
 	struct fb_listener **pp;
 	bool found = false;
 
 	if (!fb || !l)
-		return;
+		return -EINVAL;
 	/* The render thread holds listener_lock across callbacks: once we
 	 * have it, none of l's callbacks runs, and none will after this. */
 	pthread_mutex_lock(&fb->listener_lock);
@@ -43,9 +50,14 @@ void fb_listener_unregister(struct fb_device *fb, struct fb_listener *l)
 		}
 	}
 	pthread_mutex_unlock(&fb->listener_lock);
+	if (!found)
+		return -ENOENT;
 	l->next = NULL;
-	if (found && l->ops->destroy)
+	/* Released before destroy, which may free l. */
+	__atomic_store_n(&l->owner, NULL, __ATOMIC_RELEASE);
+	if (l->ops->destroy)
 		l->ops->destroy(l);
+	return 0;
 }
 
 void fb_clip_drain(struct fb_device *fb, struct fb_clip_msg **head)
