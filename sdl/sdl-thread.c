@@ -13,9 +13,6 @@
 #include <string.h>
 #include <time.h>
 
-/* Longest the event loop sleeps without an event (a safety net only: every
- * cross-thread request pushes an event that wakes it). */
-#define SDL_THREAD_IDLE_WAIT_MS 500
 /* Key under which a window's struct sdl_thread_client is stored. */
 #define SDL_THREAD_CLIENT_KEY "fbhost-sdl-client"
 
@@ -54,9 +51,14 @@ static pthread_cond_t call_done = PTHREAD_COND_INITIALIZER;
 static _Atomic uint32_t call_type;
 static _Atomic uint32_t wake_type;
 
+/* Set by sdl_thread_wake when SDL's queue was full; cleared by the SDL thread
+ * when it hands the clients their wakes. Atomic, any thread. */
+static atomic_bool wake_retry;
+
 /* SDL-thread-only state. */
 static _Thread_local bool on_sdl_thread;
 static bool quit_requested;
+static struct sdl_thread_client *clients; /* attached, newest first */
 
 bool sdl_thread_is_current(void)
 {
@@ -71,6 +73,40 @@ uint32_t sdl_thread_wake_type(void)
 void sdl_thread_attach(SDL_Window *win, struct sdl_thread_client *c)
 {
 	SDL_SetWindowData(win, SDL_THREAD_CLIENT_KEY, c);
+	c->next = clients;
+	clients = c;
+}
+
+void sdl_thread_detach(SDL_Window *win, struct sdl_thread_client *c)
+{
+	SDL_SetWindowData(win, SDL_THREAD_CLIENT_KEY, NULL);
+	for (struct sdl_thread_client **p = &clients; *p; p = &(*p)->next) {
+		if (*p == c) {
+			*p = c->next;
+			break;
+		}
+	}
+	c->next = NULL;
+}
+
+/* Hands every client a wake of the SDL thread's own after a wake event could
+ * not be queued; clients ignore wakes they are not owed. */
+static void retry_wakes(void)
+{
+	SDL_Event ev = { 0 };
+	ev.type = atomic_load(&wake_type);
+	for (struct sdl_thread_client *c = clients; c; c = c->next)
+		c->event(c, &ev);
+}
+
+/* A failed SDL call records SDL's error message in the calling thread's SDL
+ * TLS, which SDL frees only on its own threads: on others (render threads,
+ * callers of sdl_thread_call) free it at once, or it leaks with the thread.
+ * Failures are reported with errno, not SDL_GetError. */
+static void drop_thread_error(void)
+{
+	if (!on_sdl_thread)
+		SDL_TLSCleanup();
 }
 
 static void call_unref_locked(struct sdl_call *call)
@@ -197,6 +233,8 @@ static void *sdl_thread_main(void *arg)
 
 	on_sdl_thread = true;
 	quit_requested = false;
+	clients = NULL;
+	atomic_store(&wake_retry, false);
 	int rc = start_sdl(st);
 
 	pthread_mutex_lock(&st->lock);
@@ -212,6 +250,8 @@ static void *sdl_thread_main(void *arg)
 		SDL_Event ev;
 		if (SDL_WaitEventTimeout(&ev, SDL_THREAD_IDLE_WAIT_MS))
 			dispatch(&ev);
+		if (atomic_load(&wake_retry) && atomic_exchange(&wake_retry, false))
+			retry_wakes();
 	}
 	/* Run or drop what is still queued, so no caller waits forever and no
 	 * call leaks; nothing new arrives (no users left). */
@@ -305,6 +345,7 @@ int sdl_thread_call(void (*fn)(void *arg), void *arg, unsigned timeout_ms)
 	ev.type = atomic_load(&call_type);
 	ev.user.data1 = call;
 	if (SDL_PushEvent(&ev) != 1) {
+		drop_thread_error();
 		free(call);
 		return -EAGAIN;
 	}
@@ -334,5 +375,11 @@ int sdl_thread_wake(uint32_t window_id)
 	SDL_Event ev = { 0 };
 	ev.type = atomic_load(&wake_type);
 	ev.user.windowID = window_id;
-	return SDL_PushEvent(&ev) == 1 ? 0 : -EAGAIN;
+	if (SDL_PushEvent(&ev) == 1)
+		return 0;
+	/* Queue full: the SDL thread retries (its loop checks after every
+	 * event and idle timeout). */
+	drop_thread_error();
+	atomic_store(&wake_retry, true);
+	return -EAGAIN;
 }

@@ -6,13 +6,17 @@
  * region; the SDL thread uploads the pending region's rectangles to a
  * streaming texture and presents. Whatever accumulates between two SDL
  * passes is uploaded once: the latest picture wins.
+ *
+ * Scaling is SDL's: the renderer's logical size is the guest mode
+ * (SDL_RenderSetLogicalSize), so SDL letterboxes the picture keeping its
+ * aspect, scales by whole factors with SDL_RenderSetIntegerScale, and maps
+ * mouse events into guest pixels itself.
  */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "sdl/sdl-layout.h"
 #include "sdl/sdl-window-priv.h"
 #include "sdl/sdl-window-test.h"
 
@@ -228,12 +232,15 @@ static void take_damage(struct sdl_window *w, const struct fb_surface *s,
 	pixman_region32_fini(&clip);
 }
 
+/* Makes sure a wake is on its way. When SDL's queue is full, wake_pending
+ * stays set (the window is owed a wake) and the SDL thread delivers it
+ * later (sdl-thread.h), so the last picture is shown without new damage. */
 static void wake_sdl_thread(struct sdl_window *w)
 {
 	if (atomic_exchange(&w->wake_pending, true))
 		return;
 	if (sdl_thread_wake(w->window_id) < 0)
-		atomic_store(&w->wake_pending, false); /* queue full: next update retries */
+		atomic_fetch_add(&w->stats.wake_retries, 1);
 }
 
 /* Replaces staging for a new mode and takes the whole picture. w->lock held. */
@@ -360,6 +367,36 @@ static void switch_texture(struct sdl_window *w)
 		SDL_SetTextureBlendMode(w->tex, SDL_BLENDMODE_NONE);
 }
 
+void sdl_window_frame_fit(struct sdl_window *w)
+{
+	int mw = (int)w->tex_mode.width, mh = (int)w->tex_mode.height;
+	int lw = 0, lh = 0, ow = 0, oh = 0;
+
+	SDL_RenderGetLogicalSize(w->ren, &lw, &lh);
+	if ((lw != mw || lh != mh) && SDL_RenderSetLogicalSize(w->ren, mw, mh) != 0)
+		fprintf(stderr, "sdl: %s: SDL_RenderSetLogicalSize: %s\n", w->name, SDL_GetError());
+	/* SDL's integer scaling never shrinks (it crops at 1:1): only with room
+	 * for the whole picture, else SDL scales it down keeping the aspect. */
+	SDL_GetRendererOutputSize(w->ren, &ow, &oh);
+	SDL_bool integer = w->cfg.integer_scale && mw > 0 && ow >= mw && oh >= mh;
+	if (SDL_RenderGetIntegerScale(w->ren) != integer &&
+	    SDL_RenderSetIntegerScale(w->ren, integer) != 0)
+		fprintf(stderr, "sdl: %s: SDL_RenderSetIntegerScale: %s\n", w->name,
+			SDL_GetError());
+}
+
+void sdl_window_frame_layout(struct sdl_window *w, struct sdl_window_layout *l)
+{
+	int x0 = 0, y0 = 0, x1 = 0, y1 = 0;
+
+	if (w->tex_mode.width && w->tex_mode.height) {
+		SDL_RenderLogicalToWindow(w->ren, 0, 0, &x0, &y0);
+		SDL_RenderLogicalToWindow(w->ren, (float)w->tex_mode.width,
+					  (float)w->tex_mode.height, &x1, &y1);
+	}
+	*l = (struct sdl_window_layout){ x0, y0, x1 - x0, y1 - y0 };
+}
+
 /* After a switch: the title, and the window's size follows the mode unless
  * the user sized the window (or it is fullscreen). */
 static void follow_mode(struct sdl_window *w)
@@ -417,24 +454,21 @@ static void take_handover(struct sdl_window *w)
 	}
 	pixman_region32_clear(&w->pending);
 	pthread_mutex_unlock(&w->lock);
-	if (switched)
+	if (switched) {
+		sdl_window_frame_fit(w); /* the new mode is SDL's logical size */
 		follow_mode(w);
+	}
 }
 
 void sdl_window_frame_draw(struct sdl_window *w)
 {
-	int ow = 0, oh = 0;
-
 	take_handover(w);
-	SDL_GetRendererOutputSize(w->ren, &ow, &oh);
-	w->layout = sdl_layout_fit(w->tex_mode.width, w->tex_mode.height, ow, oh,
-				   w->cfg.integer_scale);
+	/* Again after resizes: whether integer scaling fits may have changed. */
+	sdl_window_frame_fit(w);
 	SDL_SetRenderDrawColor(w->ren, 0, 0, 0, 255);
-	SDL_RenderClear(w->ren);
-	if (w->tex) {
-		SDL_Rect dst = { w->layout.x, w->layout.y, w->layout.w, w->layout.h };
-		SDL_RenderCopy(w->ren, w->tex, NULL, &dst);
-	}
+	SDL_RenderClear(w->ren); /* the whole output, bars included */
+	if (w->tex)
+		SDL_RenderCopy(w->ren, w->tex, NULL, NULL); /* the logical area */
 }
 
 void sdl_window_frame_present(struct sdl_window *w)

@@ -5,7 +5,6 @@
  * resizes, closing, and the render thread's wake events.
  */
 #include "sdl/sdl-keymap.h"
-#include "sdl/sdl-layout.h"
 #include "sdl/sdl-window-priv.h"
 
 /* RFB pointer button bits (fb.h). */
@@ -23,25 +22,35 @@ static void send_key(struct sdl_window *w, uint32_t keysym, bool down)
 	atomic_fetch_add(&w->stats.keys, 1);
 }
 
-/* Sends the pointer at window point (x, y) with the current buttons. */
-static void send_pointer(struct sdl_window *w, int x, int y, uint32_t buttons)
+/* Sends the last pointer position with these buttons. Nothing before the
+ * first picture: there is no mode to point into yet. */
+static void send_pointer(struct sdl_window *w, uint32_t buttons)
 {
-	int win_w = 0, win_h = 0, out_w = 0, out_h = 0, gx, gy;
-
-	w->pointer_x = x;
-	w->pointer_y = y;
-	/* Window points to renderer pixels (they differ on high-DPI screens). */
-	SDL_GetWindowSize(w->win, &win_w, &win_h);
-	SDL_GetRendererOutputSize(w->ren, &out_w, &out_h);
-	if (win_w > 0 && win_h > 0) {
-		x = (int)((int64_t)x * out_w / win_w);
-		y = (int)((int64_t)y * out_h / win_h);
-	}
-	if (!sdl_layout_to_guest(&w->layout, w->tex_mode.width, w->tex_mode.height, x, y, &gx,
-				 &gy))
+	if (!w->tex_mode.width || !w->tex_mode.height)
 		return;
-	fb_input_pointer(w->fb, gx, gy, buttons);
+	fb_input_pointer(w->fb, w->pointer_x, w->pointer_y, buttons);
 	atomic_fetch_add(&w->stats.pointer_events, 1);
+}
+
+static int clamp_axis(int v, uint32_t size)
+{
+	if (v < 0 || size == 0)
+		return 0;
+	return (uint32_t)v >= size ? (int)size - 1 : v;
+}
+
+/*
+ * A mouse event at (x, y): SDL has already mapped it through the logical
+ * size into guest pixels (scaling, letterboxing and high-DPI undone, see
+ * SDL_RenderSetLogicalSize). Over the bars it lies outside the mode; such a
+ * point goes to the picture's nearest edge, so the pointer can still reach
+ * the guest's edges and a drag leaving the picture keeps its buttons.
+ */
+static void send_pointer_at(struct sdl_window *w, int x, int y, uint32_t buttons)
+{
+	w->pointer_x = clamp_axis(x, w->tex_mode.width);
+	w->pointer_y = clamp_axis(y, w->tex_mode.height);
+	send_pointer(w, buttons);
 }
 
 /* Releases every key and button the guest believes held (focus lost). */
@@ -55,7 +64,7 @@ static void release_all(struct sdl_window *w)
 	}
 	if (w->buttons) {
 		w->buttons = 0;
-		send_pointer(w, w->pointer_x, w->pointer_y, 0);
+		send_pointer(w, 0);
 	}
 }
 
@@ -152,8 +161,8 @@ static void wheel_clicks(struct sdl_window *w, int32_t steps, uint32_t neg, uint
 	if (n > SDL_WINDOW_MAX_WHEEL_CLICKS)
 		n = SDL_WINDOW_MAX_WHEEL_CLICKS;
 	for (int32_t i = 0; i < n; i++) {
-		send_pointer(w, w->pointer_x, w->pointer_y, w->buttons | bit);
-		send_pointer(w, w->pointer_x, w->pointer_y, w->buttons);
+		send_pointer(w, w->buttons | bit);
+		send_pointer(w, w->buttons);
 	}
 }
 
@@ -228,9 +237,11 @@ void sdl_window_handle_event(struct sdl_thread_client *c, const SDL_Event *ev)
 	struct sdl_window *w = sdl_window_of(c, client);
 
 	if (ev->type == sdl_thread_wake_type()) {
-		/* Cleared first: an update after this point queues a new wake. */
-		atomic_store(&w->wake_pending, false);
-		sdl_window_frame_present(w);
+		/* Cleared first: an update after this point queues a new wake. Not
+		 * owed (a flush or screenshot took the hand-over since, or the SDL
+		 * thread's retry of another window's lost wake): nothing to show. */
+		if (atomic_exchange(&w->wake_pending, false))
+			sdl_window_frame_present(w);
 		return;
 	}
 	if (w->hidden)
@@ -244,15 +255,15 @@ void sdl_window_handle_event(struct sdl_thread_client *c, const SDL_Event *ev)
 		handle_key(w, &ev->key);
 		break;
 	case SDL_MOUSEMOTION:
-		send_pointer(w, ev->motion.x, ev->motion.y, w->buttons);
+		send_pointer_at(w, ev->motion.x, ev->motion.y, w->buttons);
 		break;
 	case SDL_MOUSEBUTTONDOWN:
 		w->buttons |= button_bit(ev->button.button);
-		send_pointer(w, ev->button.x, ev->button.y, w->buttons);
+		send_pointer_at(w, ev->button.x, ev->button.y, w->buttons);
 		break;
 	case SDL_MOUSEBUTTONUP:
 		w->buttons &= ~button_bit(ev->button.button);
-		send_pointer(w, ev->button.x, ev->button.y, w->buttons);
+		send_pointer_at(w, ev->button.x, ev->button.y, w->buttons);
 		break;
 	case SDL_MOUSEWHEEL:
 		handle_wheel(w, &ev->wheel);

@@ -35,7 +35,7 @@ struct sdl_box_vec {
 /* Monotonic counters; atomics, any thread. */
 struct sdl_window_counters {
 	atomic_uint_fast64_t updates, switches, uploads, upload_bytes, presents, coalesced;
-	atomic_uint_fast64_t keys, pointer_events, mode_requests;
+	atomic_uint_fast64_t keys, pointer_events, mode_requests, wake_retries;
 };
 
 /*
@@ -65,8 +65,10 @@ struct sdl_window {
 	pixman_image_t *scratch;   /* converted rows when formats differ */
 	struct sdl_box_vec changed;
 
-	/* One wake event in flight at most: set by whoever pushes it, cleared
-	 * by the SDL thread before it takes the hand-over. */
+	/* The window is owed a wake (one in flight at most): set by whoever
+	 * pushes it, and kept set when SDL's queue is full (the SDL thread then
+	 * retries, sdl-thread.h); cleared by the SDL thread before it takes the
+	 * hand-over. */
 	atomic_bool wake_pending;
 	/* Set by the SDL thread when the user closes the window. */
 	atomic_bool closed;
@@ -75,13 +77,13 @@ struct sdl_window {
 	SDL_Window *win;
 	SDL_Renderer *ren;
 	SDL_Texture *tex;
-	struct fb_mode tex_mode;        /* mode the texture holds; 0x0 before */
-	struct sdl_window_layout layout; /* last drawn */
+	struct fb_mode tex_mode;        /* mode the texture holds and SDL's
+					 * logical size; 0x0 before */
 	int expect_w, expect_h;         /* window size we last set ourselves */
 	int windowed_w, windowed_h;     /* window size before fullscreen */
 	bool user_resized, grabbed, fullscreen, hidden;
 	uint32_t buttons;               /* RFB button mask */
-	int pointer_x, pointer_y;       /* last pointer, window coordinates */
+	int pointer_x, pointer_y;       /* last pointer, guest pixels */
 	uint32_t key_down[SDL_NUM_SCANCODES]; /* keysym sent at press, or 0 */
 
 	struct sdl_window_counters stats;
@@ -93,6 +95,11 @@ extern const struct fb_listener_ops sdl_window_listener_ops;
 void sdl_window_frame_present(struct sdl_window *w);
 /* SDL thread: uploads pending rectangles and draws, without presenting. */
 void sdl_window_frame_draw(struct sdl_window *w);
+/* SDL thread: sets SDL's logical size to tex_mode and its integer scaling
+ * (cfg.integer_scale, when the output has room for 1:1); no-op if set. */
+void sdl_window_frame_fit(struct sdl_window *w);
+/* SDL thread: where SDL puts the picture, in window coordinates. */
+void sdl_window_frame_layout(struct sdl_window *w, struct sdl_window_layout *l);
 /* SDL thread: sets the title from name, mode and grab state. */
 void sdl_window_frame_set_title(struct sdl_window *w);
 /* Render-thread state and hand-over teardown (after unregistering). */

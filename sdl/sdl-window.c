@@ -96,6 +96,8 @@ static void destroy_on_sdl_thread(void *arg)
 
 	if (w->grabbed && w->win)
 		SDL_SetWindowGrab(w->win, SDL_FALSE);
+	if (w->win)
+		sdl_thread_detach(w->win, &w->client);
 	destroy_sdl_objects(w);
 }
 
@@ -224,9 +226,15 @@ static void screenshot_on_sdl_thread(void *arg)
 		sc->rc = -ENOMEM;
 		goto present;
 	}
-	if (SDL_RenderReadPixels(w->ren, NULL, SDL_PIXELFORMAT_RGB888, sc->pixels,
-				 sc->width * 4) != 0) {
+	/* SDL_RenderReadPixels reads the viewport, which the logical size
+	 * shrinks to the picture: clear it to read the bars too. */
+	SDL_RenderSetLogicalSize(w->ren, 0, 0);
+	int rc = SDL_RenderReadPixels(w->ren, NULL, SDL_PIXELFORMAT_RGB888, sc->pixels,
+				      sc->width * 4);
+	if (rc != 0)
 		fprintf(stderr, "sdl: %s: SDL_RenderReadPixels: %s\n", w->name, SDL_GetError());
+	sdl_window_frame_fit(w); /* the logical size back */
+	if (rc != 0) {
 		free(sc->pixels);
 		sc->pixels = NULL;
 		sc->rc = -EIO;
@@ -265,7 +273,7 @@ static void layout_on_sdl_thread(void *arg)
 {
 	struct layout_call *lc = arg;
 
-	lc->layout = lc->w->layout;
+	sdl_window_frame_layout(lc->w, &lc->layout);
 	SDL_GetWindowPosition(lc->w->win, &lc->x, &lc->y);
 }
 
@@ -305,6 +313,7 @@ void sdl_window_get_stats(const struct sdl_window *w, struct sdl_window_stats *s
 	st->keys = atomic_load(&c->keys);
 	st->pointer_events = atomic_load(&c->pointer_events);
 	st->mode_requests = atomic_load(&c->mode_requests);
+	st->wake_retries = atomic_load(&c->wake_retries);
 }
 
 bool sdl_window_test_idle(struct sdl_window *w)

@@ -14,7 +14,9 @@
  * Window. Titled "<name> - <width>x<height> <format>". It takes the mode's
  * size on every mode switch until the user resizes it; then the picture is
  * scaled into it keeping the aspect ratio (integer_scale: whole factors
- * only), with black bars. Fullscreen (Ctrl+Alt+F) scales the same way.
+ * only), with black bars. Fullscreen (Ctrl+Alt+F) scales the same way. The
+ * scaling is SDL's own: the renderer's logical size is the guest mode
+ * (SDL_RenderSetLogicalSize, SDL_RenderSetIntegerScale).
  *
  * Input. Keys reach the guest's input handler (fb_input_key) as X11 keysyms,
  * from SDL keycodes (not SDL_TEXTINPUT): a key reports the keysym of its
@@ -22,8 +24,9 @@
  * are upper case while exactly one of Shift and Caps Lock is active (as VNC
  * viewers send them). Modifiers are sent as their own keysyms. A key's
  * release repeats the keysym of its press. The pointer reaches fb_input_pointer
- * in guest coordinates (aspect-preserving scaling and letterboxing undone,
- * clamped to the mode) with the RFB button mask of fb.h. Hotkeys, not passed
+ * in guest coordinates (SDL maps mouse events through the logical size,
+ * undoing scaling and letterboxing; positions over the black bars are clamped
+ * to the picture's nearest edge) with the RFB button mask of fb.h. Hotkeys, not passed
  * to the guest: Ctrl+Alt+G grabs/releases the pointer, Ctrl+Alt+F toggles
  * fullscreen.
  *
@@ -106,8 +109,10 @@ int sdl_window_flush(struct sdl_window *w, unsigned timeout_ms);
 int sdl_window_screenshot(struct sdl_window *w, uint32_t **pixels, uint32_t *width,
 			  uint32_t *height, unsigned timeout_ms);
 
-/* Where the picture is drawn inside the window's renderer output, after
- * scaling and letterboxing (renderer output pixels). */
+/* Where the picture is drawn inside the window after scaling and
+ * letterboxing, as SDL reports it (SDL_RenderLogicalToWindow of the picture's
+ * corners): window coordinates, those of mouse events (renderer output
+ * pixels divided by the screen's high-DPI factor). */
 struct sdl_window_layout {
 	int x, y, w, h;
 };
@@ -125,6 +130,8 @@ struct sdl_window_stats {
 	uint64_t keys;           /* key events sent to the guest */
 	uint64_t pointer_events; /* pointer events sent to the guest */
 	uint64_t mode_requests;  /* fb_request_mode calls from resizes */
+	uint64_t wake_retries;   /* wakes that found SDL's event queue full and
+				  * were delivered later by the SDL thread */
 };
 void sdl_window_get_stats(const struct sdl_window *w, struct sdl_window_stats *st);
 

@@ -3,8 +3,11 @@
  * tests/sdl/test-sdl-input.c - SDL events injected into a window (offscreen
  * driver) reach the guest's input handler: keysyms with down/up, RFB button
  * masks, guest coordinates under 2x integer scaling and fractional scaling
- * with letterboxing, hotkeys kept from the guest, resize requests (opt-in)
- * and closing (quit, or hide with close_quits off).
+ * with letterboxing (SDL's logical size: the layout SDL reports and where its
+ * mapping puts the pointer, bars clamped to the edge), integer scaling that
+ * shrinks rather than crops and follows mode switches, hotkeys kept from the
+ * guest, resize requests (opt-in) and closing (quit, or hide with close_quits
+ * off).
  */
 #include <X11/keysym.h>
 #include <errno.h>
@@ -339,6 +342,93 @@ static void test_pointer_fractional(void **state)
 	close_window(&t, w);
 }
 
+/* A window of win_w x win_h for a mode_w x mode_h guest; the layout SDL
+ * reports must be (x, y, w, h). */
+static struct sdl_window *open_sized(struct sdl_test_fb *t, uint32_t mode_w, uint32_t mode_h,
+				     uint32_t win_w, uint32_t win_h, bool integer_scale)
+{
+	struct sdl_window_config cfg;
+
+	sdl_test_fb_init(t, "layout", mode_w, mode_h, PIXMAN_x8r8g8b8);
+	fb_set_input_handler(t->fb, &input_ops, NULL);
+	sdl_window_config_init(&cfg);
+	cfg.width = win_w;
+	cfg.height = win_h;
+	cfg.integer_scale = integer_scale;
+	struct sdl_window *w = sdl_window_new(t->fb, &cfg);
+	assert_non_null(w);
+	sdl_test_settle(t);
+	assert_int_equal(sdl_window_flush(w, SDL_TEST_TIMEOUT_MS), 0);
+	struct guest_event drop[MAX_EVENTS];
+	take_events(drop);
+	return w;
+}
+
+static void assert_layout(struct sdl_window *w, int x, int y, int width, int height)
+{
+	struct sdl_window_layout l;
+
+	assert_int_equal(sdl_window_get_layout(w, &l, SDL_TEST_TIMEOUT_MS), 0);
+	fprintf(stderr, "layout %d,%d %dx%d\n", l.x, l.y, l.w, l.h);
+	assert_int_equal(l.x, x);
+	assert_int_equal(l.y, y);
+	assert_int_equal(l.w, width);
+	assert_int_equal(l.h, height);
+}
+
+static void test_layouts(void **state)
+{
+	struct sdl_test_fb t;
+	struct guest_event got[MAX_EVENTS];
+
+	/* Narrower than the window: bars left and right. */
+	struct sdl_window *w = open_sized(&t, 100, 100, 300, 200, false);
+	assert_layout(w, 50, 0, 200, 200);
+	push_motion(w, 50 + 2 * 30 + 1, 2 * 70 + 1);
+	push_motion(w, 10, 100); /* left bar */
+	push_motion(w, 290, 100); /* right bar */
+	assert_int_equal(sdl_window_flush(w, SDL_TEST_TIMEOUT_MS), 0);
+	assert_int_equal(take_events(got), 3);
+	assert_pointer(&got[0], 30, 70, 0);
+	assert_pointer(&got[1], 0, 50, 0);
+	assert_pointer(&got[2], 99, 50, 0);
+	close_window(&t, w);
+
+	/* Same aspect at 1:1 and 2x: no bars. */
+	w = open_sized(&t, 100, 50, 100, 50, true);
+	assert_layout(w, 0, 0, 100, 50);
+	close_window(&t, w);
+	w = open_sized(&t, 100, 50, 200, 100, true);
+	assert_layout(w, 0, 0, 200, 100);
+	close_window(&t, w);
+
+	/* Integer scaling in a window smaller than the mode: scaled down
+	 * keeping the aspect (0.5x, bars above and below), not cropped. */
+	w = open_sized(&t, 200, 150, 100, 100, true);
+	assert_layout(w, 0, 12, 100, 75);
+	push_motion(w, 50, 12 + 37);
+	push_button(w, true, SDL_BUTTON_LEFT, 99, 12 + 74);
+	push_button(w, false, SDL_BUTTON_LEFT, 0, 99); /* bottom bar */
+	assert_int_equal(sdl_window_flush(w, SDL_TEST_TIMEOUT_MS), 0);
+	assert_int_equal(take_events(got), 3);
+	assert_pointer(&got[0], 100, 74, 0);
+	assert_pointer(&got[1], 198, 148, 1);
+	assert_pointer(&got[2], 0, 149, 0);
+
+	/* A mode switch sets SDL's logical size again: the window is the
+	 * user's (configured size) and now has room for 2x. */
+	struct fb_mode m = { 40, 30, 0, PIXMAN_x8r8g8b8 };
+	assert_int_equal(fb_set_mode(t.fb, &m), 0);
+	sdl_test_settle(&t);
+	assert_int_equal(sdl_window_flush(w, SDL_TEST_TIMEOUT_MS), 0);
+	assert_layout(w, 10, 20, 80, 60);
+	push_motion(w, 10 + 2 * 39 + 1, 20);
+	assert_int_equal(sdl_window_flush(w, SDL_TEST_TIMEOUT_MS), 0);
+	assert_int_equal(take_events(got), 1);
+	assert_pointer(&got[0], 39, 0, 0);
+	close_window(&t, w);
+}
+
 static void test_fullscreen_hotkey(void **state)
 {
 	struct sdl_test_fb t;
@@ -482,6 +572,7 @@ int main(void)
 		cmocka_unit_test(test_keys),
 		cmocka_unit_test(test_pointer_integer_2x),
 		cmocka_unit_test(test_pointer_fractional),
+		cmocka_unit_test(test_layouts),
 		cmocka_unit_test(test_fullscreen_hotkey),
 		cmocka_unit_test(test_resize_request),
 		cmocka_unit_test(test_window_follows_mode),

@@ -7,6 +7,10 @@
  * - only what changed is uploaded (SDL_UpdateTexture calls and bytes counted
  *   through the upload seam), rewriting the same pixels uploads nothing, and
  *   updates that arrive while the SDL thread is busy are coalesced;
+ * - a letterboxed, integer-scaled window shows the picture scaled in place
+ *   and black bars;
+ * - a change whose wake finds SDL's event queue full is still shown, with no
+ *   further damage;
  * - without a display, sdl_window_new fails with ENODEV and a clear message,
  *   and without a framebuffer with EINVAL.
  */
@@ -15,6 +19,7 @@
 #include <semaphore.h>
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,6 +31,9 @@
 #include "sdl/sdl-thread.h"
 #include "sdl/sdl-window-test.h"
 #include "sdl/sdl-window.h"
+
+/* Bound on the events the queue-full test pushes (SDL 2 holds 65535). */
+#define SDL_TEST_MAX_QUEUE_EVENTS (1u << 20)
 
 /* Upload records of the seam; under rec_lock. */
 #define MAX_RECORDS 4096
@@ -305,6 +313,120 @@ static void test_coalesce(void **state)
 	sdl_test_fb_fini(&t);
 }
 
+/* Integer 2x with bars (SDL's logical size): the screenshot is the whole
+ * window, black bars round each guest pixel drawn as a 2x2 block. */
+static void test_letterboxed_picture(void **state)
+{
+	struct sdl_test_fb t;
+	struct sdl_window_config cfg;
+	uint32_t *got, gw, gh, ew, eh;
+
+	sdl_test_fb_init(&t, "letterbox", 40, 20, PIXMAN_x8r8g8b8);
+	sdl_test_draw_pattern(&t, 9);
+	sdl_window_config_init(&cfg);
+	cfg.width = 100;
+	cfg.height = 60;
+	cfg.integer_scale = true;
+	struct sdl_window *w = sdl_window_new(t.fb, &cfg);
+	assert_non_null(w);
+	sdl_test_settle(&t);
+	assert_int_equal(sdl_window_screenshot(w, &got, &gw, &gh, SDL_TEST_TIMEOUT_MS), 0);
+	assert_int_equal(gw, 100);
+	assert_int_equal(gh, 60);
+	uint32_t *want = sdl_test_expected(&t, &ew, &eh);
+	unsigned bad = 0;
+	for (uint32_t y = 0; y < gh; y++)
+		for (uint32_t x = 0; x < gw; x++) {
+			bool inside = x >= 10 && x < 90 && y >= 10 && y < 50;
+			uint32_t e = inside ? want[(y - 10) / 2 * ew + (x - 10) / 2] : 0;
+			if ((got[y * gw + x] & 0xffffff) != e && bad++ < 5)
+				fprintf(stderr, "  pixel %u,%u: got %06x want %06x\n", x, y,
+					got[y * gw + x] & 0xffffff, e);
+		}
+	assert_int_equal(bad, 0);
+	free(want);
+	free(got);
+	sdl_window_free(w);
+	sdl_test_fb_fini(&t);
+}
+
+/* Posts uploaded when the window of `watched` uploads; for the wake test. */
+static _Atomic(const struct sdl_window *) watched;
+static sem_t uploaded;
+
+static void signal_upload(const struct sdl_window *w, int x, int y, int width, int height,
+			  size_t bytes)
+{
+	record_upload(w, x, y, width, height, bytes);
+	if (w == atomic_load(&watched))
+		sem_post(&uploaded);
+}
+
+/*
+ * SDL's event queue is full when the render thread hands over a change: its
+ * wake cannot be queued. With no further damage, the SDL thread must still
+ * deliver it (retry) once the queue drains, and the window show the change.
+ */
+static void test_wake_queue_full(void **state)
+{
+	struct sdl_test_fb t;
+	struct sdl_window_stats before, after;
+	struct blocker b;
+	pthread_t tid;
+	size_t calls;
+
+	sdl_test_fb_init(&t, "queuefull", 64, 48, PIXMAN_x8r8g8b8);
+	struct sdl_window *w = sdl_window_new(t.fb, NULL);
+	assert_non_null(w);
+	sdl_test_settle(&t);
+	assert_int_equal(sdl_window_flush(w, SDL_TEST_TIMEOUT_MS), 0);
+	sem_init(&uploaded, 0, 0);
+	atomic_store(&watched, w);
+	records_reset();
+	sdl_window_set_upload_hook(signal_upload);
+	sdl_window_get_stats(w, &before);
+
+	/* Hold the SDL thread and fill its queue with events nobody handles. */
+	sem_init(&b.entered, 0, 0);
+	sem_init(&b.release, 0, 0);
+	assert_int_equal(pthread_create(&tid, NULL, blocker_thread, &b), 0);
+	sem_wait_bounded(&b.entered);
+	Uint32 junk_type = SDL_RegisterEvents(1);
+	assert_true(junk_type != (Uint32)-1);
+	SDL_Event junk = { 0 };
+	junk.type = junk_type;
+	size_t queued = 0;
+	while (SDL_PushEvent(&junk) == 1)
+		assert_true(++queued < SDL_TEST_MAX_QUEUE_EVENTS);
+	fprintf(stderr, "queue full after %zu events\n", queued);
+	SDL_TLSCleanup(); /* the failed push's error message, kept per thread */
+
+	/* The change's wake finds the queue full. */
+	assert_int_equal(fb_fill_rect(t.fb, 8, 8, 16, 16, 0x00ff0000), 0);
+	sdl_test_settle(&t);
+	sdl_window_get_stats(w, &after);
+	assert_int_equal(after.wake_retries - before.wake_retries, 1);
+	assert_false(sdl_window_test_idle(w));
+
+	/* Nothing new is drawn: the change must arrive on its own. */
+	sem_post(&b.release);
+	pthread_join(tid, NULL);
+	sem_wait_bounded(&uploaded);
+	assert_int_equal(uploads_inside(w, 8, 8, 16, 16, &calls), 16 * 16 * 4);
+	assert_true(sdl_window_test_idle(w));
+	sdl_window_get_stats(w, &after);
+	assert_true(after.presents > before.presents);
+	assert_shows_guest(w, &t);
+
+	sdl_window_set_upload_hook(NULL);
+	atomic_store(&watched, NULL);
+	sem_destroy(&uploaded);
+	sem_destroy(&b.entered);
+	sem_destroy(&b.release);
+	sdl_window_free(w);
+	sdl_test_fb_fini(&t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -314,6 +436,8 @@ int main(void)
 		cmocka_unit_test(test_mode_switch),
 		cmocka_unit_test(test_damage_only),
 		cmocka_unit_test(test_coalesce),
+		cmocka_unit_test(test_letterboxed_picture),
+		cmocka_unit_test(test_wake_queue_full),
 	};
 	sdl_test_use_offscreen();
 	return cmocka_run_group_tests(tests, NULL, NULL);
