@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <math.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -240,10 +241,19 @@ static void draw_text_area(struct bench_scene *scene, struct bench_canvas *c, ui
 		draw_text_line(scene, c, (int32_t)frame - (BENCH_TEXT_LINES - 1) + row, row);
 }
 
+/* Composes the tiles in place when the canvas allows it (one pass over the
+ * frame), else in the scratch buffer followed by one put(). */
 static void draw_full_tiles(struct bench_scene *scene, struct bench_canvas *c, uint32_t frame)
 {
-	uint32_t *px = scene->scratch;
 	unsigned w = scene->width, h = scene->height;
+	size_t stride = w;
+	uint32_t *px = c->ops->direct ? c->ops->direct(c, &stride) : NULL;
+	bool in_place = px != NULL;
+
+	if (!in_place) {
+		px = scene->scratch;
+		stride = w;
+	}
 
 	for (unsigned ty = 0; ty * BENCH_TILE_PX < h; ty++) {
 		unsigned y0 = ty * BENCH_TILE_PX;
@@ -255,12 +265,16 @@ static void draw_full_tiles(struct bench_scene *scene, struct bench_canvas *c, u
 			unsigned x1 = x0 + BENCH_TILE_PX < w ? x0 + BENCH_TILE_PX : w;
 
 			for (unsigned x = x0; x < x1; x++)
-				px[(size_t)y0 * w + x] = colour;
+				px[(size_t)y0 * stride + x] = colour;
 		}
 		for (unsigned y = y0 + 1; y < y1; y++)
-			memcpy(px + (size_t)y * w, px + (size_t)y0 * w, w * sizeof(uint32_t));
+			memcpy(px + (size_t)y * stride, px + (size_t)y0 * stride,
+			       w * sizeof(uint32_t));
 	}
-	c->ops->put(c, 0, 0, (int)w, (int)h, px, w);
+	if (in_place)
+		c->ops->touched(c, 0, 0, (int)w, (int)h);
+	else
+		c->ops->put(c, 0, 0, (int)w, (int)h, px, w);
 }
 
 void bench_scene_draw_full(struct bench_scene *scene, struct bench_canvas *c, uint32_t frame)

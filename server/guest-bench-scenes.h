@@ -91,6 +91,13 @@ struct bench_canvas_ops {
 	void (*copy)(struct bench_canvas *c, int sx, int sy, int dx, int dy, int w, int h);
 	void (*put)(struct bench_canvas *c, int x, int y, int w, int h, const uint32_t *rgb,
 		    size_t stride_px);
+	/* Optional, both or neither: direct() returns the canvas's own
+	 * 0x00RRGGBB pixels (row stride in pixels in *stride_px) so a scene
+	 * can compose a frame in place instead of in a scratch buffer and a
+	 * put(), or NULL when it has none; touched() then reports what was
+	 * drawn there. */
+	uint32_t *(*direct)(struct bench_canvas *c, size_t *stride_px);
+	void (*touched)(struct bench_canvas *c, int x, int y, int w, int h);
 };
 struct bench_canvas {
 	const struct bench_canvas_ops *ops;

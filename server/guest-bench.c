@@ -96,10 +96,30 @@ static void canvas_put(struct bench_canvas *c, int x, int y, int w, int h, const
 	pixman_region32_union_rect(&fc->damage, &fc->damage, x, y, (unsigned)w, (unsigned)h);
 }
 
+/* The guest pixels themselves when they are 0x00RRGGBB already. */
+static uint32_t *canvas_direct(struct bench_canvas *c, size_t *stride_px)
+{
+	struct fb_canvas *fc = (struct fb_canvas *)c;
+
+	if (fc->acc.mode.format != PIXMAN_x8r8g8b8 || fc->acc.mode.stride % 4)
+		return NULL;
+	*stride_px = fc->acc.mode.stride / 4;
+	return fc->acc.pixels;
+}
+
+static void canvas_touched(struct bench_canvas *c, int x, int y, int w, int h)
+{
+	struct fb_canvas *fc = (struct fb_canvas *)c;
+
+	pixman_region32_union_rect(&fc->damage, &fc->damage, x, y, (unsigned)w, (unsigned)h);
+}
+
 static const struct bench_canvas_ops fb_canvas_ops = {
 	.fill = canvas_fill,
 	.copy = canvas_copy,
 	.put = canvas_put,
+	.direct = canvas_direct,
+	.touched = canvas_touched,
 };
 
 static bool same_mode(const struct fb_mode *a, const struct fb_mode *b)
