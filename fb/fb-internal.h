@@ -63,11 +63,14 @@ struct fb_mode_obj {
 	struct rcu_head rcu;
 };
 
-/* A guest clipboard message waiting for the render thread. */
+/* A guest clipboard message waiting for the render thread (at most one per
+ * framebuffer: a newer message replaces it). Linked under fb_device.
+ * clip_lock; immutable once linked, and owned by the render thread (or
+ * fb_free) once fb_clip_drain took it out. */
 struct fb_clip_msg {
-	struct fb_clip_msg *next;
-	size_t len;
-	char text[];
+	struct fb_clip_msg *next; /* clip_lock while linked */
+	size_t len; /* immutable */
+	char text[]; /* immutable, NUL-terminated */
 };
 
 /* Per-framebuffer render counters: written by the render thread (relaxed

@@ -157,8 +157,13 @@ void fb_input_clipboard(struct fb_device *fb, const char *utf8, size_t len);
 /* -EINVAL for a size outside 1..FB_MAX_SIDE_PX, -ENOTSUP without a handler,
  * else the handler's answer. */
 int fb_request_mode(struct fb_device *fb, uint32_t width, uint32_t height);
-/* The guest sends clipboard text to every listener that has a clipboard op. */
-void fb_send_clipboard(struct fb_device *fb, const char *utf8, size_t len);
+/* Longest guest clipboard text fb_send_clipboard takes. */
+#define FB_CLIPBOARD_MAX_BYTES ((size_t)1 << 20)
+/* The guest sends clipboard text to every listener that has a clipboard op,
+ * on the render thread's next tick. Only the latest text waits: a newer one
+ * replaces text not yet delivered. 0, -EINVAL, -E2BIG (longer than
+ * FB_CLIPBOARD_MAX_BYTES; nothing is sent) or -ENOMEM. Any thread. */
+int fb_send_clipboard(struct fb_device *fb, const char *utf8, size_t len);
 
 /* ---- listeners (after QEMU's DisplayChangeListener) -------------------- */
 

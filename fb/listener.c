@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * fb/listener.c - attaching and detaching listeners, and the guest's
- * clipboard messages, which wait in a queue for the render thread so that
- * every listener op runs there.
+ * clipboard messages, which wait for the render thread so that every
+ * listener op runs there (only the latest one waits).
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -69,23 +69,30 @@ void fb_clip_drain(struct fb_device *fb, struct fb_clip_msg **head)
 	pthread_mutex_unlock(&fb->clip_lock);
 }
 
-void fb_send_clipboard(struct fb_device *fb, const char *utf8, size_t len)
+int fb_send_clipboard(struct fb_device *fb, const char *utf8, size_t len)
 {
-	struct fb_clip_msg *msg;
+	struct fb_clip_msg *msg, *old;
 
 	if (!fb || (len && !utf8))
-		return;
+		return -EINVAL;
+	if (len > FB_CLIPBOARD_MAX_BYTES)
+		return -E2BIG;
 	msg = malloc(sizeof(*msg) + len + 1);
 	if (!msg)
-		return;
+		return -ENOMEM;
 	msg->next = NULL;
 	msg->len = len;
 	if (len)
 		memcpy(msg->text, utf8, len);
 	msg->text[len] = '\0';
+	/* Only the latest text matters to a viewer: it replaces a message the
+	 * render thread has not taken yet, so the queue holds at most one. */
 	pthread_mutex_lock(&fb->clip_lock);
-	*fb->clip_tail = msg;
+	old = fb->clip_head;
+	fb->clip_head = msg;
 	fb->clip_tail = &msg->next;
 	pthread_mutex_unlock(&fb->clip_lock);
+	free(old);
 	fb_render_poke(fb);
+	return 0;
 }
