@@ -140,7 +140,7 @@ void fb_free(struct fb_device *fb)
 		msg = next;
 	}
 	/* Let pending mode/palette callbacks run (they may remove blocks). */
-	rcu_barrier();
+	ram_rcu_barrier();
 	ram_block_remove(fb->rl, fb->mode->block);
 	free(fb->mode);
 	if (!fb->palette->is_default)
@@ -287,7 +287,7 @@ int fb_set_mode(struct fb_device *fb, const struct fb_mode *mode)
 	/* Every byte of the new frame may differ: mark it for all clients. */
 	dirty_set_range(fb->rl, mo->ram_offset, mo->bytes, DIRTY_CLIENTS_ALL);
 	pthread_mutex_unlock(&fb->mode_lock);
-	call_rcu(&old->rcu, fb_mode_obj_reclaim);
+	ram_rcu_call(&old->rcu, fb_mode_obj_reclaim);
 	ram_rcu_read_lock();
 	fb_note_damage(fb);
 	ram_rcu_read_unlock();
@@ -328,7 +328,7 @@ int fb_set_palette(struct fb_device *fb, unsigned first, unsigned count, const u
 		dirty_set_range(fb->rl, mo->ram_offset, mo->bytes, DIRTY_CLIENTS_ALL);
 	pthread_mutex_unlock(&fb->mode_lock);
 	if (!old->is_default)
-		call_rcu(&old->rcu, fb_palette_reclaim);
+		ram_rcu_call(&old->rcu, fb_palette_reclaim);
 	if (indexed) {
 		ram_rcu_read_lock();
 		fb_note_damage(fb);
