@@ -145,6 +145,17 @@ static struct fbhost_fb *fbhost_fb_by_name_locked(struct fbhost *h, const char *
 	return NULL;
 }
 
+/* 0 if a framebuffer called name may join h now; -EEXIST or -ENOSPC.
+ * Called with h->lock held. */
+static int fbhost_fb_can_publish_locked(struct fbhost *h, const char *name)
+{
+	if (fbhost_fb_by_name_locked(h, name))
+		return -EEXIST;
+	if (h->nfbs >= FBHOST_MAX_FRAMEBUFFERS)
+		return -ENOSPC;
+	return 0;
+}
+
 struct fbhost_fb *fbhost_fb_add(struct fbhost *h, const char *name, uint32_t width,
 				uint32_t height, enum fbhost_format format)
 {
@@ -184,35 +195,43 @@ struct fbhost_fb *fbhost_fb_add(struct fbhost *h, const char *name, uint32_t wid
 	if (!fb->dev)
 		goto fail_dev;
 
+	/* Early answer for a taken name or a full host, before any work. */
 	pthread_mutex_lock(&h->lock);
-	if (fbhost_fb_by_name_locked(h, name)) {
-		pthread_mutex_unlock(&h->lock);
-		fbhost_log(h, FBHOST_LOG_ERROR, "framebuffer \"%s\" already exists", name);
-		errno = EEXIST;
-		goto fail_register;
-	}
-	if (h->nfbs >= FBHOST_MAX_FRAMEBUFFERS) {
-		pthread_mutex_unlock(&h->lock);
-		fbhost_log(h, FBHOST_LOG_ERROR, "at most %u framebuffers per host",
-			   FBHOST_MAX_FRAMEBUFFERS);
-		errno = ENOSPC;
-		goto fail_register;
-	}
-	fb->id = h->nfbs;
-	h->fbs[h->nfbs++] = fb;
+	err = fbhost_fb_can_publish_locked(h, name);
 	pthread_mutex_unlock(&h->lock);
+	if (err)
+		goto fail_publish_check;
 
+	/* On the render thread first, published last: once in h->fbs, other
+	 * threads (the control thread) may hold the pointer, so nothing after
+	 * that may fail and free it. */
 	err = fb_render_add(h->render, fb->dev);
 	if (err) {
-		pthread_mutex_lock(&h->lock);
-		h->fbs[fb->id] = NULL;
-		pthread_mutex_unlock(&h->lock);
 		errno = -err;
-		goto fail_register;
+		goto fail_render;
+	}
+	pthread_mutex_lock(&h->lock);
+	err = fbhost_fb_can_publish_locked(h, name); /* another add may have won */
+	if (!err) {
+		fb->id = h->nfbs;
+		h->fbs[h->nfbs++] = fb;
+	}
+	pthread_mutex_unlock(&h->lock);
+	if (err) {
+		fb_render_remove(h->render, fb->dev);
+		goto fail_publish;
 	}
 	return fb;
 
-fail_register:
+fail_publish:
+fail_publish_check:
+	if (err == -EEXIST)
+		fbhost_log(h, FBHOST_LOG_ERROR, "framebuffer \"%s\" already exists", name);
+	else
+		fbhost_log(h, FBHOST_LOG_ERROR, "framebuffer \"%s\": at most %u framebuffers per host",
+			   name, FBHOST_MAX_FRAMEBUFFERS);
+	errno = -err;
+fail_render:
 	err = errno;
 	fb_free(fb->dev);
 	errno = err;
