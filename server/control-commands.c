@@ -18,6 +18,12 @@
 #include "server/guest-demo.h"
 #endif
 
+/* "list" shows a framebuffer's VNC address ("[v6 address]:port", at most
+ * INET6_ADDRSTRLEN + 8) and web URL in buffers of these sizes (truncated if
+ * longer, never overflowing). */
+#define CONTROL_LIST_ADDRESS_MAX_BYTES 96u
+#define CONTROL_LIST_URL_MAX_BYTES 256u
+
 /* A request cut into words; rest[i] is the text from word i on. */
 struct control_words {
 	unsigned n;
@@ -86,7 +92,7 @@ static void control_list(struct control_cmd_context *ctx, struct control_words *
 		struct fbhost_fb *fb = fbhost_fb_by_id(ctx->host, i);
 		struct fbhost_mode m;
 		struct fbhost_stats st;
-		char vnc[96], url[256];
+		char vnc[CONTROL_LIST_ADDRESS_MAX_BYTES], url[CONTROL_LIST_URL_MAX_BYTES];
 
 		if (!fb)
 			continue;
@@ -302,8 +308,16 @@ static void control_stats_one(struct fbhost_fb *fb, bool json, char *line, size_
 		snprintf(line + o, size - o, "]}");
 }
 
+/* Room for one client's JSON object: its fixed keys plus FBHOST_ADDRESS_MAX,
+ * FBHOST_ENCODING_MAX and four 20-digit counters. */
+#define CONTROL_JSON_CLIENT_MAX_BYTES 320u
+/* Room for one framebuffer's JSON without its clients. */
+#define CONTROL_JSON_FB_BASE_MAX_BYTES 1024u
 /* Room for one framebuffer's JSON with CONTROL_CMD_MAX_CLIENTS clients. */
-#define CONTROL_JSON_FB_MAX_BYTES (1024u + CONTROL_CMD_MAX_CLIENTS * 320u)
+#define CONTROL_JSON_FB_MAX_BYTES \
+	(CONTROL_JSON_FB_BASE_MAX_BYTES + CONTROL_CMD_MAX_CLIENTS * CONTROL_JSON_CLIENT_MAX_BYTES)
+/* Room for the JSON array's brackets and separators around the framebuffers. */
+#define CONTROL_JSON_FRAME_MAX_BYTES 256u
 
 static void control_stats(struct control_cmd_context *ctx, struct control_words *ws,
 			  struct control_reply *r)
@@ -336,7 +350,7 @@ static void control_stats(struct control_cmd_context *ctx, struct control_words 
 		}
 		return;
 	}
-	cap = (size_t)(n + 1) * CONTROL_JSON_FB_MAX_BYTES + 256;
+	cap = (size_t)(n + 1) * CONTROL_JSON_FB_MAX_BYTES + CONTROL_JSON_FRAME_MAX_BYTES;
 	line = malloc(CONTROL_JSON_FB_MAX_BYTES);
 	all = malloc(cap);
 	if (!line || !all) {

@@ -338,8 +338,17 @@ static void *control_thread(void *arg)
 								    : (c->eof ? 0 : POLLIN) };
 			slot[n++] = (int)i;
 		}
-		if (poll(pfd, n, CONTROL_POLL_INTERVAL_MS) < 0 && errno != EINTR)
+		if (poll(pfd, n, CONTROL_POLL_INTERVAL_MS) < 0) {
+			int e = errno;
+
+			if (e == EINTR)
+				continue;
+			/* Never silently: without this thread nobody answers. */
+			fprintf(stderr, "fbhost: error: control socket %s: poll failed: %s; "
+					"no more control requests are served\n",
+				cs->path, strerror(e));
 			break;
+		}
 		if (pfd[0].revents)
 			break;
 		if (pfd[1].revents & POLLIN)

@@ -25,6 +25,11 @@
 /* Longest wait for the reply (a screendump waits for the render thread). */
 #define CTL_REPLY_TIMEOUT_MS 30000
 #define CTL_PATH_MAX_BYTES 107u
+/* Bytes read from the socket at once. */
+#define CTL_RECV_CHUNK_BYTES 4096u
+/* First size of the reply-line buffer, which doubles up to
+ * CONTROL_REPLY_MAX_BYTES. */
+#define CTL_LINE_INITIAL_BYTES 256u
 
 static void ctl_usage(FILE *f)
 {
@@ -81,7 +86,7 @@ int main(int argc, char **argv)
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	char path[CTL_PATH_MAX_BYTES + 1] = "";
 	char req[CONTROL_LINE_MAX_BYTES + 1];
-	char reply[4096];
+	char reply[CTL_RECV_CHUNK_BYTES];
 	char *line = NULL;
 	size_t linelen = 0, linecap = 0;
 	struct timespec deadline;
@@ -164,11 +169,12 @@ int main(int argc, char **argv)
 			break;
 		for (i = 0; i < n && !done; i++) {
 			if (linelen + 1 >= linecap && linecap < CONTROL_REPLY_MAX_BYTES) {
-				char *b = realloc(line, linecap ? 2 * linecap : 256);
+				size_t newcap = linecap ? 2 * linecap : CTL_LINE_INITIAL_BYTES;
+				char *b = realloc(line, newcap);
 
 				if (b) {
 					line = b;
-					linecap = linecap ? 2 * linecap : 256;
+					linecap = newcap;
 				}
 			}
 			if (reply[i] != '\n') {
