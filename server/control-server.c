@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "server/control-server.h"
+#include "server/fbhost-clock.h"
 
 #define CONTROL_POLL_INTERVAL_MS 1000
 #define CONTROL_ERROR_MAX_BYTES 512u
@@ -56,14 +57,6 @@ struct control_server {
 	void *opaque;
 	struct control_conn conns[CONTROL_MAX_CLIENTS];
 };
-
-static uint64_t control_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
 
 /* ---- replies -------------------------------------------------------------- */
 
@@ -178,7 +171,7 @@ static bool control_conn_flush(struct control_conn *c)
 			return errno == EAGAIN || errno == EWOULDBLOCK;
 		}
 		c->outpos += (size_t)n;
-		c->active_ms = control_now_ms();
+		c->active_ms = fbhost_clock_now_ms();
 	}
 	return true;
 }
@@ -225,7 +218,7 @@ static bool control_conn_line(struct control_server *cs, struct control_conn *c,
 	}
 	ok = control_conn_queue(c, r.buf, r.len);
 	free(r.buf);
-	c->active_ms = control_now_ms();
+	c->active_ms = fbhost_clock_now_ms();
 	return ok;
 }
 
@@ -299,7 +292,7 @@ static void control_accept(struct control_server *cs)
 
 		if (c->fd < 0) {
 			c->fd = fd;
-			c->active_ms = control_now_ms();
+			c->active_ms = fbhost_clock_now_ms();
 			return;
 		}
 	}
@@ -368,7 +361,7 @@ static void *control_thread(void *arg)
 			if (!ok)
 				control_conn_close(c);
 		}
-		now = control_now_ms();
+		now = fbhost_clock_now_ms();
 		for (i = 0; i < CONTROL_MAX_CLIENTS; i++) {
 			struct control_conn *c = &cs->conns[i];
 

@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "server/control-server.h"
+#include "server/fbhost-clock.h"
 #include "server/fbhost.h"
 
 /* Longest wait for the reply (a screendump waits for the render thread). */
@@ -38,14 +39,6 @@ static void ctl_usage(FILE *f)
 		   "          stats [ID] [--json], clients ID, disconnect ID CLIENT, quit, help\n"
 		   "The socket defaults to $XDG_RUNTIME_DIR/fbhost.sock, else\n"
 		   "/tmp/fbhost-UID/fbhost.sock. See fbhost(1).\n");
-}
-
-static long ctl_ms_left(const struct timespec *deadline)
-{
-	struct timespec now;
-
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	return (deadline->tv_sec - now.tv_sec) * 1000 + (deadline->tv_nsec - now.tv_nsec) / 1000000;
 }
 
 /* Builds the request line from argv into buf; -1 if it does not fit. */
@@ -151,11 +144,10 @@ int main(int argc, char **argv)
 	}
 	shutdown(fd, SHUT_WR);
 
-	clock_gettime(CLOCK_MONOTONIC, &deadline);
-	deadline.tv_sec += CTL_REPLY_TIMEOUT_MS / 1000;
+	deadline = fbhost_clock_after_ms(CTL_REPLY_TIMEOUT_MS);
 	while (!done) {
 		struct pollfd pfd = { .fd = fd, .events = POLLIN };
-		long left = ctl_ms_left(&deadline);
+		long long left = fbhost_clock_ms_until(&deadline);
 		ssize_t n, i;
 
 		if (left <= 0 || poll(&pfd, 1, (int)left) <= 0) {

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "server/fbhost-clock.h"
 #include "server/fbhost-internal.h"
 
 #define FBHOST_DEFAULT_RATE_HZ 60u
@@ -43,11 +44,7 @@ void fbhost_set_log_level(struct fbhost *h, enum fbhost_log_level level)
 
 double fbhost_uptime_s(struct fbhost *h)
 {
-	struct timespec now;
-
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	return (double)(now.tv_sec - h->started.tv_sec) +
-	       (double)(now.tv_nsec - h->started.tv_nsec) / 1e9;
+	return fbhost_clock_elapsed_s(&h->started);
 }
 
 struct fbhost *fbhost_new(const struct fbhost_config *cfg)
@@ -69,7 +66,7 @@ struct fbhost *fbhost_new(const struct fbhost_config *cfg)
 	h->log_fn = cfg->log ? cfg->log : fbhost_log_stderr;
 	h->log_opaque = cfg->log_opaque;
 	atomic_init(&h->log_level, (int)cfg->log_level);
-	clock_gettime(CLOCK_MONOTONIC, &h->started);
+	h->started = fbhost_clock_now();
 	pthread_mutex_init(&h->lock, NULL);
 
 	h->ram = ram_list_new(NULL);
