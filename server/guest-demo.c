@@ -7,7 +7,7 @@
  * and viewers may resize it (the format stays).
  *
  * Threads: input callbacks run on frontend threads and only queue events
- * under demo_guest.lock; the guest thread drains the queue and does all the
+ * under demo_guest.run.lock; the guest thread drains the queue and does all the
  * drawing (guest-demo-draw.c), so the screen state needs no lock.
  */
 #include "server/guest-demo-internal.h"
@@ -20,7 +20,9 @@
 #include <string.h>
 #include <time.h>
 
+#include "server/fbhost-clock.h"
 #include "server/guest-draw.h"
+#include "server/guest-runner.h"
 #include "server/guest.h"
 
 #define DEMO_FRAME_HZ 30u
@@ -41,17 +43,15 @@ struct demo_event {
 
 /* One running demo guest. */
 struct demo_guest {
-	struct fb_device *fb; /* set at start, read-only after */
-	pthread_t thread;
+	/* Thread, stop flag and resize hand-over; run.wake is also signalled
+	 * when an event is queued. */
+	struct guest_runner run;
+	struct fb_device *fb; /* = run.fb, read-only */
 
-	pthread_mutex_t lock; /* protects the fields up to wake */
-	bool stop;
+	/* Protected by run.lock. */
 	struct demo_event queue[DEMO_EVENT_QUEUE_LEN]; /* ring */
 	unsigned queue_head, queue_len;
 	uint64_t events_dropped; /* input lost to a full queue, shown in the log */
-	bool resize_pending;
-	uint32_t resize_w, resize_h;
-	pthread_cond_t wake; /* signalled on stop, events and resize requests */
 
 	/* Guest thread only, from here on. */
 	struct guest_demo_screen screen;
@@ -60,21 +60,6 @@ struct demo_guest {
 	uint32_t stroke_buttons;
 	struct timespec next_frame, next_log;
 };
-
-static void timespec_add_ms(struct timespec *ts, unsigned ms)
-{
-	ts->tv_sec += ms / 1000u;
-	ts->tv_nsec += (long)(ms % 1000u) * 1000000L;
-	if (ts->tv_nsec >= 1000000000L) {
-		ts->tv_sec++;
-		ts->tv_nsec -= 1000000000L;
-	}
-}
-
-static bool timespec_reached(const struct timespec *now, const struct timespec *t)
-{
-	return now->tv_sec > t->tv_sec || (now->tv_sec == t->tv_sec && now->tv_nsec >= t->tv_nsec);
-}
 
 /* ---- input (guest thread) ----------------------------------------------- */
 
@@ -156,15 +141,8 @@ static void handle_pointer(struct demo_guest *dg, int x, int y, uint32_t buttons
 /* Applies a viewer's resize request, keeping the format. */
 static void handle_resize(struct demo_guest *dg, uint32_t w, uint32_t h)
 {
-	struct fb_mode m = fb_get_mode(dg->fb);
-	int rc;
+	int rc = guest_runner_apply_resize(&dg->run, w, h);
 
-	if (m.width == w && m.height == h)
-		return;
-	m.width = w;
-	m.height = h;
-	m.stride = 0;
-	rc = fb_set_mode(dg->fb, &m);
 	if (rc < 0)
 		guest_demo_screen_log(&dg->screen, "resize to %ux%u failed: %s", w, h,
 				      strerror(-rc));
@@ -193,17 +171,17 @@ static void tick(struct demo_guest *dg, const struct timespec *now)
 	s->frames++;
 	guest_demo_screen_animate_sprite(s);
 	guest_demo_screen_update_clock(s);
-	if (timespec_reached(now, &dg->next_log)) {
+	if (fbhost_clock_reached(now, &dg->next_log)) {
 		uint64_t dropped;
 
-		pthread_mutex_lock(&dg->lock);
+		pthread_mutex_lock(&dg->run.lock);
 		dropped = dg->events_dropped;
-		pthread_mutex_unlock(&dg->lock);
+		pthread_mutex_unlock(&dg->run.lock);
 		guest_demo_screen_log(s, "frame %llu, sprite at %d,%d, %llu events dropped",
 				      (unsigned long long)s->frames, s->sprite_x, s->sprite_y,
 				      (unsigned long long)dropped);
 		dg->next_log = *now;
-		timespec_add_ms(&dg->next_log, DEMO_LOG_PERIOD_MS);
+		fbhost_clock_add_ms(&dg->next_log, DEMO_LOG_PERIOD_MS);
 	}
 }
 
@@ -212,12 +190,12 @@ static void *demo_thread(void *opaque)
 	struct demo_guest *dg = opaque;
 	struct demo_event batch[DEMO_EVENT_QUEUE_LEN];
 
-	clock_gettime(CLOCK_MONOTONIC, &dg->next_frame);
+	dg->next_frame = fbhost_clock_now();
 	dg->next_log = dg->next_frame;
-	pthread_mutex_lock(&dg->lock);
-	while (!dg->stop) {
-		bool resize = dg->resize_pending;
-		uint32_t rw = dg->resize_w, rh = dg->resize_h;
+	pthread_mutex_lock(&dg->run.lock);
+	while (!dg->run.stop) {
+		uint32_t rw = 0, rh = 0;
+		bool resize = guest_runner_take_resize_locked(&dg->run, &rw, &rh);
 		unsigned n = dg->queue_len;
 		struct timespec now;
 
@@ -225,8 +203,7 @@ static void *demo_thread(void *opaque)
 			batch[i] = dg->queue[(dg->queue_head + i) % DEMO_EVENT_QUEUE_LEN];
 		dg->queue_head = (dg->queue_head + n) % DEMO_EVENT_QUEUE_LEN;
 		dg->queue_len = 0;
-		dg->resize_pending = false;
-		pthread_mutex_unlock(&dg->lock);
+		pthread_mutex_unlock(&dg->run.lock);
 
 		check_mode(dg);
 		if (resize)
@@ -239,23 +216,23 @@ static void *demo_thread(void *opaque)
 			check_mode(dg);
 		}
 		check_mode(dg);
-		clock_gettime(CLOCK_MONOTONIC, &now);
-		if (timespec_reached(&now, &dg->next_frame)) {
+		now = fbhost_clock_now();
+		if (fbhost_clock_reached(&now, &dg->next_frame)) {
 			tick(dg, &now);
-			timespec_add_ms(&dg->next_frame, 1000u / DEMO_FRAME_HZ);
-			if (timespec_reached(&now, &dg->next_frame)) {
+			fbhost_clock_add_ms(&dg->next_frame, 1000u / DEMO_FRAME_HZ);
+			if (fbhost_clock_reached(&now, &dg->next_frame)) {
 				/* Late by a frame or more: do not try to catch up. */
 				dg->next_frame = now;
-				timespec_add_ms(&dg->next_frame, 1000u / DEMO_FRAME_HZ);
+				fbhost_clock_add_ms(&dg->next_frame, 1000u / DEMO_FRAME_HZ);
 			}
 		}
 
-		pthread_mutex_lock(&dg->lock);
-		while (!dg->stop && !dg->queue_len && !dg->resize_pending &&
-		       pthread_cond_timedwait(&dg->wake, &dg->lock, &dg->next_frame) == 0)
+		pthread_mutex_lock(&dg->run.lock);
+		while (!dg->run.stop && !dg->queue_len && !dg->run.resize_pending &&
+		       pthread_cond_timedwait(&dg->run.wake, &dg->run.lock, &dg->next_frame) == 0)
 			;
 	}
-	pthread_mutex_unlock(&dg->lock);
+	pthread_mutex_unlock(&dg->run.lock);
 	return NULL;
 }
 
@@ -265,7 +242,7 @@ static void *demo_thread(void *opaque)
  * with a button held every event is kept, since each paints. */
 static void queue_event(struct demo_guest *dg, const struct demo_event *ev)
 {
-	pthread_mutex_lock(&dg->lock);
+	pthread_mutex_lock(&dg->run.lock);
 	if (ev->type == DEMO_EV_POINTER && dg->queue_len) {
 		struct demo_event *last =
 		    &dg->queue[(dg->queue_head + dg->queue_len - 1) % DEMO_EVENT_QUEUE_LEN];
@@ -280,9 +257,9 @@ static void queue_event(struct demo_guest *dg, const struct demo_event *ev)
 		goto out;
 	}
 	dg->queue[(dg->queue_head + dg->queue_len++) % DEMO_EVENT_QUEUE_LEN] = *ev;
-	pthread_cond_signal(&dg->wake);
+	pthread_cond_signal(&dg->run.wake);
 out:
-	pthread_mutex_unlock(&dg->lock);
+	pthread_mutex_unlock(&dg->run.lock);
 }
 
 static void demo_key(void *opaque, uint32_t keysym, bool down)
@@ -315,25 +292,12 @@ static void demo_clipboard(void *opaque, const char *utf8, size_t len)
 	}
 }
 
+/* Frontend threads: validates and queues the request for the guest thread. */
 static int demo_mode_request(void *opaque, uint32_t width, uint32_t height)
 {
 	struct demo_guest *dg = opaque;
-	struct fb_mode m = fb_get_mode(dg->fb);
-	int rc;
 
-	m.width = width;
-	m.height = height;
-	m.stride = 0;
-	rc = fb_mode_check(&m, FB_DEFAULT_MAX_BYTES);
-	if (rc < 0)
-		return rc;
-	pthread_mutex_lock(&dg->lock);
-	dg->resize_pending = true;
-	dg->resize_w = width;
-	dg->resize_h = height;
-	pthread_cond_signal(&dg->wake);
-	pthread_mutex_unlock(&dg->lock);
-	return 0;
+	return guest_runner_request_resize(&dg->run, width, height);
 }
 
 static const struct fb_input_ops demo_input_ops = {
@@ -345,17 +309,9 @@ static const struct fb_input_ops demo_input_ops = {
 
 /* ---- start/stop --------------------------------------------------------- */
 
-static void demo_free(struct demo_guest *dg)
-{
-	pthread_cond_destroy(&dg->wake);
-	pthread_mutex_destroy(&dg->lock);
-	free(dg);
-}
-
 static int demo_start(struct fb_device *fb, const char *args, void **state, const char **err)
 {
 	struct demo_guest *dg;
-	pthread_condattr_t attr;
 	int rc;
 
 	if (args && *args) {
@@ -367,13 +323,10 @@ static int demo_start(struct fb_device *fb, const char *args, void **state, cons
 		return -ENOMEM;
 	dg->fb = fb;
 	guest_demo_screen_init(&dg->screen, fb);
-	pthread_mutex_init(&dg->lock, NULL);
-	pthread_condattr_init(&attr);
-	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
-	pthread_cond_init(&dg->wake, &attr);
-	pthread_condattr_destroy(&attr);
-
-	rc = pthread_create(&dg->thread, NULL, demo_thread, dg);
+	rc = guest_runner_init(&dg->run, fb);
+	if (rc)
+		goto fail_runner;
+	rc = guest_runner_start(&dg->run, demo_thread, dg);
 	if (rc) {
 		*err = "cannot start the demo guest's thread";
 		goto fail_thread;
@@ -383,8 +336,10 @@ static int demo_start(struct fb_device *fb, const char *args, void **state, cons
 	return 0;
 
 fail_thread:
-	demo_free(dg);
-	return -rc;
+	guest_runner_destroy(&dg->run);
+fail_runner:
+	free(dg);
+	return rc;
 }
 
 static void demo_stop(void *state)
@@ -392,12 +347,9 @@ static void demo_stop(void *state)
 	struct demo_guest *dg = state;
 
 	fb_set_input_handler(dg->fb, NULL, NULL);
-	pthread_mutex_lock(&dg->lock);
-	dg->stop = true;
-	pthread_cond_signal(&dg->wake);
-	pthread_mutex_unlock(&dg->lock);
-	pthread_join(dg->thread, NULL);
-	demo_free(dg);
+	guest_runner_stop(&dg->run);
+	guest_runner_destroy(&dg->run);
+	free(dg);
 }
 
 const struct guest_ops guest_demo_ops = {

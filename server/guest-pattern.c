@@ -14,7 +14,9 @@
 #include <string.h>
 #include <time.h>
 
+#include "server/fbhost-clock.h"
 #include "server/guest-draw.h"
+#include "server/guest-runner.h"
 #include "server/guest.h"
 
 /* How often the guest thread looks at the mode generation when nobody wakes
@@ -99,14 +101,7 @@ void guest_pattern_draw(pixman_image_t *img)
 
 /* One running pattern guest. */
 struct pattern_guest {
-	struct fb_device *fb; /* set at start, read-only after */
-	pthread_t thread;
-
-	pthread_mutex_t lock; /* protects the fields up to wake */
-	bool stop;
-	bool resize_pending;
-	uint32_t resize_w, resize_h;
-	pthread_cond_t wake; /* signalled on stop and on a resize request */
+	struct guest_runner run; /* thread, stop and resize hand-over */
 
 	/* Guest thread only. */
 	bool drawn;
@@ -116,82 +111,59 @@ struct pattern_guest {
 /* Draws the card over the whole current mode and marks it dirty. */
 static void pattern_redraw(struct pattern_guest *pg)
 {
+	struct fb_device *fb = pg->run.fb;
 	struct fb_access acc;
 	pixman_image_t *img;
 
-	guest_draw_set_palette(pg->fb);
-	fb_access_begin(pg->fb, &acc);
+	guest_draw_set_palette(fb);
+	fb_access_begin(fb, &acc);
 	img = guest_draw_wrap_access(&acc);
 	if (img) {
 		guest_pattern_draw(img);
 		pixman_image_unref(img);
-		fb_mark_dirty(pg->fb, &acc, 0, 0, (int)acc.mode.width, (int)acc.mode.height);
+		fb_mark_dirty(fb, &acc, 0, 0, (int)acc.mode.width, (int)acc.mode.height);
 	}
-	fb_access_end(pg->fb, &acc);
-}
-
-/* Applies a viewer's resize request, keeping the format. */
-static void pattern_resize(struct pattern_guest *pg, uint32_t w, uint32_t h)
-{
-	struct fb_mode m = fb_get_mode(pg->fb);
-	int rc;
-
-	if (m.width == w && m.height == h)
-		return;
-	m.width = w;
-	m.height = h;
-	m.stride = 0;
-	rc = fb_set_mode(pg->fb, &m);
-	if (rc < 0)
-		fprintf(stderr, "fbhost: pattern guest: resize to %ux%u failed: %s\n", w, h,
-			strerror(-rc));
-}
-
-static void deadline_after_ms(struct timespec *ts, unsigned ms)
-{
-	clock_gettime(CLOCK_MONOTONIC, ts);
-	ts->tv_sec += ms / 1000u;
-	ts->tv_nsec += (long)(ms % 1000u) * 1000000L;
-	if (ts->tv_nsec >= 1000000000L) {
-		ts->tv_sec++;
-		ts->tv_nsec -= 1000000000L;
-	}
+	fb_access_end(fb, &acc);
 }
 
 static void *pattern_thread(void *opaque)
 {
 	struct pattern_guest *pg = opaque;
+	struct guest_runner *run = &pg->run;
 
-	pthread_mutex_lock(&pg->lock);
-	while (!pg->stop) {
+	pthread_mutex_lock(&run->lock);
+	while (!run->stop) {
 		uint64_t gen;
+		uint32_t w, h;
 		struct timespec deadline;
 
-		if (pg->resize_pending) {
-			uint32_t w = pg->resize_w, h = pg->resize_h;
+		if (guest_runner_take_resize_locked(run, &w, &h)) {
+			int rc;
 
-			pg->resize_pending = false;
-			pthread_mutex_unlock(&pg->lock);
-			pattern_resize(pg, w, h);
-			pthread_mutex_lock(&pg->lock);
+			pthread_mutex_unlock(&run->lock);
+			rc = guest_runner_apply_resize(run, w, h);
+			if (rc < 0)
+				fprintf(stderr, "fbhost: pattern guest: resize to %ux%u failed: %s\n",
+					w, h, strerror(-rc));
+			pthread_mutex_lock(&run->lock);
 			continue;
 		}
-		pthread_mutex_unlock(&pg->lock);
+		pthread_mutex_unlock(&run->lock);
 
-		gen = fb_mode_generation(pg->fb);
+		gen = fb_mode_generation(run->fb);
 		if (!pg->drawn || gen != pg->drawn_generation) {
 			pattern_redraw(pg);
 			pg->drawn = true;
 			pg->drawn_generation = gen;
 		}
 
-		pthread_mutex_lock(&pg->lock);
-		deadline_after_ms(&deadline, PATTERN_POLL_MS);
-		while (!pg->stop && !pg->resize_pending &&
-		       pthread_cond_timedwait(&pg->wake, &pg->lock, &deadline) == 0)
+		pthread_mutex_lock(&run->lock);
+		deadline = fbhost_clock_after_ms(PATTERN_POLL_MS);
+		while (!run->stop && !run->resize_pending &&
+		       pthread_cond_timedwait(&run->wake, &run->lock, &deadline) == 0)
 			;
 	}
-	pthread_mutex_unlock(&pg->lock);
+	pthread_mutex_unlock(&run->lock);
 	return NULL;
 }
 
@@ -211,22 +183,8 @@ static void pattern_clipboard(void *opaque, const char *utf8, size_t len)
 static int pattern_mode_request(void *opaque, uint32_t width, uint32_t height)
 {
 	struct pattern_guest *pg = opaque;
-	struct fb_mode m = fb_get_mode(pg->fb);
-	int rc;
 
-	m.width = width;
-	m.height = height;
-	m.stride = 0;
-	rc = fb_mode_check(&m, FB_DEFAULT_MAX_BYTES);
-	if (rc < 0)
-		return rc;
-	pthread_mutex_lock(&pg->lock);
-	pg->resize_pending = true;
-	pg->resize_w = width;
-	pg->resize_h = height;
-	pthread_cond_signal(&pg->wake);
-	pthread_mutex_unlock(&pg->lock);
-	return 0;
+	return guest_runner_request_resize(&pg->run, width, height);
 }
 
 static const struct fb_input_ops pattern_input_ops = {
@@ -236,17 +194,9 @@ static const struct fb_input_ops pattern_input_ops = {
     .clipboard = pattern_clipboard,
 };
 
-static void pattern_free(struct pattern_guest *pg)
-{
-	pthread_cond_destroy(&pg->wake);
-	pthread_mutex_destroy(&pg->lock);
-	free(pg);
-}
-
 static int pattern_start(struct fb_device *fb, const char *args, void **state, const char **err)
 {
 	struct pattern_guest *pg;
-	pthread_condattr_t attr;
 	int rc;
 
 	if (args && *args) {
@@ -256,14 +206,10 @@ static int pattern_start(struct fb_device *fb, const char *args, void **state, c
 	pg = calloc(1, sizeof(*pg));
 	if (!pg)
 		return -ENOMEM;
-	pg->fb = fb;
-	pthread_mutex_init(&pg->lock, NULL);
-	pthread_condattr_init(&attr);
-	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
-	pthread_cond_init(&pg->wake, &attr);
-	pthread_condattr_destroy(&attr);
-
-	rc = pthread_create(&pg->thread, NULL, pattern_thread, pg);
+	rc = guest_runner_init(&pg->run, fb);
+	if (rc)
+		goto fail_runner;
+	rc = guest_runner_start(&pg->run, pattern_thread, pg);
 	if (rc) {
 		*err = "cannot start the pattern guest's thread";
 		goto fail_thread;
@@ -273,21 +219,20 @@ static int pattern_start(struct fb_device *fb, const char *args, void **state, c
 	return 0;
 
 fail_thread:
-	pattern_free(pg);
-	return -rc;
+	guest_runner_destroy(&pg->run);
+fail_runner:
+	free(pg);
+	return rc;
 }
 
 static void pattern_stop(void *state)
 {
 	struct pattern_guest *pg = state;
 
-	fb_set_input_handler(pg->fb, NULL, NULL);
-	pthread_mutex_lock(&pg->lock);
-	pg->stop = true;
-	pthread_cond_signal(&pg->wake);
-	pthread_mutex_unlock(&pg->lock);
-	pthread_join(pg->thread, NULL);
-	pattern_free(pg);
+	fb_set_input_handler(pg->run.fb, NULL, NULL);
+	guest_runner_stop(&pg->run);
+	guest_runner_destroy(&pg->run);
+	free(pg);
 }
 
 const struct guest_ops guest_pattern_ops = {
