@@ -109,27 +109,10 @@ void fbhost_set_quit_callback(struct fbhost *h, void (*quit)(void *opaque), void
 	pthread_mutex_unlock(&h->lock);
 }
 
-/* A name is 1..FBHOST_NAME_MAX_BYTES of [A-Za-z0-9_.-], not all digits (so
- * it never reads as an id). */
+/* The rule lives in fbhost-name.c, shared with the --fb option parser. */
 static bool fbhost_name_valid(const char *name)
 {
-	size_t len = name ? strlen(name) : 0;
-	bool digits_only = true;
-	size_t i;
-
-	if (len == 0 || len > FBHOST_NAME_MAX_BYTES)
-		return false;
-	for (i = 0; i < len; i++) {
-		char c = name[i];
-
-		if (c >= '0' && c <= '9')
-			continue;
-		digits_only = false;
-		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || c == '-' ||
-		      c == '.'))
-			return false;
-	}
-	return !digits_only;
+	return name && fbhost_name_check(name, strlen(name)) == FBHOST_NAME_OK;
 }
 
 static struct fbhost_fb *fbhost_fb_by_name_locked(struct fbhost *h, const char *name)

@@ -14,12 +14,11 @@
 
 #include "fb/fb.h"
 #include "fb/headless.h"
+#include "server/fbhost-name.h"
 #include "server/fbhost.h"
 
 /* Most framebuffers one host holds (ids are never reused). */
 #define FBHOST_MAX_FRAMEBUFFERS 64u
-/* Longest framebuffer name, bytes. */
-#define FBHOST_NAME_MAX_BYTES 32u
 
 struct vnc_server;
 struct sdl_window;

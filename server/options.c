@@ -85,30 +85,24 @@ int opt_parse_fb(const char *s, struct opt_fb *out, char *err, size_t errlen)
 {
 	const char *colon = strchr(s, ':');
 	size_t n = colon ? (size_t)(colon - s) : 0;
-	bool digits_only = true;
-	size_t i;
 
-	if (!colon || n == 0 || n > OPT_NAME_MAX_BYTES)
+	switch (colon ? fbhost_name_check(s, n) : FBHOST_NAME_BAD_LENGTH) {
+	case FBHOST_NAME_OK:
+		break;
+	case FBHOST_NAME_BAD_LENGTH:
 		return opt_fail(err, errlen,
 				"bad framebuffer \"%.40s\" (expected NAME:WxH[:FORMAT], NAME of "
 				"1..%u characters)",
 				s, OPT_NAME_MAX_BYTES);
-	for (i = 0; i < n; i++) {
-		char c = s[i];
-
-		if (c >= '0' && c <= '9')
-			continue;
-		digits_only = false;
-		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || c == '-' ||
-		      c == '.'))
-			return opt_fail(err, errlen,
-					"bad framebuffer name \"%.*s\" (use A-Z a-z 0-9 _ . -)",
-					(int)n, s);
-	}
-	if (digits_only)
+	case FBHOST_NAME_BAD_CHAR:
+		return opt_fail(err, errlen,
+				"bad framebuffer name \"%.*s\" (use A-Z a-z 0-9 _ . -)",
+				(int)n, s);
+	case FBHOST_NAME_ALL_DIGITS:
 		return opt_fail(err, errlen,
 				"bad framebuffer name \"%.*s\" (must not be all digits: ids are)",
 				(int)n, s);
+	}
 	memcpy(out->name, s, n);
 	out->name[n] = '\0';
 	out->format = FBHOST_FORMAT_X8R8G8B8;

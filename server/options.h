@@ -11,10 +11,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "server/fbhost-name.h"
 #include "server/fbhost.h"
 
 #define OPT_MAX_FRAMEBUFFERS 16u
-#define OPT_NAME_MAX_BYTES 32u
+#define OPT_NAME_MAX_BYTES FBHOST_NAME_MAX_BYTES
 #define OPT_DEFAULT_WIDTH_PX 1024u
 #define OPT_DEFAULT_HEIGHT_PX 768u
 #define OPT_DEFAULT_VNC_PORT 5900
