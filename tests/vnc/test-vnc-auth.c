@@ -2,7 +2,8 @@
 /*
  * tests/vnc/test-vnc-auth.c - security defaults and what clients may do:
  * loopback-only by default, a non-loopback listen needs a password file (or
- * insecure), wrong passwords are rejected, bind failures are reported, input
+ * insecure), wrong passwords are rejected, a password longer than VNC auth's
+ * 8 bytes is refused, bind failures are reported, input
  * and clipboard reach the guest unless view-only, and the share policy.
  */
 #include <unistd.h>
@@ -96,6 +97,32 @@ static void test_password(void **state)
 	assert_int_equal(errno, ENOENT);
 	assert_non_null(strstr(err, "/nonexistent/fbhost-password"));
 	vt_teardown(&t);
+
+	/* VNC auth uses 8 bytes: a longer password is refused, not cut. */
+	write_file(pw, "123456789\n");
+	cfg.password_file = pw;
+	vt_setup(&t, 64, 48, PIXMAN_x8r8g8b8, NULL);
+	assert_null(vnc_server_new(t.fb, &cfg, err, sizeof(err)));
+	assert_int_equal(errno, EINVAL);
+	print_message("long password: %s\n", err);
+	assert_non_null(strstr(err, "longer than 8 bytes"));
+	assert_non_null(strstr(err, pw));
+	vt_teardown(&t);
+	unlink(pw);
+
+	/* Exactly 8 bytes (no newline at the end) is the whole password. */
+	write_file(pw, "12345678");
+	cfg.password_file = pw;
+	vt_setup(&t, 64, 48, PIXMAN_x8r8g8b8, &cfg);
+	o = vt_client_opts(&t, "raw");
+	o.password = "12345678";
+	c = vtc_connect(&o, err, sizeof(err));
+	if (!c)
+		fail_msg("8-byte password refused: %s", err);
+	vt_expect_guest(&t, c, "authenticated client");
+	vtc_free(c);
+	vt_teardown(&t);
+	unlink(pw);
 }
 
 /* The listening sockets of port in /proc/net/tcp{,6}: their local address
