@@ -110,7 +110,10 @@ static enum MHD_Result serve_file(struct MHD_Connection *conn, const char *dir, 
 	if (!path_is_safe(rel))
 		return reply_text(conn, MHD_HTTP_NOT_FOUND, "not found\n");
 	snprintf(path, sizeof(path), "%s/%s", dir, rel);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	/* O_NONBLOCK: opening a FIFO (or a device) must not block the
+	 * daemon's only thread; O_NOFOLLOW: no symlink out of the web root.
+	 * Only regular files are served (O_NONBLOCK does not affect them). */
+	fd = open(path, O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
 		return reply_text(conn, MHD_HTTP_NOT_FOUND, "not found\n");
 	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {

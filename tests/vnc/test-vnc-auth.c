@@ -6,6 +6,11 @@
  * 8 bytes is refused, bind failures are reported, input
  * and clipboard reach the guest unless view-only, and the share policy.
  */
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "tests/vnc/vnc-fixture.h"
@@ -207,6 +212,100 @@ static void test_web_port_and_url(void **state)
 	vt_teardown(&t);
 }
 
+/* GET url from 127.0.0.1:port over HTTP/1.0; the status code, or -1 if no
+ * whole answer came within VT_WAIT_MS. */
+static int http_get_status(int port, const char *url)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port) };
+	char req[256], reply[512];
+	size_t got = 0;
+	uint64_t deadline = vt_now_ms() + VT_WAIT_MS;
+	int fd, status = -1;
+
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	assert_true(fd >= 0);
+	assert_int_equal(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	snprintf(req, sizeof(req), "GET %s HTTP/1.0\r\nHost: localhost\r\n\r\n", url);
+	assert_int_equal(send(fd, req, strlen(req), MSG_NOSIGNAL), (ssize_t)strlen(req));
+	for (;;) {
+		struct pollfd pfd = { .fd = fd, .events = POLLIN };
+		uint64_t now = vt_now_ms();
+		ssize_t n;
+
+		if (now >= deadline || poll(&pfd, 1, (int)(deadline - now)) <= 0)
+			break; /* no answer in time */
+		n = recv(fd, reply + got, sizeof(reply) - 1 - got, 0);
+		if (n <= 0) {
+			reply[got] = '\0';
+			if (sscanf(reply, "HTTP/1.%*d %d", &status) != 1)
+				status = -1;
+			break;
+		}
+		got += (size_t)n;
+		if (got == sizeof(reply) - 1)
+			got = 16; /* keep the status line, drop the body */
+	}
+	close(fd);
+	return status;
+}
+
+/* The web viewer serves regular files only: a FIFO under the web root must
+ * not block the HTTP thread (it used to be opened blocking), nor may a
+ * symlink lead out of it; the server keeps answering afterwards. */
+static void test_web_root_special_files(void **state)
+{
+	struct vnc_config cfg = vt_config();
+	char root[] = "/tmp/fbhost-vnc-web-XXXXXX";
+	char p[512], core[256];
+	struct vt t;
+	int fd, port;
+
+	(void)state;
+	assert_non_null(mkdtemp(root));
+	snprintf(p, sizeof(p), "%s/node_modules", root);
+	assert_int_equal(mkdir(p, 0700), 0);
+	snprintf(p, sizeof(p), "%s/node_modules/@novnc", root);
+	assert_int_equal(mkdir(p, 0700), 0);
+	snprintf(p, sizeof(p), "%s/node_modules/@novnc/novnc", root);
+	assert_int_equal(mkdir(p, 0700), 0);
+	snprintf(core, sizeof(core), "%s/node_modules/@novnc/novnc/core", root);
+	assert_int_equal(mkdir(core, 0700), 0);
+	snprintf(p, sizeof(p), "%s/rfb.js", core);
+	fd = open(p, O_WRONLY | O_CREAT | O_EXCL, 0600);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, "//\n", 3), 3);
+	close(fd);
+	snprintf(p, sizeof(p), "%s/fifo.js", core);
+	assert_int_equal(mkfifo(p, 0600), 0);
+	snprintf(p, sizeof(p), "%s/link.js", core);
+	assert_int_equal(symlink("/etc/hostname", p), 0);
+
+	cfg.web_port = VNC_WEB_PORT_ANY;
+	cfg.web_root = root;
+	vt_setup(&t, 64, 48, PIXMAN_x8r8g8b8, &cfg);
+	port = vnc_server_web_port(t.vnc);
+	assert_true(port > 0);
+	assert_int_equal(http_get_status(port, "/novnc/core/fifo.js"), 404);
+	assert_int_equal(http_get_status(port, "/novnc/core/link.js"), 404);
+	assert_int_equal(http_get_status(port, "/novnc/core/rfb.js"), 200);
+	vt_teardown(&t);
+
+	unlink(p);
+	snprintf(p, sizeof(p), "%s/fifo.js", core);
+	unlink(p);
+	snprintf(p, sizeof(p), "%s/rfb.js", core);
+	unlink(p);
+	rmdir(core);
+	snprintf(p, sizeof(p), "%s/node_modules/@novnc/novnc", root);
+	rmdir(p);
+	snprintf(p, sizeof(p), "%s/node_modules/@novnc", root);
+	rmdir(p);
+	snprintf(p, sizeof(p), "%s/node_modules", root);
+	rmdir(p);
+	rmdir(root);
+}
+
 static bool key_seen(struct vt_input *in, const void *arg)
 {
 	return in->key_events >= *(const unsigned *)arg;
@@ -389,6 +488,7 @@ int main(void)
 		cmocka_unit_test(test_password),
 		cmocka_unit_test(test_default_binding_and_bind_failure),
 		cmocka_unit_test(test_web_port_and_url),
+		cmocka_unit_test(test_web_root_special_files),
 		cmocka_unit_test(test_input_clipboard_view_only),
 		cmocka_unit_test(test_share_policy),
 		cmocka_unit_test(test_wss),
