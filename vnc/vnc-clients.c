@@ -14,6 +14,7 @@
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 
+#include "vnc/vnc-charset.h"
 #include "vnc/vnc-internal.h"
 
 #include <rfb/rfbregion.h>
@@ -160,23 +161,13 @@ static void on_pointer(int mask, int x, int y, rfbClientPtr cl)
 static void on_cut_latin1(char *str, int len, rfbClientPtr cl)
 {
 	char *utf8;
-	size_t o = 0;
+	size_t o;
 
 	if (cl->viewOnly || len <= 0)
 		return;
-	utf8 = malloc((size_t)len * 2);
+	utf8 = vnc_charset_latin1_to_utf8(str, (size_t)len, &o);
 	if (!utf8)
 		return;
-	for (int i = 0; i < len; i++) {
-		unsigned char ch = (unsigned char)str[i];
-
-		if (ch < 0x80) {
-			utf8[o++] = (char)ch;
-		} else {
-			utf8[o++] = (char)(0xc0 | (ch >> 6));
-			utf8[o++] = (char)(0x80 | (ch & 0x3f));
-		}
-	}
 	vnc_library_unlock();
 	fb_input_clipboard(srv(cl)->fb, utf8, o);
 	vnc_library_lock_shared();

@@ -25,6 +25,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "vnc/vnc-charset.h"
 #include "vnc/vnc-internal.h"
 
 #include <rfb/rfbregion.h>
@@ -166,26 +167,15 @@ static void limit_client_rects(struct vnc_server *s)
 }
 
 /* Sends guest clipboard text: UTF-8 to clients with extended clipboard,
- * Latin-1 (unrepresentable characters as '?') to the others. */
+ * Latin-1 (see vnc-charset.h: '?' for what it lacks) to the others. */
 static void send_clipboard(struct vnc_server *s, char *utf8, size_t len)
 {
-	char *latin1 = malloc(len + 1);
-	size_t o = 0;
+	size_t latin1_len;
+	char *latin1 = vnc_charset_utf8_to_latin1(utf8, len, &latin1_len);
 
 	if (!latin1)
 		return;
-	for (size_t i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)utf8[i];
-
-		if (c < 0x80) {
-			latin1[o++] = (char)c;
-		} else if ((c & 0xe0) == 0xc0 && i + 1 < len && c <= 0xc3) {
-			latin1[o++] = (char)(((c & 0x1f) << 6) | (utf8[++i] & 0x3f));
-		} else if ((c & 0xc0) != 0x80) {
-			latin1[o++] = '?';
-		}
-	}
-	rfbSendServerCutTextUTF8(s->screen, utf8, (int)len, latin1, (int)o);
+	rfbSendServerCutTextUTF8(s->screen, utf8, (int)len, latin1, (int)latin1_len);
 	free(latin1);
 }
 

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "tests/vnc/vnc-fixture.h"
+#include "vnc/vnc-charset.h"
 
 static void write_file(char *path, const char *content)
 {
@@ -306,6 +307,45 @@ static void test_web_root_special_files(void **state)
 	rmdir(root);
 }
 
+/* Converts with fn and checks the bytes (and the terminating NUL). */
+static void expect_conversion(char *(*fn)(const char *, size_t, size_t *), const char *in,
+			      size_t in_len, const char *want, size_t want_len)
+{
+	size_t out_len = 12345;
+	char *out = fn(in, in_len, &out_len);
+
+	assert_non_null(out);
+	assert_int_equal(out_len, want_len);
+	assert_memory_equal(out, want, want_len);
+	assert_int_equal(out[out_len], '\0');
+	free(out);
+}
+
+/* The clipboard's Latin-1 <-> UTF-8 conversion (vnc/vnc-charset.h). */
+static void test_clipboard_charset(void **state)
+{
+	(void)state;
+	/* Latin-1 -> UTF-8: every byte maps. */
+	expect_conversion(vnc_charset_latin1_to_utf8, "caf\xe9 \xff\x80\x00!", 9,
+			  "caf\xc3\xa9 \xc3\xbf\xc2\x80\x00!", 12);
+	expect_conversion(vnc_charset_latin1_to_utf8, "", 0, "", 0);
+
+	/* UTF-8 -> Latin-1. */
+	expect_conversion(vnc_charset_utf8_to_latin1, "caf\xc3\xa9 \xc3\xbf", 8, "caf\xe9 \xff",
+			  6);
+	/* Not in Latin-1 (euro sign, a CJK character, an emoji): one '?' each. */
+	expect_conversion(vnc_charset_utf8_to_latin1, "5\xe2\x82\xac \xe4\xb8\xad\xf0\x9f\x98\x80.",
+			  13, "5? ??.", 6);
+	/* A bad lead byte never swallows the byte after it. */
+	expect_conversion(vnc_charset_utf8_to_latin1, "\xc3" "A", 2, "?A", 2);
+	expect_conversion(vnc_charset_utf8_to_latin1, "x\xc3\xc3\xa9y", 5, "x?\xe9y", 4);
+	/* Stray continuation bytes, an overlong NUL, a truncated end. */
+	expect_conversion(vnc_charset_utf8_to_latin1, "a\x80\x80" "b", 4, "a?b", 3);
+	expect_conversion(vnc_charset_utf8_to_latin1, "\xc0\x80z", 3, "?z", 2);
+	expect_conversion(vnc_charset_utf8_to_latin1, "ok\xe2\x82", 4, "ok?", 3);
+	expect_conversion(vnc_charset_utf8_to_latin1, "", 0, "", 0);
+}
+
 static bool key_seen(struct vt_input *in, const void *arg)
 {
 	return in->key_events >= *(const unsigned *)arg;
@@ -489,6 +529,7 @@ int main(void)
 		cmocka_unit_test(test_default_binding_and_bind_failure),
 		cmocka_unit_test(test_web_port_and_url),
 		cmocka_unit_test(test_web_root_special_files),
+		cmocka_unit_test(test_clipboard_charset),
 		cmocka_unit_test(test_input_clipboard_view_only),
 		cmocka_unit_test(test_share_policy),
 		cmocka_unit_test(test_wss),
