@@ -7,7 +7,8 @@
  * registers a thread on its first read-side section and unregisters it when
  * the thread exits, so any thread (including ones memory/ did not create)
  * may call any function here. call_rcu callbacks run on liburcu's default
- * call_rcu worker thread; ram_list_free() drains them with rcu_barrier().
+ * call_rcu worker thread; ram_list_free() drains them with rcu_barrier()
+ * before it frees anything.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -82,6 +83,11 @@ void ram_list_free(struct ram_list *rl)
 
 	if (!rl)
 		return;
+	/* Pending callbacks may still use rl (an owner's reclaim callback
+	 * calling ram_block_remove, which queues a callback of its own): let
+	 * them run while everything is intact, twice for that second level. */
+	ram_rcu_barrier();
+	ram_rcu_barrier();
 	cds_list_for_each_entry_safe(b, tmp, &rl->blocks, node) ram_block_destroy(b);
 	for (c = 0; c < DIRTY_MEMORY_NUM; c++) {
 		a = rl->dirty[c];
@@ -92,8 +98,6 @@ void ram_list_free(struct ram_list *rl)
 			free(a->blocks[i]);
 		free(a);
 	}
-	/* Old arrays and removed blocks still wait for their grace period. */
-	ram_rcu_barrier();
 	pthread_mutex_destroy(&rl->mutex);
 	free(rl);
 }

@@ -2,7 +2,8 @@
 /*
  * tests/memory/test-ram-resources.c - configuration and size checks, block
  * layout, empty ranges, and freeing with RCU callbacks still pending (the
- * ASan build's leak checker then proves nothing leaks).
+ * ASan build's leak checker then proves nothing leaks), including an owner's
+ * callback that removes a block (ASan proves it touches no freed list).
  */
 #include <errno.h>
 #include <pthread.h>
@@ -12,9 +13,11 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <cmocka.h>
 
+#include "memory/ram-rcu.h"
 #include "memory/ram.h"
 
 #define PS 4096u
@@ -240,6 +243,91 @@ static void *free_main(void *opaque)
 	return NULL;
 }
 
+/* An owner's RCU callback that removes its block, like fb's retired mode. */
+struct owner_reclaim {
+	struct rcu_head rcu;
+	struct ram_list *rl;
+	struct ram_block *b;
+	int *ran;
+};
+
+static void owner_reclaim_cb(struct rcu_head *head)
+{
+	struct owner_reclaim *o = caa_container_of(head, struct owner_reclaim, rcu);
+
+	ram_rcu_callback_enter();
+	ram_block_remove(o->rl, o->b);
+	__atomic_store_n(o->ran, 1, __ATOMIC_RELEASE);
+	free(o);
+}
+
+/* Holds a read section open until told to leave, so a callback queued
+ * meanwhile cannot run before ram_list_free is called. */
+struct reader_hold {
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	int inside, leave;
+};
+
+static void *reader_main(void *arg)
+{
+	struct reader_hold *h = arg;
+
+	ram_rcu_read_lock();
+	pthread_mutex_lock(&h->lock);
+	h->inside = 1;
+	pthread_cond_broadcast(&h->cond);
+	while (!h->leave)
+		pthread_cond_wait(&h->cond, &h->lock);
+	pthread_mutex_unlock(&h->lock);
+	ram_rcu_read_unlock();
+	return NULL;
+}
+
+static void *leave_later_main(void *arg)
+{
+	struct reader_hold *h = arg;
+
+	/* ram_list_free is (most likely) waiting by then; correctness does
+	 * not depend on this delay, only the window being tested does. */
+	nanosleep(&(struct timespec){ 0, 100 * 1000 * 1000 }, NULL);
+	pthread_mutex_lock(&h->lock);
+	h->leave = 1;
+	pthread_cond_broadcast(&h->cond);
+	pthread_mutex_unlock(&h->lock);
+	return NULL;
+}
+
+static void test_free_drains_owner_callbacks_first(void **state)
+{
+	struct reader_hold h = { PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0, 0 };
+	struct ram_list *rl = ram_list_new(NULL);
+	struct owner_reclaim *o = calloc(1, sizeof(*o));
+	pthread_t reader, leaver;
+	int ran = 0;
+
+	(void)state;
+	assert_non_null(rl);
+	assert_non_null(o);
+	assert_non_null(ram_block_add(rl, "keep", PS, PS));
+	o->rl = rl;
+	o->b = ram_block_add(rl, "owned", 4 * PS, 4 * PS);
+	o->ran = &ran;
+	assert_non_null(o->b);
+	assert_int_equal(pthread_create(&reader, NULL, reader_main, &h), 0);
+	pthread_mutex_lock(&h.lock);
+	while (!h.inside)
+		pthread_cond_wait(&h.cond, &h.lock);
+	pthread_mutex_unlock(&h.lock);
+	ram_rcu_call(&o->rcu, owner_reclaim_cb);
+	assert_int_equal(pthread_create(&leaver, NULL, leave_later_main, &h), 0);
+	/* the callback is still pending: ram_list_free must run it first */
+	ram_list_free(rl);
+	assert_int_equal(__atomic_load_n(&ran, __ATOMIC_ACQUIRE), 1);
+	pthread_join(leaver, NULL);
+	pthread_join(reader, NULL);
+}
+
 static void test_unregistered_short_lived_threads(void **state)
 {
 	struct ram_list_config cfg = {.page_bits = 12, .block_pages = 64};
@@ -269,6 +357,7 @@ int main(void)
 	    cmocka_unit_test(test_layout_first_gap),
 	    cmocka_unit_test(test_empty_and_out_of_range),
 	    cmocka_unit_test(test_free_with_pending_callbacks),
+	    cmocka_unit_test(test_free_drains_owner_callbacks_first),
 	    cmocka_unit_test(test_unregistered_short_lived_threads),
 	};
 
