@@ -308,7 +308,8 @@ int fb_set_palette(struct fb_device *fb, unsigned first, unsigned count, const u
 	struct fb_mode_obj *mo;
 	bool indexed;
 
-	if (!fb || (count && !rgb) || first > 256 || count > 256 - first)
+	if (!fb || (count && !rgb) || first > FB_PALETTE_ENTRIES ||
+	    count > FB_PALETTE_ENTRIES - first)
 		return -EINVAL;
 	pal = malloc(sizeof(*pal));
 	if (!pal)

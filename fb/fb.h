@@ -83,8 +83,11 @@ uint64_t fb_mode_generation(struct fb_device *fb);
  * Mode changes serialise on a per-fb mutex; writers never wait for it.
  */
 int fb_set_mode(struct fb_device *fb, const struct fb_mode *mode);
-/* Sets palette entries [first, first+count) as 0x00RRGGBB; marks the whole
- * frame dirty when the mode is indexed. */
+/* Entries of the PIXMAN_c8 palette. */
+#define FB_PALETTE_ENTRIES 256u
+/* Sets palette entries [first, first+count) as 0x00RRGGBB (first + count at
+ * most FB_PALETTE_ENTRIES); marks the whole frame dirty when the mode is
+ * indexed. */
 int fb_set_palette(struct fb_device *fb, unsigned first, unsigned count, const uint32_t *rgb);
 
 /* Guest write paths: each marks exactly the pages it touched, for every

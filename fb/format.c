@@ -27,6 +27,10 @@ static const struct {
 #define FB_NFORMATS (sizeof(fb_formats) / sizeof(fb_formats[0]))
 /* pixman wants strides that are whole uint32_t words. */
 #define FB_STRIDE_ALIGN_BYTES 4u
+/* Highest value of an 8-bit colour channel. */
+#define FB_CHANNEL_MAX 255u
+/* pixman's indexed lookup: one palette index per 15-bit colour. */
+#define FB_PALETTE_LOOKUP_COLOURS (sizeof(((pixman_indexed_t *)0)->ent) / sizeof(pixman_index_type))
 
 unsigned fb_format_bpp(pixman_format_code_t format)
 {
@@ -90,10 +94,11 @@ static void fb_default_palette_init(void)
 {
 	struct fb_palette *p = &fb_default_palette;
 
-	for (unsigned i = 0; i < 256; i++) {
-		uint32_t r = ((i >> 5) & 7) * 255 / 7;
-		uint32_t g = ((i >> 2) & 7) * 255 / 7;
-		uint32_t b = (i & 3) * 255 / 3;
+	for (unsigned i = 0; i < FB_PALETTE_ENTRIES; i++) {
+		/* scale each channel's levels to 0..FB_CHANNEL_MAX */
+		uint32_t r = ((i >> 5) & 7) * FB_CHANNEL_MAX / 7;
+		uint32_t g = ((i >> 2) & 7) * FB_CHANNEL_MAX / 7;
+		uint32_t b = (i & 3) * FB_CHANNEL_MAX / 3;
 
 		p->idx.rgba[i] = 0xff000000u | r << 16 | g << 8 | b;
 	}
@@ -112,21 +117,21 @@ struct fb_palette *fb_palette_default(void)
  * pixman uses when it stores into an indexed image). */
 void fb_palette_build_ent(struct fb_palette *pal)
 {
-	int pr[256], pg[256], pb[256];
+	int pr[FB_PALETTE_ENTRIES], pg[FB_PALETTE_ENTRIES], pb[FB_PALETTE_ENTRIES];
 
-	for (unsigned i = 0; i < 256; i++) {
+	for (unsigned i = 0; i < FB_PALETTE_ENTRIES; i++) {
 		pr[i] = (pal->idx.rgba[i] >> 16) & 0xff;
 		pg[i] = (pal->idx.rgba[i] >> 8) & 0xff;
 		pb[i] = pal->idx.rgba[i] & 0xff;
 	}
-	for (unsigned c = 0; c < 32768; c++) {
+	for (unsigned c = 0; c < FB_PALETTE_LOOKUP_COLOURS; c++) {
 		/* expand 5-bit channels the way pixman does */
 		int r = (int)(((c >> 10) & 31) << 3 | ((c >> 10) & 31) >> 2);
 		int g = (int)(((c >> 5) & 31) << 3 | ((c >> 5) & 31) >> 2);
 		int b = (int)((c & 31) << 3 | (c & 31) >> 2);
 		int best = 0, best_d = INT_MAX;
 
-		for (int i = 0; i < 256 && best_d; i++) {
+		for (int i = 0; i < (int)FB_PALETTE_ENTRIES && best_d; i++) {
 			int d = (r - pr[i]) * (r - pr[i]) + (g - pg[i]) * (g - pg[i]) +
 				(b - pb[i]) * (b - pb[i]);
 

@@ -165,7 +165,7 @@ int fbhost_blit(struct fbhost_fb *fb, int x, int y, const void *src, uint32_t w,
 
 int fbhost_set_palette(struct fbhost_fb *fb, unsigned first, unsigned count, const uint32_t *rgb)
 {
-	if (!rgb || first > 255 || count > 256 - first)
+	if (!rgb || first >= FB_PALETTE_ENTRIES || count > FB_PALETTE_ENTRIES - first)
 		return -EINVAL;
 	return fb_set_palette(fb->dev, first, count, rgb);
 }

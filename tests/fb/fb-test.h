@@ -138,7 +138,7 @@ static inline uint32_t *fb_test_guest_x8(struct fb_device *fb, const uint32_t *p
 
 	assert_non_null(idx);
 	idx->color = 1;
-	for (int i = 0; i < 256; i++)
+	for (int i = 0; i < (int)FB_PALETTE_ENTRIES; i++)
 		idx->rgba[i] = 0xff000000u | (pal ? pal[i] : 0);
 	fb_access_begin(fb, &acc);
 	*w = acc.mode.width;
