@@ -93,13 +93,34 @@ struct fb_device *fb_new(struct ram_list *rl, const struct fb_config *cfg)
 	mo->generation = fb->last_generation = 1;
 	fb->mode = mo;
 	fb->clip_tail = &fb->clip_head;
-	pthread_mutex_init(&fb->mode_lock, NULL);
-	pthread_mutex_init(&fb->listener_lock, NULL);
-	pthread_mutex_init(&fb->input_lock, NULL);
-	pthread_cond_init(&fb->input_idle, NULL);
-	pthread_mutex_init(&fb->clip_lock, NULL);
+	rc = pthread_mutex_init(&fb->mode_lock, NULL);
+	if (rc)
+		goto fail_mode_lock;
+	rc = pthread_mutex_init(&fb->listener_lock, NULL);
+	if (rc)
+		goto fail_listener_lock;
+	rc = pthread_mutex_init(&fb->input_lock, NULL);
+	if (rc)
+		goto fail_input_lock;
+	rc = pthread_cond_init(&fb->input_idle, NULL);
+	if (rc)
+		goto fail_input_idle;
+	rc = pthread_mutex_init(&fb->clip_lock, NULL);
+	if (rc)
+		goto fail_clip_lock;
 	return fb;
 
+fail_clip_lock:
+	pthread_cond_destroy(&fb->input_idle);
+fail_input_idle:
+	pthread_mutex_destroy(&fb->input_lock);
+fail_input_lock:
+	pthread_mutex_destroy(&fb->listener_lock);
+fail_listener_lock:
+	pthread_mutex_destroy(&fb->mode_lock);
+fail_mode_lock:
+	errno = rc; /* pthread_*_init return a positive errno */
+	ram_block_remove(rl, mo->block);
 fail_check:
 	free(mo);
 fail_mode:

@@ -12,6 +12,10 @@
 struct fb_headless {
 	struct fb_listener listener; /* fb/ owns its private part */
 	struct fb_device *fb; /* immutable */
+	/* Allocates a black x8r8g8b8 shadow, NULL on ENOMEM. Immutable after
+	 * fb_headless_new; tests replace it before the first switch to
+	 * inject ENOMEM. */
+	pixman_image_t *(*shadow_alloc)(int width, int height);
 	/* Protects shadow and stats: the render thread updates them, any
 	 * thread reads them. */
 	pthread_mutex_t lock;

@@ -14,18 +14,23 @@ static struct fb_headless *fb_headless_of(struct fb_listener *l)
 	return caa_container_of(l, struct fb_headless, listener);
 }
 
+/* A black x8r8g8b8 shadow (pixman allocates zeroed bits, stride = width *
+ * 4), or NULL on ENOMEM. */
+static pixman_image_t *fb_headless_shadow_alloc(int width, int height)
+{
+	return pixman_image_create_bits(PIXMAN_x8r8g8b8, width, height, NULL, 0);
+}
+
 static void fb_headless_switch(struct fb_listener *l, const struct fb_surface *s)
 {
 	struct fb_headless *h = fb_headless_of(l);
 	pixman_image_t *img;
 
-	/* pixman allocates zeroed (black) bits, stride = width * 4 */
-	img = pixman_image_create_bits(PIXMAN_x8r8g8b8, (int)s->mode.width, (int)s->mode.height,
-				       NULL, 0);
+	img = h->shadow_alloc((int)s->mode.width, (int)s->mode.height);
 	pthread_mutex_lock(&h->lock);
 	if (h->shadow)
 		pixman_image_unref(h->shadow);
-	h->shadow = img; /* NULL on ENOMEM: updates are dropped until the next switch */
+	h->shadow = img; /* NULL on ENOMEM: the next update retries */
 	h->stats.switches++;
 	pthread_mutex_unlock(&h->lock);
 }
@@ -35,6 +40,7 @@ static void fb_headless_update(struct fb_listener *l, const struct fb_surface *s
 {
 	struct fb_headless *h = fb_headless_of(l);
 	const pixman_box32_t *boxes;
+	bool full = false;
 	uint64_t px = 0;
 	int n;
 
@@ -42,9 +48,16 @@ static void fb_headless_update(struct fb_listener *l, const struct fb_surface *s
 	for (int i = 0; i < n; i++)
 		px += (uint64_t)(boxes[i].x2 - boxes[i].x1) * (uint64_t)(boxes[i].y2 - boxes[i].y1);
 	pthread_mutex_lock(&h->lock);
+	if (!h->shadow) {
+		/* The switch could not allocate it: retry, and since the damage
+		 * since then is lost, draw the whole frame. */
+		h->shadow = h->shadow_alloc((int)s->mode.width, (int)s->mode.height);
+		full = true;
+	}
 	if (h->shadow && pixman_image_get_width(h->shadow) == (int)s->mode.width &&
 	    pixman_image_get_height(h->shadow) == (int)s->mode.height) {
-		pixman_image_set_clip_region32(h->shadow, (pixman_region32_t *)damage);
+		if (!full)
+			pixman_image_set_clip_region32(h->shadow, (pixman_region32_t *)damage);
 		pixman_image_composite32(PIXMAN_OP_SRC, s->image, NULL, h->shadow, 0, 0, 0, 0, 0, 0,
 					 (int)s->mode.width, (int)s->mode.height);
 		pixman_image_set_clip_region32(h->shadow, NULL);
@@ -75,6 +88,7 @@ static const struct fb_listener_ops fb_headless_ops = {
 struct fb_headless *fb_headless_new(struct fb_device *fb)
 {
 	struct fb_headless *h;
+	int rc;
 
 	if (!fb) {
 		errno = EINVAL;
@@ -85,9 +99,21 @@ struct fb_headless *fb_headless_new(struct fb_device *fb)
 		return NULL;
 	h->fb = fb;
 	h->listener.ops = &fb_headless_ops;
-	pthread_mutex_init(&h->lock, NULL);
-	fb_listener_register(fb, &h->listener);
+	h->shadow_alloc = fb_headless_shadow_alloc;
+	rc = pthread_mutex_init(&h->lock, NULL);
+	if (rc)
+		goto fail_lock;
+	rc = fb_listener_register(fb, &h->listener);
+	if (rc)
+		goto fail_register;
 	return h;
+
+fail_register:
+	pthread_mutex_destroy(&h->lock);
+fail_lock:
+	free(h);
+	errno = rc < 0 ? -rc : rc;
+	return NULL;
 }
 
 void fb_headless_free(struct fb_headless *h)
