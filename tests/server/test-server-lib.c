@@ -6,7 +6,8 @@
  * apart (drawing on one sends nothing to the other's viewer and finds no
  * dirty page there); direct pixel access with fbhost_damage; screendump
  * equal to the viewer; input and resize-request callbacks from a viewer;
- * stats and clients; bad arguments rejected.
+ * stats and clients; bad arguments rejected; racing adds and VNC starts
+ * (exactly one winner, the rest -EEXIST / -EALREADY, nothing leaked).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -14,6 +15,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 #include <errno.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -404,6 +406,152 @@ static void test_bad_arguments(void **state)
 	fbhost_free(h);
 }
 
+/* Threads racing on one host or framebuffer. */
+#define LIB_RACERS 4u
+/* enable/disable rounds of the VNC toggling race. */
+#define LIB_TOGGLE_ROUNDS 12u
+
+struct lib_race {
+	struct fbhost *h;
+	struct fbhost_fb *fb;
+	pthread_barrier_t *start;
+	unsigned index; /* 0 .. LIB_RACERS-1 */
+	struct fbhost_fb *added; /* race_add: the result */
+	int err; /* race_add: errno; race_vnc: fbhost_enable_vnc's result */
+};
+
+static void *race_add(void *arg)
+{
+	struct lib_race *r = arg;
+
+	pthread_barrier_wait(r->start);
+	r->added = fbhost_fb_add(r->h, "raced", 32, 16, FBHOST_FORMAT_X8R8G8B8);
+	r->err = r->added ? 0 : errno;
+	return NULL;
+}
+
+static void *race_vnc(void *arg)
+{
+	struct lib_race *r = arg;
+	struct fbhost_vnc_options vo = { .port = FBHOST_PORT_ANY };
+
+	pthread_barrier_wait(r->start);
+	r->err = fbhost_enable_vnc(r->fb, &vo);
+	return NULL;
+}
+
+/* Even racers turn VNC on, odd ones off, LIB_TOGGLE_ROUNDS times. */
+static void *race_toggle(void *arg)
+{
+	struct lib_race *r = arg;
+	struct fbhost_vnc_options vo = { .port = FBHOST_PORT_ANY };
+	bool on = r->index % 2 == 0;
+
+	pthread_barrier_wait(r->start);
+	for (unsigned i = 0; i < LIB_TOGGLE_ROUNDS; i++) {
+		if (on) {
+			int rc = fbhost_enable_vnc(r->fb, &vo);
+
+			if (rc != 0 && rc != -EALREADY)
+				r->err = rc;
+		} else {
+			fbhost_disable_vnc(r->fb);
+		}
+	}
+	return NULL;
+}
+
+/* Runs fn on LIB_RACERS threads started together. */
+static void race_run(struct lib_race *r, void *(*fn)(void *))
+{
+	pthread_barrier_t start;
+	pthread_t t[LIB_RACERS];
+
+	assert_int_equal(pthread_barrier_init(&start, NULL, LIB_RACERS), 0);
+	for (unsigned i = 0; i < LIB_RACERS; i++) {
+		r[i].start = &start;
+		r[i].index = i;
+		assert_int_equal(pthread_create(&t[i], NULL, fn, &r[i]), 0);
+	}
+	for (unsigned i = 0; i < LIB_RACERS; i++)
+		pthread_join(t[i], NULL);
+	pthread_barrier_destroy(&start);
+}
+
+/* A viewer gets the framebuffer's size from its current VNC port. */
+static void expect_viewer(struct fbhost_fb *fb)
+{
+	struct vtc_options o = { .encodings = "raw" };
+	char err[256];
+	struct vtc *v;
+
+	o.port = fbhost_vnc_port(fb);
+	assert_true(o.port > 0);
+	v = vtc_connect(&o, err, sizeof(err));
+	if (!v)
+		fail_msg("vtc_connect: %s", err);
+	assert_int_equal(vtc_wait_size(v, 32, 16, LIB_WAIT_MS), 0);
+	vtc_free(v);
+}
+
+/* fbhost_fb_add publishes a framebuffer only once it is on the render
+ * thread, and a name once; fbhost_enable_vnc creates the server outside the
+ * framebuffer's lock and publishes one winner. */
+static void test_races(void **state)
+{
+	struct lib_race r[LIB_RACERS] = { 0 };
+	struct fbhost_fb *fb = NULL;
+	unsigned winners = 0;
+	struct fbhost *h;
+
+	(void)state;
+	h = fbhost_new(NULL);
+	assert_non_null(h);
+	for (unsigned i = 0; i < LIB_RACERS; i++)
+		r[i].h = h;
+	race_run(r, race_add);
+	for (unsigned i = 0; i < LIB_RACERS; i++) {
+		if (r[i].added) {
+			winners++;
+			fb = r[i].added;
+		} else {
+			assert_int_equal(r[i].err, EEXIST);
+		}
+	}
+	assert_int_equal(winners, 1);
+	assert_ptr_equal(fbhost_fb_by_name(h, "raced"), fb);
+	assert_ptr_equal(fbhost_fb_by_id(h, fbhost_fb_id(fb)), fb);
+
+	memset(r, 0, sizeof(r));
+	for (unsigned i = 0; i < LIB_RACERS; i++)
+		r[i].fb = fb;
+	race_run(r, race_vnc);
+	winners = 0;
+	for (unsigned i = 0; i < LIB_RACERS; i++) {
+		if (r[i].err == 0)
+			winners++;
+		else
+			assert_int_equal(r[i].err, -EALREADY);
+	}
+	assert_int_equal(winners, 1);
+	expect_viewer(fb);
+
+	/* On and off from several threads: never an error besides
+	 * -EALREADY, and afterwards the state is whole. */
+	memset(r, 0, sizeof(r));
+	for (unsigned i = 0; i < LIB_RACERS; i++)
+		r[i].fb = fb;
+	race_run(r, race_toggle);
+	for (unsigned i = 0; i < LIB_RACERS; i++)
+		assert_int_equal(r[i].err, 0);
+	fbhost_disable_vnc(fb);
+	assert_int_equal(fbhost_vnc_port(fb), -1);
+	assert_int_equal(fbhost_enable_vnc(fb, &(struct fbhost_vnc_options){ .port = FBHOST_PORT_ANY }),
+			 0);
+	expect_viewer(fb);
+	fbhost_free(h);
+}
+
 /* argv[1], if given, is a cmocka test filter. The two-framebuffer test
  * also checks, under ThreadSanitizer, vnc/'s lock around LibVNCServer's
  * process-wide client-list mutex (re-initialised by every rfbGetScreen). */
@@ -413,6 +561,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_two_framebuffers),
 		cmocka_unit_test(test_pixels_input_screendump),
 		cmocka_unit_test(test_bad_arguments),
+		cmocka_unit_test(test_races),
 	};
 
 	if (argc > 1)
