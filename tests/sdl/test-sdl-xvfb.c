@@ -190,7 +190,7 @@ static void assert_screen_shows(struct sdl_window *w, struct sdl_test_fb *t, boo
 	int x = 0, y = 0;
 
 	while (bad && now_ms() < deadline) {
-		uint32_t sw, sh;
+		uint32_t sw = 0, sh = 0;
 		assert_int_equal(sdl_window_flush(w, SDL_TEST_TIMEOUT_MS), 0);
 		assert_int_equal(sdl_window_get_position(w, &x, &y, SDL_TEST_TIMEOUT_MS), 0);
 		uint32_t *screen = grab_screen(&sw, &sh);
