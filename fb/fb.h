@@ -106,10 +106,14 @@ int fb_put_image(struct fb_device *fb, pixman_image_t *src, int x, int y);
 
 /*
  * Direct access: between fb_access_begin and fb_access_end the caller may
- * read and write acc->pixels laid out as acc->mode (the memory stays valid
- * even if another thread changes the mode meanwhile; writes then land in the
- * retired block and are not shown). Call fb_mark_dirty for what was drawn.
- * Do not block inside; nesting is allowed.
+ * read and write acc->pixels laid out as acc->mode. The memory stays valid
+ * even if another thread changes the mode meanwhile, but the writes then use
+ * the old layout: they land in the retired block and are not shown when the
+ * new mode needed a new block, or in the new frame's memory when the new
+ * mode reused the block, shown as garbage until redrawn. A guest that
+ * changes its own mode should serialise that with its drawing (the built-in
+ * guests do). Call fb_mark_dirty for what was drawn. Do not block inside;
+ * nesting is allowed.
  *
  * An access section is a frame transaction: draw a whole frame inside one
  * access section to have it shown atomically; keep sections shorter than a

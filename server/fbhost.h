@@ -154,10 +154,12 @@ int fbhost_resize(struct fbhost_fb *fb, uint32_t width, uint32_t height,
 /*
  * Direct pixel access. Between fbhost_pixels_begin and fbhost_pixels_end,
  * px->data points at width x height pixels of px->format, px->stride bytes
- * per row. Mark what you wrote with fbhost_damage (before or after end). If
- * another thread changes the mode meanwhile, the memory stays valid but the
- * writes are not shown. Do not block in between; nesting is allowed.
- * Any thread.
+ * per row. Mark what you wrote with fbhost_damage (before or after end). Everything
+ * drawn between one begin and its end is shown atomically: draw one frame
+ * per begin/end and viewers never see half of it (keep it shorter than a
+ * render tick). If another thread changes the mode meanwhile, the memory
+ * stays valid but the writes use the old layout (see fb_access in fb/fb.h).
+ * Do not block in between; nesting is allowed. Any thread.
  */
 struct fbhost_pixels {
 	void *data;
@@ -176,7 +178,9 @@ int fbhost_damage(struct fbhost_fb *fb, int x, int y, int w, int h);
 
 /* Fills a rectangle with the colour 0xRRGGBB (for FBHOST_FORMAT_C8: the
  * palette index in the low 8 bits) and marks it damaged. Clipped. 0 or
- * -EINVAL. Any thread. */
+ * -EINVAL. Any thread. The colour is converted under the mode it is written
+ * with; only a switch into or out of C8 racing with the call can pair the
+ * value with the other meaning (a colour taken as an index or back). */
 int fbhost_fill(struct fbhost_fb *fb, int x, int y, int w, int h, uint32_t rgb);
 /* Copies a w x h image (stride bytes per row, in src_format, which may not
  * be FBHOST_FORMAT_C8) to x,y, converting formats, and marks it damaged.

@@ -165,7 +165,8 @@ struct vnc_web *vnc_web_new(struct vnc_server *s, const char *host, int port, co
 void vnc_web_free(struct vnc_web *w);
 
 /* vnc-auth.c: reads the first line of path (at most
- * VNC_PASSWORD_MAX_BYTES). malloc'ed string or NULL with err filled. */
+ * VNC_PASSWORD_MAX_BYTES; a password longer than the 8 bytes VNC auth uses
+ * is refused). malloc'ed string or NULL with err filled. */
 char *vnc_read_password_file(const char *path, char *err, size_t errlen);
 
 #endif

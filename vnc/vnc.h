@@ -88,8 +88,8 @@ struct vnc_config {
 	const char *host;
 	int port; /* VNC port (also WebSocket); VNC_PORT_ANY = any free */
 	int web_port; /* HTTP viewer port, or VNC_WEB_PORT_* */
-	/* File whose first line is the VNC password (max 8 significant
-	 * bytes, VNC auth). NULL = no authentication. */
+	/* File whose first line is the VNC password (VNC auth uses 8 bytes:
+	 * a longer one is refused). NULL = no authentication. */
 	const char *password_file;
 	bool insecure; /* allow a non-loopback listen without a password */
 	/* PEM certificate and key for wss:// (key may be NULL if the cert
