@@ -6,7 +6,7 @@ set -euo pipefail
 
 FBHOST_BUILD_PKGS=(gcc meson ninja-build pkg-config python3
 	liburcu-dev libpixman-1-dev libvncserver-dev libsdl2-dev libpng-dev libmicrohttpd-dev)
-FBHOST_TEST_PKGS=(libcmocka-dev xvfb xauth x11-apps imagemagick chromium)
+FBHOST_TEST_PKGS=(libcmocka-dev xvfb xauth x11-apps imagemagick chromium openssl)
 
 fbhost_install_deps() { # $@: package names
 	local missing=() p sudo=""
