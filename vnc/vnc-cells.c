@@ -3,7 +3,8 @@
  * vnc/vnc-cells.c - refines page-level damage into the pixels that really
  * changed, as QEMU's VNC server does: the damaged area is compared against
  * the shadow in VNC_CELL_PX square cells (memcmp per row) and only the cells
- * that differ are copied and reported.
+ * that differ are copied and reported, each cropped to the rows and columns
+ * that changed (as TigerVNC crops its blocks).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -31,20 +32,41 @@ static void mark_cells(uint8_t *check, uint32_t cells_w, uint32_t w, uint32_t h,
 	}
 }
 
-/* Compares one cell and copies it when it differs. True if it differed. */
+/* The part of a cell that differed: rows y1..y2-1, columns x1..x2-1. */
+struct vnc_cell_diff {
+	uint32_t x1, y1, x2, y2;
+};
+
+/*
+ * Compares one cell row by row and copies the rows that differ. True if any
+ * did; then *diff is cropped to the rows and columns that changed, as
+ * TigerVNC crops its changed blocks, so a one-row change sends one row.
+ */
 static bool sync_cell(const uint32_t *src, size_t src_stride, uint32_t *dst, size_t dst_stride,
-		      uint32_t x, uint32_t y, uint32_t cw, uint32_t ch)
+		      uint32_t x, uint32_t y, uint32_t cw, uint32_t ch, struct vnc_cell_diff *diff)
 {
 	bool differs = false;
 
 	for (uint32_t r = 0; r < ch; r++) {
 		const uint32_t *s = src + (y + r) * src_stride + x;
 		uint32_t *d = dst + (y + r) * dst_stride + x;
+		uint32_t c1 = 0, c2 = cw;
 
-		if (memcmp(s, d, cw * 4u) != 0) {
-			memcpy(d, s, cw * 4u);
+		if (memcmp(s, d, cw * 4u) == 0)
+			continue;
+		while (s[c1] == d[c1])
+			c1++;
+		while (s[c2 - 1] == d[c2 - 1])
+			c2--;
+		memcpy(d + c1, s + c1, (c2 - c1) * 4u);
+		if (!differs) {
+			*diff = (struct vnc_cell_diff){ x + c1, y + r, x + c2, y + r + 1 };
 			differs = true;
+			continue;
 		}
+		diff->x1 = x + c1 < diff->x1 ? x + c1 : diff->x1;
+		diff->x2 = x + c2 > diff->x2 ? x + c2 : diff->x2;
+		diff->y2 = y + r + 1;
 	}
 	return differs;
 }
@@ -85,29 +107,21 @@ uint64_t vnc_cells_sync(pixman_image_t *src, uint32_t *dst, uint32_t dst_w, uint
 	for (uint32_t cy = 0; cy < cells_h; cy++) {
 		uint32_t y = cy * VNC_CELL_PX;
 		uint32_t ch = dst_h - y < VNC_CELL_PX ? dst_h - y : VNC_CELL_PX;
-		int32_t run_start = -1;
 
-		for (uint32_t cx = 0; cx <= cells_w; cx++) {
-			bool hit = false;
+		for (uint32_t cx = 0; cx < cells_w; cx++) {
+			uint32_t x = cx * VNC_CELL_PX;
+			uint32_t cw = dst_w - x < VNC_CELL_PX ? dst_w - x : VNC_CELL_PX;
+			struct vnc_cell_diff diff = { 0 };
 
-			if (cx < cells_w && check[(size_t)cy * cells_w + cx]) {
-				uint32_t x = cx * VNC_CELL_PX;
-				uint32_t cw = dst_w - x < VNC_CELL_PX ? dst_w - x : VNC_CELL_PX;
-
-				compared++;
-				hit = sync_cell(s, src_stride, dst, dst_w, x, y, cw, ch);
-				differ += hit;
-			}
-			if (hit && run_start < 0) {
-				run_start = (int32_t)cx;
-			} else if (!hit && run_start >= 0) {
-				uint32_t x1 = (uint32_t)run_start * VNC_CELL_PX;
-				uint32_t x2 = cx * VNC_CELL_PX > dst_w ? dst_w : cx * VNC_CELL_PX;
-
-				pixman_region32_union_rect(&pass, &pass, (int)x1, (int)y,
-							   x2 - x1, ch);
-				run_start = -1;
-			}
+			if (!check[(size_t)cy * cells_w + cx])
+				continue;
+			compared++;
+			if (!sync_cell(s, src_stride, dst, dst_w, x, y, cw, ch, &diff))
+				continue;
+			differ++;
+			/* pixman merges neighbours that line up into bands */
+			pixman_region32_union_rect(&pass, &pass, (int)diff.x1, (int)diff.y1,
+						   diff.x2 - diff.x1, diff.y2 - diff.y1);
 		}
 	}
 	free(check);
