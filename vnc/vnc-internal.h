@@ -102,6 +102,7 @@ struct vnc_server {
 	uint32_t shadow_w, shadow_h;
 	uint64_t next_client_id;
 	unsigned held_clients;
+	int scroll_last_dy; /* last move found by vnc_scroll_detect (rows) */
 
 	/* Counters and the client list snapshot, protected by stats_lock;
 	 * written by the VNC thread, read by any thread. */
@@ -132,6 +133,12 @@ uint64_t vnc_cells_sync(pixman_image_t *src, uint32_t *dst, uint32_t dst_w, uint
 			uint64_t *n_changed);
 /* Merges region into at most max_rects row bands (in place). */
 void vnc_region_limit_rects(pixman_region32_t *region, int max_rects);
+
+/* vnc-scroll.c: if the changed block of s->pending is the shadow's content
+ * moved vertically, moves it in the shadow, schedules a CopyRect for every
+ * client (rfbDoCopyRect) and adds the destination to s->pending. VNC thread,
+ * s->lock held, before vnc_cells_sync of s->pending. */
+void vnc_scroll_detect(struct vnc_server *s);
 
 /* vnc-library-lock.c: shared while a VNC thread runs LibVNCServer code,
  * exclusive while a screen is created (rfbGetScreen re-initialises

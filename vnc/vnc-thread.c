@@ -112,6 +112,7 @@ static void take_damage(struct vnc_server *s)
 	if (s->staging && pixman_region32_not_empty(&s->pending) &&
 	    (uint32_t)pixman_image_get_width(s->staging) == s->shadow_w &&
 	    (uint32_t)pixman_image_get_height(s->staging) == s->shadow_h) {
+		vnc_scroll_detect(s); /* may turn a scroll into a CopyRect */
 		compared = vnc_cells_sync(s->staging, s->shadow, s->shadow_w, s->shadow_h,
 					  &s->pending, &changed, &differ);
 	}

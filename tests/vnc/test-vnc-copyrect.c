@@ -1,0 +1,163 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * tests/vnc/test-vnc-copyrect.c - a guest scrolling a textured area: a
+ * client with CopyRect gets CopyRects and far fewer bytes than a repaint,
+ * and every client (with or without CopyRect, reading at once or late)
+ * shows exactly the guest's pixels after each step.
+ */
+#include "tests/vnc/vnc-fixture.h"
+
+/* The scenario of tests/bench 'text': a 600x400 area at (100,100) on a
+ * 1024x768 screen, scrolling by 16 rows a step. */
+#define SCREEN_W 1024u
+#define SCREEN_H 768u
+#define AREA_X 100u
+#define AREA_Y 100u
+#define AREA_W 600u
+#define AREA_H 400u
+#define SCROLL_ROWS 16u
+#define SCROLL_STEPS 50u
+/* A step may cost at most a quarter of a raw repaint of the area. */
+#define STEP_MAX_BYTES (AREA_W * AREA_H * 4u / 4u)
+
+/* CopyRects the hooked client applied (test thread only). */
+static unsigned copyrects_seen;
+static GotCopyRectProc libvncclient_copy_rect;
+
+static void count_copy_rect(rfbClient *cl, int sx, int sy, int w, int h, int dx, int dy)
+{
+	copyrects_seen++;
+	libvncclient_copy_rect(cl, sx, sy, w, h, dx, dy);
+}
+
+/* The texture: a pixel of content row `row` (rows never repeat). */
+static uint32_t texel(uint32_t x, uint32_t row)
+{
+	uint64_t v = ((uint64_t)row << 32 | x) * 0x9e3779b97f4a7c15ull;
+
+	v ^= v >> 31;
+	return (uint32_t)(v * 0xbf58476d1ce4e5b9ull >> 40);
+}
+
+/* Draws the whole screen: the area shows content rows from `first`
+ * (each step of a scroll up adds SCROLL_ROWS), the rest a fixed texture.
+ * With area_only, writes only the area, as a scrolling guest does. */
+static void draw(struct vt *t, int64_t first, bool area_only)
+{
+	struct fb_access acc;
+
+	fb_access_begin(t->fb, &acc);
+	for (uint32_t y = 0; y < SCREEN_H; y++) {
+		uint32_t *row = (uint32_t *)((char *)acc.pixels + (size_t)y * acc.mode.stride);
+		bool in_rows = y >= AREA_Y && y < AREA_Y + AREA_H;
+
+		if (area_only && !in_rows)
+			continue;
+		for (uint32_t x = 0; x < SCREEN_W; x++) {
+			bool in = in_rows && x >= AREA_X && x < AREA_X + AREA_W;
+
+			if (area_only && !in)
+				continue;
+			row[x] = in ? texel(x, (uint32_t)(first + 100000 + (y - AREA_Y)))
+				    : texel(x, y) ^ 0x00808080u;
+		}
+	}
+	if (area_only)
+		fb_mark_dirty(t->fb, &acc, AREA_X, AREA_Y, AREA_W, AREA_H);
+	else
+		fb_mark_dirty(t->fb, &acc, 0, 0, SCREEN_W, SCREEN_H);
+	fb_access_end(t->fb, &acc);
+}
+
+static struct vtc *connect_counting(struct vt *t, const char *encodings)
+{
+	struct vtc *c = vt_connect(t, encodings);
+	rfbClient *cl = vtc_rfb(c);
+
+	libvncclient_copy_rect = cl->GotCopyRect;
+	cl->GotCopyRect = count_copy_rect;
+	return c;
+}
+
+/* Scrolling up 50 times: exact pictures for both clients, CopyRects and
+ * few bytes for the one that supports them. */
+static void test_scroll_up(void **state)
+{
+	struct vnc_config cfg = vt_config();
+	struct vtc *copy, *raw;
+	uint64_t total = 0;
+	struct vt t;
+
+	(void)state;
+	vt_setup(&t, SCREEN_W, SCREEN_H, PIXMAN_x8r8g8b8, &cfg);
+	draw(&t, 0, false);
+	copyrects_seen = 0;
+	copy = connect_counting(&t, "copyrect raw");
+	raw = vt_connect(&t, "raw");
+	vt_expect_guest(&t, copy, "copyrect raw");
+	vt_expect_guest(&t, raw, "raw");
+	for (unsigned step = 1; step <= SCROLL_STEPS; step++) {
+		uint64_t before = vtc_bytes_received(copy), spent;
+
+		draw(&t, (int64_t)step * SCROLL_ROWS, true);
+		vt_expect_guest(&t, copy, "copyrect raw");
+		spent = vtc_bytes_received(copy) - before;
+		total += spent;
+		if (vtc_bytes_received(copy) != 0 && spent >= STEP_MAX_BYTES)
+			fail_msg("scroll step %u cost %llu bytes (limit %u)", step,
+				 (unsigned long long)spent, STEP_MAX_BYTES);
+		vt_expect_guest(&t, raw, "raw");
+	}
+	print_message("%u scroll steps: %u CopyRects, %llu bytes (a repaint: %u each)\n",
+		      SCROLL_STEPS, copyrects_seen, (unsigned long long)total,
+		      AREA_W * AREA_H * 4u);
+	assert_true(copyrects_seen > 0);
+	assert_true(vtc_bytes_received(copy) != 0); /* TCP_INFO works here */
+	vtc_free(raw);
+	vtc_free(copy);
+	vt_teardown(&t);
+}
+
+/* Scrolling down, with one row inside the moved block changed too, and a
+ * client that reads only every few steps (copies and damage pile up in
+ * LibVNCServer meanwhile): still exact. */
+static void test_scroll_down_mixed_and_late_reader(void **state)
+{
+	struct vnc_config cfg = vt_config();
+	struct vtc *copy, *late;
+	struct vt t;
+
+	(void)state;
+	vt_setup(&t, SCREEN_W, SCREEN_H, PIXMAN_x8r8g8b8, &cfg);
+	draw(&t, 1000, false);
+	copyrects_seen = 0;
+	copy = connect_counting(&t, "copyrect raw");
+	late = vt_connect(&t, "copyrect raw");
+	vt_expect_guest(&t, copy, "copyrect raw");
+	vt_expect_guest(&t, late, "late reader");
+	for (unsigned step = 1; step <= 12; step++) {
+		draw(&t, 1000 - (int64_t)step * 24, true);
+		if (step % 3 == 0)
+			assert_int_equal(fb_fill_rect(t.fb, AREA_X + 50, AREA_Y + 200, 300, 1,
+						      0x123456u * step), 0);
+		vt_expect_guest(&t, copy, "scroll down");
+		if (step % 4 == 0)
+			vt_expect_guest(&t, late, "late reader");
+	}
+	vt_expect_guest(&t, late, "late reader");
+	assert_true(copyrects_seen > 0);
+	vtc_free(late);
+	vtc_free(copy);
+	vt_teardown(&t);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_scroll_up),
+		cmocka_unit_test(test_scroll_down_mixed_and_late_reader),
+	};
+
+	vt_filter_from_env();
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
