@@ -26,6 +26,8 @@
 #define VNC_SCROLL_MIN_ROWS 64
 /* ...and a block at least this wide. */
 #define VNC_SCROLL_MIN_WIDTH_PX 64
+/* Changed columns are searched in blocks of this many pixels. */
+#define VNC_SCROLL_SCAN_PX 32u
 
 /* The bounding box of the pixels where staging and shadow differ inside
  * the extents of region; false if none. */
@@ -42,8 +44,15 @@ static bool changed_box(const uint32_t *src, size_t src_stride, const uint32_t *
 
 		if (memcmp(s, d, (size_t)w * 4) == 0)
 			continue;
+		/* Skip equal blocks with memcmp, then find the pixel. */
+		while (c1 + VNC_SCROLL_SCAN_PX <= w && memcmp(s + c1, d + c1, VNC_SCROLL_SCAN_PX * 4) == 0)
+			c1 += VNC_SCROLL_SCAN_PX;
 		while (s[c1] == d[c1])
 			c1++;
+		while (c2 >= c1 + VNC_SCROLL_SCAN_PX &&
+		       memcmp(s + c2 - VNC_SCROLL_SCAN_PX, d + c2 - VNC_SCROLL_SCAN_PX,
+			      VNC_SCROLL_SCAN_PX * 4) == 0)
+			c2 -= VNC_SCROLL_SCAN_PX;
 		while (s[c2 - 1] == d[c2 - 1])
 			c2--;
 		if (!any) {
@@ -61,46 +70,74 @@ static bool changed_box(const uint32_t *src, size_t src_stride, const uint32_t *
 	return any;
 }
 
-/* A cheap 64-bit hash of n pixels (FNV-1a over pixel values, then mixed). */
+/* A cheap 64-bit hash of n pixels: four independent FNV-style lanes over
+ * pixel pairs (so the multiplies overlap), then mixed. */
 static uint64_t row_hash(const uint32_t *p, uint32_t n)
 {
-	uint64_t h = 0xcbf29ce484222325ull;
+	uint64_t h[4] = { 0xcbf29ce484222325ull, 0x84222325cbf29ce4ull, 0x9e3779b97f4a7c15ull,
+			  0x7f4a7c159e3779b9ull };
+	const uint64_t prime = 0x100000001b3ull;
+	uint32_t i = 0;
 
-	for (uint32_t i = 0; i < n; i++) {
-		h ^= p[i];
-		h *= 0x100000001b3ull;
+	for (; i + 8 <= n; i += 8) {
+		for (int j = 0; j < 4; j++) {
+			uint64_t v;
+
+			memcpy(&v, p + i + 2 * j, sizeof(v));
+			h[j] = (h[j] ^ v) * prime;
+		}
 	}
-	h ^= h >> 29;
-	h *= 0xbf58476d1ce4e5b9ull;
-	return h ^ (h >> 32);
+	for (; i < n; i++)
+		h[0] = (h[0] ^ p[i]) * prime;
+	h[0] ^= (h[1] << 1 | h[1] >> 63) ^ (h[2] << 2 | h[2] >> 62) ^ (h[3] << 3 | h[3] >> 61);
+	h[0] ^= h[0] >> 29;
+	h[0] *= 0xbf58476d1ce4e5b9ull;
+	return h[0] ^ (h[0] >> 32);
 }
 
-/* Rows y (0..n-1) whose new content is the old row y + k. */
-static uint32_t count_matches(const uint64_t *hnew, const uint64_t *hold, uint32_t n, int k)
+/* same[y] (y in 0..n-1): the row's new content is old row y + k, by hash.
+ * Returns how many are. */
+static uint32_t same_by_hash(const uint64_t *hnew, const uint64_t *hold, uint32_t n, int k,
+			     uint8_t *same)
 {
 	uint32_t count = 0;
 
 	for (uint32_t y = 0; y < n; y++) {
 		int64_t from = (int64_t)y + k;
 
-		if (from >= 0 && from < n && hnew[y] == hold[from])
-			count++;
+		same[y] = from >= 0 && from < n && hnew[y] == hold[from];
+		count += same[y];
 	}
 	return count;
 }
 
-/* The longest run of matching rows for k: [*r1, *r2). Its length. */
-static uint32_t longest_run(const uint64_t *hnew, const uint64_t *hold, uint32_t n, int k,
-			    uint32_t *r1, uint32_t *r2)
+/* The same, comparing the pixels of box (for the last move found, which
+ * a scroll usually repeats: no hashing needed). */
+static uint32_t same_by_pixels(const uint32_t *src, size_t src_stride, const uint32_t *dst,
+			       size_t dst_stride, const pixman_box32_t *box, int k, uint8_t *same)
+{
+	uint32_t n = (uint32_t)(box->y2 - box->y1), count = 0;
+	size_t bytes = (size_t)(box->x2 - box->x1) * 4;
+
+	for (uint32_t y = 0; y < n; y++) {
+		int64_t from = (int64_t)y + k;
+
+		same[y] = from >= 0 && from < n &&
+			  memcmp(src + (size_t)(box->y1 + (int64_t)y) * src_stride + box->x1,
+				 dst + (size_t)(box->y1 + from) * dst_stride + box->x1, bytes) == 0;
+		count += same[y];
+	}
+	return count;
+}
+
+/* The longest run of same[] rows: [*r1, *r2). Its length. */
+static uint32_t longest_run(const uint8_t *same, uint32_t n, uint32_t *r1, uint32_t *r2)
 {
 	uint32_t best = 0, start = 0;
 
 	*r1 = *r2 = 0;
 	for (uint32_t y = 0; y <= n; y++) {
-		int64_t from = (int64_t)y + k;
-		bool match = y < n && from >= 0 && from < n && hnew[y] == hold[from];
-
-		if (match)
+		if (y < n && same[y])
 			continue;
 		if (y - start > best) {
 			best = y - start;
@@ -120,18 +157,16 @@ static bool enough(uint32_t matches, uint32_t n, int k)
 	return matches >= VNC_SCROLL_MIN_ROWS && matches * 4 >= usable * 3;
 }
 
-/* The move k (old row = new row + k) that most rows of the band follow,
- * trying the last one found first; 0 if none is good enough. */
-static int find_move(const uint64_t *hnew, const uint64_t *hold, uint32_t n, int last)
+/* The move k (old row = new row + k) that most rows of the band follow;
+ * 0 if none is good enough. same[] is scratch, then holds k's rows. */
+static int find_move(const uint64_t *hnew, const uint64_t *hold, uint32_t n, uint8_t *same)
 {
 	uint32_t best = 0;
 	int best_k = 0;
 
-	if (last != 0 && abs(last) < (int)n && enough(count_matches(hnew, hold, n, last), n, last))
-		return last;
 	for (int a = 1; a <= VNC_SCROLL_MAX_DY_PX && a < (int)n; a++) {
 		for (int k = a; k >= -a; k -= 2 * a) {
-			uint32_t m = count_matches(hnew, hold, n, k);
+			uint32_t m = same_by_hash(hnew, hold, n, k, same);
 
 			if (m > best && enough(m, n, k)) {
 				best = m;
@@ -139,6 +174,8 @@ static int find_move(const uint64_t *hnew, const uint64_t *hold, uint32_t n, int
 			}
 		}
 	}
+	if (best_k != 0)
+		same_by_hash(hnew, hold, n, best_k, same);
 	return best_k;
 }
 
@@ -164,9 +201,11 @@ void vnc_scroll_detect(struct vnc_server *s)
 	const uint32_t *src;
 	size_t src_stride;
 	pixman_box32_t ext, box = { 0, 0, 0, 0 };
-	uint64_t *hnew, *hold;
+	uint64_t *hnew = NULL, *hold;
+	uint8_t *same;
 	uint32_t n, w, r1, r2;
-	int k;
+	int k = s->scroll_last_dy;
+	bool verified;
 
 	if (!s->staging || !s->screen || !pixman_region32_not_empty(&s->pending) ||
 	    (uint32_t)pixman_image_get_width(s->staging) != s->shadow_w ||
@@ -185,28 +224,54 @@ void vnc_scroll_detect(struct vnc_server *s)
 		return;
 	src = pixman_image_get_data(s->staging);
 	src_stride = (size_t)pixman_image_get_stride(s->staging) / 4;
-	if (!changed_box(src, src_stride, s->shadow, s->shadow_w, &ext, &box) ||
-	    box.x2 - box.x1 < VNC_SCROLL_MIN_WIDTH_PX || box.y2 - box.y1 < VNC_SCROLL_MIN_ROWS)
+	/* (Damage that changed nothing is left to the cell compare, whose
+	 * counters report the identical rewrite.) */
+	if (!changed_box(src, src_stride, s->shadow, s->shadow_w, &ext, &box))
+		return;
+	/* Outside box the damage equals the shadow: spare the cell compare. */
+	pixman_region32_intersect_rect(&s->pending, &s->pending, box.x1, box.y1,
+				       (unsigned)(box.x2 - box.x1), (unsigned)(box.y2 - box.y1));
+	if (box.x2 - box.x1 < VNC_SCROLL_MIN_WIDTH_PX || box.y2 - box.y1 < VNC_SCROLL_MIN_ROWS)
 		return;
 
 	n = (uint32_t)(box.y2 - box.y1);
 	w = (uint32_t)(box.x2 - box.x1);
-	hnew = malloc(sizeof(*hnew) * n * 2);
-	if (!hnew)
+	same = malloc(n);
+	if (!same)
 		return; /* the cell compare alone is correct, only bigger */
-	hold = hnew + n;
-	for (uint32_t y = 0; y < n; y++) {
-		hnew[y] = row_hash(src + (size_t)(box.y1 + (int32_t)y) * src_stride + box.x1, w);
-		hold[y] = row_hash(s->shadow + (size_t)(box.y1 + (int32_t)y) * s->shadow_w + box.x1,
-				   w);
+	/* A scroll usually repeats its move: try it on the pixels first. */
+	verified = k != 0 && abs(k) < (int)n &&
+		   enough(same_by_pixels(src, src_stride, s->shadow, s->shadow_w, &box, k, same), n,
+			  k);
+	if (!verified) {
+		k = 0;
+		hnew = malloc(sizeof(*hnew) * n * 2);
+		if (!hnew)
+			goto out_free_same;
+		hold = hnew + n;
+		for (uint32_t y = 0; y < n; y++) {
+			hnew[y] = row_hash(src + (size_t)(box.y1 + (int32_t)y) * src_stride + box.x1,
+					   w);
+			hold[y] = row_hash(
+				s->shadow + (size_t)(box.y1 + (int32_t)y) * s->shadow_w + box.x1, w);
+		}
+		k = find_move(hnew, hold, n, same);
 	}
-	k = find_move(hnew, hold, n, s->scroll_last_dy);
-	if (k != 0 && longest_run(hnew, hold, n, k, &r1, &r2) >= VNC_SCROLL_MIN_ROWS) {
+	if (k != 0 && longest_run(same, n, &r1, &r2) >= VNC_SCROLL_MIN_ROWS) {
+		pixman_region32_t dest;
+
 		copy_rows(s, box.x1, box.y1 + (int32_t)r1, box.x2, box.y1 + (int32_t)r2, k);
-		/* The cell compare checks the destination against the guest. */
-		pixman_region32_union_rect(&s->pending, &s->pending, box.x1, box.y1 + (int32_t)r1,
-					   (unsigned)w, r2 - r1);
+		/* Rows compared pixel by pixel now equal the guest's; rows
+		 * matched by hash are left to the cell compare. */
+		pixman_region32_init_rect(&dest, box.x1, box.y1 + (int32_t)r1, w, r2 - r1);
+		if (verified)
+			pixman_region32_subtract(&s->pending, &s->pending, &dest);
+		else
+			pixman_region32_union(&s->pending, &s->pending, &dest);
+		pixman_region32_fini(&dest);
 		s->scroll_last_dy = k;
 	}
 	free(hnew);
+out_free_same:
+	free(same);
 }
