@@ -27,6 +27,7 @@
 
 #include "server/guest-bench-scenes.h"
 #include "server/guest.h"
+#include "server/guest-runner.h"
 
 /* Draws through one fb_access; lives for one frame on the guest thread. */
 struct fb_canvas {
@@ -39,15 +40,11 @@ struct fb_canvas {
 
 /* One running bench guest. */
 struct bench_guest {
-	struct fb_device *fb;
+	struct guest_runner run;   /* thread, stop flag and its lock; run.fb */
 	struct bench_args args;	   /* read-only after start */
 	struct bench_scene *scene; /* guest thread only */
 	FILE *log;		   /* guest thread only (NULL: no log) */
 	struct fb_mode mode;	   /* the mode the scene was made for; read-only */
-	pthread_t thread;
-	pthread_mutex_t lock;
-	pthread_cond_t wake; /* signalled on stop; CLOCK_MONOTONIC */
-	bool stop;	     /* protected by lock */
 	unsigned late;	     /* guest thread only */
 };
 
@@ -139,7 +136,7 @@ static int draw_frame(struct bench_guest *g, uint32_t frame)
 	int n = 0, ret = 0;
 	const pixman_box32_t *box;
 
-	fb_access_begin(g->fb, &fc.acc);
+	fb_access_begin(g->run.fb, &fc.acc);
 	if (!same_mode(&fc.acc.mode, &g->mode)) {
 		ret = -ESTALE;
 		goto out_access;
@@ -155,17 +152,17 @@ static int draw_frame(struct bench_guest *g, uint32_t frame)
 	pixman_region32_init(&fc.damage);
 	bench_scene_draw(g->scene, &fc.canvas, frame);
 	if (g->args.fullframe) {
-		fb_mark_dirty(g->fb, &fc.acc, 0, 0, (int)g->mode.width, (int)g->mode.height);
+		fb_mark_dirty(g->run.fb, &fc.acc, 0, 0, (int)g->mode.width, (int)g->mode.height);
 	} else {
 		box = pixman_region32_rectangles(&fc.damage, &n);
 		for (int i = 0; i < n; i++)
-			fb_mark_dirty(g->fb, &fc.acc, box[i].x1, box[i].y1, box[i].x2 - box[i].x1,
+			fb_mark_dirty(g->run.fb, &fc.acc, box[i].x1, box[i].y1, box[i].x2 - box[i].x1,
 				      box[i].y2 - box[i].y1);
 	}
 	pixman_region32_fini(&fc.damage);
 	pixman_image_unref(fc.image);
 out_access:
-	fb_access_end(g->fb, &fc.acc);
+	fb_access_end(g->run.fb, &fc.acc);
 	return ret;
 }
 
@@ -179,11 +176,11 @@ static bool wait_until(struct bench_guest *g, uint64_t t_ns)
 	};
 	bool stop;
 
-	pthread_mutex_lock(&g->lock);
-	while (!g->stop && pthread_cond_timedwait(&g->wake, &g->lock, &ts) != ETIMEDOUT)
+	pthread_mutex_lock(&g->run.lock);
+	while (!g->run.stop && pthread_cond_timedwait(&g->run.wake, &g->run.lock, &ts) != ETIMEDOUT)
 		;
-	stop = g->stop;
-	pthread_mutex_unlock(&g->lock);
+	stop = g->run.stop;
+	pthread_mutex_unlock(&g->run.lock);
 	return stop;
 }
 
@@ -267,7 +264,6 @@ static const struct fb_input_ops bench_input_ops = {
 static int bench_start(struct fb_device *fb, const char *args, void **state, const char **err)
 {
 	struct bench_guest *g;
-	pthread_condattr_t attr;
 	int ret;
 
 	g = calloc(1, sizeof(*g));
@@ -275,7 +271,6 @@ static int bench_start(struct fb_device *fb, const char *args, void **state, con
 		*err = "bench: out of memory";
 		return -ENOMEM;
 	}
-	g->fb = fb;
 	ret = bench_args_parse(args, &g->args, err);
 	if (ret < 0)
 		goto fail_args;
@@ -297,24 +292,24 @@ static int bench_start(struct fb_device *fb, const char *args, void **state, con
 		*err = "bench: cannot create the log file";
 		goto fail_log;
 	}
-	pthread_mutex_init(&g->lock, NULL);
-	pthread_condattr_init(&attr);
-	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
-	pthread_cond_init(&g->wake, &attr);
-	pthread_condattr_destroy(&attr);
+	ret = guest_runner_init(&g->run, fb);
+	if (ret < 0) {
+		*err = "bench: cannot set up the guest thread";
+		goto fail_runner;
+	}
 	fb_set_input_handler(fb, &bench_input_ops, g);
-	ret = pthread_create(&g->thread, NULL, bench_thread, g);
-	if (ret) {
+	ret = guest_runner_start(&g->run, bench_thread, g);
+	if (ret < 0) {
 		*err = "bench: cannot start the guest thread";
-		ret = -ret;
 		goto fail_thread;
 	}
 	*state = g;
 	return 0;
 
 fail_thread:
-	pthread_cond_destroy(&g->wake);
-	pthread_mutex_destroy(&g->lock);
+	fb_set_input_handler(fb, NULL, NULL);
+	guest_runner_destroy(&g->run);
+fail_runner:
 	if (g->log)
 		fclose(g->log);
 fail_log:
@@ -330,14 +325,9 @@ static void bench_stop(void *state)
 
 	if (!g)
 		return;
-	fb_set_input_handler(g->fb, NULL, NULL);
-	pthread_mutex_lock(&g->lock);
-	g->stop = true;
-	pthread_cond_broadcast(&g->wake);
-	pthread_mutex_unlock(&g->lock);
-	pthread_join(g->thread, NULL);
-	pthread_cond_destroy(&g->wake);
-	pthread_mutex_destroy(&g->lock);
+	fb_set_input_handler(g->run.fb, NULL, NULL);
+	guest_runner_stop(&g->run);
+	guest_runner_destroy(&g->run);
 	if (g->log)
 		fclose(g->log);
 	bench_scene_free(g->scene);
