@@ -66,8 +66,10 @@ struct vnc_client {
 };
 
 struct vnc_server {
-	struct fb_listener listener; /* registered on fb */
-	struct fb_device *fb;
+	/* Registered on fb by vnc_server_new, unregistered by vnc_server_free;
+	 * its callbacks run on the render thread (fb's listener lock). */
+	struct fb_listener listener;
+	struct fb_device *fb; /* immutable after vnc_server_new */
 
 	/* Immutable after vnc_server_new. */
 	struct vnc_config cfg; /* strings point into the copies below */

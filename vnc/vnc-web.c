@@ -34,6 +34,8 @@
 #define VNC_WEB_MAX_CONNECTIONS 64
 #define VNC_WEB_TIMEOUT_S 30
 
+/* The viewer's HTTP server. Immutable once vnc_web_new returns; the
+ * libmicrohttpd threads only read it. */
 struct vnc_web {
 	struct MHD_Daemon *d4, *d6;
 	struct vnc_server *server;
