@@ -28,46 +28,65 @@
 #define VNC_SCROLL_MIN_WIDTH_PX 64
 /* Changed columns are searched in blocks of this many pixels. */
 #define VNC_SCROLL_SCAN_PX 32u
+/* Changed rows tried before the rows of a band are hashed. */
+#define VNC_SCROLL_SAMPLE_ROWS 8u
 
-/* The bounding box of the pixels where staging and shadow differ inside
- * the extents of region; false if none. */
-static bool changed_box(const uint32_t *src, size_t src_stride, const uint32_t *dst,
-			size_t dst_stride, const pixman_box32_t *ext, pixman_box32_t *out)
+/* Where staging and shadow differ inside region: the bounding box of those
+ * pixels (*out) and, for each row y of ext, changed[y - ext->y1]. Only the
+ * region's own rectangles are compared, not the rows between its bands.
+ * Returns the number of changed rows. */
+static uint32_t changed_rows(const uint32_t *src, size_t src_stride, const uint32_t *dst,
+			     size_t dst_stride, const pixman_region32_t *region,
+			     const pixman_box32_t *ext, uint8_t *changed, pixman_box32_t *out)
 {
-	bool any = false;
-	uint32_t w = (uint32_t)(ext->x2 - ext->x1);
+	const pixman_box32_t *r;
+	uint32_t count = 0;
+	int nrects;
 
-	for (int32_t y = ext->y1; y < ext->y2; y++) {
-		const uint32_t *s = src + (size_t)y * src_stride + ext->x1;
-		const uint32_t *d = dst + (size_t)y * dst_stride + ext->x1;
-		uint32_t c1 = 0, c2 = w;
+	memset(changed, 0, (size_t)(ext->y2 - ext->y1));
+	r = pixman_region32_rectangles((pixman_region32_t *)region, &nrects);
+	for (int i = 0; i < nrects; i++) {
+		int32_t x1 = r[i].x1 < ext->x1 ? ext->x1 : r[i].x1;
+		int32_t x2 = r[i].x2 > ext->x2 ? ext->x2 : r[i].x2;
+		int32_t y1 = r[i].y1 < ext->y1 ? ext->y1 : r[i].y1;
+		int32_t y2 = r[i].y2 > ext->y2 ? ext->y2 : r[i].y2;
+		uint32_t w = x1 < x2 ? (uint32_t)(x2 - x1) : 0;
 
-		if (memcmp(s, d, (size_t)w * 4) == 0)
-			continue;
-		/* Skip equal blocks with memcmp, then find the pixel. */
-		while (c1 + VNC_SCROLL_SCAN_PX <= w && memcmp(s + c1, d + c1, VNC_SCROLL_SCAN_PX * 4) == 0)
-			c1 += VNC_SCROLL_SCAN_PX;
-		while (s[c1] == d[c1])
-			c1++;
-		while (c2 >= c1 + VNC_SCROLL_SCAN_PX &&
-		       memcmp(s + c2 - VNC_SCROLL_SCAN_PX, d + c2 - VNC_SCROLL_SCAN_PX,
-			      VNC_SCROLL_SCAN_PX * 4) == 0)
-			c2 -= VNC_SCROLL_SCAN_PX;
-		while (s[c2 - 1] == d[c2 - 1])
-			c2--;
-		if (!any) {
-			*out = (pixman_box32_t){ ext->x1 + (int32_t)c1, y, ext->x1 + (int32_t)c2,
-						 y + 1 };
-			any = true;
-			continue;
+		for (int32_t y = y1; y < y2 && w; y++) {
+			const uint32_t *s = src + (size_t)y * src_stride + x1;
+			const uint32_t *d = dst + (size_t)y * dst_stride + x1;
+			uint32_t c1 = 0, c2 = w;
+
+			if (memcmp(s, d, (size_t)w * 4) == 0)
+				continue;
+			/* Skip equal blocks with memcmp, then find the pixel. */
+			while (c1 + VNC_SCROLL_SCAN_PX <= w &&
+			       memcmp(s + c1, d + c1, VNC_SCROLL_SCAN_PX * 4) == 0)
+				c1 += VNC_SCROLL_SCAN_PX;
+			while (s[c1] == d[c1])
+				c1++;
+			while (c2 >= c1 + VNC_SCROLL_SCAN_PX &&
+			       memcmp(s + c2 - VNC_SCROLL_SCAN_PX, d + c2 - VNC_SCROLL_SCAN_PX,
+				      VNC_SCROLL_SCAN_PX * 4) == 0)
+				c2 -= VNC_SCROLL_SCAN_PX;
+			while (s[c2 - 1] == d[c2 - 1])
+				c2--;
+			if (!count)
+				*out = (pixman_box32_t){ x1 + (int32_t)c1, y, x1 + (int32_t)c2, y + 1 };
+			if (x1 + (int32_t)c1 < out->x1)
+				out->x1 = x1 + (int32_t)c1;
+			if (x1 + (int32_t)c2 > out->x2)
+				out->x2 = x1 + (int32_t)c2;
+			if (y < out->y1)
+				out->y1 = y;
+			if (y + 1 > out->y2)
+				out->y2 = y + 1;
+			/* A row may be in several rectangles of its band. */
+			count += !changed[y - ext->y1];
+			changed[y - ext->y1] = 1;
 		}
-		if (ext->x1 + (int32_t)c1 < out->x1)
-			out->x1 = ext->x1 + (int32_t)c1;
-		if (ext->x1 + (int32_t)c2 > out->x2)
-			out->x2 = ext->x1 + (int32_t)c2;
-		out->y2 = y + 1;
 	}
-	return any;
+	return count;
 }
 
 /* A cheap 64-bit hash of n pixels: four independent FNV-style lanes over
@@ -96,9 +115,10 @@ static uint64_t row_hash(const uint32_t *p, uint32_t n)
 }
 
 /* same[y] (y in 0..n-1): the row's new content is old row y + k, by hash.
- * Returns how many are. */
-static uint32_t same_by_hash(const uint64_t *hnew, const uint64_t *hold, uint32_t n, int k,
-			     uint8_t *same)
+ * Returns how many of the changed rows are: a row that did not change
+ * (such as a run of background) matches any move and proves none. */
+static uint32_t same_by_hash(const uint64_t *hnew, const uint64_t *hold, const uint8_t *changed,
+			     uint32_t n, int k, uint8_t *same)
 {
 	uint32_t count = 0;
 
@@ -106,7 +126,7 @@ static uint32_t same_by_hash(const uint64_t *hnew, const uint64_t *hold, uint32_
 		int64_t from = (int64_t)y + k;
 
 		same[y] = from >= 0 && from < n && hnew[y] == hold[from];
-		count += same[y];
+		count += same[y] & changed[y];
 	}
 	return count;
 }
@@ -114,7 +134,8 @@ static uint32_t same_by_hash(const uint64_t *hnew, const uint64_t *hold, uint32_
 /* The same, comparing the pixels of box (for the last move found, which
  * a scroll usually repeats: no hashing needed). */
 static uint32_t same_by_pixels(const uint32_t *src, size_t src_stride, const uint32_t *dst,
-			       size_t dst_stride, const pixman_box32_t *box, int k, uint8_t *same)
+			       size_t dst_stride, const pixman_box32_t *box, const uint8_t *changed,
+			       int k, uint8_t *same)
 {
 	uint32_t n = (uint32_t)(box->y2 - box->y1), count = 0;
 	size_t bytes = (size_t)(box->x2 - box->x1) * 4;
@@ -125,9 +146,47 @@ static uint32_t same_by_pixels(const uint32_t *src, size_t src_stride, const uin
 		same[y] = from >= 0 && from < n &&
 			  memcmp(src + (size_t)(box->y1 + (int64_t)y) * src_stride + box->x1,
 				 dst + (size_t)(box->y1 + from) * dst_stride + box->x1, bytes) == 0;
-		count += same[y];
+		count += same[y] & changed[y];
 	}
 	return count;
+}
+
+/* Whether hashing the band is worth it: at least half of up to
+ * VNC_SCROLL_SAMPLE_ROWS changed rows, spread over the band, equal a row of
+ * the shadow at most VNC_SCROLL_MAX_DY_PX away. A full-screen redraw with
+ * new content fails this after a few thousand short compares instead of
+ * hashing every row twice. */
+static bool scroll_plausible(const uint32_t *src, size_t src_stride, const uint32_t *dst,
+			     size_t dst_stride, const pixman_box32_t *box, const uint8_t *changed,
+			     uint32_t n_changed)
+{
+	uint32_t n = (uint32_t)(box->y2 - box->y1), step, seen = 0, samples = 0, hits = 0;
+	size_t bytes = (size_t)(box->x2 - box->x1) * 4;
+
+	step = n_changed / VNC_SCROLL_SAMPLE_ROWS;
+	if (!step)
+		step = 1;
+	for (uint32_t y = 0; y < n && samples < VNC_SCROLL_SAMPLE_ROWS; y++) {
+		const uint32_t *row;
+
+		if (!changed[y] || seen++ % step)
+			continue;
+		samples++;
+		row = src + (size_t)(box->y1 + (int32_t)y) * src_stride + box->x1;
+		for (int k = -VNC_SCROLL_MAX_DY_PX; k <= VNC_SCROLL_MAX_DY_PX; k++) {
+			int64_t from = (int64_t)y + k;
+			const uint32_t *old;
+
+			if (k == 0 || from < 0 || from >= n)
+				continue;
+			old = dst + (size_t)(box->y1 + from) * dst_stride + box->x1;
+			if (old[0] == row[0] && memcmp(old, row, bytes) == 0) {
+				hits++;
+				break;
+			}
+		}
+	}
+	return hits * 2 >= samples;
 }
 
 /* The longest run of same[] rows: [*r1, *r2). Its length. */
@@ -149,33 +208,35 @@ static uint32_t longest_run(const uint8_t *same, uint32_t n, uint32_t *r1, uint3
 	return best;
 }
 
-/* Enough rows of the band (n rows) match for move k. */
-static bool enough(uint32_t matches, uint32_t n, int k)
+/* Enough of the band's n_changed changed rows match for move k (the last
+ * |k| rows of a scroll are new content). */
+static bool enough(uint32_t matches, uint32_t n_changed, int k)
 {
-	uint32_t usable = n - (uint32_t)abs(k);
+	uint32_t usable = n_changed > (uint32_t)abs(k) ? n_changed - (uint32_t)abs(k) : 0;
 
 	return matches >= VNC_SCROLL_MIN_ROWS && matches * 4 >= usable * 3;
 }
 
 /* The move k (old row = new row + k) that most rows of the band follow;
  * 0 if none is good enough. same[] is scratch, then holds k's rows. */
-static int find_move(const uint64_t *hnew, const uint64_t *hold, uint32_t n, uint8_t *same)
+static int find_move(const uint64_t *hnew, const uint64_t *hold, const uint8_t *changed,
+		     uint32_t n, uint32_t n_changed, uint8_t *same)
 {
 	uint32_t best = 0;
 	int best_k = 0;
 
 	for (int a = 1; a <= VNC_SCROLL_MAX_DY_PX && a < (int)n; a++) {
 		for (int k = a; k >= -a; k -= 2 * a) {
-			uint32_t m = same_by_hash(hnew, hold, n, k, same);
+			uint32_t m = same_by_hash(hnew, hold, changed, n, k, same);
 
-			if (m > best && enough(m, n, k)) {
+			if (m > best && enough(m, n_changed, k)) {
 				best = m;
 				best_k = k;
 			}
 		}
 	}
 	if (best_k != 0)
-		same_by_hash(hnew, hold, n, best_k, same);
+		same_by_hash(hnew, hold, changed, n, best_k, same);
 	return best_k;
 }
 
@@ -202,8 +263,8 @@ void vnc_scroll_detect(struct vnc_server *s)
 	size_t src_stride;
 	pixman_box32_t ext, box = { 0, 0, 0, 0 };
 	uint64_t *hnew = NULL, *hold;
-	uint8_t *same;
-	uint32_t n, w, r1, r2;
+	uint8_t *changed_ext, *changed, *same;
+	uint32_t n, w, r1, r2, n_changed;
 	int k = s->scroll_last_dy;
 	bool verified;
 
@@ -224,30 +285,39 @@ void vnc_scroll_detect(struct vnc_server *s)
 		return;
 	src = pixman_image_get_data(s->staging);
 	src_stride = (size_t)pixman_image_get_stride(s->staging) / 4;
+	/* changed[] for ext's rows, then same[] for box's rows. */
+	changed_ext = malloc((size_t)(ext.y2 - ext.y1) * 2);
+	if (!changed_ext)
+		return; /* the cell compare alone is correct, only bigger */
 	/* (Damage that changed nothing is left to the cell compare, whose
 	 * counters report the identical rewrite.) */
-	if (!changed_box(src, src_stride, s->shadow, s->shadow_w, &ext, &box))
-		return;
+	n_changed = changed_rows(src, src_stride, s->shadow, s->shadow_w, &s->pending, &ext,
+				 changed_ext, &box);
+	if (!n_changed)
+		goto out_free_changed;
 	/* Outside box the damage equals the shadow: spare the cell compare. */
 	pixman_region32_intersect_rect(&s->pending, &s->pending, box.x1, box.y1,
 				       (unsigned)(box.x2 - box.x1), (unsigned)(box.y2 - box.y1));
-	if (box.x2 - box.x1 < VNC_SCROLL_MIN_WIDTH_PX || box.y2 - box.y1 < VNC_SCROLL_MIN_ROWS)
-		return;
+	if (box.x2 - box.x1 < VNC_SCROLL_MIN_WIDTH_PX || n_changed < VNC_SCROLL_MIN_ROWS)
+		goto out_free_changed;
 
 	n = (uint32_t)(box.y2 - box.y1);
 	w = (uint32_t)(box.x2 - box.x1);
-	same = malloc(n);
-	if (!same)
-		return; /* the cell compare alone is correct, only bigger */
+	changed = changed_ext + (box.y1 - ext.y1);
+	same = changed_ext + (ext.y2 - ext.y1);
 	/* A scroll usually repeats its move: try it on the pixels first. */
 	verified = k != 0 && abs(k) < (int)n &&
-		   enough(same_by_pixels(src, src_stride, s->shadow, s->shadow_w, &box, k, same), n,
-			  k);
+		   enough(same_by_pixels(src, src_stride, s->shadow, s->shadow_w, &box, changed, k,
+					 same),
+			  n_changed, k);
 	if (!verified) {
 		k = 0;
+		if (!scroll_plausible(src, src_stride, s->shadow, s->shadow_w, &box, changed,
+				      n_changed))
+			goto out_free_changed;
 		hnew = malloc(sizeof(*hnew) * n * 2);
 		if (!hnew)
-			goto out_free_same;
+			goto out_free_changed;
 		hold = hnew + n;
 		for (uint32_t y = 0; y < n; y++) {
 			hnew[y] = row_hash(src + (size_t)(box.y1 + (int32_t)y) * src_stride + box.x1,
@@ -255,7 +325,7 @@ void vnc_scroll_detect(struct vnc_server *s)
 			hold[y] = row_hash(
 				s->shadow + (size_t)(box.y1 + (int32_t)y) * s->shadow_w + box.x1, w);
 		}
-		k = find_move(hnew, hold, n, same);
+		k = find_move(hnew, hold, changed, n, n_changed, same);
 	}
 	if (k != 0 && longest_run(same, n, &r1, &r2) >= VNC_SCROLL_MIN_ROWS) {
 		pixman_region32_t dest;
@@ -272,6 +342,6 @@ void vnc_scroll_detect(struct vnc_server *s)
 		s->scroll_last_dy = k;
 	}
 	free(hnew);
-out_free_same:
-	free(same);
+out_free_changed:
+	free(changed_ext);
 }

@@ -3,7 +3,9 @@
  * tests/vnc/test-vnc-copyrect.c - a guest scrolling a textured area: a
  * client with CopyRect gets CopyRects and far fewer bytes than a repaint,
  * and every client (with or without CopyRect, reading at once or late)
- * shows exactly the guest's pixels after each step.
+ * shows exactly the guest's pixels after each step. Changes that are not
+ * scrolls (a sprite moving sideways over a plain background, a full-screen
+ * redraw) send no CopyRect.
  */
 #include "tests/vnc/vnc-fixture.h"
 
@@ -151,11 +153,46 @@ static void test_scroll_down_mixed_and_late_reader(void **state)
 	vt_teardown(&t);
 }
 
+/* The bench 'small' picture: a plain screen, an 8-row strip at the top
+ * and a square moving sideways in the middle, both changing every step.
+ * The plain rows between them match any move; they must not make one. */
+static void test_sprite_is_not_a_scroll(void **state)
+{
+	struct vnc_config cfg = vt_config();
+	struct vtc *copy;
+	struct vt t;
+
+	(void)state;
+	vt_setup(&t, SCREEN_W, SCREEN_H, PIXMAN_x8r8g8b8, &cfg);
+	assert_int_equal(fb_fill_rect(t.fb, 0, 0, SCREEN_W, SCREEN_H, 0x303030u), 0);
+	copyrects_seen = 0;
+	copy = connect_counting(&t, "copyrect raw");
+	vt_expect_guest(&t, copy, "copyrect raw");
+	for (unsigned step = 1; step <= 20; step++) {
+		int x = 16 + (int)(step * 16 % (SCREEN_W - 64));
+
+		assert_int_equal(fb_fill_rect(t.fb, 0, 0, 256, 8, 0x010101u * step), 0);
+		assert_int_equal(fb_fill_rect(t.fb, x - 16, SCREEN_H / 2 - 40, 80, 80, 0x303030u), 0);
+		assert_int_equal(fb_fill_rect(t.fb, x, SCREEN_H / 2 - 40, 80, 80, 0xe04020u), 0);
+		vt_expect_guest(&t, copy, "sprite");
+	}
+	assert_int_equal(copyrects_seen, 0);
+	/* A full redraw with new content everywhere is no scroll either. */
+	for (int64_t step = 1; step <= 5; step++) {
+		draw(&t, step * 7919, false);
+		vt_expect_guest(&t, copy, "redraw");
+	}
+	assert_int_equal(copyrects_seen, 0);
+	vtc_free(copy);
+	vt_teardown(&t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_scroll_up),
 		cmocka_unit_test(test_scroll_down_mixed_and_late_reader),
+		cmocka_unit_test(test_sprite_is_not_a_scroll),
 	};
 
 	vt_filter_from_env();
