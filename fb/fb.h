@@ -28,6 +28,13 @@
 /* Highest render rate fb_render_new accepts. */
 #define FB_MAX_RATE_HZ 1000u
 #define FB_IDLE_RATE_HZ 1u
+/* Page size (log2 bytes) recommended for the RAM list that holds
+ * framebuffers: 512 B, the smallest memory/ allows, is 128 px of a 32 bpp
+ * scanline. The dirty bitmap is the damage's horizontal resolution, so
+ * 4 KiB pages would make a 32 px change cost 1024 px of every row it
+ * touches in every later stage; the bitmap stays small (2 KiB per dirty
+ * client for 1920x1080x32). */
+#define FB_RAM_PAGE_BITS 9u
 
 /*
  * A framebuffer mode. Formats: PIXMAN_c8 (8-bit indexed, palette set with

@@ -69,7 +69,7 @@ struct fbhost *fbhost_new(const struct fbhost_config *cfg)
 	h->started = fbhost_clock_now();
 	pthread_mutex_init(&h->lock, NULL);
 
-	h->ram = ram_list_new(NULL);
+	h->ram = ram_list_new(&(struct ram_list_config){ .page_bits = FB_RAM_PAGE_BITS });
 	if (!h->ram)
 		goto fail_ram;
 	rcfg.rate_hz = h->rate_hz;

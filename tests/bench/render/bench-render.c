@@ -281,7 +281,7 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
-	rl = ram_list_new(NULL);
+	rl = ram_list_new(&(struct ram_list_config){ .page_bits = FB_RAM_PAGE_BITS });
 	if (!rl) {
 		perror("bench-render: ram_list_new");
 		return 1;

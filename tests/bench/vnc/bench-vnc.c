@@ -194,7 +194,7 @@ static struct result run_one(const struct options *o, const char *scenario,
 	snprintf(ready, sizeof(ready), "%s/bench-vnc-%d.ready", o->tmpdir, (int)getpid());
 	snprintf(out, sizeof(out), "%s/bench-vnc-%d.json", o->tmpdir, (int)getpid());
 	unlink(ready);
-	rl = ram_list_new(NULL);
+	rl = ram_list_new(&(struct ram_list_config){ .page_bits = FB_RAM_PAGE_BITS });
 	fb = rl ? fb_new(rl, &fcfg) : NULL;
 	render = fb_render_new(&(struct fb_render_config){ .rate_hz = o->rate_hz });
 	if (!rl || !fb || !render || fb_render_add(render, fb) < 0) {
