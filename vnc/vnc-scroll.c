@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * vnc/vnc-scroll.c - turns a vertical scroll of the guest picture into a
- * CopyRect. Before the cell compare, the rows of the changed block are
- * hashed in the staging picture and in the shadow; if most of them are the
- * shadow's rows moved by dy, LibVNCServer moves them in the shadow and
- * schedules the copy (rfbDoCopyRect). The cell compare then only finds the
- * newly exposed rows.
+ * CopyRect. Before the cell compare, a few changed rows of the damage are
+ * looked for among nearby rows of the shadow; if most are found, the rows
+ * of the changed block are hashed in the staging picture and in the
+ * shadow, and if most of the changed ones are the shadow's rows moved by
+ * dy, LibVNCServer moves them in the shadow and schedules the copy
+ * (rfbDoCopyRect). The cell compare then only finds the newly exposed rows.
+ * Rows that did not change match any move and prove none.
  *
  * Exactness does not depend on the hashes: after the move the shadow holds
  * what every client will show once it applied the copy (LibVNCServer marks
@@ -27,9 +29,33 @@
 /* ...and a block at least this wide. */
 #define VNC_SCROLL_MIN_WIDTH_PX 64
 /* Changed columns are searched in blocks of this many pixels. */
-#define VNC_SCROLL_SCAN_PX 32u
+#define VNC_SCROLL_SCAN_PX 64u
 /* Changed rows tried before the rows of a band are hashed. */
 #define VNC_SCROLL_SAMPLE_ROWS 8u
+
+/* The changed span [*c1, *c2) of n pixels; false if they are equal. Equal
+ * blocks are skipped from the left (one pass for an equal row), then from
+ * the right, then single pixels. */
+static bool row_diff(const uint32_t *s, const uint32_t *d, uint32_t n, uint32_t *c1, uint32_t *c2)
+{
+	uint32_t a = 0, b = n;
+
+	while (a + VNC_SCROLL_SCAN_PX <= n && memcmp(s + a, d + a, VNC_SCROLL_SCAN_PX * 4) == 0)
+		a += VNC_SCROLL_SCAN_PX;
+	while (a < n && s[a] == d[a])
+		a++;
+	if (a == n)
+		return false;
+	while (b >= a + VNC_SCROLL_SCAN_PX &&
+	       memcmp(s + b - VNC_SCROLL_SCAN_PX, d + b - VNC_SCROLL_SCAN_PX, VNC_SCROLL_SCAN_PX * 4) ==
+		       0)
+		b -= VNC_SCROLL_SCAN_PX;
+	while (s[b - 1] == d[b - 1])
+		b--;
+	*c1 = a;
+	*c2 = b;
+	return true;
+}
 
 /* Where staging and shadow differ inside region: the bounding box of those
  * pixels (*out) and, for each row y of ext, changed[y - ext->y1]. Only the
@@ -55,22 +81,10 @@ static uint32_t changed_rows(const uint32_t *src, size_t src_stride, const uint3
 		for (int32_t y = y1; y < y2 && w; y++) {
 			const uint32_t *s = src + (size_t)y * src_stride + x1;
 			const uint32_t *d = dst + (size_t)y * dst_stride + x1;
-			uint32_t c1 = 0, c2 = w;
+			uint32_t c1, c2;
 
-			if (memcmp(s, d, (size_t)w * 4) == 0)
+			if (!row_diff(s, d, w, &c1, &c2))
 				continue;
-			/* Skip equal blocks with memcmp, then find the pixel. */
-			while (c1 + VNC_SCROLL_SCAN_PX <= w &&
-			       memcmp(s + c1, d + c1, VNC_SCROLL_SCAN_PX * 4) == 0)
-				c1 += VNC_SCROLL_SCAN_PX;
-			while (s[c1] == d[c1])
-				c1++;
-			while (c2 >= c1 + VNC_SCROLL_SCAN_PX &&
-			       memcmp(s + c2 - VNC_SCROLL_SCAN_PX, d + c2 - VNC_SCROLL_SCAN_PX,
-				      VNC_SCROLL_SCAN_PX * 4) == 0)
-				c2 -= VNC_SCROLL_SCAN_PX;
-			while (s[c2 - 1] == d[c2 - 1])
-				c2--;
 			if (!count)
 				*out = (pixman_box32_t){ x1 + (int32_t)c1, y, x1 + (int32_t)c2, y + 1 };
 			if (x1 + (int32_t)c1 < out->x1)
@@ -151,42 +165,49 @@ static uint32_t same_by_pixels(const uint32_t *src, size_t src_stride, const uin
 	return count;
 }
 
-/* Whether hashing the band is worth it: at least half of up to
- * VNC_SCROLL_SAMPLE_ROWS changed rows, spread over the band, equal a row of
- * the shadow at most VNC_SCROLL_MAX_DY_PX away. A full-screen redraw with
- * new content fails this after a few thousand short compares instead of
- * hashing every row twice. */
+/* Whether looking for a scroll is worth it: at least half of up to
+ * VNC_SCROLL_SAMPLE_ROWS changed rows, spread over the damage, show their
+ * changed span at most VNC_SCROLL_MAX_DY_PX rows away in the shadow. A
+ * full-screen redraw with new content fails this after a few thousand
+ * one-pixel compares, before any full pass over the damage. */
 static bool scroll_plausible(const uint32_t *src, size_t src_stride, const uint32_t *dst,
-			     size_t dst_stride, const pixman_box32_t *box, const uint8_t *changed,
-			     uint32_t n_changed)
+			     size_t dst_stride, const pixman_region32_t *region,
+			     const pixman_box32_t *ext)
 {
-	uint32_t n = (uint32_t)(box->y2 - box->y1), step, seen = 0, samples = 0, hits = 0;
-	size_t bytes = (size_t)(box->x2 - box->x1) * 4;
+	uint32_t h = (uint32_t)(ext->y2 - ext->y1), samples = 0, hits = 0;
+	const pixman_box32_t *r;
+	int nrects;
 
-	step = n_changed / VNC_SCROLL_SAMPLE_ROWS;
-	if (!step)
-		step = 1;
-	for (uint32_t y = 0; y < n && samples < VNC_SCROLL_SAMPLE_ROWS; y++) {
+	r = pixman_region32_rectangles((pixman_region32_t *)region, &nrects);
+	for (uint32_t i = 0; i < VNC_SCROLL_SAMPLE_ROWS; i++) {
+		int32_t y = ext->y1 + (int32_t)((2 * i + 1) * h / (2 * VNC_SCROLL_SAMPLE_ROWS));
 		const uint32_t *row;
+		uint32_t c1, c2;
+		int j = 0;
 
-		if (!changed[y] || seen++ % step)
+		while (j < nrects && !(r[j].y1 <= y && y < r[j].y2))
+			j++;
+		if (j == nrects || r[j].x1 < ext->x1 || r[j].x2 > ext->x2)
+			continue;
+		row = src + (size_t)y * src_stride + r[j].x1;
+		if (!row_diff(row, dst + (size_t)y * dst_stride + r[j].x1,
+			      (uint32_t)(r[j].x2 - r[j].x1), &c1, &c2))
 			continue;
 		samples++;
-		row = src + (size_t)(box->y1 + (int32_t)y) * src_stride + box->x1;
 		for (int k = -VNC_SCROLL_MAX_DY_PX; k <= VNC_SCROLL_MAX_DY_PX; k++) {
-			int64_t from = (int64_t)y + k;
 			const uint32_t *old;
 
-			if (k == 0 || from < 0 || from >= n)
+			if (k == 0 || y + k < ext->y1 || y + k >= ext->y2)
 				continue;
-			old = dst + (size_t)(box->y1 + from) * dst_stride + box->x1;
-			if (old[0] == row[0] && memcmp(old, row, bytes) == 0) {
+			old = dst + (size_t)(y + k) * dst_stride + r[j].x1;
+			if (old[c1] == row[c1] && memcmp(old + c1, row + c1, (c2 - c1) * 4) == 0) {
 				hits++;
 				break;
 			}
 		}
 	}
-	return hits * 2 >= samples;
+	/* No changed row among the samples: decide on the whole band. */
+	return samples == 0 || hits * 2 >= samples;
 }
 
 /* The longest run of same[] rows: [*r1, *r2). Its length. */
@@ -285,6 +306,8 @@ void vnc_scroll_detect(struct vnc_server *s)
 		return;
 	src = pixman_image_get_data(s->staging);
 	src_stride = (size_t)pixman_image_get_stride(s->staging) / 4;
+	if (!scroll_plausible(src, src_stride, s->shadow, s->shadow_w, &s->pending, &ext))
+		return; /* the cell compare finds what changed */
 	/* changed[] for ext's rows, then same[] for box's rows. */
 	changed_ext = malloc((size_t)(ext.y2 - ext.y1) * 2);
 	if (!changed_ext)
@@ -312,9 +335,6 @@ void vnc_scroll_detect(struct vnc_server *s)
 			  n_changed, k);
 	if (!verified) {
 		k = 0;
-		if (!scroll_plausible(src, src_stride, s->shadow, s->shadow_w, &box, changed,
-				      n_changed))
-			goto out_free_changed;
 		hnew = malloc(sizeof(*hnew) * n * 2);
 		if (!hnew)
 			goto out_free_changed;
