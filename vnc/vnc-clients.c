@@ -410,15 +410,19 @@ void vnc_clients_refresh_stats(struct vnc_server *s)
 			s->infos = ni;
 			s->info_cap = cap;
 		}
+		if (!c->encoding_named || c->preferred_named != cl->preferredEncoding) {
+			encodingName((uint32_t)cl->preferredEncoding, enc, sizeof(enc));
+			/* encodingName pads with spaces; keep the name. */
+			enc[strcspn(enc, " ")] = '\0';
+			enc[sizeof(c->encoding) - 1] = '\0';
+			memcpy(c->encoding, enc, strlen(enc) + 1);
+			c->preferred_named = cl->preferredEncoding;
+			c->encoding_named = true;
+		}
 		ci = &s->infos[n++];
-		memset(ci, 0, sizeof(*ci));
 		ci->id = c->id;
-		snprintf(ci->address, sizeof(ci->address), "%s", c->address);
-		encodingName((uint32_t)cl->preferredEncoding, enc, sizeof(enc));
-		/* encodingName pads with spaces; keep the name. */
-		enc[strcspn(enc, " ")] = '\0';
-		enc[sizeof(ci->encoding) - 1] = '\0';
-		memcpy(ci->encoding, enc, strlen(enc) + 1);
+		memcpy(ci->address, c->address, sizeof(ci->address));
+		memcpy(ci->encoding, c->encoding, sizeof(ci->encoding));
 		ci->websocket = cl->wsctx != NULL;
 		ci->on_hold = c->hold_since_ns != 0;
 		ci->updates = c->updates;
