@@ -6,8 +6,9 @@
  * snapshot-and-clear the VGA bits of exactly its bytes, derive the changed
  * rectangles (damage.c) and call the listeners. Pacing follows QEMU: a tick
  * without damage or input doubles the interval up to FB_IDLE_RATE_HZ; no
- * listeners at all go straight there; damage or input returns to rate_hz.
- * While the thread sleeps longer than one frame it raises `idle`. The first
+ * listeners at all go straight there; input returns to rate_hz. A tick with
+ * damage starts the back-off at two frames, because writers wake the thread:
+ * while the thread sleeps longer than one frame it raises `idle`. The first
  * writer that sees it clears it and kicks the thread, which then ticks at
  * once unless the last tick that delivered damage started less than one
  * frame ago. Counting from the last *damage* tick (not the last tick) keeps
@@ -417,8 +418,13 @@ static void *fb_render_main(void *opaque)
 		input = atomic_exchange(&r->input_seen, false);
 		if (!res.listeners)
 			interval = r->idle_ns;
-		else if (input || res.damage || res.deferred)
+		else if (input || res.deferred)
 			interval = r->frame_ns;
+		else if (res.damage)
+			/* Back off from now on, idle raised below: a writer
+			 * kicks a tick at rate_hz, without an empty tick in
+			 * between for a guest slower than rate_hz. */
+			interval = 4 * r->frame_ns < r->idle_ns ? 4 * r->frame_ns : r->idle_ns;
 		else
 			interval = interval * 2 < r->idle_ns ? interval * 2 : r->idle_ns;
 		if (!res.damage)
@@ -575,8 +581,10 @@ void fb_render_kick(struct fb_render *r)
 	r->kicked = true;
 	if (!r->kick_ns)
 		r->kick_ns = fb_now_ns();
-	pthread_cond_signal(&r->wake_cond);
 	pthread_mutex_unlock(&r->wake_lock);
+	/* After the unlock, so the woken thread does not wake only to wait
+	 * for wake_lock; it re-checks `kicked` under the lock. */
+	pthread_cond_signal(&r->wake_cond);
 }
 
 void fb_note_damage(struct fb_device *fb)
