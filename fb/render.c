@@ -7,7 +7,7 @@
  * rectangles (damage.c) and call the listeners. Pacing follows QEMU: a tick
  * without damage or input doubles the interval up to FB_IDLE_RATE_HZ; no
  * listeners at all go straight there; input returns to rate_hz. A tick with
- * damage starts the back-off at two frames, because writers wake the thread:
+ * damage sleeps FB_DAMAGE_BACKOFF_FRAMES frames, because writers wake the thread:
  * while the thread sleeps longer than one frame it raises `idle`. The first
  * writer that sees it clears it and kicks the thread, which then ticks at
  * once unless the last tick that delivered damage started less than one
@@ -31,6 +31,11 @@
 #include <time.h>
 
 #include "fb/fb-internal.h"
+
+/* After a tick with damage the thread sleeps this many frames unless a
+ * writer kicks it: without kicks (no writer) it is idle anyway, and an
+ * empty tick between a slow guest's frames would only cost a wake-up. */
+#define FB_DAMAGE_BACKOFF_FRAMES 4u
 
 #define FB_NS_PER_S 1000000000ull
 
@@ -424,7 +429,9 @@ static void *fb_render_main(void *opaque)
 			/* Back off from now on, idle raised below: a writer
 			 * kicks a tick at rate_hz, without an empty tick in
 			 * between for a guest slower than rate_hz. */
-			interval = 4 * r->frame_ns < r->idle_ns ? 4 * r->frame_ns : r->idle_ns;
+			interval = FB_DAMAGE_BACKOFF_FRAMES * r->frame_ns < r->idle_ns
+					   ? FB_DAMAGE_BACKOFF_FRAMES * r->frame_ns
+					   : r->idle_ns;
 		else
 			interval = interval * 2 < r->idle_ns ? interval * 2 : r->idle_ns;
 		if (!res.damage)
