@@ -174,20 +174,38 @@ static bool scroll_plausible(const uint32_t *src, size_t src_stride, const uint3
 			     size_t dst_stride, const pixman_region32_t *region,
 			     const pixman_box32_t *ext)
 {
-	uint32_t h = (uint32_t)(ext->y2 - ext->y1), samples = 0, hits = 0;
+	uint32_t rows = 0, samples = 0, hits = 0;
 	const pixman_box32_t *r;
-	int nrects;
+	int nrects, j = 0;
 
+	/* The damage's rows, counting each band once (its rectangles share
+	 * their rows): fewer than a scroll needs means no scroll. */
 	r = pixman_region32_rectangles((pixman_region32_t *)region, &nrects);
+	for (int i = 0; i < nrects; i++)
+		if (i == 0 || r[i].y1 != r[i - 1].y1)
+			rows += (uint32_t)(r[i].y2 - r[i].y1);
+	if (rows < VNC_SCROLL_MIN_ROWS)
+		return false;
 	for (uint32_t i = 0; i < VNC_SCROLL_SAMPLE_ROWS; i++) {
-		int32_t y = ext->y1 + (int32_t)((2 * i + 1) * h / (2 * VNC_SCROLL_SAMPLE_ROWS));
+		/* The sample's row among the damage's rows, then its band. */
+		uint32_t want = (2 * i + 1) * rows / (2 * VNC_SCROLL_SAMPLE_ROWS), before = 0;
 		const uint32_t *row;
 		uint32_t c1, c2;
-		int j = 0;
+		int32_t y;
 
-		while (j < nrects && !(r[j].y1 <= y && y < r[j].y2))
-			j++;
-		if (j == nrects || r[j].x1 < ext->x1 || r[j].x2 > ext->x2)
+		for (j = 0; j < nrects; j++) {
+			uint32_t bh = (uint32_t)(r[j].y2 - r[j].y1);
+
+			if (j > 0 && r[j].y1 == r[j - 1].y1)
+				continue;
+			if (want < before + bh)
+				break;
+			before += bh;
+		}
+		if (j == nrects)
+			break;
+		y = r[j].y1 + (int32_t)(want - before);
+		if (r[j].x1 < ext->x1 || r[j].x2 > ext->x2 || y < ext->y1 || y >= ext->y2)
 			continue;
 		row = src + (size_t)y * src_stride + r[j].x1;
 		if (!row_diff(row, dst + (size_t)y * dst_stride + r[j].x1,
