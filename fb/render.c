@@ -490,24 +490,43 @@ struct fb_render *fb_render_new(const struct fb_render_config *cfg)
 	atomic_init(&r->idle, false);
 	atomic_init(&r->input_seen, false);
 	atomic_init(&r->stat_interval_ns, r->frame_ns);
-	pthread_mutex_init(&r->wake_lock, NULL);
-	pthread_mutex_init(&r->fbs_lock, NULL);
-	pthread_condattr_init(&ca);
-	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-	pthread_cond_init(&r->wake_cond, &ca);
-	pthread_cond_init(&r->tick_cond, &ca);
-	pthread_condattr_destroy(&ca);
+	rc = pthread_mutex_init(&r->wake_lock, NULL);
+	if (rc)
+		goto fail_wake_lock;
+	rc = pthread_mutex_init(&r->fbs_lock, NULL);
+	if (rc)
+		goto fail_fbs_lock;
+	rc = pthread_condattr_init(&ca);
+	if (rc)
+		goto fail_condattr;
+	rc = pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	if (!rc)
+		rc = pthread_cond_init(&r->wake_cond, &ca);
+	if (rc)
+		goto fail_wake_cond;
+	rc = pthread_cond_init(&r->tick_cond, &ca);
+	if (rc)
+		goto fail_tick_cond;
 	rc = pthread_create(&r->thread, NULL, fb_render_main, r);
-	if (rc) {
-		pthread_cond_destroy(&r->wake_cond);
-		pthread_cond_destroy(&r->tick_cond);
-		pthread_mutex_destroy(&r->wake_lock);
-		pthread_mutex_destroy(&r->fbs_lock);
-		free(r);
-		errno = rc;
-		return NULL;
-	}
+	if (rc)
+		goto fail_thread;
+	pthread_condattr_destroy(&ca);
 	return r;
+
+fail_thread:
+	pthread_cond_destroy(&r->tick_cond);
+fail_tick_cond:
+	pthread_cond_destroy(&r->wake_cond);
+fail_wake_cond:
+	pthread_condattr_destroy(&ca);
+fail_condattr:
+	pthread_mutex_destroy(&r->fbs_lock);
+fail_fbs_lock:
+	pthread_mutex_destroy(&r->wake_lock);
+fail_wake_lock:
+	free(r);
+	errno = rc;
+	return NULL;
 }
 
 void fb_render_free(struct fb_render *r)
