@@ -36,6 +36,7 @@ struct fb_rec {
 	pixman_region32_t damage; /* union since the last fb_rec_reset */
 	unsigned updates, switches;
 	uint64_t generation;
+	pthread_cond_t updated; /* broadcast on each update */
 };
 
 static inline void fb_rec_switch(struct fb_listener *l, const struct fb_surface *s)
@@ -56,6 +57,7 @@ static inline void fb_rec_update(struct fb_listener *l, const struct fb_surface 
 	pthread_mutex_lock(&r->lock);
 	pixman_region32_union(&r->damage, &r->damage, (pixman_region32_t *)damage);
 	r->updates++;
+	pthread_cond_broadcast(&r->updated);
 	pthread_mutex_unlock(&r->lock);
 }
 
@@ -64,6 +66,7 @@ static inline void fb_rec_destroy(struct fb_listener *l)
 	struct fb_rec *r = (struct fb_rec *)l;
 
 	pixman_region32_fini(&r->damage);
+	pthread_cond_destroy(&r->updated);
 	pthread_mutex_destroy(&r->lock);
 }
 
@@ -76,9 +79,15 @@ static const struct fb_listener_ops fb_rec_ops = {
 
 static inline void fb_rec_init(struct fb_rec *r)
 {
+	pthread_condattr_t ca;
+
 	memset(r, 0, sizeof(*r));
 	r->l.ops = &fb_rec_ops;
 	pthread_mutex_init(&r->lock, NULL);
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&r->updated, &ca);
+	pthread_condattr_destroy(&ca);
 	pixman_region32_init(&r->damage);
 }
 
@@ -99,6 +108,20 @@ static inline unsigned fb_rec_updates(struct fb_rec *r)
 	n = r->updates;
 	pthread_mutex_unlock(&r->lock);
 	return n;
+}
+
+/* Waits (bounded) until r has seen at least n updates since its reset,
+ * without waiting for any further tick. */
+static inline void fb_rec_wait_updates(struct fb_rec *r, unsigned n)
+{
+	struct timespec end;
+
+	clock_gettime(CLOCK_MONOTONIC, &end);
+	end.tv_sec += FB_TEST_WAIT_MS / 1000;
+	pthread_mutex_lock(&r->lock);
+	while (r->updates < n)
+		assert_int_equal(pthread_cond_timedwait(&r->updated, &r->lock, &end), 0);
+	pthread_mutex_unlock(&r->lock);
 }
 
 /* Kicks the thread and waits until two ticks have fully run after now:

@@ -7,6 +7,7 @@
  * kicked.
  */
 #include <stdatomic.h>
+#include <time.h>
 
 #include "fb-test.h"
 
@@ -142,7 +143,7 @@ static void test_wake_on_damage(void **state)
 	fb_render_get_thread_stats(p.r, &b);
 	/* the first tick after the write was kicked and delivered it; the
 	 * kicked tick may complete before the wait starts, and then the wait
-	 * ends on the next (full-rate) tick */
+	 * ends on the next (backed-off) tick */
 	assert_int_equal(b.kicked_ticks, a.kicked_ticks + 1);
 	assert_in_range(b.ticks, a.ticks + 1, a.ticks + 2);
 	assert_int_equal(hb.ticks, ha.ticks + 1);
@@ -151,6 +152,41 @@ static void test_wake_on_damage(void **state)
 	free(shadow);
 	fb_get_stats(p.fb, &rs);
 	assert_true(rs.latency_ns_last > 0);
+	pacing_teardown(&p);
+}
+
+/* A guest at a third of the render rate, drawing 1.5 frames after each
+ * delivery: every frame kicks a tick, and the thread sleeps through the
+ * frame in between (FB_DAMAGE_BACKOFF_FRAMES) instead of ticking for
+ * nothing. 125 ms of slack before the back-off would tick. */
+static void test_slow_writer_gets_no_empty_ticks(void **state)
+{
+	const struct timespec gap = { 0, 75 * 1000 * 1000 }; /* 1.5 frames at 20 Hz */
+	struct fb_render_thread_stats a = { 0 }, b;
+	struct fb_rec rec;
+	struct pacing p;
+
+	(void)state;
+	pacing_setup(&p, 20, true);
+	fb_rec_init(&rec);
+	assert_int_equal(fb_listener_register(p.fb, &rec.l), 0);
+	fb_rec_wait_updates(&rec, 1); /* the full update after registering */
+	for (unsigned i = 0; i < 5; i++) {
+		assert_int_equal(fb_fill_rect(p.fb, (int)i, 0, 1, 1, 0x00102030u + i), 0);
+		fb_rec_wait_updates(&rec, 2 + i);
+		if (i == 0)
+			fb_render_get_thread_stats(p.r, &a);
+		if (i < 4)
+			nanosleep(&gap, NULL);
+	}
+	fb_render_get_thread_stats(p.r, &b);
+	/* The counters move at the end of a tick, after the listeners: the
+	 * first and the last delivery's tick may or may not be counted in a
+	 * and b; an empty tick in between would count in idle_ticks. */
+	assert_int_equal(b.idle_ticks, a.idle_ticks);
+	assert_in_range(b.ticks - a.ticks, 3, 5);
+	assert_in_range(b.kicked_ticks - a.kicked_ticks, 3, 5);
+	assert_int_equal(fb_listener_unregister(p.fb, &rec.l), 0);
 	pacing_teardown(&p);
 }
 
@@ -235,6 +271,7 @@ int main(void)
 		cmocka_unit_test(test_idle_backoff),
 		cmocka_unit_test(test_no_listener_goes_idle_at_once),
 		cmocka_unit_test(test_wake_on_damage),
+		cmocka_unit_test(test_slow_writer_gets_no_empty_ticks),
 		cmocka_unit_test(test_wake_on_input),
 		cmocka_unit_test(test_rate_limit),
 	};
