@@ -228,23 +228,34 @@ static bool scroll_plausible(const uint32_t *src, size_t src_stride, const uint3
 	return samples == 0 || hits * 2 >= samples;
 }
 
-/* The longest run of same[] rows: [*r1, *r2). Its length. */
-static uint32_t longest_run(const uint8_t *same, uint32_t n, uint32_t *r1, uint32_t *r2)
+/* The run of same[] rows that holds the most changed rows, trimmed to its
+ * first and last changed row: [*r1, *r2). Its length. Rows that did not
+ * change match any move, so a run of background must not win over the
+ * rows that really moved. */
+static uint32_t best_run(const uint8_t *same, const uint8_t *changed, uint32_t n, uint32_t *r1,
+			 uint32_t *r2)
 {
-	uint32_t best = 0, start = 0;
+	uint32_t best = 0, count = 0, first = 0, last = 0;
 
 	*r1 = *r2 = 0;
 	for (uint32_t y = 0; y <= n; y++) {
-		if (y < n && same[y])
+		if (y < n && same[y]) {
+			if (changed[y]) {
+				if (!count)
+					first = y;
+				last = y;
+				count++;
+			}
 			continue;
-		if (y - start > best) {
-			best = y - start;
-			*r1 = start;
-			*r2 = y;
 		}
-		start = y + 1;
+		if (count > best) {
+			best = count;
+			*r1 = first;
+			*r2 = last + 1;
+		}
+		count = 0;
 	}
-	return best;
+	return *r2 - *r1;
 }
 
 /* Enough of the band's n_changed changed rows match for move k (the last
@@ -365,7 +376,7 @@ void vnc_scroll_detect(struct vnc_server *s)
 		}
 		k = find_move(hnew, hold, changed, n, n_changed, same);
 	}
-	if (k != 0 && longest_run(same, n, &r1, &r2) >= VNC_SCROLL_MIN_ROWS) {
+	if (k != 0 && best_run(same, changed, n, &r1, &r2) >= VNC_SCROLL_MIN_ROWS) {
 		pixman_region32_t dest;
 
 		copy_rows(s, box.x1, box.y1 + (int32_t)r1, box.x2, box.y1 + (int32_t)r2, k);

@@ -187,12 +187,54 @@ static void test_sprite_is_not_a_scroll(void **state)
 	vt_teardown(&t);
 }
 
+/* A scroll above a small block that changes every step (a clock), with
+ * plain background between them: the plain rows match the move too, but
+ * the CopyRect must go to the rows that really moved. */
+static void test_scroll_with_distant_change(void **state)
+{
+	struct vnc_config cfg = vt_config();
+	struct vtc *copy;
+	uint64_t before;
+	struct vt t;
+
+	(void)state;
+	vt_setup(&t, SCREEN_W, SCREEN_H, PIXMAN_x8r8g8b8, &cfg);
+	assert_int_equal(fb_fill_rect(t.fb, 0, 0, SCREEN_W, SCREEN_H, 0x303030u), 0);
+	copyrects_seen = 0;
+	copy = connect_counting(&t, "copyrect raw");
+	for (unsigned step = 0; step <= 10; step++) {
+		struct fb_access acc;
+
+		before = vtc_bytes_received(copy);
+		fb_access_begin(t.fb, &acc);
+		for (uint32_t y = 0; y < 200; y++) {
+			uint32_t *row = (uint32_t *)((char *)acc.pixels +
+						     (size_t)(AREA_Y + y) * acc.mode.stride);
+
+			for (uint32_t x = AREA_X; x < AREA_X + AREA_W; x++)
+				row[x] = texel(x, step * SCROLL_ROWS + y);
+		}
+		fb_mark_dirty(t.fb, &acc, AREA_X, AREA_Y, AREA_W, 200);
+		fb_access_end(t.fb, &acc);
+		assert_int_equal(fb_fill_rect(t.fb, AREA_X, 700, 64, 10, 0x010203u * step), 0);
+		vt_expect_guest(&t, copy, "scroll and clock");
+		if (step > 1 && vtc_bytes_received(copy) != 0 &&
+		    vtc_bytes_received(copy) - before >= AREA_W * 200 * 4u / 4u)
+			fail_msg("step %u cost %llu bytes: the scroll was not sent as a CopyRect",
+				 step, (unsigned long long)(vtc_bytes_received(copy) - before));
+	}
+	assert_true(copyrects_seen >= 9);
+	vtc_free(copy);
+	vt_teardown(&t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_scroll_up),
 		cmocka_unit_test(test_scroll_down_mixed_and_late_reader),
 		cmocka_unit_test(test_sprite_is_not_a_scroll),
+		cmocka_unit_test(test_scroll_with_distant_change),
 	};
 
 	vt_filter_from_env();
