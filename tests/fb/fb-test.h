@@ -115,13 +115,17 @@ static inline unsigned fb_rec_updates(struct fb_rec *r)
 static inline void fb_rec_wait_updates(struct fb_rec *r, unsigned n)
 {
 	struct timespec end;
+	int rc = 0;
 
 	clock_gettime(CLOCK_MONOTONIC, &end);
 	end.tv_sec += FB_TEST_WAIT_MS / 1000;
 	pthread_mutex_lock(&r->lock);
-	while (r->updates < n)
-		assert_int_equal(pthread_cond_timedwait(&r->updated, &r->lock, &end), 0);
+	while (r->updates < n && rc == 0)
+		rc = pthread_cond_timedwait(&r->updated, &r->lock, &end);
+	rc = r->updates < n ? rc : 0;
 	pthread_mutex_unlock(&r->lock);
+	/* After the unlock: a failed assert leaves by longjmp. */
+	assert_int_equal(rc, 0);
 }
 
 /* Kicks the thread and waits until two ticks have fully run after now:

@@ -155,19 +155,20 @@ static void test_wake_on_damage(void **state)
 	pacing_teardown(&p);
 }
 
-/* A guest at a third of the render rate, drawing 1.5 frames after each
- * delivery: every frame kicks a tick, and the thread sleeps through the
+/* A guest slower than the render rate, drawing 1.5 frames after each
+ * delivery: every frame wakes a tick, and the thread sleeps through the
  * frame in between (FB_DAMAGE_BACKOFF_FRAMES) instead of ticking for
- * nothing. 125 ms of slack before the back-off would tick. */
+ * nothing. At 10 Hz that leaves 250 ms of slack before the back-off would
+ * tick. */
 static void test_slow_writer_gets_no_empty_ticks(void **state)
 {
-	const struct timespec gap = { 0, 75 * 1000 * 1000 }; /* 1.5 frames at 20 Hz */
+	const struct timespec gap = { 0, 150 * 1000 * 1000 }; /* 1.5 frames at 10 Hz */
 	struct fb_render_thread_stats a = { 0 }, b;
 	struct fb_rec rec;
 	struct pacing p;
 
 	(void)state;
-	pacing_setup(&p, 20, true);
+	pacing_setup(&p, 10, true);
 	fb_rec_init(&rec);
 	assert_int_equal(fb_listener_register(p.fb, &rec.l), 0);
 	fb_rec_wait_updates(&rec, 1); /* the full update after registering */
@@ -185,7 +186,6 @@ static void test_slow_writer_gets_no_empty_ticks(void **state)
 	 * and b; an empty tick in between would count in idle_ticks. */
 	assert_int_equal(b.idle_ticks, a.idle_ticks);
 	assert_in_range(b.ticks - a.ticks, 3, 5);
-	assert_in_range(b.kicked_ticks - a.kicked_ticks, 3, 5);
 	assert_int_equal(fb_listener_unregister(p.fb, &rec.l), 0);
 	pacing_teardown(&p);
 }
