@@ -420,6 +420,7 @@ void vnc_clients_refresh_stats(struct vnc_server *s)
 			c->encoding_named = true;
 		}
 		ci = &s->infos[n++];
+		memset(ci, 0, sizeof(*ci));
 		ci->id = c->id;
 		memcpy(ci->address, c->address, sizeof(ci->address));
 		memcpy(ci->encoding, c->encoding, sizeof(ci->encoding));
