@@ -11,7 +11,8 @@ FBHOST_TEST_PKGS=(libcmocka-dev xvfb xauth x11-apps imagemagick chromium openssl
 fbhost_install_deps() { # $@: package names
 	local missing=() p sudo=""
 	for p in "$@"; do
-		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p")
+		[[ "$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null)" == *"ok installed" ]] ||
+			missing+=("$p")
 	done
 	if ! command -v npm >/dev/null 2>&1; then missing+=(nodejs npm); fi
 	[ "$(id -u)" = 0 ] || sudo=sudo

@@ -43,7 +43,10 @@ if [ "$sanitize" != none ] && [ -n "$sanitize" ]; then san=(-fsanitize="$sanitiz
 ${CC:-cc} -std=gnu11 -Wall -Wextra -Werror "${san[@]}" -o "$tmp/embed" "$src/server/example/embed.c" \
 	$cflags $libs -Wl,-rpath,"$libdir"
 # It must use the installed library, not the build tree's.
-ldd "$tmp/embed" | grep -q "$libdir/libfbhost.so" || { ldd "$tmp/embed"; echo "FAIL: not linked to the installed lib"; exit 1; }
+# (ldd's whole output first: grep -q stops reading at its match, and under
+# pipefail ldd's SIGPIPE would fail the check.)
+deps=$(ldd "$tmp/embed")
+grep -q "$libdir/libfbhost.so" <<<"$deps" || { echo "$deps"; echo "FAIL: not linked to the installed lib"; exit 1; }
 
 : >"$tmp/out" # exists before the background job opens it: the loop reads it at once
 "$tmp/embed" 0 >"$tmp/out" 2>"$tmp/err" &
