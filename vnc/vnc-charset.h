@@ -62,16 +62,17 @@ static inline long vnc_charset_convert(const char *to, const char *from, const c
 	return (long)(outp - out);
 }
 
-/* Latin-1 to UTF-8: a malloc'ed NUL-terminated string of *out_len bytes,
- * or NULL with errno. */
-static inline char *vnc_charset_latin1_to_utf8(const char *latin1, size_t len, size_t *out_len)
+/* vnc_charset_convert into a malloc'ed NUL-terminated string of *out_len
+ * bytes, at most cap of them; NULL with errno. */
+static inline char *vnc_charset_convert_alloc(const char *to, const char *from, const char *in,
+					      size_t len, size_t cap, size_t *out_len)
 {
-	char *out = malloc(2 * len + 1); /* at most 2 bytes per character */
+	char *out = malloc(cap + 1);
 	long n;
 
 	if (!out)
 		return NULL;
-	n = vnc_charset_convert("UTF-8", "ISO-8859-1", latin1, len, out, 2 * len);
+	n = vnc_charset_convert(to, from, in, len, out, cap);
 	if (n < 0) {
 		int e = errno;
 
@@ -84,27 +85,20 @@ static inline char *vnc_charset_latin1_to_utf8(const char *latin1, size_t len, s
 	return out;
 }
 
+/* Latin-1 to UTF-8: a malloc'ed NUL-terminated string of *out_len bytes,
+ * or NULL with errno. At most 2 bytes per character. */
+static inline char *vnc_charset_latin1_to_utf8(const char *latin1, size_t len, size_t *out_len)
+{
+	return vnc_charset_convert_alloc("UTF-8", "ISO-8859-1", latin1, len, 2 * len, out_len);
+}
+
 /* UTF-8 to Latin-1 ('?' for what Latin-1 lacks, see above): a malloc'ed
- * NUL-terminated string of *out_len bytes, or NULL with errno. */
+ * NUL-terminated string of *out_len bytes, or NULL with errno. Every
+ * character or '?' uses at least one input byte. The Latin-1 side is named
+ * plainly: iconv rejects, never approximates. */
 static inline char *vnc_charset_utf8_to_latin1(const char *utf8, size_t len, size_t *out_len)
 {
-	char *out = malloc(len + 1); /* every character or '?' uses >= 1 input byte */
-	long n;
-
-	if (!out)
-		return NULL;
-	/* The Latin-1 side in its own name: iconv rejects, never approximates. */
-	n = vnc_charset_convert("ISO-8859-1", "UTF-8", utf8, len, out, len);
-	if (n < 0) {
-		int e = errno;
-
-		free(out);
-		errno = e;
-		return NULL;
-	}
-	out[n] = '\0';
-	*out_len = (size_t)n;
-	return out;
+	return vnc_charset_convert_alloc("ISO-8859-1", "UTF-8", utf8, len, len, out_len);
 }
 
 #endif
