@@ -410,14 +410,13 @@ void vnc_clients_refresh_stats(struct vnc_server *s)
 			s->infos = ni;
 			s->info_cap = cap;
 		}
-		if (!c->encoding_named || c->preferred_named != cl->preferredEncoding) {
+		if (!c->encoding[0] || c->preferred_named != cl->preferredEncoding) {
 			encodingName((uint32_t)cl->preferredEncoding, enc, sizeof(enc));
 			/* encodingName pads with spaces; keep the name. */
 			enc[strcspn(enc, " ")] = '\0';
 			enc[sizeof(c->encoding) - 1] = '\0';
 			memcpy(c->encoding, enc, strlen(enc) + 1);
 			c->preferred_named = cl->preferredEncoding;
-			c->encoding_named = true;
 		}
 		ci = &s->infos[n++];
 		memset(ci, 0, sizeof(*ci));

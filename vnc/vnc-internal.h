@@ -60,10 +60,9 @@ struct vnc_client {
 	 * believes the size from ServerInit. */
 	bool size_stale;
 	bool layout_sent; /* ExtendedDesktopSize layout sent after SetEncodings */
-	/* Name of preferred_named, kept so the per-pass stats refresh does not
-	 * format it again. */
+	/* Name of encoding preferred_named ("" until first named), kept so
+	 * the per-pass stats refresh does not format it again. */
 	int preferred_named;
-	bool encoding_named;
 	char encoding[VNC_ENCODING_NAME_MAX];
 	/* Counters: LibVNCServer keeps 32-bit ones; we add up their deltas. */
 	uint32_t last_updates, last_rects, last_bytes;

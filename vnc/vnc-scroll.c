@@ -30,7 +30,7 @@
 #define VNC_SCROLL_MIN_WIDTH_PX 64
 /* Changed columns are searched in blocks of this many pixels. */
 #define VNC_SCROLL_SCAN_PX 64u
-/* Changed rows tried before the rows of a band are hashed. */
+/* Changed rows sampled before any full pass over the damage. */
 #define VNC_SCROLL_SAMPLE_ROWS 8u
 
 /* The changed span [*c1, *c2) of n pixels; false if they are equal. Equal
