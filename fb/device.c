@@ -108,8 +108,13 @@ struct fb_device *fb_new(struct ram_list *rl, const struct fb_config *cfg)
 	rc = pthread_mutex_init(&fb->clip_lock, NULL);
 	if (rc)
 		goto fail_clip_lock;
+	rc = pthread_mutex_init(&fb->move_lock, NULL);
+	if (rc)
+		goto fail_move_lock;
 	return fb;
 
+fail_move_lock:
+	pthread_mutex_destroy(&fb->clip_lock);
 fail_clip_lock:
 	pthread_cond_destroy(&fb->input_idle);
 fail_input_idle:
@@ -171,6 +176,7 @@ void fb_free(struct fb_device *fb)
 	pthread_mutex_destroy(&fb->input_lock);
 	pthread_cond_destroy(&fb->input_idle);
 	pthread_mutex_destroy(&fb->clip_lock);
+	pthread_mutex_destroy(&fb->move_lock);
 	free(fb->name);
 	free(fb);
 }

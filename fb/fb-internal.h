@@ -73,10 +73,16 @@ struct fb_clip_msg {
 	char text[]; /* immutable, NUL-terminated */
 };
 
+/* A move made by fb_access_copy, waiting for the render thread. */
+struct fb_move {
+	uint64_t generation; /* mode generation whose coordinates these are */
+	int32_t sx, sy, dx, dy, w, h;
+};
+
 /* Per-framebuffer render counters: written by the render thread (relaxed
  * atomics), read by any thread. */
 struct fb_counters {
-	_Atomic uint64_t ticks, dirty_pages, rects, pixels, switches;
+	_Atomic uint64_t ticks, dirty_pages, rects, pixels, switches, moves;
 	_Atomic uint64_t last_tick_ns, total_tick_ns, latency_ns_last;
 };
 
@@ -131,6 +137,14 @@ struct fb_device {
 	unsigned input_calls_waiting; /* input_lock */
 	pthread_cond_t input_idle; /* with input_lock */
 
+	/* Moves not yet delivered, in guest order. move_lock protects them.
+	 * The render thread holds it from before it samples the sections and
+	 * takes the dirty bits until the frame copy is known whole, so a move
+	 * (which only try-locks it) lies wholly before or after a tick. */
+	pthread_mutex_t move_lock;
+	struct fb_move moves[FB_MOVES_MAX]; /* move_lock */
+	unsigned nmoves; /* move_lock */
+
 	pthread_mutex_t clip_lock;
 	struct fb_clip_msg *clip_head; /* clip_lock */
 	struct fb_clip_msg **clip_tail; /* clip_lock */
@@ -174,6 +188,14 @@ void fb_note_damage(struct fb_device *fb);
  * clipboard). Inside or outside an RCU read section. */
 void fb_render_poke(struct fb_device *fb);
 void fb_render_note_input(struct fb_device *fb);
+
+/* move.c */
+/* The pixel rectangle a move covers in mode m (false: off-mode). */
+bool fb_move_valid(const struct fb_mode *m, const struct fb_move *mv);
+/* Marks the destinations of moves dirty for the display only (the render
+ * thread gives them back when it cannot deliver them). */
+void fb_moves_give_back(struct fb_device *fb, const struct fb_mode_obj *mo,
+			const struct fb_move *moves, unsigned n);
 
 /* device.c */
 void fb_clip_drain(struct fb_device *fb, struct fb_clip_msg **head);

@@ -16,6 +16,7 @@
 
 #include <pixman.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "memory/ram.h"
@@ -140,6 +141,33 @@ void fb_access_begin(struct fb_device *fb, struct fb_access *acc);
 void fb_access_end(struct fb_device *fb, struct fb_access *acc);
 void fb_mark_dirty(struct fb_device *fb, const struct fb_access *acc, int x, int y, int w, int h);
 
+/*
+ * Moves (a blitter's copy, X's CopyArea): inside an access section, moves
+ * the w x h pixels at sx,sy to dx,dy (overlap allowed; clipped so that both
+ * rectangles lie in the mode). The listeners are told the move instead of
+ * the destination's pixels, so VNC sends a CopyRect for a scroll (QEMU's
+ * dpy_gfx_copy). Destination pixels whose source was still dirty for the
+ * display, and every move that finds the render thread busy or
+ * FB_MOVES_MAX moves waiting, are marked dirty like a write instead.
+ * Other dirty clients (migration) always get the destination marked.
+ * Anything drawn into the source earlier in the section must be marked
+ * (fb_mark_dirty) before the move. A write into the source racing with the
+ * move on another thread is a guest race: the destination then holds
+ * either pixel, and listeners may keep the other until it is drawn again.
+ * 0 or -EINVAL. Never waits for the render thread.
+ */
+#define FB_MOVES_MAX 16u
+int fb_access_copy(struct fb_device *fb, const struct fb_access *acc, int sx, int sy, int dx,
+		   int dy, int w, int h);
+/* The same as a single call: its own access section around it. */
+int fb_copy_rect(struct fb_device *fb, int sx, int sy, int dx, int dy, int w, int h);
+/* Moves pixels inside one picture (rows of stride bytes, bytes_pp bytes a
+ * pixel) the way a blitter does: rows in the order that never reads a row
+ * already overwritten. For listeners that repeat moves on their own copy;
+ * the rectangles must lie inside the picture. */
+void fb_pixels_move(void *pixels, size_t stride, unsigned bytes_pp, int sx, int sy, int dx,
+		    int dy, int w, int h);
+
 /* ---- input and requests from viewers ---------------------------------- */
 
 /* Pointer buttons: bit 0 left, 1 middle, 2 right, 3/4 wheel up/down (RFB). */
@@ -203,6 +231,13 @@ struct fb_listener_ops {
 	const char *name;
 	/* The mode changed (and once on registration); a full update follows. */
 	void (*switch_surface)(struct fb_listener *l, const struct fb_surface *s);
+	/* Optional: the guest moved w x h pixels from src to dst (fb_access_
+	 * copy); comes before the update of the same tick, in guest order.
+	 * A listener with this op repeats the move on its own picture and
+	 * the update leaves the destination out; one without it gets the
+	 * destination in the update instead. */
+	void (*copy)(struct fb_listener *l, const struct fb_surface *s, int src_x, int src_y,
+		     int dst_x, int dst_y, int w, int h);
 	/* These pixels changed since the last update. */
 	void (*update)(struct fb_listener *l, const struct fb_surface *s,
 		       const pixman_region32_t *damage);
@@ -273,6 +308,7 @@ struct fb_render_stats {
 	uint64_t rects;
 	uint64_t pixels;
 	uint64_t switches;
+	uint64_t moves; /* moves delivered to listeners as moves */
 	uint64_t last_tick_ns; /* cost of the last tick */
 	uint64_t latency_ns_last; /* from the kick that woke an idle render thread (first
 				     damage or input) to the end of the tick that

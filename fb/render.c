@@ -103,19 +103,35 @@ static bool fb_snap_dirty(void *opaque, uint64_t rel, uint64_t len)
 	return dirty_snapshot_get(q->snap, q->base + rel, len);
 }
 
+/* The moves of one tick, applied to the frame copy already. */
+struct fb_tick_moves {
+	struct fb_move list[FB_MOVES_MAX];
+	unsigned n;
+};
+
+/* Adds the moves' destinations to region: for listeners without a copy
+ * op, and when nothing can repeat the moves. */
+static void fb_damage_add_moves(const struct fb_tick_moves *mv, pixman_region32_t *out)
+{
+	for (unsigned i = 0; i < mv->n; i++)
+		pixman_region32_union_rect(out, out, mv->list[i].dx, mv->list[i].dy,
+					   (unsigned)mv->list[i].w, (unsigned)mv->list[i].h);
+}
+
 /* Calls the listeners of fb (listener_lock and the RCU read lock held). */
 static void fb_tick_listeners(struct fb_device *fb, const struct fb_mode_obj *mo,
-			      pixman_image_t *image, const pixman_region32_t *damage)
+			      pixman_image_t *image, const pixman_region32_t *damage,
+			      const struct fb_tick_moves *mv)
 {
 	struct fb_counters *c = &fb->counters;
 	bool need_switch = false;
 	struct fb_surface surf;
-	pixman_region32_t full;
+	pixman_region32_t full, with_moves;
 	struct fb_listener *l;
 
 	for (l = fb->listeners; l; l = l->next)
 		need_switch |= l->seen_generation != mo->generation;
-	if (!need_switch && !pixman_region32_not_empty(damage))
+	if (!need_switch && !pixman_region32_not_empty(damage) && !mv->n)
 		return;
 	surf = (struct fb_surface){ .fb = fb, .mode = mo->mode, .generation = mo->generation };
 	surf.image = image;
@@ -127,6 +143,11 @@ static void fb_tick_listeners(struct fb_device *fb, const struct fb_mode_obj *mo
 		return;
 	}
 	pixman_region32_init_rect(&full, 0, 0, mo->mode.width, mo->mode.height);
+	pixman_region32_init(&with_moves);
+	if (mv->n) {
+		pixman_region32_copy(&with_moves, (pixman_region32_t *)damage);
+		fb_damage_add_moves(mv, &with_moves);
+	}
 	for (l = fb->listeners; l; l = l->next) {
 		if (l->seen_generation != mo->generation) {
 			if (l->ops->switch_surface)
@@ -135,10 +156,18 @@ static void fb_tick_listeners(struct fb_device *fb, const struct fb_mode_obj *mo
 				l->ops->update(l, &surf, &full);
 			l->seen_generation = mo->generation;
 			atomic_fetch_add_explicit(&c->switches, 1, memory_order_relaxed);
-		} else if (pixman_region32_not_empty(damage) && l->ops->update) {
-			l->ops->update(l, &surf, damage);
+			continue;
 		}
+		/* Without a copy op the destinations come as pixels. */
+		const pixman_region32_t *d = mv->n && !l->ops->copy ? &with_moves : damage;
+
+		for (unsigned i = 0; l->ops->copy && i < mv->n; i++)
+			l->ops->copy(l, &surf, mv->list[i].sx, mv->list[i].sy, mv->list[i].dx,
+				     mv->list[i].dy, mv->list[i].w, mv->list[i].h);
+		if (pixman_region32_not_empty(d) && l->ops->update)
+			l->ops->update(l, &surf, d);
 	}
+	pixman_region32_fini(&with_moves);
 	pixman_region32_fini(&full);
 }
 
@@ -178,13 +207,23 @@ static void fb_copy_boxes(const struct fb_mode_obj *mo, pixman_image_t *dst,
  */
 static pixman_image_t *fb_frame_copy_take(struct fb_device *fb, const struct fb_mode_obj *mo,
 					  const struct fb_palette *pal,
-					  const pixman_region32_t *damage, bool *full)
+					  pixman_region32_t *damage, struct fb_tick_moves *mv,
+					  bool *full)
 {
 	const struct fb_mode *m = &mo->mode;
 	pixman_region32_t all;
+	bool moves_apply = true;
 
 	*full = false;
-	if (fb->frame_copy_generation != mo->generation || !fb->frame_copy) {
+	/* A move of another mode cannot happen (a tick takes every move
+	 * before it); should it, the whole frame is copied instead. */
+	for (unsigned i = 0; i < mv->n; i++)
+		moves_apply &= mv->list[i].generation == mo->generation &&
+			       fb_move_valid(m, &mv->list[i]);
+	if (fb->frame_copy_generation != mo->generation || !fb->frame_copy || !moves_apply) {
+		if (!moves_apply) /* listeners did not repeat them either */
+			pixman_region32_union_rect(damage, damage, 0, 0, m->width, m->height);
+		mv->n = 0; /* the whole frame goes out */
 		if (fb->frame_copy)
 			pixman_image_unref(fb->frame_copy);
 		fb->frame_copy_generation = 0;
@@ -199,7 +238,14 @@ static pixman_image_t *fb_frame_copy_take(struct fb_device *fb, const struct fb_
 		fb_copy_boxes(mo, fb->frame_copy, &all);
 		pixman_region32_fini(&all);
 	} else {
-		fb_copy_boxes(mo, fb->frame_copy, damage);
+		pixman_image_t *f = fb->frame_copy;
+
+		for (unsigned i = 0; i < mv->n; i++)
+			fb_pixels_move(pixman_image_get_data(f),
+				       (size_t)pixman_image_get_stride(f), fb_format_bpp(m->format),
+				       mv->list[i].sx, mv->list[i].sy, mv->list[i].dx,
+				       mv->list[i].dy, mv->list[i].w, mv->list[i].h);
+		fb_copy_boxes(mo, f, damage);
 	}
 	fb->frame_copy_generation = mo->generation;
 	pixman_image_set_indexed(fb->frame_copy, m->format == PIXMAN_c8 ? &pal->idx : NULL);
@@ -240,6 +286,7 @@ static void fb_tick_one(struct fb_render *r, struct fb_device *fb, uint64_t kick
 	struct fb_listener *l;
 	pixman_image_t *image, *view = NULL;
 	uint64_t sections;
+	struct fb_tick_moves moves;
 	bool full, torn;
 	int nrects = 0;
 
@@ -250,9 +297,13 @@ static void fb_tick_one(struct fb_render *r, struct fb_device *fb, uint64_t kick
 		return;
 	}
 	res->listeners++;
+	/* Moves and bits are taken together; a move meanwhile is sent as
+	 * pixels (move.c). */
+	pthread_mutex_lock(&fb->move_lock);
 	/* A frame is being drawn: leave it, bits and all, for a later tick. */
 	sections = atomic_load(&fb->sections);
 	if (sections & FB_SECTION_OPEN_MASK) {
+		pthread_mutex_unlock(&fb->move_lock);
 		pthread_mutex_unlock(&fb->listener_lock);
 		fb->tick_deferred = true;
 		res->deferred = true;
@@ -262,6 +313,9 @@ static void fb_tick_one(struct fb_render *r, struct fb_device *fb, uint64_t kick
 	ram_rcu_read_lock();
 	mo = ram_rcu_dereference(fb->mode);
 	pal = ram_rcu_dereference(fb->palette);
+	moves.n = fb->nmoves;
+	memcpy(moves.list, fb->moves, sizeof(moves.list[0]) * moves.n);
+	fb->nmoves = 0;
 	/* Clear first, read pixels after: a write racing with us either is
 	 * seen now or leaves its bit set for the next tick. */
 	snap = dirty_snapshot_and_clear(fb->rl, mo->ram_offset, mo->bytes, DIRTY_MEMORY_VGA);
@@ -275,9 +329,12 @@ static void fb_tick_one(struct fb_render *r, struct fb_device *fb, uint64_t kick
 		pixman_region32_init_rect(&damage, 0, 0, mo->mode.width, mo->mode.height);
 		pages = (mo->bytes + fb->page_size - 1) / fb->page_size;
 	}
-	image = fb_frame_copy_take(fb, mo, pal, &damage, &full);
-	if (!image) /* no memory for a copy: show the guest pixels directly */
+	image = fb_frame_copy_take(fb, mo, pal, &damage, &moves, &full);
+	if (!image) { /* no memory for a copy: show the guest pixels directly */
 		image = view = fb_mode_image(mo, pal);
+		fb_damage_add_moves(&moves, &damage);
+		moves.n = 0;
+	}
 	/* Seqlock read side: the copy holds one frame only if no section
 	 * began since the check above. An RMW rather than a fence and a
 	 * load: its release half keeps the copy's reads before it (and
@@ -285,9 +342,17 @@ static void fb_tick_one(struct fb_render *r, struct fb_device *fb, uint64_t kick
 	torn = atomic_fetch_add(&fb->sections, 0) != sections;
 	if (torn) {
 		fb_damage_give_back(fb, mo, &damage, full);
+		fb_moves_give_back(fb, mo, moves.list, moves.n);
+		moves.n = 0;
 		fb->tick_deferred = true;
 		res->deferred = true;
-	} else if (pixman_region32_not_empty(&damage)) {
+	}
+	pthread_mutex_unlock(&fb->move_lock);
+	if (!torn && moves.n) {
+		res->damage = true;
+		atomic_fetch_add_explicit(&c->moves, moves.n, memory_order_relaxed);
+	}
+	if (!torn && pixman_region32_not_empty(&damage)) {
 		const pixman_box32_t *b = pixman_region32_rectangles(&damage, &nrects);
 		uint64_t px = 0;
 
@@ -299,7 +364,7 @@ static void fb_tick_one(struct fb_render *r, struct fb_device *fb, uint64_t kick
 		atomic_fetch_add_explicit(&c->dirty_pages, pages, memory_order_relaxed);
 	}
 	if (!torn)
-		fb_tick_listeners(fb, mo, image, &damage);
+		fb_tick_listeners(fb, mo, image, &damage, &moves);
 	else
 		nrects = 0;
 	for (l = fb->listeners; l; l = l->next)
@@ -323,7 +388,7 @@ static void fb_tick_one(struct fb_render *r, struct fb_device *fb, uint64_t kick
 	atomic_fetch_add_explicit(&c->ticks, 1, memory_order_relaxed);
 	atomic_store_explicit(&c->last_tick_ns, t1 - t0, memory_order_relaxed);
 	atomic_fetch_add_explicit(&c->total_tick_ns, t1 - t0, memory_order_relaxed);
-	if (kick_ns && nrects)
+	if (kick_ns && (nrects || moves.n))
 		atomic_store_explicit(&c->latency_ns_last, t1 - kick_ns, memory_order_relaxed);
 }
 
@@ -688,6 +753,7 @@ void fb_get_stats(struct fb_device *fb, struct fb_render_stats *st)
 	st->rects = atomic_load_explicit(&c->rects, memory_order_relaxed);
 	st->pixels = atomic_load_explicit(&c->pixels, memory_order_relaxed);
 	st->switches = atomic_load_explicit(&c->switches, memory_order_relaxed);
+	st->moves = atomic_load_explicit(&c->moves, memory_order_relaxed);
 	st->last_tick_ns = atomic_load_explicit(&c->last_tick_ns, memory_order_relaxed);
 	st->latency_ns_last = atomic_load_explicit(&c->latency_ns_last, memory_order_relaxed);
 	st->total_tick_ns = atomic_load_explicit(&c->total_tick_ns, memory_order_relaxed);
