@@ -69,6 +69,16 @@ struct vnc_client {
 	uint64_t updates, rects, bytes;
 };
 
+/* Guest moves the VNC thread repeats as CopyRect per pass; more go to the
+ * cell compare as pixels. */
+#define VNC_MOVES_MAX 16u
+
+/* A guest move (fb listener copy op): destination rectangle and offset
+ * from its source. */
+struct vnc_move {
+	int32_t x1, y1, x2, y2, dx, dy;
+};
+
 struct vnc_server {
 	/* Registered on fb by vnc_server_new, unregistered by vnc_server_free;
 	 * its callbacks run on the render thread (fb's listener lock). */
@@ -95,6 +105,10 @@ struct vnc_server {
 	pthread_mutex_t lock;
 	pixman_image_t *staging; /* x8r8g8b8 guest picture, NULL if unusable */
 	pixman_region32_t pending; /* staging damage the VNC thread has not taken */
+	/* Guest moves already made in staging, not yet in the shadow, in
+	 * order; pending holds what they could not carry. */
+	struct vnc_move moves[VNC_MOVES_MAX];
+	unsigned nmoves;
 	bool switch_pending; /* staging has a new size */
 	bool stop; /* the VNC thread should exit */
 	char *clip_out; /* guest clipboard text to send (latest wins) */
@@ -145,6 +159,11 @@ void vnc_region_limit_rects(pixman_region32_t *region, int max_rects);
  * client (rfbDoCopyRect) and adds the destination to s->pending. VNC thread,
  * s->lock held, before vnc_cells_sync of s->pending. */
 void vnc_scroll_detect(struct vnc_server *s);
+/* Moves the shadow's pixels into the destination [x1,x2) x [y1,y2) from
+ * dx,dy pixels back (source = destination - (dx,dy)) and schedules the
+ * CopyRect for every client (rfbDoCopyRect). VNC thread. */
+void vnc_copy_rect(struct vnc_server *s, int32_t x1, int32_t y1, int32_t x2, int32_t y2,
+		   int32_t dx, int32_t dy);
 
 /* vnc-library-lock.c: shared while a VNC thread runs LibVNCServer code,
  * exclusive while a screen is created (rfbGetScreen re-initialises

@@ -3,7 +3,8 @@
  * vnc/vnc-listener.c - the fb listener side of the VNC frontend. Runs on
  * the render thread: converts the damaged boxes of the guest view into the
  * x8r8g8b8 staging image (pixman), unions the damage into the pending
- * region and wakes the VNC thread. It never touches LibVNCServer or the
+ * region, repeats guest moves in staging and queues them, and wakes the
+ * VNC thread. It never touches LibVNCServer or the
  * network, so a slow client cannot stall the render thread.
  */
 #include <stdlib.h>
@@ -50,6 +51,7 @@ static void vnc_switch_surface(struct fb_listener *l, const struct fb_surface *s
 	old = s->staging;
 	s->staging = img;
 	pixman_region32_clear(&s->pending);
+	s->nmoves = 0;
 	s->switch_pending = img != NULL;
 	pthread_mutex_unlock(&s->lock);
 	if (old)
@@ -91,6 +93,38 @@ static void vnc_update(struct fb_listener *l, const struct fb_surface *surf,
 	pixman_region32_fini(&clip);
 }
 
+/* A guest move: made in staging at once; the VNC thread repeats it on the
+ * shadow as a CopyRect before it compares the pending damage. */
+static void vnc_copy(struct fb_listener *l, const struct fb_surface *surf, int sx, int sy,
+		     int dx, int dy, int w, int h)
+{
+	struct vnc_server *s = to_server(l);
+	pixman_region32_t moved;
+
+	pthread_mutex_lock(&s->lock);
+	if (!s->staging || (uint32_t)pixman_image_get_width(s->staging) != surf->mode.width ||
+	    (uint32_t)pixman_image_get_height(s->staging) != surf->mode.height) {
+		pthread_mutex_unlock(&s->lock);
+		return; /* a switch_surface for this mode comes first */
+	}
+	fb_pixels_move(pixman_image_get_data(s->staging),
+		       (size_t)pixman_image_get_stride(s->staging), 4, sx, sy, dx, dy, w, h);
+	/* Damage the shadow has not seen yet moves with its pixels. */
+	pixman_region32_init_rect(&moved, sx, sy, (unsigned)w, (unsigned)h);
+	pixman_region32_intersect(&moved, &moved, &s->pending);
+	pixman_region32_translate(&moved, dx - sx, dy - sy);
+	pixman_region32_union(&s->pending, &s->pending, &moved);
+	pixman_region32_fini(&moved);
+	if (s->nmoves < VNC_MOVES_MAX)
+		s->moves[s->nmoves++] =
+			(struct vnc_move){ dx, dy, dx + w, dy + h, dx - sx, dy - sy };
+	else /* the cell compare sends it as pixels */
+		pixman_region32_union_rect(&s->pending, &s->pending, dx, dy, (unsigned)w,
+					   (unsigned)h);
+	pthread_mutex_unlock(&s->lock);
+	vnc_wake(s);
+}
+
 static void vnc_clipboard(struct fb_listener *l, const char *utf8, size_t len)
 {
 	struct vnc_server *s = to_server(l);
@@ -116,6 +150,7 @@ static void vnc_destroy(struct fb_listener *l)
 const struct fb_listener_ops vnc_listener_ops = {
 	.name = "vnc",
 	.switch_surface = vnc_switch_surface,
+	.copy = vnc_copy,
 	.update = vnc_update,
 	.clipboard = vnc_clipboard,
 	.destroy = vnc_destroy,

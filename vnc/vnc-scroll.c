@@ -290,9 +290,8 @@ static int find_move(const uint64_t *hnew, const uint64_t *hold, const uint8_t *
 	return best_k;
 }
 
-/* Moves rows [y1, y2) x [x1, x2) of the shadow from k rows below (k > 0)
- * or above, and schedules the CopyRect for every client. */
-static void copy_rows(struct vnc_server *s, int32_t x1, int32_t y1, int32_t x2, int32_t y2, int k)
+void vnc_copy_rect(struct vnc_server *s, int32_t x1, int32_t y1, int32_t x2, int32_t y2,
+		   int32_t dx, int32_t dy)
 {
 	/* rfbScheduleCopyRegion reads screen->cursor for clients without
 	 * cursor-shape updates; we draw no software cursor (cursor is NULL),
@@ -302,8 +301,7 @@ static void copy_rows(struct vnc_server *s, int32_t x1, int32_t y1, int32_t x2, 
 
 	if (!saved)
 		s->screen->cursor = &no_cursor;
-	/* LibVNCServer's dy points from source to destination. */
-	rfbDoCopyRect(s->screen, x1, y1, x2, y2, 0, -k);
+	rfbDoCopyRect(s->screen, x1, y1, x2, y2, dx, dy);
 	s->screen->cursor = saved;
 }
 
@@ -379,7 +377,8 @@ void vnc_scroll_detect(struct vnc_server *s)
 	if (k != 0 && best_run(same, changed, n, &r1, &r2) >= VNC_SCROLL_MIN_ROWS) {
 		pixman_region32_t dest;
 
-		copy_rows(s, box.x1, box.y1 + (int32_t)r1, box.x2, box.y1 + (int32_t)r2, k);
+		/* old row = new row + k: the move points k rows up. */
+		vnc_copy_rect(s, box.x1, box.y1 + (int32_t)r1, box.x2, box.y1 + (int32_t)r2, 0, -k);
 		/* Rows compared pixel by pixel now equal the guest's; rows
 		 * matched by hash are left to the cell compare. */
 		pixman_region32_init_rect(&dest, box.x1, box.y1 + (int32_t)r1, w, r2 - r1);

@@ -76,6 +76,7 @@ static void apply_switch(struct vnc_server *s)
 	}
 	s->switch_pending = false;
 	pixman_region32_clear(&s->pending);
+	s->nmoves = 0;
 	pthread_mutex_unlock(&s->lock);
 
 	vnc_clients_drop_unresizable(s);
@@ -109,14 +110,19 @@ static void take_damage(struct vnc_server *s)
 		return;
 	}
 	pixman_region32_init(&changed);
-	if (s->staging && pixman_region32_not_empty(&s->pending) &&
+	if (s->staging && (pixman_region32_not_empty(&s->pending) || s->nmoves) &&
 	    (uint32_t)pixman_image_get_width(s->staging) == s->shadow_w &&
 	    (uint32_t)pixman_image_get_height(s->staging) == s->shadow_h) {
+		/* The guest's own moves first: pending is relative to them. */
+		for (unsigned i = 0; i < s->nmoves; i++)
+			vnc_copy_rect(s, s->moves[i].x1, s->moves[i].y1, s->moves[i].x2,
+				      s->moves[i].y2, s->moves[i].dx, s->moves[i].dy);
 		vnc_scroll_detect(s); /* may turn a scroll into a CopyRect */
 		compared = vnc_cells_sync(s->staging, s->shadow, s->shadow_w, s->shadow_h,
 					  &s->pending, &changed, &differ);
 	}
 	pixman_region32_clear(&s->pending);
+	s->nmoves = 0;
 	pthread_mutex_unlock(&s->lock);
 
 	b = pixman_region32_rectangles(&changed, &n);

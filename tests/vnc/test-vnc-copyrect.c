@@ -5,7 +5,8 @@
  * and every client (with or without CopyRect, reading at once or late)
  * shows exactly the guest's pixels after each step. Changes that are not
  * scrolls (a sprite moving sideways over a plain background, a full-screen
- * redraw) send no CopyRect.
+ * redraw) send no CopyRect. Guest moves (fb_copy_rect) go out as one
+ * CopyRect each, in any direction.
  */
 #include "tests/vnc/vnc-fixture.h"
 
@@ -228,6 +229,51 @@ static void test_scroll_with_distant_change(void **state)
 	vt_teardown(&t);
 }
 
+/* Guest moves (fb_copy_rect, as a blitter or a terminal does): one
+ * CopyRect a step whatever the direction, a few bytes, and exact pictures
+ * for a client with CopyRect, one without, and one that reads late. */
+static void test_guest_moves(void **state)
+{
+	static const int offsets[][2] = { { 0, -16 }, { 0, 24 }, { -8, 0 }, { 5, -3 } };
+	struct vnc_config cfg = vt_config();
+	struct vtc *copy, *raw, *late;
+	struct vt t;
+
+	(void)state;
+	vt_setup(&t, SCREEN_W, SCREEN_H, PIXMAN_x8r8g8b8, &cfg);
+	draw(&t, 0, false);
+	copyrects_seen = 0;
+	copy = connect_counting(&t, "copyrect raw");
+	raw = vt_connect(&t, "raw");
+	late = vt_connect(&t, "copyrect raw");
+	vt_expect_guest(&t, copy, "copyrect raw");
+	vt_expect_guest(&t, raw, "raw");
+	vt_expect_guest(&t, late, "late reader");
+	for (unsigned step = 0; step < 12; step++) {
+		const int *o = offsets[step % 4];
+		uint64_t before = vtc_bytes_received(copy);
+
+		assert_int_equal(fb_copy_rect(t.fb, AREA_X + 10, AREA_Y + 30, AREA_X + 10 + o[0],
+					      AREA_Y + 30 + o[1], AREA_W - 20, AREA_H - 60),
+				 0);
+		assert_int_equal(fb_fill_rect(t.fb, 0, 0, 64, 8, 0x010203u * step), 0);
+		vt_expect_guest(&t, copy, "guest move");
+		if (vtc_bytes_received(copy) != 0 &&
+		    vtc_bytes_received(copy) - before >= STEP_MAX_BYTES / 16)
+			fail_msg("move %u cost %llu bytes", step,
+				 (unsigned long long)(vtc_bytes_received(copy) - before));
+		assert_int_equal(copyrects_seen, step + 1);
+		vt_expect_guest(&t, raw, "guest move, raw");
+		if (step % 5 == 4)
+			vt_expect_guest(&t, late, "guest move, late reader");
+	}
+	vt_expect_guest(&t, late, "guest move, late reader");
+	vtc_free(late);
+	vtc_free(raw);
+	vtc_free(copy);
+	vt_teardown(&t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -235,6 +281,7 @@ int main(void)
 		cmocka_unit_test(test_scroll_down_mixed_and_late_reader),
 		cmocka_unit_test(test_sprite_is_not_a_scroll),
 		cmocka_unit_test(test_scroll_with_distant_change),
+		cmocka_unit_test(test_guest_moves),
 	};
 
 	vt_filter_from_env();
