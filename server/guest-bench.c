@@ -9,7 +9,8 @@
  *
  * Frame 0 is drawn at once; frames 1..N (N = round(S*fps)) follow after the
  * settle time (500 ms by default) at t0 + (i-1)/fps. A late frame is drawn
- * anyway and counted. Each frame is drawn inside one fb_access, then its
+ * anyway and counted. Each frame is drawn inside one fb_access (the text
+ * scroll is an fb_access_copy, which listeners repeat), then its
  * exact damage is marked (or, with fullframe=1, the whole frame: the
  * baseline that bypasses the dirty bitmap's precision; idle then keeps
  * marking its unchanged frame for N frames), then the time is taken, then
@@ -32,9 +33,9 @@
 /* Draws through one fb_access; lives for one frame on the guest thread. */
 struct fb_canvas {
 	struct bench_canvas canvas;
+	struct fb_device *fb;
 	struct fb_access acc;
 	pixman_image_t *image; /* over acc.pixels, in acc.mode.format */
-	unsigned bytes_pp;
 	pixman_region32_t damage; /* what this frame drew */
 };
 
@@ -63,19 +64,27 @@ static void canvas_fill(struct bench_canvas *c, int x, int y, int w, int h, uint
 	pixman_region32_union_rect(&fc->damage, &fc->damage, x, y, (unsigned)w, (unsigned)h);
 }
 
-/* Row by row in the direction that never reads a row already overwritten. */
+/* Marks what the frame drew so far (a move must see it dirty). */
+static void canvas_mark(struct fb_canvas *fc)
+{
+	const pixman_box32_t *box;
+	int n;
+
+	box = pixman_region32_rectangles(&fc->damage, &n);
+	for (int i = 0; i < n; i++)
+		fb_mark_dirty(fc->fb, &fc->acc, box[i].x1, box[i].y1, box[i].x2 - box[i].x1,
+			      box[i].y2 - box[i].y1);
+	pixman_region32_clear(&fc->damage);
+}
+
+/* A move the listeners repeat (VNC: CopyRect), as XCopyArea is for the X
+ * peers. With fullframe=1 the whole frame is marked anyway. */
 static void canvas_copy(struct bench_canvas *c, int sx, int sy, int dx, int dy, int w, int h)
 {
 	struct fb_canvas *fc = (struct fb_canvas *)c;
-	uint8_t *base = fc->acc.pixels;
-	size_t stride = fc->acc.mode.stride, bpp = fc->bytes_pp;
-	int step = dy <= sy ? 1 : -1;
-	int row = step > 0 ? 0 : h - 1;
 
-	for (int i = 0; i < h; i++, row += step)
-		memmove(base + (size_t)(dy + row) * stride + (size_t)dx * bpp,
-			base + (size_t)(sy + row) * stride + (size_t)sx * bpp, (size_t)w * bpp);
-	pixman_region32_union_rect(&fc->damage, &fc->damage, dx, dy, (unsigned)w, (unsigned)h);
+	canvas_mark(fc);
+	fb_access_copy(fc->fb, &fc->acc, sx, sy, dx, dy, w, h);
 }
 
 static void canvas_put(struct bench_canvas *c, int x, int y, int w, int h, const uint32_t *rgb,
@@ -132,16 +141,14 @@ static bool same_mode(const struct fb_mode *a, const struct fb_mode *b)
  */
 static int draw_frame(struct bench_guest *g, uint32_t frame)
 {
-	struct fb_canvas fc = { .canvas.ops = &fb_canvas_ops };
-	int n = 0, ret = 0;
-	const pixman_box32_t *box;
+	struct fb_canvas fc = { .canvas.ops = &fb_canvas_ops, .fb = g->run.fb };
+	int ret = 0;
 
 	fb_access_begin(g->run.fb, &fc.acc);
 	if (!same_mode(&fc.acc.mode, &g->mode)) {
 		ret = -ESTALE;
 		goto out_access;
 	}
-	fc.bytes_pp = fb_format_bpp(fc.acc.mode.format);
 	fc.image = pixman_image_create_bits_no_clear(fc.acc.mode.format, (int)fc.acc.mode.width,
 						     (int)fc.acc.mode.height, fc.acc.pixels,
 						     (int)fc.acc.mode.stride);
@@ -151,14 +158,10 @@ static int draw_frame(struct bench_guest *g, uint32_t frame)
 	}
 	pixman_region32_init(&fc.damage);
 	bench_scene_draw(g->scene, &fc.canvas, frame);
-	if (g->args.fullframe) {
+	if (g->args.fullframe)
 		fb_mark_dirty(g->run.fb, &fc.acc, 0, 0, (int)g->mode.width, (int)g->mode.height);
-	} else {
-		box = pixman_region32_rectangles(&fc.damage, &n);
-		for (int i = 0; i < n; i++)
-			fb_mark_dirty(g->run.fb, &fc.acc, box[i].x1, box[i].y1, box[i].x2 - box[i].x1,
-				      box[i].y2 - box[i].y1);
-	}
+	else
+		canvas_mark(&fc);
 	pixman_region32_fini(&fc.damage);
 	pixman_image_unref(fc.image);
 out_access:
