@@ -119,6 +119,13 @@ int fbhost_fill(struct fbhost_fb *fb, int x, int y, int w, int h, uint32_t rgb)
 	return fb_fill_rect_rgb(fb->dev, x, y, w, h, rgb);
 }
 
+int fbhost_copy(struct fbhost_fb *fb, int sx, int sy, int dx, int dy, int w, int h)
+{
+	if (!fb)
+		return -EINVAL;
+	return fb_copy_rect(fb->dev, sx, sy, dx, dy, w, h);
+}
+
 int fbhost_blit(struct fbhost_fb *fb, int x, int y, const void *src, uint32_t w, uint32_t h,
 		uint32_t stride, enum fbhost_format src_format)
 {

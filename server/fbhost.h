@@ -5,7 +5,7 @@
  *
  * A host owns the emulated guest RAM and one render thread. Framebuffers
  * added to the host live in that RAM: the program draws into them (directly
- * through a pixel pointer, then fbhost_damage(), or with the fill/blit
+ * through a pixel pointer, then fbhost_damage(), or with the fill/blit/copy
  * helpers, which mark their damage themselves), and the render thread sends
  * only the changed rectangles to the frontends enabled on each framebuffer:
  * VNC (with the noVNC browser viewer on a web port), an SDL window, and the
@@ -182,6 +182,13 @@ int fbhost_damage(struct fbhost_fb *fb, int x, int y, int w, int h);
  * with; only a switch into or out of C8 racing with the call can pair the
  * value with the other meaning (a colour taken as an index or back). */
 int fbhost_fill(struct fbhost_fb *fb, int x, int y, int w, int h, uint32_t rgb);
+/* Moves the w x h pixels at sx,sy to dx,dy (overlap allowed, clipped so
+ * both rectangles lie in the framebuffer), as a blitter does. Viewers
+ * repeat the move instead of receiving the pixels: VNC sends a CopyRect,
+ * which makes scrolling cheap. Mark (fbhost_damage) anything drawn into the
+ * source before moving it. 0 or -EINVAL. Any thread; never waits for the
+ * render thread. */
+int fbhost_copy(struct fbhost_fb *fb, int sx, int sy, int dx, int dy, int w, int h);
 /* Copies a w x h image (stride bytes per row, in src_format, which may not
  * be FBHOST_FORMAT_C8) to x,y, converting formats, and marks it damaged.
  * Clipped. 0, -EINVAL (also for a stride, or stride x h, above

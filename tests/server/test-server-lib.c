@@ -312,6 +312,15 @@ static void test_pixels_input_screendump(void **state)
 	v = connect_viewer(fb);
 	wait_picture(v, &p, "direct pixels and blit");
 
+	/* a move (a scroll up by 3 rows of the left half), clipped at the
+	 * bottom: the viewer repeats it */
+	assert_int_equal(fbhost_copy(fb, 0, 3, 0, 0, 32, 100), 0);
+	for (y = 0; y < 45; y++)
+		memcpy(&p.px[y * 64], &p.px[(y + 3) * 64], 32 * 4);
+	wait_picture(v, &p, "move");
+	assert_int_equal(fbhost_copy(NULL, 0, 0, 1, 1, 2, 2), -EINVAL);
+	assert_int_equal(fbhost_copy(fb, 0, 0, 1, 1, -2, 2), -EINVAL);
+
 	/* screendump equals what the viewer has */
 	fd = mkstemps(path, 4);
 	assert_true(fd >= 0);
