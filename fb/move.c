@@ -3,13 +3,15 @@
  * fb/move.c - moves inside a framebuffer (a blitter's copy, X's CopyArea)
  * and how listeners learn of them without reading the destination.
  *
- * Why it is exact: the render thread's frame copy F, and every listener's
- * picture, equal the guest pixels G everywhere except at pixels whose VGA
+ * Why it is exact: every listener's picture equals the render thread's
+ * frame copy F after each tick, and F with the queued moves applied in
+ * order equals the guest pixels G everywhere except at pixels whose VGA
  * bit is set. A move that finds the bit of a source pixel clear knows that
- * F holds that pixel already, so repeating the move on F (and on each
- * listener's picture) gives the destination its new value; where the
- * source's bit is set, the destination's bit is set too and the pixels go
- * out as damage. The render thread takes the moves and the bits together
+ * F-with-the-earlier-moves holds that pixel already, so repeating the move
+ * gives the destination its new value; where the source's bit is set, the
+ * destination's bit is set too and the pixels go out as damage. Whenever F
+ * cannot take the moves (no frame copy yet, a mode change) their
+ * destinations go out as damage instead. The render thread takes the moves and the bits together
  * under move_lock, applies the moves to F in guest order, then copies the
  * damage from G; the listeners repeat the same moves, then take the same
  * damage from F.

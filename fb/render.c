@@ -215,15 +215,20 @@ static pixman_image_t *fb_frame_copy_take(struct fb_device *fb, const struct fb_
 	bool moves_apply = true;
 
 	*full = false;
-	/* A move of another mode cannot happen (a tick takes every move
-	 * before it); should it, the whole frame is copied instead. */
+	/* A move made just before a mode change is in the old mode's
+	 * coordinates: the whole frame is copied and sent instead. */
 	for (unsigned i = 0; i < mv->n; i++)
 		moves_apply &= mv->list[i].generation == mo->generation &&
 			       fb_move_valid(m, &mv->list[i]);
 	if (fb->frame_copy_generation != mo->generation || !fb->frame_copy || !moves_apply) {
-		if (!moves_apply) /* listeners did not repeat them either */
+		/* Listeners that keep their generation get the moves as
+		 * pixels (after a tick that had no frame copy, or a removal
+		 * from the render thread). */
+		if (!moves_apply)
 			pixman_region32_union_rect(damage, damage, 0, 0, m->width, m->height);
-		mv->n = 0; /* the whole frame goes out */
+		else
+			fb_damage_add_moves(mv, damage);
+		mv->n = 0;
 		if (fb->frame_copy)
 			pixman_image_unref(fb->frame_copy);
 		fb->frame_copy_generation = 0;
@@ -330,11 +335,8 @@ static void fb_tick_one(struct fb_render *r, struct fb_device *fb, uint64_t kick
 		pages = (mo->bytes + fb->page_size - 1) / fb->page_size;
 	}
 	image = fb_frame_copy_take(fb, mo, pal, &damage, &moves, &full);
-	if (!image) { /* no memory for a copy: show the guest pixels directly */
+	if (!image) /* no memory for a copy: show the guest pixels directly */
 		image = view = fb_mode_image(mo, pal);
-		fb_damage_add_moves(&moves, &damage);
-		moves.n = 0;
-	}
 	/* Seqlock read side: the copy holds one frame only if no section
 	 * began since the check above. An RMW rather than a fence and a
 	 * load: its release half keeps the copy's reads before it (and
@@ -392,7 +394,8 @@ static void fb_tick_one(struct fb_render *r, struct fb_device *fb, uint64_t kick
 		atomic_store_explicit(&c->latency_ns_last, t1 - kick_ns, memory_order_relaxed);
 }
 
-/* Whether any framebuffer with listeners has VGA bits set (not clearing).
+/* Whether any framebuffer with listeners has VGA bits set (not clearing)
+ * or moves waiting.
  * Render thread only, outside a tick. */
 static bool fb_render_pending(struct fb_render *r)
 {
@@ -413,6 +416,10 @@ static bool fb_render_pending(struct fb_render *r)
 		mo = ram_rcu_dereference(fb->mode);
 		pending = dirty_get(fb->rl, mo->ram_offset, mo->bytes, DIRTY_MEMORY_VGA);
 		ram_rcu_read_unlock();
+		/* A move of clean pixels sets no display bit. */
+		pthread_mutex_lock(&fb->move_lock);
+		pending |= fb->nmoves != 0;
+		pthread_mutex_unlock(&fb->move_lock);
 	}
 	pthread_mutex_unlock(&r->fbs_lock);
 	return pending;

@@ -313,7 +313,7 @@ static void test_pixels_input_screendump(void **state)
 	wait_picture(v, &p, "direct pixels and blit");
 
 	/* a move (a scroll up by 3 rows of the left half), clipped at the
-	 * bottom: the viewer repeats it */
+	 * bottom: the viewer's picture follows */
 	assert_int_equal(fbhost_copy(fb, 0, 3, 0, 0, 32, 100), 0);
 	for (y = 0; y < 45; y++)
 		memcpy(&p.px[y * 64], &p.px[(y + 3) * 64], 32 * 4);
