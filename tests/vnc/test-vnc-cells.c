@@ -1,0 +1,174 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * tests/vnc/test-vnc-cells.c - vnc_cells_sync against a simple model: on
+ * random pictures, edits and damage regions (sizes that are not multiples
+ * of the cell, cells at the edges), the shadow ends equal to the guest in
+ * every cell the damage touches and untouched elsewhere; the cells
+ * compared and changed are counted exactly; the changed region covers
+ * every pixel that differed and, while it has few rectangles, no cell
+ * that did not.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "vnc/vnc-internal.h"
+
+#define ROUNDS 300u
+
+static uint64_t rnd_state = 0x2545F4914F6CDD1Dull;
+
+static uint32_t rnd(uint32_t n)
+{
+	rnd_state ^= rnd_state >> 12;
+	rnd_state ^= rnd_state << 25;
+	rnd_state ^= rnd_state >> 27;
+	return (uint32_t)((rnd_state * 0x2545F4914F6CDD1Dull) >> 33) % n;
+}
+
+/* One round: src (the guest, in a pixman image with a padded stride) and
+ * dst (the shadow) differ in a few random rectangles; the damage is a few
+ * other random rectangles. */
+static void one_round(uint32_t w, uint32_t h)
+{
+	uint32_t cells_w = (w + VNC_CELL_PX - 1) / VNC_CELL_PX;
+	uint32_t cells_h = (h + VNC_CELL_PX - 1) / VNC_CELL_PX;
+	int stride_px = (int)w + 3;
+	uint32_t *bits = calloc((size_t)stride_px * h, 4);
+	uint32_t *dst = malloc((size_t)w * h * 4), *before = malloc((size_t)w * h * 4);
+	uint8_t *touched = calloc((size_t)cells_w * cells_h, 1);
+	pixman_image_t *src;
+	pixman_region32_t damage, changed;
+	uint64_t compared, n_changed, want_compared = 0, want_changed = 0;
+	bool few_rects;
+
+	assert_non_null(bits);
+	assert_non_null(dst);
+	assert_non_null(before);
+	assert_non_null(touched);
+	src = pixman_image_create_bits(PIXMAN_x8r8g8b8, (int)w, (int)h, bits, stride_px * 4);
+	assert_non_null(src);
+	for (uint32_t y = 0; y < h; y++)
+		for (uint32_t x = 0; x < w; x++)
+			bits[(size_t)y * (size_t)stride_px + x] = dst[(size_t)y * w + x] =
+				(x * 7 + y * 13) & 0xffffff;
+	for (uint32_t i = rnd(6); i > 0; i--) {
+		uint32_t x0 = rnd(w), y0 = rnd(h), ew = 1 + rnd(w - x0), eh = 1 + rnd(h - y0);
+		uint32_t c = rnd(0xffffff);
+
+		for (uint32_t y = y0; y < y0 + eh; y++)
+			for (uint32_t x = x0; x < x0 + ew; x++)
+				if (rnd(4))
+					bits[(size_t)y * (size_t)stride_px + x] = c + x;
+	}
+	pixman_region32_init(&damage);
+	for (uint32_t i = rnd(5); i > 0; i--) {
+		uint32_t x0 = rnd(w), y0 = rnd(h);
+
+		pixman_region32_union_rect(&damage, &damage, (int)x0, (int)y0, 1 + rnd(w - x0),
+					   1 + rnd(h - y0));
+	}
+	/* The model: which cells the damage touches, and which of those differ. */
+	{
+		int n;
+		const pixman_box32_t *b = pixman_region32_rectangles(&damage, &n);
+
+		for (int i = 0; i < n; i++)
+			for (int32_t y = b[i].y1; y < b[i].y2; y++)
+				for (int32_t x = b[i].x1; x < b[i].x2; x++)
+					touched[(size_t)(y / VNC_CELL_PX) * cells_w +
+						(size_t)(x / VNC_CELL_PX)] = 1;
+	}
+	for (uint32_t cy = 0; cy < cells_h; cy++)
+		for (uint32_t cx = 0; cx < cells_w; cx++) {
+			bool differs = false;
+
+			if (!touched[cy * cells_w + cx])
+				continue;
+			want_compared++;
+			for (uint32_t y = cy * VNC_CELL_PX; y < h && y < (cy + 1) * VNC_CELL_PX; y++)
+				for (uint32_t x = cx * VNC_CELL_PX;
+				     x < w && x < (cx + 1) * VNC_CELL_PX; x++)
+					differs |= bits[(size_t)y * (size_t)stride_px + x] !=
+						   dst[(size_t)y * w + x];
+			want_changed += differs;
+		}
+	memcpy(before, dst, (size_t)w * h * 4);
+
+	pixman_region32_init(&changed);
+	compared = vnc_cells_sync(src, dst, w, h, &damage, &changed, &n_changed);
+	assert_int_equal(compared, want_compared);
+	assert_int_equal(n_changed, want_changed);
+	few_rects = want_changed <= VNC_MAX_RECTS_PER_PASS;
+	for (uint32_t y = 0; y < h; y++)
+		for (uint32_t x = 0; x < w; x++) {
+			uint32_t g = bits[(size_t)y * (size_t)stride_px + x];
+			uint32_t was = before[(size_t)y * w + x], now = dst[(size_t)y * w + x];
+			bool in = touched[(y / VNC_CELL_PX) * cells_w + x / VNC_CELL_PX];
+			bool reported = pixman_region32_contains_point(&changed, (int)x, (int)y, NULL);
+
+			if (in && now != g)
+				fail_msg("%ux%u: pixel %u,%u not synced", w, h, x, y);
+			if (!in && now != was)
+				fail_msg("%ux%u: pixel %u,%u outside the damage written", w, h, x,
+					 y);
+			if (in && was != g && !reported)
+				fail_msg("%ux%u: changed pixel %u,%u not reported", w, h, x, y);
+		}
+	/* Below the rectangle limit, only cells that differed are reported. */
+	if (few_rects) {
+		int n;
+		const pixman_box32_t *b = pixman_region32_rectangles(&changed, &n);
+
+		for (int i = 0; i < n; i++)
+			for (int32_t y = b[i].y1; y < b[i].y2; y++)
+				for (int32_t x = b[i].x1; x < b[i].x2; x++) {
+					uint32_t cx = (uint32_t)x / VNC_CELL_PX;
+					uint32_t cy = (uint32_t)y / VNC_CELL_PX;
+					bool cell_differed = false;
+
+					for (uint32_t yy = cy * VNC_CELL_PX;
+					     yy < h && yy < (cy + 1) * VNC_CELL_PX; yy++)
+						for (uint32_t xx = cx * VNC_CELL_PX;
+						     xx < w && xx < (cx + 1) * VNC_CELL_PX; xx++)
+							cell_differed |=
+								before[(size_t)yy * w + xx] !=
+								bits[(size_t)yy * (size_t)stride_px +
+								     xx];
+					if (!cell_differed)
+						fail_msg("%ux%u: reported %d,%d in an unchanged cell",
+							 w, h, x, y);
+				}
+	}
+	pixman_region32_fini(&changed);
+	pixman_region32_fini(&damage);
+	pixman_image_unref(src);
+	free(touched);
+	free(before);
+	free(dst);
+	free(bits);
+}
+
+static void test_cells_against_model(void **state)
+{
+	static const uint32_t sizes[][2] = { { 16, 16 }, { 17, 5 }, { 100, 37 }, { 64, 64 },
+					     { 203, 131 }, { 1, 1 } };
+
+	(void)state;
+	for (unsigned r = 0; r < ROUNDS; r++)
+		one_round(sizes[r % 6][0], sizes[r % 6][1]);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_cells_against_model),
+	};
+
+	return cmocka_run_group_tests_name("vnc-cells", tests, NULL, NULL);
+}
