@@ -35,6 +35,21 @@ static void fb_headless_switch(struct fb_listener *l, const struct fb_surface *s
 	pthread_mutex_unlock(&h->lock);
 }
 
+/* A guest move: repeated on the shadow (a missing shadow gets the whole
+ * frame on the next update anyway). */
+static void fb_headless_move(struct fb_listener *l, const struct fb_surface *s, int sx, int sy,
+			     int dx, int dy, int w, int h)
+{
+	struct fb_headless *hl = fb_headless_of(l);
+
+	pthread_mutex_lock(&hl->lock);
+	if (hl->shadow && pixman_image_get_width(hl->shadow) == (int)s->mode.width &&
+	    pixman_image_get_height(hl->shadow) == (int)s->mode.height)
+		fb_pixels_move(pixman_image_get_data(hl->shadow),
+			       (size_t)pixman_image_get_stride(hl->shadow), 4, sx, sy, dx, dy, w, h);
+	pthread_mutex_unlock(&hl->lock);
+}
+
 static void fb_headless_update(struct fb_listener *l, const struct fb_surface *s,
 			       const pixman_region32_t *damage)
 {
@@ -81,6 +96,7 @@ static void fb_headless_destroy(struct fb_listener *l)
 static const struct fb_listener_ops fb_headless_ops = {
 	.name = "headless",
 	.switch_surface = fb_headless_switch,
+	.copy = fb_headless_move,
 	.update = fb_headless_update,
 	.destroy = fb_headless_destroy,
 };

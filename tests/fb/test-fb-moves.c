@@ -4,7 +4,8 @@
  * repeats moves (copy op) and one that only takes updates, must hold the
  * guest's exact bytes after every settled tick, against random fills,
  * moves (overlapping, clipped, several per section, more than
- * FB_MOVES_MAX) and mode changes, in every format; also while a guest
+ * FB_MOVES_MAX) and mode changes, in every format, and so must the
+ * headless frontend's shadow; also while a guest
  * thread draws and moves against a 1000 Hz render thread. A scroll reaches
  * the copy-capable listener as one move plus only the newly drawn rows.
  */
@@ -122,6 +123,7 @@ struct rig {
 	struct fb_device *fb;
 	struct fb_render *r;
 	struct mirror with_copy, plain;
+	struct fb_headless *headless; /* the real listener with a copy op */
 };
 
 static void rig_up(struct rig *g, pixman_format_code_t format, unsigned rate_hz)
@@ -142,6 +144,8 @@ static void rig_up(struct rig *g, pixman_format_code_t format, unsigned rate_hz)
 	pthread_mutex_init(&g->plain.lock, NULL);
 	assert_int_equal(fb_listener_register(g->fb, &g->with_copy.l), 0);
 	assert_int_equal(fb_listener_register(g->fb, &g->plain.l), 0);
+	g->headless = fb_headless_new(g->fb);
+	assert_non_null(g->headless);
 	assert_int_equal(fb_render_add(g->r, g->fb), 0);
 	fb_test_settle(g->r);
 }
@@ -151,6 +155,7 @@ static void rig_down(struct rig *g)
 	fb_render_remove(g->r, g->fb);
 	fb_listener_unregister(g->fb, &g->with_copy.l);
 	fb_listener_unregister(g->fb, &g->plain.l);
+	fb_headless_free(g->headless);
 	fb_render_free(g->r);
 	fb_free(g->fb);
 	ram_list_free(g->rl);
@@ -177,6 +182,28 @@ static int mirror_diff_row(struct fb_device *fb, struct mirror *m)
 	return bad;
 }
 
+/* The headless shadow equals the guest converted to x8r8g8b8 (c8 through
+ * the default palette, which these tests never change). */
+static void headless_check(struct rig *g, const char *when, unsigned step)
+{
+	uint32_t *shadow, *want, w, h, ww, wh, pal[FB_PALETTE_ENTRIES];
+
+	/* The default 3-3-2 palette, as fb/format.c builds it. */
+	for (uint32_t i = 0; i < FB_PALETTE_ENTRIES; i++)
+		pal[i] = ((i >> 5) * 255 / 7) << 16 | (((i >> 2) & 7) * 255 / 7) << 8 |
+			 ((i & 3) * 255 / 3);
+	assert_int_equal(fb_headless_copy(g->headless, &shadow, &w, &h), 0);
+	want = fb_test_guest_x8(g->fb, pal, &ww, &wh);
+	assert_int_equal(w, ww);
+	assert_int_equal(h, wh);
+	for (uint32_t i = 0; i < w * h; i++)
+		if ((shadow[i] & 0xffffffu) != (want[i] & 0xffffffu))
+			fail_msg("%s, step %u: headless pixel %u,%u is %06x, guest %06x", when,
+				 step, i % w, i / w, shadow[i] & 0xffffffu, want[i] & 0xffffffu);
+	free(want);
+	free(shadow);
+}
+
 static void rig_check(struct rig *g, const char *when, unsigned step)
 {
 	unsigned diverged;
@@ -197,6 +224,7 @@ static void rig_check(struct rig *g, const char *when, unsigned step)
 	if (diverged)
 		fail_msg("%s, step %u: %u updates left a mirror unlike the frame", when, step,
 			 diverged);
+	headless_check(g, when, step);
 }
 
 static uint64_t mirror_get(struct mirror *m, uint64_t *damage_px)
