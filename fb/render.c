@@ -518,10 +518,12 @@ static void *fb_render_main(void *opaque)
 				fb_render_kick(r);
 		} else if (interval > r->frame_ns && res.listeners) {
 			/* Dekker with the writers: we raise idle, then look at
-			 * the bits; a writer sets bits, then looks at idle. */
+			 * the bits; a writer sets bits, then looks at idle.
+			 * The same with input that came after the exchange
+			 * above (it stores input_seen, then looks at idle). */
 			atomic_store(&r->idle, true);
 			atomic_thread_fence(memory_order_seq_cst);
-			if (fb_render_pending(r)) {
+			if (atomic_load(&r->input_seen) || fb_render_pending(r)) {
 				atomic_store(&r->idle, false);
 				interval = r->frame_ns;
 			}
