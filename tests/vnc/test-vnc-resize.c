@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * tests/vnc/test-vnc-resize.c - live resize under load: four clients, 200
- * mode changes including format changes, a guest writing throughout; every
- * client ends with the final mode's exact picture. Also: client-requested
+ * tests/vnc/test-vnc-resize.c - live resize under load: four clients (two
+ * with CopyRect), 200 mode changes including format changes, a guest
+ * filling and moving throughout; every client ends with the final mode's
+ * exact picture, which itself ends with eight moves. Also: client-requested
  * sizes (accepted, refused, too wide) and a client that cannot resize.
  */
 #include <stdatomic.h>
@@ -13,7 +14,8 @@
 #define MODE_CHANGES 200
 #define NCLIENTS 4
 
-static const char *const client_enc[NCLIENTS] = { "raw", "tight", "zrle", "hextile" };
+static const char *const client_enc[NCLIENTS] = { "raw", "copyrect tight", "zrle",
+						   "copyrect hextile" };
 
 static const pixman_format_code_t formats[] = {
 	PIXMAN_x8r8g8b8, PIXMAN_r5g6b5, PIXMAN_x1r5g5b5, PIXMAN_r8g8b8, PIXMAN_a8r8g8b8,
@@ -70,8 +72,13 @@ static void *writer_main(void *arg)
 	while (!atomic_load(&w->stop)) {
 		int x = (int)(vt_rand(&seed) % 900), y = (int)(vt_rand(&seed) % 700);
 
-		fb_fill_rect(w->t->fb, x, y, 1 + (int)(vt_rand(&seed) % 120),
-			     1 + (int)(vt_rand(&seed) % 90), (uint32_t)vt_rand(&seed));
+		if (vt_rand(&seed) % 3 == 0) /* a move, across mode changes */
+			fb_copy_rect(w->t->fb, x, y, (int)(vt_rand(&seed) % 900),
+				     (int)(vt_rand(&seed) % 700), 1 + (int)(vt_rand(&seed) % 300),
+				     1 + (int)(vt_rand(&seed) % 200));
+		else
+			fb_fill_rect(w->t->fb, x, y, 1 + (int)(vt_rand(&seed) % 120),
+				     1 + (int)(vt_rand(&seed) % 90), (uint32_t)vt_rand(&seed));
 		w->writes++;
 		if (w->writes % 16 == 0)
 			usleep(500);
@@ -84,6 +91,7 @@ static void test_resize_under_load(void **state)
 	struct vnc_config cfg = vt_config();
 	struct client_thread ct[NCLIENTS];
 	struct vnc_server_stats st;
+	struct fb_render_stats fst;
 	atomic_bool stop = false;
 	struct writer wr = { .t = NULL };
 	uint64_t seed = 7;
@@ -121,6 +129,15 @@ static void test_resize_under_load(void **state)
 	struct fb_mode last = { .width = 517, .height = 301, .format = PIXMAN_r5g6b5 };
 	assert_int_equal(fb_set_mode(t.fb, &last), 0);
 	vt_draw_random(&t, 1234, 40);
+	/* Moves after the final mode has reached the render thread's frame
+	 * copy, one per tick, go out as moves (during the storm of mode
+	 * changes they mostly meet a new mode and go out as pixels). */
+	for (int i = 0; i < 8; i++) {
+		fb_render_kick(t.render);
+		assert_int_equal(fb_render_wait_ticks(t.render, 2, VT_WAIT_MS), 0);
+		assert_int_equal(fb_copy_rect(t.fb, 7 * i, 5 * i, 40 - 3 * i, 30 + 9 * i, 400, 200),
+				 0);
+	}
 	uint32_t fw, fh;
 	final = vt_guest_x8(&t, &fw, &fh);
 	assert_int_equal(fw, 517);
@@ -138,10 +155,13 @@ static void test_resize_under_load(void **state)
 		assert_true(ct[i].resizes >= 2);
 	}
 	vnc_server_get_stats(t.vnc, &st);
-	print_message("mode switches applied by VNC: %llu of %d, guest writes %llu\n",
+	fb_get_stats(t.fb, &fst);
+	print_message("mode switches applied by VNC: %llu of %d, guest writes %llu, moves "
+		      "delivered as moves %llu\n",
 		      (unsigned long long)st.switches, MODE_CHANGES + 1,
-		      (unsigned long long)wr.writes);
+		      (unsigned long long)wr.writes, (unsigned long long)fst.moves);
 	assert_true(st.switches >= 2);
+	assert_true(fst.moves >= 1);
 	assert_int_equal(st.width, 517);
 	assert_int_equal(st.height, 301);
 	free(final);
