@@ -189,6 +189,28 @@ void fb_note_damage(struct fb_device *fb);
 void fb_render_poke(struct fb_device *fb);
 void fb_render_note_input(struct fb_device *fb);
 
+/* frame.c: the render thread's frame copy (fb_device.frame_copy). */
+/* The moves one tick took, in guest order. */
+struct fb_tick_moves {
+	struct fb_move list[FB_MOVES_MAX];
+	unsigned n;
+};
+/* Adds the moves' destinations to region: for listeners without a copy
+ * op, and when nothing can repeat the moves. */
+void fb_damage_add_moves(const struct fb_tick_moves *mv, pixman_region32_t *out);
+/* Brings fb's frame copy up to date: repeats the moves, then copies the
+ * guest pixels under damage (the whole frame, with the moves added to
+ * damage or the whole frame added, when the copy holds another mode or
+ * none). Returns it, or NULL on ENOMEM; *full says the whole frame was
+ * copied, and mv->n is then 0. */
+pixman_image_t *fb_frame_copy_take(struct fb_device *fb, const struct fb_mode_obj *mo,
+				   const struct fb_palette *pal, pixman_region32_t *damage,
+				   struct fb_tick_moves *mv, bool *full);
+/* A section began while the pixels under damage were copied: gives the
+ * pages back to the display client so the next tick takes them again. */
+void fb_damage_give_back(struct fb_device *fb, const struct fb_mode_obj *mo,
+			 const pixman_region32_t *damage, bool full);
+
 /* move.c */
 /* The pixel rectangle a move covers in mode m (false: off-mode). */
 bool fb_move_valid(const struct fb_mode *m, const struct fb_move *mv);
