@@ -2,10 +2,10 @@
 /*
  * Moves (fb_copy_rect, fb_access_copy): two mirror listeners, one that
  * repeats moves (copy op) and one that only takes updates, must hold the
- * guest's exact bytes after every settled tick, against random fills,
- * moves (overlapping, clipped, several per section, more than
- * FB_MOVES_MAX) and mode changes, in every format, and so must the
- * headless frontend's shadow; also while a guest
+ * guest's exact bytes after every settled tick, against random fills and
+ * moves (overlapping, clipped, several per section) in every format, more
+ * than FB_MOVES_MAX moves, moves queued off the render thread and across
+ * a mode change; and so must the headless frontend's shadow; also while a guest
  * thread draws and moves against a 1000 Hz render thread. A scroll reaches
  * the copy-capable listener as one move plus only the newly drawn rows.
  */
@@ -377,6 +377,7 @@ static void test_moves_limit_and_mode_change(void **state)
 	fb_get_stats(g.fb, &st1);
 	/* (Fewer if a tick in progress made some go out as pixels.) */
 	assert_in_range(st1.moves - st0.moves, 1, FB_MOVES_MAX);
+	assert_int_equal(mirror_get(&g.with_copy, NULL), st1.moves);
 
 	/* Off the render thread, moves queue up, then meet a frame copy
 	 * that is gone (removal frees it): they go out as pixels. */
@@ -385,6 +386,9 @@ static void test_moves_limit_and_mode_change(void **state)
 	assert_int_equal(fb_copy_rect(g.fb, 3, 3, 0, 0, 100, 100), 0);
 	assert_int_equal(fb_render_add(g.r, g.fb), 0);
 	rig_check(&g, "moves while off the render thread", 2);
+	fb_get_stats(g.fb, &st0);
+	assert_int_equal(st0.moves, st1.moves);
+	assert_int_equal(mirror_get(&g.with_copy, NULL), st1.moves);
 	/* A move queued in the old mode's coordinates, then a mode change. */
 	fb_render_remove(g.r, g.fb);
 	assert_int_equal(fb_copy_rect(g.fb, 0, 0, 50, 50, 60, 60), 0);

@@ -263,9 +263,13 @@ static void test_guest_moves(void **state)
 		assert_int_equal(fb_fill_rect(t.fb, 0, 0, 64, 8, 0x010203u * step), 0);
 		vt_expect_guest(&t, copy, "guest move");
 		fb_get_stats(t.fb, &st1);
-		/* A move that met a tick in progress went out as pixels. */
+		/* A move that met a tick in progress went out as pixels (a
+		 * vertical one may then still be found in them). */
 		moved += (unsigned)(st1.moves - st0.moves);
-		assert_int_equal(copyrects_seen - seen, st1.moves - st0.moves);
+		if (st1.moves != st0.moves)
+			assert_int_equal(copyrects_seen - seen, 1);
+		else
+			assert_true(copyrects_seen - seen <= 1);
 		if (st1.moves != st0.moves && vtc_bytes_received(copy) != 0 &&
 		    vtc_bytes_received(copy) - before >= STEP_MAX_BYTES / 16)
 			fail_msg("move %u cost %llu bytes", step,
