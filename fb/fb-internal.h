@@ -140,7 +140,9 @@ struct fb_device {
 	/* Moves not yet delivered, in guest order. move_lock protects them.
 	 * The render thread holds it from before it samples the sections and
 	 * takes the dirty bits until the frame copy is known whole, so a move
-	 * (which only try-locks it) lies wholly before or after a tick. */
+	 * (which only try-locks it) lies wholly before or after a tick; also
+	 * briefly when it checks for queued moves before backing off. A move
+	 * that finds it held goes out as pixels. */
 	pthread_mutex_t move_lock;
 	struct fb_move moves[FB_MOVES_MAX]; /* move_lock */
 	unsigned nmoves; /* move_lock */
@@ -212,7 +214,7 @@ void fb_damage_give_back(struct fb_device *fb, const struct fb_mode_obj *mo,
 			 const pixman_region32_t *damage, bool full);
 
 /* move.c */
-/* The pixel rectangle a move covers in mode m (false: off-mode). */
+/* Whether both rectangles of mv lie inside mode m. */
 bool fb_move_valid(const struct fb_mode *m, const struct fb_move *mv);
 /* Marks the destinations of moves dirty for the display only (the render
  * thread gives them back when it cannot deliver them). */

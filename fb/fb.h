@@ -141,6 +141,8 @@ void fb_access_begin(struct fb_device *fb, struct fb_access *acc);
 void fb_access_end(struct fb_device *fb, struct fb_access *acc);
 void fb_mark_dirty(struct fb_device *fb, const struct fb_access *acc, int x, int y, int w, int h);
 
+/* Moves a framebuffer queues for the render thread between two ticks. */
+#define FB_MOVES_MAX 16u
 /*
  * Moves (a blitter's copy, X's CopyArea): inside an access section, moves
  * the w x h pixels at sx,sy to dx,dy (overlap allowed; clipped so that both
@@ -156,7 +158,6 @@ void fb_mark_dirty(struct fb_device *fb, const struct fb_access *acc, int x, int
  * either pixel, and listeners may keep the other until it is drawn again.
  * 0 or -EINVAL. Never waits for the render thread.
  */
-#define FB_MOVES_MAX 16u
 int fb_access_copy(struct fb_device *fb, const struct fb_access *acc, int sx, int sy, int dx,
 		   int dy, int w, int h);
 /* The same as a single call: its own access section around it. */
@@ -308,7 +309,8 @@ struct fb_render_stats {
 	uint64_t rects;
 	uint64_t pixels;
 	uint64_t switches;
-	uint64_t moves; /* moves delivered to listeners as moves */
+	uint64_t moves; /* moves delivered as moves (listeners without a copy op
+			   got their destinations as damage) */
 	uint64_t last_tick_ns; /* cost of the last tick */
 	uint64_t latency_ns_last; /* from the kick that woke an idle render thread (first
 				     damage or input) to the end of the tick that

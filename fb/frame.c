@@ -4,7 +4,8 @@
  * read: brought up to date each tick by repeating the guest's moves and
  * then copying the damaged guest pixels, and given back to the dirty
  * bitmap when a frame section began meanwhile (a torn tick). Only the
- * render thread calls these, holding fb_render.fbs_lock.
+ * render thread calls these, holding fb_render.fbs_lock and, from taking
+ * the moves to giving them back, fb_device.move_lock.
  */
 #include <string.h>
 
@@ -48,15 +49,11 @@ static void fb_copy_boxes(const struct fb_mode_obj *mo, pixman_image_t *dst,
 	}
 }
 
-/*
- * Brings fb's frame copy up to date with the guest pixels under damage (the
- * whole frame when the copy holds another mode) and returns it for the
- * listeners, or NULL on ENOMEM. *full says the whole frame was copied.
- */
+/* See fb-internal.h. The moves come first: the damage was taken after
+ * them and holds what changed since, in the moved picture. */
 pixman_image_t *fb_frame_copy_take(struct fb_device *fb, const struct fb_mode_obj *mo,
-					  const struct fb_palette *pal,
-					  pixman_region32_t *damage, struct fb_tick_moves *mv,
-					  bool *full)
+				   const struct fb_palette *pal, pixman_region32_t *damage,
+				   struct fb_tick_moves *mv, bool *full)
 {
 	const struct fb_mode *m = &mo->mode;
 	pixman_region32_t all;
@@ -105,10 +102,10 @@ pixman_image_t *fb_frame_copy_take(struct fb_device *fb, const struct fb_mode_ob
 	return fb->frame_copy;
 }
 
-/* A section began while the pixels under damage were copied: gives the
- * pages back to the VGA client so the next tick takes them again. */
+/* See fb-internal.h. A torn whole-frame copy also forgets the copy's
+ * mode, so the next tick copies the whole frame again. */
 void fb_damage_give_back(struct fb_device *fb, const struct fb_mode_obj *mo,
-				const pixman_region32_t *damage, bool full)
+			 const pixman_region32_t *damage, bool full)
 {
 	const pixman_box32_t *b;
 	int n;

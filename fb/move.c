@@ -4,7 +4,8 @@
  * and how listeners learn of them without reading the destination.
  *
  * Why it is exact: every listener's picture equals the render thread's
- * frame copy F after each tick, and F with the queued moves applied in
+ * frame copy F after each delivered tick (a torn tick leaves F ahead only
+ * where it gives the bits back), and F with the queued moves applied in
  * order equals the guest pixels G everywhere except at pixels whose VGA
  * bit is set. A move that finds the bit of a source pixel clear knows that
  * F-with-the-earlier-moves holds that pixel already, so repeating the move

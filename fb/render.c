@@ -4,8 +4,9 @@
  *
  * Each tick, for each framebuffer with listeners: take the mode under RCU,
  * snapshot-and-clear the VGA bits of exactly its bytes, derive the changed
- * rectangles (damage.c) and call the listeners. Pacing follows QEMU: a tick
- * without damage or input doubles the interval up to FB_IDLE_RATE_HZ; no
+ * rectangles (damage.c), take the guest's moves (move.c) and call the
+ * listeners. Pacing follows QEMU: a tick without damage, moves or input
+ * doubles the interval up to FB_IDLE_RATE_HZ; no
  * listeners at all go straight there; input returns to rate_hz. A tick with
  * damage sleeps FB_DAMAGE_BACKOFF_FRAMES frames, because writers wake the thread:
  * while the thread sleeps longer than one frame it raises `idle`. The first
@@ -19,11 +20,12 @@
  * Frames are delivered whole. An fb_access section is a frame transaction
  * (fb_device.sections): a framebuffer with a section open at tick start is
  * left untouched for the tick (its bits stay set), and the thread asks to be
- * kicked by the close instead of backing off. Otherwise the thread copies
- * the damaged guest pixels into its own frame copy and checks that no
- * section began meanwhile (a seqlock read side); if one did, the pages are
- * given back to the VGA client and nothing is delivered. Listeners read the
- * frame copy, so they never see two frames mixed.
+ * kicked by the close instead of backing off. Otherwise the thread repeats
+ * the moves on its own frame copy and copies the damaged guest pixels into
+ * it (frame.c), then checks that no section began meanwhile (a seqlock read
+ * side); if one did, the pages and the moves' destinations are given back
+ * to the VGA client and nothing is delivered. Listeners read the frame
+ * copy, so they never see two frames mixed.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -112,6 +114,7 @@ static void fb_tick_listeners(struct fb_device *fb, const struct fb_mode_obj *mo
 	bool need_switch = false;
 	struct fb_surface surf;
 	pixman_region32_t full, with_moves;
+	const pixman_region32_t *d;
 	struct fb_listener *l;
 
 	for (l = fb->listeners; l; l = l->next)
@@ -144,8 +147,7 @@ static void fb_tick_listeners(struct fb_device *fb, const struct fb_mode_obj *mo
 			continue;
 		}
 		/* Without a copy op the destinations come as pixels. */
-		const pixman_region32_t *d = mv->n && !l->ops->copy ? &with_moves : damage;
-
+		d = mv->n && !l->ops->copy ? &with_moves : damage;
 		for (unsigned i = 0; l->ops->copy && i < mv->n; i++)
 			l->ops->copy(l, &surf, mv->list[i].sx, mv->list[i].sy, mv->list[i].dx,
 				     mv->list[i].dy, mv->list[i].w, mv->list[i].h);

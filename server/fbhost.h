@@ -183,9 +183,9 @@ int fbhost_damage(struct fbhost_fb *fb, int x, int y, int w, int h);
  * value with the other meaning (a colour taken as an index or back). */
 int fbhost_fill(struct fbhost_fb *fb, int x, int y, int w, int h, uint32_t rgb);
 /* Moves the w x h pixels at sx,sy to dx,dy (overlap allowed, clipped so
- * both rectangles lie in the framebuffer), as a blitter does. Viewers
- * repeat the move instead of receiving the pixels: VNC sends a CopyRect,
- * which makes scrolling cheap. Mark (fbhost_damage) anything drawn into the
+ * both rectangles lie in the framebuffer), as a blitter does. VNC viewers
+ * that support CopyRect repeat the move instead of receiving the pixels,
+ * which makes scrolling cheap; other viewers get the pixels. Mark (fbhost_damage) anything drawn into the
  * source before moving it. 0 or -EINVAL. Any thread; never waits for the
  * render thread. */
 int fbhost_copy(struct fbhost_fb *fb, int sx, int sy, int dx, int dy, int w, int h);

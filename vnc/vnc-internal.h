@@ -73,10 +73,10 @@ struct vnc_client {
  * cell compare as pixels. */
 #define VNC_MOVES_MAX 16u
 
-/* A guest move (fb listener copy op): destination rectangle and offset
- * from its source. */
+/* A guest move (fb listener copy op): destination rectangle, and the
+ * offset from source to destination (rfbDoCopyRect's dx, dy). */
 struct vnc_move {
-	int32_t x1, y1, x2, y2, dx, dy;
+	int32_t x1, y1, x2, y2, off_x, off_y;
 };
 
 struct vnc_server {

@@ -16,6 +16,9 @@
  * added to the region the cell compare checks against the staging picture,
  * so any row that does not really match is sent as pixels, which in
  * LibVNCServer override the copy.
+ *
+ * vnc_copy_rect, the shadow move plus CopyRect, also serves the guest's own
+ * moves (vnc-thread.c), which need no search.
  */
 #include <stdlib.h>
 #include <string.h>

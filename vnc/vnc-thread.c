@@ -116,7 +116,7 @@ static void take_damage(struct vnc_server *s)
 		/* The guest's own moves first: pending is relative to them. */
 		for (unsigned i = 0; i < s->nmoves; i++)
 			vnc_copy_rect(s, s->moves[i].x1, s->moves[i].y1, s->moves[i].x2,
-				      s->moves[i].y2, s->moves[i].dx, s->moves[i].dy);
+				      s->moves[i].y2, s->moves[i].off_x, s->moves[i].off_y);
 		vnc_scroll_detect(s); /* may turn a scroll into a CopyRect */
 		compared = vnc_cells_sync(s->staging, s->shadow, s->shadow_w, s->shadow_h,
 					  &s->pending, &changed, &differ);
