@@ -135,6 +135,39 @@ static pixman_box32_t draw_log(struct guest_demo_screen *s, pixman_image_t *img)
 	return ext;
 }
 
+/*
+ * When the log was already full on screen and the new (last) line fits its
+ * drawn width: moves the shown lines up one line (fb_access_copy, so VNC
+ * viewers get a CopyRect) and draws only the new line, the same pixels as
+ * draw_log (each line's band depends on that line only). Returns the box
+ * drawn, or an empty box when draw_log must draw the whole log.
+ */
+static pixman_box32_t scroll_log(struct guest_demo_screen *s, pixman_image_t *img,
+				 const struct fb_access *acc)
+{
+	const pixman_box32_t *a = &s->lay.log_area;
+	const pixman_box32_t ext = s->log_drawn, none = guest_demo_box(0, 0, 0, 0);
+	unsigned rows =
+	    guest_demo_box_empty(a) ? 0 : (unsigned)((a->y2 - a->y1 - 2) / DEMO_LOG_LINE_H_PX);
+	int x = a->x1 + 2, y = a->y1 + 2, bottom = y + (int)rows * DEMO_LOG_LINE_H_PX;
+	const char *line = s->log[(s->log_head + s->log_len - 1) % DEMO_LOG_LINES];
+	int right = x + guest_draw_text_width(strlen(line), 1);
+	pixman_box32_t last;
+
+	/* Full before this line (so one scrolls off), drawn exactly over the
+	 * shown rows, and wide enough for the new line. */
+	if (rows < 2 || s->log_len <= rows || guest_demo_box_empty(&ext) || ext.x1 != x ||
+	    ext.y1 != y || ext.y2 != bottom || (right < a->x2 ? right : a->x2) > ext.x2)
+		return none;
+	if (fb_access_copy(s->fb, acc, ext.x1, y + DEMO_LOG_LINE_H_PX, ext.x1, y, ext.x2 - ext.x1,
+			   (int)(rows - 1) * DEMO_LOG_LINE_H_PX) != 0)
+		return none;
+	last = guest_demo_box(ext.x1, bottom - DEMO_LOG_LINE_H_PX, ext.x2, bottom);
+	fill_box(img, &last, LOG_BG_RGB);
+	text_in(img, a, x, last.y1, 1, LOG_FG_RGB, LOG_BG_RGB, line, strlen(line));
+	return last;
+}
+
 /* Draws the typed text, wrapped, showing the last lines that fit, with a
  * cursor. */
 static void draw_typed(struct guest_demo_screen *s, pixman_image_t *img)
@@ -261,7 +294,9 @@ void guest_demo_screen_log(struct guest_demo_screen *s, const char *fmt, ...)
 	img = draw_begin(s, &acc);
 	if (!img)
 		return;
-	dirty = draw_log(s, img);
+	dirty = scroll_log(s, img, &acc);
+	if (guest_demo_box_empty(&dirty))
+		dirty = draw_log(s, img);
 	draw_end(s, &acc, img, &dirty);
 }
 

@@ -4,8 +4,9 @@
  * thread and a headless listener: typed keys echo in the keyboard panel and
  * BackSpace takes them back, a held button paints under the pointer, F2 walks
  * the mode cycle, viewer resize requests are applied, the clock, log and
- * sprite change by themselves, and concurrent input
- * during mode changes is safe (also run under ThreadSanitizer).
+ * sprite change by themselves, concurrent input during mode changes is
+ * safe (also run under ThreadSanitizer), and a full log scrolls by a move
+ * that gives the same pixels as a full redraw.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -19,6 +20,7 @@
 #include <cmocka.h>
 
 #include "guest-rig.h"
+#include "server/guest-demo-internal.h"
 #include "server/guest-demo.h"
 #include "server/guest-draw.h"
 
@@ -431,6 +433,104 @@ static void test_concurrent_input(void **state)
 	rig_stop(&rig);
 }
 
+/* The guest picture (x8r8g8b8 mode) and the headless shadow, RGB only:
+ * the first differing pixel index, or -1. */
+static long shadow_diff(struct fb_device *fb, struct fb_headless *h)
+{
+	uint32_t *shadow, w, hh;
+	struct fb_access acc;
+	long bad = -1;
+
+	assert_int_equal(fb_headless_copy(h, &shadow, &w, &hh), 0);
+	fb_access_begin(fb, &acc);
+	assert_int_equal(w, acc.mode.width);
+	for (uint32_t y = 0; y < hh && bad < 0; y++)
+		for (uint32_t x = 0; x < w; x++)
+			if ((shadow[y * w + x] ^
+			     ((uint32_t *)acc.pixels)[y * acc.mode.stride / 4 + x]) & 0xffffffu) {
+				bad = (long)(y * w + x);
+				break;
+			}
+	fb_access_end(fb, &acc);
+	free(shadow);
+	return bad;
+}
+
+/* The log area's pixels (x8r8g8b8 mode), malloc'ed. */
+static uint32_t *log_pixels(struct fb_device *fb, const pixman_box32_t *a)
+{
+	uint32_t *out = malloc(sizeof(*out) * (size_t)(a->x2 - a->x1) * (size_t)(a->y2 - a->y1));
+	struct fb_access acc;
+	size_t i = 0;
+
+	assert_non_null(out);
+	fb_access_begin(fb, &acc);
+	for (int y = a->y1; y < a->y2; y++)
+		for (int x = a->x1; x < a->x2; x++)
+			out[i++] = ((uint32_t *)acc.pixels)[(size_t)y * acc.mode.stride / 4 +
+							    (size_t)x] & 0xffffffu;
+	fb_access_end(fb, &acc);
+	return out;
+}
+
+/* A full log scrolls by one move (a CopyRect for VNC viewers) plus the new
+ * line, which must give the same pixels as drawing the whole log, and the
+ * headless frontend, repeating the moves, shows exactly the guest. Lines
+ * wider than any before take the full-redraw path. */
+static void test_log_scrolls_by_moves(void **state)
+{
+	struct fb_config cfg = { .name = "demo-log", .mode = { 640, 480, 0, PIXMAN_x8r8g8b8 } };
+	struct guest_demo_screen *scr = calloc(1, sizeof(*scr));
+	struct ram_list *rl = ram_list_new(NULL);
+	struct fb_render_stats st;
+	struct fb_headless *h;
+	struct fb_render *r;
+	struct fb_device *fb;
+	const pixman_box32_t *a;
+	size_t area;
+
+	(void)state;
+	assert_non_null(scr);
+	assert_non_null(rl);
+	fb = fb_new(rl, &cfg);
+	assert_non_null(fb);
+	r = fb_render_new(NULL);
+	assert_non_null(r);
+	h = fb_headless_new(fb);
+	assert_non_null(h);
+	assert_int_equal(fb_render_add(r, fb), 0);
+	guest_demo_screen_init(scr, fb);
+	guest_demo_screen_redraw_all(scr);
+	a = &scr->lay.log_area;
+	area = (size_t)(a->x2 - a->x1) * (size_t)(a->y2 - a->y1);
+	for (int i = 0; i < 3 * (int)DEMO_LOG_LINES; i++) {
+		guest_demo_screen_log(scr, "line %d %.*s", i, i % 11 == 10 ? i / 4 : i % 5,
+				      "ooooooooooooooooooooooooooooooooooooooooooooooooooo");
+		if (i % 7 == 0) {
+			uint32_t *scrolled = log_pixels(fb, a), *redrawn;
+
+			fb_render_kick(r);
+			assert_int_equal(fb_render_wait_ticks(r, 2, RIG_WAIT_MS), 0);
+			if (shadow_diff(fb, h) >= 0)
+				fail_msg("line %d: the headless shadow differs from the guest", i);
+			guest_demo_screen_redraw_all(scr);
+			redrawn = log_pixels(fb, a);
+			if (memcmp(scrolled, redrawn, area * sizeof(*scrolled)) != 0)
+				fail_msg("line %d: the scrolled log differs from a full redraw", i);
+			free(scrolled);
+			free(redrawn);
+		}
+	}
+	fb_get_stats(fb, &st);
+	assert_true(st.moves > 0);
+	fb_render_remove(r, fb);
+	fb_headless_free(h);
+	fb_render_free(r);
+	fb_free(fb);
+	ram_list_free(rl);
+	free(scr);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -444,6 +544,7 @@ int main(void)
 	    cmocka_unit_test(test_f2_cycles),
 	    cmocka_unit_test(test_resize_request),
 	    cmocka_unit_test(test_concurrent_input),
+	    cmocka_unit_test(test_log_scrolls_by_moves),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
