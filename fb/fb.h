@@ -319,7 +319,8 @@ struct fb_render_stats {
 };
 void fb_get_stats(struct fb_device *fb, struct fb_render_stats *st);
 
-/* The render thread's own pacing counters, any thread. */
+/* The render thread's own pacing counters, any thread: one consistent
+ * snapshot, taken between two ticks. */
 struct fb_render_thread_stats {
 	uint64_t ticks; /* ticks completed */
 	uint64_t kicked_ticks; /* ticks started early by a kick after idling */

@@ -46,13 +46,16 @@ struct fb_render {
 	uint64_t frame_ns; /* immutable: 1 s / rate_hz */
 	uint64_t idle_ns; /* immutable: 1 s / FB_IDLE_RATE_HZ */
 
-	pthread_mutex_t wake_lock; /* protects the fields up to tick_done */
+	pthread_mutex_t wake_lock; /* protects the fields below up to stat_interval_ns */
 	pthread_cond_t wake_cond; /* kicks and stop */
 	pthread_cond_t tick_cond; /* tick completion, for fb_render_wait_ticks */
 	bool stop; /* wake_lock */
 	bool kicked; /* wake_lock */
 	uint64_t kick_ns; /* wake_lock: time of the first kick not yet served */
 	uint64_t ticks; /* wake_lock */
+	/* wake_lock, updated with ticks at the end of each tick, so a reader
+	 * gets the counters of one moment. */
+	uint64_t stat_kicked_ticks, stat_idle_ticks, stat_interval_ns;
 
 	/* Writers read it with one atomic load; the thread sets it while it
 	 * sleeps longer than a frame. seq_cst against the dirty bits. */
@@ -66,9 +69,6 @@ struct fb_render {
 
 	/* Render thread only. */
 	struct fb_damage_scratch scratch;
-
-	/* Relaxed atomics: written by the thread, read by anyone. */
-	_Atomic uint64_t stat_kicked_ticks, stat_idle_ticks, stat_interval_ns;
 };
 
 /* What one tick saw. */
@@ -368,8 +368,6 @@ static void *fb_render_main(void *opaque)
 			fb_tick_one(r, fb, kick_ns, &res);
 		pthread_mutex_unlock(&r->fbs_lock);
 
-		if (early)
-			atomic_fetch_add_explicit(&r->stat_kicked_ticks, 1, memory_order_relaxed);
 		if (res.damage)
 			last_damage_start = now;
 
@@ -387,8 +385,6 @@ static void *fb_render_main(void *opaque)
 					   : r->idle_ns;
 		else
 			interval = interval * 2 < r->idle_ns ? interval * 2 : r->idle_ns;
-		if (!res.damage)
-			atomic_fetch_add_explicit(&r->stat_idle_ticks, 1, memory_order_relaxed);
 		if (res.deferred) {
 			/* Dekker with fb_section_close: we raise idle, then
 			 * look at the sections; the closer drops its count,
@@ -413,11 +409,12 @@ static void *fb_render_main(void *opaque)
 			 * nobody to wake us for, and registration kicks. */
 			atomic_store(&r->idle, false);
 		}
-		atomic_store_explicit(&r->stat_interval_ns, interval, memory_order_relaxed);
-
 		/* Completed, with its pacing decision made. */
 		pthread_mutex_lock(&r->wake_lock);
 		r->ticks++;
+		r->stat_kicked_ticks += early;
+		r->stat_idle_ticks += !res.damage;
+		r->stat_interval_ns = interval;
 		pthread_cond_broadcast(&r->tick_cond);
 		pthread_mutex_unlock(&r->wake_lock);
 	}
@@ -444,7 +441,7 @@ struct fb_render *fb_render_new(const struct fb_render_config *cfg)
 		r->idle_ns = r->frame_ns;
 	atomic_init(&r->idle, false);
 	atomic_init(&r->input_seen, false);
-	atomic_init(&r->stat_interval_ns, r->frame_ns);
+	r->stat_interval_ns = r->frame_ns;
 	rc = pthread_mutex_init(&r->wake_lock, NULL);
 	if (rc)
 		goto fail_wake_lock;
@@ -628,10 +625,10 @@ void fb_render_get_thread_stats(struct fb_render *r, struct fb_render_thread_sta
 {
 	pthread_mutex_lock(&r->wake_lock);
 	st->ticks = r->ticks;
+	st->kicked_ticks = r->stat_kicked_ticks;
+	st->idle_ticks = r->stat_idle_ticks;
+	st->interval_ns = r->stat_interval_ns;
 	pthread_mutex_unlock(&r->wake_lock);
-	st->kicked_ticks = atomic_load_explicit(&r->stat_kicked_ticks, memory_order_relaxed);
-	st->idle_ticks = atomic_load_explicit(&r->stat_idle_ticks, memory_order_relaxed);
-	st->interval_ns = atomic_load_explicit(&r->stat_interval_ns, memory_order_relaxed);
 }
 
 void fb_get_stats(struct fb_device *fb, struct fb_render_stats *st)
