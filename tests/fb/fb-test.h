@@ -138,15 +138,20 @@ static inline void fb_test_settle(struct fb_render *r)
 	assert_int_equal(fb_render_wait_ticks(r, 1, FB_TEST_WAIT_MS), 0);
 }
 
-/* Waits until the headless frontend got at least n mode switches. */
+/* Waits until the headless frontend got at least n mode switches and the
+ * tick that made the last one has completed (its update, counters and
+ * pacing decision included: the switch op runs in the middle of a tick). */
 static inline void fb_test_wait_switches(struct fb_render *r, struct fb_headless *h, uint64_t n)
 {
 	struct fb_headless_stats st;
 
 	for (unsigned i = 0; i < 2000; i++) {
 		fb_headless_get_stats(h, &st);
-		if (st.switches >= n)
+		if (st.switches >= n) {
+			fb_render_kick(r);
+			assert_int_equal(fb_render_wait_ticks(r, 1, FB_TEST_WAIT_MS), 0);
 			return;
+		}
 		fb_render_kick(r);
 		assert_int_equal(fb_render_wait_ticks(r, 1, FB_TEST_WAIT_MS), 0);
 	}
