@@ -111,7 +111,7 @@ static void fb_tick_listeners(struct fb_device *fb, const struct fb_mode_obj *mo
 			      const struct fb_tick_moves *mv)
 {
 	struct fb_counters *c = &fb->counters;
-	bool need_switch = false;
+	bool need_switch = false, with_moves_ready = false;
 	struct fb_surface surf;
 	pixman_region32_t full, with_moves;
 	const pixman_region32_t *d;
@@ -132,10 +132,6 @@ static void fb_tick_listeners(struct fb_device *fb, const struct fb_mode_obj *mo
 	}
 	pixman_region32_init_rect(&full, 0, 0, mo->mode.width, mo->mode.height);
 	pixman_region32_init(&with_moves);
-	if (mv->n) {
-		pixman_region32_copy(&with_moves, (pixman_region32_t *)damage);
-		fb_damage_add_moves(mv, &with_moves);
-	}
 	for (l = fb->listeners; l; l = l->next) {
 		if (l->seen_generation != mo->generation) {
 			if (l->ops->switch_surface)
@@ -146,8 +142,17 @@ static void fb_tick_listeners(struct fb_device *fb, const struct fb_mode_obj *mo
 			atomic_fetch_add_explicit(&c->switches, 1, memory_order_relaxed);
 			continue;
 		}
-		/* Without a copy op the destinations come as pixels. */
-		d = mv->n && !l->ops->copy ? &with_moves : damage;
+		/* Without a copy op the destinations come as pixels (the
+		 * region is built for the first such listener only). */
+		d = damage;
+		if (mv->n && !l->ops->copy) {
+			if (!with_moves_ready) {
+				pixman_region32_copy(&with_moves, (pixman_region32_t *)damage);
+				fb_damage_add_moves(mv, &with_moves);
+				with_moves_ready = true;
+			}
+			d = &with_moves;
+		}
 		for (unsigned i = 0; l->ops->copy && i < mv->n; i++)
 			l->ops->copy(l, &surf, mv->list[i].sx, mv->list[i].sy, mv->list[i].dx,
 				     mv->list[i].dy, mv->list[i].w, mv->list[i].h);

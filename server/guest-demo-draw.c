@@ -101,11 +101,16 @@ static void draw_clock(struct guest_demo_screen *s, pixman_image_t *img, time_t 
  * now holds text is repainted (the rest is background already), so a scroll
  * dirties a strip of text rather than the whole panel. Returns that part.
  */
+/* How many log lines the log area shows. */
+static unsigned log_rows(const pixman_box32_t *a)
+{
+	return guest_demo_box_empty(a) ? 0 : (unsigned)((a->y2 - a->y1 - 2) / DEMO_LOG_LINE_H_PX);
+}
+
 static pixman_box32_t draw_log(struct guest_demo_screen *s, pixman_image_t *img)
 {
 	const pixman_box32_t *a = &s->lay.log_area;
-	unsigned rows =
-	    guest_demo_box_empty(a) ? 0 : (unsigned)((a->y2 - a->y1 - 2) / DEMO_LOG_LINE_H_PX);
+	unsigned rows = log_rows(a);
 	unsigned shown = s->log_len < rows ? s->log_len : rows;
 	pixman_box32_t ext = s->log_drawn;
 	int x = a->x1 + 2, y = a->y1 + 2, right = x, bottom = y + (int)shown * DEMO_LOG_LINE_H_PX;
@@ -147,8 +152,7 @@ static pixman_box32_t scroll_log(struct guest_demo_screen *s, pixman_image_t *im
 {
 	const pixman_box32_t *a = &s->lay.log_area;
 	const pixman_box32_t ext = s->log_drawn, none = guest_demo_box(0, 0, 0, 0);
-	unsigned rows =
-	    guest_demo_box_empty(a) ? 0 : (unsigned)((a->y2 - a->y1 - 2) / DEMO_LOG_LINE_H_PX);
+	unsigned rows = log_rows(a);
 	int x = a->x1 + 2, y = a->y1 + 2, bottom = y + (int)rows * DEMO_LOG_LINE_H_PX;
 	const char *line = s->log[(s->log_head + s->log_len - 1) % DEMO_LOG_LINES];
 	int right = x + guest_draw_text_width(strlen(line), 1);

@@ -59,6 +59,14 @@ static void vnc_switch_surface(struct fb_listener *l, const struct fb_surface *s
 	vnc_wake(s);
 }
 
+/* Whether staging holds surf's mode (s->lock held). When it does not, a
+ * switch_surface for that mode comes first, or VNC cannot show it. */
+static bool staging_fits(const struct vnc_server *s, const struct fb_surface *surf)
+{
+	return s->staging && (uint32_t)pixman_image_get_width(s->staging) == surf->mode.width &&
+	       (uint32_t)pixman_image_get_height(s->staging) == surf->mode.height;
+}
+
 static void vnc_update(struct fb_listener *l, const struct fb_surface *surf,
 		       const pixman_region32_t *damage)
 {
@@ -67,17 +75,12 @@ static void vnc_update(struct fb_listener *l, const struct fb_surface *surf,
 	int w, h;
 
 	pthread_mutex_lock(&s->lock);
-	if (!s->staging) {
+	if (!staging_fits(s, surf)) {
 		pthread_mutex_unlock(&s->lock);
 		return;
 	}
 	w = pixman_image_get_width(s->staging);
 	h = pixman_image_get_height(s->staging);
-	if ((uint32_t)w != surf->mode.width || (uint32_t)h != surf->mode.height) {
-		/* A switch_surface for this mode comes first; ignore. */
-		pthread_mutex_unlock(&s->lock);
-		return;
-	}
 	pixman_region32_init_rect(&clip, 0, 0, (unsigned)w, (unsigned)h);
 	pixman_region32_intersect(&clip, &clip, (pixman_region32_t *)damage);
 	if (pixman_region32_not_empty(&clip)) {
@@ -102,10 +105,9 @@ static void vnc_copy(struct fb_listener *l, const struct fb_surface *surf, int s
 	pixman_region32_t moved;
 
 	pthread_mutex_lock(&s->lock);
-	if (!s->staging || (uint32_t)pixman_image_get_width(s->staging) != surf->mode.width ||
-	    (uint32_t)pixman_image_get_height(s->staging) != surf->mode.height) {
+	if (!staging_fits(s, surf)) {
 		pthread_mutex_unlock(&s->lock);
-		return; /* a switch_surface for this mode comes first */
+		return;
 	}
 	fb_pixels_move(pixman_image_get_data(s->staging),
 		       (size_t)pixman_image_get_stride(s->staging), 4, sx, sy, dx, dy, w, h);
