@@ -25,6 +25,7 @@
 #include "server/fbhost-internal.h"
 #include "server/guest.h"
 #include "server/options.h"
+#include "server/self-check.h"
 
 #define MAIN_URL_MAX_BYTES 512u
 
@@ -167,7 +168,8 @@ static void main_print_serving(struct main_state *ms)
 	if (ms->control)
 		printf("  control: %s (fbhost-ctl --socket %s help)\n", ms->control_path,
 		       ms->control_path);
-	printf("Stop with Ctrl+C.\n");
+	if (!ms->opt.check)
+		printf("Stop with Ctrl+C.\n");
 	fflush(stdout);
 }
 
@@ -184,6 +186,29 @@ static void main_stop(struct main_state *ms)
 	}
 	fbhost_free(ms->host);
 	ms->host = NULL;
+}
+
+/* --check: one viewer's visit to every VNC port and viewer page. */
+static int main_check(struct main_state *ms)
+{
+	struct self_check_target t[OPT_MAX_FRAMEBUFFERS];
+	unsigned i;
+
+	for (i = 0; i < ms->opt.nfbs; i++) {
+		struct fbhost_mode m = fbhost_fb_mode(ms->fbs[i]);
+		int vnc = fbhost_vnc_port(ms->fbs[i]), web = fbhost_web_port(ms->fbs[i]);
+
+		t[i] = (struct self_check_target){
+			.name = fbhost_fb_name(ms->fbs[i]),
+			.vnc_host = ms->opt.vnc_host,
+			.vnc_port = vnc > 0 ? vnc : 0,
+			.web_port = web > 0 ? web : 0,
+			.web_path = "/viewer.html",
+			.width = m.width,
+			.height = m.height,
+		};
+	}
+	return self_check_run(t, ms->opt.nfbs, stdout);
 }
 
 /* Waits for a signal or a quit request. */
@@ -292,6 +317,10 @@ int main(int argc, char **argv)
 		}
 	}
 	main_print_serving(&ms);
+	if (ms.opt.check) {
+		status = main_check(&ms) ? 1 : 0;
+		goto out;
+	}
 	main_wait(&ms);
 	status = 0;
 out:

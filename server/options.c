@@ -191,6 +191,7 @@ enum {
 	OPT_RATE,
 	OPT_CONTROL,
 	OPT_LOG_LEVEL,
+	OPT_CHECK,
 };
 
 static const struct option opt_long[] = {
@@ -206,6 +207,7 @@ static const struct option opt_long[] = {
 	{ "rate", required_argument, NULL, OPT_RATE },
 	{ "control", required_argument, NULL, OPT_CONTROL },
 	{ "log-level", required_argument, NULL, OPT_LOG_LEVEL },
+	{ "check", no_argument, NULL, OPT_CHECK },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
 	{ NULL, 0, NULL, 0 },
@@ -238,6 +240,8 @@ void opt_print_help(const char *prog)
 	       "                              $XDG_RUNTIME_DIR/fbhost.sock or\n"
 	       "                              /tmp/fbhost-UID/fbhost.sock)\n"
 	       "      --log-level LEVEL       error, warn, info (default) or debug\n"
+	       "      --check                 start, connect to every VNC port (and viewer)\n"
+	       "                              as a client once, report and exit (0 = ok)\n"
 	       "  -h, --help                  show this help and exit\n"
 	       "  -V, --version               show the version and exit\n"
 	       "\n"
@@ -392,6 +396,9 @@ static int opt_one(int c, const char *arg, struct opt_config *cfg, char *err, si
 		return opt_check_file("--password-file", arg, err, errlen);
 	case OPT_INSECURE:
 		cfg->insecure = true;
+		return 0;
+	case OPT_CHECK:
+		cfg->check = true;
 		return 0;
 	case OPT_CERT:
 		cfg->cert_file = arg;

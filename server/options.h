@@ -54,6 +54,7 @@ struct opt_config {
 	unsigned rate_hz;
 	const char *control_path; /* NULL = default; "none" = no socket */
 	enum fbhost_log_level log_level;
+	bool check; /* --check: answer one viewer of each port, then exit */
 	bool help;
 	bool version;
 };
