@@ -12,4 +12,4 @@ fbhost_install_deps "${FBHOST_BUILD_PKGS[@]}"
 fbhost_install_web
 [ -f build/build.ninja ] || meson setup build >/dev/null
 ninja -C build >/dev/null || { ninja -C build | tail -40; exit 1; }
-exec build/server/fbhost "$@"
+exec build/server/app/fbhost "$@"
