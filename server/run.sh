@@ -32,5 +32,5 @@ if [ ! -f "$build/build.ninja" ]; then
 fi
 start=$(date +%s)
 run_step "building" ninja --quiet -C "$build"
-echo "run.sh: build took $(($(date +%s) - start)) s; starting $build/server/fbhost $*"
-exec "$build/server/fbhost" "$@"
+echo "run.sh: build took $(($(date +%s) - start)) s; starting $build/server/app/fbhost $*"
+exec "$build/server/app/fbhost" "$@"

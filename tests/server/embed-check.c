@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * tests/server/embed-check.c - reads the frame served by the README's
- * embedding example (server/example/embed.c) with libvncclient and checks
+ * embedding example (server/lib/example/embed.c) with libvncclient and checks
  * it pixel for pixel: a 640x480 0x203040 background, a 200x120 0xff8000 box
  * at (100,100), and the grey gradient in row 10.
  * Usage: embed-check PORT. Exit 0 if the picture matches within the bound.

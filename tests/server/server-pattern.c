@@ -6,7 +6,7 @@
  */
 #include <stdlib.h>
 
-#include "server/guest-pattern.h"
+#include "server/guests/guest-pattern.h"
 #include "tests/server/server-pictures.h"
 
 uint32_t *pic_pattern(uint32_t w, uint32_t h, pixman_format_code_t format)

@@ -22,7 +22,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "server/control-server.h"
+#include "server/app/control-server.h"
 #include "tests/server/server-proc.h"
 
 /* Requests the stand-in handler has seen (atomic: read by the test thread). */

@@ -24,7 +24,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "server/control-server.h"
+#include "server/app/control-server.h"
 #include "tests/common/vnc-test-client.h"
 #include "tests/server/server-pictures.h"
 #include "tests/server/server-proc.h"

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # tests/server/test-server-embed.sh - the README's embedding example against
 # the INSTALLED library: meson install into a temporary DESTDIR, check the
-# installed files, build server/example/embed.c with the compiler and
+# installed files, build server/lib/example/embed.c with the compiler and
 # `pkg-config --cflags --libs fbhost` from that prefix, run it on a free
 # port, and read its frame back exactly with a libvncclient checker.
 # Usage: test-server-embed.sh BUILD_DIR SOURCE_DIR PREFIX SANITIZE EMBED_CHECK
@@ -40,7 +40,7 @@ case $cflags in *"$tmp"*) ;; *) echo "FAIL: cflags do not point into the prefix:
 san=()
 if [ "$sanitize" != none ] && [ -n "$sanitize" ]; then san=(-fsanitize="$sanitize"); fi
 # shellcheck disable=SC2086 # pkg-config output is a word list
-${CC:-cc} -std=gnu11 -Wall -Wextra -Werror "${san[@]}" -o "$tmp/embed" "$src/server/example/embed.c" \
+${CC:-cc} -std=gnu11 -Wall -Wextra -Werror "${san[@]}" -o "$tmp/embed" "$src/server/lib/example/embed.c" \
 	$cflags $libs -Wl,-rpath,"$libdir"
 # It must use the installed library, not the build tree's.
 # (ldd's whole output first: grep -q stops reading at its match, and under

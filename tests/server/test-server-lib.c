@@ -22,7 +22,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "server/fbhost.h"
+#include "server/lib/fbhost.h"
 #include "tests/common/vnc-test-client.h"
 #include "tests/server/server-pictures.h"
 

@@ -13,7 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "server/options.h"
+#include "server/app/options.h"
 
 static enum opt_result parse(struct opt_config *cfg, char *err, size_t errlen, ...)
 {

@@ -28,7 +28,7 @@
 
 #include <rfb/rfbclient.h>
 
-#include "server/guest-bench-scenes.h"
+#include "server/guests/guest-bench-scenes.h"
 
 #define PROBE_WAIT_SLICE_US 20000u
 #define PROBE_DEFAULT_TIMEOUT_S 120u

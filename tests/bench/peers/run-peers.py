@@ -430,7 +430,7 @@ def main():
             ap.error("unknown server %r (expected %s)" % (sv, ", ".join(SERVERS)))
     if args.repeats < 1 or args.fps < 1 or args.seconds <= 0:
         ap.error("repeats, fps and seconds must be positive")
-    args.fbhost = os.path.join(args.build, "server", "fbhost")
+    args.fbhost = os.path.join(args.build, "server", "app", "fbhost")
     args.probe = os.path.join(args.build, "tests", "bench", "peers", "bench-probe")
     args.xdraw = os.path.join(args.build, "tests", "bench", "peers", "bench-xdraw")
     needed = [args.probe]

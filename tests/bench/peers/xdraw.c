@@ -22,7 +22,7 @@
 #include <X11/Xutil.h>
 #include <X11/extensions/XShm.h>
 
-#include "server/guest-bench-scenes.h"
+#include "server/guests/guest-bench-scenes.h"
 
 /* The X side of a canvas. */
 struct x_canvas {

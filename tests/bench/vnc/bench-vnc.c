@@ -4,7 +4,7 @@
  * latency of the VNC frontend, against a baseline measured in the same run.
  *
  * The server is embedded: memory + fb + render thread + vnc, drawn by the
- * bench guest (server/guest-bench.c) at 1920x1080. For every scenario (idle,
+ * bench guest (server/guests/guest-bench.c) at 1920x1080. For every scenario (idle,
  * small = one moving 32x32 rectangle, text = a 600x400 area scrolling 16 px
  * per frame, full = full-frame change) and every encoding (raw, tight), one
  * run with the exact damage and one baseline run with fullframe=1 (the guest
@@ -31,8 +31,8 @@
 #include <unistd.h>
 
 #include "fb/fb.h"
-#include "server/guest-bench-scenes.h"
-#include "server/guest.h"
+#include "server/guests/guest-bench-scenes.h"
+#include "server/guests/guest.h"
 #include "vnc/vnc.h"
 
 extern char **environ;

@@ -19,8 +19,8 @@
 #include <cmocka.h>
 
 #include "fb/headless.h"
-#include "server/guest-bench-scenes.h"
-#include "server/guest.h"
+#include "server/guests/guest-bench-scenes.h"
+#include "server/guests/guest.h"
 
 #define W 1024u
 #define H 600u

@@ -17,7 +17,7 @@
 
 #include <cmocka.h>
 
-#include "server/guest-bench-scenes.h"
+#include "server/guests/guest-bench-scenes.h"
 
 #define W 1920u
 #define H 1080u

@@ -12,7 +12,7 @@
 
 #include "fb/fb.h"
 #include "fb/headless.h"
-#include "server/guest.h"
+#include "server/guests/guest.h"
 
 /* Upper bound of every wait: generous, for sanitizer builds on a busy
  * 2-core machine. */

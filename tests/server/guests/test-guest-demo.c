@@ -20,9 +20,9 @@
 #include <cmocka.h>
 
 #include "guest-rig.h"
-#include "server/guest-demo-internal.h"
-#include "server/guest-demo.h"
-#include "server/guest-draw.h"
+#include "server/guests/guest-demo-internal.h"
+#include "server/guests/guest-demo.h"
+#include "server/guests/guest-draw.h"
 
 /* Threads and events of the concurrent-input stress test. */
 #define STRESS_THREADS 3

@@ -11,7 +11,7 @@
 
 #include <cmocka.h>
 
-#include "server/guest-draw.h"
+#include "server/guests/guest-draw.h"
 
 static void test_pixel_values(void **state)
 {

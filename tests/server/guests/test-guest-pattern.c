@@ -16,8 +16,8 @@
 #include <cmocka.h>
 
 #include "guest-rig.h"
-#include "server/guest-draw.h"
-#include "server/guest-pattern.h"
+#include "server/guests/guest-draw.h"
+#include "server/guests/guest-pattern.h"
 
 /* Draws the reference card for a mode into a fresh image. */
 static pixman_image_t *reference(uint32_t w, uint32_t h, pixman_format_code_t format)

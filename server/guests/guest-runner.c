@@ -1,0 +1,98 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * server/guests/guest-runner.c - the guests' shared thread scaffolding (see
+ * guest-runner.h).
+ */
+#include "server/guests/guest-runner.h"
+
+#include <errno.h>
+#include <time.h>
+
+int guest_runner_init(struct guest_runner *r, struct fb_device *fb)
+{
+	pthread_condattr_t attr;
+	int rc;
+
+	r->fb = fb;
+	r->stop = false;
+	r->resize_pending = false;
+	rc = pthread_mutex_init(&r->lock, NULL);
+	if (rc)
+		return -rc;
+	rc = pthread_condattr_init(&attr);
+	if (rc)
+		goto fail_attr;
+	rc = pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+	if (!rc)
+		rc = pthread_cond_init(&r->wake, &attr);
+	pthread_condattr_destroy(&attr);
+	if (rc)
+		goto fail_attr;
+	return 0;
+
+fail_attr:
+	pthread_mutex_destroy(&r->lock);
+	return -rc;
+}
+
+void guest_runner_destroy(struct guest_runner *r)
+{
+	pthread_cond_destroy(&r->wake);
+	pthread_mutex_destroy(&r->lock);
+}
+
+int guest_runner_start(struct guest_runner *r, void *(*fn)(void *), void *arg)
+{
+	return -pthread_create(&r->thread, NULL, fn, arg);
+}
+
+void guest_runner_stop(struct guest_runner *r)
+{
+	pthread_mutex_lock(&r->lock);
+	r->stop = true;
+	pthread_cond_signal(&r->wake);
+	pthread_mutex_unlock(&r->lock);
+	pthread_join(r->thread, NULL);
+}
+
+int guest_runner_request_resize(struct guest_runner *r, uint32_t width, uint32_t height)
+{
+	struct fb_mode m = fb_get_mode(r->fb);
+	int rc;
+
+	m.width = width;
+	m.height = height;
+	m.stride = 0;
+	rc = fb_mode_check(&m, FB_DEFAULT_MAX_BYTES);
+	if (rc < 0)
+		return rc;
+	pthread_mutex_lock(&r->lock);
+	r->resize_pending = true;
+	r->resize_w = width;
+	r->resize_h = height;
+	pthread_cond_signal(&r->wake);
+	pthread_mutex_unlock(&r->lock);
+	return 0;
+}
+
+bool guest_runner_take_resize_locked(struct guest_runner *r, uint32_t *width, uint32_t *height)
+{
+	if (!r->resize_pending)
+		return false;
+	r->resize_pending = false;
+	*width = r->resize_w;
+	*height = r->resize_h;
+	return true;
+}
+
+int guest_runner_apply_resize(struct guest_runner *r, uint32_t width, uint32_t height)
+{
+	struct fb_mode m = fb_get_mode(r->fb);
+
+	if (m.width == width && m.height == height)
+		return 0;
+	m.width = width;
+	m.height = height;
+	m.stride = 0;
+	return fb_set_mode(r->fb, &m);
+}

@@ -1,0 +1,99 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * server/lib/fbhost-internal.h - libfbhost's private structures, shared by its
+ * source files and by the fbhost program (which links the library's static
+ * core and reaches the fb_device of each framebuffer to run a guest on it).
+ * Not installed.
+ */
+#ifndef FBHOST_SERVER_FBHOST_INTERNAL_H
+#define FBHOST_SERVER_FBHOST_INTERNAL_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <time.h>
+
+#include "fb/fb.h"
+#include "fb/headless.h"
+#include "server/lib/fbhost-name.h"
+#include "server/lib/fbhost.h"
+
+/* Most framebuffers one host holds (ids are never reused). */
+#define FBHOST_MAX_FRAMEBUFFERS 64u
+
+struct vnc_server;
+struct sdl_window;
+
+/* One host: the guest RAM, the render thread and the framebuffers. */
+struct fbhost {
+	/* Immutable after fbhost_new. */
+	struct ram_list *ram;
+	struct fb_render *render;
+	unsigned rate_hz;
+	struct timespec started; /* CLOCK_MONOTONIC */
+	void (*log_fn)(void *opaque, enum fbhost_log_level level, const char *line);
+	void *log_opaque;
+	_Atomic int log_level; /* atomic: set from any thread */
+
+	pthread_mutex_t lock; /* protects everything below */
+	struct fbhost_fb *fbs[FBHOST_MAX_FRAMEBUFFERS]; /* by id; NULL = removed */
+	unsigned nfbs; /* ids handed out */
+	void (*quit_fn)(void *opaque);
+	void *quit_opaque;
+};
+
+/* Saved VNC/web settings of a framebuffer (strings owned). */
+struct fbhost_vnc_settings {
+	bool vnc_on;
+	char *host; /* NULL = loopback */
+	int port; /* fbhost_vnc_options.port convention */
+	char *password_file;
+	bool insecure;
+	char *cert_file;
+	bool view_only;
+	bool web_on;
+	int web_port; /* fbhost_enable_web convention */
+	char *web_root; /* NULL = default */
+};
+
+/* One framebuffer of a host. */
+struct fbhost_fb {
+	/* Immutable after fbhost_fb_add. */
+	struct fbhost *host;
+	unsigned id;
+	char name[FBHOST_NAME_MAX_BYTES + 1];
+	struct fb_device *dev;
+
+	pthread_mutex_t lock; /* protects every field below */
+	struct fbhost_vnc_settings vnc_set;
+	unsigned vnc_set_gen; /* bumped at every change of vnc_set */
+	/* A thread is creating the VNC server outside the lock (vnc_server_new
+	 * may wait behind a slow client); others leave fb->vnc to it. */
+	bool vnc_starting;
+	struct vnc_server *vnc;
+	struct fb_headless *headless; /* created by the first screendump */
+	struct sdl_window *sdl;
+
+	/* A lock of its own, so frontend threads delivering input never wait
+	 * for a frontend being started or stopped under fb->lock. */
+	pthread_mutex_t input_lock; /* protects input and input_opaque */
+	struct fbhost_input_callbacks input;
+	void *input_opaque;
+};
+
+/* The fb/ device behind a framebuffer (for the built-in guests). */
+struct fb_device *fbhost_fb_device(struct fbhost_fb *fb);
+/* fbhost_format <-> pixman format; 0 / FBHOST_FORMAT_INVALID if none. */
+pixman_format_code_t fbhost_format_to_pixman(enum fbhost_format format);
+enum fbhost_format fbhost_format_from_pixman(pixman_format_code_t format);
+/* "127.0.0.1:5900" (or "[::1]:5900", "*:5900") of the VNC listener; -ENOENT
+ * if VNC is off. Any thread. */
+int fbhost_vnc_address(struct fbhost_fb *fb, char *buf, size_t size);
+/* The web root used when none is given (see web-root.c); NULL = the VNC
+ * frontend's own default. */
+const char *fbhost_default_web_root(void);
+/* Stops every frontend of fb (under nothing; takes fb->lock). */
+void fbhost_fb_stop_frontends(struct fbhost_fb *fb);
+/* Elapsed seconds since the host started. */
+double fbhost_uptime_s(struct fbhost *h);
+
+#endif

@@ -1,0 +1,178 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * server/lib/fbhost-pixels.c - libfbhost: modes and resize, direct
+ * pixel access with damage, and the fill/blit/palette helpers.
+ */
+#include <assert.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "server/lib/fbhost-internal.h"
+#ifdef FBHOST_HAVE_VNC
+#include "vnc/vnc.h"
+#endif
+
+static struct fbhost_mode fbhost_mode_from_fb(const struct fb_mode *m)
+{
+	struct fbhost_mode out = {
+		.width = m->width,
+		.height = m->height,
+		.stride = m->stride,
+		.format = fbhost_format_from_pixman(m->format),
+	};
+	return out;
+}
+
+struct fbhost_mode fbhost_fb_mode(struct fbhost_fb *fb)
+{
+	struct fb_mode m = fb_get_mode(fb->dev);
+
+	return fbhost_mode_from_fb(&m);
+}
+
+int fbhost_resize(struct fbhost_fb *fb, uint32_t width, uint32_t height,
+		  enum fbhost_format format)
+{
+	struct fb_mode m = { .width = width, .height = height };
+	int err;
+
+	m.format = fbhost_format_to_pixman(format);
+	if (!m.format) {
+		fbhost_log(fb->host, FBHOST_LOG_ERROR, "%s: invalid format", fb->name);
+		return -EINVAL;
+	}
+	err = fb_mode_check(&m, 0);
+	if (err) {
+		fbhost_log(fb->host, FBHOST_LOG_ERROR, "%s: mode %ux%u %s is %s", fb->name, width,
+			   height, fbhost_format_name(format), err == -E2BIG ? "too large" : "invalid");
+		return err;
+	}
+#ifdef FBHOST_HAVE_VNC
+	{
+		char msg[256];
+		bool vnc_on;
+
+		pthread_mutex_lock(&fb->lock);
+		vnc_on = fb->vnc != NULL;
+		pthread_mutex_unlock(&fb->lock);
+		if (vnc_on && vnc_mode_check(&m, msg, sizeof(msg)) != 0) {
+			fbhost_log(fb->host, FBHOST_LOG_ERROR, "%s: %s", fb->name, msg);
+			return -E2BIG;
+		}
+	}
+#endif
+	err = fb_set_mode(fb->dev, &m);
+	if (err)
+		fbhost_log(fb->host, FBHOST_LOG_ERROR, "%s: cannot set mode %ux%u %s: %s", fb->name,
+			   width, height, fbhost_format_name(format), strerror(-err));
+	else
+		fbhost_log(fb->host, FBHOST_LOG_INFO, "%s: mode %ux%u %s", fb->name, width, height,
+			   fbhost_format_name(format));
+	return err;
+}
+
+/* The fb_access lives in the caller's struct fbhost_pixels. */
+_Static_assert(sizeof(struct fb_access) <= sizeof(((struct fbhost_pixels *)0)->priv),
+	       "struct fbhost_pixels.priv too small for struct fb_access");
+
+void fbhost_pixels_begin(struct fbhost_fb *fb, struct fbhost_pixels *px)
+{
+	struct fb_access *acc = (struct fb_access *)px->priv;
+
+	fb_access_begin(fb->dev, acc);
+	px->data = acc->pixels;
+	px->width = acc->mode.width;
+	px->height = acc->mode.height;
+	px->stride = acc->mode.stride;
+	px->format = fbhost_format_from_pixman(acc->mode.format);
+}
+
+void fbhost_pixels_end(struct fbhost_fb *fb, struct fbhost_pixels *px)
+{
+	fb_access_end(fb->dev, (struct fb_access *)px->priv);
+	px->data = NULL;
+}
+
+int fbhost_damage(struct fbhost_fb *fb, int x, int y, int w, int h)
+{
+	struct fb_access acc;
+
+	if (w < 0 || h < 0)
+		return -EINVAL;
+	fb_access_begin(fb->dev, &acc);
+	fb_mark_dirty(fb->dev, &acc, x, y, w, h);
+	fb_access_end(fb->dev, &acc);
+	return 0;
+}
+
+/* RGB modes: fb converts rgb inside the section that writes it, so a
+ * concurrent format change cannot make it the wrong colour. C8 takes a
+ * palette index (fbhost.h); only a switch into or out of c8 between the mode
+ * check and the fill can still pair the value with the other meaning. */
+int fbhost_fill(struct fbhost_fb *fb, int x, int y, int w, int h, uint32_t rgb)
+{
+	if (w < 0 || h < 0)
+		return -EINVAL;
+	if (fb_get_mode(fb->dev).format == PIXMAN_c8)
+		return fb_fill_rect(fb->dev, x, y, w, h, rgb & 0xff);
+	return fb_fill_rect_rgb(fb->dev, x, y, w, h, rgb);
+}
+
+int fbhost_copy(struct fbhost_fb *fb, int sx, int sy, int dx, int dy, int w, int h)
+{
+	if (!fb)
+		return -EINVAL;
+	return fb_copy_rect(fb->dev, sx, sy, dx, dy, w, h);
+}
+
+int fbhost_blit(struct fbhost_fb *fb, int x, int y, const void *src, uint32_t w, uint32_t h,
+		uint32_t stride, enum fbhost_format src_format)
+{
+	pixman_format_code_t pf = fbhost_format_to_pixman(src_format);
+	unsigned bytes = fbhost_format_bytes(src_format);
+	uint32_t *copy = NULL;
+	pixman_image_t *img;
+	uint32_t bits_stride = stride;
+	int err;
+
+	if (!src || !pf || pf == PIXMAN_c8 || w == 0 || h == 0 || w > FBHOST_MAX_SIDE_PX ||
+	    h > FBHOST_MAX_SIDE_PX || stride < w * bytes)
+		return -EINVAL;
+	/* pixman takes the stride as int and steps rows with int offsets. */
+	if (stride > FBHOST_BLIT_MAX_BYTES || (uint64_t)stride * h > FBHOST_BLIT_MAX_BYTES) {
+		fbhost_log(fb->host, FBHOST_LOG_ERROR,
+			   "%s: blit stride %u x %u rows exceeds %u bytes", fb->name, stride, h,
+			   FBHOST_BLIT_MAX_BYTES);
+		return -EINVAL;
+	}
+	/* pixman wants 4-byte aligned rows: copy the rare other case. */
+	if (stride % 4 || (uintptr_t)src % 4) {
+		uint32_t y0;
+
+		bits_stride = (w * bytes + 3) & ~3u;
+		copy = malloc((size_t)bits_stride * h);
+		if (!copy)
+			return -ENOMEM;
+		for (y0 = 0; y0 < h; y0++)
+			memcpy((char *)copy + (size_t)y0 * bits_stride,
+			       (const char *)src + (size_t)y0 * stride, (size_t)w * bytes);
+	}
+	img = pixman_image_create_bits(pf, (int)w, (int)h, copy ? copy : (uint32_t *)(uintptr_t)src,
+				       (int)bits_stride);
+	if (!img) {
+		free(copy);
+		return -ENOMEM;
+	}
+	err = fb_put_image(fb->dev, img, x, y);
+	pixman_image_unref(img);
+	free(copy);
+	return err;
+}
+
+int fbhost_set_palette(struct fbhost_fb *fb, unsigned first, unsigned count, const uint32_t *rgb)
+{
+	if (!rgb || first >= FB_PALETTE_ENTRIES || count > FB_PALETTE_ENTRIES - first)
+		return -EINVAL;
+	return fb_set_palette(fb->dev, first, count, rgb);
+}
