@@ -112,22 +112,45 @@ static void rr_open(struct rr *r, int port)
 	assert_memory_equal(version, "RFB 003.008\n", sizeof(version));
 }
 
+static void rr_request(struct rr *r, bool incremental)
+{
+	uint8_t fur[10] = {3, incremental};
+
+	fur[6] = (uint8_t)(r->w >> 8);
+	fur[7] = (uint8_t)r->w;
+	fur[8] = (uint8_t)(r->h >> 8);
+	fur[9] = (uint8_t)r->h;
+	rr_write(r, fur, sizeof(fur));
+}
+
+/* What rr_handshake announces and asks. */
+enum rr_flags {
+	RR_EXT_CLIPBOARD = 1,	  /* announce Extended Clipboard */
+	RR_NO_DESKTOP_SIZE = 2,	  /* announce ExtendedDesktopSize only */
+	RR_INCREMENTAL_FIRST = 4, /* the first update request is incremental */
+};
+
 /* The rest of the handshake (security None, shared), then SetPixelFormat,
- * SetEncodings (raw, DesktopSize, ExtendedDesktopSize and, if asked,
- * Extended Clipboard) and a full update request. */
-static void rr_handshake(struct rr *r, bool ext_clipboard)
+ * SetEncodings (raw, DesktopSize, ExtendedDesktopSize and what flags add)
+ * and a full update request. */
+static void rr_handshake(struct rr *r, unsigned flags)
 {
 	const uint64_t end = vt_now_ms() + VT_WAIT_MS;
 	const uint8_t pixel_format[20] = {0, 0,	  0, 0,	  32, 24, 0, 1, 0, 255,
 					  0, 255, 0, 255, 16, 8,  0, 0, 0, 0};
-	uint8_t n, types[16], result[4], init[24], enc[4 + 4 * 4], fur[10] = {3, 0};
+	uint8_t n, types[16], result[4], init[24], enc[4 + 4 * 4];
 	uint8_t none = 1, shared = 1;
-	int32_t encs[] = {RR_ENC_RAW, RR_ENC_DESKTOP_SIZE, RR_ENC_EXT_DESKTOP_SIZE,
-			  RR_ENC_EXT_CLIPBOARD};
-	uint16_t nenc = ext_clipboard ? 4 : 3;
+	int32_t encs[4];
+	uint16_t nenc = 0;
 	char name[256];
 	uint32_t name_len;
 
+	encs[nenc++] = RR_ENC_RAW;
+	if (!(flags & RR_NO_DESKTOP_SIZE))
+		encs[nenc++] = RR_ENC_DESKTOP_SIZE;
+	encs[nenc++] = RR_ENC_EXT_DESKTOP_SIZE;
+	if (flags & RR_EXT_CLIPBOARD)
+		encs[nenc++] = RR_ENC_EXT_CLIPBOARD;
 	rr_write(r, "RFB 003.008\n", 12);
 	assert_int_equal(rr_read(r, &n, 1, end), 0);
 	assert_true(n > 0 && n <= sizeof(types));
@@ -155,22 +178,7 @@ static void rr_handshake(struct rr *r, bool ext_clipboard)
 	for (uint16_t i = 0; i < nenc; i++)
 		put32(enc + 4 + 4 * i, (uint32_t)encs[i]);
 	rr_write(r, enc, 4u + 4u * nenc);
-	fur[6] = (uint8_t)(r->w >> 8);
-	fur[7] = (uint8_t)r->w;
-	fur[8] = (uint8_t)(r->h >> 8);
-	fur[9] = (uint8_t)r->h;
-	rr_write(r, fur, sizeof(fur));
-}
-
-static void rr_request(struct rr *r, bool incremental)
-{
-	uint8_t fur[10] = {3, incremental};
-
-	fur[6] = (uint8_t)(r->w >> 8);
-	fur[7] = (uint8_t)r->w;
-	fur[8] = (uint8_t)(r->h >> 8);
-	fur[9] = (uint8_t)r->h;
-	rr_write(r, fur, sizeof(fur));
+	rr_request(r, flags & RR_INCREMENTAL_FIRST);
 }
 
 static void rr_close(struct rr *r)
@@ -354,7 +362,7 @@ static void test_ext_desktop_size_at_connect(void **state)
 {
 	struct vnc_config cfg = vt_config();
 	struct vtc *c;
-	struct rr r;
+	struct rr r, r2;
 	struct vt t;
 
 	(void)state;
@@ -363,13 +371,24 @@ static void test_ext_desktop_size_at_connect(void **state)
 
 	/* On the wire: the first update is the screen layout, id non-zero. */
 	rr_open(&r, vnc_server_port(t.vnc));
-	rr_handshake(&r, false);
+	rr_handshake(&r, 0);
 	rr_wait_update(&r);
 	assert_true(r.ext_size_seen);
 	assert_int_not_equal(r.screen_id, 0);
 	assert_int_equal(r.screen_w, 200);
 	assert_int_equal(r.screen_h, 120);
 	rr_expect_guest(&t, &r, "after the layout");
+
+	/* Also for a client that announces only ExtendedDesktopSize and asks
+	 * for an incremental update first (LibVNCServer itself sends the
+	 * layout only for a full one). */
+	rr_open(&r2, vnc_server_port(t.vnc));
+	rr_handshake(&r2, RR_NO_DESKTOP_SIZE | RR_INCREMENTAL_FIRST);
+	rr_wait_update(&r2);
+	assert_true(r2.ext_size_seen);
+	assert_int_not_equal(r2.screen_id, 0);
+	rr_expect_guest(&t, &r2, "incremental-first client");
+	rr_close(&r2);
 
 	/* libvncclient keeps only a screen with a non-zero id, and sends
 	 * SetDesktopSize only once it has one. */
@@ -418,7 +437,7 @@ static void test_clipboard_without_extended(void **state)
 	vt_setup(&t, 160, 100, PIXMAN_x8r8g8b8, &cfg);
 	vt_draw_random(&t, 9, 20);
 	rr_open(&r, vnc_server_port(t.vnc));
-	rr_handshake(&r, false);
+	rr_handshake(&r, 0);
 	rr_expect_guest(&t, &r, "raw client");
 	c = vt_connect(&t, "raw"); /* libvncclient 0.9.14 has no Extended Clipboard */
 	vt_expect_guest(&t, c, "libvncclient");
@@ -452,11 +471,11 @@ static void test_clipboard_extended(void **state)
 	vt_setup(&t, 160, 100, PIXMAN_x8r8g8b8, &cfg);
 	vt_draw_random(&t, 9, 20);
 	rr_open(&ext, vnc_server_port(t.vnc));
-	rr_handshake(&ext, true);
+	rr_handshake(&ext, RR_EXT_CLIPBOARD);
 	rr_expect_guest(&t, &ext, "extended client");
 	assert_int_equal(ext.ext_caps, 1);
 	rr_open(&plain, vnc_server_port(t.vnc));
-	rr_handshake(&plain, false);
+	rr_handshake(&plain, 0);
 	rr_expect_guest(&t, &plain, "plain client");
 
 	assert_int_equal(fb_send_clipboard(t.fb, GUEST_TEXT, strlen(GUEST_TEXT)), 0);
@@ -507,7 +526,7 @@ static void test_clipboard_during_handshake(void **state)
 	     !vtc_cut_text(c) || strcmp(vtc_cut_text(c), "mid-handshake");)
 		assert_true(vtc_pump(c, 20) == 0 && vt_now_ms() < end);
 	/* The handshake goes on undisturbed. */
-	rr_handshake(&r, false);
+	rr_handshake(&r, 0);
 	assert_int_equal(r.w, 96);
 	assert_int_equal(r.h, 64);
 	rr_expect_guest(&t, &r, "raw client");
