@@ -9,7 +9,7 @@
  * normally (so "\xc3A" gives "?A", never swallowing the 'A'). Latin-1 ->
  * UTF-8 always succeeds. Locale-independent (no //TRANSLIT).
  *
- * Header only (static inline): used by vnc-clients.c and vnc-thread.c and
+ * Header only (static inline): used by vnc-clients.c and vnc-clipboard.c and
  * unit-tested directly. Any thread (each call opens its own iconv state).
  */
 #ifndef FBHOST_VNC_VNC_CHARSET_H

@@ -190,6 +190,10 @@ void vnc_clients_kick(struct vnc_server *s, uint64_t id);
 void vnc_clients_refresh_stats(struct vnc_server *s);
 void vnc_clients_disconnect_all(struct vnc_server *s);
 
+/* vnc-clipboard.c: sends guest clipboard text (UTF-8) to every client past
+ * its handshake: UTF-8 with Extended Clipboard, Latin-1 otherwise. */
+void vnc_clipboard_send(struct vnc_server *s, const char *utf8, size_t len);
+
 /* vnc-web.c: the libmicrohttpd viewer server. */
 struct vnc_web;
 struct vnc_web *vnc_web_new(struct vnc_server *s, const char *host, int port, const char *root,

@@ -25,7 +25,6 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "vnc/vnc-charset.h"
 #include "vnc/vnc-internal.h"
 
 #include <rfb/rfbregion.h>
@@ -173,19 +172,6 @@ static void limit_client_rects(struct vnc_server *s)
 	rfbReleaseClientIterator(it);
 }
 
-/* Sends guest clipboard text: UTF-8 to clients with extended clipboard,
- * Latin-1 (see vnc-charset.h: '?' for what it lacks) to the others. */
-static void send_clipboard(struct vnc_server *s, char *utf8, size_t len)
-{
-	size_t latin1_len;
-	char *latin1 = vnc_charset_utf8_to_latin1(utf8, len, &latin1_len);
-
-	if (!latin1)
-		return;
-	rfbSendServerCutTextUTF8(s->screen, utf8, (int)len, latin1, (int)latin1_len);
-	free(latin1);
-}
-
 /* Runs queued commands from other threads. False when asked to stop. */
 static bool run_commands(struct vnc_server *s)
 {
@@ -210,7 +196,7 @@ static bool run_commands(struct vnc_server *s)
 		vnc_clients_kick(s, kicks[i]);
 	free(kicks);
 	if (clip && !stop)
-		send_clipboard(s, clip, clip_len);
+		vnc_clipboard_send(s, clip, clip_len);
 	free(clip);
 	return !stop;
 }
