@@ -120,7 +120,7 @@ static int make_url(struct vnc_server *s)
 	else
 		snprintf(host, sizeof(host), "%s", h);
 	len = asprintf(&s->url, "%s://%s:%d/viewer.html?port=%d&autoconnect=1",
-		       "http", host, s->web_port, s->vnc_listen.port);
+		       s->cert_file ? "https" : "http", host, s->web_port, s->vnc_listen.port);
 	if (len < 0) {
 		s->url = NULL;
 		return -ENOMEM;
@@ -276,6 +276,7 @@ struct vnc_server *vnc_server_new(struct fb_device *fb, const struct vnc_config 
 			goto fail_url;
 		}
 	}
+	s->cfg.directory = NULL; /* the web server keeps its own copy */
 	s->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (s->wake_fd < 0) {
 		rc = -errno;

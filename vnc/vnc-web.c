@@ -7,8 +7,13 @@
  * are served from here. noVNC then opens a WebSocket to the VNC port itself.
  *
  * URL space (GET/HEAD only, read-only files):
- *   /, /viewer.html, /viewer.js, /viewer.css   the viewer, from the viewer dir
- *   /novnc/<path>                              noVNC (core/, vendor/)
+ *   /                       the index page (index.html) listing every
+ *                           framebuffer of the program
+ *   /<name>.html|.js|.css|.png|.svg   the viewer and index pages, from the
+ *                           viewer dir (top level only)
+ *   /novnc/<path>           noVNC (core/, vendor/)
+ *   /api/framebuffers, /api/thumbnail?id=N   see vnc-web-api.c
+ * With a certificate (vnc_config.cert_file) it speaks https only.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -19,7 +24,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "vnc/vnc-internal.h"
+#include "vnc/vnc-web-internal.h"
 
 #ifndef FBHOST_VNC_VIEWER_DIR
 #define FBHOST_VNC_VIEWER_DIR "vnc/web"
@@ -30,18 +35,10 @@
 /* Debian's noVNC, the last resort (1.3.0 has a Raw-decoder bug, so the
  * npm copy is preferred). */
 #define VNC_NOVNC_SYSTEM_DIR "/usr/share/novnc"
-#define VNC_WEB_PATH_MAX 512
 #define VNC_WEB_MAX_CONNECTIONS 64
 #define VNC_WEB_TIMEOUT_S 30
-
-/* The viewer's HTTP server. Immutable once vnc_web_new returns; the
- * libmicrohttpd threads only read it. */
-struct vnc_web {
-	struct MHD_Daemon *d4, *d6;
-	struct vnc_server *server;
-	char viewer_dir[VNC_WEB_PATH_MAX];
-	char novnc_dir[VNC_WEB_PATH_MAX];
-};
+/* Largest PEM certificate or key file read for https. */
+#define VNC_WEB_PEM_MAX_BYTES (256 * 1024)
 
 /* MIME type by extension: module scripts must be text/javascript. */
 static const char *mime_type(const char *path)
@@ -87,7 +84,7 @@ static bool path_is_safe(const char *p)
 	return true;
 }
 
-static enum MHD_Result reply_text(struct MHD_Connection *conn, unsigned status, const char *text)
+enum MHD_Result vnc_web_reply_text(struct MHD_Connection *conn, unsigned status, const char *text)
 {
 	struct MHD_Response *r =
 		MHD_create_response_from_buffer(strlen(text), (void *)text, MHD_RESPMEM_PERSISTENT);
@@ -101,6 +98,21 @@ static enum MHD_Result reply_text(struct MHD_Connection *conn, unsigned status, 
 	return rc;
 }
 
+/* The viewer dir's own pages: top-level files of the page types only
+ * (not package.json, not node_modules/). */
+static bool is_page_file(const char *rel)
+{
+	static const char *const exts[] = { ".html", ".js", ".css", ".png", ".svg" };
+	const char *dot = strrchr(rel, '.');
+
+	if (strchr(rel, '/') || !dot)
+		return false;
+	for (size_t i = 0; i < sizeof(exts) / sizeof(exts[0]); i++)
+		if (!strcmp(dot, exts[i]))
+			return true;
+	return false;
+}
+
 static enum MHD_Result serve_file(struct MHD_Connection *conn, const char *dir, const char *rel)
 {
 	char path[VNC_WEB_PATH_MAX * 2];
@@ -110,17 +122,17 @@ static enum MHD_Result serve_file(struct MHD_Connection *conn, const char *dir, 
 	int fd;
 
 	if (!path_is_safe(rel))
-		return reply_text(conn, MHD_HTTP_NOT_FOUND, "not found\n");
+		return vnc_web_reply_text(conn, MHD_HTTP_NOT_FOUND, "not found\n");
 	snprintf(path, sizeof(path), "%s/%s", dir, rel);
 	/* O_NONBLOCK: opening a FIFO (or a device) must not block the
 	 * daemon's only thread; O_NOFOLLOW: no symlink out of the web root.
 	 * Only regular files are served (O_NONBLOCK does not affect them). */
 	fd = open(path, O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
-		return reply_text(conn, MHD_HTTP_NOT_FOUND, "not found\n");
+		return vnc_web_reply_text(conn, MHD_HTTP_NOT_FOUND, "not found\n");
 	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
 		close(fd);
-		return reply_text(conn, MHD_HTTP_NOT_FOUND, "not found\n");
+		return vnc_web_reply_text(conn, MHD_HTTP_NOT_FOUND, "not found\n");
 	}
 	r = MHD_create_response_from_fd((uint64_t)st.st_size, fd); /* takes fd */
 	if (!r) {
@@ -145,25 +157,86 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	(void)upload_data;
 	(void)req_cls;
 	if (strcmp(method, MHD_HTTP_METHOD_GET) && strcmp(method, MHD_HTTP_METHOD_HEAD))
-		return reply_text(conn, MHD_HTTP_METHOD_NOT_ALLOWED, "method not allowed\n");
+		return vnc_web_reply_text(conn, MHD_HTTP_METHOD_NOT_ALLOWED, "method not allowed\n");
 	if (*upload_data_size)
-		return reply_text(conn, MHD_HTTP_BAD_REQUEST, "no body expected\n");
+		return vnc_web_reply_text(conn, MHD_HTTP_BAD_REQUEST, "no body expected\n");
 	if (!strcmp(url, "/"))
-		url = "/viewer.html";
+		url = "/index.html";
 	if (!strncmp(url, "/novnc/", 7))
 		return serve_file(conn, w->novnc_dir, url + 7);
-	if (!strcmp(url, "/viewer.html") || !strcmp(url, "/viewer.js") ||
-	    !strcmp(url, "/viewer.css"))
+	if (!strncmp(url, "/api/", 5))
+		return vnc_web_api(w, conn, url);
+	if (is_page_file(url + 1))
 		return serve_file(conn, w->viewer_dir, url + 1);
-	return reply_text(conn, MHD_HTTP_NOT_FOUND, "not found\n");
+	return vnc_web_reply_text(conn, MHD_HTTP_NOT_FOUND, "not found\n");
 }
 
 static struct MHD_Daemon *start_daemon(struct vnc_web *w, int fd)
 {
+	if (w->tls_cert)
+		return MHD_start_daemon(MHD_USE_POLL_INTERNAL_THREAD | MHD_USE_TLS, 0, NULL, NULL,
+					on_request, w, MHD_OPTION_LISTEN_SOCKET, fd,
+					MHD_OPTION_CONNECTION_LIMIT, (unsigned)VNC_WEB_MAX_CONNECTIONS,
+					MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)VNC_WEB_TIMEOUT_S,
+					MHD_OPTION_HTTPS_MEM_CERT, w->tls_cert,
+					MHD_OPTION_HTTPS_MEM_KEY, w->tls_key, MHD_OPTION_END);
 	return MHD_start_daemon(MHD_USE_POLL_INTERNAL_THREAD, 0, NULL, NULL, on_request, w,
 				MHD_OPTION_LISTEN_SOCKET, fd, MHD_OPTION_CONNECTION_LIMIT,
 				(unsigned)VNC_WEB_MAX_CONNECTIONS, MHD_OPTION_CONNECTION_TIMEOUT,
 				(unsigned)VNC_WEB_TIMEOUT_S, MHD_OPTION_END);
+}
+
+/* The whole of a PEM file, NUL-terminated and malloc'ed; NULL+errno. */
+static char *read_pem(const char *path)
+{
+	char *buf = NULL;
+	FILE *f = fopen(path, "re");
+	size_t n;
+
+	if (!f)
+		return NULL;
+	buf = malloc(VNC_WEB_PEM_MAX_BYTES + 1);
+	if (!buf)
+		goto fail_alloc;
+	n = fread(buf, 1, VNC_WEB_PEM_MAX_BYTES + 1, f);
+	if (ferror(f) || n > VNC_WEB_PEM_MAX_BYTES) {
+		errno = ferror(f) ? EIO : EFBIG;
+		goto fail_read;
+	}
+	buf[n] = '\0';
+	fclose(f);
+	return buf;
+
+fail_read:
+	free(buf);
+fail_alloc:
+	fclose(f);
+	return NULL;
+}
+
+/* Loads the https certificate and key (the key from the certificate file
+ * when no key file is given). 0 or -errno with a line in err. */
+static int load_tls(struct vnc_web *w, const char *cert, const char *key, char *err,
+		    size_t errlen)
+{
+	const char *what = cert;
+
+	if (!MHD_is_feature_supported(MHD_FEATURE_TLS)) {
+		snprintf(err, errlen, "web viewer: this libmicrohttpd has no TLS for https");
+		return -ENOTSUP;
+	}
+	w->tls_cert = read_pem(cert);
+	if (w->tls_cert) {
+		what = key ? key : cert;
+		w->tls_key = read_pem(what);
+	}
+	if (!w->tls_cert || !w->tls_key) {
+		int e = errno;
+
+		snprintf(err, errlen, "web viewer: cannot read %s: %s", what, strerror(e));
+		return -e;
+	}
+	return 0;
 }
 
 static bool has_novnc(const char *dir)
@@ -216,13 +289,23 @@ struct vnc_web *vnc_web_new(struct vnc_server *s, const char *host, int port, co
 		return NULL;
 	}
 	w->server = s;
+	if (s->cfg.directory)
+		w->directory = *s->cfg.directory;
+	if (s->cert_file) {
+		rc = load_tls(w, s->cert_file, s->key_file, err, errlen);
+		if (rc < 0) {
+			vnc_web_free(w);
+			errno = -rc;
+			return NULL;
+		}
+	}
 	pick_dirs(w, root);
 	if (!has_novnc(w->novnc_dir)) {
 		snprintf(err, errlen,
 			 "no noVNC in %s (run 'npm install' in vnc/web, or give a web root "
 			 "holding node_modules/@novnc/novnc)",
 			 w->novnc_dir);
-		free(w);
+		vnc_web_free(w);
 		errno = ENOENT;
 		return NULL;
 	}
@@ -236,7 +319,7 @@ struct vnc_web *vnc_web_new(struct vnc_server *s, const char *host, int port, co
 
 		snprintf(msg, sizeof(msg), "web viewer: %s", err);
 		snprintf(err, errlen, "%s", msg);
-		free(w);
+		vnc_web_free(w);
 		errno = -rc;
 		return NULL;
 	}
@@ -271,5 +354,7 @@ void vnc_web_free(struct vnc_web *w)
 		MHD_stop_daemon(w->d4);
 	if (w->d6)
 		MHD_stop_daemon(w->d6);
+	free(w->tls_cert);
+	free(w->tls_key);
 	free(w);
 }

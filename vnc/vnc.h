@@ -79,6 +79,39 @@ enum vnc_share {
 	VNC_SHARE_IGNORE,
 };
 
+/* Longest framebuffer name and format name in a vnc_fb_summary, bytes. */
+#define VNC_FB_NAME_MAX 64
+#define VNC_FB_FORMAT_NAME_MAX 16
+
+/* One framebuffer of the program, as the web index page lists it. */
+struct vnc_fb_summary {
+	unsigned id;
+	char name[VNC_FB_NAME_MAX];
+	uint32_t width, height;
+	char format[VNC_FB_FORMAT_NAME_MAX]; /* "x8r8g8b8", "r5g6b5"... */
+	unsigned clients; /* connected VNC clients */
+	int vnc_port; /* -1 = VNC off */
+	bool password; /* VNC needs a password: no thumbnail is served */
+};
+
+/*
+ * What the web server knows of the other framebuffers of its program (the
+ * index page at /, /api/framebuffers and /api/thumbnail). The program
+ * provides it; without one, the web server lists its own framebuffer only,
+ * without thumbnails. Both functions are called from the web server's
+ * thread, with no lock of the VNC frontend held, and must be thread-safe.
+ */
+struct vnc_directory {
+	/* Fills up to max entries; returns how many there are. */
+	size_t (*list)(void *opaque, struct vnc_fb_summary *out, size_t max);
+	/* A copy of framebuffer id's picture: *pixels malloc'ed x8r8g8b8,
+	 * stride width*4. 0, -ENOENT (no such framebuffer), -EACCES (it has
+	 * a password) or another -errno. */
+	int (*pixels)(void *opaque, unsigned id, uint32_t **pixels, uint32_t *width,
+		      uint32_t *height);
+	void *opaque; /* must outlive every vnc_server given it */
+};
+
 /* Server configuration. Start from vnc_config_init(); the strings are
  * copied by vnc_server_new. */
 struct vnc_config {
@@ -92,8 +125,9 @@ struct vnc_config {
 	 * a longer one is refused). NULL = no authentication. */
 	const char *password_file;
 	bool insecure; /* allow a non-loopback listen without a password */
-	/* PEM certificate and key for wss:// (key may be NULL if the cert
-	 * file holds both). NULL = plain ws:// only. */
+	/* PEM certificate and key for wss:// and the web viewer's https://
+	 * (key may be NULL if the cert file holds both). NULL = plain ws://
+	 * and http:// only. */
 	const char *cert_file;
 	const char *key_file;
 	enum vnc_share share;
@@ -106,6 +140,9 @@ struct vnc_config {
 	 * then Debian's /usr/share/novnc for noVNC. */
 	const char *web_root;
 	const char *desktop_name; /* NULL = fb_name() */
+	/* The program's framebuffers for the web index page (copied);
+	 * NULL = this one only. */
+	const struct vnc_directory *directory;
 	/* A client whose queued output does not drain for this long is
 	 * disconnected; 0 = VNC_DEFAULT_SLOW_CLIENT_TIMEOUT_MS. */
 	unsigned slow_client_timeout_ms;
@@ -146,7 +183,7 @@ void vnc_server_free(struct vnc_server *s);
 int vnc_server_port(const struct vnc_server *s);
 int vnc_server_web_port(const struct vnc_server *s);
 /* The browser viewer URL,
- * "http://<host>:<web port>/viewer.html?port=<vnc port>&autoconnect=1"
+ * "http[s]://<host>:<web port>/viewer.html?port=<vnc port>&autoconnect=1"
  * (host 127.0.0.1 for loopback and wildcard listens, [addr] for IPv6), or
  * NULL without a web port. Valid until vnc_server_free. */
 const char *vnc_server_url(const struct vnc_server *s);

@@ -145,11 +145,14 @@ static int fbhost_vnc_settings_copy(struct fbhost_vnc_settings *dst,
 static struct vnc_server *fbhost_vnc_create(struct fbhost_fb *fb,
 					    const struct fbhost_vnc_settings *s, int *errp)
 {
+	struct vnc_directory directory;
 	struct vnc_server *srv;
 	struct vnc_config cfg;
 	char err[256] = "";
 
 	vnc_config_init(&cfg);
+	fbhost_web_directory(fb->host, &directory);
+	cfg.directory = &directory;
 	cfg.host = s->host;
 	if (s->port == FBHOST_PORT_ANY)
 		cfg.port = VNC_PORT_ANY;

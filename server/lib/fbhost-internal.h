@@ -91,6 +91,10 @@ int fbhost_vnc_address(struct fbhost_fb *fb, char *buf, size_t size);
 /* The web root used when none is given (see web-root.c); NULL = the VNC
  * frontend's own default. */
 const char *fbhost_default_web_root(void);
+/* Fills d with the host's framebuffers for the web index page (see
+ * web-directory.c; VNC builds only). */
+struct vnc_directory;
+void fbhost_web_directory(struct fbhost *h, struct vnc_directory *d);
 /* Stops every frontend of fb (under nothing; takes fb->lock). */
 void fbhost_fb_stop_frontends(struct fbhost_fb *fb);
 /* Elapsed seconds since the host started. */
