@@ -196,7 +196,9 @@ static int main_check(struct main_state *ms)
 			.name = fbhost_fb_name(ms->fbs[i]),
 			.vnc_host = ms->opt.vnc_host,
 			.vnc_port = vnc > 0 ? vnc : 0,
-			.web_port = web > 0 ? web : 0,
+			/* The check speaks plain HTTP: an https viewer
+			 * (--cert) is not visited. */
+			.web_port = web > 0 && !ms->opt.cert_file ? web : 0,
 			.web_path = "/viewer.html",
 			.width = m.width,
 			.height = m.height,
