@@ -125,14 +125,18 @@ function onSecurityFailure(e) {
         : 'Authentication failed: ' + reason);
 }
 
-function onDisconnect(e) {
+function onDisconnect() {
     const wasConnected = conn.connected;
     conn.rfb = null;
     conn.stats = null;
     releaseSticky();
     if (conn.authFailed) {
-        // The form is up; the next attempt starts when it is sent.
-        setState('password', $('message-text').textContent);
+        // The form is up; the next attempt starts when it is sent (or
+        // now, if it was sent before this connection had closed).
+        if (conn.password !== null)
+            connect();
+        else
+            setState('password', $('message-text').textContent);
         return;
     }
     if (!conn.wanted) {
@@ -150,7 +154,6 @@ function onDisconnect(e) {
     conn.retryMs = Math.min(conn.retryMs * 2, RECONNECT_MAX_MS);
     conn.retryTimer = setTimeout(connect, delay);
     setState('retrying', `${why}. Reconnecting in ${(delay / 1000).toFixed(1)} s ...`);
-    void e;
 }
 
 function disconnect() {
@@ -271,17 +274,32 @@ $('screenshot').addEventListener('click', () => {
     }, 'image/png');
 });
 
+// After a key button, typing goes to the guest again.
+function refocus() {
+    if (conn.rfb)
+        conn.rfb.focus();
+}
+
 for (let n = 1; n <= 12; n++)
     $('fkey').add(new Option('F' + n, 'F' + n));
-$('send-fkey').addEventListener('click', () => sendCombo(conn.rfb, ['Control_L', 'Alt_L', $('fkey').value]));
+$('send-fkey').addEventListener('click', () => {
+    sendCombo(conn.rfb, ['Control_L', 'Alt_L', $('fkey').value]);
+    refocus();
+});
 for (const b of document.querySelectorAll('#keys [data-combo="ctrl-alt-del"]'))
-    b.addEventListener('click', () => sendCombo(conn.rfb, ['Control_L', 'Alt_L', 'Delete']));
+    b.addEventListener('click', () => {
+        sendCombo(conn.rfb, ['Control_L', 'Alt_L', 'Delete']);
+        refocus();
+    });
 for (const b of document.querySelectorAll('#keys [data-key]'))
-    b.addEventListener('click', () => sendNamedKey(conn.rfb, b.dataset.key));
+    b.addEventListener('click', () => {
+        sendNamedKey(conn.rfb, b.dataset.key);
+        refocus();
+    });
 for (const b of document.querySelectorAll('#keys [data-sticky]'))
     b.addEventListener('click', () => {
-        const on = b.getAttribute('aria-pressed') !== 'true';
-        setSticky(conn.rfb, b.dataset.sticky, on);
+        setSticky(conn.rfb, b.dataset.sticky, b.getAttribute('aria-pressed') !== 'true');
+        refocus();
     });
 
 // ---- status overlay --------------------------------------------------------
