@@ -132,7 +132,8 @@ struct vnc_config {
 	const char *key_file;
 	enum vnc_share share;
 	bool view_only; /* drop every client's keyboard and pointer input */
-	/* Directory with viewer.html (+ viewer.js, viewer.css) and
+	/* Directory with the pages (index.html, viewer.html and their .js
+	 * and .css files, served from its top level only) and
 	 * node_modules/@novnc/novnc, like vnc/web after 'npm install'; a
 	 * directory holding noVNC itself (core/rfb.js) works too. Without
 	 * noVNC there, vnc_server_new fails with ENOENT; without viewer.html,

@@ -239,7 +239,7 @@ struct fbhost_vnc_options {
 	int port;
 	const char *password_file; /* first line = VNC password; NULL = none */
 	bool insecure; /* allow a non-loopback listen without a password */
-	const char *cert_file; /* PEM cert (+key) for wss://; NULL = none */
+	const char *cert_file; /* PEM cert (+key) for wss:// and https://; NULL = none */
 	bool view_only; /* drop viewers' keyboard and pointer input */
 };
 #define FBHOST_PORT_ANY (-1)
