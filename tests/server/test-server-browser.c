@@ -3,7 +3,8 @@
  * tests/server/test-server-browser.c - the fbhost program with two
  * framebuffers and the pattern guest, seen by Debian's Chromium through
  * playwright-core: the index page at the web root lists both framebuffers
- * with their modes and thumbnails and follows "fbhost-ctl resize"; its link
+ * with their modes, client counts and thumbnails, and follows a VNC client
+ * connecting and "fbhost-ctl resize" (mode and thumbnail); its link
  * opens the viewer, whose screenshot button saves a PNG equal to "fbhost-ctl
  * screendump"; with --cert, index page and viewer work over https and wss.
  * Writes the README's screenshots (index.png, viewer.png) into
@@ -21,6 +22,7 @@
 #include <unistd.h>
 
 #include "tests/common/browser-driver.h"
+#include "tests/common/vnc-test-client.h"
 #include "tests/server/server-pictures.h"
 #include "tests/server/server-proc.h"
 
@@ -85,6 +87,8 @@ static void test_index_and_viewer(void **state)
 			       shot[600];
 	uint32_t *a, *b, aw, ah, bw, bh;
 	struct sp_server srv = {.web = true};
+	struct vtc_options o = {.encodings = "raw"};
+	struct vtc *client;
 	struct bd d;
 
 	(void)state;
@@ -106,9 +110,19 @@ static void test_index_and_viewer(void **state)
 		bd_cmd(&d, "page_shot %s", shot);
 		check_screenshot(shot);
 	}
-	/* It follows a mode change. */
-	assert_int_equal(ctl(&srv, "resize", "0", "400x300"), 0);
-	bd_cmd(&d, "wait_text .fb[data-id=\"0\"] 400x300 x8r8g8b8");
+	bd_cmd(&d, "wait_text .fb[data-id=\"1\"] 0 clients");
+	bd_cmd(&d, "wait_img_size .fb[data-id=\"0\"]>.thumb>img 266 200");
+	/* It follows a client and a mode change, thumbnail included. */
+	o.port = sp_vnc_port(&srv, 1);
+	client = vtc_connect(&o, shot, sizeof(shot));
+	if (!client)
+		fail_msg("vtc_connect: %s", shot);
+	bd_cmd(&d, "wait_text .fb[data-id=\"1\"] 1 client");
+	vtc_free(client);
+	bd_cmd(&d, "wait_text .fb[data-id=\"1\"] 0 clients");
+	assert_int_equal(ctl(&srv, "resize", "0", "640x200"), 0);
+	bd_cmd(&d, "wait_text .fb[data-id=\"0\"] 640x200 x8r8g8b8");
+	bd_cmd(&d, "wait_img_size .fb[data-id=\"0\"]>.thumb>img 320 100");
 
 	/* Its link opens the viewer on that framebuffer. */
 	bd_cmd(&d, "click_sel .fb[data-id=\"1\"]");

@@ -12,6 +12,7 @@
 //   click_sel SEL | select SEL VALUE | check SEL on|off | fill SEL TEXT
 //   wait_state STATE | wait_text SEL TEXT | wait_value SEL TEXT
 //   wait_class SEL CLASS on|off | wait_attr SEL ATTR TEXT | wait_count SEL N
+//   wait_img_size SEL W H                        a loaded image's size
 //   download SEL PATH                            click SEL, save the download
 //   page_shot PATH                               a PNG of the page
 //   | quit
@@ -177,6 +178,15 @@ const commands = {
             const v = e && e.getAttribute(attr);
             return v === want || String(v);
         }, [sel, attr, want]));
+    },
+    async wait_img_size(sel, w, h) {
+        await poll('image size of ' + sel, () => page.evaluate(([sel, w, h]) => {
+            const e = document.querySelector(sel);
+            if (!e || !e.complete)
+                return 'no loaded ' + sel;
+            return (e.naturalWidth === w && e.naturalHeight === h) ||
+                `${e.naturalWidth}x${e.naturalHeight}`;
+        }, [sel, Number(w), Number(h)]));
     },
     async wait_count(sel, n) {
         await poll('count of ' + sel, () => page.evaluate(([sel, n]) => {
