@@ -96,7 +96,8 @@ if [ -f "$webroot/viewer.html" ] && [ -f "$webroot/node_modules/@novnc/novnc/cor
 		sleep 0.1
 	done
 	[ -n "$web" ] || { cat "$tmp/fbhost.out" "$tmp/fbhost.err"; echo "FAIL: installed fbhost printed no viewer"; exit 1; }
-	for path in /viewer.html /novnc/core/rfb.js; do
+	for path in / /viewer.html /viewer-keys.js /viewer-settings.js /viewer-stats.js /index.js \
+		/api/framebuffers /novnc/core/rfb.js; do
 		code=$(http_status "$web" "$path")
 		[ "$code" = 200 ] || { echo "FAIL: GET $path from the installed viewer: $code"; exit 1; }
 	done
