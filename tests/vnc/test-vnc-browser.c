@@ -8,10 +8,10 @@
  * window, remote resize following the window, clipboard text both ways,
  * Ctrl+Alt+Del, Ctrl+Alt+F5, Esc, Tab, Super and a sticky Ctrl as keysyms,
  * view-only input, the status overlay, the toolbar hiding and coming back,
- * fullscreen, settings remembered across page loads, the messages and the
- * automatic reconnect when the server goes away and comes back, and the
- * password form with a wrong and a right password. Skipped (77) without
- * chromium, node or vnc/web/node_modules.
+ * fullscreen, settings remembered across page loads, disconnect and connect
+ * by hand, the messages and the automatic reconnect when the server goes
+ * away and comes back, and the password form with a wrong and a right
+ * password. Skipped (77) without chromium, node or vnc/web/node_modules.
  */
 #include <unistd.h>
 
@@ -326,6 +326,15 @@ static void test_viewer_controls(void **state)
 	bd_cmd(&d, "wait_state connected");
 	bd_cmd(&d, "wait_value #scale remote");
 	bd_cmd(&d, "wait_text #stats fps");
+
+	/* Disconnect by hand: no reconnect; Connect again. */
+	bd_cmd(&d, "click_sel #connect");
+	bd_cmd(&d, "wait_state idle");
+	bd_cmd(&d, "wait_text #message-text Disconnected.");
+	bd_cmd(&d, "wait_text #connect Connect");
+	bd_cmd(&d, "click_sel #connect");
+	bd_cmd(&d, "wait_state connected");
+	bd_cmd(&d, "wait_text #connect Disconnect");
 
 	/* The server goes away: "lost", then "refused" while it is gone;
 	 * it comes back on the same port and the viewer reconnects. */

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 // The viewer's settings: defaults, then what localStorage remembers, then
 // the page's query string (which wins, as links carry it). Remembered:
-// scale, view_only, stats, reconnect. Never remembered: host, port and the
-// password (the password is never in a URL either).
+// scale, view_only, stats. Never remembered: host, port, reconnect and the
+// password (the password is never in a URL either); reconnect=0 holds for
+// that page only.
 //   host=H        VNC host (default: this page's host)
 //   port=N        VNC (WebSocket) port (default: this page's port + 100)
 //   autoconnect=1 connect on load
@@ -11,7 +12,7 @@
 //   stats=1       show the status overlay
 //   reconnect=0   no automatic reconnect
 const STORAGE_KEY = 'fbhost.viewer';
-const REMEMBERED = ['scale', 'view_only', 'stats', 'reconnect'];
+const REMEMBERED = ['scale', 'view_only', 'stats'];
 const SCALES = ['off', 'fit', 'remote'];
 
 const DEFAULTS = {
