@@ -341,7 +341,8 @@ static void test_viewer_controls(void **state)
 	port = vnc_server_port(t.vnc);
 	vnc_server_free(t.vnc);
 	t.vnc = NULL;
-	bd_cmd(&d, "wait_text #message-text Connection lost");
+	bd_cmd(&d, "wait_attr body data-lost 1");
+	bd_cmd(&d, "wait_attr body data-lost-message Connection lost");
 	bd_cmd(&d, "wait_text #message-text Connection refused");
 	cfg.port = port;
 	cfg.web_port = VNC_WEB_PORT_NONE;

@@ -145,6 +145,10 @@ function onDisconnect() {
     }
     const why = wasConnected ? 'Connection lost' :
         'Connection refused or the server is unreachable';
+    // Counted, as the message itself changes with the next attempt.
+    const kind = wasConnected ? 'lost' : 'refused';
+    document.body.dataset[kind] = String(Number(document.body.dataset[kind] || 0) + 1);
+    document.body.dataset[kind + 'Message'] = why;
     if (!settings.reconnect) {
         conn.wanted = false;
         setState('failed', why + '.');
