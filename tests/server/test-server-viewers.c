@@ -308,7 +308,8 @@ static void test_remmina(void **state)
 	set_mode("320x240:32");
 }
 
-/* Clipboard text the guest received, from the viewers' input threads. */
+/* Clipboard text the guest received: written by the VNC thread, read by
+ * the test; lock protects text and count. */
 static struct {
 	pthread_mutex_t lock;
 	pthread_cond_t cond;

@@ -17,6 +17,8 @@
 #include "tests/server/server-proc.h"
 #include "tests/server/viewer-x11.h"
 
+extern char **environ;
+
 /* Paths vx_find_program hands out before reusing a slot. */
 #define VX_PROGRAM_SLOTS 8u
 /* Between two checks whether a stopping child has exited. */
@@ -53,11 +55,26 @@ const char *vx_find_program(const char *name)
 
 pid_t vx_spawn(const char *const *argv, const char *log)
 {
-	pid_t parent = getpid(), pid = fork();
+	pid_t parent = getpid(), pid;
+	size_t n = 0, k = 0;
+	char **env;
 	int fd, null;
 
-	if (pid != 0)
+	/* The environment without LD_PRELOAD (the viewers are not the program
+	 * under test), built before fork: other threads may be running. */
+	while (environ[n])
+		n++;
+	env = calloc(n + 1, sizeof(*env));
+	if (!env)
+		return -1;
+	for (size_t i = 0; i < n; i++)
+		if (strncmp(environ[i], "LD_PRELOAD=", 11) != 0)
+			env[k++] = environ[i];
+	pid = fork();
+	if (pid != 0) {
+		free(env);
 		return pid;
+	}
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != parent)
 		_exit(127);
 	fd = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0600);
@@ -68,8 +85,7 @@ pid_t vx_spawn(const char *const *argv, const char *log)
 	}
 	if (null >= 0)
 		dup2(null, 0);
-	unsetenv("LD_PRELOAD"); /* the viewers are not the program under test */
-	execv(argv[0], (char *const *)argv);
+	execve(argv[0], (char *const *)argv, env);
 	_exit(127);
 }
 
