@@ -19,10 +19,25 @@
 
 extern char **environ;
 
-/* Paths vx_find_program hands out before reusing a slot. */
-#define VX_PROGRAM_SLOTS 8u
+/* Children vx_stop_all can stop. */
+#define VX_CHILDREN_MAX 16u
+/* Programs vx_find_program remembers. */
+#define VX_PROGRAMS_MAX 32u
 /* Between two checks whether a stopping child has exited. */
 #define VX_STOP_POLL_MS 20
+
+/* Children started and not stopped yet, for vx_stop_all (a failed test
+ * jumps out before its own vx_stop). */
+static pid_t children[VX_CHILDREN_MAX];
+
+static void track(pid_t pid, pid_t replace)
+{
+	for (unsigned i = 0; i < VX_CHILDREN_MAX; i++)
+		if (children[i] == replace) {
+			children[i] = pid;
+			return;
+		}
+}
 
 uint64_t vx_now_ms(void)
 {
@@ -34,23 +49,34 @@ uint64_t vx_now_ms(void)
 
 const char *vx_find_program(const char *name)
 {
-	static char found[VX_PROGRAM_SLOTS][VX_PATH_MAX];
-	static unsigned slot;
+	/* Looked-up programs; entries are never overwritten. */
+	static struct {
+		char name[32];
+		char path[VX_PATH_MAX];
+	} cache[VX_PROGRAMS_MAX];
+	static unsigned cached;
 	const char *path = getenv("PATH");
-	char *p;
+	char p[VX_PATH_MAX];
 
-	if (!path)
+	for (unsigned i = 0; i < cached; i++)
+		if (!strcmp(cache[i].name, name))
+			return cache[i].path[0] ? cache[i].path : NULL;
+	if (cached == VX_PROGRAMS_MAX || strlen(name) >= sizeof(cache[0].name))
 		return NULL;
-	p = found[slot++ % VX_PROGRAM_SLOTS];
-	for (const char *d = path; *d;) {
+	snprintf(cache[cached].name, sizeof(cache[0].name), "%s", name);
+	cache[cached].path[0] = '\0';
+	for (const char *d = path ? path : ""; *d;) {
 		size_t n = strcspn(d, ":");
 
-		snprintf(p, VX_PATH_MAX, "%.*s/%s", (int)n, d, name);
-		if (n && access(p, X_OK) == 0)
-			return p;
+		snprintf(p, sizeof(p), "%.*s/%s", (int)n, d, name);
+		if (n && access(p, X_OK) == 0) {
+			memcpy(cache[cached].path, p, sizeof(p));
+			break;
+		}
 		d += n + (d[n] == ':');
 	}
-	return NULL;
+	cached++;
+	return cache[cached - 1].path[0] ? cache[cached - 1].path : NULL;
 }
 
 pid_t vx_spawn(const char *const *argv, const char *log)
@@ -73,6 +99,8 @@ pid_t vx_spawn(const char *const *argv, const char *log)
 	pid = fork();
 	if (pid != 0) {
 		free(env);
+		if (pid > 0)
+			track(pid, 0);
 		return pid;
 	}
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != parent)
@@ -95,6 +123,7 @@ void vx_stop(pid_t pid)
 
 	if (pid <= 0)
 		return;
+	track(0, pid);
 	kill(pid, SIGTERM);
 	while (waitpid(pid, NULL, WNOHANG) == 0) {
 		struct timespec ts = {0, VX_STOP_POLL_MS * 1000000L};
@@ -106,6 +135,12 @@ void vx_stop(pid_t pid)
 		}
 		nanosleep(&ts, NULL);
 	}
+}
+
+void vx_stop_all(void)
+{
+	for (unsigned i = 0; i < VX_CHILDREN_MAX; i++)
+		vx_stop(children[i]);
 }
 
 pid_t vx_start_xvfb(const char *dir, char *display, size_t len)
@@ -124,6 +159,7 @@ pid_t vx_start_xvfb(const char *dir, char *display, size_t len)
 	snprintf(fdarg, sizeof(fdarg), "%d", pfd[1]);
 	snprintf(log, sizeof(log), "%s/xvfb.log", dir);
 	pid = vx_spawn(argv, log);
+	track(0, pid); /* outlives vx_stop_all: the caller stops it */
 	close(pfd[1]);
 	/* It writes the display number and a newline once it serves. */
 	while (pid > 0 && got < sizeof(buf) - 1 && !memchr(buf, '\n', got)) {

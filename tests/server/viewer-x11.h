@@ -21,16 +21,19 @@
 #define VX_PATH_MAX 512u
 
 uint64_t vx_now_ms(void);
-/* Full path of a program on PATH, or NULL. The string stays valid for the
- * next 7 calls. */
+/* Full path of a program on PATH (looked up once, valid until exit), or
+ * NULL. */
 const char *vx_find_program(const char *name);
 /* Forks argv (argv[0] a full path) with stdout and stderr in log and stdin
  * from /dev/null; the child dies with the test. Its pid, or -1. */
 pid_t vx_spawn(const char *const *argv, const char *log);
 /* SIGTERM, then SIGKILL after VX_STOP_MS; reaps pid. <= 0 is a no-op. */
 void vx_stop(pid_t pid);
+/* vx_stop of every child vx_spawn started and vx_stop did not stop. */
+void vx_stop_all(void);
 /* Starts Xvfb on a display it picks (its log in dir/xvfb.log), writes ":N"
- * into display and sets DISPLAY. Its pid once it serves, or -1. */
+ * into display and sets DISPLAY. Its pid once it serves, or -1; only
+ * vx_stop of that pid stops it. */
 pid_t vx_start_xvfb(const char *dir, char *display, size_t len);
 /* Captures X window id (through dir/window.png) as x8r8g8b8, x byte
  * cleared, malloc'ed; NULL if that failed (the window may be changing). */
