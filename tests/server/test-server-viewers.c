@@ -10,7 +10,11 @@
  *   - gvnccapture (gtk-vnc): its PNG equals the screendump, before and
  *     after a mode change;
  *   - Remmina's VNC plugin (libvncclient inside): the framebuffer inside
- *     its window equals the screendump, before and after a mode change.
+ *     its window equals the screendump, before and after a mode change;
+ *   - clipboard text with non-ASCII characters both ways, through the X
+ *     CLIPBOARD selection (xclip), against a libfbhost server in this
+ *     process: UTF-8 with TigerVNC (Extended Clipboard), Latin-1 with
+ *     Remmina, whose next picture must still be exact.
  * libvncclient and noVNC are tested elsewhere (server-e2e, vnc-browser).
  * A viewer that is not installed is skipped; without Xvfb, xdotool or
  * ImageMagick the whole test is skipped (77).
@@ -20,154 +24,32 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
-#include <errno.h>
-#include <fcntl.h>
-#include <poll.h>
-#include <signal.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <time.h>
-#include <unistd.h>
 
+#include "fbhost.h"
 #include "tests/server/server-pictures.h"
 #include "tests/server/server-proc.h"
+#include "tests/server/viewer-x11.h"
 
-/* Bound of every wait: viewers start slowly on 2 shared cores, and
- * TigerVNC shows its "Press F8" notice over the picture for a while. */
-#define VW_WAIT_MS 45000u
-#define VW_STOP_MS 5000u
-#define VW_XVFB_SCREEN "1280x1024x24"
-#define VW_W0 320u
-#define VW_H0 240u
-#define VW_PATH_MAX 512u
+/* Bound of every wait (TigerVNC shows its "Press F8" notice over the
+ * picture for a while after it connects). */
+#define VW_WAIT_MS VX_WAIT_MS
+#define VW_PATH_MAX VX_PATH_MAX
 
 static struct sp_server srv;
 static pid_t xvfb_pid = -1;
 static char display[16];
+/* The in-process server of the clipboard tests (libfbhost), when set:
+ * the viewers connect to it instead of the fbhost program. */
+static struct fbhost *inproc_host;
+static struct fbhost_fb *inproc_fb;
 /* Our files: logs, captures, screendumps, Remmina's home. */
 static char dir[] = "/tmp/fbhost-viewers-XXXXXX";
-
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
-
-/* Full path of a program on PATH (static storage per call slot), or NULL. */
-static const char *find_program(const char *name)
-{
-	static char found[8][VW_PATH_MAX];
-	static unsigned slot;
-	const char *path = getenv("PATH");
-	char *p;
-
-	if (!path)
-		return NULL;
-	p = found[slot++ % 8];
-	for (const char *d = path; *d;) {
-		size_t n = strcspn(d, ":");
-
-		snprintf(p, VW_PATH_MAX, "%.*s/%s", (int)n, d, name);
-		if (n && access(p, X_OK) == 0)
-			return p;
-		d += n + (d[n] == ':');
-	}
-	return NULL;
-}
-
-/* Forks argv (a full path) with its output in log; the child dies with
- * the test. The pid, or -1. */
-static pid_t spawn(const char *const *argv, const char *log)
-{
-	pid_t parent = getpid(), pid = fork();
-
-	if (pid != 0)
-		return pid;
-	if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != parent)
-		_exit(127);
-	int fd = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-	int null = open("/dev/null", O_RDONLY);
-
-	if (fd >= 0) {
-		dup2(fd, 1);
-		dup2(fd, 2);
-	}
-	if (null >= 0)
-		dup2(null, 0);
-	unsetenv("LD_PRELOAD"); /* the viewers are not the program under test */
-	execv(argv[0], (char *const *)argv);
-	_exit(127);
-}
-
-/* SIGTERM, then SIGKILL after VW_STOP_MS. */
-static void stop(pid_t pid)
-{
-	uint64_t end = now_ms() + VW_STOP_MS;
-
-	if (pid <= 0)
-		return;
-	kill(pid, SIGTERM);
-	while (waitpid(pid, NULL, WNOHANG) == 0) {
-		struct timespec ts = {0, 20 * 1000000L};
-
-		if (now_ms() > end) {
-			kill(pid, SIGKILL);
-			waitpid(pid, NULL, 0);
-			return;
-		}
-		nanosleep(&ts, NULL);
-	}
-}
-
-/* Starts Xvfb on a display it picks (-displayfd); true once it serves. */
-static bool start_xvfb(void)
-{
-	const char *xvfb = find_program("Xvfb");
-	char fdarg[16], buf[16] = "";
-	int pfd[2];
-	size_t got = 0;
-	uint64_t end = now_ms() + VW_WAIT_MS;
-
-	if (!xvfb || pipe(pfd) != 0)
-		return false;
-	snprintf(fdarg, sizeof(fdarg), "%d", pfd[1]);
-	{
-		const char *argv[] = {xvfb,	      "-displayfd", fdarg, "-screen",  "0",
-				      VW_XVFB_SCREEN, "-nolisten",  "tcp", "-noreset", NULL};
-		char log[VW_PATH_MAX];
-
-		snprintf(log, sizeof(log), "%s/xvfb.log", dir);
-		xvfb_pid = spawn(argv, log);
-	}
-	close(pfd[1]);
-	/* It writes the display number and a newline once it is ready. */
-	while (got < sizeof(buf) - 1 && !memchr(buf, '\n', got)) {
-		struct pollfd p = {.fd = pfd[0], .events = POLLIN};
-		uint64_t now = now_ms();
-		ssize_t n;
-
-		if (now >= end || poll(&p, 1, (int)(end - now)) <= 0)
-			break;
-		n = read(pfd[0], buf + got, sizeof(buf) - 1 - got);
-		if (n <= 0)
-			break;
-		got += (size_t)n;
-		buf[got] = '\0';
-	}
-	close(pfd[0]);
-	if (!memchr(buf, '\n', got))
-		return false;
-	buf[strcspn(buf, "\n")] = '\0';
-	snprintf(display, sizeof(display), ":%s", buf);
-	setenv("DISPLAY", display, 1);
-	return true;
-}
 
 /* Runs fbhost-ctl --socket SOCK a1 a2 a3: exit status; *out = stdout. */
 static int ctl(char **out, const char *a1, const char *a2, const char *a3)
@@ -190,7 +72,7 @@ static void set_mode(const char *mode)
 static void wait_mode(uint32_t w, uint32_t h)
 {
 	char want[32], *out = NULL;
-	uint64_t end = now_ms() + VW_WAIT_MS;
+	uint64_t end = vx_now_ms() + VW_WAIT_MS;
 
 	snprintf(want, sizeof(want), " %ux%u ", w, h);
 	for (;;) {
@@ -199,7 +81,7 @@ static void wait_mode(uint32_t w, uint32_t h)
 			free(out);
 			return;
 		}
-		if (now_ms() > end)
+		if (vx_now_ms() > end)
 			fail_msg("mode is not %ux%u: %s", w, h, out ? out : "");
 		free(out);
 		out = NULL;
@@ -213,48 +95,14 @@ static uint32_t *screendump(uint32_t *w, uint32_t *h)
 	uint32_t *px = NULL;
 
 	snprintf(path, sizeof(path), "%s/screendump.png", dir);
-	assert_int_equal(ctl(&out, "screendump", "main", path), 0);
-	free(out);
+	if (inproc_fb) {
+		assert_int_equal(fbhost_screendump(inproc_fb, path), 0);
+	} else {
+		assert_int_equal(ctl(&out, "screendump", "main", path), 0);
+		free(out);
+	}
 	assert_int_equal(pic_read_png(path, &px, w, h), 0);
 	return px;
-}
-
-/* Captures X window id into a PNG and reads it; NULL if it failed (the
- * window may be changing). */
-static uint32_t *capture_window(const char *id, uint32_t *w, uint32_t *h)
-{
-	char path[VW_PATH_MAX], dst[VW_PATH_MAX + 8];
-	uint32_t *px = NULL;
-	const char *argv[] = {
-	    find_program("import"), "-display", display, "-window", id, dst, NULL};
-
-	snprintf(path, sizeof(path), "%s/window.png", dir);
-	snprintf(dst, sizeof(dst), "png:%s", path);
-	if (!argv[0] || sp_run(argv, NULL, NULL, VW_WAIT_MS) != 0 ||
-	    pic_read_png(path, &px, w, h) != 0)
-		return NULL;
-	return px;
-}
-
-/* Where want (ww x wh) lies exactly inside got (gw x gh): true with the
- * offset in *ox, *oy. */
-static bool find_picture(const uint32_t *got, uint32_t gw, uint32_t gh, const uint32_t *want,
-			 uint32_t ww, uint32_t wh, uint32_t *ox, uint32_t *oy)
-{
-	for (uint32_t y = 0; y + wh <= gh; y++)
-		for (uint32_t x = 0; x + ww <= gw; x++) {
-			bool same = true;
-
-			for (uint32_t r = 0; same && r < wh; r++)
-				same = !memcmp(got + (size_t)(y + r) * gw + x,
-					       want + (size_t)r * ww, (size_t)ww * 4);
-			if (same) {
-				*ox = x;
-				*oy = y;
-				return true;
-			}
-		}
-	return false;
 }
 
 /*
@@ -264,59 +112,41 @@ static bool find_picture(const uint32_t *got, uint32_t gw, uint32_t gh, const ui
  */
 static void expect_window(const char *id, bool exact, const char *what)
 {
-	uint64_t end = now_ms() + VW_WAIT_MS;
+	uint64_t end = vx_now_ms() + VW_WAIT_MS;
 	uint32_t gw = 0, gh = 0, ww = 0, wh = 0, ox, oy;
 	long diff = -2;
 
 	for (;;) {
 		uint32_t *want = screendump(&ww, &wh);
-		uint32_t *got = capture_window(id, &gw, &gh);
+		uint32_t *got = vx_capture_window(display, id, dir, &gw, &gh);
 		bool ok = false;
 
-		for (size_t i = 0; got && i < (size_t)gw * gh; i++)
-			got[i] &= 0xffffffu;
 		for (size_t i = 0; i < (size_t)ww * wh; i++)
 			want[i] &= 0xffffffu;
 		if (got && exact && gw == ww && gh == wh)
 			ok = (diff = pic_diff(got, want, ww, wh)) == -1;
 		else if (got && !exact)
-			ok = find_picture(got, gw, gh, want, ww, wh, &ox, &oy);
+			ok = vx_find_picture(got, gw, gh, want, ww, wh, &ox, &oy);
 		free(want);
 		free(got);
 		if (ok)
 			return;
-		if (now_ms() > end)
+		if (vx_now_ms() > end)
 			fail_msg("%s: window %ux%u does not show the %ux%u screendump (first "
 				 "differing pixel %ld)",
 				 what, gw, gh, ww, wh, diff);
 	}
 }
 
-/* Waits until one window has a name containing name: its id. */
-static void find_window(const char *name, char *id, size_t len)
+/* The VNC port the viewers connect to. */
+static int vnc_port(void)
 {
-	const char *argv[] = {
-	    find_program("xdotool"), "search", "--onlyvisible", "--name", name, NULL};
-	uint64_t end = now_ms() + VW_WAIT_MS;
-
-	for (;;) {
-		char *out = NULL;
-
-		if (sp_run(argv, &out, NULL, VW_WAIT_MS) == 0 && out && out[0]) {
-			out[strcspn(out, "\n")] = '\0';
-			snprintf(id, len, "%s", out);
-			free(out);
-			return;
-		}
-		free(out);
-		if (now_ms() > end)
-			fail_msg("no window named %s appeared", name);
-	}
+	return inproc_fb ? fbhost_vnc_port(inproc_fb) : sp_vnc_port(&srv, 0);
 }
 
 static pid_t start_tigervnc(const char *encoding, const char *extra, char *id, size_t idlen)
 {
-	const char *vncviewer = find_program("vncviewer");
+	const char *vncviewer = vx_find_program("vncviewer");
 	char server[32], enc[64], log[VW_PATH_MAX];
 	const char *argv[12];
 	unsigned n = 0;
@@ -324,7 +154,7 @@ static pid_t start_tigervnc(const char *encoding, const char *extra, char *id, s
 
 	if (!vncviewer)
 		skip();
-	snprintf(server, sizeof(server), "127.0.0.1::%d", sp_vnc_port(&srv, 0));
+	snprintf(server, sizeof(server), "127.0.0.1::%d", vnc_port());
 	snprintf(enc, sizeof(enc), "-PreferredEncoding=%s", encoding);
 	snprintf(log, sizeof(log), "%s/vncviewer-%s.log", dir, encoding);
 	argv[n++] = vncviewer;
@@ -337,9 +167,10 @@ static pid_t start_tigervnc(const char *encoding, const char *extra, char *id, s
 		argv[n++] = extra;
 	argv[n++] = server;
 	argv[n] = NULL;
-	pid = spawn(argv, log);
+	pid = vx_spawn(argv, log);
 	assert_true(pid > 0);
-	find_window("TigerVNC", id, idlen);
+	if (vx_find_window("TigerVNC", id, idlen) != 0)
+		fail_msg("no window named %s appeared", "TigerVNC");
 	return pid;
 }
 
@@ -363,13 +194,13 @@ static void test_tigervnc_encodings(void **state)
 			set_mode("320x240:32");
 			expect_window(id, true, "Raw after 320x240 x8r8g8b8");
 		}
-		stop(pid);
+		vx_stop(pid);
 	}
 }
 
 static void test_tigervnc_remote_resize(void **state)
 {
-	const char *argv[] = {find_program("xdotool"), "windowsize", NULL, "560", "420", NULL};
+	const char *argv[] = {vx_find_program("xdotool"), "windowsize", NULL, "560", "420", NULL};
 	char id[32];
 	pid_t pid;
 
@@ -385,18 +216,20 @@ static void test_tigervnc_remote_resize(void **state)
 	assert_int_equal(sp_run(argv, NULL, NULL, VW_WAIT_MS), 0);
 	wait_mode(560, 420);
 	expect_window(id, true, "TigerVNC window resized to 560x420");
-	stop(pid);
+	vx_stop(pid);
 	set_mode("320x240:32");
 }
 
-/* gvnccapture's PNG against the screendump. */
+/* Runs gvnccapture until its PNG equals the screendump (a capture taken
+ * while the guest still redraws after a mode change may not). */
 static void expect_gvnccapture(const char *what)
 {
-	const char *gvnccapture = find_program("gvnccapture");
+	const char *gvnccapture = vx_find_program("gvnccapture");
 	char target[32], path[VW_PATH_MAX];
 	const char *argv[] = {gvnccapture, "--quiet", target, path, NULL};
-	uint32_t *got, *want, gw, gh, ww, wh;
-	int port = sp_vnc_port(&srv, 0);
+	uint64_t end = vx_now_ms() + VW_WAIT_MS;
+	int port = vnc_port();
+	long diff = -2;
 
 	if (!gvnccapture)
 		skip();
@@ -404,16 +237,20 @@ static void expect_gvnccapture(const char *what)
 	assert_true(port >= 5900);
 	snprintf(target, sizeof(target), "127.0.0.1:%d", port - 5900);
 	snprintf(path, sizeof(path), "%s/gvnccapture.png", dir);
-	assert_int_equal(sp_run(argv, NULL, NULL, VW_WAIT_MS), 0);
-	assert_int_equal(pic_read_png(path, &got, &gw, &gh), 0);
-	want = screendump(&ww, &wh);
-	assert_int_equal(gw, ww);
-	assert_int_equal(gh, wh);
-	if (pic_diff(got, want, ww, wh) != -1)
-		fail_msg("%s: gvnccapture differs from the screendump at pixel %ld", what,
-			 pic_diff(got, want, ww, wh));
-	free(got);
-	free(want);
+	while (vx_now_ms() < end) {
+		uint32_t *got = NULL, *want, gw = 0, gh = 0, ww, wh;
+
+		assert_int_equal(sp_run(argv, NULL, NULL, VW_WAIT_MS), 0);
+		assert_int_equal(pic_read_png(path, &got, &gw, &gh), 0);
+		want = screendump(&ww, &wh);
+		diff = gw == ww && gh == wh ? pic_diff(got, want, ww, wh) : -2;
+		free(got);
+		free(want);
+		if (diff == -1)
+			return;
+	}
+	fail_msg("%s: gvnccapture differs from the screendump (first differing pixel %ld)", what,
+		 diff);
 }
 
 static void test_gvnccapture(void **state)
@@ -426,19 +263,21 @@ static void test_gvnccapture(void **state)
 	set_mode("320x240:32");
 }
 
-static void test_remmina(void **state)
+/* Starts Remmina on a profile for our server (quality 9 = lossless
+ * encodings, 32-bit colour), with a private home. */
+static pid_t start_remmina(char *id, size_t idlen)
 {
-	const char *remmina = find_program("remmina");
-	char profile[VW_PATH_MAX], home[VW_PATH_MAX], log[VW_PATH_MAX], id[32];
+	const char *remmina = vx_find_program("remmina");
+	char profile[VW_PATH_MAX], home[VW_PATH_MAX], log[VW_PATH_MAX];
 	const char *argv[] = {remmina, "-c", profile, NULL};
 	FILE *f;
 	pid_t pid;
 
-	(void)state;
 	if (!remmina)
 		skip();
-	set_mode("320x240:32");
-	/* A private home; quality 9 = lossless encodings, 32-bit colour. */
+	/* A UTF-8 locale, as on a desktop: Remmina converts clipboard text
+	 * to the locale's charset. */
+	setenv("LC_ALL", "C.UTF-8", 1);
 	snprintf(home, sizeof(home), "%s/remmina-home", dir);
 	mkdir(home, 0700);
 	setenv("HOME", home, 1);
@@ -450,17 +289,214 @@ static void test_remmina(void **state)
 	fprintf(f,
 		"[remmina]\nname=fbhost-remmina\nprotocol=VNC\nserver=127.0.0.1:%d\n"
 		"colordepth=32\nquality=9\nscale=0\nviewmode=1\nshowcursor=0\n",
-		sp_vnc_port(&srv, 0));
+		vnc_port());
 	fclose(f);
 	snprintf(log, sizeof(log), "%s/remmina.log", dir);
-	pid = spawn(argv, log);
+	pid = vx_spawn(argv, log);
 	assert_true(pid > 0);
-	find_window("fbhost-remmina", id, sizeof(id));
+	if (vx_find_window("fbhost-remmina", id, idlen) != 0)
+		fail_msg("no window named %s appeared", "fbhost-remmina");
+	return pid;
+}
+
+static void test_remmina(void **state)
+{
+	char id[32];
+	pid_t pid;
+
+	(void)state;
+	set_mode("320x240:32");
+	pid = start_remmina(id, sizeof(id));
 	expect_window(id, false, "Remmina 320x240");
 	set_mode("288x200:16");
 	expect_window(id, false, "Remmina after 288x200 r5g6b5");
-	stop(pid);
+	vx_stop(pid);
 	set_mode("320x240:32");
+}
+
+/* Clipboard text the guest received: written by the VNC thread, read by
+ * the test; lock protects text and count. */
+static struct {
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	char text[256];
+	unsigned count;
+} guest_clip = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, "", 0};
+
+static void on_guest_clipboard(void *opaque, struct fbhost_fb *fb, const char *utf8, size_t len)
+{
+	(void)opaque;
+	(void)fb;
+	pthread_mutex_lock(&guest_clip.lock);
+	if (len >= sizeof(guest_clip.text))
+		len = sizeof(guest_clip.text) - 1;
+	memcpy(guest_clip.text, utf8, len);
+	guest_clip.text[len] = '\0';
+	guest_clip.count++;
+	pthread_cond_broadcast(&guest_clip.cond);
+	pthread_mutex_unlock(&guest_clip.lock);
+}
+
+/*
+ * The guest sends text until the X CLIPBOARD selection (read with xclip)
+ * is want. Sent again on every poll: Remmina drops server text that comes
+ * within 1 s of its start or of its own last clipboard transfer.
+ */
+static void expect_x_clipboard(const char *text, const char *want, const char *what)
+{
+	const char *argv[] = {
+	    vx_find_program("xclip"), "-o", "-selection", "clipboard", "-t", "UTF8_STRING", NULL};
+	uint64_t end = vx_now_ms() + VW_WAIT_MS;
+
+	for (;;) {
+		char *out = NULL, *err = NULL;
+		bool ok;
+
+		fbhost_send_clipboard(inproc_fb, text, strlen(text));
+		ok = sp_run(argv, &out, &err, VW_WAIT_MS) == 0 && out && !strcmp(out, want);
+		if (ok) {
+			free(out);
+			free(err);
+			return;
+		}
+		if (vx_now_ms() > end)
+			fail_msg("%s: the X clipboard is \"%s\", not \"%s\" (xclip: %s)", what,
+				 out ? out : "", want, err ? err : "");
+		free(out);
+		free(err);
+	}
+}
+
+/* Owns the X CLIPBOARD selection with text (xclip in the foreground):
+ * xclip's pid. */
+static pid_t set_x_clipboard(const char *text)
+{
+	char path[VW_PATH_MAX], log[VW_PATH_MAX];
+	const char *argv[] = {
+	    vx_find_program("xclip"), "-quiet", "-selection", "clipboard", "-i", path, NULL};
+	FILE *f;
+	pid_t pid;
+
+	snprintf(path, sizeof(path), "%s/clipboard.txt", dir);
+	snprintf(log, sizeof(log), "%s/xclip.log", dir);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+	pid = vx_spawn(argv, log);
+	assert_true(pid > 0);
+	return pid;
+}
+
+/* How long one xclip owns the selection before the next takes over. */
+#define VW_XCLIP_RETRY_MS 1500u
+
+/*
+ * Puts text on the X CLIPBOARD selection until the guest has received
+ * want. A new owner every VW_XCLIP_RETRY_MS: Remmina drops a local change
+ * within 1 s of the server's last text.
+ */
+static void expect_guest_clipboard(const char *text, const char *want, const char *what)
+{
+	uint64_t end = vx_now_ms() + VW_WAIT_MS;
+	bool ok = false;
+
+	while (!ok && vx_now_ms() < end) {
+		pid_t xclip = set_x_clipboard(text);
+		struct timespec ts;
+
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ts.tv_sec += VW_XCLIP_RETRY_MS / 1000;
+		ts.tv_nsec += (long)(VW_XCLIP_RETRY_MS % 1000) * 1000000L;
+		if (ts.tv_nsec >= 1000000000L) {
+			ts.tv_sec++;
+			ts.tv_nsec -= 1000000000L;
+		}
+		pthread_mutex_lock(&guest_clip.lock);
+		while (!(ok = !strcmp(guest_clip.text, want)))
+			if (pthread_cond_timedwait(&guest_clip.cond, &guest_clip.lock, &ts) != 0)
+				break;
+		pthread_mutex_unlock(&guest_clip.lock);
+		vx_stop(xclip);
+	}
+	if (!ok)
+		fail_msg("%s: the guest's clipboard is \"%s\", not \"%s\"", what, guest_clip.text,
+			 want);
+}
+
+/* Guest text: characters Latin-1 has (é, ü) and one it lacks (☃). */
+#define GUEST_TEXT "caf\xc3\xa9 \xe2\x98\x83 \xc3\xbc"
+/* The same through Latin-1, back in UTF-8. */
+#define GUEST_TEXT_VIA_LATIN1 "caf\xc3\xa9 ? \xc3\xbc"
+#define VIEWER_TEXT "na\xc3\xafve \xe2\x98\x83"
+#define VIEWER_TEXT_VIA_LATIN1 "na\xc3\xafve ?"
+
+/* A libfbhost server in this process, which can send clipboard text. */
+static void inproc_start(void)
+{
+	static const struct fbhost_input_callbacks cb = {.clipboard = on_guest_clipboard};
+	struct fbhost_vnc_options o = {.port = FBHOST_PORT_ANY};
+
+	inproc_host = fbhost_new(NULL);
+	assert_non_null(inproc_host);
+	inproc_fb = fbhost_fb_add(inproc_host, "clip", 160, 120, FBHOST_FORMAT_X8R8G8B8);
+	assert_non_null(inproc_fb);
+	fbhost_set_input(inproc_fb, &cb, NULL);
+	assert_int_equal(fbhost_fill(inproc_fb, 0, 0, 160, 120, 0x204060), 0);
+	assert_int_equal(fbhost_fill(inproc_fb, 20, 30, 50, 40, 0xffc000), 0);
+	assert_int_equal(fbhost_enable_vnc(inproc_fb, &o), 0);
+}
+
+static void inproc_stop(void)
+{
+	fbhost_free(inproc_host);
+	inproc_host = NULL;
+	inproc_fb = NULL;
+}
+
+static void test_clipboard_tigervnc(void **state)
+{
+	char id[32];
+	pid_t pid;
+
+	(void)state;
+	if (!vx_find_program("xclip"))
+		skip();
+	inproc_start();
+	pid = start_tigervnc("Raw", NULL, id, sizeof(id));
+	expect_window(id, true, "TigerVNC on the clipboard server");
+	/* Viewers take and send clipboard text only while focused. */
+	assert_int_equal(vx_focus(id), 0);
+	/* Extended Clipboard: UTF-8 both ways. */
+	expect_x_clipboard(GUEST_TEXT, GUEST_TEXT, "guest to TigerVNC");
+	assert_int_equal(fbhost_fill(inproc_fb, 60, 10, 30, 30, 0x00ff80), 0);
+	expect_window(id, true, "TigerVNC after clipboard text");
+	expect_guest_clipboard(VIEWER_TEXT, VIEWER_TEXT, "TigerVNC to the guest");
+	vx_stop(pid);
+	inproc_stop();
+}
+
+static void test_clipboard_remmina(void **state)
+{
+	char id[32];
+	pid_t pid;
+
+	(void)state;
+	if (!vx_find_program("xclip"))
+		skip();
+	inproc_start();
+	pid = start_remmina(id, sizeof(id));
+	expect_window(id, false, "Remmina on the clipboard server");
+	/* Viewers take and send clipboard text only while focused. */
+	assert_int_equal(vx_focus(id), 0);
+	/* libvncclient has no Extended Clipboard: Latin-1 both ways, and the
+	 * stream stays in sync (the next picture is exact). */
+	expect_x_clipboard(GUEST_TEXT, GUEST_TEXT_VIA_LATIN1, "guest to Remmina");
+	assert_int_equal(fbhost_fill(inproc_fb, 60, 10, 30, 30, 0x00ff80), 0);
+	expect_window(id, false, "Remmina after clipboard text");
+	expect_guest_clipboard(VIEWER_TEXT, VIEWER_TEXT_VIA_LATIN1, "Remmina to the guest");
+	vx_stop(pid);
+	inproc_stop();
 }
 
 static int group_setup(void **state)
@@ -474,19 +510,31 @@ static int group_setup(void **state)
 		fprintf(stderr, "fbhost did not start\n");
 		return -1;
 	}
-	if (!start_xvfb()) {
+	xvfb_pid = vx_start_xvfb(dir, display, sizeof(display));
+	if (xvfb_pid < 0) {
 		fprintf(stderr, "Xvfb did not start\n");
 		return -1;
 	}
 	return 0;
 }
 
+/* After each test, also a failed one: no viewer or in-process server
+ * left for the next. */
+static int test_teardown(void **state)
+{
+	(void)state;
+	vx_stop_all();
+	if (inproc_host)
+		inproc_stop();
+	return 0;
+}
+
 static int group_teardown(void **state)
 {
-	const char *rm[] = {find_program("rm"), "-rf", dir, NULL};
+	const char *rm[] = {vx_find_program("rm"), "-rf", dir, NULL};
 
 	(void)state;
-	stop(xvfb_pid);
+	vx_stop(xvfb_pid);
 	if (srv.pid)
 		sp_stop(&srv);
 	if (rm[0] && !getenv("VW_KEEP"))
@@ -497,17 +545,21 @@ static int group_teardown(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_tigervnc_encodings),
-	    cmocka_unit_test(test_tigervnc_remote_resize),
-	    cmocka_unit_test(test_gvnccapture),
-	    cmocka_unit_test(test_remmina),
+	    cmocka_unit_test_teardown(test_tigervnc_encodings, test_teardown),
+	    cmocka_unit_test_teardown(test_tigervnc_remote_resize, test_teardown),
+	    cmocka_unit_test_teardown(test_gvnccapture, test_teardown),
+	    cmocka_unit_test_teardown(test_remmina, test_teardown),
+	    cmocka_unit_test_teardown(test_clipboard_tigervnc, test_teardown),
+	    cmocka_unit_test_teardown(test_clipboard_remmina, test_teardown),
 	};
 	static const char *const needed[] = {"Xvfb", "import", "xdotool"};
 
 	for (size_t i = 0; i < sizeof(needed) / sizeof(needed[0]); i++)
-		if (!find_program(needed[i])) {
+		if (!vx_find_program(needed[i])) {
 			fprintf(stderr, "%s is not installed: skipped\n", needed[i]);
 			return 77;
 		}
+	if (getenv("VW_FILTER"))
+		cmocka_set_test_filter(getenv("VW_FILTER"));
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
