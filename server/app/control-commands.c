@@ -145,8 +145,7 @@ static void control_cycle(struct control_cmd_context *ctx, struct control_words 
 			  struct control_reply *r)
 {
 	struct fbhost_fb *fb;
-	struct fb_mode cur, next;
-	enum fbhost_format f;
+	struct fbhost_mode cur, next;
 	int rc;
 
 	if (!control_want_args(ws, 1, 1, "cycle ID", r))
@@ -154,16 +153,15 @@ static void control_cycle(struct control_cmd_context *ctx, struct control_words 
 	fb = control_find_fb(ctx->host, ws->w[1], r);
 	if (!fb)
 		return;
-	cur = fb_get_mode(fbhost_fb_device(fb));
+	cur = fbhost_fb_mode(fb);
 	next = guest_demo_next_mode(&cur);
-	f = fbhost_format_from_pixman(next.format);
-	rc = fbhost_resize(fb, next.width, next.height, f);
+	rc = fbhost_resize(fb, next.width, next.height, next.format);
 	if (rc)
 		control_reply_error(r, "cannot set mode %ux%u %s: %s", next.width, next.height,
-				    fbhost_format_name(f), strerror(-rc));
+				    fbhost_format_name(next.format), strerror(-rc));
 	else
 		control_reply_line(r, "%u %s %ux%u %s", fbhost_fb_id(fb), fbhost_fb_name(fb),
-				   next.width, next.height, fbhost_format_name(f));
+				   next.width, next.height, fbhost_format_name(next.format));
 }
 
 static void control_screendump(struct control_cmd_context *ctx, struct control_words *ws,

@@ -8,11 +8,12 @@
 #include <errno.h>
 #include <time.h>
 
-int guest_runner_init(struct guest_runner *r, struct fb_device *fb)
+int guest_runner_init(struct guest_runner *r, struct fbhost *host, struct fbhost_fb *fb)
 {
 	pthread_condattr_t attr;
 	int rc;
 
+	r->host = host;
 	r->fb = fb;
 	r->stop = false;
 	r->resize_pending = false;
@@ -57,13 +58,10 @@ void guest_runner_stop(struct guest_runner *r)
 
 int guest_runner_request_resize(struct guest_runner *r, uint32_t width, uint32_t height)
 {
-	struct fb_mode m = fb_get_mode(r->fb);
+	struct fbhost_mode m = fbhost_fb_mode(r->fb);
 	int rc;
 
-	m.width = width;
-	m.height = height;
-	m.stride = 0;
-	rc = fb_mode_check(&m, FB_DEFAULT_MAX_BYTES);
+	rc = fbhost_mode_check(width, height, m.format);
 	if (rc < 0)
 		return rc;
 	pthread_mutex_lock(&r->lock);
@@ -87,12 +85,9 @@ bool guest_runner_take_resize_locked(struct guest_runner *r, uint32_t *width, ui
 
 int guest_runner_apply_resize(struct guest_runner *r, uint32_t width, uint32_t height)
 {
-	struct fb_mode m = fb_get_mode(r->fb);
+	struct fbhost_mode m = fbhost_fb_mode(r->fb);
 
 	if (m.width == width && m.height == height)
 		return 0;
-	m.width = width;
-	m.height = height;
-	m.stride = 0;
-	return fb_set_mode(r->fb, &m);
+	return fbhost_resize(r->fb, width, height, m.format);
 }

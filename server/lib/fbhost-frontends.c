@@ -1,8 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * server/lib/fbhost-frontends.c - libfbhost: turning the VNC server (with the
- * noVNC web viewer) and the SDL window on and off for a framebuffer, and
- * routing viewer input to the embedding program's callbacks.
+ * noVNC web viewer) and the SDL window on and off for a framebuffer.
  *
  * Frontends that were not built (no LibVNCServer, no SDL2) answer -ENOTSUP.
  */
@@ -18,86 +17,6 @@
 #ifdef FBHOST_HAVE_SDL
 #include "sdl/sdl-window.h"
 #endif
-
-/* ---- input ---------------------------------------------------------------- */
-
-/* Copies the callbacks under the lock; they run outside it. */
-static void fbhost_input_get(struct fbhost_fb *fb, struct fbhost_input_callbacks *cb,
-			     void **opaque)
-{
-	pthread_mutex_lock(&fb->input_lock);
-	*cb = fb->input;
-	*opaque = fb->input_opaque;
-	pthread_mutex_unlock(&fb->input_lock);
-}
-
-static void fbhost_input_key(void *opaque, uint32_t keysym, bool down)
-{
-	struct fbhost_fb *fb = opaque;
-	struct fbhost_input_callbacks cb;
-	void *o;
-
-	fbhost_input_get(fb, &cb, &o);
-	if (cb.key)
-		cb.key(o, fb, keysym, down);
-}
-
-static void fbhost_input_pointer(void *opaque, int x, int y, uint32_t buttons)
-{
-	struct fbhost_fb *fb = opaque;
-	struct fbhost_input_callbacks cb;
-	void *o;
-
-	fbhost_input_get(fb, &cb, &o);
-	if (cb.pointer)
-		cb.pointer(o, fb, x, y, buttons);
-}
-
-static void fbhost_input_clipboard(void *opaque, const char *utf8, size_t len)
-{
-	struct fbhost_fb *fb = opaque;
-	struct fbhost_input_callbacks cb;
-	void *o;
-
-	fbhost_input_get(fb, &cb, &o);
-	if (cb.clipboard)
-		cb.clipboard(o, fb, utf8, len);
-}
-
-static int fbhost_input_mode_request(void *opaque, uint32_t width, uint32_t height)
-{
-	struct fbhost_fb *fb = opaque;
-	struct fbhost_input_callbacks cb;
-	void *o;
-
-	fbhost_input_get(fb, &cb, &o);
-	if (!cb.resize_request)
-		return -ENOTSUP;
-	return cb.resize_request(o, fb, width, height);
-}
-
-static const struct fb_input_ops fbhost_input_ops = {
-	.key = fbhost_input_key,
-	.pointer = fbhost_input_pointer,
-	.mode_request = fbhost_input_mode_request,
-	.clipboard = fbhost_input_clipboard,
-};
-
-void fbhost_set_input(struct fbhost_fb *fb, const struct fbhost_input_callbacks *cb, void *opaque)
-{
-	static const struct fbhost_input_callbacks none;
-
-	pthread_mutex_lock(&fb->input_lock);
-	fb->input = cb ? *cb : none;
-	fb->input_opaque = opaque;
-	pthread_mutex_unlock(&fb->input_lock);
-	fb_set_input_handler(fb->dev, &fbhost_input_ops, fb);
-}
-
-void fbhost_send_clipboard(struct fbhost_fb *fb, const char *utf8, size_t len)
-{
-	fb_send_clipboard(fb->dev, utf8, len);
-}
 
 /* ---- VNC and web ---------------------------------------------------------- */
 

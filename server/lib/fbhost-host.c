@@ -289,7 +289,7 @@ struct fbhost *fbhost_fb_host(const struct fbhost_fb *fb)
 	return fb->host;
 }
 
-struct fb_device *fbhost_fb_device(struct fbhost_fb *fb)
+uint64_t fbhost_fb_mode_generation(struct fbhost_fb *fb)
 {
-	return fb->dev;
+	return fb_mode_generation(fb->dev);
 }

@@ -31,6 +31,19 @@ struct fbhost_mode fbhost_fb_mode(struct fbhost_fb *fb)
 	return fbhost_mode_from_fb(&m);
 }
 
+_Static_assert(FBHOST_MAX_SIDE_PX == FB_MAX_SIDE_PX, "fbhost.h restates fb.h's side limit");
+_Static_assert(FBHOST_MAX_FB_BYTES == FB_DEFAULT_MAX_BYTES, "fbhost.h restates fb.h's byte cap");
+
+int fbhost_mode_check(uint32_t width, uint32_t height, enum fbhost_format format)
+{
+	struct fb_mode m = { .width = width, .height = height };
+
+	m.format = fbhost_format_to_pixman(format);
+	if (!m.format)
+		return -EINVAL;
+	return fb_mode_check(&m, FBHOST_MAX_FB_BYTES);
+}
+
 int fbhost_resize(struct fbhost_fb *fb, uint32_t width, uint32_t height,
 		  enum fbhost_format format)
 {
@@ -92,6 +105,21 @@ void fbhost_pixels_end(struct fbhost_fb *fb, struct fbhost_pixels *px)
 {
 	fb_access_end(fb->dev, (struct fb_access *)px->priv);
 	px->data = NULL;
+}
+
+int fbhost_pixels_damage(struct fbhost_fb *fb, const struct fbhost_pixels *px, int x, int y,
+			 int w, int h)
+{
+	if (w < 0 || h < 0)
+		return -EINVAL;
+	fb_mark_dirty(fb->dev, (const struct fb_access *)px->priv, x, y, w, h);
+	return 0;
+}
+
+int fbhost_pixels_copy(struct fbhost_fb *fb, const struct fbhost_pixels *px, int sx, int sy,
+		       int dx, int dy, int w, int h)
+{
+	return fb_access_copy(fb->dev, (const struct fb_access *)px->priv, sx, sy, dx, dy, w, h);
 }
 
 int fbhost_damage(struct fbhost_fb *fb, int x, int y, int w, int h)

@@ -64,6 +64,8 @@ unsigned fbhost_format_bytes(enum fbhost_format format);
 
 /* Largest width or height of a framebuffer. */
 #define FBHOST_MAX_SIDE_PX 16384u
+/* Largest framebuffer in bytes (stride x height): 8K (7680x4320) at 32 bpp. */
+#define FBHOST_MAX_FB_BYTES ((uint64_t)7680 * 4320 * 4)
 /* Largest width when VNC is enabled on the framebuffer. */
 #define FBHOST_VNC_MAX_WIDTH_PX 8192u
 
@@ -140,6 +142,14 @@ struct fbhost_mode {
 };
 /* The current mode, a consistent copy. Any thread. */
 struct fbhost_mode fbhost_fb_mode(struct fbhost_fb *fb);
+/* Bumped by every mode change of fb: a guest compares two values to see
+ * whether the mode changed in between (and redraws). Any thread. */
+uint64_t fbhost_fb_mode_generation(struct fbhost_fb *fb);
+/* Whether a framebuffer of width x height in format is within the size
+ * limits (FBHOST_MAX_SIDE_PX, FBHOST_MAX_FB_BYTES): 0, -EINVAL (bad size or
+ * format) or -E2BIG. Checks only; fbhost_resize also applies the VNC width
+ * rule. Any thread. */
+int fbhost_mode_check(uint32_t width, uint32_t height, enum fbhost_format format);
 
 /*
  * Changes the mode at runtime; connected viewers follow live. The top-left
@@ -171,6 +181,16 @@ struct fbhost_pixels {
 };
 void fbhost_pixels_begin(struct fbhost_fb *fb, struct fbhost_pixels *px);
 void fbhost_pixels_end(struct fbhost_fb *fb, struct fbhost_pixels *px);
+/* Between begin and end: marks the rectangle as changed in the section's
+ * layout (px's mode, which is what a guest drew in even if the mode changed
+ * meanwhile). Clipped. 0 or -EINVAL (negative size). */
+int fbhost_pixels_damage(struct fbhost_fb *fb, const struct fbhost_pixels *px, int x, int y,
+			 int w, int h);
+/* Between begin and end: moves the w x h pixels at sx,sy to dx,dy as
+ * fbhost_copy does, in the section's layout; mark what was drawn into the
+ * source first. 0 or -EINVAL. Never waits for the render thread. */
+int fbhost_pixels_copy(struct fbhost_fb *fb, const struct fbhost_pixels *px, int sx, int sy,
+		       int dx, int dy, int w, int h);
 /* Marks the rectangle as changed (clipped to the mode): the render thread
  * sends it on the next tick. 0 or -EINVAL (negative size). Any thread,
  * wait-free with respect to the render thread. */
@@ -219,11 +239,32 @@ struct fbhost_input_callbacks {
 	int (*resize_request)(void *opaque, struct fbhost_fb *fb, uint32_t width,
 			      uint32_t height);
 };
-/* Installs the callbacks (copied; any may be NULL; cb NULL removes them).
- * They run on frontend threads, possibly concurrently with each other, so
- * they must be thread-safe. Any thread. */
+/*
+ * A framebuffer has one input path with up to FBHOST_INPUT_HANDLERS_MAX
+ * handlers: the embedder's (fbhost_set_input) and those added with
+ * fbhost_input_add (a guest's, for example). Keys, pointer events and
+ * clipboard text go to every handler, the embedder's first, then the others
+ * in the order added; a resize request goes to the first handler with a
+ * resize_request callback, whose answer is final (-ENOTSUP if none has one).
+ * Callbacks run on frontend threads, possibly concurrently with each other,
+ * so they must be thread-safe.
+ */
+#define FBHOST_INPUT_HANDLERS_MAX 8u
+/* Installs the embedder's callbacks (copied; any may be NULL; cb NULL
+ * removes them), replacing the previous ones set here. Returns when no call
+ * of the previous ones is running on another thread. Any thread. */
 void fbhost_set_input(struct fbhost_fb *fb, const struct fbhost_input_callbacks *cb,
 		      void *opaque);
+/* Adds a handler next to the others; opaque (not NULL) names it. 0, -EINVAL,
+ * -EEXIST (opaque added already) or -ENOSPC (FBHOST_INPUT_HANDLERS_MAX
+ * handlers). Any thread. */
+int fbhost_input_add(struct fbhost_fb *fb, const struct fbhost_input_callbacks *cb,
+		     void *opaque);
+/* Removes the handler added with opaque; returns when no call of it is
+ * running on another thread, so opaque may be freed then. Any thread,
+ * also from inside a callback (which must not free opaque before it
+ * returns). */
+void fbhost_input_remove(struct fbhost_fb *fb, void *opaque);
 /* Sends clipboard text to the viewers. Any thread. */
 void fbhost_send_clipboard(struct fbhost_fb *fb, const char *utf8, size_t len);
 
