@@ -197,7 +197,8 @@ static int on_set_desktop_size(int width, int height, int num_screens,
 		return rfbExtDesktopSize_ResizeProhibited;
 	if (width < 1 || height < 1)
 		return rfbExtDesktopSize_InvalidScreenLayout;
-	if ((unsigned)width > VNC_MAX_WIDTH_PX) {
+	if (vnc_mode_check(&(struct fb_mode){ .width = (uint32_t)width, .height = (uint32_t)height },
+			   NULL, 0) != 0) {
 		vnc_log(s, "client #%llu asked for %dx%d: wider than VNC's limit of %u px",
 			c ? (unsigned long long)c->id : 0ull, width, height, VNC_MAX_WIDTH_PX);
 		return rfbExtDesktopSize_OutOfResources;

@@ -159,8 +159,9 @@ struct vnc_config {
 void vnc_config_init(struct vnc_config *cfg);
 
 /* Checks that a mode can be served over VNC (width <= VNC_MAX_WIDTH_PX):
- * 0, or -E2BIG with a user-facing line in err. Call before fb_set_mode when
- * VNC is on. */
+ * 0, or -E2BIG with a user-facing line in err (which may be NULL with errlen
+ * 0). The one place of the width rule. Call before fb_set_mode when VNC is
+ * on. */
 int vnc_mode_check(const struct fb_mode *mode, char *err, size_t errlen);
 
 struct vnc_server;

@@ -161,6 +161,24 @@ static int fbhost_vnc_start(struct fbhost_fb *fb)
 }
 #endif
 
+#ifdef FBHOST_HAVE_VNC
+_Static_assert(FBHOST_VNC_MAX_WIDTH_PX == VNC_MAX_WIDTH_PX, "fbhost.h restates vnc.h's limit");
+#endif
+
+bool fbhost_vnc_mode_fits(struct fbhost_fb *fb, const struct fb_mode *mode)
+{
+#ifdef FBHOST_HAVE_VNC
+	bool vnc_on;
+
+	pthread_mutex_lock(&fb->lock);
+	vnc_on = fb->vnc != NULL;
+	pthread_mutex_unlock(&fb->lock);
+	return !vnc_on || vnc_mode_check(mode, NULL, 0) == 0;
+#else
+	return true;
+#endif
+}
+
 int fbhost_enable_vnc(struct fbhost_fb *fb, const struct fbhost_vnc_options *opt)
 {
 #ifdef FBHOST_HAVE_VNC

@@ -12,8 +12,11 @@
 #include "server/lib/fbhost-clock.h"
 #include "server/lib/fbhost-internal.h"
 
-#define FBHOST_DEFAULT_RATE_HZ 60u
-#define FBHOST_LOG_LINE_MAX_BYTES 512u
+#define FBHOST_DEFAULT_RATE_HZ FB_DEFAULT_RATE_HZ
+_Static_assert(FBHOST_MAX_RATE_HZ == FB_MAX_RATE_HZ, "fbhost.h restates fb.h's rate limit");
+
+/* This thread's last error message (fbhost_last_error). */
+static __thread char fbhost_error[FBHOST_ERROR_MAX_BYTES];
 
 static void fbhost_log_stderr(void *opaque, enum fbhost_log_level level, const char *line)
 {
@@ -24,7 +27,7 @@ static void fbhost_log_stderr(void *opaque, enum fbhost_log_level level, const c
 
 void fbhost_log(struct fbhost *h, enum fbhost_log_level level, const char *fmt, ...)
 {
-	char line[FBHOST_LOG_LINE_MAX_BYTES];
+	char line[FBHOST_ERROR_MAX_BYTES];
 	va_list ap;
 
 	if ((int)level > atomic_load_explicit(&h->log_level, memory_order_relaxed))
@@ -33,6 +36,25 @@ void fbhost_log(struct fbhost *h, enum fbhost_log_level level, const char *fmt, 
 	vsnprintf(line, sizeof(line), fmt, ap);
 	va_end(ap);
 	h->log_fn(h->log_opaque, level, line);
+}
+
+const char *fbhost_last_error(void)
+{
+	return fbhost_error;
+}
+
+int fbhost_fail(struct fbhost *h, const char *fb_name, int err, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(fbhost_error, sizeof(fbhost_error), fmt, ap);
+	va_end(ap);
+	if (fb_name)
+		fbhost_log(h, FBHOST_LOG_ERROR, "%s: %s", fb_name, fbhost_error);
+	else
+		fbhost_log(h, FBHOST_LOG_ERROR, "%s", fbhost_error);
+	return err;
 }
 
 void fbhost_set_log_level(struct fbhost *h, enum fbhost_log_level level)

@@ -87,6 +87,11 @@ struct fbhost_fb {
 	struct fbhost_input_handler inputs[FBHOST_INPUT_HANDLERS_MAX];
 	unsigned ninputs;
 };
+/* Fails a call: formats the message, keeps it as this thread's
+ * fbhost_last_error(), logs it at FBHOST_LOG_ERROR (after "FB_NAME: " when
+ * fb_name is not NULL) and returns err, a negative errno. */
+int fbhost_fail(struct fbhost *h, const char *fb_name, int err, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
 /* fbhost_format <-> pixman format; 0 / FBHOST_FORMAT_INVALID if none. */
 pixman_format_code_t fbhost_format_to_pixman(enum fbhost_format format);
 enum fbhost_format fbhost_format_from_pixman(pixman_format_code_t format);
@@ -100,6 +105,9 @@ const char *fbhost_default_web_root(void);
  * web-directory.c; VNC builds only). */
 struct vnc_directory;
 void fbhost_web_directory(struct fbhost *h, struct vnc_directory *d);
+/* Whether mode can be served by fb's VNC server: true when VNC is off or the
+ * mode is within VNC's limits (vnc_mode_check, the one rule). Any thread. */
+bool fbhost_vnc_mode_fits(struct fbhost_fb *fb, const struct fb_mode *mode);
 /* Stops every frontend of fb (under nothing; takes fb->lock). */
 void fbhost_fb_stop_frontends(struct fbhost_fb *fb);
 /* Elapsed seconds since the host started. */

@@ -9,9 +9,6 @@
 #include <string.h>
 
 #include "server/lib/fbhost-internal.h"
-#ifdef FBHOST_HAVE_VNC
-#include "vnc/vnc.h"
-#endif
 
 static struct fbhost_mode fbhost_mode_from_fb(const struct fb_mode *m)
 {
@@ -48,41 +45,26 @@ int fbhost_resize(struct fbhost_fb *fb, uint32_t width, uint32_t height,
 		  enum fbhost_format format)
 {
 	struct fb_mode m = { .width = width, .height = height };
+	const char *name = fbhost_format_name(format);
 	int err;
 
 	m.format = fbhost_format_to_pixman(format);
-	if (!m.format) {
-		fbhost_log(fb->host, FBHOST_LOG_ERROR, "%s: invalid format", fb->name);
-		return -EINVAL;
-	}
+	if (!m.format)
+		return fbhost_fail(fb->host, fb->name, -EINVAL, "invalid format");
 	err = fb_mode_check(&m, 0);
-	if (err) {
-		fbhost_log(fb->host, FBHOST_LOG_ERROR, "%s: mode %ux%u %s is %s", fb->name, width,
-			   height, fbhost_format_name(format), err == -E2BIG ? "too large" : "invalid");
-		return err;
-	}
-#ifdef FBHOST_HAVE_VNC
-	{
-		char msg[256];
-		bool vnc_on;
-
-		pthread_mutex_lock(&fb->lock);
-		vnc_on = fb->vnc != NULL;
-		pthread_mutex_unlock(&fb->lock);
-		if (vnc_on && vnc_mode_check(&m, msg, sizeof(msg)) != 0) {
-			fbhost_log(fb->host, FBHOST_LOG_ERROR, "%s: %s", fb->name, msg);
-			return -E2BIG;
-		}
-	}
-#endif
+	if (err)
+		return fbhost_fail(fb->host, fb->name, err, "mode %ux%u %s is %s", width, height,
+				   name, err == -E2BIG ? "too large" : "invalid");
+	if (!fbhost_vnc_mode_fits(fb, &m))
+		return fbhost_fail(fb->host, fb->name, -E2BIG,
+				   "mode %ux%u %s is too large for VNC (width at most %u)", width,
+				   height, name, FBHOST_VNC_MAX_WIDTH_PX);
 	err = fb_set_mode(fb->dev, &m);
 	if (err)
-		fbhost_log(fb->host, FBHOST_LOG_ERROR, "%s: cannot set mode %ux%u %s: %s", fb->name,
-			   width, height, fbhost_format_name(format), strerror(-err));
-	else
-		fbhost_log(fb->host, FBHOST_LOG_INFO, "%s: mode %ux%u %s", fb->name, width, height,
-			   fbhost_format_name(format));
-	return err;
+		return fbhost_fail(fb->host, fb->name, err, "cannot set mode %ux%u %s: %s", width,
+				   height, name, strerror(-err));
+	fbhost_log(fb->host, FBHOST_LOG_INFO, "%s: mode %ux%u %s", fb->name, width, height, name);
+	return 0;
 }
 
 /* The fb_access lives in the caller's struct fbhost_pixels. */

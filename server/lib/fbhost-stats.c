@@ -10,6 +10,9 @@
 #include "server/lib/fbhost-internal.h"
 #ifdef FBHOST_HAVE_VNC
 #include "vnc/vnc.h"
+
+_Static_assert(FBHOST_ADDRESS_MAX == VNC_ADDRESS_MAX, "fbhost.h restates vnc.h's limit");
+_Static_assert(FBHOST_ENCODING_MAX == VNC_ENCODING_NAME_MAX, "fbhost.h restates vnc.h's limit");
 #endif
 
 /* Ticks to wait so that a tick that started after the caller's damage has
@@ -30,23 +33,22 @@ int fbhost_screendump(struct fbhost_fb *fb, const char *png_path)
 	err = h ? 0 : -(errno ? errno : ENOMEM);
 	pthread_mutex_unlock(&fb->lock);
 	if (err)
-		return err;
+		return fbhost_fail(fb->host, fb->name, err, "screendump to %s failed: %s", png_path,
+				   strerror(-err));
 
 	fb_render_kick(fb->host->render);
 	err = fb_render_wait_ticks(fb->host->render, FBHOST_SCREENDUMP_TICKS,
 				   FBHOST_SCREENDUMP_TIMEOUT_MS);
-	if (err) {
-		fbhost_log(fb->host, FBHOST_LOG_ERROR, "%s: screendump: render thread too slow",
-			   fb->name);
-		return err;
-	}
+	if (err)
+		return fbhost_fail(fb->host, fb->name, err,
+				   "screendump to %s failed: the render thread is too slow", png_path);
 	/* The headless shadow stays until the framebuffer is removed; it is
 	 * only read here, under its own lock. */
 	err = fb_headless_screendump_png(h, png_path);
 	if (err)
-		fbhost_log(fb->host, FBHOST_LOG_ERROR, "%s: screendump to %s: %s", fb->name,
-			   png_path, strerror(-err));
-	return err;
+		return fbhost_fail(fb->host, fb->name, err, "screendump to %s failed: %s", png_path,
+				   strerror(-err));
+	return 0;
 }
 
 void fbhost_get_stats(struct fbhost_fb *fb, struct fbhost_stats *st)

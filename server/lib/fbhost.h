@@ -24,7 +24,9 @@
  * other calls on the objects they free.
  *
  * Errors: functions return 0 or a negative errno value (or NULL with errno
- * set); a one-line explanation also goes to the host's log callback.
+ * set); a one-line explanation also goes to the host's log callback, and
+ * fbhost_last_error() returns it to the calling thread (to show a user the
+ * same words the log has).
  *
  * Public prefix: fbhost_ / FBHOST_. No type of LibVNCServer, SDL, pixman or
  * liburcu appears here.
@@ -101,6 +103,13 @@ struct fbhost *fbhost_new(const struct fbhost_config *cfg);
  * frees every framebuffer and the host. NULL is a no-op. Not concurrently
  * with any other call on h or its framebuffers. */
 void fbhost_free(struct fbhost *h);
+/* The message of this thread's last failed libfbhost call, as logged but
+ * without the framebuffer name the log line starts with ("mode 9000x16
+ * x8r8g8b8 is too large for VNC (width at most 8192)"); "" if none failed.
+ * Thread-local: valid until this thread's next failing call. Any thread. */
+const char *fbhost_last_error(void);
+/* Longest fbhost_last_error() and log line, NUL included. */
+#define FBHOST_ERROR_MAX_BYTES 512u
 /* Sets the log level. Any thread. */
 void fbhost_set_log_level(struct fbhost *h, enum fbhost_log_level level);
 /* Logs one line through the host's log sink (printf-style). Any thread. */
