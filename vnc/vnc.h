@@ -70,13 +70,13 @@
  *     refuses such a client instead; serving it keeps it usable.
  *   - ALLOW_EXCLUSIVE: as the RFB spec suggests, an exclusive client
  *     disconnects the others (shared clients may still join later).
- *   - IGNORE: the flag is ignored and everybody connects; with LibVNCServer
- *     this behaves as FORCE_SHARED. Kept for QEMU's option names.
+ *   - IGNORE (QEMU's name): the flag is ignored and everybody connects,
+ *     which with LibVNCServer is FORCE_SHARED: an alias, not a policy.
  */
 enum vnc_share {
 	VNC_SHARE_FORCE_SHARED = 0,
 	VNC_SHARE_ALLOW_EXCLUSIVE,
-	VNC_SHARE_IGNORE,
+	VNC_SHARE_IGNORE = VNC_SHARE_FORCE_SHARED,
 };
 
 /* Longest framebuffer name and format name in a vnc_fb_summary, bytes. */
