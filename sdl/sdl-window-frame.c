@@ -17,7 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sdl/sdl-window-priv.h"
+#include "sdl/sdl-window-internal.h"
 #include "sdl/sdl-window-test.h"
 
 /* Longest window title, bytes. */

@@ -5,7 +5,7 @@
  * resizes, closing, and the render thread's wake events.
  */
 #include "sdl/sdl-keymap.h"
-#include "sdl/sdl-window-priv.h"
+#include "sdl/sdl-window-internal.h"
 
 /* RFB pointer button bits (fb.h). */
 #define RFB_BUTTON_LEFT (1u << 0)

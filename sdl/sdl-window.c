@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sdl/sdl-window-priv.h"
+#include "sdl/sdl-window-internal.h"
 #include "sdl/sdl-window-test.h"
 
 /* Bound on creating or destroying a window on the SDL thread. */

@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * sdl/sdl-window-priv.h - internal: the window object shared by the files of
+ * sdl/sdl-window-internal.h - internal: the window object shared by the files of
  * the SDL frontend (lifecycle, frame hand-over, input).
  */
-#ifndef FBHOST_SDL_SDL_WINDOW_PRIV_H
-#define FBHOST_SDL_SDL_WINDOW_PRIV_H
+#ifndef FBHOST_SDL_SDL_WINDOW_INTERNAL_H
+#define FBHOST_SDL_SDL_WINDOW_INTERNAL_H
 
 #include <SDL.h>
 #include <pixman.h>
