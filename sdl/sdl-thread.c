@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0-or-later
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * sdl/sdl-thread.c - the thread that owns SDL's video subsystem: startup and
  * shutdown, the event loop, cross-thread calls and per-window dispatch.

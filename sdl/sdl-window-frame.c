@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0-or-later
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * sdl/sdl-window-frame.c - getting pixels from the render thread to the
  * screen. The render thread (listener ops) copies what really changed inside

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0-or-later
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * sdl/sdl-window-input.c - a window's SDL events on the SDL thread: keys and
  * pointer to the guest, hotkeys (Ctrl+Alt+G grab, Ctrl+Alt+F fullscreen),

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0-or-later
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * sdl/sdl-window.c - the window's lifecycle and its queries: creation and
  * destruction on the SDL thread, flush, screenshot, layout and statistics.

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0-or-later
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * vnc/vnc-clients.c - LibVNCServer hooks (input, clipboard, resize
  * requests, connect/disconnect), slow-client holds and per-client counters.

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0-or-later
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * vnc/vnc-listener.c - the fb listener side of the VNC frontend. Runs on
  * the render thread: converts the damaged boxes of the guest view into the

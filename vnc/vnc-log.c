@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0-or-later
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * vnc/vnc-log.c - log lines of the VNC frontend, and LibVNCServer's own
  * logging routed away from stdout.

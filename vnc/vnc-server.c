@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0-or-later
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * vnc/vnc-server.c - the VNC server object: configuration checks, the
  * listening sockets, the rfbScreenInfo around the shadow, the public

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0-or-later
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * vnc/vnc-thread.c - the VNC thread: waits in poll() on the listening
  * sockets, every client socket and the wake-up eventfd, takes the render

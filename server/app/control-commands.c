@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0-or-later
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * server/app/control-commands.c - the commands of the control protocol
  * (documented in server/app/control-protocol.md). Each handler checks its

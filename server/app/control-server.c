@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0-or-later
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * server/app/control-server.c - the control socket's transport: listening,
  * accepting, cutting requests into lines within CONTROL_LINE_MAX_BYTES,

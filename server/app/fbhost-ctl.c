@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0-or-later
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * server/app/fbhost-ctl.c - command-line client of fbhost's control socket:
  * sends one request line made of its arguments, prints the reply and exits

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0-or-later
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * server/app/main.c - the fbhost program: parses the command line, creates one
  * framebuffer per --fb with a guest drawing into it, serves each over VNC

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0-or-later
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * server/guests/guest-runner.c - the guests' shared thread scaffolding (see
  * guest-runner.h).

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0-or-later
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * server/lib/fbhost-frontends.c - libfbhost: turning the VNC server (with the
  * noVNC web viewer) and the SDL window on and off for a framebuffer.

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0-or-later
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * server/lib/fbhost-host.c - libfbhost: the host (guest RAM + render thread), its
  * log, and adding, finding and removing framebuffers.

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0-or-later
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * server/lib/fbhost-pixels.c - libfbhost: modes and resize, direct
  * pixel access with damage, and the fill/blit/palette helpers.

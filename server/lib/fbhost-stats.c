@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0-or-later
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * server/lib/fbhost-stats.c - libfbhost: screendumps (through the headless
  * frontend), statistics, and the list of connected viewers.

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0-or-later
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * tests/server/test-server-lib.c - libfbhost through its public header only
  * (linked against the shared library): two framebuffers on two VNC ports,
