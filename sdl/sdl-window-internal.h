@@ -108,4 +108,8 @@ void sdl_window_frame_fini(struct sdl_window *w);
 /* sdl-window-input.c: SDL-thread event handler. */
 void sdl_window_handle_event(struct sdl_thread_client *c, const SDL_Event *ev);
 
+/* One error line of w through cfg.log (or to stderr): "NAME: " + fmt. Any
+ * thread. */
+void sdl_window_log(struct sdl_window *w, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
 #endif

@@ -422,6 +422,16 @@ static void fbhost_sdl_closed(void *opaque, struct sdl_window *w, bool quit)
 }
 #endif
 
+#ifdef FBHOST_HAVE_SDL
+/* The window's error lines ("NAME: what failed") go to the host's log. */
+static void fbhost_sdl_log(void *opaque, const char *line)
+{
+	struct fbhost_fb *fb = opaque;
+
+	fbhost_log(fb->host, FBHOST_LOG_ERROR, "%s", line);
+}
+#endif
+
 int fbhost_enable_sdl(struct fbhost_fb *fb, const struct fbhost_sdl_options *opt)
 {
 #ifdef FBHOST_HAVE_SDL
@@ -443,6 +453,8 @@ int fbhost_enable_sdl(struct fbhost_fb *fb, const struct fbhost_sdl_options *opt
 	}
 	cfg.on_close = fbhost_sdl_closed;
 	cfg.opaque = fb;
+	cfg.log = fbhost_sdl_log;
+	cfg.log_opaque = fb;
 	/* Outside fb->lock: sdl_window_new waits for the SDL thread. */
 	errno = 0;
 	w = sdl_window_new(fb->dev, &cfg);
