@@ -108,6 +108,13 @@ void fbhost_web_directory(struct fbhost *h, struct vnc_directory *d);
 /* Whether mode can be served by fb's VNC server: true when VNC is off or the
  * mode is within VNC's limits (vnc_mode_check, the one rule). Any thread. */
 bool fbhost_vnc_mode_fits(struct fbhost_fb *fb, const struct fb_mode *mode);
+/* Frees the strings of s and zeroes it. */
+void fbhost_vnc_settings_clear(struct fbhost_vnc_settings *s);
+/* The VNC server's counters into st (unchanged when VNC is off). */
+void fbhost_vnc_get_stats(struct fbhost_fb *fb, struct fbhost_stats *st);
+/* Frees a VNC server / SDL window taken out of fb (NULL is a no-op). */
+void fbhost_vnc_server_free(struct vnc_server *vnc);
+void fbhost_sdl_window_free(struct sdl_window *w);
 /* Stops every frontend of fb (under nothing; takes fb->lock). */
 void fbhost_fb_stop_frontends(struct fbhost_fb *fb);
 /* Elapsed seconds since the host started. */
