@@ -117,13 +117,51 @@ static void fill_pages(struct ram_list *rl, uint64_t first, uint64_t end, unsign
 	dirty_read_end(rcu);
 }
 
+/* The clients dirty_set* mark now (see ram_dirty_tracking_start). */
+static unsigned tracked_clients(struct ram_list *rl)
+{
+	return __atomic_load_n(&rl->tracked, __ATOMIC_SEQ_CST);
+}
+
+unsigned ram_dirty_tracked(struct ram_list *rl)
+{
+	return tracked_clients(rl);
+}
+
+int ram_dirty_tracking_start(struct ram_list *rl, unsigned client)
+{
+	uint64_t end;
+
+	if (!rl || client >= DIRTY_MEMORY_NUM)
+		return -EINVAL;
+	pthread_mutex_lock(&rl->mutex);
+	__atomic_fetch_or(&rl->tracked, 1u << client, __ATOMIC_SEQ_CST);
+	/* Every page, after the mask: a write that read the old mask is
+	 * covered here. Under the mutex, so no block appears meanwhile. */
+	end = __atomic_load_n(&rl->size_bytes, __ATOMIC_ACQUIRE) >> rl->page_bits;
+	if (end)
+		fill_pages(rl, 0, end, 1u << client, true);
+	pthread_mutex_unlock(&rl->mutex);
+	return 0;
+}
+
+int ram_dirty_tracking_stop(struct ram_list *rl, unsigned client)
+{
+	if (!rl || client >= DIRTY_MEMORY_NUM)
+		return -EINVAL;
+	pthread_mutex_lock(&rl->mutex);
+	__atomic_fetch_and(&rl->tracked, ~(1u << client), __ATOMIC_SEQ_CST);
+	pthread_mutex_unlock(&rl->mutex);
+	return 0;
+}
+
 void dirty_set(struct ram_list *rl, ram_addr_t addr, unsigned client)
 {
 	struct ram_page_range r;
 	struct dirty_view v;
 	bool rcu;
 
-	if (client >= DIRTY_MEMORY_NUM)
+	if (client >= DIRTY_MEMORY_NUM || !(tracked_clients(rl) & (1u << client)))
 		return;
 	r = ram_pages_of(rl, addr, 1);
 	if (r.first == r.end)
@@ -139,7 +177,7 @@ void dirty_set_range(struct ram_list *rl, ram_addr_t start, ram_addr_t length, u
 {
 	struct ram_page_range r = ram_pages_of(rl, start, length);
 
-	client_mask &= DIRTY_CLIENTS_ALL;
+	client_mask &= tracked_clients(rl);
 	if (r.first == r.end || !client_mask)
 		return;
 	fill_pages(rl, r.first, r.end, client_mask, true);
@@ -236,7 +274,7 @@ void dirty_set_lebitmap(struct ram_list *rl, const unsigned long *bitmap, ram_ad
 	unsigned c;
 	bool rcu;
 
-	client_mask &= DIRTY_CLIENTS_ALL;
+	client_mask &= tracked_clients(rl);
 	if (!bitmap || !pages || !client_mask)
 		return;
 	first = start >> rl->page_bits;

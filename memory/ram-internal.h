@@ -71,6 +71,10 @@ struct ram_list {
 	/* Bitmap block 0 of each client: set once under mutex before size_bytes
 	 * first becomes non-zero (release), then immutable; __atomic loads. */
 	unsigned long *block0[DIRTY_MEMORY_NUM];
+	/* Clients dirty_set* mark (ram_dirty_tracking_start); written under
+	 * mutex, read by every dirty_set* call; __atomic, sequentially
+	 * consistent. */
+	unsigned tracked;
 
 	/* Writers only. */
 	_Alignas(RAM_CACHE_LINE_BYTES)

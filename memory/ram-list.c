@@ -44,6 +44,8 @@ struct ram_list *ram_list_new(const struct ram_list_config *cfg)
 	if (!rl)
 		return NULL;
 	rl->page_bits = page_bits;
+	rl->tracked = cfg && cfg->tracked_clients ? cfg->tracked_clients & DIRTY_CLIENTS_ALL
+						  : DIRTY_CLIENTS_ALL;
 	rl->block_pages = block_pages;
 	rl->block_shift = (unsigned)__builtin_ctzll(block_pages);
 	if (pthread_mutex_init(&rl->mutex, NULL) != 0) {

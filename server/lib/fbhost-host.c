@@ -91,7 +91,12 @@ struct fbhost *fbhost_new(const struct fbhost_config *cfg)
 	h->started = fbhost_clock_now();
 	pthread_mutex_init(&h->lock, NULL);
 
-	h->ram = ram_list_new(&(struct ram_list_config){ .page_bits = FB_RAM_PAGE_BITS });
+	/* Only the display reads dirty bits: writes mark no MIGRATION bit
+	 * until something starts tracking it (ram_dirty_tracking_start). */
+	h->ram = ram_list_new(&(struct ram_list_config){
+		.page_bits = FB_RAM_PAGE_BITS,
+		.tracked_clients = 1u << DIRTY_MEMORY_VGA,
+	});
 	if (!h->ram)
 		goto fail_ram;
 	rcfg.rate_hz = h->rate_hz;
