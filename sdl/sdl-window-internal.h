@@ -15,6 +15,18 @@
 #include "sdl/sdl-thread.h"
 #include "sdl/sdl-window.h"
 
+/*
+ * Lock order of sdl/, outermost first. All of them come after every fb/ lock
+ * (fb/fb-internal.h): the listener callbacks take sdl_window.lock on the
+ * render thread under fb's listener lock.
+ *   1. users_lock (sdl-thread.c): held across a whole start or stop of the
+ *      SDL thread
+ *   2. the startup handshake's lock, or call_lock (sdl-thread.c): a stop
+ *      runs its last call under users_lock
+ *   3. sdl_window.lock: the render thread -> SDL thread hand-over; nothing
+ *      else is taken under it
+ */
+
 /* Refinement gives up (uploads whole damaged boxes) past this many boxes
  * per update, bounding its memory. */
 #define SDL_WINDOW_MAX_REFINE_BOXES 8192u
