@@ -343,7 +343,8 @@ void fb_moves_give_back(struct fb_device *fb, const struct fb_mode_obj *mo,
 /* Whether both rectangles of mv lie inside mode m. */
 bool fb_move_valid(const struct fb_mode *m, const struct fb_move *mv);
 
-/* device.c */
+/* listener.c: takes the guest's clipboard messages waiting for the render
+ * thread (*head, NULL if none; the caller frees them). */
 void fb_clip_drain(struct fb_device *fb, struct fb_clip_msg **head);
 
 /*

@@ -4,8 +4,8 @@
  *
  * Each tick, for each framebuffer with listeners: take the mode under RCU,
  * snapshot-and-clear the VGA bits of exactly its bytes, derive the changed
- * rectangles (damage.c), take the guest's moves (move.c) and call the
- * listeners. When it ticks is pacing.c's decision.
+ * rectangles (damage.c), take the guest's moves (queued by access.c) and call
+ * the listeners. When it ticks is pacing.c's decision.
  *
  * Frames are delivered whole. An fb_access section is a frame transaction
  * (fb_device.sections): a framebuffer with a section open at tick start is
@@ -134,7 +134,7 @@ static void fb_tick_one(struct fb_render *r, struct fb_device *fb, uint64_t kick
 	}
 	res->listeners++;
 	/* Moves and bits are taken together; a move meanwhile is sent as
-	 * pixels (move.c). */
+	 * pixels (access.c). */
 	fb_lock(&fb->move_lock, FB_LOCK_MOVES);
 	/* A frame is being drawn: leave it, bits and all, for a later tick. */
 	sections = atomic_load(&fb->sections);
