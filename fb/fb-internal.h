@@ -258,8 +258,6 @@ struct fb_pacing_checks {
 	bool (*deferred_ready)(void *opaque);
 	void *opaque;
 };
-/* Now on CLOCK_MONOTONIC, in nanoseconds. */
-uint64_t fb_now_ns(void);
 /* 0 or -errno. */
 int fb_pacing_init(struct fb_pacing *p, unsigned rate_hz);
 void fb_pacing_destroy(struct fb_pacing *p);

@@ -21,6 +21,7 @@
  */
 #include <errno.h>
 
+#include "fb/clock.h"
 #include "fb/fb-internal.h"
 
 /* After a tick with damage the thread sleeps this many frames unless a
@@ -28,30 +29,13 @@
  * empty tick between a slow guest's frames would only cost a wake-up. */
 #define FB_DAMAGE_BACKOFF_FRAMES 4u
 
-#define FB_NS_PER_S 1000000000ull
-#define FB_NS_PER_MS 1000000ull
-
-uint64_t fb_now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * FB_NS_PER_S + (uint64_t)ts.tv_nsec;
-}
-
-static struct timespec fb_ns_to_ts(uint64_t ns)
-{
-	return (struct timespec){ .tv_sec = (time_t)(ns / FB_NS_PER_S),
-				  .tv_nsec = (long)(ns % FB_NS_PER_S) };
-}
-
 int fb_pacing_init(struct fb_pacing *p, unsigned rate_hz)
 {
 	pthread_condattr_t ca;
 	int rc;
 
-	p->frame_ns = FB_NS_PER_S / rate_hz;
-	p->idle_ns = FB_NS_PER_S / FB_IDLE_RATE_HZ;
+	p->frame_ns = (uint64_t)FB_CLOCK_NS_PER_S / rate_hz;
+	p->idle_ns = (uint64_t)FB_CLOCK_NS_PER_S / FB_IDLE_RATE_HZ;
 	if (p->idle_ns < p->frame_ns)
 		p->idle_ns = p->frame_ns;
 	atomic_init(&p->idle, false);
@@ -105,7 +89,7 @@ void fb_pacing_kick(struct fb_pacing *p)
 	fb_lock(&p->wake_lock, FB_LOCK_WAKE);
 	p->kicked = true;
 	if (!p->kick_ns)
-		p->kick_ns = fb_now_ns();
+		p->kick_ns = fb_clock_now_ns();
 	fb_unlock(&p->wake_lock, FB_LOCK_WAKE);
 	/* After the unlock, so the woken thread does not wake only to wait
 	 * for wake_lock; it re-checks `kicked` under the lock. */
@@ -136,10 +120,10 @@ bool fb_pacing_wait(struct fb_pacing *p, uint64_t *now, uint64_t *kick_ns, bool 
 				*early = true;
 			}
 		}
-		*now = fb_now_ns();
+		*now = fb_clock_now_ns();
 		if (*now >= deadline)
 			break;
-		ts = fb_ns_to_ts(deadline);
+		ts = fb_clock_from_ns(deadline);
 		pthread_cond_timedwait(&p->wake_cond, &p->wake_lock, &ts);
 	}
 	stop = p->stop;
@@ -213,7 +197,7 @@ void fb_pacing_tick_done(struct fb_pacing *p, const struct fb_tick_result *res, 
 int fb_pacing_wait_ticks(struct fb_pacing *p, unsigned n, unsigned timeout_ms)
 {
 	uint64_t target;
-	struct timespec ts = fb_ns_to_ts(fb_now_ns() + (uint64_t)timeout_ms * FB_NS_PER_MS);
+	struct timespec ts = fb_clock_from_ns(fb_clock_now_ns() + (uint64_t)timeout_ms * (uint64_t)FB_CLOCK_NS_PER_MS);
 	int rc = 0;
 
 	fb_lock(&p->wake_lock, FB_LOCK_WAKE);

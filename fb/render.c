@@ -22,6 +22,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "fb/clock.h"
 #include "fb/fb-internal.h"
 
 struct fb_render {
@@ -118,7 +119,7 @@ static void fb_tick_one(struct fb_render *r, struct fb_device *fb, uint64_t kick
 	const struct fb_palette *pal;
 	struct dirty_snapshot *snap;
 	pixman_region32_t damage;
-	uint64_t t0 = fb_now_ns(), pages = 0, t1;
+	uint64_t t0 = fb_clock_now_ns(), pages = 0, t1;
 	struct fb_listener *l;
 	pixman_image_t *image, *view = NULL;
 	uint64_t sections;
@@ -217,7 +218,7 @@ static void fb_tick_one(struct fb_render *r, struct fb_device *fb, uint64_t kick
 		free(clips);
 		clips = msg;
 	}
-	t1 = fb_now_ns();
+	t1 = fb_clock_now_ns();
 	atomic_fetch_add_explicit(&c->ticks, 1, memory_order_relaxed);
 	atomic_store_explicit(&c->last_tick_ns, t1 - t0, memory_order_relaxed);
 	atomic_fetch_add_explicit(&c->total_tick_ns, t1 - t0, memory_order_relaxed);

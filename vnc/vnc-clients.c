@@ -126,7 +126,7 @@ static enum rfbNewClientAction new_client(rfbClientPtr cl)
 	}
 	c->id = ++s->next_client_id;
 	memcpy(c->address, addr, sizeof(addr));
-	c->connected_ns = vnc_now_ns();
+	c->connected_ns = fb_clock_now_ns();
 	cl->clientData = c;
 	cl->clientGoneHook = client_gone;
 	if (s->cfg.view_only)
@@ -251,7 +251,7 @@ void vnc_clients_install_hooks(struct vnc_server *s)
 void vnc_clients_update_holds(struct vnc_server *s)
 {
 	rfbClientIteratorPtr it = rfbGetClientIterator(s->screen);
-	uint64_t now = vnc_now_ns();
+	uint64_t now = fb_clock_now_ns();
 	unsigned held = 0;
 
 	for (rfbClientPtr cl; (cl = rfbClientIteratorNext(it));) {
@@ -387,7 +387,7 @@ void vnc_clients_disconnect_all(struct vnc_server *s)
 void vnc_clients_refresh_stats(struct vnc_server *s)
 {
 	rfbClientIteratorPtr it = rfbGetClientIterator(s->screen);
-	uint64_t now = vnc_now_ns(), up = 0, rects = 0, bytes = 0;
+	uint64_t now = fb_clock_now_ns(), up = 0, rects = 0, bytes = 0;
 	size_t n = 0;
 
 	pthread_mutex_lock(&s->stats_lock);

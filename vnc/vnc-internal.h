@@ -22,6 +22,7 @@
 #include <pixman.h>
 #include <rfb/rfb.h>
 
+#include "fb/clock.h"
 #include "fb/fb.h"
 #include "vnc/vnc.h"
 
@@ -150,7 +151,6 @@ struct vnc_server {
 /* vnc-log.c */
 void vnc_log(struct vnc_server *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void vnc_log_install_libvncserver(void);
-uint64_t vnc_now_ns(void);
 
 /* vnc-listen.c: binds host:port (NULL host = loopback v4+v6). 0 or -errno
  * with err filled. */

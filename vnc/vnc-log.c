@@ -9,14 +9,6 @@
 
 #include "vnc/vnc-internal.h"
 
-uint64_t vnc_now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
 void vnc_log(struct vnc_server *s, const char *fmt, ...)
 {
 	char line[512];

@@ -172,18 +172,13 @@ out_access:
 	return ret;
 }
 
-/* Waits until the absolute CLOCK_MONOTONIC time t_ns or a stop: true if
- * stopped. */
+/* Waits until the time t_ns (fbhost_now_ns) or a stop: true if stopped. */
 static bool wait_until(struct bench_guest *g, uint64_t t_ns)
 {
-	struct timespec ts = {
-		.tv_sec = (time_t)(t_ns / BENCH_NS_PER_S),
-		.tv_nsec = (long)(t_ns % BENCH_NS_PER_S),
-	};
 	bool stop;
 
 	pthread_mutex_lock(&g->run.lock);
-	while (!g->run.stop && pthread_cond_timedwait(&g->run.wake, &g->run.lock, &ts) != ETIMEDOUT)
+	while (!g->run.stop && guest_runner_wait_until_locked(&g->run, t_ns) != ETIMEDOUT)
 		;
 	stop = g->run.stop;
 	pthread_mutex_unlock(&g->run.lock);
@@ -205,7 +200,7 @@ static bool present(struct bench_guest *g, uint32_t frame)
 			   strerror(-ret));
 		return false;
 	}
-	if (g->log && bench_log_frame(g->log, frame, bench_now_ns()) < 0) {
+	if (g->log && bench_log_frame(g->log, frame, fbhost_now_ns()) < 0) {
 		fbhost_log(g->run.host, FBHOST_LOG_ERROR, "bench: cannot write the frame log: %s",
 			   strerror(errno));
 		return false;
@@ -225,11 +220,11 @@ static void *bench_thread(void *opaque)
 
 	if (!present(g, 0))
 		goto idle;
-	t0 = bench_now_ns() + (uint64_t)g->args.settle_ms * 1000000u;
+	t0 = fbhost_now_ns() + (uint64_t)g->args.settle_ms * 1000000u;
 	for (uint32_t i = 1; i <= last; i++) {
 		uint64_t deadline = bench_deadline_ns(t0, i, g->args.fps);
 
-		if (bench_now_ns() > deadline + BENCH_LATE_SLACK_NS)
+		if (fbhost_now_ns() > deadline + BENCH_LATE_SLACK_NS)
 			g->late++;
 		else if (wait_until(g, deadline))
 			return NULL;

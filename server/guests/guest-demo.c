@@ -20,13 +20,15 @@
 #include <string.h>
 #include <time.h>
 
-#include "server/lib/fbhost-clock.h"
 #include "server/guests/guest-draw.h"
 #include "server/guests/guest-runner.h"
 #include "server/guests/guest.h"
 
 #define DEMO_FRAME_HZ 30u
 #define DEMO_LOG_PERIOD_MS 1000u
+#define DEMO_NS_PER_MS 1000000ull
+/* One frame at DEMO_FRAME_HZ, in ns. */
+#define DEMO_FRAME_NS (1000ull * DEMO_NS_PER_MS / DEMO_FRAME_HZ)
 #define DEMO_EVENT_QUEUE_LEN 256u
 
 /* ---- state -------------------------------------------------------------- */
@@ -58,7 +60,7 @@ struct demo_guest {
 	bool stroke; /* a button is held and the last point was painted */
 	int stroke_x, stroke_y;
 	uint32_t stroke_buttons;
-	struct timespec next_frame, next_log;
+	uint64_t next_frame, next_log; /* fbhost_now_ns times */
 };
 
 /* ---- input (guest thread) ----------------------------------------------- */
@@ -164,14 +166,14 @@ static void check_mode(struct demo_guest *dg)
 }
 
 /* Once per frame: the sprite, the clock and the periodic log line. */
-static void tick(struct demo_guest *dg, const struct timespec *now)
+static void tick(struct demo_guest *dg, uint64_t now)
 {
 	struct guest_demo_screen *s = &dg->screen;
 
 	s->frames++;
 	guest_demo_screen_animate_sprite(s);
 	guest_demo_screen_update_clock(s);
-	if (fbhost_clock_reached(now, &dg->next_log)) {
+	if (now >= dg->next_log) {
 		uint64_t dropped;
 
 		pthread_mutex_lock(&dg->run.lock);
@@ -180,8 +182,7 @@ static void tick(struct demo_guest *dg, const struct timespec *now)
 		guest_demo_screen_log(s, "frame %llu, sprite at %d,%d, %llu events dropped",
 				      (unsigned long long)s->frames, s->sprite_x, s->sprite_y,
 				      (unsigned long long)dropped);
-		dg->next_log = *now;
-		fbhost_clock_add_ms(&dg->next_log, DEMO_LOG_PERIOD_MS);
+		dg->next_log = now + DEMO_LOG_PERIOD_MS * DEMO_NS_PER_MS;
 	}
 }
 
@@ -190,14 +191,14 @@ static void *demo_thread(void *opaque)
 	struct demo_guest *dg = opaque;
 	struct demo_event batch[DEMO_EVENT_QUEUE_LEN];
 
-	dg->next_frame = fbhost_clock_now();
+	dg->next_frame = fbhost_now_ns();
 	dg->next_log = dg->next_frame;
 	pthread_mutex_lock(&dg->run.lock);
 	while (!dg->run.stop) {
 		uint32_t rw = 0, rh = 0;
 		bool resize = guest_runner_take_resize_locked(&dg->run, &rw, &rh);
 		unsigned n = dg->queue_len;
-		struct timespec now;
+		uint64_t now;
 
 		for (unsigned i = 0; i < n; i++)
 			batch[i] = dg->queue[(dg->queue_head + i) % DEMO_EVENT_QUEUE_LEN];
@@ -216,20 +217,19 @@ static void *demo_thread(void *opaque)
 			check_mode(dg);
 		}
 		check_mode(dg);
-		now = fbhost_clock_now();
-		if (fbhost_clock_reached(&now, &dg->next_frame)) {
-			tick(dg, &now);
-			fbhost_clock_add_ms(&dg->next_frame, 1000u / DEMO_FRAME_HZ);
-			if (fbhost_clock_reached(&now, &dg->next_frame)) {
+		now = fbhost_now_ns();
+		if (now >= dg->next_frame) {
+			tick(dg, now);
+			dg->next_frame += DEMO_FRAME_NS;
+			if (now >= dg->next_frame) {
 				/* Late by a frame or more: do not try to catch up. */
-				dg->next_frame = now;
-				fbhost_clock_add_ms(&dg->next_frame, 1000u / DEMO_FRAME_HZ);
+				dg->next_frame = now + DEMO_FRAME_NS;
 			}
 		}
 
 		pthread_mutex_lock(&dg->run.lock);
 		while (!dg->run.stop && !dg->queue_len && !dg->run.resize_pending &&
-		       pthread_cond_timedwait(&dg->run.wake, &dg->run.lock, &dg->next_frame) == 0)
+		       guest_runner_wait_until_locked(&dg->run, dg->next_frame) == 0)
 			;
 	}
 	pthread_mutex_unlock(&dg->run.lock);

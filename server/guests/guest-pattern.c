@@ -14,7 +14,6 @@
 #include <string.h>
 #include <time.h>
 
-#include "server/lib/fbhost-clock.h"
 #include "server/guests/guest-draw.h"
 #include "server/guests/guest-runner.h"
 #include "server/guests/guest.h"
@@ -135,7 +134,7 @@ static void *pattern_thread(void *opaque)
 	while (!run->stop) {
 		uint64_t gen;
 		uint32_t w, h;
-		struct timespec deadline;
+		uint64_t deadline;
 
 		if (guest_runner_take_resize_locked(run, &w, &h)) {
 			int rc;
@@ -159,9 +158,9 @@ static void *pattern_thread(void *opaque)
 		}
 
 		pthread_mutex_lock(&run->lock);
-		deadline = fbhost_clock_after_ms(PATTERN_POLL_MS);
+		deadline = fbhost_now_ns() + (uint64_t)PATTERN_POLL_MS * 1000000u;
 		while (!run->stop && !run->resize_pending &&
-		       pthread_cond_timedwait(&run->wake, &run->lock, &deadline) == 0)
+		       guest_runner_wait_until_locked(run, deadline) == 0)
 			;
 	}
 	pthread_mutex_unlock(&run->lock);

@@ -8,6 +8,8 @@
 #include <errno.h>
 #include <time.h>
 
+#define GUEST_RUNNER_NS_PER_S 1000000000ull
+
 int guest_runner_init(struct guest_runner *r, struct fbhost *host, struct fbhost_fb *fb)
 {
 	pthread_condattr_t attr;
@@ -45,6 +47,16 @@ void guest_runner_destroy(struct guest_runner *r)
 int guest_runner_start(struct guest_runner *r, void *(*fn)(void *), void *arg)
 {
 	return -pthread_create(&r->thread, NULL, fn, arg);
+}
+
+int guest_runner_wait_until_locked(struct guest_runner *r, uint64_t t_ns)
+{
+	struct timespec ts = {
+		.tv_sec = (time_t)(t_ns / GUEST_RUNNER_NS_PER_S),
+		.tv_nsec = (long)(t_ns % GUEST_RUNNER_NS_PER_S),
+	};
+
+	return pthread_cond_timedwait(&r->wake, &r->lock, &ts);
 }
 
 void guest_runner_stop(struct guest_runner *r)

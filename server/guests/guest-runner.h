@@ -34,6 +34,10 @@ int guest_runner_init(struct guest_runner *r, struct fbhost *host, struct fbhost
 void guest_runner_destroy(struct guest_runner *r);
 /* Starts the guest thread fn(arg). 0 or -errno. */
 int guest_runner_start(struct guest_runner *r, void *(*fn)(void *), void *arg);
+/* Guest thread, with r->lock held: waits on r->wake until the time t_ns
+ * (fbhost_now_ns's clock) at the latest. pthread_cond_timedwait's result:
+ * 0 when woken, ETIMEDOUT at t_ns. */
+int guest_runner_wait_until_locked(struct guest_runner *r, uint64_t t_ns);
 /* Sets stop, wakes the thread and joins it. */
 void guest_runner_stop(struct guest_runner *r);
 /* Frontend threads (fbhost_input_callbacks.resize_request): checks width x

@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "server/lib/fbhost-clock.h"
+#include "fb/clock.h"
 #include "server/lib/fbhost-internal.h"
 
 #define FBHOST_DEFAULT_RATE_HZ FB_DEFAULT_RATE_HZ
@@ -36,6 +36,11 @@ void fbhost_log(struct fbhost *h, enum fbhost_log_level level, const char *fmt, 
 	vsnprintf(line, sizeof(line), fmt, ap);
 	va_end(ap);
 	h->log_fn(h->log_opaque, level, line);
+}
+
+uint64_t fbhost_now_ns(void)
+{
+	return fb_clock_now_ns();
 }
 
 const char *fbhost_last_error(void)
@@ -66,7 +71,7 @@ void fbhost_set_log_level(struct fbhost *h, enum fbhost_log_level level)
 
 double fbhost_uptime_s(struct fbhost *h)
 {
-	return fbhost_clock_elapsed_s(&h->started);
+	return fb_clock_elapsed_s(&h->started);
 }
 
 struct fbhost *fbhost_new(const struct fbhost_config *cfg)
@@ -88,7 +93,7 @@ struct fbhost *fbhost_new(const struct fbhost_config *cfg)
 	h->log_fn = cfg->log ? cfg->log : fbhost_log_stderr;
 	h->log_opaque = cfg->log_opaque;
 	atomic_init(&h->log_level, (int)cfg->log_level);
-	h->started = fbhost_clock_now();
+	h->started = fb_clock_now();
 	pthread_mutex_init(&h->lock, NULL);
 
 	/* Only the display reads dirty bits: writes mark no MIGRATION bit

@@ -108,6 +108,10 @@ void fbhost_free(struct fbhost *h);
  * x8r8g8b8 is too large for VNC (width at most 8192)"); "" if none failed.
  * Thread-local: valid until this thread's next failing call. Any thread. */
 const char *fbhost_last_error(void);
+/* The host's clock: CLOCK_MONOTONIC in nanoseconds, the clock of libfbhost's
+ * own timing (render ticks, latencies). For a guest's or embedder's frame
+ * pacing. Any thread. */
+uint64_t fbhost_now_ns(void);
 /* Longest fbhost_last_error() and log line, NUL included. */
 #define FBHOST_ERROR_MAX_BYTES 512u
 /* Sets the log level. Any thread. */

@@ -31,6 +31,7 @@
 #include <unistd.h>
 
 #include "fb/fb.h"
+#include "fb/clock.h"
 #include "server/guests/guest-bench-scenes.h"
 #include "server/guests/guest.h"
 #include "server/lib/fbhost-internal.h"
@@ -232,8 +233,8 @@ static struct result run_one(const struct options *o, const char *scenario,
 	if (f0) {
 		uint64_t t = f0 + (uint64_t)o->settle_ms * 1000000u;
 
-		if (t > CPU_LEAD_IN_NS && bench_now_ns() < t - CPU_LEAD_IN_NS)
-			bench_sleep_until_ns(t - CPU_LEAD_IN_NS);
+		if (t > CPU_LEAD_IN_NS && fb_clock_now_ns() < t - CPU_LEAD_IN_NS)
+			fb_clock_sleep_until_ns(t - CPU_LEAD_IN_NS);
 	}
 	cpu0 = cpu_ns_self();
 	vnc_server_get_stats(vs, &vs0);
