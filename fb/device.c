@@ -146,14 +146,21 @@ void fb_free(struct fb_device *fb)
 	if (!fb)
 		return;
 	/* Still on a render thread: take it off first. */
-	if (__atomic_load_n(&fb->render, __ATOMIC_ACQUIRE))
-		fb_render_remove(fb->render, fb);
+	{
+		struct fb_render *r;
+
+		ram_rcu_read_lock();
+		r = ram_rcu_dereference(fb->render);
+		ram_rcu_read_unlock();
+		if (r)
+			fb_render_remove(r, fb);
+	}
 	/* Listeners still attached are detached and destroyed. */
 	fb_lock(&fb->listener_lock, FB_LOCK_LISTENERS);
 	while ((l = fb->listeners)) {
 		fb->listeners = l->next;
 		l->next = NULL;
-		__atomic_store_n(&l->owner, NULL, __ATOMIC_RELEASE);
+		atomic_store_explicit(&l->owner, NULL, memory_order_release);
 		if (l->ops && l->ops->destroy)
 			l->ops->destroy(l);
 	}

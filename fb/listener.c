@@ -18,8 +18,8 @@ int fb_listener_register(struct fb_device *fb, struct fb_listener *l)
 	if (!fb || !l || !l->ops)
 		return -EINVAL;
 	/* Claim l first: linking it twice would make the list a loop. */
-	if (!__atomic_compare_exchange_n(&l->owner, &none, fb, false, __ATOMIC_ACQ_REL,
-					 __ATOMIC_ACQUIRE))
+	if (!atomic_compare_exchange_strong_explicit(&l->owner, &none, fb, memory_order_acq_rel,
+						     memory_order_acquire))
 		return -EEXIST;
 	fb_lock(&fb->listener_lock, FB_LOCK_LISTENERS);
 	l->next = NULL;
@@ -54,7 +54,7 @@ int fb_listener_unregister(struct fb_device *fb, struct fb_listener *l)
 		return -ENOENT;
 	l->next = NULL;
 	/* Released before destroy, which may free l. */
-	__atomic_store_n(&l->owner, NULL, __ATOMIC_RELEASE);
+	atomic_store_explicit(&l->owner, NULL, memory_order_release);
 	if (l->ops->destroy)
 		l->ops->destroy(l);
 	return 0;

@@ -15,6 +15,7 @@
 #include <sched.h>
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -34,10 +35,9 @@
 
 struct track {
 	struct ram_list *rl;
-	uint64_t content[TRACK_PAGES]; /* the "pixels": __atomic */
+	_Atomic uint64_t content[TRACK_PAGES]; /* the "pixels" */
 	uint64_t copy[TRACK_PAGES];    /* the tracker's copy */
-	unsigned writes_done;	       /* __atomic */
-	int stop;		       /* __atomic */
+	atomic_uint writes_done;
 };
 
 struct writer_arg {
@@ -56,7 +56,7 @@ static void *writer(void *opaque)
 		uint64_t page =
 		    (rand_r(&seed) % (TRACK_PAGES / TRACK_WRITERS)) * TRACK_WRITERS + a->id;
 
-		__atomic_fetch_add(&t->content[page], 1, __ATOMIC_SEQ_CST);
+		atomic_fetch_add_explicit(&t->content[page], 1, memory_order_seq_cst);
 		if (i % 3 == 0) {
 			dirty_set(t->rl, page << TRACK_PAGE_BITS, DIRTY_MEMORY_MIGRATION);
 			dirty_set(t->rl, page << TRACK_PAGE_BITS, DIRTY_MEMORY_VGA);
@@ -64,7 +64,7 @@ static void *writer(void *opaque)
 			dirty_set_range(t->rl, page << TRACK_PAGE_BITS, 1u << TRACK_PAGE_BITS,
 					DIRTY_CLIENTS_ALL);
 		}
-		__atomic_fetch_add(&t->writes_done, 1, __ATOMIC_RELAXED);
+		atomic_fetch_add_explicit(&t->writes_done, 1, memory_order_relaxed);
 	}
 	return NULL;
 }
@@ -79,7 +79,7 @@ static void track_round(struct track *t)
 	for (unsigned p = 0; p < TRACK_PAGES; p++)
 		if (bits[p / (8 * sizeof(unsigned long))] &
 		    (1UL << (p % (8 * sizeof(unsigned long)))))
-			t->copy[p] = __atomic_load_n(&t->content[p], __ATOMIC_SEQ_CST);
+			t->copy[p] = atomic_load_explicit(&t->content[p], memory_order_seq_cst);
 }
 
 static struct ram_list *vga_only_list(void)
@@ -140,18 +140,18 @@ static void test_start_mid_stream_loses_nothing(void **state)
 		args[i] = (struct writer_arg){t, i};
 		assert_int_equal(pthread_create(&th[i], NULL, writer, &args[i]), 0);
 	}
-	while (__atomic_load_n(&t->writes_done, __ATOMIC_RELAXED) <
+	while (atomic_load_explicit(&t->writes_done, memory_order_relaxed) <
 	       TRACK_WRITERS * TRACK_WRITES_BEFORE_START)
 		sched_yield();
 	assert_int_equal(ram_dirty_tracking_start(t->rl, DIRTY_MEMORY_MIGRATION), 0);
-	while (__atomic_load_n(&t->writes_done, __ATOMIC_RELAXED) <
+	while (atomic_load_explicit(&t->writes_done, memory_order_relaxed) <
 	       TRACK_WRITERS * TRACK_WRITES_PER_WRITER)
 		track_round(t);
 	for (unsigned i = 0; i < TRACK_WRITERS; i++)
 		pthread_join(th[i], NULL);
 	track_round(t);
 	for (unsigned p = 0; p < TRACK_PAGES; p++)
-		lost += t->copy[p] != t->content[p];
+		lost += t->copy[p] != atomic_load(&t->content[p]);
 	if (lost)
 		fail_msg("%u pages lost by the migration rounds", lost);
 	ram_list_free(t->rl);
