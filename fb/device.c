@@ -146,18 +146,25 @@ void fb_free(struct fb_device *fb)
 	if (!fb)
 		return;
 	/* Still on a render thread: take it off first. */
-	if (__atomic_load_n(&fb->render, __ATOMIC_ACQUIRE))
-		fb_render_remove(fb->render, fb);
+	{
+		struct fb_render *r;
+
+		ram_rcu_read_lock();
+		r = ram_rcu_dereference(fb->render);
+		ram_rcu_read_unlock();
+		if (r)
+			fb_render_remove(r, fb);
+	}
 	/* Listeners still attached are detached and destroyed. */
-	pthread_mutex_lock(&fb->listener_lock);
+	fb_lock(&fb->listener_lock, FB_LOCK_LISTENERS);
 	while ((l = fb->listeners)) {
 		fb->listeners = l->next;
 		l->next = NULL;
-		__atomic_store_n(&l->owner, NULL, __ATOMIC_RELEASE);
+		atomic_store_explicit(&l->owner, NULL, memory_order_release);
 		if (l->ops && l->ops->destroy)
 			l->ops->destroy(l);
 	}
-	pthread_mutex_unlock(&fb->listener_lock);
+	fb_unlock(&fb->listener_lock, FB_LOCK_LISTENERS);
 	fb_clip_drain(fb, &msg);
 	while (msg) {
 		struct fb_clip_msg *next = msg->next;
@@ -293,7 +300,7 @@ int fb_set_mode(struct fb_device *fb, const struct fb_mode *mode)
 		goto fail_check;
 	mo->bytes = (uint64_t)mo->mode.stride * mo->mode.height;
 
-	pthread_mutex_lock(&fb->mode_lock);
+	fb_lock(&fb->mode_lock, FB_LOCK_MODE);
 	old = fb->mode; /* we are the only updater */
 	pal = fb->palette;
 	if (mo->bytes <= old->capacity) {
@@ -313,7 +320,7 @@ int fb_set_mode(struct fb_device *fb, const struct fb_mode *mode)
 	ram_rcu_assign(fb->mode, mo);
 	/* Every byte of the new frame may differ: mark it for all clients. */
 	dirty_set_range(fb->rl, mo->ram_offset, mo->bytes, DIRTY_CLIENTS_ALL);
-	pthread_mutex_unlock(&fb->mode_lock);
+	fb_unlock(&fb->mode_lock, FB_LOCK_MODE);
 	ram_rcu_call(&old->rcu, fb_mode_obj_reclaim);
 	ram_rcu_read_lock();
 	fb_note_damage(fb);
@@ -323,7 +330,7 @@ int fb_set_mode(struct fb_device *fb, const struct fb_mode *mode)
 fail_convert:
 	ram_block_remove(fb->rl, mo->block);
 fail_locked:
-	pthread_mutex_unlock(&fb->mode_lock);
+	fb_unlock(&fb->mode_lock, FB_LOCK_MODE);
 fail_check:
 	free(mo);
 	return rc;
@@ -341,7 +348,7 @@ int fb_set_palette(struct fb_device *fb, unsigned first, unsigned count, const u
 	pal = malloc(sizeof(*pal));
 	if (!pal)
 		return -ENOMEM;
-	pthread_mutex_lock(&fb->mode_lock);
+	fb_lock(&fb->mode_lock, FB_LOCK_MODE);
 	old = fb->palette;
 	memcpy(pal->idx.rgba, old->idx.rgba, sizeof(pal->idx.rgba));
 	for (unsigned i = 0; i < count; i++)
@@ -354,7 +361,7 @@ int fb_set_palette(struct fb_device *fb, unsigned first, unsigned count, const u
 	indexed = mo->mode.format == PIXMAN_c8;
 	if (indexed)
 		dirty_set_range(fb->rl, mo->ram_offset, mo->bytes, DIRTY_CLIENTS_ALL);
-	pthread_mutex_unlock(&fb->mode_lock);
+	fb_unlock(&fb->mode_lock, FB_LOCK_MODE);
 	if (!old->is_default)
 		ram_rcu_call(&old->rcu, fb_palette_reclaim);
 	if (indexed) {
@@ -363,25 +370,4 @@ int fb_set_palette(struct fb_device *fb, unsigned first, unsigned count, const u
 		ram_rcu_read_unlock();
 	}
 	return 0;
-}
-
-void fb_access_begin(struct fb_device *fb, struct fb_access *acc)
-{
-	const struct fb_mode_obj *mo;
-
-	ram_rcu_read_lock();
-	mo = ram_rcu_dereference(fb->mode);
-	acc->pixels = mo->pixels;
-	acc->mode = mo->mode;
-	acc->priv = mo;
-	fb_section_open(fb);
-	FB_GUEST_WRITES_BEGIN();
-}
-
-void fb_access_end(struct fb_device *fb, struct fb_access *acc)
-{
-	FB_GUEST_WRITES_END();
-	fb_section_close(fb);
-	acc->priv = NULL;
-	ram_rcu_read_unlock();
 }

@@ -17,6 +17,68 @@
 #include "memory/ram-rcu.h"
 
 /*
+ * Lock order of fb/, outermost first. A thread may take a lock only while
+ * every fb/ lock it holds comes earlier in this list; debug builds (NDEBUG
+ * unset) assert that on every fb_lock (lock.c keeps the levels each thread
+ * holds). No function returns with a lock held that it did not take, nor
+ * releases one its caller took.
+ *
+ *   FB_LOCK_RENDER_FBS  fb_render.fbs_lock: the render thread's list; held
+ *                       for the whole tick
+ *   FB_LOCK_LISTENERS   fb_device.listener_lock: held across the listener
+ *                       callbacks of a framebuffer (which run inside an RCU
+ *                       read section and take their frontend's own locks,
+ *                       below every fb/ lock: see vnc/ and sdl/)
+ *   FB_LOCK_MOVES       fb_device.move_lock: moves and dirty bits taken
+ *                       together (writers only try-lock it)
+ *   FB_LOCK_CLIPBOARD   fb_device.clip_lock
+ *   FB_LOCK_MODE        fb_device.mode_lock: fb_set_mode, fb_set_palette
+ *                       (listeners may call them from their callbacks)
+ *   FB_LOCK_HEADLESS    fb_headless.lock: a listener's own lock
+ *   FB_LOCK_INPUT       fb_device.input_lock: handler calls run outside it
+ *   FB_LOCK_WAKE        fb_pacing.wake_lock: taken by any kick, last
+ */
+enum fb_lock_level {
+	FB_LOCK_RENDER_FBS = 1,
+	FB_LOCK_LISTENERS,
+	FB_LOCK_MOVES,
+	FB_LOCK_CLIPBOARD,
+	FB_LOCK_MODE,
+	FB_LOCK_HEADLESS,
+	FB_LOCK_INPUT,
+	FB_LOCK_WAKE,
+};
+#ifndef NDEBUG
+/* lock.c: records (and checks) that this thread takes/holds level. */
+void fb_lock_order_acquire(enum fb_lock_level level);
+void fb_lock_order_held(enum fb_lock_level level);
+void fb_lock_order_release(enum fb_lock_level level);
+#else
+#define fb_lock_order_acquire(level) ((void)0)
+#define fb_lock_order_held(level) ((void)0)
+#define fb_lock_order_release(level) ((void)0)
+#endif
+/* pthread_mutex_lock/trylock/unlock with the lock-order check. */
+static inline void fb_lock(pthread_mutex_t *m, enum fb_lock_level level)
+{
+	fb_lock_order_acquire(level);
+	pthread_mutex_lock(m);
+}
+static inline bool fb_trylock(pthread_mutex_t *m, enum fb_lock_level level)
+{
+	/* A try-lock cannot deadlock: it is only recorded. */
+	if (pthread_mutex_trylock(m) != 0)
+		return false;
+	fb_lock_order_held(level);
+	return true;
+}
+static inline void fb_unlock(pthread_mutex_t *m, enum fb_lock_level level)
+{
+	pthread_mutex_unlock(m);
+	fb_lock_order_release(level);
+}
+
+/*
  * Guest pixel memory is shared without locks by design, exactly like guest
  * RAM: guest threads write it while the render thread and listeners read it.
  * What makes this correct is the dirty bitmap's ordering (memory/ram.h): a
@@ -103,8 +165,10 @@ struct fb_device {
 	unsigned block_serial; /* mode_lock: names the RAM blocks */
 
 	/* RCU: set by fb_render_add, cleared by fb_render_remove followed by
-	 * a grace period, so a writer inside a read section may kick it. */
+	 * a grace period, so a writer inside a read section may kick it
+	 * through pacing (its render thread's). */
 	struct fb_render *render;
+	struct fb_pacing *pacing;
 	struct fb_device *render_next; /* fb_render.fbs_lock */
 
 	/* Frame sections (fb_access_begin/end), atomics: the low 32 bits
@@ -154,6 +218,74 @@ struct fb_device {
 	struct fb_counters counters; /* atomics */
 };
 
+/* pacing.c: when the render thread ticks. The render thread owns one;
+ * devices on it reach it through fb_device.pacing (RCU). */
+struct fb_pacing {
+	uint64_t frame_ns; /* immutable: 1 s / rate_hz */
+	uint64_t idle_ns; /* immutable: 1 s / FB_IDLE_RATE_HZ */
+
+	pthread_mutex_t wake_lock; /* protects the fields below up to stat_interval_ns */
+	pthread_cond_t wake_cond; /* kicks and stop */
+	pthread_cond_t tick_cond; /* tick completion, for fb_pacing_wait_ticks */
+	bool stop; /* wake_lock */
+	bool kicked; /* wake_lock */
+	uint64_t kick_ns; /* wake_lock: time of the first kick not yet served */
+	uint64_t ticks; /* wake_lock */
+	/* wake_lock, updated with ticks at the end of each tick, so a reader
+	 * gets the counters of one moment. */
+	uint64_t stat_kicked_ticks, stat_idle_ticks, stat_interval_ns;
+
+	/* Writers read it with one atomic load; the thread sets it while it
+	 * sleeps longer than a frame. seq_cst against the dirty bits. */
+	atomic_bool idle;
+	atomic_bool input_seen; /* input since the last tick */
+
+	/* Render thread only. */
+	uint64_t interval; /* until the next tick */
+	uint64_t last_start, last_damage_start; /* of the last tick, of the last with damage */
+};
+/* What one tick saw. */
+struct fb_tick_result {
+	unsigned listeners;
+	bool damage;
+	bool deferred; /* a framebuffer was left for later: a frame section */
+};
+/* The render thread's answers for the pacing decision (render.c). */
+struct fb_pacing_checks {
+	/* Any framebuffer with listeners has display bits or moves waiting. */
+	bool (*pending)(void *opaque);
+	/* A framebuffer the last tick deferred has no open section any more. */
+	bool (*deferred_ready)(void *opaque);
+	void *opaque;
+};
+/* 0 or -errno. */
+int fb_pacing_init(struct fb_pacing *p, unsigned rate_hz);
+void fb_pacing_destroy(struct fb_pacing *p);
+/* Makes fb_pacing_wait return false. */
+void fb_pacing_stop(struct fb_pacing *p);
+/* Wakes the render thread now (rate-limited). */
+void fb_pacing_kick(struct fb_pacing *p);
+/* Render thread: waits for the next tick; false when stopped. *now is the
+ * tick's start, *kick_ns the first kick it serves (0: none), *early whether
+ * a kick brought it forward. */
+bool fb_pacing_wait(struct fb_pacing *p, uint64_t *now, uint64_t *kick_ns, bool *early);
+/* Render thread, after a tick: picks the next interval and publishes the
+ * tick (fb_pacing_wait_ticks, stats). */
+void fb_pacing_tick_done(struct fb_pacing *p, const struct fb_tick_result *res, bool early,
+			 const struct fb_pacing_checks *checks);
+/* fb_render_wait_ticks and fb_render_get_thread_stats. */
+int fb_pacing_wait_ticks(struct fb_pacing *p, unsigned n, unsigned timeout_ms);
+void fb_pacing_get_stats(struct fb_pacing *p, struct fb_render_thread_stats *st);
+/* Through the device (no-ops when fb is on no render thread): */
+/* After marking damage, inside the RCU read section: wake an idle render
+ * thread (one atomic load when it is not idle). */
+void fb_note_damage(struct fb_device *fb);
+/* Input: back to full rate. Inside or outside an RCU read section. */
+void fb_note_input(struct fb_device *fb);
+/* A framebuffer wants a prompt tick (registration, clipboard). Inside or
+ * outside an RCU read section. */
+void fb_poke(struct fb_device *fb);
+
 /* format.c */
 /* Colour of the palette entry nearest to black, as a raw c8 value. */
 uint32_t fb_palette_black(const struct fb_palette *pal);
@@ -164,7 +296,9 @@ void fb_palette_build_ent(struct fb_palette *pal);
 /* A pixman view of a mode's pixels (c8 gets pal). NULL on ENOMEM. */
 pixman_image_t *fb_mode_image(const struct fb_mode_obj *mo, const struct fb_palette *pal);
 
-/* write.c */
+/* access.c (the direct-access API; the write paths share its marking) */
+/* Clips x,y,w,h to the mode; false when nothing is left. */
+bool fb_clip_rect(const struct fb_mode *m, int *x, int *y, int *w, int *h);
 /* Marks the pages under the rectangle (already clipped) for every client. */
 void fb_mark_rect(struct fb_device *fb, const struct fb_mode_obj *mo, int x, int y, int w,
 		  int h);
@@ -175,21 +309,6 @@ void fb_mark_rect_clients(struct fb_device *fb, const struct fb_mode_obj *mo, in
 /* fb_device.sections: one section open, and one begun. */
 #define FB_SECTION_OPEN_MASK 0xffffffffull
 #define FB_SECTION_BEGUN_ONE (1ull << 32)
-/* fb_access_begin: opens a frame section (one atomic add). Inside the RCU
- * read section. */
-void fb_section_open(struct fb_device *fb);
-/* fb_access_end: closes it (one atomic add); closing the last open section
- * wakes an idle render thread like damage does. Inside the RCU read
- * section. */
-void fb_section_close(struct fb_device *fb);
-/* render.c */
-/* After marking damage, inside the RCU read section: wake an idle render
- * thread (one atomic load when it is not idle). */
-void fb_note_damage(struct fb_device *fb);
-/* Called by fb/ when a framebuffer wants a prompt tick (registration,
- * clipboard). Inside or outside an RCU read section. */
-void fb_render_poke(struct fb_device *fb);
-void fb_render_note_input(struct fb_device *fb);
 
 /* frame.c: the render thread's frame copy (fb_device.frame_copy). */
 /* The moves one tick took, in guest order. */
@@ -213,15 +332,17 @@ pixman_image_t *fb_frame_copy_take(struct fb_device *fb, const struct fb_mode_ob
 void fb_damage_give_back(struct fb_device *fb, const struct fb_mode_obj *mo,
 			 const pixman_region32_t *damage, bool full);
 
-/* move.c */
-/* Whether both rectangles of mv lie inside mode m. */
-bool fb_move_valid(const struct fb_mode *m, const struct fb_move *mv);
 /* Marks the destinations of moves dirty for the display only (the render
  * thread gives them back when it cannot deliver them). */
 void fb_moves_give_back(struct fb_device *fb, const struct fb_mode_obj *mo,
 			const struct fb_move *moves, unsigned n);
 
-/* device.c */
+/* move.c */
+/* Whether both rectangles of mv lie inside mode m. */
+bool fb_move_valid(const struct fb_mode *m, const struct fb_move *mv);
+
+/* listener.c: takes the guest's clipboard messages waiting for the render
+ * thread (*head, NULL if none; the caller frees them). */
 void fb_clip_drain(struct fb_device *fb, struct fb_clip_msg **head);
 
 /*

@@ -257,9 +257,9 @@ struct fb_listener {
 	/* private, owned by fb/; these two protected by the fb's listener lock */
 	struct fb_listener *next;
 	uint64_t seen_generation; /* mode generation this listener last switched to */
-	/* private: the fb l is registered on, or NULL; atomics (claimed by
+	/* private: the fb l is registered on, or NULL (claimed by
 	 * compare-and-swap on register, cleared on unregister) */
-	struct fb_device *owner;
+	struct fb_device *_Atomic owner;
 };
 
 /* Attaches l to fb; its switch_surface and a full update come on the next

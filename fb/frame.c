@@ -121,3 +121,12 @@ void fb_damage_give_back(struct fb_device *fb, const struct fb_mode_obj *mo,
 		fb_mark_rect_clients(fb, mo, b[i].x1, b[i].y1, b[i].x2 - b[i].x1,
 				     b[i].y2 - b[i].y1, 1u << DIRTY_MEMORY_VGA);
 }
+
+void fb_moves_give_back(struct fb_device *fb, const struct fb_mode_obj *mo,
+			const struct fb_move *moves, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++)
+		if (fb_move_valid(&mo->mode, &moves[i]))
+			fb_mark_rect_clients(fb, mo, moves[i].dx, moves[i].dy, moves[i].w,
+					     moves[i].h, 1u << DIRTY_MEMORY_VGA);
+}

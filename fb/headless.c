@@ -27,12 +27,12 @@ static void fb_headless_switch(struct fb_listener *l, const struct fb_surface *s
 	pixman_image_t *img;
 
 	img = h->shadow_alloc((int)s->mode.width, (int)s->mode.height);
-	pthread_mutex_lock(&h->lock);
+	fb_lock(&h->lock, FB_LOCK_HEADLESS);
 	if (h->shadow)
 		pixman_image_unref(h->shadow);
 	h->shadow = img; /* NULL on ENOMEM: the next update retries */
 	h->stats.switches++;
-	pthread_mutex_unlock(&h->lock);
+	fb_unlock(&h->lock, FB_LOCK_HEADLESS);
 }
 
 /* A guest move: repeated on the shadow (a missing shadow gets the whole
@@ -42,12 +42,12 @@ static void fb_headless_move(struct fb_listener *l, const struct fb_surface *s, 
 {
 	struct fb_headless *hl = fb_headless_of(l);
 
-	pthread_mutex_lock(&hl->lock);
+	fb_lock(&hl->lock, FB_LOCK_HEADLESS);
 	if (hl->shadow && pixman_image_get_width(hl->shadow) == (int)s->mode.width &&
 	    pixman_image_get_height(hl->shadow) == (int)s->mode.height)
 		fb_pixels_move(pixman_image_get_data(hl->shadow),
 			       (size_t)pixman_image_get_stride(hl->shadow), 4, sx, sy, dx, dy, w, h);
-	pthread_mutex_unlock(&hl->lock);
+	fb_unlock(&hl->lock, FB_LOCK_HEADLESS);
 }
 
 static void fb_headless_update(struct fb_listener *l, const struct fb_surface *s,
@@ -62,7 +62,7 @@ static void fb_headless_update(struct fb_listener *l, const struct fb_surface *s
 	boxes = pixman_region32_rectangles((pixman_region32_t *)damage, &n);
 	for (int i = 0; i < n; i++)
 		px += (uint64_t)(boxes[i].x2 - boxes[i].x1) * (uint64_t)(boxes[i].y2 - boxes[i].y1);
-	pthread_mutex_lock(&h->lock);
+	fb_lock(&h->lock, FB_LOCK_HEADLESS);
 	if (!h->shadow) {
 		/* The switch could not allocate it: retry, and since the damage
 		 * since then is lost, draw the whole frame. */
@@ -80,7 +80,7 @@ static void fb_headless_update(struct fb_listener *l, const struct fb_surface *s
 	h->stats.ticks++;
 	h->stats.rects += (uint64_t)n;
 	h->stats.pixels += px;
-	pthread_mutex_unlock(&h->lock);
+	fb_unlock(&h->lock, FB_LOCK_HEADLESS);
 }
 
 static void fb_headless_destroy(struct fb_listener *l)
@@ -145,9 +145,9 @@ int fb_headless_copy(struct fb_headless *h, uint32_t **pixels, uint32_t *width, 
 
 	if (!h || !pixels || !width || !height)
 		return -EINVAL;
-	pthread_mutex_lock(&h->lock);
+	fb_lock(&h->lock, FB_LOCK_HEADLESS);
 	if (!h->shadow) {
-		pthread_mutex_unlock(&h->lock);
+		fb_unlock(&h->lock, FB_LOCK_HEADLESS);
 		return -EAGAIN; /* no picture yet */
 	}
 	w = (uint32_t)pixman_image_get_width(h->shadow);
@@ -155,14 +155,14 @@ int fb_headless_copy(struct fb_headless *h, uint32_t **pixels, uint32_t *width, 
 	stride = pixman_image_get_stride(h->shadow);
 	out = malloc((size_t)w * hgt * 4);
 	if (!out) {
-		pthread_mutex_unlock(&h->lock);
+		fb_unlock(&h->lock, FB_LOCK_HEADLESS);
 		return -ENOMEM;
 	}
 	for (uint32_t y = 0; y < hgt; y++)
 		memcpy(out + (size_t)y * w,
 		       (uint8_t *)pixman_image_get_data(h->shadow) + (size_t)y * (size_t)stride,
 		       (size_t)w * 4);
-	pthread_mutex_unlock(&h->lock);
+	fb_unlock(&h->lock, FB_LOCK_HEADLESS);
 	*pixels = out;
 	*width = w;
 	*height = hgt;
@@ -171,7 +171,7 @@ int fb_headless_copy(struct fb_headless *h, uint32_t **pixels, uint32_t *width, 
 
 void fb_headless_get_stats(struct fb_headless *h, struct fb_headless_stats *st)
 {
-	pthread_mutex_lock(&h->lock);
+	fb_lock(&h->lock, FB_LOCK_HEADLESS);
 	*st = h->stats;
-	pthread_mutex_unlock(&h->lock);
+	fb_unlock(&h->lock, FB_LOCK_HEADLESS);
 }

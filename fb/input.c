@@ -49,7 +49,7 @@ void fb_set_input_handler(struct fb_device *fb, const struct fb_input_ops *ops, 
 	if (!fb)
 		return;
 	own = fb_input_own_calls(fb);
-	pthread_mutex_lock(&fb->input_lock);
+	fb_lock(&fb->input_lock, FB_LOCK_INPUT);
 	/* Our own calls cannot end while we wait: they count as waiting. */
 	fb->input_calls_waiting += own;
 	while (fb->input_calls > fb->input_calls_waiting)
@@ -58,7 +58,7 @@ void fb_set_input_handler(struct fb_device *fb, const struct fb_input_ops *ops, 
 	fb->has_input = ops != NULL;
 	fb->input = ops ? *ops : (struct fb_input_ops){ 0 };
 	fb->input_opaque = opaque;
-	pthread_mutex_unlock(&fb->input_lock);
+	fb_unlock(&fb->input_lock, FB_LOCK_INPUT);
 }
 
 /* Copies the handler and counts the call in flight; false without a
@@ -67,13 +67,13 @@ static bool fb_input_enter(struct fb_device *fb, struct fb_input_call *c)
 {
 	bool has;
 
-	pthread_mutex_lock(&fb->input_lock);
+	fb_lock(&fb->input_lock, FB_LOCK_INPUT);
 	has = fb->has_input;
 	c->ops = fb->input;
 	c->opaque = fb->input_opaque;
 	if (has)
 		fb->input_calls++;
-	pthread_mutex_unlock(&fb->input_lock);
+	fb_unlock(&fb->input_lock, FB_LOCK_INPUT);
 	if (has) {
 		c->frame.fb = fb;
 		c->frame.next = fb_input_frames;
@@ -94,11 +94,11 @@ static bool fb_input_enter(struct fb_device *fb, struct fb_input_call *c)
 static void fb_input_leave(struct fb_device *fb, struct fb_input_call *c)
 {
 	fb_input_frames = c->frame.next;
-	pthread_mutex_lock(&fb->input_lock);
+	fb_lock(&fb->input_lock, FB_LOCK_INPUT);
 	fb->input_calls--;
 	/* Waiters wait for "calls <= calls waiting", not only for 0. */
 	pthread_cond_broadcast(&fb->input_idle);
-	pthread_mutex_unlock(&fb->input_lock);
+	fb_unlock(&fb->input_lock, FB_LOCK_INPUT);
 }
 
 void fb_input_key(struct fb_device *fb, uint32_t keysym, bool down)
@@ -107,7 +107,7 @@ void fb_input_key(struct fb_device *fb, uint32_t keysym, bool down)
 
 	if (!fb)
 		return;
-	fb_render_note_input(fb);
+	fb_note_input(fb);
 	if (!fb_input_enter(fb, &c))
 		return;
 	if (c.ops.key)
@@ -122,7 +122,7 @@ void fb_input_pointer(struct fb_device *fb, int x, int y, uint32_t buttons)
 
 	if (!fb)
 		return;
-	fb_render_note_input(fb);
+	fb_note_input(fb);
 	if (!fb_input_enter(fb, &c))
 		return;
 	m = fb_get_mode(fb);
@@ -145,7 +145,7 @@ void fb_input_clipboard(struct fb_device *fb, const char *utf8, size_t len)
 
 	if (!fb || (len && !utf8))
 		return;
-	fb_render_note_input(fb);
+	fb_note_input(fb);
 	if (!fb_input_enter(fb, &c))
 		return;
 	if (c.ops.clipboard)

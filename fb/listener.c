@@ -18,17 +18,17 @@ int fb_listener_register(struct fb_device *fb, struct fb_listener *l)
 	if (!fb || !l || !l->ops)
 		return -EINVAL;
 	/* Claim l first: linking it twice would make the list a loop. */
-	if (!__atomic_compare_exchange_n(&l->owner, &none, fb, false, __ATOMIC_ACQ_REL,
-					 __ATOMIC_ACQUIRE))
+	if (!atomic_compare_exchange_strong_explicit(&l->owner, &none, fb, memory_order_acq_rel,
+						     memory_order_acquire))
 		return -EEXIST;
-	pthread_mutex_lock(&fb->listener_lock);
+	fb_lock(&fb->listener_lock, FB_LOCK_LISTENERS);
 	l->next = NULL;
 	l->seen_generation = 0; /* no mode yet: switch_surface comes first */
 	for (pp = &fb->listeners; *pp; pp = &(*pp)->next)
 		;
 	*pp = l;
-	pthread_mutex_unlock(&fb->listener_lock);
-	fb_render_poke(fb);
+	fb_unlock(&fb->listener_lock, FB_LOCK_LISTENERS);
+	fb_poke(fb);
 	return 0;
 }
 
@@ -41,7 +41,7 @@ int fb_listener_unregister(struct fb_device *fb, struct fb_listener *l)
 		return -EINVAL;
 	/* The render thread holds listener_lock across callbacks: once we
 	 * have it, none of l's callbacks runs, and none will after this. */
-	pthread_mutex_lock(&fb->listener_lock);
+	fb_lock(&fb->listener_lock, FB_LOCK_LISTENERS);
 	for (pp = &fb->listeners; *pp; pp = &(*pp)->next) {
 		if (*pp == l) {
 			*pp = l->next;
@@ -49,12 +49,12 @@ int fb_listener_unregister(struct fb_device *fb, struct fb_listener *l)
 			break;
 		}
 	}
-	pthread_mutex_unlock(&fb->listener_lock);
+	fb_unlock(&fb->listener_lock, FB_LOCK_LISTENERS);
 	if (!found)
 		return -ENOENT;
 	l->next = NULL;
 	/* Released before destroy, which may free l. */
-	__atomic_store_n(&l->owner, NULL, __ATOMIC_RELEASE);
+	atomic_store_explicit(&l->owner, NULL, memory_order_release);
 	if (l->ops->destroy)
 		l->ops->destroy(l);
 	return 0;
@@ -62,11 +62,11 @@ int fb_listener_unregister(struct fb_device *fb, struct fb_listener *l)
 
 void fb_clip_drain(struct fb_device *fb, struct fb_clip_msg **head)
 {
-	pthread_mutex_lock(&fb->clip_lock);
+	fb_lock(&fb->clip_lock, FB_LOCK_CLIPBOARD);
 	*head = fb->clip_head;
 	fb->clip_head = NULL;
 	fb->clip_tail = &fb->clip_head;
-	pthread_mutex_unlock(&fb->clip_lock);
+	fb_unlock(&fb->clip_lock, FB_LOCK_CLIPBOARD);
 }
 
 int fb_send_clipboard(struct fb_device *fb, const char *utf8, size_t len)
@@ -87,12 +87,12 @@ int fb_send_clipboard(struct fb_device *fb, const char *utf8, size_t len)
 	msg->text[len] = '\0';
 	/* Only the latest text matters to a viewer: it replaces a message the
 	 * render thread has not taken yet, so the queue holds at most one. */
-	pthread_mutex_lock(&fb->clip_lock);
+	fb_lock(&fb->clip_lock, FB_LOCK_CLIPBOARD);
 	old = fb->clip_head;
 	fb->clip_head = msg;
 	fb->clip_tail = &msg->next;
-	pthread_mutex_unlock(&fb->clip_lock);
+	fb_unlock(&fb->clip_lock, FB_LOCK_CLIPBOARD);
 	free(old);
-	fb_render_poke(fb);
+	fb_poke(fb);
 	return 0;
 }

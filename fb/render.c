@@ -4,18 +4,8 @@
  *
  * Each tick, for each framebuffer with listeners: take the mode under RCU,
  * snapshot-and-clear the VGA bits of exactly its bytes, derive the changed
- * rectangles (damage.c), take the guest's moves (move.c) and call the
- * listeners. Pacing follows QEMU: a tick without damage, moves or input
- * doubles the interval up to FB_IDLE_RATE_HZ; no
- * listeners at all go straight there; input returns to rate_hz. A tick with
- * damage sleeps FB_DAMAGE_BACKOFF_FRAMES frames, because writers wake the thread:
- * while the thread sleeps longer than one frame it raises `idle`. The first
- * writer that sees it clears it and kicks the thread, which then ticks at
- * once unless the last tick that delivered damage started less than one
- * frame ago. Counting from the last *damage* tick (not the last tick) keeps
- * deliveries at or below rate_hz while a first change after a quiet tick
- * never waits for the old tick phase: a 30 fps guest on a 60 Hz thread gets
- * each frame delivered as soon as it is marked.
+ * rectangles (damage.c), take the guest's moves (queued by access.c) and call
+ * the listeners. When it ticks is pacing.c's decision.
  *
  * Frames are delivered whole. An fb_access section is a frame transaction
  * (fb_device.sections): a framebuffer with a section open at tick start is
@@ -32,35 +22,12 @@
 #include <string.h>
 #include <time.h>
 
+#include "fb/clock.h"
 #include "fb/fb-internal.h"
-
-/* After a tick with damage the thread sleeps this many frames unless a
- * writer kicks it: without kicks (no writer) it is idle anyway, and an
- * empty tick between a slow guest's frames would only cost a wake-up. */
-#define FB_DAMAGE_BACKOFF_FRAMES 4u
-
-#define FB_NS_PER_S 1000000000ull
 
 struct fb_render {
 	pthread_t thread; /* immutable after fb_render_new */
-	uint64_t frame_ns; /* immutable: 1 s / rate_hz */
-	uint64_t idle_ns; /* immutable: 1 s / FB_IDLE_RATE_HZ */
-
-	pthread_mutex_t wake_lock; /* protects the fields below up to stat_interval_ns */
-	pthread_cond_t wake_cond; /* kicks and stop */
-	pthread_cond_t tick_cond; /* tick completion, for fb_render_wait_ticks */
-	bool stop; /* wake_lock */
-	bool kicked; /* wake_lock */
-	uint64_t kick_ns; /* wake_lock: time of the first kick not yet served */
-	uint64_t ticks; /* wake_lock */
-	/* wake_lock, updated with ticks at the end of each tick, so a reader
-	 * gets the counters of one moment. */
-	uint64_t stat_kicked_ticks, stat_idle_ticks, stat_interval_ns;
-
-	/* Writers read it with one atomic load; the thread sets it while it
-	 * sleeps longer than a frame. seq_cst against the dirty bits. */
-	atomic_bool idle;
-	atomic_bool input_seen; /* input since the last tick */
+	struct fb_pacing pacing; /* when to tick; its own lock */
 
 	/* Protects the list of framebuffers; held by the thread for the whole
 	 * tick, so fb_render_remove waits for the tick in progress. */
@@ -70,27 +37,6 @@ struct fb_render {
 	/* Render thread only. */
 	struct fb_damage_scratch scratch;
 };
-
-/* What one tick saw. */
-struct fb_tick_result {
-	unsigned listeners;
-	bool damage;
-	bool deferred; /* a framebuffer was left for later: a frame section */
-};
-
-static uint64_t fb_now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * FB_NS_PER_S + (uint64_t)ts.tv_nsec;
-}
-
-static struct timespec fb_ns_to_ts(uint64_t ns)
-{
-	return (struct timespec){ .tv_sec = (time_t)(ns / FB_NS_PER_S),
-				  .tv_nsec = (long)(ns % FB_NS_PER_S) };
-}
 
 /* dirty_snapshot_get adapted to damage.c's frame-relative queries. */
 struct fb_snap_query {
@@ -173,7 +119,7 @@ static void fb_tick_one(struct fb_render *r, struct fb_device *fb, uint64_t kick
 	const struct fb_palette *pal;
 	struct dirty_snapshot *snap;
 	pixman_region32_t damage;
-	uint64_t t0 = fb_now_ns(), pages = 0, t1;
+	uint64_t t0 = fb_clock_now_ns(), pages = 0, t1;
 	struct fb_listener *l;
 	pixman_image_t *image, *view = NULL;
 	uint64_t sections;
@@ -182,20 +128,20 @@ static void fb_tick_one(struct fb_render *r, struct fb_device *fb, uint64_t kick
 	int nrects = 0;
 
 	fb->tick_deferred = false;
-	pthread_mutex_lock(&fb->listener_lock);
+	fb_lock(&fb->listener_lock, FB_LOCK_LISTENERS);
 	if (!fb->listeners) {
-		pthread_mutex_unlock(&fb->listener_lock);
+		fb_unlock(&fb->listener_lock, FB_LOCK_LISTENERS);
 		return;
 	}
 	res->listeners++;
 	/* Moves and bits are taken together; a move meanwhile is sent as
-	 * pixels (move.c). */
-	pthread_mutex_lock(&fb->move_lock);
+	 * pixels (access.c). */
+	fb_lock(&fb->move_lock, FB_LOCK_MOVES);
 	/* A frame is being drawn: leave it, bits and all, for a later tick. */
 	sections = atomic_load(&fb->sections);
 	if (sections & FB_SECTION_OPEN_MASK) {
-		pthread_mutex_unlock(&fb->move_lock);
-		pthread_mutex_unlock(&fb->listener_lock);
+		fb_unlock(&fb->move_lock, FB_LOCK_MOVES);
+		fb_unlock(&fb->listener_lock, FB_LOCK_LISTENERS);
 		fb->tick_deferred = true;
 		res->deferred = true;
 		return;
@@ -235,7 +181,7 @@ static void fb_tick_one(struct fb_render *r, struct fb_device *fb, uint64_t kick
 		fb->tick_deferred = true;
 		res->deferred = true;
 	}
-	pthread_mutex_unlock(&fb->move_lock);
+	fb_unlock(&fb->move_lock, FB_LOCK_MOVES);
 	if (!torn && moves.n) {
 		res->damage = true;
 		atomic_fetch_add_explicit(&c->moves, moves.n, memory_order_relaxed);
@@ -265,14 +211,14 @@ static void fb_tick_one(struct fb_render *r, struct fb_device *fb, uint64_t kick
 	if (view)
 		pixman_image_unref(view);
 	ram_rcu_read_unlock();
-	pthread_mutex_unlock(&fb->listener_lock);
+	fb_unlock(&fb->listener_lock, FB_LOCK_LISTENERS);
 	pixman_region32_fini(&damage);
 	while (clips) {
 		msg = clips->next;
 		free(clips);
 		clips = msg;
 	}
-	t1 = fb_now_ns();
+	t1 = fb_clock_now_ns();
 	atomic_fetch_add_explicit(&c->ticks, 1, memory_order_relaxed);
 	atomic_store_explicit(&c->last_tick_ns, t1 - t0, memory_order_relaxed);
 	atomic_fetch_add_explicit(&c->total_tick_ns, t1 - t0, memory_order_relaxed);
@@ -287,15 +233,15 @@ static bool fb_render_pending(struct fb_render *r)
 {
 	bool pending = false;
 
-	pthread_mutex_lock(&r->fbs_lock);
+	fb_lock(&r->fbs_lock, FB_LOCK_RENDER_FBS);
 	for (struct fb_device *fb = r->fbs; fb && !pending; fb = fb->render_next) {
 		const struct fb_mode_obj *mo;
 		bool listened;
 
 		/* bits of a framebuffer nobody listens to are never taken */
-		pthread_mutex_lock(&fb->listener_lock);
+		fb_lock(&fb->listener_lock, FB_LOCK_LISTENERS);
 		listened = fb->listeners != NULL;
-		pthread_mutex_unlock(&fb->listener_lock);
+		fb_unlock(&fb->listener_lock, FB_LOCK_LISTENERS);
 		if (!listened)
 			continue;
 		ram_rcu_read_lock();
@@ -303,11 +249,11 @@ static bool fb_render_pending(struct fb_render *r)
 		pending = dirty_get(fb->rl, mo->ram_offset, mo->bytes, DIRTY_MEMORY_VGA);
 		ram_rcu_read_unlock();
 		/* A move of clean pixels sets no display bit. */
-		pthread_mutex_lock(&fb->move_lock);
+		fb_lock(&fb->move_lock, FB_LOCK_MOVES);
 		pending |= fb->nmoves != 0;
-		pthread_mutex_unlock(&fb->move_lock);
+		fb_unlock(&fb->move_lock, FB_LOCK_MOVES);
 	}
-	pthread_mutex_unlock(&r->fbs_lock);
+	fb_unlock(&r->fbs_lock, FB_LOCK_RENDER_FBS);
 	return pending;
 }
 
@@ -317,111 +263,43 @@ static bool fb_render_deferred_ready(struct fb_render *r)
 {
 	bool ready = false;
 
-	pthread_mutex_lock(&r->fbs_lock);
+	fb_lock(&r->fbs_lock, FB_LOCK_RENDER_FBS);
 	for (struct fb_device *fb = r->fbs; fb && !ready; fb = fb->render_next)
 		ready = fb->tick_deferred &&
 			!(atomic_load(&fb->sections) & FB_SECTION_OPEN_MASK);
-	pthread_mutex_unlock(&r->fbs_lock);
+	fb_unlock(&r->fbs_lock, FB_LOCK_RENDER_FBS);
 	return ready;
+}
+
+static bool fb_render_pending_check(void *opaque)
+{
+	return fb_render_pending(opaque);
+}
+
+static bool fb_render_deferred_check(void *opaque)
+{
+	return fb_render_deferred_ready(opaque);
 }
 
 static void *fb_render_main(void *opaque)
 {
 	struct fb_render *r = opaque;
-	uint64_t interval = r->frame_ns, last_start = 0, last_damage_start = 0;
+	const struct fb_pacing_checks checks = {
+		.pending = fb_render_pending_check,
+		.deferred_ready = fb_render_deferred_check,
+		.opaque = r,
+	};
+	uint64_t now, kick_ns;
+	bool early;
 
-	for (;;) {
+	while (fb_pacing_wait(&r->pacing, &now, &kick_ns, &early)) {
 		struct fb_tick_result res = { 0 };
-		uint64_t now = 0, deadline, kick_ns = 0;
-		bool early = false, input;
 
-		pthread_mutex_lock(&r->wake_lock);
-		deadline = last_start + interval;
-		for (;;) {
-			struct timespec ts;
-
-			if (r->stop)
-				break;
-			if (r->kicked) {
-				uint64_t soonest = last_damage_start + r->frame_ns;
-
-				r->kicked = false;
-				interval = r->frame_ns;
-				if (soonest < deadline) {
-					deadline = soonest;
-					early = true;
-				}
-			}
-			now = fb_now_ns();
-			if (now >= deadline)
-				break;
-			ts = fb_ns_to_ts(deadline);
-			pthread_cond_timedwait(&r->wake_cond, &r->wake_lock, &ts);
-		}
-		if (r->stop) {
-			pthread_mutex_unlock(&r->wake_lock);
-			break;
-		}
-		kick_ns = r->kick_ns;
-		r->kick_ns = 0;
-		pthread_mutex_unlock(&r->wake_lock);
-		atomic_store(&r->idle, false);
-
-		last_start = now;
-		pthread_mutex_lock(&r->fbs_lock);
+		fb_lock(&r->fbs_lock, FB_LOCK_RENDER_FBS);
 		for (struct fb_device *fb = r->fbs; fb; fb = fb->render_next)
 			fb_tick_one(r, fb, kick_ns, &res);
-		pthread_mutex_unlock(&r->fbs_lock);
-
-		if (res.damage)
-			last_damage_start = now;
-
-		input = atomic_exchange(&r->input_seen, false);
-		if (!res.listeners)
-			interval = r->idle_ns;
-		else if (input || res.deferred)
-			interval = r->frame_ns;
-		else if (res.damage)
-			/* Back off from now on, idle raised below: a writer
-			 * kicks a tick at rate_hz, without an empty tick in
-			 * between for a guest slower than rate_hz. */
-			interval = FB_DAMAGE_BACKOFF_FRAMES * r->frame_ns < r->idle_ns
-					   ? FB_DAMAGE_BACKOFF_FRAMES * r->frame_ns
-					   : r->idle_ns;
-		else
-			interval = interval * 2 < r->idle_ns ? interval * 2 : r->idle_ns;
-		if (res.deferred) {
-			/* Dekker with fb_section_close: we raise idle, then
-			 * look at the sections; the closer drops its count,
-			 * then looks at idle. Whoever sees the other kicks. */
-			atomic_store(&r->idle, true);
-			atomic_thread_fence(memory_order_seq_cst);
-			if (fb_render_deferred_ready(r) && atomic_exchange(&r->idle, false))
-				fb_render_kick(r);
-		} else if (interval > r->frame_ns && res.listeners) {
-			/* Dekker with the writers: we raise idle, then look at
-			 * the bits; a writer sets bits, then looks at idle.
-			 * The same with input that came after the exchange
-			 * above (it stores input_seen, then looks at idle). */
-			atomic_store(&r->idle, true);
-			atomic_thread_fence(memory_order_seq_cst);
-			if (atomic_load(&r->input_seen) || fb_render_pending(r)) {
-				atomic_store(&r->idle, false);
-				interval = r->frame_ns;
-			}
-		} else {
-			/* Full rate, or no listeners: then writers have
-			 * nobody to wake us for, and registration kicks. */
-			atomic_store(&r->idle, false);
-		}
-		/* Completed, with its pacing decision made. */
-		pthread_mutex_lock(&r->wake_lock);
-		r->ticks++;
-		r->stat_kicked_ticks += early;
-		r->stat_idle_ticks += !res.damage;
-		r->stat_interval_ns = interval;
-		pthread_cond_broadcast(&r->tick_cond);
-		pthread_mutex_unlock(&r->wake_lock);
+		fb_unlock(&r->fbs_lock, FB_LOCK_RENDER_FBS);
+		fb_pacing_tick_done(&r->pacing, &res, early, &checks);
 	}
 	return NULL;
 }
@@ -429,7 +307,6 @@ static void *fb_render_main(void *opaque)
 struct fb_render *fb_render_new(const struct fb_render_config *cfg)
 {
 	unsigned rate = cfg && cfg->rate_hz ? cfg->rate_hz : FB_DEFAULT_RATE_HZ;
-	pthread_condattr_t ca;
 	struct fb_render *r;
 	int rc;
 
@@ -440,47 +317,22 @@ struct fb_render *fb_render_new(const struct fb_render_config *cfg)
 	r = calloc(1, sizeof(*r));
 	if (!r)
 		return NULL;
-	r->frame_ns = FB_NS_PER_S / rate;
-	r->idle_ns = FB_NS_PER_S / FB_IDLE_RATE_HZ;
-	if (r->idle_ns < r->frame_ns)
-		r->idle_ns = r->frame_ns;
-	atomic_init(&r->idle, false);
-	atomic_init(&r->input_seen, false);
-	r->stat_interval_ns = r->frame_ns;
-	rc = pthread_mutex_init(&r->wake_lock, NULL);
+	rc = -fb_pacing_init(&r->pacing, rate);
 	if (rc)
-		goto fail_wake_lock;
+		goto fail_pacing;
 	rc = pthread_mutex_init(&r->fbs_lock, NULL);
 	if (rc)
 		goto fail_fbs_lock;
-	rc = pthread_condattr_init(&ca);
-	if (rc)
-		goto fail_condattr;
-	rc = pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-	if (!rc)
-		rc = pthread_cond_init(&r->wake_cond, &ca);
-	if (rc)
-		goto fail_wake_cond;
-	rc = pthread_cond_init(&r->tick_cond, &ca);
-	if (rc)
-		goto fail_tick_cond;
 	rc = pthread_create(&r->thread, NULL, fb_render_main, r);
 	if (rc)
 		goto fail_thread;
-	pthread_condattr_destroy(&ca);
 	return r;
 
 fail_thread:
-	pthread_cond_destroy(&r->tick_cond);
-fail_tick_cond:
-	pthread_cond_destroy(&r->wake_cond);
-fail_wake_cond:
-	pthread_condattr_destroy(&ca);
-fail_condattr:
 	pthread_mutex_destroy(&r->fbs_lock);
 fail_fbs_lock:
-	pthread_mutex_destroy(&r->wake_lock);
-fail_wake_lock:
+	fb_pacing_destroy(&r->pacing);
+fail_pacing:
 	free(r);
 	errno = rc;
 	return NULL;
@@ -490,17 +342,12 @@ void fb_render_free(struct fb_render *r)
 {
 	if (!r)
 		return;
-	pthread_mutex_lock(&r->wake_lock);
-	r->stop = true;
-	pthread_cond_signal(&r->wake_cond);
-	pthread_mutex_unlock(&r->wake_lock);
+	fb_pacing_stop(&r->pacing);
 	pthread_join(r->thread, NULL);
 	while (r->fbs)
 		fb_render_remove(r, r->fbs);
 	fb_damage_scratch_free(&r->scratch);
-	pthread_cond_destroy(&r->wake_cond);
-	pthread_cond_destroy(&r->tick_cond);
-	pthread_mutex_destroy(&r->wake_lock);
+	fb_pacing_destroy(&r->pacing);
 	pthread_mutex_destroy(&r->fbs_lock);
 	free(r);
 }
@@ -511,9 +358,9 @@ int fb_render_add(struct fb_render *r, struct fb_device *fb)
 
 	if (!r || !fb)
 		return -EINVAL;
-	pthread_mutex_lock(&r->fbs_lock);
+	fb_lock(&r->fbs_lock, FB_LOCK_RENDER_FBS);
 	if (fb->render) {
-		pthread_mutex_unlock(&r->fbs_lock);
+		fb_unlock(&r->fbs_lock, FB_LOCK_RENDER_FBS);
 		return -EBUSY;
 	}
 	for (pp = &r->fbs; *pp; pp = &(*pp)->render_next)
@@ -521,7 +368,8 @@ int fb_render_add(struct fb_render *r, struct fb_device *fb)
 	fb->render_next = NULL;
 	*pp = fb;
 	ram_rcu_assign(fb->render, r);
-	pthread_mutex_unlock(&r->fbs_lock);
+	ram_rcu_assign(fb->pacing, &r->pacing);
+	fb_unlock(&r->fbs_lock, FB_LOCK_RENDER_FBS);
 	fb_render_kick(r);
 	return 0;
 }
@@ -533,7 +381,7 @@ void fb_render_remove(struct fb_render *r, struct fb_device *fb)
 
 	if (!r || !fb)
 		return;
-	pthread_mutex_lock(&r->fbs_lock);
+	fb_lock(&r->fbs_lock, FB_LOCK_RENDER_FBS);
 	for (pp = &r->fbs; *pp; pp = &(*pp)->render_next) {
 		if (*pp == fb) {
 			*pp = fb->render_next;
@@ -544,13 +392,14 @@ void fb_render_remove(struct fb_render *r, struct fb_device *fb)
 	if (found) {
 		fb->render_next = NULL;
 		ram_rcu_assign(fb->render, NULL);
+		ram_rcu_assign(fb->pacing, NULL);
 		if (fb->frame_copy)
 			pixman_image_unref(fb->frame_copy);
 		fb->frame_copy = NULL;
 		fb->frame_copy_generation = 0;
 		fb->tick_deferred = false;
 	}
-	pthread_mutex_unlock(&r->fbs_lock);
+	fb_unlock(&r->fbs_lock, FB_LOCK_RENDER_FBS);
 	/* Writers that still see r finish their read sections first. */
 	if (found)
 		ram_rcu_synchronize();
@@ -558,82 +407,20 @@ void fb_render_remove(struct fb_render *r, struct fb_device *fb)
 
 void fb_render_kick(struct fb_render *r)
 {
-	if (!r)
-		return;
-	pthread_mutex_lock(&r->wake_lock);
-	r->kicked = true;
-	if (!r->kick_ns)
-		r->kick_ns = fb_now_ns();
-	pthread_mutex_unlock(&r->wake_lock);
-	/* After the unlock, so the woken thread does not wake only to wait
-	 * for wake_lock; it re-checks `kicked` under the lock. */
-	pthread_cond_signal(&r->wake_cond);
-}
-
-void fb_note_damage(struct fb_device *fb)
-{
-	struct fb_render *r = ram_rcu_dereference(fb->render);
-
-	if (!r)
-		return;
-	/* Pairs with the fence after the thread raises idle. */
-	atomic_thread_fence(memory_order_seq_cst);
-	if (atomic_load_explicit(&r->idle, memory_order_relaxed) && atomic_exchange(&r->idle, false))
-		fb_render_kick(r);
-}
-
-void fb_render_poke(struct fb_device *fb)
-{
-	struct fb_render *r;
-
-	ram_rcu_read_lock();
-	r = ram_rcu_dereference(fb->render);
-	if (r) {
-		atomic_store(&r->idle, false);
-		fb_render_kick(r);
-	}
-	ram_rcu_read_unlock();
-}
-
-void fb_render_note_input(struct fb_device *fb)
-{
-	struct fb_render *r;
-
-	ram_rcu_read_lock();
-	r = ram_rcu_dereference(fb->render);
-	if (r) {
-		atomic_store(&r->input_seen, true);
-		if (atomic_load(&r->idle) && atomic_exchange(&r->idle, false))
-			fb_render_kick(r);
-	}
-	ram_rcu_read_unlock();
+	if (r)
+		fb_pacing_kick(&r->pacing);
 }
 
 int fb_render_wait_ticks(struct fb_render *r, unsigned n, unsigned timeout_ms)
 {
-	uint64_t target;
-	struct timespec ts = fb_ns_to_ts(fb_now_ns() + (uint64_t)timeout_ms * 1000000ull);
-	int rc = 0;
-
 	if (!r)
 		return -EINVAL;
-	pthread_mutex_lock(&r->wake_lock);
-	target = r->ticks + n;
-	while (r->ticks < target && rc != ETIMEDOUT)
-		rc = pthread_cond_timedwait(&r->tick_cond, &r->wake_lock, &ts);
-	rc = r->ticks >= target ? 0 : -ETIMEDOUT;
-	pthread_mutex_unlock(&r->wake_lock);
-	return rc;
+	return fb_pacing_wait_ticks(&r->pacing, n, timeout_ms);
 }
 
 void fb_render_get_thread_stats(struct fb_render *r, struct fb_render_thread_stats *st)
 {
-	pthread_mutex_lock(&r->wake_lock);
-	st->ticks = r->ticks;
-	st->kicked_ticks = r->stat_kicked_ticks;
-	st->idle_ticks = r->stat_idle_ticks;
-	st->interval_ns = r->stat_interval_ns;
-	pthread_mutex_unlock(&r->wake_lock);
+	fb_pacing_get_stats(&r->pacing, st);
 }
 
 void fb_get_stats(struct fb_device *fb, struct fb_render_stats *st)

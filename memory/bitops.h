@@ -2,26 +2,28 @@
 /*
  * memory/bitops.h - internal word-at-a-time helpers on shared dirty bitmaps.
  *
- * A "map" is an array of unsigned long shared between threads; bit i of the
- * map is bit (i % BITS_PER_LONG) of word i / BITS_PER_LONG. Every access to a
- * shared word goes through a GCC __atomic builtin.
+ * A "map" is an array of bm_word (an _Atomic unsigned long) shared between
+ * threads; bit i of the map is bit (i % BITS_PER_LONG) of word
+ * i / BITS_PER_LONG. Every access to a shared word is a C11 atomic operation
+ * (<stdatomic.h>, the tree's one atomics style).
  *
  * Memory ordering relied on (see also memory/ram.h):
- *   - setting bits is a __ATOMIC_SEQ_CST fetch_or: a writer's earlier stores
+ *   - setting bits is a memory_order_seq_cst fetch_or: a writer's earlier stores
  *     (pixels) are visible to whoever later clears the bit (release half), and
  *     the RMW is never skipped, because "the bit looks set already" read with a
  *     plain load could be stale against a concurrent clear (store-load race);
- *   - clearing bits is a __ATOMIC_SEQ_CST exchange or fetch_and: the reader's
+ *   - clearing bits is a memory_order_seq_cst exchange or fetch_and: the reader's
  *     later loads (pixels) cannot move above the clear (acquire half);
- *   - a clear may be skipped after a __ATOMIC_RELAXED load that reads 0: no bit
+ *   - a clear may be skipped after a memory_order_relaxed load that reads 0: no bit
  *     is taken, so nothing can be lost; a bit that load missed stays set for
  *     the next call;
- *   - queries (get/all) use __ATOMIC_ACQUIRE loads.
+ *   - queries (get/all) use memory_order_acquire loads.
  */
 #ifndef FBHOST_MEMORY_BITOPS_H
 #define FBHOST_MEMORY_BITOPS_H
 
 #include <limits.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -29,6 +31,9 @@
 #define BM_INLINE static inline __attribute__((always_inline))
 
 #define BITS_PER_LONG (sizeof(unsigned long) * CHAR_BIT)
+
+/* One shared bitmap word. */
+typedef _Atomic unsigned long bm_word;
 
 /* Word holding bit nr, and the mask of bits >= nr % BITS_PER_LONG. */
 #define BIT_WORD(nr) ((nr) / BITS_PER_LONG)
@@ -38,9 +43,9 @@
 #define BITS_TO_LONGS(n) (((n) + BITS_PER_LONG - 1) / BITS_PER_LONG)
 
 /* Atomically sets bits [off, off + num) of map. */
-BM_INLINE void bm_set_atomic(unsigned long *map, uint64_t off, uint64_t num)
+BM_INLINE void bm_set_atomic(bm_word *map, uint64_t off, uint64_t num)
 {
-	unsigned long *p = map + BIT_WORD(off);
+	bm_word *p = map + BIT_WORD(off);
 	uint64_t end = off + num;
 	unsigned long first = BITMAP_FIRST_WORD_MASK(off);
 	unsigned long last = BITMAP_LAST_WORD_MASK(end);
@@ -49,23 +54,23 @@ BM_INLINE void bm_set_atomic(unsigned long *map, uint64_t off, uint64_t num)
 	if (num == 0)
 		return;
 	if (BIT_WORD(off) == BIT_WORD(end - 1)) {
-		__atomic_fetch_or(p, first & last, __ATOMIC_SEQ_CST);
+		atomic_fetch_or_explicit(p, first & last, memory_order_seq_cst);
 		return;
 	}
 	if (first != ~0UL) {
-		__atomic_fetch_or(p++, first, __ATOMIC_SEQ_CST);
+		atomic_fetch_or_explicit(p++, first, memory_order_seq_cst);
 		off += BITS_PER_LONG - off % BITS_PER_LONG;
 	}
 	for (words = (end - off) / BITS_PER_LONG; words; words--)
-		__atomic_fetch_or(p++, ~0UL, __ATOMIC_SEQ_CST);
+		atomic_fetch_or_explicit(p++, ~0UL, memory_order_seq_cst);
 	if (end % BITS_PER_LONG)
-		__atomic_fetch_or(p, last, __ATOMIC_SEQ_CST);
+		atomic_fetch_or_explicit(p, last, memory_order_seq_cst);
 }
 
 /* Atomically clears bits [off, off + num); true if any of them was set. */
-BM_INLINE bool bm_test_and_clear_atomic(unsigned long *map, uint64_t off, uint64_t num)
+BM_INLINE bool bm_test_and_clear_atomic(bm_word *map, uint64_t off, uint64_t num)
 {
-	unsigned long *p = map + BIT_WORD(off);
+	bm_word *p = map + BIT_WORD(off);
 	uint64_t end = off + num;
 	unsigned long first = BITMAP_FIRST_WORD_MASK(off);
 	unsigned long last = BITMAP_LAST_WORD_MASK(end);
@@ -77,23 +82,23 @@ BM_INLINE bool bm_test_and_clear_atomic(unsigned long *map, uint64_t off, uint64
 	if (BIT_WORD(off) == BIT_WORD(end - 1)) {
 		unsigned long m = first & last;
 
-		if (__atomic_load_n(p, __ATOMIC_RELAXED) & m)
-			seen = __atomic_fetch_and(p, ~m, __ATOMIC_SEQ_CST) & m;
+		if (atomic_load_explicit(p, memory_order_relaxed) & m)
+			seen = atomic_fetch_and_explicit(p, ~m, memory_order_seq_cst) & m;
 		return seen != 0;
 	}
 	if (first != ~0UL) {
-		if (__atomic_load_n(p, __ATOMIC_RELAXED) & first)
-			seen |= __atomic_fetch_and(p, ~first, __ATOMIC_SEQ_CST) & first;
+		if (atomic_load_explicit(p, memory_order_relaxed) & first)
+			seen |= atomic_fetch_and_explicit(p, ~first, memory_order_seq_cst) & first;
 		p++;
 		off += BITS_PER_LONG - off % BITS_PER_LONG;
 	}
 	for (words = (end - off) / BITS_PER_LONG; words; words--, p++) {
-		if (__atomic_load_n(p, __ATOMIC_RELAXED))
-			seen |= __atomic_exchange_n(p, 0UL, __ATOMIC_SEQ_CST);
+		if (atomic_load_explicit(p, memory_order_relaxed))
+			seen |= atomic_exchange_explicit(p, 0UL, memory_order_seq_cst);
 	}
 	if (end % BITS_PER_LONG) {
-		if (__atomic_load_n(p, __ATOMIC_RELAXED) & last)
-			seen |= __atomic_fetch_and(p, ~last, __ATOMIC_SEQ_CST) & last;
+		if (atomic_load_explicit(p, memory_order_relaxed) & last)
+			seen |= atomic_fetch_and_explicit(p, ~last, memory_order_seq_cst) & last;
 	}
 	return seen != 0;
 }
@@ -103,9 +108,9 @@ BM_INLINE bool bm_test_and_clear_atomic(unsigned long *map, uint64_t off, uint64
  * dst, which is laid out like map from word BIT_WORD(off) on: dst[0] holds the
  * word containing bit off. Bits of dst outside the range are 0.
  */
-BM_INLINE void bm_take_atomic(unsigned long *map, uint64_t off, uint64_t num, unsigned long *dst)
+BM_INLINE void bm_take_atomic(bm_word *map, uint64_t off, uint64_t num, unsigned long *dst)
 {
-	unsigned long *p = map + BIT_WORD(off);
+	bm_word *p = map + BIT_WORD(off);
 	uint64_t end = off + num;
 	unsigned long first = BITMAP_FIRST_WORD_MASK(off);
 	unsigned long last = BITMAP_LAST_WORD_MASK(end);
@@ -117,34 +122,34 @@ BM_INLINE void bm_take_atomic(unsigned long *map, uint64_t off, uint64_t num, un
 		unsigned long m = first & last;
 
 		*dst = 0;
-		if (__atomic_load_n(p, __ATOMIC_RELAXED) & m)
-			*dst = __atomic_fetch_and(p, ~m, __ATOMIC_SEQ_CST) & m;
+		if (atomic_load_explicit(p, memory_order_relaxed) & m)
+			*dst = atomic_fetch_and_explicit(p, ~m, memory_order_seq_cst) & m;
 		return;
 	}
 	if (first != ~0UL) {
 		*dst = 0;
-		if (__atomic_load_n(p, __ATOMIC_RELAXED) & first)
-			*dst = __atomic_fetch_and(p, ~first, __ATOMIC_SEQ_CST) & first;
+		if (atomic_load_explicit(p, memory_order_relaxed) & first)
+			*dst = atomic_fetch_and_explicit(p, ~first, memory_order_seq_cst) & first;
 		p++;
 		dst++;
 		off += BITS_PER_LONG - off % BITS_PER_LONG;
 	}
 	for (words = (end - off) / BITS_PER_LONG; words; words--, p++, dst++) {
 		*dst = 0;
-		if (__atomic_load_n(p, __ATOMIC_RELAXED))
-			*dst = __atomic_exchange_n(p, 0UL, __ATOMIC_SEQ_CST);
+		if (atomic_load_explicit(p, memory_order_relaxed))
+			*dst = atomic_exchange_explicit(p, 0UL, memory_order_seq_cst);
 	}
 	if (end % BITS_PER_LONG) {
 		*dst = 0;
-		if (__atomic_load_n(p, __ATOMIC_RELAXED) & last)
-			*dst = __atomic_fetch_and(p, ~last, __ATOMIC_SEQ_CST) & last;
+		if (atomic_load_explicit(p, memory_order_relaxed) & last)
+			*dst = atomic_fetch_and_explicit(p, ~last, memory_order_seq_cst) & last;
 	}
 }
 
 /* True if any bit of [off, off + num) is set. want_all: true if all are. */
-BM_INLINE bool bm_scan(const unsigned long *map, uint64_t off, uint64_t num, bool want_all)
+BM_INLINE bool bm_scan(const bm_word *map, uint64_t off, uint64_t num, bool want_all)
 {
-	const unsigned long *p = map + BIT_WORD(off);
+	const bm_word *p = map + BIT_WORD(off);
 	uint64_t end = off + num;
 	unsigned long first = BITMAP_FIRST_WORD_MASK(off);
 	unsigned long last = BITMAP_LAST_WORD_MASK(end);
@@ -155,19 +160,19 @@ BM_INLINE bool bm_scan(const unsigned long *map, uint64_t off, uint64_t num, boo
 	if (num == 0)
 		return want_all;
 	if (BIT_WORD(off) == BIT_WORD(end - 1))
-		return ((__atomic_load_n(p, __ATOMIC_ACQUIRE) ^ flip) & first & last) ? !want_all
+		return ((atomic_load_explicit(p, memory_order_acquire) ^ flip) & first & last) ? !want_all
 										      : want_all;
 	if (first != ~0UL) {
-		if ((__atomic_load_n(p++, __ATOMIC_ACQUIRE) ^ flip) & first)
+		if ((atomic_load_explicit(p++, memory_order_acquire) ^ flip) & first)
 			return !want_all;
 		off += BITS_PER_LONG - off % BITS_PER_LONG;
 	}
 	for (words = (end - off) / BITS_PER_LONG; words; words--) {
-		if (__atomic_load_n(p++, __ATOMIC_ACQUIRE) ^ flip)
+		if (atomic_load_explicit(p++, memory_order_acquire) ^ flip)
 			return !want_all;
 	}
 	if (end % BITS_PER_LONG) {
-		if ((__atomic_load_n(p, __ATOMIC_ACQUIRE) ^ flip) & last)
+		if ((atomic_load_explicit(p, memory_order_acquire) ^ flip) & last)
 			return !want_all;
 	}
 	return want_all;

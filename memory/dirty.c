@@ -23,7 +23,7 @@ static inline uint64_t chunk_pages(const struct ram_list *rl, uint64_t first, ui
 	return end - first < room ? end - first : room;
 }
 
-static inline unsigned long *block_of(const struct ram_list *rl, struct dirty_view v, uint64_t page)
+static inline bm_word *block_of(const struct ram_list *rl, struct dirty_view v, uint64_t page)
 {
 	return v.blocks[page >> rl->block_shift];
 }
@@ -34,7 +34,7 @@ static inline uint64_t offset_in_block(const struct ram_list *rl, uint64_t page)
 }
 
 /* The word holding page's bit, and that bit. */
-static inline unsigned long *word_of(const struct ram_list *rl, struct dirty_view v, uint64_t page)
+static inline bm_word *word_of(const struct ram_list *rl, struct dirty_view v, uint64_t page)
 {
 	return block_of(rl, v, page) + BIT_WORD(offset_in_block(rl, page));
 }
@@ -117,13 +117,51 @@ static void fill_pages(struct ram_list *rl, uint64_t first, uint64_t end, unsign
 	dirty_read_end(rcu);
 }
 
+/* The clients dirty_set* mark now (see ram_dirty_tracking_start). */
+static unsigned tracked_clients(struct ram_list *rl)
+{
+	return atomic_load_explicit(&rl->tracked, memory_order_seq_cst);
+}
+
+unsigned ram_dirty_tracked(struct ram_list *rl)
+{
+	return tracked_clients(rl);
+}
+
+int ram_dirty_tracking_start(struct ram_list *rl, unsigned client)
+{
+	uint64_t end;
+
+	if (!rl || client >= DIRTY_MEMORY_NUM)
+		return -EINVAL;
+	pthread_mutex_lock(&rl->mutex);
+	atomic_fetch_or_explicit(&rl->tracked, 1u << client, memory_order_seq_cst);
+	/* Every page, after the mask: a write that read the old mask is
+	 * covered here. Under the mutex, so no block appears meanwhile. */
+	end = atomic_load_explicit(&rl->size_bytes, memory_order_acquire) >> rl->page_bits;
+	if (end)
+		fill_pages(rl, 0, end, 1u << client, true);
+	pthread_mutex_unlock(&rl->mutex);
+	return 0;
+}
+
+int ram_dirty_tracking_stop(struct ram_list *rl, unsigned client)
+{
+	if (!rl || client >= DIRTY_MEMORY_NUM)
+		return -EINVAL;
+	pthread_mutex_lock(&rl->mutex);
+	atomic_fetch_and_explicit(&rl->tracked, ~(1u << client), memory_order_seq_cst);
+	pthread_mutex_unlock(&rl->mutex);
+	return 0;
+}
+
 void dirty_set(struct ram_list *rl, ram_addr_t addr, unsigned client)
 {
 	struct ram_page_range r;
 	struct dirty_view v;
 	bool rcu;
 
-	if (client >= DIRTY_MEMORY_NUM)
+	if (client >= DIRTY_MEMORY_NUM || !(tracked_clients(rl) & (1u << client)))
 		return;
 	r = ram_pages_of(rl, addr, 1);
 	if (r.first == r.end)
@@ -131,7 +169,7 @@ void dirty_set(struct ram_list *rl, ram_addr_t addr, unsigned client)
 	rcu = dirty_read_begin(rl, r.end);
 	v = dirty_view_of(rl, client, rcu);
 	if (r.first < v.pages)
-		__atomic_fetch_or(word_of(rl, v, r.first), bit_of(r.first), __ATOMIC_SEQ_CST);
+		atomic_fetch_or_explicit(word_of(rl, v, r.first), bit_of(r.first), memory_order_seq_cst);
 	dirty_read_end(rcu);
 }
 
@@ -139,7 +177,7 @@ void dirty_set_range(struct ram_list *rl, ram_addr_t start, ram_addr_t length, u
 {
 	struct ram_page_range r = ram_pages_of(rl, start, length);
 
-	client_mask &= DIRTY_CLIENTS_ALL;
+	client_mask &= tracked_clients(rl);
 	if (r.first == r.end || !client_mask)
 		return;
 	fill_pages(rl, r.first, r.end, client_mask, true);
@@ -197,8 +235,8 @@ static void lebitmap_words(struct ram_list *rl, const struct dirty_view *views, 
 			continue;
 		for (c = 0; c < DIRTY_MEMORY_NUM; c++) {
 			if (mask & (1u << c))
-				__atomic_fetch_or(word_of(rl, views[c], page), bits,
-						  __ATOMIC_SEQ_CST);
+				atomic_fetch_or_explicit(word_of(rl, views[c], page), bits,
+						  memory_order_seq_cst);
 		}
 	}
 }
@@ -221,8 +259,8 @@ static void lebitmap_pages(struct ram_list *rl, const struct dirty_view *views, 
 			bits &= bits - 1;
 			for (c = 0; c < DIRTY_MEMORY_NUM; c++) {
 				if (mask & (1u << c))
-					__atomic_fetch_or(word_of(rl, views[c], page), bit_of(page),
-							  __ATOMIC_SEQ_CST);
+					atomic_fetch_or_explicit(word_of(rl, views[c], page), bit_of(page),
+							  memory_order_seq_cst);
 			}
 		}
 	}
@@ -236,11 +274,11 @@ void dirty_set_lebitmap(struct ram_list *rl, const unsigned long *bitmap, ram_ad
 	unsigned c;
 	bool rcu;
 
-	client_mask &= DIRTY_CLIENTS_ALL;
+	client_mask &= tracked_clients(rl);
 	if (!bitmap || !pages || !client_mask)
 		return;
 	first = start >> rl->page_bits;
-	limit = __atomic_load_n(&rl->size_bytes, __ATOMIC_ACQUIRE) >> rl->page_bits;
+	limit = atomic_load_explicit(&rl->size_bytes, memory_order_acquire) >> rl->page_bits;
 	if (first >= limit)
 		return;
 	if (pages > limit - first)
@@ -263,16 +301,16 @@ void dirty_set_lebitmap(struct ram_list *rl, const unsigned long *bitmap, ram_ad
 
 /* Moves the bits of one word (those in mask) into *dest; returns how many
  * were newly set there. */
-static inline uint64_t sync_word(unsigned long *w, unsigned long mask, unsigned long *dest)
+static inline uint64_t sync_word(bm_word *w, unsigned long mask, unsigned long *dest)
 {
 	unsigned long bits;
 
-	if (!(__atomic_load_n(w, __ATOMIC_RELAXED) & mask))
+	if (!(atomic_load_explicit(w, memory_order_relaxed) & mask))
 		return 0;
 	if (mask == ~0UL)
-		bits = __atomic_exchange_n(w, 0UL, __ATOMIC_SEQ_CST);
+		bits = atomic_exchange_explicit(w, 0UL, memory_order_seq_cst);
 	else
-		bits = __atomic_fetch_and(w, ~mask, __ATOMIC_SEQ_CST) & mask;
+		bits = atomic_fetch_and_explicit(w, ~mask, memory_order_seq_cst) & mask;
 	bits &= ~*dest;
 	*dest |= bits;
 	return (uint64_t)__builtin_popcountl(bits);

@@ -33,7 +33,7 @@
 struct dirty_blocks {
 	struct rcu_head rcu;	 /* for the deferred free of this array */
 	uint64_t nblocks;	 /* entries in blocks[]; immutable */
-	unsigned long *blocks[]; /* block_pages bits each; words are atomics */
+	bm_word *blocks[];	 /* block_pages bits each */
 };
 
 /* A guest RAM block. */
@@ -44,7 +44,7 @@ struct ram_block {
 	ram_addr_t offset;	   /* immutable: page-aligned start in the address space */
 	uint64_t max_length;	   /* immutable: reserved bytes, page-aligned */
 	void *host;		   /* immutable: max_length bytes mapped RW */
-	uint64_t used_length;	   /* written under ram_list.mutex; read with __atomic */
+	_Atomic uint64_t used_length; /* written under ram_list.mutex, read anywhere */
 };
 
 /*
@@ -66,11 +66,15 @@ struct ram_list {
 	unsigned page_bits;   /* immutable */
 	unsigned block_shift; /* immutable; log2(block_pages) */
 	uint64_t block_pages; /* immutable; power of two, >= BITS_PER_LONG */
-	uint64_t size_bytes; /* end of the highest block; written under mutex, read with __atomic */
+	_Atomic uint64_t size_bytes; /* end of the highest block; written under mutex */
 	struct dirty_blocks *dirty[DIRTY_MEMORY_NUM]; /* RCU; replaced under mutex */
 	/* Bitmap block 0 of each client: set once under mutex before size_bytes
-	 * first becomes non-zero (release), then immutable; __atomic loads. */
-	unsigned long *block0[DIRTY_MEMORY_NUM];
+	 * first becomes non-zero (release), then immutable: read after an
+	 * acquire load of a non-zero size_bytes, so plain reads are ordered. */
+	bm_word *block0[DIRTY_MEMORY_NUM];
+	/* Clients dirty_set* mark (ram_dirty_tracking_start); written under
+	 * mutex, read by every dirty_set* call; sequentially consistent. */
+	_Atomic unsigned tracked;
 
 	/* Writers only. */
 	_Alignas(RAM_CACHE_LINE_BYTES)
@@ -90,7 +94,7 @@ struct ram_page_range {
 static inline struct ram_page_range ram_pages_of(struct ram_list *rl, ram_addr_t start,
 						 ram_addr_t length)
 {
-	uint64_t limit = __atomic_load_n(&rl->size_bytes, __ATOMIC_ACQUIRE) >> rl->page_bits;
+	uint64_t limit = atomic_load_explicit(&rl->size_bytes, memory_order_acquire) >> rl->page_bits;
 	uint64_t end = start + length;
 	struct ram_page_range r;
 
@@ -109,7 +113,7 @@ static inline struct ram_page_range ram_pages_of(struct ram_list *rl, ram_addr_t
 
 /* How one dirty_* call reaches a client's bitmap blocks. */
 struct dirty_view {
-	unsigned long *const *blocks; /* blocks[i] = bitmap block i */
+	bm_word *const *blocks; /* blocks[i] = bitmap block i */
 	uint64_t pages;		      /* bits reachable through blocks[] */
 };
 
@@ -137,8 +141,7 @@ static inline struct dirty_view dirty_view_of(struct ram_list *rl, unsigned clie
 
 	if (!in_rcu) {
 		v.blocks = &rl->block0[client];
-		v.pages =
-		    __atomic_load_n(&rl->block0[client], __ATOMIC_RELAXED) ? rl->block_pages : 0;
+		v.pages = rl->block0[client] ? rl->block_pages : 0;
 	} else {
 		struct dirty_blocks *a = ram_rcu_dereference(rl->dirty[client]);
 

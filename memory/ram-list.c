@@ -44,6 +44,8 @@ struct ram_list *ram_list_new(const struct ram_list_config *cfg)
 	if (!rl)
 		return NULL;
 	rl->page_bits = page_bits;
+	rl->tracked = cfg && cfg->tracked_clients ? cfg->tracked_clients & DIRTY_CLIENTS_ALL
+						  : DIRTY_CLIENTS_ALL;
 	rl->block_pages = block_pages;
 	rl->block_shift = (unsigned)__builtin_ctzll(block_pages);
 	if (pthread_mutex_init(&rl->mutex, NULL) != 0) {
@@ -145,7 +147,7 @@ static int dirty_grow(struct ram_list *rl, uint64_t pages)
 		struct dirty_blocks *old = rl->dirty[c];
 
 		if (!have)
-			__atomic_store_n(&rl->block0[c], fresh[c]->blocks[0], __ATOMIC_RELAXED);
+			rl->block0[c] = fresh[c]->blocks[0];
 		ram_rcu_assign(rl->dirty[c], fresh[c]);
 		if (old)
 			ram_rcu_call(&old->rcu, dirty_blocks_free_rcu);
@@ -237,7 +239,7 @@ struct ram_block *ram_block_add(struct ram_list *rl, const char *name, size_t us
 	ram_dirty_clear_pages(rl, pages_end(rl, b->offset, used_length),
 			      (b->offset + max_bytes) >> rl->page_bits, DIRTY_CLIENTS_ALL);
 	cds_list_add_tail(&b->node, next);
-	__atomic_store_n(&rl->size_bytes, new_size, __ATOMIC_RELEASE);
+	atomic_store_explicit(&rl->size_bytes, new_size, memory_order_release);
 	pthread_mutex_unlock(&rl->mutex);
 	return b;
 
@@ -289,7 +291,7 @@ int ram_block_resize(struct ram_list *rl, struct ram_block *b, size_t used_lengt
 	if (used_length > old)
 		ram_dirty_set_pages(rl, pages_end(rl, b->offset, old),
 				    pages_end(rl, b->offset, used_length), DIRTY_CLIENTS_ALL);
-	__atomic_store_n(&b->used_length, (uint64_t)used_length, __ATOMIC_RELEASE);
+	atomic_store_explicit(&b->used_length, (uint64_t)used_length, memory_order_release);
 	pthread_mutex_unlock(&rl->mutex);
 	return 0;
 }
@@ -312,7 +314,7 @@ void ram_block_remove(struct ram_list *rl, struct ram_block *b)
 		new_size = last->offset + last->max_length;
 	}
 	/* The bitmap never shrinks; only the range readers may touch does. */
-	__atomic_store_n(&rl->size_bytes, new_size, __ATOMIC_RELEASE);
+	atomic_store_explicit(&rl->size_bytes, new_size, memory_order_release);
 	pthread_mutex_unlock(&rl->mutex);
 	ram_rcu_call(&b->rcu, ram_block_free_rcu);
 }
@@ -329,10 +331,10 @@ void *ram_block_host(const struct ram_block *b)
 
 size_t ram_block_used_length(const struct ram_block *b)
 {
-	return (size_t)__atomic_load_n(&b->used_length, __ATOMIC_ACQUIRE);
+	return (size_t)atomic_load_explicit(&b->used_length, memory_order_acquire);
 }
 
 ram_addr_t ram_list_size(struct ram_list *rl)
 {
-	return __atomic_load_n(&rl->size_bytes, __ATOMIC_ACQUIRE);
+	return atomic_load_explicit(&rl->size_bytes, memory_order_acquire);
 }

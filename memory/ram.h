@@ -48,6 +48,9 @@ enum { DIRTY_MEMORY_VGA, DIRTY_MEMORY_MIGRATION, DIRTY_MEMORY_NUM };
 struct ram_list_config {
 	unsigned page_bits;
 	uint64_t block_pages;
+	/* Dirty clients tracked from the start (bit 1 << client); 0 = all.
+	 * See ram_dirty_tracking_start(). */
+	unsigned tracked_clients;
 };
 
 struct ram_list;
@@ -77,6 +80,25 @@ void *ram_block_host(const struct ram_block *b);
 size_t ram_block_used_length(const struct ram_block *b);
 /* end of the RAM address space in use */
 ram_addr_t ram_list_size(struct ram_list *rl);
+
+/*
+ * Dirty tracking, after QEMU's global dirty-tracking switch: dirty_set,
+ * dirty_set_range and dirty_set_lebitmap mark only the clients being tracked
+ * (a per-list mask, read with each call), so a client nobody reads (say
+ * MIGRATION while no snapshot runs) costs writers nothing. New and resized
+ * blocks still start dirty for every client.
+ *
+ * ram_dirty_tracking_start() turns a client on mid-stream and loses nothing:
+ * it sets the mask bit, then marks every page dirty for the client, so a
+ * write that missed the new mask happened before that marking (sequentially
+ * consistent operations) and its page is dirty either way. It serialises with
+ * block add/resize/remove; 0 or -EINVAL. ram_dirty_tracking_stop() turns the
+ * client off (its bits stay until cleared). Any thread.
+ */
+int ram_dirty_tracking_start(struct ram_list *rl, unsigned client);
+int ram_dirty_tracking_stop(struct ram_list *rl, unsigned client);
+/* The mask of the clients tracked now. Any thread. */
+unsigned ram_dirty_tracked(struct ram_list *rl);
 
 bool dirty_get(struct ram_list *rl, ram_addr_t start, ram_addr_t length, unsigned client);
 bool dirty_all(struct ram_list *rl, ram_addr_t start, ram_addr_t length, unsigned client);

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0-or-later
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * sdl/sdl-thread.c - the thread that owns SDL's video subsystem: startup and
  * shutdown, the event loop, cross-thread calls and per-window dispatch.
@@ -12,6 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+
+#include "fb/clock.h"
 
 /* Key under which a window's struct sdl_thread_client is stored. */
 #define SDL_THREAD_CLIENT_KEY "fbhost-sdl-client"
@@ -42,9 +44,21 @@ static pthread_mutex_t users_lock = PTHREAD_MUTEX_INITIALIZER;
 static unsigned users;
 static pthread_t sdl_tid;
 
-/* Every struct sdl_call field; call_done is broadcast when a call ends. */
+/* Every struct sdl_call field; call_done (on CLOCK_MONOTONIC, set up once
+ * by call_done_init) is broadcast when a call ends. */
 static pthread_mutex_t call_lock = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t call_done = PTHREAD_COND_INITIALIZER;
+static pthread_cond_t call_done;
+static pthread_once_t call_done_once = PTHREAD_ONCE_INIT;
+
+static void call_done_init(void)
+{
+	pthread_condattr_t attr;
+
+	pthread_condattr_init(&attr);
+	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+	pthread_cond_init(&call_done, &attr);
+	pthread_condattr_destroy(&attr);
+}
 
 /* Event types from SDL_RegisterEvents; written by the SDL thread before it
  * reports a successful start, read by others after; atomics for clarity. */
@@ -131,6 +145,7 @@ static void run_call(struct sdl_call *call)
 
 	pthread_mutex_lock(&call_lock);
 	call->state = CALL_DONE;
+	pthread_once(&call_done_once, call_done_init);
 	pthread_cond_broadcast(&call_done);
 	call_unref_locked(call);
 	pthread_mutex_unlock(&call_lock);
@@ -316,17 +331,6 @@ void sdl_thread_release(void)
 	pthread_mutex_unlock(&users_lock);
 }
 
-static void deadline_after(struct timespec *ts, unsigned ms)
-{
-	clock_gettime(CLOCK_REALTIME, ts);
-	ts->tv_sec += ms / 1000;
-	ts->tv_nsec += (long)(ms % 1000) * 1000000L;
-	if (ts->tv_nsec >= 1000000000L) {
-		ts->tv_sec++;
-		ts->tv_nsec -= 1000000000L;
-	}
-}
-
 int sdl_thread_call(void (*fn)(void *arg), void *arg, unsigned timeout_ms)
 {
 	if (on_sdl_thread) {
@@ -350,9 +354,9 @@ int sdl_thread_call(void (*fn)(void *arg), void *arg, unsigned timeout_ms)
 		return -EAGAIN;
 	}
 
-	struct timespec deadline;
-	deadline_after(&deadline, timeout_ms);
+	struct timespec deadline = fb_clock_after_ms(timeout_ms);
 	int rc = 0;
+	pthread_once(&call_done_once, call_done_init);
 	pthread_mutex_lock(&call_lock);
 	while (call->state != CALL_DONE) {
 		if (call->state == CALL_PENDING &&

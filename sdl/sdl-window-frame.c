@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0-or-later
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * sdl/sdl-window-frame.c - getting pixels from the render thread to the
  * screen. The render thread (listener ops) copies what really changed inside
@@ -17,7 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sdl/sdl-window-priv.h"
+#include "sdl/sdl-window-internal.h"
 #include "sdl/sdl-window-test.h"
 
 /* Longest window title, bytes. */
@@ -205,7 +205,7 @@ static void take_damage(struct sdl_window *w, const struct fb_surface *s,
 		int sstride;
 		const uint8_t *src = source_rows(w, s, b, &sstride);
 		if (!src) {
-			fprintf(stderr, "sdl: %s: out of memory converting pixels\n", w->name);
+			sdl_window_log(w, "out of memory converting pixels");
 			continue;
 		}
 		int bw = b->x2 - b->x1;
@@ -260,14 +260,12 @@ static void new_staging(struct sdl_window *w, const struct fb_surface *s)
 	w->staging_mode = s->mode;
 	w->staging_generation = s->generation;
 	if (!texture_format(s->mode.format, &fmt, &sdl_format)) {
-		fprintf(stderr, "sdl: %s: guest format %#x has no display format\n", w->name,
-			(unsigned)s->mode.format);
+		sdl_window_log(w, "guest format %#x has no display format", (unsigned)s->mode.format);
 		return;
 	}
 	w->staging = pixman_image_create_bits(fmt, s->mode.width, s->mode.height, NULL, 0);
 	if (!w->staging) {
-		fprintf(stderr, "sdl: %s: out of memory for a %ux%u picture\n", w->name,
-			s->mode.width, s->mode.height);
+		sdl_window_log(w, "out of memory for a %ux%u picture", s->mode.width, s->mode.height);
 		return;
 	}
 	w->staging_mode.stride = pixman_image_get_stride(w->staging);
@@ -361,7 +359,7 @@ static void switch_texture(struct sdl_window *w)
 	w->tex = SDL_CreateTexture(w->ren, sdl_format, SDL_TEXTUREACCESS_STREAMING, (int)m->width,
 				   (int)m->height);
 	if (!w->tex)
-		fprintf(stderr, "sdl: %s: cannot create a %ux%u texture: %s\n", w->name, m->width,
+		sdl_window_log(w, "cannot create a %ux%u texture: %s", m->width,
 			m->height, SDL_GetError());
 	else
 		SDL_SetTextureBlendMode(w->tex, SDL_BLENDMODE_NONE);
@@ -374,15 +372,14 @@ void sdl_window_frame_fit(struct sdl_window *w)
 
 	SDL_RenderGetLogicalSize(w->ren, &lw, &lh);
 	if ((lw != mw || lh != mh) && SDL_RenderSetLogicalSize(w->ren, mw, mh) != 0)
-		fprintf(stderr, "sdl: %s: SDL_RenderSetLogicalSize: %s\n", w->name, SDL_GetError());
+		sdl_window_log(w, "SDL_RenderSetLogicalSize: %s", SDL_GetError());
 	/* SDL's integer scaling never shrinks (it crops at 1:1): only with room
 	 * for the whole picture, else SDL scales it down keeping the aspect. */
 	SDL_GetRendererOutputSize(w->ren, &ow, &oh);
 	SDL_bool integer = w->cfg.integer_scale && mw > 0 && ow >= mw && oh >= mh;
 	if (SDL_RenderGetIntegerScale(w->ren) != integer &&
 	    SDL_RenderSetIntegerScale(w->ren, integer) != 0)
-		fprintf(stderr, "sdl: %s: SDL_RenderSetIntegerScale: %s\n", w->name,
-			SDL_GetError());
+		sdl_window_log(w, "SDL_RenderSetIntegerScale: %s", SDL_GetError());
 }
 
 void sdl_window_frame_layout(struct sdl_window *w, struct sdl_window_layout *l)
@@ -426,7 +423,7 @@ static void upload_rect(struct sdl_window *w, const pixman_box32_t *b)
 	size_t bytes = (size_t)r.w * r.h * bpp;
 
 	if (SDL_UpdateTexture(w->tex, &r, pixels, stride) != 0)
-		fprintf(stderr, "sdl: %s: SDL_UpdateTexture: %s\n", w->name, SDL_GetError());
+		sdl_window_log(w, "SDL_UpdateTexture: %s", SDL_GetError());
 	atomic_fetch_add(&w->stats.uploads, 1);
 	atomic_fetch_add(&w->stats.upload_bytes, bytes);
 	sdl_window_upload_hook_fn *hook = atomic_load(&upload_hook);

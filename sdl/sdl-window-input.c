@@ -1,11 +1,11 @@
-// SPDX-License-Identifier: GPL-2.0-or-later
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * sdl/sdl-window-input.c - a window's SDL events on the SDL thread: keys and
  * pointer to the guest, hotkeys (Ctrl+Alt+G grab, Ctrl+Alt+F fullscreen),
  * resizes, closing, and the render thread's wake events.
  */
 #include "sdl/sdl-keymap.h"
-#include "sdl/sdl-window-priv.h"
+#include "sdl/sdl-window-internal.h"
 
 /* RFB pointer button bits (fb.h). */
 #define RFB_BUTTON_LEFT (1u << 0)

@@ -1,14 +1,15 @@
-// SPDX-License-Identifier: GPL-2.0-or-later
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * sdl/sdl-window.c - the window's lifecycle and its queries: creation and
  * destruction on the SDL thread, flush, screenshot, layout and statistics.
  */
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "sdl/sdl-window-priv.h"
+#include "sdl/sdl-window-internal.h"
 #include "sdl/sdl-window-test.h"
 
 /* Bound on creating or destroying a window on the SDL thread. */
@@ -19,6 +20,27 @@ static _Thread_local char last_error[SDL_THREAD_ERR_BYTES];
 const char *sdl_window_strerror(void)
 {
 	return last_error;
+}
+
+/* Longest log line of a window, NUL included. */
+#define SDL_WINDOW_LOG_LINE_MAX_BYTES 512u
+
+void sdl_window_log(struct sdl_window *w, const char *fmt, ...)
+{
+	char line[SDL_WINDOW_LOG_LINE_MAX_BYTES];
+	int n = snprintf(line, sizeof(line), "%s: ", w->name);
+	va_list ap;
+
+	if (n < 0 || (size_t)n >= sizeof(line))
+		n = 0;
+
+	va_start(ap, fmt);
+	vsnprintf(line + n, sizeof(line) - (size_t)n, fmt, ap);
+	va_end(ap);
+	if (w->cfg.log)
+		w->cfg.log(w->cfg.log_opaque, line);
+	else
+		fprintf(stderr, "sdl: %s\n", line);
 }
 
 void sdl_window_config_init(struct sdl_window_config *cfg)
@@ -232,7 +254,7 @@ static void screenshot_on_sdl_thread(void *arg)
 	int rc = SDL_RenderReadPixels(w->ren, NULL, SDL_PIXELFORMAT_RGB888, sc->pixels,
 				      sc->width * 4);
 	if (rc != 0)
-		fprintf(stderr, "sdl: %s: SDL_RenderReadPixels: %s\n", w->name, SDL_GetError());
+		sdl_window_log(w, "SDL_RenderReadPixels: %s", SDL_GetError());
 	sdl_window_frame_fit(w); /* the logical size back */
 	if (rc != 0) {
 		free(sc->pixels);

@@ -71,6 +71,11 @@ struct sdl_window_config {
 	/* Optional close notification, see sdl_window_close_fn. */
 	sdl_window_close_fn *on_close;
 	void *opaque;
+	/* Log sink for the window's error lines (without newline; "NAME: what
+	 * failed"), called on the SDL or render thread. NULL = stderr with an
+	 * "sdl: " prefix. */
+	void (*log)(void *opaque, const char *line);
+	void *log_opaque;
 };
 
 /* Fills cfg with the defaults (close_quits = true, the rest off/0). */

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0-or-later
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * vnc/vnc-cells.c - refines page-level damage into the pixels that really
  * changed, as QEMU's VNC server does: the damaged area is compared against

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0-or-later
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * vnc/vnc-clients.c - LibVNCServer hooks (input, clipboard, resize
  * requests, connect/disconnect), slow-client holds and per-client counters.
@@ -126,7 +126,7 @@ static enum rfbNewClientAction new_client(rfbClientPtr cl)
 	}
 	c->id = ++s->next_client_id;
 	memcpy(c->address, addr, sizeof(addr));
-	c->connected_ns = vnc_now_ns();
+	c->connected_ns = fb_clock_now_ns();
 	cl->clientData = c;
 	cl->clientGoneHook = client_gone;
 	if (s->cfg.view_only)
@@ -197,7 +197,8 @@ static int on_set_desktop_size(int width, int height, int num_screens,
 		return rfbExtDesktopSize_ResizeProhibited;
 	if (width < 1 || height < 1)
 		return rfbExtDesktopSize_InvalidScreenLayout;
-	if ((unsigned)width > VNC_MAX_WIDTH_PX) {
+	if (vnc_mode_check(&(struct fb_mode){ .width = (uint32_t)width, .height = (uint32_t)height },
+			   NULL, 0) != 0) {
 		vnc_log(s, "client #%llu asked for %dx%d: wider than VNC's limit of %u px",
 			c ? (unsigned long long)c->id : 0ull, width, height, VNC_MAX_WIDTH_PX);
 		return rfbExtDesktopSize_OutOfResources;
@@ -250,7 +251,7 @@ void vnc_clients_install_hooks(struct vnc_server *s)
 void vnc_clients_update_holds(struct vnc_server *s)
 {
 	rfbClientIteratorPtr it = rfbGetClientIterator(s->screen);
-	uint64_t now = vnc_now_ns();
+	uint64_t now = fb_clock_now_ns();
 	unsigned held = 0;
 
 	for (rfbClientPtr cl; (cl = rfbClientIteratorNext(it));) {
@@ -386,7 +387,7 @@ void vnc_clients_disconnect_all(struct vnc_server *s)
 void vnc_clients_refresh_stats(struct vnc_server *s)
 {
 	rfbClientIteratorPtr it = rfbGetClientIterator(s->screen);
-	uint64_t now = vnc_now_ns(), up = 0, rects = 0, bytes = 0;
+	uint64_t now = fb_clock_now_ns(), up = 0, rects = 0, bytes = 0;
 	size_t n = 0;
 
 	pthread_mutex_lock(&s->stats_lock);

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0-or-later
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * vnc/vnc-clipboard.c - guest clipboard text to the VNC clients. Runs on
  * the VNC thread.

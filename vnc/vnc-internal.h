@@ -22,8 +22,23 @@
 #include <pixman.h>
 #include <rfb/rfb.h>
 
+#include "fb/clock.h"
 #include "fb/fb.h"
 #include "vnc/vnc.h"
+
+/*
+ * Lock order of vnc/, outermost first. All of them come after every fb/ lock
+ * (fb/fb-internal.h): the listener callbacks take vnc_server.lock on the
+ * render thread under fb's listener lock, and no vnc/ code calls into fb/
+ * with one of these held.
+ *   1. the library lock (vnc-library-lock.c): read side on a VNC thread while
+ *      it runs LibVNCServer, write side to create a screen; dropped before
+ *      any call out to the guest
+ *   2. vnc_server.lock: the render thread -> VNC thread hand-over
+ *   3. vnc_server.stats_lock: counters and the client list snapshot; taken
+ *      with nothing else of the server's held
+ * No function returns with one of them held that it did not take.
+ */
 
 /* Side of the square cells compared against the shadow (as in QEMU). */
 #define VNC_CELL_PX 16
@@ -136,7 +151,6 @@ struct vnc_server {
 /* vnc-log.c */
 void vnc_log(struct vnc_server *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void vnc_log_install_libvncserver(void);
-uint64_t vnc_now_ns(void);
 
 /* vnc-listen.c: binds host:port (NULL host = loopback v4+v6). 0 or -errno
  * with err filled. */

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0-or-later
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * vnc/vnc-listener.c - the fb listener side of the VNC frontend. Runs on
  * the render thread: converts the damaged boxes of the guest view into the
@@ -35,7 +35,7 @@ static void vnc_switch_surface(struct fb_listener *l, const struct fb_surface *s
 	pixman_image_t *img = NULL, *old;
 	uint32_t w = surf->mode.width, h = surf->mode.height;
 
-	if (w > VNC_MAX_WIDTH_PX) {
+	if (vnc_mode_check(&surf->mode, NULL, 0) != 0) {
 		vnc_log(s, "mode %ux%u is wider than VNC's limit of %u px: clients keep the "
 			   "previous picture until the next mode switch",
 			w, h, VNC_MAX_WIDTH_PX);

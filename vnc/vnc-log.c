@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0-or-later
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * vnc/vnc-log.c - log lines of the VNC frontend, and LibVNCServer's own
  * logging routed away from stdout.
@@ -8,14 +8,6 @@
 #include <time.h>
 
 #include "vnc/vnc-internal.h"
-
-uint64_t vnc_now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
 
 void vnc_log(struct vnc_server *s, const char *fmt, ...)
 {

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0-or-later
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * vnc/vnc-scroll.c - turns a vertical scroll of the guest picture into a
  * CopyRect. Before the cell compare, a few changed rows of the damage are

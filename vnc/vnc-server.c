@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0-or-later
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * vnc/vnc-server.c - the VNC server object: configuration checks, the
  * listening sockets, the rfbScreenInfo around the shadow, the public
@@ -74,8 +74,7 @@ static int check_config(struct fb_device *fb, const struct vnc_config *cfg, char
 		snprintf(err, errlen, "web port %d is out of range 0..65535", cfg->web_port);
 		return -EINVAL;
 	}
-	if (cfg->share != VNC_SHARE_FORCE_SHARED && cfg->share != VNC_SHARE_ALLOW_EXCLUSIVE &&
-	    cfg->share != VNC_SHARE_IGNORE) {
+	if (cfg->share != VNC_SHARE_FORCE_SHARED && cfg->share != VNC_SHARE_ALLOW_EXCLUSIVE) {
 		snprintf(err, errlen, "unknown share policy %d", (int)cfg->share);
 		return -EINVAL;
 	}

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0-or-later
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * vnc/vnc-thread.c - the VNC thread: waits in poll() on the listening
  * sockets, every client socket and the wake-up eventfd, takes the render
@@ -60,32 +60,41 @@ static uint32_t *copy_packed(pixman_image_t *img, uint32_t w, uint32_t h)
 	return p;
 }
 
-/* Applies a pending mode switch. Called with s->lock held; drops it. */
-static void apply_switch(struct vnc_server *s)
-{
-	uint32_t w = (uint32_t)pixman_image_get_width(s->staging);
-	uint32_t h = (uint32_t)pixman_image_get_height(s->staging);
-	uint32_t *shadow = copy_packed(s->staging, w, h), *old = s->shadow;
+/* A mode switch taken from the render thread's staging: the new shadow. */
+struct vnc_switch {
+	uint32_t *shadow; /* malloc'ed, tightly packed x8r8g8b8 */
+	uint32_t w, h;
+};
 
-	if (!shadow) {
-		/* Try again on the next wake-up. */
-		pthread_mutex_unlock(&s->lock);
-		vnc_log(s, "out of memory for a %ux%u shadow; retrying", w, h);
-		return;
-	}
+/* Takes the pending mode switch (s->lock held by the caller, who keeps it):
+ * copies the staging picture and clears what the switch replaces. false on
+ * ENOMEM, leaving the switch pending for the next wake-up. */
+static bool take_switch_locked(struct vnc_server *s, struct vnc_switch *sw)
+{
+	sw->w = (uint32_t)pixman_image_get_width(s->staging);
+	sw->h = (uint32_t)pixman_image_get_height(s->staging);
+	sw->shadow = copy_packed(s->staging, sw->w, sw->h);
+	if (!sw->shadow)
+		return false;
 	s->switch_pending = false;
 	pixman_region32_clear(&s->pending);
 	s->nmoves = 0;
-	pthread_mutex_unlock(&s->lock);
+	return true;
+}
+
+/* Applies a switch taken by take_switch_locked (no lock held). */
+static void apply_switch(struct vnc_server *s, const struct vnc_switch *sw)
+{
+	uint32_t *old = s->shadow;
 
 	vnc_clients_drop_unresizable(s);
 	/* Marks the whole frame modified for every client and queues
 	 * DesktopSize/ExtendedDesktopSize for those that support it. */
-	rfbNewFramebuffer(s->screen, (char *)shadow, (int)w, (int)h, 8, 3, 4);
+	rfbNewFramebuffer(s->screen, (char *)sw->shadow, (int)sw->w, (int)sw->h, 8, 3, 4);
 	vnc_set_server_format(s->screen);
-	s->shadow = shadow;
-	s->shadow_w = w;
-	s->shadow_h = h;
+	s->shadow = sw->shadow;
+	s->shadow_w = sw->w;
+	s->shadow_h = sw->h;
 	/* Nothing can read the old shadow any more: LibVNCServer only
 	 * reads screen->frameBuffer, on this thread. */
 	free(old);
@@ -105,7 +114,15 @@ static void take_damage(struct vnc_server *s)
 
 	pthread_mutex_lock(&s->lock);
 	if (s->switch_pending && s->staging) {
-		apply_switch(s); /* unlocks */
+		struct vnc_switch sw;
+		bool taken = take_switch_locked(s, &sw);
+		uint32_t w = sw.w, h = sw.h;
+
+		pthread_mutex_unlock(&s->lock);
+		if (taken)
+			apply_switch(s, &sw);
+		else /* try again on the next wake-up */
+			vnc_log(s, "out of memory for a %ux%u shadow; retrying", w, h);
 		return;
 	}
 	pixman_region32_init(&changed);

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0-or-later
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * vnc/vnc-web-api.c - the web server's data for the index page:
  *   GET /api/framebuffers   JSON: every framebuffer of the program (from

@@ -70,13 +70,13 @@
  *     refuses such a client instead; serving it keeps it usable.
  *   - ALLOW_EXCLUSIVE: as the RFB spec suggests, an exclusive client
  *     disconnects the others (shared clients may still join later).
- *   - IGNORE: the flag is ignored and everybody connects; with LibVNCServer
- *     this behaves as FORCE_SHARED. Kept for QEMU's option names.
+ *   - IGNORE (QEMU's name): the flag is ignored and everybody connects,
+ *     which with LibVNCServer is FORCE_SHARED: an alias, not a policy.
  */
 enum vnc_share {
 	VNC_SHARE_FORCE_SHARED = 0,
 	VNC_SHARE_ALLOW_EXCLUSIVE,
-	VNC_SHARE_IGNORE,
+	VNC_SHARE_IGNORE = VNC_SHARE_FORCE_SHARED,
 };
 
 /* Longest framebuffer name and format name in a vnc_fb_summary, bytes. */
@@ -159,8 +159,9 @@ struct vnc_config {
 void vnc_config_init(struct vnc_config *cfg);
 
 /* Checks that a mode can be served over VNC (width <= VNC_MAX_WIDTH_PX):
- * 0, or -E2BIG with a user-facing line in err. Call before fb_set_mode when
- * VNC is on. */
+ * 0, or -E2BIG with a user-facing line in err (which may be NULL with errlen
+ * 0). The one place of the width rule. Call before fb_set_mode when VNC is
+ * on. */
 int vnc_mode_check(const struct fb_mode *mode, char *err, size_t errlen);
 
 struct vnc_server;

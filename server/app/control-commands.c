@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0-or-later
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * server/app/control-commands.c - the commands of the control protocol
  * (documented in server/app/control-protocol.md). Each handler checks its
@@ -126,15 +126,8 @@ static void control_resize(struct control_cmd_context *ctx, struct control_words
 		return;
 	}
 	rc = fbhost_resize(fb, w, h, m.format);
-	if (rc == -E2BIG)
-		control_reply_error(r, "mode %ux%u %s is too large%s", w, h,
-				    fbhost_format_name(m.format),
-				    fbhost_vnc_port(fb) >= 0 && w > FBHOST_VNC_MAX_WIDTH_PX
-					    ? " for VNC (width at most 8192)"
-					    : "");
-	else if (rc)
-		control_reply_error(r, "cannot set mode %ux%u %s: %s", w, h,
-				    fbhost_format_name(m.format), strerror(-rc));
+	if (rc)
+		control_reply_error(r, "%s", fbhost_last_error());
 	else
 		control_reply_line(r, "%u %s %ux%u %s", fbhost_fb_id(fb), fbhost_fb_name(fb), w, h,
 				   fbhost_format_name(m.format));
@@ -145,8 +138,7 @@ static void control_cycle(struct control_cmd_context *ctx, struct control_words 
 			  struct control_reply *r)
 {
 	struct fbhost_fb *fb;
-	struct fb_mode cur, next;
-	enum fbhost_format f;
+	struct fbhost_mode cur, next;
 	int rc;
 
 	if (!control_want_args(ws, 1, 1, "cycle ID", r))
@@ -154,16 +146,14 @@ static void control_cycle(struct control_cmd_context *ctx, struct control_words 
 	fb = control_find_fb(ctx->host, ws->w[1], r);
 	if (!fb)
 		return;
-	cur = fb_get_mode(fbhost_fb_device(fb));
+	cur = fbhost_fb_mode(fb);
 	next = guest_demo_next_mode(&cur);
-	f = fbhost_format_from_pixman(next.format);
-	rc = fbhost_resize(fb, next.width, next.height, f);
+	rc = fbhost_resize(fb, next.width, next.height, next.format);
 	if (rc)
-		control_reply_error(r, "cannot set mode %ux%u %s: %s", next.width, next.height,
-				    fbhost_format_name(f), strerror(-rc));
+		control_reply_error(r, "%s", fbhost_last_error());
 	else
 		control_reply_line(r, "%u %s %ux%u %s", fbhost_fb_id(fb), fbhost_fb_name(fb),
-				   next.width, next.height, fbhost_format_name(f));
+				   next.width, next.height, fbhost_format_name(next.format));
 }
 
 static void control_screendump(struct control_cmd_context *ctx, struct control_words *ws,
@@ -196,8 +186,7 @@ static void control_screendump(struct control_cmd_context *ctx, struct control_w
 		file[len] = '\0';
 		rc = fbhost_screendump(fb, file);
 		if (rc)
-			control_reply_error(r, "screendump to %.200s failed: %s", file,
-					    strerror(-rc));
+			control_reply_error(r, "%s", fbhost_last_error());
 		else
 			control_reply_line(r, "%s", file);
 	}

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0-or-later
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * server/app/control-server.c - the control socket's transport: listening,
  * accepting, cutting requests into lines within CONTROL_LINE_MAX_BYTES,
@@ -21,7 +21,7 @@
 #include <unistd.h>
 
 #include "server/app/control-server.h"
-#include "server/lib/fbhost-clock.h"
+#include "fb/clock.h"
 
 #define CONTROL_POLL_INTERVAL_MS 1000
 #define CONTROL_ERROR_MAX_BYTES 512u
@@ -171,7 +171,7 @@ static bool control_conn_flush(struct control_conn *c)
 			return errno == EAGAIN || errno == EWOULDBLOCK;
 		}
 		c->outpos += (size_t)n;
-		c->active_ms = fbhost_clock_now_ms();
+		c->active_ms = fb_clock_now_ms();
 	}
 	return true;
 }
@@ -218,7 +218,7 @@ static bool control_conn_line(struct control_server *cs, struct control_conn *c,
 	}
 	ok = control_conn_queue(c, r.buf, r.len);
 	free(r.buf);
-	c->active_ms = fbhost_clock_now_ms();
+	c->active_ms = fb_clock_now_ms();
 	return ok;
 }
 
@@ -292,7 +292,7 @@ static void control_accept(struct control_server *cs)
 
 		if (c->fd < 0) {
 			c->fd = fd;
-			c->active_ms = fbhost_clock_now_ms();
+			c->active_ms = fb_clock_now_ms();
 			return;
 		}
 	}
@@ -361,7 +361,7 @@ static void *control_thread(void *arg)
 			if (!ok)
 				control_conn_close(c);
 		}
-		now = fbhost_clock_now_ms();
+		now = fb_clock_now_ms();
 		for (i = 0; i < CONTROL_MAX_CLIENTS; i++) {
 			struct control_conn *c = &cs->conns[i];
 

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0-or-later
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * server/app/fbhost-ctl.c - command-line client of fbhost's control socket:
  * sends one request line made of its arguments, prints the reply and exits
@@ -20,7 +20,7 @@
 #include <unistd.h>
 
 #include "server/app/control-server.h"
-#include "server/lib/fbhost-clock.h"
+#include "fb/clock.h"
 #include "server/lib/fbhost.h"
 
 /* Longest wait for the reply (a screendump waits for the render thread). */
@@ -144,10 +144,10 @@ int main(int argc, char **argv)
 	}
 	shutdown(fd, SHUT_WR);
 
-	deadline = fbhost_clock_after_ms(CTL_REPLY_TIMEOUT_MS);
+	deadline = fb_clock_after_ms(CTL_REPLY_TIMEOUT_MS);
 	while (!done) {
 		struct pollfd pfd = { .fd = fd, .events = POLLIN };
-		long long left = fbhost_clock_ms_until(&deadline);
+		long long left = fb_clock_ms_until(&deadline);
 		ssize_t n, i;
 
 		if (left <= 0 || poll(&pfd, 1, (int)left) <= 0) {

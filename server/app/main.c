@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0-or-later
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * server/app/main.c - the fbhost program: parses the command line, creates one
  * framebuffer per --fb with a guest drawing into it, serves each over VNC
@@ -93,8 +93,8 @@ static int main_start_fb(struct main_state *ms, unsigned i)
 	if (ms->guest) {
 		const char *gerr = NULL;
 
-		err = ms->guest->start(fbhost_fb_device(fb), ms->opt.guest_args,
-				       &ms->guest_state[i], &gerr);
+		err = ms->guest->start(ms->host, fb, ms->opt.guest_args, &ms->guest_state[i],
+				       &gerr);
 		if (err) {
 			fprintf(stderr, "fbhost: --guest: %s\n", gerr ? gerr : strerror(-err));
 			ms->guest_state[i] = NULL;

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0-or-later
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * server/app/options.c - the fbhost program's command line, parsed with
  * getopt_long into struct opt_config. Every bad option or value yields one

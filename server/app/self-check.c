@@ -20,6 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "fb/clock.h"
 #include "server/app/self-check.h"
 
 /* The whole check (every framebuffer) must finish within this. */
@@ -38,12 +39,8 @@ struct self_check_conn {
 
 static int self_check_ms_left(const struct timespec *deadline)
 {
-	struct timespec now;
-	long long ms;
+	long long ms = fb_clock_ms_until(deadline);
 
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	ms = (long long)(deadline->tv_sec - now.tv_sec) * 1000 +
-	     (deadline->tv_nsec - now.tv_nsec) / 1000000;
 	return ms > 0 ? (int)ms : 0;
 }
 
@@ -234,8 +231,7 @@ int self_check_run(const struct self_check_target *targets, unsigned n, FILE *ou
 	unsigned i;
 	int failed = 0;
 
-	clock_gettime(CLOCK_MONOTONIC, &deadline);
-	deadline.tv_sec += SELF_CHECK_TIMEOUT_MS / 1000;
+	deadline = fb_clock_after_ms(SELF_CHECK_TIMEOUT_MS);
 	for (i = 0; i < n; i++) {
 		const struct self_check_target *t = &targets[i];
 		struct self_check_conn c = { .fd = -1, .deadline = deadline };

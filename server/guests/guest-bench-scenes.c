@@ -416,25 +416,6 @@ uint64_t bench_deadline_ns(uint64_t t0_ns, uint32_t frame, unsigned fps)
 	return t0_ns + (uint64_t)(frame - 1) * BENCH_NS_PER_S / fps;
 }
 
-uint64_t bench_now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * BENCH_NS_PER_S + (uint64_t)ts.tv_nsec;
-}
-
-void bench_sleep_until_ns(uint64_t t_ns)
-{
-	struct timespec ts = {
-		.tv_sec = (time_t)(t_ns / BENCH_NS_PER_S),
-		.tv_nsec = (long)(t_ns % BENCH_NS_PER_S),
-	};
-
-	while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR)
-		;
-}
-
 int bench_log_frame(FILE *log, uint32_t frame, uint64_t t_ns)
 {
 	if (fprintf(log, "%u %llu\n", frame, (unsigned long long)t_ns) < 0 || fflush(log) != 0)

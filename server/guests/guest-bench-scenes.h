@@ -151,10 +151,6 @@ int bench_pacing_check(unsigned fps, double seconds, unsigned settle_ms, const c
 /* Absolute deadline of frame i >= 1: t0 + (i-1)/fps, with t0 the end of the
  * settle time. */
 uint64_t bench_deadline_ns(uint64_t t0_ns, uint32_t frame, unsigned fps);
-/* CLOCK_MONOTONIC now, in ns. */
-uint64_t bench_now_ns(void);
-/* Sleeps until the absolute CLOCK_MONOTONIC time (restarts on EINTR). */
-void bench_sleep_until_ns(uint64_t t_ns);
 /* ---- the bench guest's arguments -------------------------------------- */
 
 #define BENCH_DEFAULT_FPS 30u

@@ -9,8 +9,8 @@
  *
  * Frame 0 is drawn at once; frames 1..N (N = round(S*fps)) follow after the
  * settle time (500 ms by default) at t0 + (i-1)/fps. A late frame is drawn
- * anyway and counted. Each frame is drawn inside one fb_access (the text
- * scroll is an fb_access_copy, which listeners repeat), then its
+ * anyway and counted. Each frame is drawn inside one fbhost_pixels section
+ * (the text scroll is an fbhost_pixels_copy, which listeners repeat), then its
  * exact damage is marked (or, with fullframe=1, the whole frame: the
  * baseline that bypasses the dirty bitmap's precision; idle then keeps
  * marking its unchanged frame for N frames), then the time is taken, then
@@ -27,15 +27,17 @@
 #include <time.h>
 
 #include "server/guests/guest-bench-scenes.h"
+#include "server/guests/guest-draw.h"
 #include "server/guests/guest.h"
 #include "server/guests/guest-runner.h"
 
-/* Draws through one fb_access; lives for one frame on the guest thread. */
-struct fb_canvas {
+/* Draws through one fbhost_pixels section; lives for one frame on the guest
+ * thread. */
+struct pixels_canvas {
 	struct bench_canvas canvas;
-	struct fb_device *fb;
-	struct fb_access acc;
-	pixman_image_t *image; /* over acc.pixels, in acc.mode.format */
+	struct fbhost_fb *fb;
+	struct fbhost_pixels px;
+	pixman_image_t *image; /* over px.data, in px.format */
 	pixman_region32_t damage; /* what this frame drew */
 };
 
@@ -45,13 +47,13 @@ struct bench_guest {
 	struct bench_args args;	   /* read-only after start */
 	struct bench_scene *scene; /* guest thread only */
 	FILE *log;		   /* guest thread only (NULL: no log) */
-	struct fb_mode mode;	   /* the mode the scene was made for; read-only */
+	struct fbhost_mode mode;   /* the mode the scene was made for; read-only */
 	unsigned late;	     /* guest thread only */
 };
 
 static void canvas_fill(struct bench_canvas *c, int x, int y, int w, int h, uint32_t rgb)
 {
-	struct fb_canvas *fc = (struct fb_canvas *)c;
+	struct pixels_canvas *fc = (struct pixels_canvas *)c;
 	pixman_color_t colour = {
 		.red = (uint16_t)(((rgb >> 16) & 0xFF) * 0x101),
 		.green = (uint16_t)(((rgb >> 8) & 0xFF) * 0x101),
@@ -65,15 +67,15 @@ static void canvas_fill(struct bench_canvas *c, int x, int y, int w, int h, uint
 }
 
 /* Marks what the frame drew so far (a move must see it dirty). */
-static void canvas_mark(struct fb_canvas *fc)
+static void canvas_mark(struct pixels_canvas *fc)
 {
 	const pixman_box32_t *box;
 	int n;
 
 	box = pixman_region32_rectangles(&fc->damage, &n);
 	for (int i = 0; i < n; i++)
-		fb_mark_dirty(fc->fb, &fc->acc, box[i].x1, box[i].y1, box[i].x2 - box[i].x1,
-			      box[i].y2 - box[i].y1);
+		fbhost_pixels_damage(fc->fb, &fc->px, box[i].x1, box[i].y1, box[i].x2 - box[i].x1,
+				     box[i].y2 - box[i].y1);
 	pixman_region32_clear(&fc->damage);
 }
 
@@ -81,16 +83,16 @@ static void canvas_mark(struct fb_canvas *fc)
  * peers. With fullframe=1 the whole frame is marked anyway. */
 static void canvas_copy(struct bench_canvas *c, int sx, int sy, int dx, int dy, int w, int h)
 {
-	struct fb_canvas *fc = (struct fb_canvas *)c;
+	struct pixels_canvas *fc = (struct pixels_canvas *)c;
 
 	canvas_mark(fc);
-	fb_access_copy(fc->fb, &fc->acc, sx, sy, dx, dy, w, h);
+	fbhost_pixels_copy(fc->fb, &fc->px, sx, sy, dx, dy, w, h);
 }
 
 static void canvas_put(struct bench_canvas *c, int x, int y, int w, int h, const uint32_t *rgb,
 		       size_t stride_px)
 {
-	struct fb_canvas *fc = (struct fb_canvas *)c;
+	struct pixels_canvas *fc = (struct pixels_canvas *)c;
 	/* pixman only reads a source image. */
 	pixman_image_t *src = pixman_image_create_bits(PIXMAN_x8r8g8b8, w, h, (uint32_t *)rgb,
 						       (int)(stride_px * sizeof(uint32_t)));
@@ -105,22 +107,22 @@ static void canvas_put(struct bench_canvas *c, int x, int y, int w, int h, const
 /* The guest pixels themselves when they are 0x00RRGGBB already. */
 static uint32_t *canvas_direct(struct bench_canvas *c, size_t *stride_px)
 {
-	struct fb_canvas *fc = (struct fb_canvas *)c;
+	struct pixels_canvas *fc = (struct pixels_canvas *)c;
 
-	if (fc->acc.mode.format != PIXMAN_x8r8g8b8 || fc->acc.mode.stride % 4)
+	if (fc->px.format != FBHOST_FORMAT_X8R8G8B8 || fc->px.stride % 4)
 		return NULL;
-	*stride_px = fc->acc.mode.stride / 4;
-	return fc->acc.pixels;
+	*stride_px = fc->px.stride / 4;
+	return fc->px.data;
 }
 
 static void canvas_touched(struct bench_canvas *c, int x, int y, int w, int h)
 {
-	struct fb_canvas *fc = (struct fb_canvas *)c;
+	struct pixels_canvas *fc = (struct pixels_canvas *)c;
 
 	pixman_region32_union_rect(&fc->damage, &fc->damage, x, y, (unsigned)w, (unsigned)h);
 }
 
-static const struct bench_canvas_ops fb_canvas_ops = {
+static const struct bench_canvas_ops pixels_canvas_ops = {
 	.fill = canvas_fill,
 	.copy = canvas_copy,
 	.put = canvas_put,
@@ -128,7 +130,7 @@ static const struct bench_canvas_ops fb_canvas_ops = {
 	.touched = canvas_touched,
 };
 
-static bool same_mode(const struct fb_mode *a, const struct fb_mode *b)
+static bool same_mode(const struct fbhost_pixels *a, const struct fbhost_mode *b)
 {
 	return a->width == b->width && a->height == b->height && a->stride == b->stride &&
 	       a->format == b->format;
@@ -141,17 +143,17 @@ static bool same_mode(const struct fb_mode *a, const struct fb_mode *b)
  */
 static int draw_frame(struct bench_guest *g, uint32_t frame)
 {
-	struct fb_canvas fc = { .canvas.ops = &fb_canvas_ops, .fb = g->run.fb };
+	struct pixels_canvas fc = { .canvas.ops = &pixels_canvas_ops, .fb = g->run.fb };
 	int ret = 0;
 
-	fb_access_begin(g->run.fb, &fc.acc);
-	if (!same_mode(&fc.acc.mode, &g->mode)) {
+	fbhost_pixels_begin(g->run.fb, &fc.px);
+	if (!same_mode(&fc.px, &g->mode)) {
 		ret = -ESTALE;
 		goto out_access;
 	}
-	fc.image = pixman_image_create_bits_no_clear(fc.acc.mode.format, (int)fc.acc.mode.width,
-						     (int)fc.acc.mode.height, fc.acc.pixels,
-						     (int)fc.acc.mode.stride);
+	fc.image = pixman_image_create_bits_no_clear(guest_draw_pixman_format(fc.px.format),
+						     (int)fc.px.width, (int)fc.px.height, fc.px.data,
+						     (int)fc.px.stride);
 	if (!fc.image) {
 		ret = -ENOMEM;
 		goto out_access;
@@ -159,28 +161,24 @@ static int draw_frame(struct bench_guest *g, uint32_t frame)
 	pixman_region32_init(&fc.damage);
 	bench_scene_draw(g->scene, &fc.canvas, frame);
 	if (g->args.fullframe)
-		fb_mark_dirty(g->run.fb, &fc.acc, 0, 0, (int)g->mode.width, (int)g->mode.height);
+		fbhost_pixels_damage(g->run.fb, &fc.px, 0, 0, (int)g->mode.width,
+				     (int)g->mode.height);
 	else
 		canvas_mark(&fc);
 	pixman_region32_fini(&fc.damage);
 	pixman_image_unref(fc.image);
 out_access:
-	fb_access_end(g->run.fb, &fc.acc);
+	fbhost_pixels_end(g->run.fb, &fc.px);
 	return ret;
 }
 
-/* Waits until the absolute CLOCK_MONOTONIC time t_ns or a stop: true if
- * stopped. */
+/* Waits until the time t_ns (fbhost_now_ns) or a stop: true if stopped. */
 static bool wait_until(struct bench_guest *g, uint64_t t_ns)
 {
-	struct timespec ts = {
-		.tv_sec = (time_t)(t_ns / BENCH_NS_PER_S),
-		.tv_nsec = (long)(t_ns % BENCH_NS_PER_S),
-	};
 	bool stop;
 
 	pthread_mutex_lock(&g->run.lock);
-	while (!g->run.stop && pthread_cond_timedwait(&g->run.wake, &g->run.lock, &ts) != ETIMEDOUT)
+	while (!g->run.stop && guest_runner_wait_until_locked(&g->run, t_ns) != ETIMEDOUT)
 		;
 	stop = g->run.stop;
 	pthread_mutex_unlock(&g->run.lock);
@@ -193,15 +191,18 @@ static bool present(struct bench_guest *g, uint32_t frame)
 	int ret = draw_frame(g, frame);
 
 	if (ret == -ESTALE) {
-		fprintf(stderr, "bench: the framebuffer's mode changed; the guest stops drawing\n");
+		fbhost_log(g->run.host, FBHOST_LOG_ERROR,
+			   "bench: the framebuffer's mode changed; the guest stops drawing");
 		return false;
 	}
 	if (ret < 0) {
-		fprintf(stderr, "bench: frame %u: %s\n", frame, strerror(-ret));
+		fbhost_log(g->run.host, FBHOST_LOG_ERROR, "bench: frame %u: %s", frame,
+			   strerror(-ret));
 		return false;
 	}
-	if (g->log && bench_log_frame(g->log, frame, bench_now_ns()) < 0) {
-		fprintf(stderr, "bench: cannot write the frame log: %s\n", strerror(errno));
+	if (g->log && bench_log_frame(g->log, frame, fbhost_now_ns()) < 0) {
+		fbhost_log(g->run.host, FBHOST_LOG_ERROR, "bench: cannot write the frame log: %s",
+			   strerror(errno));
 		return false;
 	}
 	return true;
@@ -219,11 +220,11 @@ static void *bench_thread(void *opaque)
 
 	if (!present(g, 0))
 		goto idle;
-	t0 = bench_now_ns() + (uint64_t)g->args.settle_ms * 1000000u;
+	t0 = fbhost_now_ns() + (uint64_t)g->args.settle_ms * 1000000u;
 	for (uint32_t i = 1; i <= last; i++) {
 		uint64_t deadline = bench_deadline_ns(t0, i, g->args.fps);
 
-		if (bench_now_ns() > deadline + BENCH_LATE_SLACK_NS)
+		if (fbhost_now_ns() > deadline + BENCH_LATE_SLACK_NS)
 			g->late++;
 		else if (wait_until(g, deadline))
 			return NULL;
@@ -231,7 +232,8 @@ static void *bench_thread(void *opaque)
 			break;
 	}
 	if (g->late)
-		fprintf(stderr, "bench: %u of %u frames were late\n", g->late, last);
+		fbhost_log(g->run.host, FBHOST_LOG_WARN, "bench: %u of %u frames were late", g->late,
+			   last);
 idle:
 	/* Keep the last frame on screen until stopped. */
 	wait_until(g, UINT64_MAX / 2);
@@ -240,31 +242,17 @@ idle:
 
 /* Viewers may not resize the bench screen: the scenario is defined at the
  * mode the guest started with. Key, pointer and clipboard are ignored. */
-static void ignore_key(void *opaque, uint32_t keysym, bool down)
-{
-}
-
-static void ignore_pointer(void *opaque, int x, int y, uint32_t buttons)
-{
-}
-
-static int refuse_mode(void *opaque, uint32_t width, uint32_t height)
+static int refuse_resize(void *opaque, struct fbhost_fb *fb, uint32_t width, uint32_t height)
 {
 	return -EBUSY;
 }
 
-static void ignore_clipboard(void *opaque, const char *utf8, size_t len)
-{
-}
-
-static const struct fb_input_ops bench_input_ops = {
-	.key = ignore_key,
-	.pointer = ignore_pointer,
-	.mode_request = refuse_mode,
-	.clipboard = ignore_clipboard,
+static const struct fbhost_input_callbacks bench_input = {
+	.resize_request = refuse_resize,
 };
 
-static int bench_start(struct fb_device *fb, const char *args, void **state, const char **err)
+static int bench_start(struct fbhost *host, struct fbhost_fb *fb, const char *args, void **state,
+		       const char **err)
 {
 	struct bench_guest *g;
 	int ret;
@@ -277,8 +265,8 @@ static int bench_start(struct fb_device *fb, const char *args, void **state, con
 	ret = bench_args_parse(args, &g->args, err);
 	if (ret < 0)
 		goto fail_args;
-	g->mode = fb_get_mode(fb);
-	if (g->mode.format == PIXMAN_c8 || !fb_format_bpp(g->mode.format)) {
+	g->mode = fbhost_fb_mode(fb);
+	if (g->mode.format == FBHOST_FORMAT_C8 || !fbhost_format_bytes(g->mode.format)) {
 		*err = "bench: needs a direct-colour framebuffer (not c8)";
 		ret = -EINVAL;
 		goto fail_args;
@@ -295,12 +283,16 @@ static int bench_start(struct fb_device *fb, const char *args, void **state, con
 		*err = "bench: cannot create the log file";
 		goto fail_log;
 	}
-	ret = guest_runner_init(&g->run, fb);
+	ret = guest_runner_init(&g->run, host, fb);
 	if (ret < 0) {
 		*err = "bench: cannot set up the guest thread";
 		goto fail_runner;
 	}
-	fb_set_input_handler(fb, &bench_input_ops, g);
+	ret = fbhost_input_add(fb, &bench_input, g);
+	if (ret < 0) {
+		*err = "bench: cannot take the framebuffer's input";
+		goto fail_input;
+	}
 	ret = guest_runner_start(&g->run, bench_thread, g);
 	if (ret < 0) {
 		*err = "bench: cannot start the guest thread";
@@ -310,7 +302,8 @@ static int bench_start(struct fb_device *fb, const char *args, void **state, con
 	return 0;
 
 fail_thread:
-	fb_set_input_handler(fb, NULL, NULL);
+	fbhost_input_remove(fb, g);
+fail_input:
 	guest_runner_destroy(&g->run);
 fail_runner:
 	if (g->log)
@@ -328,7 +321,7 @@ static void bench_stop(void *state)
 
 	if (!g)
 		return;
-	fb_set_input_handler(g->run.fb, NULL, NULL);
+	fbhost_input_remove(g->run.fb, g);
 	guest_runner_stop(&g->run);
 	guest_runner_destroy(&g->run);
 	if (g->log)

@@ -26,32 +26,32 @@
 
 /* Opens the framebuffer for drawing when it still has the mode the layout was
  * made for (if not, the next full redraw will catch up). */
-static pixman_image_t *draw_begin(struct guest_demo_screen *s, struct fb_access *acc)
+static pixman_image_t *draw_begin(struct guest_demo_screen *s, struct fbhost_pixels *px)
 {
 	pixman_image_t *img;
 
-	fb_access_begin(s->fb, acc);
-	if (acc->mode.width != s->mode.width || acc->mode.height != s->mode.height ||
-	    acc->mode.format != s->mode.format || acc->mode.stride != s->mode.stride)
+	fbhost_pixels_begin(s->fb, px);
+	if (px->width != s->mode.width || px->height != s->mode.height ||
+	    px->format != s->mode.format || px->stride != s->mode.stride)
 		goto fail;
-	img = guest_draw_wrap_access(acc);
+	img = guest_draw_wrap_pixels(px);
 	if (!img)
 		goto fail;
 	return img;
 
 fail:
-	fb_access_end(s->fb, acc);
+	fbhost_pixels_end(s->fb, px);
 	return NULL;
 }
 
-static void draw_end(struct guest_demo_screen *s, struct fb_access *acc, pixman_image_t *img,
+static void draw_end(struct guest_demo_screen *s, struct fbhost_pixels *px, pixman_image_t *img,
 		     const pixman_box32_t *dirty)
 {
 	pixman_image_unref(img);
 	if (!guest_demo_box_empty(dirty))
-		fb_mark_dirty(s->fb, acc, dirty->x1, dirty->y1, dirty->x2 - dirty->x1,
-			      dirty->y2 - dirty->y1);
-	fb_access_end(s->fb, acc);
+		fbhost_pixels_damage(s->fb, px, dirty->x1, dirty->y1, dirty->x2 - dirty->x1,
+				     dirty->y2 - dirty->y1);
+	fbhost_pixels_end(s->fb, px);
 }
 
 static void fill_box(pixman_image_t *img, const pixman_box32_t *b, uint32_t rgb)
@@ -142,13 +142,13 @@ static pixman_box32_t draw_log(struct guest_demo_screen *s, pixman_image_t *img)
 
 /*
  * When the log was already full on screen and the new (last) line fits its
- * drawn width: moves the shown lines up one line (fb_access_copy, so VNC
+ * drawn width: moves the shown lines up one line (fbhost_pixels_copy, so VNC
  * viewers get a CopyRect) and draws only the new line, the same pixels as
  * draw_log (each line's band depends on that line only). Returns the box
  * drawn, or an empty box when draw_log must draw the whole log.
  */
 static pixman_box32_t scroll_log(struct guest_demo_screen *s, pixman_image_t *img,
-				 const struct fb_access *acc)
+				 const struct fbhost_pixels *acc)
 {
 	const pixman_box32_t *a = &s->lay.log_area;
 	const pixman_box32_t ext = s->log_drawn, none = guest_demo_box(0, 0, 0, 0);
@@ -163,7 +163,7 @@ static pixman_box32_t scroll_log(struct guest_demo_screen *s, pixman_image_t *im
 	if (rows < 2 || s->log_len <= rows || guest_demo_box_empty(&ext) || ext.x1 != x ||
 	    ext.y1 != y || ext.y2 != bottom || (right < a->x2 ? right : a->x2) > ext.x2)
 		return none;
-	if (fb_access_copy(s->fb, acc, ext.x1, y + DEMO_LOG_LINE_H_PX, ext.x1, y, ext.x2 - ext.x1,
+	if (fbhost_pixels_copy(s->fb, acc, ext.x1, y + DEMO_LOG_LINE_H_PX, ext.x1, y, ext.x2 - ext.x1,
 			   (int)(rows - 1) * DEMO_LOG_LINE_H_PX) != 0)
 		return none;
 	last = guest_demo_box(ext.x1, bottom - DEMO_LOG_LINE_H_PX, ext.x2, bottom);
@@ -224,24 +224,32 @@ static void draw_sprite(pixman_image_t *img, int x, int y)
 	guest_draw_text(img, x + 6, y + 8, 1, SPRITE_EDGE_RGB, SPRITE_RGB, "fb", 2);
 }
 
+/* A brush colour as fbhost_fill takes it in format. */
+static uint32_t brush_colour(enum fbhost_format format, uint32_t rgb)
+{
+	if (format == FBHOST_FORMAT_C8)
+		return guest_draw_pixel(PIXMAN_c8, rgb);
+	return rgb;
+}
+
 /* Redraws the whole screen for the current mode. */
 void guest_demo_screen_redraw_all(struct guest_demo_screen *s)
 {
 	char title[64];
-	struct fb_access acc;
+	struct fbhost_pixels acc;
 	pixman_image_t *img;
 	pixman_box32_t all, clock;
 	const struct guest_demo_layout *l = &s->lay;
 	int sw, sh;
 
-	s->drawn_generation = fb_mode_generation(s->fb);
+	s->drawn_generation = fbhost_fb_mode_generation(s->fb);
 	s->drawn = true;
 	guest_draw_set_palette(s->fb);
-	s->mode = fb_get_mode(s->fb);
+	s->mode = fbhost_fb_mode(s->fb);
 	guest_demo_layout((int)s->mode.width, (int)s->mode.height, &s->lay);
-	s->paint_px[0] = guest_draw_pixel(s->mode.format, GUEST_DEMO_BRUSH_LEFT_RGB);
-	s->paint_px[1] = guest_draw_pixel(s->mode.format, GUEST_DEMO_BRUSH_MIDDLE_RGB);
-	s->paint_px[2] = guest_draw_pixel(s->mode.format, GUEST_DEMO_BRUSH_RIGHT_RGB);
+	s->paint_px[0] = brush_colour(s->mode.format, GUEST_DEMO_BRUSH_LEFT_RGB);
+	s->paint_px[1] = brush_colour(s->mode.format, GUEST_DEMO_BRUSH_MIDDLE_RGB);
+	s->paint_px[2] = brush_colour(s->mode.format, GUEST_DEMO_BRUSH_RIGHT_RGB);
 
 	/* Keep the sprite inside its (maybe smaller) box. */
 	sw = l->sprite_area.x2 - l->sprite_area.x1 - DEMO_SPRITE_PX;
@@ -256,7 +264,7 @@ void guest_demo_screen_redraw_all(struct guest_demo_screen *s)
 	fill_box(img, &all, DESK_RGB);
 	fill_box(img, &l->header, HEADER_BG_RGB);
 	snprintf(title, sizeof(title), "%ux%u %s", s->mode.width, s->mode.height,
-		 fb_format_name(s->mode.format) ? fb_format_name(s->mode.format) : "?");
+		 fbhost_format_name(s->mode.format) ? fbhost_format_name(s->mode.format) : "?");
 	text_in(img, &l->header, DEMO_GAP_PX, DEMO_GAP_PX, 2, HEADER_FG_RGB, HEADER_BG_RGB,
 		"fbhost", 6);
 	text_in(img, &l->header, DEMO_GAP_PX + guest_draw_text_width(7, 2), DEMO_GAP_PX + 4, 1,
@@ -280,7 +288,7 @@ void guest_demo_screen_redraw_all(struct guest_demo_screen *s)
 
 void guest_demo_screen_log(struct guest_demo_screen *s, const char *fmt, ...)
 {
-	struct fb_access acc;
+	struct fbhost_pixels acc;
 	pixman_image_t *img;
 	pixman_box32_t dirty;
 	unsigned idx;
@@ -306,7 +314,7 @@ void guest_demo_screen_log(struct guest_demo_screen *s, const char *fmt, ...)
 
 void guest_demo_screen_redraw_typed(struct guest_demo_screen *s)
 {
-	struct fb_access acc;
+	struct fbhost_pixels acc;
 	pixman_image_t *img = draw_begin(s, &acc);
 
 	if (!img)
@@ -318,7 +326,7 @@ void guest_demo_screen_redraw_typed(struct guest_demo_screen *s)
 /*
  * Moves the sprite one step, bouncing off its box's sides. The union of its
  * old and new places is drawn in the canvas (background, then the sprite)
- * and put with fb_put_image in one go, which erases the trail and converts to
+ * and put with fbhost_blit in one go, which erases the trail and converts to
  * the framebuffer's format.
  */
 void guest_demo_screen_animate_sprite(struct guest_demo_screen *s)
@@ -352,8 +360,9 @@ void guest_demo_screen_animate_sprite(struct guest_demo_screen *s)
 		return;
 	guest_draw_rect(view, 0, 0, u.x2 - u.x1, u.y2 - u.y1, SPRITE_BG_RGB);
 	draw_sprite(view, now.x1 - u.x1, now.y1 - u.y1);
-	fb_put_image(s->fb, view, u.x1, u.y1);
 	pixman_image_unref(view);
+	fbhost_blit(s->fb, u.x1, u.y1, s->sprite_canvas, (uint32_t)(u.x2 - u.x1),
+		    (uint32_t)(u.y2 - u.y1), DEMO_SPRITE_CANVAS_PX * 4, FBHOST_FORMAT_X8R8G8B8);
 }
 
 void guest_demo_screen_paint_dot(struct guest_demo_screen *s, int x, int y, uint32_t px)
@@ -366,13 +375,13 @@ void guest_demo_screen_paint_dot(struct guest_demo_screen *s, int x, int y, uint
 	b = guest_demo_box(b.x1 > a->x1 ? b.x1 : a->x1, b.y1 > a->y1 ? b.y1 : a->y1,
 			   b.x2 < a->x2 ? b.x2 : a->x2, b.y2 < a->y2 ? b.y2 : a->y2);
 	if (!guest_demo_box_empty(&b))
-		fb_fill_rect(s->fb, b.x1, b.y1, b.x2 - b.x1, b.y2 - b.y1, px);
+		fbhost_fill(s->fb, b.x1, b.y1, b.x2 - b.x1, b.y2 - b.y1, px);
 }
 
 void guest_demo_screen_update_clock(struct guest_demo_screen *s)
 {
 	time_t wall = time(NULL);
-	struct fb_access acc;
+	struct fbhost_pixels acc;
 	pixman_image_t *img;
 	pixman_box32_t dirty = guest_demo_box(0, 0, 0, 0);
 
@@ -385,7 +394,7 @@ void guest_demo_screen_update_clock(struct guest_demo_screen *s)
 	draw_end(s, &acc, img, &dirty);
 }
 
-void guest_demo_screen_init(struct guest_demo_screen *s, struct fb_device *fb)
+void guest_demo_screen_init(struct guest_demo_screen *s, struct fbhost_fb *fb)
 {
 	s->fb = fb;
 	s->sprite_dx = DEMO_SPRITE_STEP_PX;

@@ -28,12 +28,14 @@
 
 /* What the demo shows and where (guest thread only). */
 struct guest_demo_screen {
-	struct fb_device *fb;
+	struct fbhost_fb *fb;
 	bool drawn;
 	uint64_t drawn_generation;
-	struct fb_mode mode; /* what the screen was last fully drawn for */
+	struct fbhost_mode mode; /* what the screen was last fully drawn for */
 	struct guest_demo_layout lay;
-	uint32_t paint_px[3]; /* raw brush pixels in mode.format */
+	/* Brush colours as fbhost_fill takes them in mode.format: 0xRRGGBB,
+	 * or the palette index in c8. */
+	uint32_t paint_px[3];
 
 	char typed[DEMO_TYPED_MAX];
 	size_t typed_len;
@@ -59,7 +61,7 @@ static inline bool guest_demo_box_empty(const pixman_box32_t *b)
 	return b->x1 >= b->x2 || b->y1 >= b->y2;
 }
 
-void guest_demo_screen_init(struct guest_demo_screen *s, struct fb_device *fb);
+void guest_demo_screen_init(struct guest_demo_screen *s, struct fbhost_fb *fb);
 /* Takes the current mode and redraws everything for it. */
 void guest_demo_screen_redraw_all(struct guest_demo_screen *s);
 /* Appends a line to the log and repaints the log's text. */

@@ -6,19 +6,19 @@
 #include "server/guests/guest-demo-internal.h"
 #include "server/guests/guest-draw.h"
 
-static const struct fb_mode demo_modes[GUEST_DEMO_MODE_COUNT] = {
-    {640, 480, 0, PIXMAN_c8},
-    {800, 600, 0, PIXMAN_r5g6b5},
-    {1280, 720, 0, PIXMAN_x8r8g8b8},
-    {1920, 1080, 0, PIXMAN_x8r8g8b8},
+static const struct fbhost_mode demo_modes[GUEST_DEMO_MODE_COUNT] = {
+    {640, 480, 0, FBHOST_FORMAT_C8},
+    {800, 600, 0, FBHOST_FORMAT_R5G6B5},
+    {1280, 720, 0, FBHOST_FORMAT_X8R8G8B8},
+    {1920, 1080, 0, FBHOST_FORMAT_X8R8G8B8},
 };
 
-struct fb_mode guest_demo_cycle_mode(unsigned i)
+struct fbhost_mode guest_demo_cycle_mode(unsigned i)
 {
 	return demo_modes[i % GUEST_DEMO_MODE_COUNT];
 }
 
-struct fb_mode guest_demo_next_mode(const struct fb_mode *m)
+struct fbhost_mode guest_demo_next_mode(const struct fbhost_mode *m)
 {
 	for (unsigned i = 0; i < GUEST_DEMO_MODE_COUNT; i++) {
 		if (demo_modes[i].width == m->width && demo_modes[i].height == m->height &&

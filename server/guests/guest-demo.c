@@ -20,13 +20,15 @@
 #include <string.h>
 #include <time.h>
 
-#include "server/lib/fbhost-clock.h"
 #include "server/guests/guest-draw.h"
 #include "server/guests/guest-runner.h"
 #include "server/guests/guest.h"
 
 #define DEMO_FRAME_HZ 30u
 #define DEMO_LOG_PERIOD_MS 1000u
+#define DEMO_NS_PER_MS 1000000ull
+/* One frame at DEMO_FRAME_HZ, in ns. */
+#define DEMO_FRAME_NS (1000ull * DEMO_NS_PER_MS / DEMO_FRAME_HZ)
 #define DEMO_EVENT_QUEUE_LEN 256u
 
 /* ---- state -------------------------------------------------------------- */
@@ -46,7 +48,7 @@ struct demo_guest {
 	/* Thread, stop flag and resize hand-over; run.wake is also signalled
 	 * when an event is queued. */
 	struct guest_runner run;
-	struct fb_device *fb; /* = run.fb, read-only */
+	struct fbhost_fb *fb; /* = run.fb, read-only */
 
 	/* Protected by run.lock. */
 	struct demo_event queue[DEMO_EVENT_QUEUE_LEN]; /* ring */
@@ -58,7 +60,7 @@ struct demo_guest {
 	bool stroke; /* a button is held and the last point was painted */
 	int stroke_x, stroke_y;
 	uint32_t stroke_buttons;
-	struct timespec next_frame, next_log;
+	uint64_t next_frame, next_log; /* fbhost_now_ns times */
 };
 
 /* ---- input (guest thread) ----------------------------------------------- */
@@ -66,8 +68,8 @@ struct demo_guest {
 static void handle_key(struct demo_guest *dg, uint32_t keysym)
 {
 	if (keysym == GUEST_DEMO_KEY_NEXT_MODE) {
-		struct fb_mode next = guest_demo_next_mode(&dg->screen.mode);
-		int rc = fb_set_mode(dg->fb, &next);
+		struct fbhost_mode next = guest_demo_next_mode(&dg->screen.mode);
+		int rc = fbhost_resize(dg->fb, next.width, next.height, next.format);
 
 		if (rc < 0)
 			guest_demo_screen_log(&dg->screen, "F2: mode %ux%u failed: %s", next.width,
@@ -152,26 +154,26 @@ static void handle_resize(struct demo_guest *dg, uint32_t w, uint32_t h)
 static void check_mode(struct demo_guest *dg)
 {
 	struct guest_demo_screen *s = &dg->screen;
-	uint64_t gen = fb_mode_generation(dg->fb);
+	uint64_t gen = fbhost_fb_mode_generation(dg->fb);
 
 	if (s->drawn && gen == s->drawn_generation)
 		return;
 	dg->stroke = false;
 	guest_demo_screen_redraw_all(s);
 	guest_demo_screen_log(s, "mode %ux%u %s", s->mode.width, s->mode.height,
-			      fb_format_name(s->mode.format) ? fb_format_name(s->mode.format)
-							     : "?");
+			      fbhost_format_name(s->mode.format) ? fbhost_format_name(s->mode.format)
+								     : "?");
 }
 
 /* Once per frame: the sprite, the clock and the periodic log line. */
-static void tick(struct demo_guest *dg, const struct timespec *now)
+static void tick(struct demo_guest *dg, uint64_t now)
 {
 	struct guest_demo_screen *s = &dg->screen;
 
 	s->frames++;
 	guest_demo_screen_animate_sprite(s);
 	guest_demo_screen_update_clock(s);
-	if (fbhost_clock_reached(now, &dg->next_log)) {
+	if (now >= dg->next_log) {
 		uint64_t dropped;
 
 		pthread_mutex_lock(&dg->run.lock);
@@ -180,8 +182,7 @@ static void tick(struct demo_guest *dg, const struct timespec *now)
 		guest_demo_screen_log(s, "frame %llu, sprite at %d,%d, %llu events dropped",
 				      (unsigned long long)s->frames, s->sprite_x, s->sprite_y,
 				      (unsigned long long)dropped);
-		dg->next_log = *now;
-		fbhost_clock_add_ms(&dg->next_log, DEMO_LOG_PERIOD_MS);
+		dg->next_log = now + DEMO_LOG_PERIOD_MS * DEMO_NS_PER_MS;
 	}
 }
 
@@ -190,14 +191,14 @@ static void *demo_thread(void *opaque)
 	struct demo_guest *dg = opaque;
 	struct demo_event batch[DEMO_EVENT_QUEUE_LEN];
 
-	dg->next_frame = fbhost_clock_now();
+	dg->next_frame = fbhost_now_ns();
 	dg->next_log = dg->next_frame;
 	pthread_mutex_lock(&dg->run.lock);
 	while (!dg->run.stop) {
 		uint32_t rw = 0, rh = 0;
 		bool resize = guest_runner_take_resize_locked(&dg->run, &rw, &rh);
 		unsigned n = dg->queue_len;
-		struct timespec now;
+		uint64_t now;
 
 		for (unsigned i = 0; i < n; i++)
 			batch[i] = dg->queue[(dg->queue_head + i) % DEMO_EVENT_QUEUE_LEN];
@@ -216,20 +217,19 @@ static void *demo_thread(void *opaque)
 			check_mode(dg);
 		}
 		check_mode(dg);
-		now = fbhost_clock_now();
-		if (fbhost_clock_reached(&now, &dg->next_frame)) {
-			tick(dg, &now);
-			fbhost_clock_add_ms(&dg->next_frame, 1000u / DEMO_FRAME_HZ);
-			if (fbhost_clock_reached(&now, &dg->next_frame)) {
+		now = fbhost_now_ns();
+		if (now >= dg->next_frame) {
+			tick(dg, now);
+			dg->next_frame += DEMO_FRAME_NS;
+			if (now >= dg->next_frame) {
 				/* Late by a frame or more: do not try to catch up. */
-				dg->next_frame = now;
-				fbhost_clock_add_ms(&dg->next_frame, 1000u / DEMO_FRAME_HZ);
+				dg->next_frame = now + DEMO_FRAME_NS;
 			}
 		}
 
 		pthread_mutex_lock(&dg->run.lock);
 		while (!dg->run.stop && !dg->queue_len && !dg->run.resize_pending &&
-		       pthread_cond_timedwait(&dg->run.wake, &dg->run.lock, &dg->next_frame) == 0)
+		       guest_runner_wait_until_locked(&dg->run, dg->next_frame) == 0)
 			;
 	}
 	pthread_mutex_unlock(&dg->run.lock);
@@ -262,7 +262,7 @@ out:
 	pthread_mutex_unlock(&dg->run.lock);
 }
 
-static void demo_key(void *opaque, uint32_t keysym, bool down)
+static void demo_key(void *opaque, struct fbhost_fb *fb, uint32_t keysym, bool down)
 {
 	struct demo_event ev = {.type = DEMO_EV_KEY, .keysym = keysym};
 
@@ -270,7 +270,7 @@ static void demo_key(void *opaque, uint32_t keysym, bool down)
 		queue_event(opaque, &ev);
 }
 
-static void demo_pointer(void *opaque, int x, int y, uint32_t buttons)
+static void demo_pointer(void *opaque, struct fbhost_fb *fb, int x, int y, uint32_t buttons)
 {
 	struct demo_event ev = {.type = DEMO_EV_POINTER, .x = x, .y = y, .buttons = buttons};
 
@@ -278,7 +278,7 @@ static void demo_pointer(void *opaque, int x, int y, uint32_t buttons)
 }
 
 /* Pasted text is echoed like typed keys (printable ASCII and newlines). */
-static void demo_clipboard(void *opaque, const char *utf8, size_t len)
+static void demo_clipboard(void *opaque, struct fbhost_fb *fb, const char *utf8, size_t len)
 {
 	for (size_t i = 0; i < len; i++) {
 		unsigned char c = (unsigned char)utf8[i];
@@ -293,23 +293,25 @@ static void demo_clipboard(void *opaque, const char *utf8, size_t len)
 }
 
 /* Frontend threads: validates and queues the request for the guest thread. */
-static int demo_mode_request(void *opaque, uint32_t width, uint32_t height)
+static int demo_resize_request(void *opaque, struct fbhost_fb *fb, uint32_t width,
+			       uint32_t height)
 {
 	struct demo_guest *dg = opaque;
 
 	return guest_runner_request_resize(&dg->run, width, height);
 }
 
-static const struct fb_input_ops demo_input_ops = {
+static const struct fbhost_input_callbacks demo_input = {
     .key = demo_key,
     .pointer = demo_pointer,
-    .mode_request = demo_mode_request,
     .clipboard = demo_clipboard,
+    .resize_request = demo_resize_request,
 };
 
 /* ---- start/stop --------------------------------------------------------- */
 
-static int demo_start(struct fb_device *fb, const char *args, void **state, const char **err)
+static int demo_start(struct fbhost *host, struct fbhost_fb *fb, const char *args, void **state,
+		      const char **err)
 {
 	struct demo_guest *dg;
 	int rc;
@@ -323,7 +325,7 @@ static int demo_start(struct fb_device *fb, const char *args, void **state, cons
 		return -ENOMEM;
 	dg->fb = fb;
 	guest_demo_screen_init(&dg->screen, fb);
-	rc = guest_runner_init(&dg->run, fb);
+	rc = guest_runner_init(&dg->run, host, fb);
 	if (rc)
 		goto fail_runner;
 	rc = guest_runner_start(&dg->run, demo_thread, dg);
@@ -331,10 +333,16 @@ static int demo_start(struct fb_device *fb, const char *args, void **state, cons
 		*err = "cannot start the demo guest's thread";
 		goto fail_thread;
 	}
-	fb_set_input_handler(fb, &demo_input_ops, dg);
+	rc = fbhost_input_add(fb, &demo_input, dg);
+	if (rc) {
+		*err = "cannot take the framebuffer's input";
+		goto fail_input;
+	}
 	*state = dg;
 	return 0;
 
+fail_input:
+	guest_runner_stop(&dg->run);
 fail_thread:
 	guest_runner_destroy(&dg->run);
 fail_runner:
@@ -346,7 +354,7 @@ static void demo_stop(void *state)
 {
 	struct demo_guest *dg = state;
 
-	fb_set_input_handler(dg->fb, NULL, NULL);
+	fbhost_input_remove(dg->fb, dg);
 	guest_runner_stop(&dg->run);
 	guest_runner_destroy(&dg->run);
 	free(dg);

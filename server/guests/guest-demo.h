@@ -10,7 +10,7 @@
 #include <pixman.h>
 #include <stdint.h>
 
-#include "fb/fb.h"
+#include "server/lib/fbhost.h"
 
 /* X11 keysyms the demo reacts to. */
 #define GUEST_DEMO_KEY_NEXT_MODE 0xffbfu /* XK_F2 */
@@ -47,9 +47,9 @@ void guest_demo_layout(int width, int height, struct guest_demo_layout *out);
 pixman_box32_t guest_demo_typed_cell(const struct guest_demo_layout *l, int row, int col);
 
 /* The i-th mode of the F2 cycle (stride 0). */
-struct fb_mode guest_demo_cycle_mode(unsigned i);
+struct fbhost_mode guest_demo_cycle_mode(unsigned i);
 /* The mode F2 switches to from m: the next one of the cycle, or its first
  * when m is not in it. */
-struct fb_mode guest_demo_next_mode(const struct fb_mode *m);
+struct fbhost_mode guest_demo_next_mode(const struct fbhost_mode *m);
 
 #endif

@@ -62,14 +62,43 @@ const pixman_indexed_t *guest_draw_indexed(void)
 	return &palette;
 }
 
-int guest_draw_set_palette(struct fb_device *fb)
+pixman_format_code_t guest_draw_pixman_format(enum fbhost_format format)
+{
+	switch (format) {
+	case FBHOST_FORMAT_C8:
+		return PIXMAN_c8;
+	case FBHOST_FORMAT_X1R5G5B5:
+		return PIXMAN_x1r5g5b5;
+	case FBHOST_FORMAT_R5G6B5:
+		return PIXMAN_r5g6b5;
+	case FBHOST_FORMAT_R8G8B8:
+		return PIXMAN_r8g8b8;
+	case FBHOST_FORMAT_X8R8G8B8:
+		return PIXMAN_x8r8g8b8;
+	case FBHOST_FORMAT_A8R8G8B8:
+		return PIXMAN_a8r8g8b8;
+	case FBHOST_FORMAT_INVALID:
+		break;
+	}
+	return 0;
+}
+
+enum fbhost_format guest_draw_fbhost_format(pixman_format_code_t format)
+{
+	for (int f = FBHOST_FORMAT_C8; f <= FBHOST_FORMAT_A8R8G8B8; f++)
+		if (format && guest_draw_pixman_format((enum fbhost_format)f) == format)
+			return (enum fbhost_format)f;
+	return FBHOST_FORMAT_INVALID;
+}
+
+int guest_draw_set_palette(struct fbhost_fb *fb)
 {
 	const pixman_indexed_t *pal = guest_draw_indexed();
 	uint32_t rgb[GUEST_DRAW_PALETTE_SIZE];
 
 	for (unsigned i = 0; i < GUEST_DRAW_PALETTE_SIZE; i++)
 		rgb[i] = pal->rgba[i] & 0xffffffu;
-	return fb_set_palette(fb, 0, GUEST_DRAW_PALETTE_SIZE, rgb);
+	return fbhost_set_palette(fb, 0, GUEST_DRAW_PALETTE_SIZE, rgb);
 }
 
 pixman_image_t *guest_draw_wrap(pixman_format_code_t format, int width, int height, void *pixels,
@@ -87,10 +116,10 @@ pixman_image_t *guest_draw_wrap(pixman_format_code_t format, int width, int heig
 	return img;
 }
 
-pixman_image_t *guest_draw_wrap_access(const struct fb_access *acc)
+pixman_image_t *guest_draw_wrap_pixels(const struct fbhost_pixels *px)
 {
-	return guest_draw_wrap(acc->mode.format, (int)acc->mode.width, (int)acc->mode.height,
-			       acc->pixels, acc->mode.stride);
+	return guest_draw_wrap(guest_draw_pixman_format(px->format), (int)px->width,
+			       (int)px->height, px->data, px->stride);
 }
 
 static pixman_color_t pixman_colour(uint32_t rgb)

@@ -19,7 +19,7 @@
 #include <pixman.h>
 #include <stdint.h>
 
-#include "fb/fb.h"
+#include "server/lib/fbhost.h"
 
 /* A text cell of the built-in font at scale 1, in pixels. */
 #define GUEST_DRAW_CELL_W_PX 6
@@ -29,17 +29,23 @@
 
 /* The palette as pixman wants it for c8 images (static, never freed). */
 const pixman_indexed_t *guest_draw_indexed(void);
-/* Installs the 3-3-2 palette on fb with fb_set_palette. 0 or -errno. */
-int guest_draw_set_palette(struct fb_device *fb);
+/* Installs the 3-3-2 palette on fb with fbhost_set_palette. 0 or -errno. */
+int guest_draw_set_palette(struct fbhost_fb *fb);
+/* The pixman format the guests draw a framebuffer format with (pixman is
+ * the guests' drawing library; fbhost.h names no pixman type); 0 if none. */
+pixman_format_code_t guest_draw_pixman_format(enum fbhost_format format);
+/* The other way round; FBHOST_FORMAT_INVALID if none. */
+enum fbhost_format guest_draw_fbhost_format(pixman_format_code_t format);
 
 /* A pixman image over w x h pixels of format at pixels/stride (the c8
  * palette attached when indexed). Unref with pixman_image_unref. NULL+errno. */
 pixman_image_t *guest_draw_wrap(pixman_format_code_t format, int width, int height, void *pixels,
 				uint32_t stride);
-/* The same over the pixels of an fb_access. */
-pixman_image_t *guest_draw_wrap_access(const struct fb_access *acc);
+/* The same over the pixels of an open fbhost_pixels section. */
+pixman_image_t *guest_draw_wrap_pixels(const struct fbhost_pixels *px);
 
-/* The raw pixel value of rgb in format, as fb_fill_rect takes it. */
+/* The raw pixel value of rgb in format (for c8: the palette index, which
+ * fbhost_fill takes in c8 modes). */
 uint32_t guest_draw_pixel(pixman_format_code_t format, uint32_t rgb);
 /* rgb after a round trip through format: what a viewer sees. */
 uint32_t guest_draw_shown_rgb(pixman_format_code_t format, uint32_t rgb);

@@ -14,7 +14,6 @@
 #include <string.h>
 #include <time.h>
 
-#include "server/lib/fbhost-clock.h"
 #include "server/guests/guest-draw.h"
 #include "server/guests/guest-runner.h"
 #include "server/guests/guest.h"
@@ -50,7 +49,7 @@ int guest_pattern_bars_height(int height)
 size_t guest_pattern_label(char *buf, size_t size, int width, int height,
 			   pixman_format_code_t format)
 {
-	const char *name = fb_format_name(format);
+	const char *name = fbhost_format_name(guest_draw_fbhost_format(format));
 	int n = snprintf(buf, size, "%dx%d %s", width, height, name ? name : "?");
 
 	if (n < 0)
@@ -111,19 +110,19 @@ struct pattern_guest {
 /* Draws the card over the whole current mode and marks it dirty. */
 static void pattern_redraw(struct pattern_guest *pg)
 {
-	struct fb_device *fb = pg->run.fb;
-	struct fb_access acc;
+	struct fbhost_fb *fb = pg->run.fb;
+	struct fbhost_pixels px;
 	pixman_image_t *img;
 
 	guest_draw_set_palette(fb);
-	fb_access_begin(fb, &acc);
-	img = guest_draw_wrap_access(&acc);
+	fbhost_pixels_begin(fb, &px);
+	img = guest_draw_wrap_pixels(&px);
 	if (img) {
 		guest_pattern_draw(img);
 		pixman_image_unref(img);
-		fb_mark_dirty(fb, &acc, 0, 0, (int)acc.mode.width, (int)acc.mode.height);
+		fbhost_pixels_damage(fb, &px, 0, 0, (int)px.width, (int)px.height);
 	}
-	fb_access_end(fb, &acc);
+	fbhost_pixels_end(fb, &px);
 }
 
 static void *pattern_thread(void *opaque)
@@ -135,7 +134,7 @@ static void *pattern_thread(void *opaque)
 	while (!run->stop) {
 		uint64_t gen;
 		uint32_t w, h;
-		struct timespec deadline;
+		uint64_t deadline;
 
 		if (guest_runner_take_resize_locked(run, &w, &h)) {
 			int rc;
@@ -143,14 +142,15 @@ static void *pattern_thread(void *opaque)
 			pthread_mutex_unlock(&run->lock);
 			rc = guest_runner_apply_resize(run, w, h);
 			if (rc < 0)
-				fprintf(stderr, "fbhost: pattern guest: resize to %ux%u failed: %s\n",
-					w, h, strerror(-rc));
+				fbhost_log(run->host, FBHOST_LOG_ERROR,
+					   "pattern guest: resize to %ux%u failed: %s", w, h,
+					   strerror(-rc));
 			pthread_mutex_lock(&run->lock);
 			continue;
 		}
 		pthread_mutex_unlock(&run->lock);
 
-		gen = fb_mode_generation(run->fb);
+		gen = fbhost_fb_mode_generation(run->fb);
 		if (!pg->drawn || gen != pg->drawn_generation) {
 			pattern_redraw(pg);
 			pg->drawn = true;
@@ -158,43 +158,31 @@ static void *pattern_thread(void *opaque)
 		}
 
 		pthread_mutex_lock(&run->lock);
-		deadline = fbhost_clock_after_ms(PATTERN_POLL_MS);
+		deadline = fbhost_now_ns() + (uint64_t)PATTERN_POLL_MS * 1000000u;
 		while (!run->stop && !run->resize_pending &&
-		       pthread_cond_timedwait(&run->wake, &run->lock, &deadline) == 0)
+		       guest_runner_wait_until_locked(run, deadline) == 0)
 			;
 	}
 	pthread_mutex_unlock(&run->lock);
 	return NULL;
 }
 
-static void pattern_key(void *opaque, uint32_t keysym, bool down)
-{
-}
-
-static void pattern_pointer(void *opaque, int x, int y, uint32_t buttons)
-{
-}
-
-static void pattern_clipboard(void *opaque, const char *utf8, size_t len)
-{
-}
-
-/* Frontend threads: validates and queues the request for the guest thread. */
-static int pattern_mode_request(void *opaque, uint32_t width, uint32_t height)
+/* Frontend threads: validates and queues the request for the guest thread.
+ * The card ignores keys, pointer and clipboard. */
+static int pattern_resize_request(void *opaque, struct fbhost_fb *fb, uint32_t width,
+				  uint32_t height)
 {
 	struct pattern_guest *pg = opaque;
 
 	return guest_runner_request_resize(&pg->run, width, height);
 }
 
-static const struct fb_input_ops pattern_input_ops = {
-    .key = pattern_key,
-    .pointer = pattern_pointer,
-    .mode_request = pattern_mode_request,
-    .clipboard = pattern_clipboard,
+static const struct fbhost_input_callbacks pattern_input = {
+	.resize_request = pattern_resize_request,
 };
 
-static int pattern_start(struct fb_device *fb, const char *args, void **state, const char **err)
+static int pattern_start(struct fbhost *host, struct fbhost_fb *fb, const char *args,
+			 void **state, const char **err)
 {
 	struct pattern_guest *pg;
 	int rc;
@@ -206,7 +194,7 @@ static int pattern_start(struct fb_device *fb, const char *args, void **state, c
 	pg = calloc(1, sizeof(*pg));
 	if (!pg)
 		return -ENOMEM;
-	rc = guest_runner_init(&pg->run, fb);
+	rc = guest_runner_init(&pg->run, host, fb);
 	if (rc)
 		goto fail_runner;
 	rc = guest_runner_start(&pg->run, pattern_thread, pg);
@@ -214,10 +202,16 @@ static int pattern_start(struct fb_device *fb, const char *args, void **state, c
 		*err = "cannot start the pattern guest's thread";
 		goto fail_thread;
 	}
-	fb_set_input_handler(fb, &pattern_input_ops, pg);
+	rc = fbhost_input_add(fb, &pattern_input, pg);
+	if (rc) {
+		*err = "cannot take the framebuffer's input";
+		goto fail_input;
+	}
 	*state = pg;
 	return 0;
 
+fail_input:
+	guest_runner_stop(&pg->run);
 fail_thread:
 	guest_runner_destroy(&pg->run);
 fail_runner:
@@ -229,7 +223,7 @@ static void pattern_stop(void *state)
 {
 	struct pattern_guest *pg = state;
 
-	fb_set_input_handler(pg->run.fb, NULL, NULL);
+	fbhost_input_remove(pg->run.fb, pg);
 	guest_runner_stop(&pg->run);
 	guest_runner_destroy(&pg->run);
 	free(pg);

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0-or-later
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * server/guests/guest-runner.c - the guests' shared thread scaffolding (see
  * guest-runner.h).
@@ -8,11 +8,14 @@
 #include <errno.h>
 #include <time.h>
 
-int guest_runner_init(struct guest_runner *r, struct fb_device *fb)
+#define GUEST_RUNNER_NS_PER_S 1000000000ull
+
+int guest_runner_init(struct guest_runner *r, struct fbhost *host, struct fbhost_fb *fb)
 {
 	pthread_condattr_t attr;
 	int rc;
 
+	r->host = host;
 	r->fb = fb;
 	r->stop = false;
 	r->resize_pending = false;
@@ -46,6 +49,16 @@ int guest_runner_start(struct guest_runner *r, void *(*fn)(void *), void *arg)
 	return -pthread_create(&r->thread, NULL, fn, arg);
 }
 
+int guest_runner_wait_until_locked(struct guest_runner *r, uint64_t t_ns)
+{
+	struct timespec ts = {
+		.tv_sec = (time_t)(t_ns / GUEST_RUNNER_NS_PER_S),
+		.tv_nsec = (long)(t_ns % GUEST_RUNNER_NS_PER_S),
+	};
+
+	return pthread_cond_timedwait(&r->wake, &r->lock, &ts);
+}
+
 void guest_runner_stop(struct guest_runner *r)
 {
 	pthread_mutex_lock(&r->lock);
@@ -57,13 +70,10 @@ void guest_runner_stop(struct guest_runner *r)
 
 int guest_runner_request_resize(struct guest_runner *r, uint32_t width, uint32_t height)
 {
-	struct fb_mode m = fb_get_mode(r->fb);
+	struct fbhost_mode m = fbhost_fb_mode(r->fb);
 	int rc;
 
-	m.width = width;
-	m.height = height;
-	m.stride = 0;
-	rc = fb_mode_check(&m, FB_DEFAULT_MAX_BYTES);
+	rc = fbhost_mode_check(width, height, m.format);
 	if (rc < 0)
 		return rc;
 	pthread_mutex_lock(&r->lock);
@@ -87,12 +97,9 @@ bool guest_runner_take_resize_locked(struct guest_runner *r, uint32_t *width, ui
 
 int guest_runner_apply_resize(struct guest_runner *r, uint32_t width, uint32_t height)
 {
-	struct fb_mode m = fb_get_mode(r->fb);
+	struct fbhost_mode m = fbhost_fb_mode(r->fb);
 
 	if (m.width == width && m.height == height)
 		return 0;
-	m.width = width;
-	m.height = height;
-	m.stride = 0;
-	return fb_set_mode(r->fb, &m);
+	return fbhost_resize(r->fb, width, height, m.format);
 }

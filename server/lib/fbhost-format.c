@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0-or-later
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * server/lib/fbhost-format.c - libfbhost's pixel formats: names, sizes, and the
  * mapping to pixman's format codes. Needs nothing but pixman, so the

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0-or-later
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * server/lib/fbhost-host.c - libfbhost: the host (guest RAM + render thread), its
  * log, and adding, finding and removing framebuffers.
@@ -9,11 +9,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "server/lib/fbhost-clock.h"
+#include "fb/clock.h"
 #include "server/lib/fbhost-internal.h"
 
-#define FBHOST_DEFAULT_RATE_HZ 60u
-#define FBHOST_LOG_LINE_MAX_BYTES 512u
+#define FBHOST_DEFAULT_RATE_HZ FB_DEFAULT_RATE_HZ
+_Static_assert(FBHOST_MAX_RATE_HZ == FB_MAX_RATE_HZ, "fbhost.h restates fb.h's rate limit");
+
+/* This thread's last error message (fbhost_last_error). */
+static __thread char fbhost_error[FBHOST_ERROR_MAX_BYTES];
 
 static void fbhost_log_stderr(void *opaque, enum fbhost_log_level level, const char *line)
 {
@@ -24,7 +27,7 @@ static void fbhost_log_stderr(void *opaque, enum fbhost_log_level level, const c
 
 void fbhost_log(struct fbhost *h, enum fbhost_log_level level, const char *fmt, ...)
 {
-	char line[FBHOST_LOG_LINE_MAX_BYTES];
+	char line[FBHOST_ERROR_MAX_BYTES];
 	va_list ap;
 
 	if ((int)level > atomic_load_explicit(&h->log_level, memory_order_relaxed))
@@ -33,6 +36,30 @@ void fbhost_log(struct fbhost *h, enum fbhost_log_level level, const char *fmt, 
 	vsnprintf(line, sizeof(line), fmt, ap);
 	va_end(ap);
 	h->log_fn(h->log_opaque, level, line);
+}
+
+uint64_t fbhost_now_ns(void)
+{
+	return fb_clock_now_ns();
+}
+
+const char *fbhost_last_error(void)
+{
+	return fbhost_error;
+}
+
+int fbhost_fail(struct fbhost *h, const char *fb_name, int err, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(fbhost_error, sizeof(fbhost_error), fmt, ap);
+	va_end(ap);
+	if (fb_name)
+		fbhost_log(h, FBHOST_LOG_ERROR, "%s: %s", fb_name, fbhost_error);
+	else
+		fbhost_log(h, FBHOST_LOG_ERROR, "%s", fbhost_error);
+	return err;
 }
 
 void fbhost_set_log_level(struct fbhost *h, enum fbhost_log_level level)
@@ -44,7 +71,7 @@ void fbhost_set_log_level(struct fbhost *h, enum fbhost_log_level level)
 
 double fbhost_uptime_s(struct fbhost *h)
 {
-	return fbhost_clock_elapsed_s(&h->started);
+	return fb_clock_elapsed_s(&h->started);
 }
 
 struct fbhost *fbhost_new(const struct fbhost_config *cfg)
@@ -66,10 +93,15 @@ struct fbhost *fbhost_new(const struct fbhost_config *cfg)
 	h->log_fn = cfg->log ? cfg->log : fbhost_log_stderr;
 	h->log_opaque = cfg->log_opaque;
 	atomic_init(&h->log_level, (int)cfg->log_level);
-	h->started = fbhost_clock_now();
+	h->started = fb_clock_now();
 	pthread_mutex_init(&h->lock, NULL);
 
-	h->ram = ram_list_new(&(struct ram_list_config){ .page_bits = FB_RAM_PAGE_BITS });
+	/* Only the display reads dirty bits: writes mark no MIGRATION bit
+	 * until something starts tracking it (ram_dirty_tracking_start). */
+	h->ram = ram_list_new(&(struct ram_list_config){
+		.page_bits = FB_RAM_PAGE_BITS,
+		.tracked_clients = 1u << DIRTY_MEMORY_VGA,
+	});
 	if (!h->ram)
 		goto fail_ram;
 	rcfg.rate_hz = h->rate_hz;
@@ -289,7 +321,7 @@ struct fbhost *fbhost_fb_host(const struct fbhost_fb *fb)
 	return fb->host;
 }
 
-struct fb_device *fbhost_fb_device(struct fbhost_fb *fb)
+uint64_t fbhost_fb_mode_generation(struct fbhost_fb *fb)
 {
-	return fb->dev;
+	return fb_mode_generation(fb->dev);
 }

@@ -2,8 +2,7 @@
 /*
  * server/lib/fbhost-internal.h - libfbhost's private structures, shared by its
  * source files and by the fbhost program (which links the library's static
- * core and reaches the fb_device of each framebuffer to run a guest on it).
- * Not installed.
+ * core for the helpers below). Guests use fbhost.h only. Not installed.
  */
 #ifndef FBHOST_SERVER_FBHOST_INTERNAL_H
 #define FBHOST_SERVER_FBHOST_INTERNAL_H
@@ -22,6 +21,13 @@
 
 struct vnc_server;
 struct sdl_window;
+
+/* One input handler of a framebuffer (fbhost-input.c). */
+struct fbhost_input_handler {
+	struct fbhost_input_callbacks cb;
+	void *opaque;
+	bool embedder; /* installed by fbhost_set_input (else fbhost_input_add) */
+};
 
 /* One host: the guest RAM, the render thread and the framebuffers. */
 struct fbhost {
@@ -75,13 +81,17 @@ struct fbhost_fb {
 
 	/* A lock of its own, so frontend threads delivering input never wait
 	 * for a frontend being started or stopped under fb->lock. */
-	pthread_mutex_t input_lock; /* protects input and input_opaque */
-	struct fbhost_input_callbacks input;
-	void *input_opaque;
+	pthread_mutex_t input_lock; /* protects inputs and ninputs */
+	/* In call order: the embedder's (fbhost_set_input) first, then those
+	 * of fbhost_input_add in the order added. */
+	struct fbhost_input_handler inputs[FBHOST_INPUT_HANDLERS_MAX];
+	unsigned ninputs;
 };
-
-/* The fb/ device behind a framebuffer (for the built-in guests). */
-struct fb_device *fbhost_fb_device(struct fbhost_fb *fb);
+/* Fails a call: formats the message, keeps it as this thread's
+ * fbhost_last_error(), logs it at FBHOST_LOG_ERROR (after "FB_NAME: " when
+ * fb_name is not NULL) and returns err, a negative errno. */
+int fbhost_fail(struct fbhost *h, const char *fb_name, int err, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
 /* fbhost_format <-> pixman format; 0 / FBHOST_FORMAT_INVALID if none. */
 pixman_format_code_t fbhost_format_to_pixman(enum fbhost_format format);
 enum fbhost_format fbhost_format_from_pixman(pixman_format_code_t format);
@@ -95,6 +105,16 @@ const char *fbhost_default_web_root(void);
  * web-directory.c; VNC builds only). */
 struct vnc_directory;
 void fbhost_web_directory(struct fbhost *h, struct vnc_directory *d);
+/* Whether mode can be served by fb's VNC server: true when VNC is off or the
+ * mode is within VNC's limits (vnc_mode_check, the one rule). Any thread. */
+bool fbhost_vnc_mode_fits(struct fbhost_fb *fb, const struct fb_mode *mode);
+/* Frees the strings of s and zeroes it. */
+void fbhost_vnc_settings_clear(struct fbhost_vnc_settings *s);
+/* The VNC server's counters into st (unchanged when VNC is off). */
+void fbhost_vnc_get_stats(struct fbhost_fb *fb, struct fbhost_stats *st);
+/* Frees a VNC server / SDL window taken out of fb (NULL is a no-op). */
+void fbhost_vnc_server_free(struct vnc_server *vnc);
+void fbhost_sdl_window_free(struct sdl_window *w);
 /* Stops every frontend of fb (under nothing; takes fb->lock). */
 void fbhost_fb_stop_frontends(struct fbhost_fb *fb);
 /* Elapsed seconds since the host started. */

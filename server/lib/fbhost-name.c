@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0-or-later
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * server/lib/fbhost-name.c - the framebuffer name rule (see fbhost-name.h).
  */

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0-or-later
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * server/lib/fbhost-pixels.c - libfbhost: modes and resize, direct
  * pixel access with damage, and the fill/blit/palette helpers.
@@ -9,9 +9,6 @@
 #include <string.h>
 
 #include "server/lib/fbhost-internal.h"
-#ifdef FBHOST_HAVE_VNC
-#include "vnc/vnc.h"
-#endif
 
 static struct fbhost_mode fbhost_mode_from_fb(const struct fb_mode *m)
 {
@@ -31,45 +28,43 @@ struct fbhost_mode fbhost_fb_mode(struct fbhost_fb *fb)
 	return fbhost_mode_from_fb(&m);
 }
 
+_Static_assert(FBHOST_MAX_SIDE_PX == FB_MAX_SIDE_PX, "fbhost.h restates fb.h's side limit");
+_Static_assert(FBHOST_MAX_FB_BYTES == FB_DEFAULT_MAX_BYTES, "fbhost.h restates fb.h's byte cap");
+
+int fbhost_mode_check(uint32_t width, uint32_t height, enum fbhost_format format)
+{
+	struct fb_mode m = { .width = width, .height = height };
+
+	m.format = fbhost_format_to_pixman(format);
+	if (!m.format)
+		return -EINVAL;
+	return fb_mode_check(&m, FBHOST_MAX_FB_BYTES);
+}
+
 int fbhost_resize(struct fbhost_fb *fb, uint32_t width, uint32_t height,
 		  enum fbhost_format format)
 {
 	struct fb_mode m = { .width = width, .height = height };
+	const char *name = fbhost_format_name(format);
 	int err;
 
 	m.format = fbhost_format_to_pixman(format);
-	if (!m.format) {
-		fbhost_log(fb->host, FBHOST_LOG_ERROR, "%s: invalid format", fb->name);
-		return -EINVAL;
-	}
+	if (!m.format)
+		return fbhost_fail(fb->host, fb->name, -EINVAL, "invalid format");
 	err = fb_mode_check(&m, 0);
-	if (err) {
-		fbhost_log(fb->host, FBHOST_LOG_ERROR, "%s: mode %ux%u %s is %s", fb->name, width,
-			   height, fbhost_format_name(format), err == -E2BIG ? "too large" : "invalid");
-		return err;
-	}
-#ifdef FBHOST_HAVE_VNC
-	{
-		char msg[256];
-		bool vnc_on;
-
-		pthread_mutex_lock(&fb->lock);
-		vnc_on = fb->vnc != NULL;
-		pthread_mutex_unlock(&fb->lock);
-		if (vnc_on && vnc_mode_check(&m, msg, sizeof(msg)) != 0) {
-			fbhost_log(fb->host, FBHOST_LOG_ERROR, "%s: %s", fb->name, msg);
-			return -E2BIG;
-		}
-	}
-#endif
+	if (err)
+		return fbhost_fail(fb->host, fb->name, err, "mode %ux%u %s is %s", width, height,
+				   name, err == -E2BIG ? "too large" : "invalid");
+	if (!fbhost_vnc_mode_fits(fb, &m))
+		return fbhost_fail(fb->host, fb->name, -E2BIG,
+				   "mode %ux%u %s is too large for VNC (width at most %u)", width,
+				   height, name, FBHOST_VNC_MAX_WIDTH_PX);
 	err = fb_set_mode(fb->dev, &m);
 	if (err)
-		fbhost_log(fb->host, FBHOST_LOG_ERROR, "%s: cannot set mode %ux%u %s: %s", fb->name,
-			   width, height, fbhost_format_name(format), strerror(-err));
-	else
-		fbhost_log(fb->host, FBHOST_LOG_INFO, "%s: mode %ux%u %s", fb->name, width, height,
-			   fbhost_format_name(format));
-	return err;
+		return fbhost_fail(fb->host, fb->name, err, "cannot set mode %ux%u %s: %s", width,
+				   height, name, strerror(-err));
+	fbhost_log(fb->host, FBHOST_LOG_INFO, "%s: mode %ux%u %s", fb->name, width, height, name);
+	return 0;
 }
 
 /* The fb_access lives in the caller's struct fbhost_pixels. */
@@ -92,6 +87,21 @@ void fbhost_pixels_end(struct fbhost_fb *fb, struct fbhost_pixels *px)
 {
 	fb_access_end(fb->dev, (struct fb_access *)px->priv);
 	px->data = NULL;
+}
+
+int fbhost_pixels_damage(struct fbhost_fb *fb, const struct fbhost_pixels *px, int x, int y,
+			 int w, int h)
+{
+	if (w < 0 || h < 0)
+		return -EINVAL;
+	fb_mark_dirty(fb->dev, (const struct fb_access *)px->priv, x, y, w, h);
+	return 0;
+}
+
+int fbhost_pixels_copy(struct fbhost_fb *fb, const struct fbhost_pixels *px, int sx, int sy,
+		       int dx, int dy, int w, int h)
+{
+	return fb_access_copy(fb->dev, (const struct fb_access *)px->priv, sx, sy, dx, dy, w, h);
 }
 
 int fbhost_damage(struct fbhost_fb *fb, int x, int y, int w, int h)

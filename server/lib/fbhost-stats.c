@@ -1,16 +1,14 @@
-// SPDX-License-Identifier: GPL-2.0-or-later
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * server/lib/fbhost-stats.c - libfbhost: screendumps (through the headless
- * frontend), statistics, and the list of connected viewers.
+ * frontend) and statistics (the VNC frontend's own, and its viewers, are in
+ * fbhost-vnc.c).
  */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "server/lib/fbhost-internal.h"
-#ifdef FBHOST_HAVE_VNC
-#include "vnc/vnc.h"
-#endif
 
 /* Ticks to wait so that a tick that started after the caller's damage has
  * completed (the one in progress may have missed it). */
@@ -30,23 +28,22 @@ int fbhost_screendump(struct fbhost_fb *fb, const char *png_path)
 	err = h ? 0 : -(errno ? errno : ENOMEM);
 	pthread_mutex_unlock(&fb->lock);
 	if (err)
-		return err;
+		return fbhost_fail(fb->host, fb->name, err, "screendump to %s failed: %s", png_path,
+				   strerror(-err));
 
 	fb_render_kick(fb->host->render);
 	err = fb_render_wait_ticks(fb->host->render, FBHOST_SCREENDUMP_TICKS,
 				   FBHOST_SCREENDUMP_TIMEOUT_MS);
-	if (err) {
-		fbhost_log(fb->host, FBHOST_LOG_ERROR, "%s: screendump: render thread too slow",
-			   fb->name);
-		return err;
-	}
+	if (err)
+		return fbhost_fail(fb->host, fb->name, err,
+				   "screendump to %s failed: the render thread is too slow", png_path);
 	/* The headless shadow stays until the framebuffer is removed; it is
 	 * only read here, under its own lock. */
 	err = fb_headless_screendump_png(h, png_path);
 	if (err)
-		fbhost_log(fb->host, FBHOST_LOG_ERROR, "%s: screendump to %s: %s", fb->name,
-			   png_path, strerror(-err));
-	return err;
+		return fbhost_fail(fb->host, fb->name, err, "screendump to %s failed: %s", png_path,
+				   strerror(-err));
+	return 0;
 }
 
 void fbhost_get_stats(struct fbhost_fb *fb, struct fbhost_stats *st)
@@ -65,74 +62,5 @@ void fbhost_get_stats(struct fbhost_fb *fb, struct fbhost_stats *st)
 	st->latency_ns_last = rs.latency_ns_last;
 	st->rate_hz = fb->host->rate_hz;
 	st->ticks_per_s = up > 0 ? (double)rs.ticks / up : 0;
-#ifdef FBHOST_HAVE_VNC
-	pthread_mutex_lock(&fb->lock);
-	if (fb->vnc) {
-		struct vnc_server_stats vs;
-
-		vnc_server_get_stats(fb->vnc, &vs);
-		st->clients = vs.clients;
-		st->vnc_updates = vs.updates;
-		st->vnc_rects = vs.rects;
-		st->vnc_bytes_sent = vs.bytes_sent;
-		st->vnc_connects = vs.connects;
-		st->vnc_disconnects = vs.disconnects;
-	}
-	pthread_mutex_unlock(&fb->lock);
-#endif
-}
-
-/* Most clients copied per fbhost_clients call through the stack buffer. */
-#define FBHOST_CLIENTS_BATCH 64u
-
-size_t fbhost_clients(struct fbhost_fb *fb, struct fbhost_client *out, size_t max)
-{
-	size_t n = 0;
-
-#ifdef FBHOST_HAVE_VNC
-	struct vnc_client_info info[FBHOST_CLIENTS_BATCH];
-	size_t i, copy;
-
-	pthread_mutex_lock(&fb->lock);
-	if (fb->vnc)
-		n = vnc_server_list_clients(fb->vnc, info, FBHOST_CLIENTS_BATCH);
-	pthread_mutex_unlock(&fb->lock);
-	copy = n < max ? n : max;
-	if (copy > FBHOST_CLIENTS_BATCH)
-		copy = FBHOST_CLIENTS_BATCH;
-	for (i = 0; i < copy; i++) {
-		struct fbhost_client *c = &out[i];
-
-		memset(c, 0, sizeof(*c));
-		c->id = info[i].id;
-		snprintf(c->address, sizeof(c->address), "%s", info[i].address);
-		snprintf(c->encoding, sizeof(c->encoding), "%s", info[i].encoding);
-		c->websocket = info[i].websocket;
-		c->updates = info[i].updates;
-		c->rects = info[i].rects;
-		c->bytes_sent = info[i].bytes_sent;
-		c->connected_ms = info[i].connected_ms;
-	}
-#else
-	(void)fb;
-	(void)out;
-	(void)max;
-#endif
-	return n;
-}
-
-int fbhost_disconnect(struct fbhost_fb *fb, uint64_t client_id)
-{
-	int err = -ENOENT;
-
-#ifdef FBHOST_HAVE_VNC
-	pthread_mutex_lock(&fb->lock);
-	if (fb->vnc)
-		err = vnc_server_disconnect_client(fb->vnc, client_id);
-	pthread_mutex_unlock(&fb->lock);
-#else
-	(void)fb;
-	(void)client_id;
-#endif
-	return err;
+	fbhost_vnc_get_stats(fb, st);
 }

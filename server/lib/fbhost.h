@@ -24,7 +24,9 @@
  * other calls on the objects they free.
  *
  * Errors: functions return 0 or a negative errno value (or NULL with errno
- * set); a one-line explanation also goes to the host's log callback.
+ * set); a one-line explanation also goes to the host's log callback, and
+ * fbhost_last_error() returns it to the calling thread (to show a user the
+ * same words the log has).
  *
  * Public prefix: fbhost_ / FBHOST_. No type of LibVNCServer, SDL, pixman or
  * liburcu appears here.
@@ -64,6 +66,8 @@ unsigned fbhost_format_bytes(enum fbhost_format format);
 
 /* Largest width or height of a framebuffer. */
 #define FBHOST_MAX_SIDE_PX 16384u
+/* Largest framebuffer in bytes (stride x height): 8K (7680x4320) at 32 bpp. */
+#define FBHOST_MAX_FB_BYTES ((uint64_t)7680 * 4320 * 4)
 /* Largest width when VNC is enabled on the framebuffer. */
 #define FBHOST_VNC_MAX_WIDTH_PX 8192u
 
@@ -99,6 +103,17 @@ struct fbhost *fbhost_new(const struct fbhost_config *cfg);
  * frees every framebuffer and the host. NULL is a no-op. Not concurrently
  * with any other call on h or its framebuffers. */
 void fbhost_free(struct fbhost *h);
+/* The message of this thread's last failed libfbhost call, as logged but
+ * without the framebuffer name the log line starts with ("mode 9000x16
+ * x8r8g8b8 is too large for VNC (width at most 8192)"); "" if none failed.
+ * Thread-local: valid until this thread's next failing call. Any thread. */
+const char *fbhost_last_error(void);
+/* The host's clock: CLOCK_MONOTONIC in nanoseconds, the clock of libfbhost's
+ * own timing (render ticks, latencies). For a guest's or embedder's frame
+ * pacing. Any thread. */
+uint64_t fbhost_now_ns(void);
+/* Longest fbhost_last_error() and log line, NUL included. */
+#define FBHOST_ERROR_MAX_BYTES 512u
 /* Sets the log level. Any thread. */
 void fbhost_set_log_level(struct fbhost *h, enum fbhost_log_level level);
 /* Logs one line through the host's log sink (printf-style). Any thread. */
@@ -140,6 +155,14 @@ struct fbhost_mode {
 };
 /* The current mode, a consistent copy. Any thread. */
 struct fbhost_mode fbhost_fb_mode(struct fbhost_fb *fb);
+/* Bumped by every mode change of fb: a guest compares two values to see
+ * whether the mode changed in between (and redraws). Any thread. */
+uint64_t fbhost_fb_mode_generation(struct fbhost_fb *fb);
+/* Whether a framebuffer of width x height in format is within the size
+ * limits (FBHOST_MAX_SIDE_PX, FBHOST_MAX_FB_BYTES): 0, -EINVAL (bad size or
+ * format) or -E2BIG. Checks only; fbhost_resize also applies the VNC width
+ * rule. Any thread. */
+int fbhost_mode_check(uint32_t width, uint32_t height, enum fbhost_format format);
 
 /*
  * Changes the mode at runtime; connected viewers follow live. The top-left
@@ -171,6 +194,16 @@ struct fbhost_pixels {
 };
 void fbhost_pixels_begin(struct fbhost_fb *fb, struct fbhost_pixels *px);
 void fbhost_pixels_end(struct fbhost_fb *fb, struct fbhost_pixels *px);
+/* Between begin and end: marks the rectangle as changed in the section's
+ * layout (px's mode, which is what a guest drew in even if the mode changed
+ * meanwhile). Clipped. 0 or -EINVAL (negative size). */
+int fbhost_pixels_damage(struct fbhost_fb *fb, const struct fbhost_pixels *px, int x, int y,
+			 int w, int h);
+/* Between begin and end: moves the w x h pixels at sx,sy to dx,dy as
+ * fbhost_copy does, in the section's layout; mark what was drawn into the
+ * source first. 0 or -EINVAL. Never waits for the render thread. */
+int fbhost_pixels_copy(struct fbhost_fb *fb, const struct fbhost_pixels *px, int sx, int sy,
+		       int dx, int dy, int w, int h);
 /* Marks the rectangle as changed (clipped to the mode): the render thread
  * sends it on the next tick. 0 or -EINVAL (negative size). Any thread,
  * wait-free with respect to the render thread. */
@@ -219,11 +252,32 @@ struct fbhost_input_callbacks {
 	int (*resize_request)(void *opaque, struct fbhost_fb *fb, uint32_t width,
 			      uint32_t height);
 };
-/* Installs the callbacks (copied; any may be NULL; cb NULL removes them).
- * They run on frontend threads, possibly concurrently with each other, so
- * they must be thread-safe. Any thread. */
+/*
+ * A framebuffer has one input path with up to FBHOST_INPUT_HANDLERS_MAX
+ * handlers: the embedder's (fbhost_set_input) and those added with
+ * fbhost_input_add (a guest's, for example). Keys, pointer events and
+ * clipboard text go to every handler, the embedder's first, then the others
+ * in the order added; a resize request goes to the first handler with a
+ * resize_request callback, whose answer is final (-ENOTSUP if none has one).
+ * Callbacks run on frontend threads, possibly concurrently with each other,
+ * so they must be thread-safe.
+ */
+#define FBHOST_INPUT_HANDLERS_MAX 8u
+/* Installs the embedder's callbacks (copied; any may be NULL; cb NULL
+ * removes them), replacing the previous ones set here. Returns when no call
+ * of the previous ones is running on another thread. Any thread. */
 void fbhost_set_input(struct fbhost_fb *fb, const struct fbhost_input_callbacks *cb,
 		      void *opaque);
+/* Adds a handler next to the others; opaque (not NULL) names it. 0, -EINVAL,
+ * -EEXIST (opaque added already) or -ENOSPC (FBHOST_INPUT_HANDLERS_MAX
+ * handlers). Any thread. */
+int fbhost_input_add(struct fbhost_fb *fb, const struct fbhost_input_callbacks *cb,
+		     void *opaque);
+/* Removes the handler added with opaque; returns when no call of it is
+ * running on another thread, so opaque may be freed then. Any thread,
+ * also from inside a callback (which must not free opaque before it
+ * returns). */
+void fbhost_input_remove(struct fbhost_fb *fb, void *opaque);
 /* Sends clipboard text to the viewers. Any thread. */
 void fbhost_send_clipboard(struct fbhost_fb *fb, const char *utf8, size_t len);
 

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0-or-later
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * server/lib/web-directory.c - what every framebuffer's web server tells about
  * the host's other framebuffers (its index page): their modes, clients and

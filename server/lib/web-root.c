@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0-or-later
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * server/lib/web-root.c - where the noVNC browser viewer's files are found when
  * the program or the embedding application names none:

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0-or-later
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * tests/common/browser-driver.c - the C side of the browser tests' driver
  * (see browser-driver.h).

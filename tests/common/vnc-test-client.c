@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0-or-later
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * tests/common/vnc-test-client.c - a VNC test client on libvncclient; see
  * vnc-test-client.h.

@@ -9,6 +9,7 @@
 #include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -248,7 +249,7 @@ struct owner_reclaim {
 	struct rcu_head rcu;
 	struct ram_list *rl;
 	struct ram_block *b;
-	int *ran;
+	atomic_int *ran;
 };
 
 static void owner_reclaim_cb(struct rcu_head *head)
@@ -257,7 +258,7 @@ static void owner_reclaim_cb(struct rcu_head *head)
 
 	ram_rcu_callback_enter();
 	ram_block_remove(o->rl, o->b);
-	__atomic_store_n(o->ran, 1, __ATOMIC_RELEASE);
+	atomic_store_explicit(o->ran, 1, memory_order_release);
 	free(o);
 }
 
@@ -304,7 +305,7 @@ static void test_free_drains_owner_callbacks_first(void **state)
 	struct ram_list *rl = ram_list_new(NULL);
 	struct owner_reclaim *o = calloc(1, sizeof(*o));
 	pthread_t reader, leaver;
-	int ran = 0;
+	atomic_int ran = 0;
 
 	(void)state;
 	assert_non_null(rl);
@@ -323,7 +324,7 @@ static void test_free_drains_owner_callbacks_first(void **state)
 	assert_int_equal(pthread_create(&leaver, NULL, leave_later_main, &h), 0);
 	/* the callback is still pending: ram_list_free must run it first */
 	ram_list_free(rl);
-	assert_int_equal(__atomic_load_n(&ran, __ATOMIC_ACQUIRE), 1);
+	assert_int_equal(atomic_load_explicit(&ran, memory_order_acquire), 1);
 	pthread_join(leaver, NULL);
 	pthread_join(reader, NULL);
 }

@@ -17,6 +17,7 @@
 #include <sched.h>
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -51,12 +52,12 @@
 
 struct stress {
 	struct ram_list *rl;
-	uint64_t content[STRESS_MAX_PAGES];  /* the "pixels": __atomic, one writer per page */
+	_Atomic uint64_t content[STRESS_MAX_PAGES]; /* the "pixels", one writer per page */
 	uint64_t observed[STRESS_MAX_PAGES]; /* reader-owned until joined */
-	uint64_t writes_done;		     /* __atomic counter */
+	_Atomic uint64_t writes_done;		    /* counter */
 	uint64_t reader_regressions;	     /* reader-owned */
 	uint64_t adds;			     /* grower-owned */
-	int stop_reader;		     /* __atomic flag */
+	atomic_int stop_reader;		    /* flag */
 	int grower_error;		     /* grower-owned */
 };
 
@@ -88,11 +89,11 @@ static void *writer_main(void *opaque)
 	for (unsigned i = 0; i < STRESS_WRITES_PER_WRITER; i++) {
 		uint64_t n = size_pages(s) / STRESS_WRITERS;
 		uint64_t page = (xorshift(&rng) % n) * STRESS_WRITERS + wa->id;
-		uint64_t v = __atomic_load_n(&s->content[page], __ATOMIC_RELAXED) + 1;
+		uint64_t v = atomic_load_explicit(&s->content[page], memory_order_relaxed) + 1;
 		unsigned long word;
 
 		/* Store the pixels, then mark the page (ordering: memory/bitops.h). */
-		__atomic_store_n(&s->content[page], v, __ATOMIC_RELAXED);
+		atomic_store_explicit(&s->content[page], v, memory_order_relaxed);
 		switch (xorshift(&rng) % 3) {
 		case 0:
 			dirty_set(s->rl, page * ps + xorshift(&rng) % ps, DIRTY_MEMORY_VGA);
@@ -107,7 +108,7 @@ static void *writer_main(void *opaque)
 					   sizeof(long) * 8, DIRTY_CLIENTS_ALL);
 			break;
 		}
-		__atomic_fetch_add(&s->writes_done, 1, __ATOMIC_RELAXED);
+		atomic_fetch_add_explicit(&s->writes_done, 1, memory_order_relaxed);
 	}
 	return NULL;
 }
@@ -115,7 +116,7 @@ static void *writer_main(void *opaque)
 /* Records page p's sequence number after its bit was taken. */
 static void observe(struct stress *s, uint64_t p)
 {
-	uint64_t v = __atomic_load_n(&s->content[p], __ATOMIC_RELAXED);
+	uint64_t v = atomic_load_explicit(&s->content[p], memory_order_relaxed);
 
 	if (v < s->observed[p])
 		s->reader_regressions++;
@@ -152,7 +153,7 @@ static void *reader_main(void *opaque)
 	struct stress *s = opaque;
 	unsigned round = 0;
 
-	while (!__atomic_load_n(&s->stop_reader, __ATOMIC_ACQUIRE))
+	while (!atomic_load_explicit(&s->stop_reader, memory_order_acquire))
 		sweep(s, round++);
 	return NULL;
 }
@@ -173,8 +174,8 @@ static void *grower_main(void *opaque)
 		if (size_pages(s) + pages > STRESS_MAX_PAGES)
 			break;
 		/* Wait for the writers to get this far (they always progress). */
-		while (__atomic_load_n(&s->writes_done, __ATOMIC_RELAXED) < due &&
-		       __atomic_load_n(&s->writes_done, __ATOMIC_RELAXED) < total)
+		while (atomic_load_explicit(&s->writes_done, memory_order_relaxed) < due &&
+		       atomic_load_explicit(&s->writes_done, memory_order_relaxed) < total)
 			sched_yield();
 		if (!ram_block_add(s->rl, "grow", pages << STRESS_PAGE_BITS,
 				   pages << STRESS_PAGE_BITS)) {
@@ -209,7 +210,7 @@ static void test_no_lost_updates_while_growing(void **state)
 	for (unsigned i = 0; i < STRESS_WRITERS; i++)
 		assert_int_equal(pthread_join(writers[i], NULL), 0);
 	assert_int_equal(pthread_join(grower, NULL), 0);
-	__atomic_store_n(&s->stop_reader, 1, __ATOMIC_RELEASE);
+	atomic_store_explicit(&s->stop_reader, 1, memory_order_release);
 	assert_int_equal(pthread_join(reader, NULL), 0);
 
 	/* Final sweep, page by page, then compare. */

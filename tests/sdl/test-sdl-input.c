@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0-or-later
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * tests/sdl/test-sdl-input.c - SDL events injected into a window (offscreen
  * driver) reach the guest's input handler: keysyms with down/up, RFB button

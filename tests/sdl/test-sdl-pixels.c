@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0-or-later
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * tests/sdl/test-sdl-pixels.c - what the SDL window shows and what it
  * uploads, on SDL's offscreen driver with the software renderer:

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0-or-later
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * tests/sdl/test-sdl-stress.c - the hand-over between render threads and the
  * SDL thread under load (offscreen driver): two framebuffers drawn by guest

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0-or-later
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * tests/sdl/test-sdl-units.c - the SDL frontend's pure part: SDL keycodes to
  * X11 keysyms. (Scaling, letterboxing and the pointer's way back to guest

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0-or-later
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * tests/sdl/test-sdl-xvfb.c - a real window on a private Xvfb (SDL's x11
  * driver): a screenshot of the X screen (xwd, decoded with ImageMagick's

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0-or-later
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * tests/server/embed-check.c - reads the frame served by the README's
  * embedding example (server/lib/example/embed.c) with libvncclient and checks

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0-or-later
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * tests/server/server-pattern.c - the pattern guest's test card as a viewer
  * sees it (see server-pictures.h). Kept apart from server-pictures.c, which

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0-or-later
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * tests/server/server-pictures.c - PNG reading and picture comparison for
  * the server tests (see server-pictures.h).

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0-or-later
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * tests/server/server-proc.c - child processes and control requests for the
  * server's end-to-end tests (see server-proc.h).

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0-or-later
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * tests/server/test-control-server.c - the control socket's transport with a
  * stand-in handler: owner-only mode, framing (ok/error replies, pipelined

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0-or-later
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * tests/server/test-server-bad-input.c - bad input to the fbhost program:
  *   - every option with a bad value: exit status 2 and one clear line on

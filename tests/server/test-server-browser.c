@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0-or-later
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * tests/server/test-server-browser.c - the fbhost program with two
  * framebuffers and the pattern guest, seen by Debian's Chromium through

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0-or-later
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * tests/server/test-server-e2e.c - the fbhost program end to end, on free
  * ports, with the pattern guest: a libvncclient viewer sees the exact test

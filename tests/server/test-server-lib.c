@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0-or-later
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * tests/server/test-server-lib.c - libfbhost through its public header only
  * (linked against the shared library): two framebuffers on two VNC ports,
@@ -377,6 +377,18 @@ static void test_bad_arguments(void **state)
 	assert_int_equal(errno, EEXIST);
 	assert_int_equal(fbhost_resize(fb, 0, 10, FBHOST_FORMAT_C8), -EINVAL);
 	assert_int_equal(fbhost_resize(fb, 10, 10, FBHOST_FORMAT_INVALID), -EINVAL);
+	/* The message the log got comes back with the code (no fb name). */
+	assert_string_equal(fbhost_last_error(), "invalid format");
+	assert_int_equal(fbhost_resize(fb, FBHOST_MAX_SIDE_PX, FBHOST_MAX_SIDE_PX,
+				       FBHOST_FORMAT_A8R8G8B8),
+			 -E2BIG);
+	assert_string_equal(fbhost_last_error(), "mode 16384x16384 a8r8g8b8 is too large");
+	assert_int_equal(fbhost_mode_check(0, 10, FBHOST_FORMAT_C8), -EINVAL);
+	assert_int_equal(fbhost_mode_check(10, 10, FBHOST_FORMAT_INVALID), -EINVAL);
+	assert_int_equal(fbhost_mode_check(FBHOST_MAX_SIDE_PX, FBHOST_MAX_SIDE_PX,
+					   FBHOST_FORMAT_A8R8G8B8),
+			 -E2BIG);
+	assert_int_equal(fbhost_mode_check(640, 480, FBHOST_FORMAT_R5G6B5), 0);
 	assert_int_equal(fbhost_fill(fb, 0, 0, -1, 1, 0), -EINVAL);
 	assert_int_equal(fbhost_damage(fb, 0, 0, 1, -1), -EINVAL);
 	assert_int_equal(fbhost_blit(fb, 0, 0, NULL, 1, 1, 4, FBHOST_FORMAT_X8R8G8B8), -EINVAL);

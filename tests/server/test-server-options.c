@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0-or-later
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * tests/server/test-server-options.c - the fbhost command line: defaults,
  * every option's good values, and a clear one-line error for bad ones.

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0-or-later
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * tests/server/test-server-viewers.c - the fbhost program with the pattern
  * guest against the VNC viewers Debian ships, on a private Xvfb:

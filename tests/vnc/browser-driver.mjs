@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0-or-later
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 // tests/vnc/browser-driver.mjs - drives fbhost's viewer and index page in
 // headless Chromium for the browser tests. Reads one command per line on
 // stdin, answers "ok" or "fail <reason>" on stdout. TEXT runs to the end of

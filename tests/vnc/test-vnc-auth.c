@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0-or-later
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * tests/vnc/test-vnc-auth.c - security defaults and what clients may do:
  * loopback-only by default, a non-loopback listen needs a password file (or

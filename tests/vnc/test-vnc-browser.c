@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0-or-later
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * tests/vnc/test-vnc-browser.c - the real browser: fbhost's viewer (vnc/web)
  * on noVNC in Debian's headless Chromium, driven by playwright-core

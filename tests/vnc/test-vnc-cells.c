@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0-or-later
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * tests/vnc/test-vnc-cells.c - vnc_cells_sync against a simple model: on
  * random pictures, edits and damage regions (sizes that are not multiples

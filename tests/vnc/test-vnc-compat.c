@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0-or-later
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * tests/vnc/test-vnc-compat.c - what viewers other than noVNC rely on, on
  * the wire:

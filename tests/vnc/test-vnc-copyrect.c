@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0-or-later
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * tests/vnc/test-vnc-copyrect.c - a guest scrolling a textured area: a
  * client with CopyRect gets CopyRects and far fewer bytes than a repaint,

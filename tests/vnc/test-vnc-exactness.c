@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0-or-later
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * tests/vnc/test-vnc-exactness.c - through libvncclient: every lossless
  * encoding shows exactly the guest's pixels; one 16x16 change on 1080p costs

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0-or-later
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * tests/vnc/test-vnc-lifecycle.c - 1000 connect/disconnect cycles leave the
  * thread count, the descriptor count and RSS flat. (LibVNCServer's

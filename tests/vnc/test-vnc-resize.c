@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0-or-later
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * tests/vnc/test-vnc-resize.c - live resize under load: four clients (two
  * with CopyRect), 200 mode changes including format changes, a guest

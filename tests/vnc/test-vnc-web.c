@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0-or-later
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * tests/vnc/test-vnc-web.c - the viewer's HTTP server without a browser:
  * which files it serves and which it refuses, /api/framebuffers (this

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0-or-later
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 // fbhost's index page: lists /api/framebuffers and refreshes the list and
 // the thumbnails (/api/thumbnail?id=N) every REFRESH_MS.
 const REFRESH_MS = 2000;

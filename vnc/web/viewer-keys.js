@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0-or-later
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 // Keys a browser cannot type (the OS or the browser takes them): named keys,
 // combinations such as Ctrl+Alt+Del and Ctrl+Alt+F1..F12, and sticky
 // modifiers that stay pressed until released. Names are X11 keysym names

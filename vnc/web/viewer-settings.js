@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0-or-later
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 // The viewer's settings: defaults, then what localStorage remembers, then
 // the page's query string (which wins, as links carry it). Remembered:
 // scale, view_only, stats. Never remembered: host, port, reconnect and the

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0-or-later
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 // The status overlay's numbers for one connection: frames per second
 // (FramebufferUpdates painted), the latency of the last update (from its
 // first byte arriving to it being painted) and kB/s received. Bytes are

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0-or-later
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 // fbhost's browser viewer on noVNC's RFB class: a toolbar that hides
 // itself, a password form, clear failure messages, automatic reconnect with
 // back-off, scaling (off, fit, remote resize), fullscreen, a clipboard

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0-or-later
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* embed.c - draw into a framebuffer, resize it and serve it over VNC with libfbhost.
  * Build: cc embed.c $(pkg-config --cflags --libs fbhost) -o embed
  * Run:   ./embed [PORT]   (0 = any free port), then point a VNC viewer at it. */

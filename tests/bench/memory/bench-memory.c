@@ -14,6 +14,7 @@
 #include <errno.h>
 #include <math.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,7 +43,7 @@
 
 /* The baseline: one flat atomic bitmap per client, fixed size, no RCU. */
 struct flat {
-	unsigned long *bits[DIRTY_MEMORY_NUM];
+	bm_word *bits[DIRTY_MEMORY_NUM];
 	uint64_t pages;
 };
 
@@ -229,9 +230,9 @@ static void compare(struct ram_list *rl, struct flat *f, enum bench_op op, uint6
 
 struct grower {
 	struct ram_list *rl;
-	int stop;      /* __atomic flag */
-	unsigned adds; /* __atomic: written by the grower */
-	int error;     /* __atomic: written by the grower */
+	atomic_int stop;      /* flag */
+	atomic_uint adds; /* written by the grower */
+	atomic_int error;     /* written by the grower */
 };
 
 static void *grower_main(void *opaque)
@@ -240,12 +241,12 @@ static void *grower_main(void *opaque)
 
 	unsigned n;
 
-	for (n = 0; n < BENCH_GROW_MAX_ADDS && !__atomic_load_n(&g->stop, __ATOMIC_RELAXED); n++) {
+	for (n = 0; n < BENCH_GROW_MAX_ADDS && !atomic_load_explicit(&g->stop, memory_order_relaxed); n++) {
 		if (!ram_block_add(g->rl, "grow", BENCH_GROW_ADD_BYTES, BENCH_GROW_ADD_BYTES)) {
-			__atomic_store_n(&g->error, errno ? errno : ENOMEM, __ATOMIC_RELAXED);
+			atomic_store_explicit(&g->error, errno ? errno : ENOMEM, memory_order_relaxed);
 			break;
 		}
-		__atomic_store_n(&g->adds, n + 1, __ATOMIC_RELAXED);
+		atomic_store_explicit(&g->adds, n + 1, memory_order_relaxed);
 	}
 	return NULL;
 }
@@ -280,14 +281,14 @@ static int bench_growth(unsigned reps)
 	 * slowed by growth, and the CPU clock may be coarse. */
 	busy = clock_ns(CLOCK_THREAD_CPUTIME_ID);
 	while (busy_passes < reps ||
-	       __atomic_load_n(&g->adds, __ATOMIC_RELAXED) < BENCH_GROW_MAX_ADDS) {
+	       atomic_load_explicit(&g->adds, memory_order_relaxed) < BENCH_GROW_MAX_ADDS) {
 		pass(rl, NULL, OP_TEST_AND_CLEAR, chunk, false);
 		busy_passes++;
-		if (__atomic_load_n(&g->error, __ATOMIC_RELAXED))
+		if (atomic_load_explicit(&g->error, memory_order_relaxed))
 			break;
 	}
 	busy = clock_ns(CLOCK_THREAD_CPUTIME_ID) - busy;
-	__atomic_store_n(&g->stop, 1, __ATOMIC_RELAXED);
+	atomic_store_explicit(&g->stop, 1, memory_order_relaxed);
 	pthread_join(tid, NULL);
 	/* Idle: the same number of passes on the same (now larger) list. */
 	idle = clock_ns(CLOCK_THREAD_CPUTIME_ID);
@@ -330,7 +331,7 @@ int main(int argc, char **argv)
 	if (!reps)
 		reps = BENCH_DEFAULT_REPS;
 	for (unsigned c = 0; c < DIRTY_MEMORY_NUM; c++) {
-		f.bits[c] = calloc(BITS_TO_LONGS(BENCH_SPACE_PAGES), sizeof(unsigned long));
+		f.bits[c] = calloc(BITS_TO_LONGS(BENCH_SPACE_PAGES), sizeof(bm_word));
 		if (!f.bits[c]) {
 			perror("bench-memory: calloc");
 			return 1;

@@ -28,6 +28,7 @@
 
 #include <rfb/rfbclient.h>
 
+#include "fb/clock.h"
 #include "server/guests/guest-bench-scenes.h"
 
 #define PROBE_WAIT_SLICE_US 20000u
@@ -198,7 +199,7 @@ static bool shows_scenario(struct probe_state *st)
 static void on_update_done(rfbClient *cl)
 {
 	struct probe_state *st = state_of(cl);
-	uint64_t now = bench_now_ns();
+	uint64_t now = fb_clock_now_ns();
 	uint32_t frame;
 
 	if (st->opt.verbose)
@@ -402,7 +403,7 @@ static int run(struct probe_state *st, bool *timed_out, const char **error)
 	rfbClient *cl = rfbGetClient(8, 3, 4);
 	char *argv[] = { (char *)"bench-probe", NULL };
 	int argc = 1;
-	uint64_t deadline = bench_now_ns() + (uint64_t)st->opt.timeout_s * BENCH_NS_PER_S;
+	uint64_t deadline = fb_clock_now_ns() + (uint64_t)st->opt.timeout_s * BENCH_NS_PER_S;
 
 	if (!cl) {
 		*error = "rfbGetClient failed";
@@ -438,7 +439,7 @@ static int run(struct probe_state *st, bool *timed_out, const char **error)
 		return -1;
 	}
 	for (;;) {
-		uint64_t now = bench_now_ns();
+		uint64_t now = fb_clock_now_ns();
 
 		if (run_finished(st, now))
 			return 0;

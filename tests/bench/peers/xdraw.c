@@ -22,6 +22,7 @@
 #include <X11/Xutil.h>
 #include <X11/extensions/XShm.h>
 
+#include "fb/clock.h"
 #include "server/guests/guest-bench-scenes.h"
 
 /* The X side of a canvas. */
@@ -168,7 +169,7 @@ static int open_canvas(struct x_canvas *xc, const char *display)
 static int frame_done(struct x_canvas *xc, FILE *log, uint32_t frame)
 {
 	XSync(xc->dpy, False);
-	return log ? bench_log_frame(log, frame, bench_now_ns()) : 0;
+	return log ? bench_log_frame(log, frame, fb_clock_now_ns()) : 0;
 }
 
 static void usage(FILE *f)
@@ -253,14 +254,14 @@ int main(int argc, char **argv)
 	if (frame_done(&xc, log, 0) < 0)
 		goto log_failed;
 	last = scenario == BENCH_SCENARIO_IDLE ? 0 : bench_frame_count(seconds, fps);
-	t0 = bench_now_ns() + (uint64_t)settle_ms * 1000000u;
+	t0 = fb_clock_now_ns() + (uint64_t)settle_ms * 1000000u;
 	for (uint32_t i = 1; i <= last; i++) {
 		uint64_t deadline = bench_deadline_ns(t0, i, fps);
 
-		if (bench_now_ns() > deadline + BENCH_LATE_SLACK_NS)
+		if (fb_clock_now_ns() > deadline + BENCH_LATE_SLACK_NS)
 			late++;
 		else
-			bench_sleep_until_ns(deadline);
+			fb_clock_sleep_until_ns(deadline);
 		bench_scene_draw(scene, &xc.canvas, i);
 		if (frame_done(&xc, log, i) < 0)
 			goto log_failed;

@@ -31,8 +31,10 @@
 #include <unistd.h>
 
 #include "fb/fb.h"
+#include "fb/clock.h"
 #include "server/guests/guest-bench-scenes.h"
 #include "server/guests/guest.h"
+#include "server/lib/fbhost-internal.h"
 #include "vnc/vnc.h"
 
 extern char **environ;
@@ -171,18 +173,14 @@ static struct result run_one(const struct options *o, const char *scenario,
 			     const char *encoding, bool baseline)
 {
 	struct result res = { 0 };
-	struct fb_config fcfg = {
-		.name = "bench",
-		.mode = { BENCH_WIDTH_PX, BENCH_HEIGHT_PX, 0, PIXMAN_x8r8g8b8 },
-	};
 	struct vnc_config vcfg;
 	struct vnc_server_stats vs0, vs1;
 	char err[256] = "", args[PATH_MAX + 128], log[PATH_MAX], ready[PATH_MAX], out[PATH_MAX];
 	char json[JSON_MAX_BYTES] = "";
 	const char *gerr = NULL;
-	struct ram_list *rl;
+	struct fbhost *host;
+	struct fbhost_fb *hfb = NULL;
 	struct fb_device *fb;
-	struct fb_render *render;
 	struct vnc_server *vs;
 	void *guest = NULL;
 	uint64_t cpu0 = 0, cpu1, f0;
@@ -194,13 +192,17 @@ static struct result run_one(const struct options *o, const char *scenario,
 	snprintf(ready, sizeof(ready), "%s/bench-vnc-%d.ready", o->tmpdir, (int)getpid());
 	snprintf(out, sizeof(out), "%s/bench-vnc-%d.json", o->tmpdir, (int)getpid());
 	unlink(ready);
-	rl = ram_list_new(&(struct ram_list_config){ .page_bits = FB_RAM_PAGE_BITS });
-	fb = rl ? fb_new(rl, &fcfg) : NULL;
-	render = fb_render_new(&(struct fb_render_config){ .rate_hz = o->rate_hz });
-	if (!rl || !fb || !render || fb_render_add(render, fb) < 0) {
+	/* libfbhost's host and framebuffer; the VNC server goes straight on
+	 * the device, to measure the frontend alone. */
+	host = fbhost_new(&(struct fbhost_config){ .rate_hz = o->rate_hz });
+	if (host)
+		hfb = fbhost_fb_add(host, "bench", BENCH_WIDTH_PX, BENCH_HEIGHT_PX,
+				    FBHOST_FORMAT_X8R8G8B8);
+	if (!hfb) {
 		fprintf(stderr, "bench-vnc: cannot set up the framebuffer: %s\n", strerror(errno));
 		exit(1);
 	}
+	fb = hfb->dev;
 	vnc_config_init(&vcfg);
 	vcfg.port = VNC_PORT_ANY;
 	vcfg.web_port = VNC_WEB_PORT_NONE;
@@ -212,7 +214,7 @@ static struct result run_one(const struct options *o, const char *scenario,
 	}
 	snprintf(args, sizeof(args), "%s,fps=%u,seconds=%g,settle=%u,log=%s%s", scenario, o->fps,
 		 o->seconds, o->settle_ms, log, baseline ? ",fullframe=1" : "");
-	if (guest_bench_ops.start(fb, args, &guest, &gerr) < 0) {
+	if (guest_bench_ops.start(host, hfb, args, &guest, &gerr) < 0) {
 		fprintf(stderr, "bench-vnc: %s\n", gerr);
 		exit(1);
 	}
@@ -231,8 +233,8 @@ static struct result run_one(const struct options *o, const char *scenario,
 	if (f0) {
 		uint64_t t = f0 + (uint64_t)o->settle_ms * 1000000u;
 
-		if (t > CPU_LEAD_IN_NS && bench_now_ns() < t - CPU_LEAD_IN_NS)
-			bench_sleep_until_ns(t - CPU_LEAD_IN_NS);
+		if (t > CPU_LEAD_IN_NS && fb_clock_now_ns() < t - CPU_LEAD_IN_NS)
+			fb_clock_sleep_until_ns(t - CPU_LEAD_IN_NS);
 	}
 	cpu0 = cpu_ns_self();
 	vnc_server_get_stats(vs, &vs0);
@@ -262,10 +264,7 @@ static struct result run_one(const struct options *o, const char *scenario,
 out:
 	guest_bench_ops.stop(guest);
 	vnc_server_free(vs);
-	fb_render_remove(render, fb);
-	fb_render_free(render);
-	fb_free(fb);
-	ram_list_free(rl);
+	fbhost_free(host);
 	unlink(log);
 	unlink(ready);
 	unlink(out);

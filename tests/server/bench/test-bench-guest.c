@@ -21,6 +21,7 @@
 #include "fb/headless.h"
 #include "server/guests/guest-bench-scenes.h"
 #include "server/guests/guest.h"
+#include "server/lib/fbhost-internal.h"
 
 #define W 1024u
 #define H 600u
@@ -28,27 +29,26 @@
 #define RUN_TIMEOUT_MS 20000u
 #define POLL_MS 10u
 
-/* A framebuffer on a render thread with a headless listener. */
+/* A libfbhost framebuffer with a headless listener on its device. */
 struct rig {
-	struct ram_list *rl;
-	struct fb_device *fb;
-	struct fb_render *render;
+	struct fbhost *host;
+	struct fbhost_fb *hfb;
+	struct fb_device *fb; /* hfb's device */
+	struct fb_render *render; /* the host's */
 	struct fb_headless *headless;
 	char log[64];
 };
 
 static void rig_up(struct rig *r, unsigned w, unsigned h, pixman_format_code_t format)
 {
-	struct fb_config cfg = { .name = "bench", .mode = { w, h, 0, format } };
 	int fd;
 
-	r->rl = ram_list_new(NULL);
-	assert_non_null(r->rl);
-	r->fb = fb_new(r->rl, &cfg);
-	assert_non_null(r->fb);
-	r->render = fb_render_new(&(struct fb_render_config){ .rate_hz = 60 });
-	assert_non_null(r->render);
-	assert_int_equal(fb_render_add(r->render, r->fb), 0);
+	r->host = fbhost_new(&(struct fbhost_config){ .rate_hz = 60 });
+	assert_non_null(r->host);
+	r->hfb = fbhost_fb_add(r->host, "bench", w, h, fbhost_format_from_pixman(format));
+	assert_non_null(r->hfb);
+	r->fb = r->hfb->dev;
+	r->render = r->host->render;
 	r->headless = fb_headless_new(r->fb);
 	assert_non_null(r->headless);
 	strcpy(r->log, "/tmp/test-bench-guest-XXXXXX");
@@ -60,10 +60,7 @@ static void rig_up(struct rig *r, unsigned w, unsigned h, pixman_format_code_t f
 static void rig_down(struct rig *r)
 {
 	fb_headless_free(r->headless);
-	fb_render_remove(r->render, r->fb);
-	fb_render_free(r->render);
-	fb_free(r->fb);
-	ram_list_free(r->rl);
+	fbhost_free(r->host);
 	unlink(r->log);
 }
 
@@ -110,7 +107,7 @@ static void run_scenario(const char *scenario, const char *extra, uint32_t last)
 	rig_up(&r, W, H, PIXMAN_x8r8g8b8);
 	snprintf(args, sizeof(args), "%s,fps=100,seconds=%.2f,settle=0,log=%s%s", scenario,
 		 last / 100.0, r.log, extra);
-	assert_int_equal(guest_bench_ops.start(r.fb, args, &state, &err), 0);
+	assert_int_equal(guest_bench_ops.start(r.host, r.hfb, args, &state, &err), 0);
 	wait_log(r.log, (strcmp(scenario, "idle") == 0 ? 0 : last) + 1);
 	assert_int_equal(fb_render_wait_ticks(r.render, 3, RUN_TIMEOUT_MS), 0);
 	assert_int_equal(fb_headless_copy(r.headless, &px, &w, &h), 0);
@@ -166,11 +163,11 @@ static void test_bad_start(void **st)
 	void *state = NULL;
 
 	rig_up(&r, W, H, PIXMAN_x8r8g8b8);
-	assert_int_equal(guest_bench_ops.start(r.fb, "small,fps=zero", &state, &err), -EINVAL);
+	assert_int_equal(guest_bench_ops.start(r.host, r.hfb, "small,fps=zero", &state, &err), -EINVAL);
 	assert_string_equal(err, "bench: fps must be an integer 1..1000");
-	assert_int_equal(guest_bench_ops.start(r.fb, NULL, &state, &err), -EINVAL);
+	assert_int_equal(guest_bench_ops.start(r.host, r.hfb, NULL, &state, &err), -EINVAL);
 	assert_string_equal(err, "bench: needs a scenario: small, text, full or idle");
-	assert_int_equal(guest_bench_ops.start(r.fb, "small,log=/nonexistent-dir/x.log", &state,
+	assert_int_equal(guest_bench_ops.start(r.host, r.hfb, "small,log=/nonexistent-dir/x.log", &state,
 					       &err),
 			 -ENOENT);
 	assert_string_equal(err, "bench: cannot create the log file");
@@ -178,12 +175,12 @@ static void test_bad_start(void **st)
 	rig_down(&r);
 
 	rig_up(&r, 640, 480, PIXMAN_x8r8g8b8);
-	assert_int_equal(guest_bench_ops.start(r.fb, "small", &state, &err), -EINVAL);
+	assert_int_equal(guest_bench_ops.start(r.host, r.hfb, "small", &state, &err), -EINVAL);
 	assert_string_equal(err, "bench: the framebuffer must be at least 700x500");
 	rig_down(&r);
 
 	rig_up(&r, W, H, PIXMAN_c8);
-	assert_int_equal(guest_bench_ops.start(r.fb, "small", &state, &err), -EINVAL);
+	assert_int_equal(guest_bench_ops.start(r.host, r.hfb, "small", &state, &err), -EINVAL);
 	assert_string_equal(err, "bench: needs a direct-colour framebuffer (not c8)");
 	rig_down(&r);
 }
@@ -201,7 +198,7 @@ static void test_stop_during_settle_and_r5g6b5(void **st)
 
 	rig_up(&r, W, H, PIXMAN_r5g6b5);
 	snprintf(args, sizeof(args), "small,settle=600000,log=%s", r.log);
-	assert_int_equal(guest_bench_ops.start(r.fb, args, &state, &err), 0);
+	assert_int_equal(guest_bench_ops.start(r.host, r.hfb, args, &state, &err), 0);
 	wait_log(r.log, 1);
 	guest_bench_ops.stop(state);
 	assert_int_equal(log_lines(r.log), 1);

@@ -13,33 +13,26 @@
 void rig_start(struct rig *rig, const struct guest_ops *guest, uint32_t width, uint32_t height,
 	       pixman_format_code_t format)
 {
-	struct fb_config cfg = {
-	    .name = "guest-test",
-	    .mode = {.width = width, .height = height, .format = format},
-	};
 	const char *err = NULL;
 
 	*rig = (struct rig){.guest = guest};
-	rig->rl = ram_list_new(NULL);
-	assert_non_null(rig->rl);
-	rig->fb = fb_new(rig->rl, &cfg);
-	assert_non_null(rig->fb);
-	rig->render = fb_render_new(NULL);
-	assert_non_null(rig->render);
-	assert_int_equal(fb_render_add(rig->render, rig->fb), 0);
+	rig->host = fbhost_new(NULL);
+	assert_non_null(rig->host);
+	rig->hfb = fbhost_fb_add(rig->host, "guest-test", width, height,
+				 fbhost_format_from_pixman(format));
+	assert_non_null(rig->hfb);
+	rig->fb = rig->hfb->dev;
+	rig->render = rig->host->render;
 	rig->headless = fb_headless_new(rig->fb);
 	assert_non_null(rig->headless);
-	assert_int_equal(guest->start(rig->fb, NULL, &rig->guest_state, &err), 0);
+	assert_int_equal(guest->start(rig->host, rig->hfb, NULL, &rig->guest_state, &err), 0);
 }
 
 void rig_stop(struct rig *rig)
 {
 	rig->guest->stop(rig->guest_state);
 	fb_headless_free(rig->headless);
-	fb_render_remove(rig->render, rig->fb);
-	fb_render_free(rig->render);
-	fb_free(rig->fb);
-	ram_list_free(rig->rl);
+	fbhost_free(rig->host);
 	free(rig->frame.px);
 	rig->frame.px = NULL;
 }

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * tests/server/guests/guest-rig.h - a framebuffer with a render thread and a
- * headless listener, a guest running on it, and bounded waits on what the
- * listener sees. Shared by the guest tests.
+ * tests/server/guests/guest-rig.h - a libfbhost host with one framebuffer and a
+ * headless listener on its device, a guest running on it, and bounded waits
+ * on what the listener sees. Shared by the guest tests, which also reach
+ * below fbhost.h (the device, the render thread) to drive and observe.
  */
 #ifndef FBHOST_TESTS_GUEST_RIG_H
 #define FBHOST_TESTS_GUEST_RIG_H
@@ -13,6 +14,7 @@
 #include "fb/fb.h"
 #include "fb/headless.h"
 #include "server/guests/guest.h"
+#include "server/lib/fbhost-internal.h"
 
 /* Upper bound of every wait: generous, for sanitizer builds on a busy
  * 2-core machine. */
@@ -25,9 +27,10 @@ struct rig_frame {
 };
 
 struct rig {
-	struct ram_list *rl;
-	struct fb_device *fb;
-	struct fb_render *render;
+	struct fbhost *host;
+	struct fbhost_fb *hfb; /* the guest's framebuffer */
+	struct fb_device *fb; /* hfb's device */
+	struct fb_render *render; /* the host's render thread */
 	struct fb_headless *headless;
 	void *guest_state;
 	const struct guest_ops *guest;

@@ -286,10 +286,10 @@ static void test_f2_cycles(void **state)
 	rig_start(&rig, &guest_demo_ops, 1024, 768, PIXMAN_x8r8g8b8);
 	wait_drawn(&rig, 1024, 768, PIXMAN_x8r8g8b8);
 	for (unsigned i = 0; i <= GUEST_DEMO_MODE_COUNT; i++) {
-		struct fb_mode want = guest_demo_cycle_mode(i);
+		struct fbhost_mode want = guest_demo_cycle_mode(i);
 
 		press(rig.fb, GUEST_DEMO_KEY_NEXT_MODE);
-		wait_drawn(&rig, want.width, want.height, want.format);
+		wait_drawn(&rig, want.width, want.height, guest_draw_pixman_format(want.format));
 	}
 	assert_int_equal(fb_get_mode(rig.fb).format, PIXMAN_c8);
 	assert_int_equal(fb_get_mode(rig.fb).width, 640);
@@ -298,13 +298,13 @@ static void test_f2_cycles(void **state)
 
 static void test_next_mode(void **state)
 {
-	struct fb_mode m = {800, 600, 0, PIXMAN_r5g6b5};
-	struct fb_mode odd = {800, 600, 0, PIXMAN_x8r8g8b8};
+	struct fbhost_mode m = {800, 600, 0, FBHOST_FORMAT_R5G6B5};
+	struct fbhost_mode odd = {800, 600, 0, FBHOST_FORMAT_X8R8G8B8};
 
 	assert_int_equal(guest_demo_next_mode(&m).width, 1280);
-	assert_int_equal(guest_demo_next_mode(&m).format, PIXMAN_x8r8g8b8);
+	assert_int_equal(guest_demo_next_mode(&m).format, FBHOST_FORMAT_X8R8G8B8);
 	assert_int_equal(guest_demo_next_mode(&odd).width, 640);
-	assert_int_equal(guest_demo_next_mode(&odd).format, PIXMAN_c8);
+	assert_int_equal(guest_demo_next_mode(&odd).format, FBHOST_FORMAT_C8);
 }
 
 static void test_resize_request(void **state)
@@ -333,27 +333,24 @@ static void test_resize_request(void **state)
 
 static void test_rejects_args(void **state)
 {
-	struct ram_list *rl = ram_list_new(NULL);
-	struct fb_config cfg = {.name = "args",
-				.mode = {.width = 64, .height = 64, .format = PIXMAN_x8r8g8b8}};
-	struct fb_device *fb;
+	struct fbhost *host = fbhost_new(NULL);
+	struct fbhost_fb *fb;
 	const char *err = NULL;
 	void *st = NULL;
 
-	assert_non_null(rl);
-	fb = fb_new(rl, &cfg);
+	assert_non_null(host);
+	fb = fbhost_fb_add(host, "args", 64, 64, FBHOST_FORMAT_X8R8G8B8);
 	assert_non_null(fb);
-	assert_int_equal(guest_demo_ops.start(fb, "fast", &st, &err), -EINVAL);
+	assert_int_equal(guest_demo_ops.start(host, fb, "fast", &st, &err), -EINVAL);
 	assert_non_null(err);
 	assert_non_null(strstr(err, "no arguments"));
 	assert_null(st);
 	/* start and stop at once, repeatedly: nothing leaks (ASan) */
 	for (int i = 0; i < 5; i++) {
-		assert_int_equal(guest_demo_ops.start(fb, NULL, &st, &err), 0);
+		assert_int_equal(guest_demo_ops.start(host, fb, NULL, &st, &err), 0);
 		guest_demo_ops.stop(st);
 	}
-	fb_free(fb);
-	ram_list_free(rl);
+	fbhost_free(host);
 }
 
 struct stress_arg {
@@ -479,9 +476,9 @@ static uint32_t *log_pixels(struct fb_device *fb, const pixman_box32_t *a)
  * wider than any before take the full-redraw path. */
 static void test_log_scrolls_by_moves(void **state)
 {
-	struct fb_config cfg = { .name = "demo-log", .mode = { 640, 480, 0, PIXMAN_x8r8g8b8 } };
 	struct guest_demo_screen *scr = calloc(1, sizeof(*scr));
-	struct ram_list *rl = ram_list_new(NULL);
+	struct fbhost *host = fbhost_new(NULL);
+	struct fbhost_fb *hfb;
 	struct fb_render_stats st;
 	struct fb_headless *h;
 	struct fb_render *r;
@@ -491,15 +488,14 @@ static void test_log_scrolls_by_moves(void **state)
 
 	(void)state;
 	assert_non_null(scr);
-	assert_non_null(rl);
-	fb = fb_new(rl, &cfg);
-	assert_non_null(fb);
-	r = fb_render_new(NULL);
-	assert_non_null(r);
+	assert_non_null(host);
+	hfb = fbhost_fb_add(host, "demo-log", 640, 480, FBHOST_FORMAT_X8R8G8B8);
+	assert_non_null(hfb);
+	fb = hfb->dev;
+	r = host->render;
 	h = fb_headless_new(fb);
 	assert_non_null(h);
-	assert_int_equal(fb_render_add(r, fb), 0);
-	guest_demo_screen_init(scr, fb);
+	guest_demo_screen_init(scr, hfb);
 	guest_demo_screen_redraw_all(scr);
 	a = &scr->lay.log_area;
 	area = (size_t)(a->x2 - a->x1) * (size_t)(a->y2 - a->y1);
@@ -523,12 +519,116 @@ static void test_log_scrolls_by_moves(void **state)
 	}
 	fb_get_stats(fb, &st);
 	assert_true(st.moves > 0);
-	fb_render_remove(r, fb);
 	fb_headless_free(h);
-	fb_render_free(r);
-	fb_free(fb);
-	ram_list_free(rl);
+	fbhost_free(host);
 	free(scr);
+}
+
+/* What the embedder's input handler saw (frontend threads write it). */
+struct embedder_seen {
+	pthread_mutex_t lock;
+	unsigned keys_down, pointer_events, resize_requests;
+	uint32_t last_keysym;
+	struct fbhost_fb *fb;
+};
+
+static void embedder_key(void *opaque, struct fbhost_fb *fb, uint32_t keysym, bool down)
+{
+	struct embedder_seen *e = opaque;
+
+	pthread_mutex_lock(&e->lock);
+	e->keys_down += down;
+	e->last_keysym = keysym;
+	e->fb = fb;
+	pthread_mutex_unlock(&e->lock);
+}
+
+static void embedder_pointer(void *opaque, struct fbhost_fb *fb, int x, int y, uint32_t buttons)
+{
+	struct embedder_seen *e = opaque;
+
+	pthread_mutex_lock(&e->lock);
+	e->pointer_events++;
+	pthread_mutex_unlock(&e->lock);
+}
+
+static int embedder_refuses_resize(void *opaque, struct fbhost_fb *fb, uint32_t width,
+				   uint32_t height)
+{
+	struct embedder_seen *e = opaque;
+
+	pthread_mutex_lock(&e->lock);
+	e->resize_requests++;
+	pthread_mutex_unlock(&e->lock);
+	return -EPERM;
+}
+
+/* One input path (fbhost.h): the demo guest's handler (fbhost_input_add) and
+ * an embedder's (fbhost_set_input) both see every key and pointer event;
+ * a resize request goes to the first handler that has a resize_request, the
+ * embedder's before the guest's; removing the embedder's leaves the guest's. */
+static void test_guest_and_embedder_input(void **state)
+{
+	struct embedder_seen seen = {.lock = PTHREAD_MUTEX_INITIALIZER};
+	struct fbhost_input_callbacks cb = {.key = embedder_key, .pointer = embedder_pointer};
+	struct rig rig;
+	struct guest_demo_layout l;
+	struct area before;
+
+	rig_start(&rig, &guest_demo_ops, 640, 480, PIXMAN_x8r8g8b8);
+	wait_drawn(&rig, 640, 480, PIXMAN_x8r8g8b8);
+	fbhost_set_input(rig.hfb, &cb, &seen);
+	l = layout_of(&rig);
+
+	/* a key: the guest echoes it, the embedder counts it */
+	area_grab(&rig, &l.typed_area, &before);
+	press(rig.fb, 'Q');
+	assert_true(rig_wait(&rig, pred_area_changed, &before));
+	free(before.px);
+	pthread_mutex_lock(&seen.lock);
+	assert_int_equal(seen.keys_down, 1);
+	assert_int_equal(seen.last_keysym, 'Q');
+	assert_ptr_equal(seen.fb, rig.hfb);
+	pthread_mutex_unlock(&seen.lock);
+
+	/* a stroke: the guest paints it, the embedder counts both events */
+	area_grab(&rig, &l.paint_area, &before);
+	fb_input_pointer(rig.fb, (l.paint_area.x1 + l.paint_area.x2) / 2,
+			 (l.paint_area.y1 + l.paint_area.y2) / 2, 1);
+	fb_input_pointer(rig.fb, (l.paint_area.x1 + l.paint_area.x2) / 2,
+			 (l.paint_area.y1 + l.paint_area.y2) / 2, 0);
+	assert_true(rig_wait(&rig, pred_area_changed, &before));
+	free(before.px);
+	pthread_mutex_lock(&seen.lock);
+	assert_int_equal(seen.pointer_events, 2);
+	pthread_mutex_unlock(&seen.lock);
+
+	/* the embedder has no resize_request: the guest answers */
+	assert_int_equal(fb_request_mode(rig.fb, 600, 400), 0);
+	wait_drawn(&rig, 600, 400, PIXMAN_x8r8g8b8);
+
+	/* now it has one: it answers first, and the guest is not asked */
+	cb.resize_request = embedder_refuses_resize;
+	fbhost_set_input(rig.hfb, &cb, &seen);
+	assert_int_equal(fb_request_mode(rig.fb, 500, 300), -EPERM);
+	pthread_mutex_lock(&seen.lock);
+	assert_int_equal(seen.resize_requests, 1);
+	pthread_mutex_unlock(&seen.lock);
+	assert_int_equal(fb_get_mode(rig.fb).width, 600);
+
+	/* without the embedder's handler the guest still takes input */
+	fbhost_set_input(rig.hfb, NULL, NULL);
+	assert_int_equal(fb_request_mode(rig.fb, 500, 300), 0);
+	wait_drawn(&rig, 500, 300, PIXMAN_x8r8g8b8);
+	l = layout_of(&rig);
+	area_grab(&rig, &l.typed_area, &before);
+	press(rig.fb, 'W');
+	assert_true(rig_wait(&rig, pred_area_changed, &before));
+	free(before.px);
+	pthread_mutex_lock(&seen.lock);
+	assert_int_equal(seen.keys_down, 1);
+	pthread_mutex_unlock(&seen.lock);
+	rig_stop(&rig);
 }
 
 int main(void)
@@ -544,6 +644,7 @@ int main(void)
 	    cmocka_unit_test(test_f2_cycles),
 	    cmocka_unit_test(test_resize_request),
 	    cmocka_unit_test(test_concurrent_input),
+	    cmocka_unit_test(test_guest_and_embedder_input),
 	    cmocka_unit_test(test_log_scrolls_by_moves),
 	};
 

@@ -211,25 +211,22 @@ static void test_follows_mode(void **state)
 
 static void test_rejects_args(void **state)
 {
-	struct ram_list *rl = ram_list_new(NULL);
-	struct fb_config cfg = {.name = "args",
-				.mode = {.width = 64, .height = 64, .format = PIXMAN_x8r8g8b8}};
-	struct fb_device *fb;
+	struct fbhost *host = fbhost_new(NULL);
+	struct fbhost_fb *fb;
 	const char *err = NULL;
 	void *st = NULL;
 
-	assert_non_null(rl);
-	fb = fb_new(rl, &cfg);
+	assert_non_null(host);
+	fb = fbhost_fb_add(host, "args", 64, 64, FBHOST_FORMAT_X8R8G8B8);
 	assert_non_null(fb);
-	assert_int_equal(guest_pattern_ops.start(fb, "bars=4", &st, &err), -EINVAL);
+	assert_int_equal(guest_pattern_ops.start(host, fb, "bars=4", &st, &err), -EINVAL);
 	assert_non_null(err);
 	assert_non_null(strstr(err, "no arguments"));
 	assert_null(st);
 	/* an empty argument string is no argument */
-	assert_int_equal(guest_pattern_ops.start(fb, "", &st, &err), 0);
+	assert_int_equal(guest_pattern_ops.start(host, fb, "", &st, &err), 0);
 	guest_pattern_ops.stop(st);
-	fb_free(fb);
-	ram_list_free(rl);
+	fbhost_free(host);
 }
 
 int main(void)

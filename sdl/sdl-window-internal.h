@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * sdl/sdl-window-priv.h - internal: the window object shared by the files of
+ * sdl/sdl-window-internal.h - internal: the window object shared by the files of
  * the SDL frontend (lifecycle, frame hand-over, input).
  */
-#ifndef FBHOST_SDL_SDL_WINDOW_PRIV_H
-#define FBHOST_SDL_SDL_WINDOW_PRIV_H
+#ifndef FBHOST_SDL_SDL_WINDOW_INTERNAL_H
+#define FBHOST_SDL_SDL_WINDOW_INTERNAL_H
 
 #include <SDL.h>
 #include <pixman.h>
@@ -14,6 +14,18 @@
 
 #include "sdl/sdl-thread.h"
 #include "sdl/sdl-window.h"
+
+/*
+ * Lock order of sdl/, outermost first. All of them come after every fb/ lock
+ * (fb/fb-internal.h): the listener callbacks take sdl_window.lock on the
+ * render thread under fb's listener lock.
+ *   1. users_lock (sdl-thread.c): held across a whole start or stop of the
+ *      SDL thread
+ *   2. the startup handshake's lock, or call_lock (sdl-thread.c): a stop
+ *      runs its last call under users_lock
+ *   3. sdl_window.lock: the render thread -> SDL thread hand-over; nothing
+ *      else is taken under it
+ */
 
 /* Refinement gives up (uploads whole damaged boxes) past this many boxes
  * per update, bounding its memory. */
@@ -107,5 +119,9 @@ void sdl_window_frame_fini(struct sdl_window *w);
 
 /* sdl-window-input.c: SDL-thread event handler. */
 void sdl_window_handle_event(struct sdl_thread_client *c, const SDL_Event *ev);
+
+/* One error line of w through cfg.log (or to stderr): "NAME: " + fmt. Any
+ * thread. */
+void sdl_window_log(struct sdl_window *w, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 #endif
