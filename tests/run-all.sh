@@ -2,7 +2,8 @@
 # Installs what is missing, builds fbhost in three configurations and runs
 # every test:
 #   build/        normal build: the whole suite
-#   build-asan/   -Db_sanitize=address,undefined: the whole suite
+#   build-asan/   -Db_sanitize=address,undefined: the whole suite; every
+#                 report is fatal (-fno-sanitize-recover=all, halt_on_error)
 #   build-tsan/   -Db_sanitize=thread: the 'concurrency' suite
 #   build-bench/  --buildtype=release: built only (benchmarks are measured
 #                 there, and -O3 finds warnings the others miss)
@@ -16,10 +17,10 @@ fbhost_install_web dev
 
 configs=(
 	"build||"
-	"build-asan|-Db_sanitize=address,undefined -Db_lundef=false|"
+	"build-asan|-Db_sanitize=address,undefined -Db_lundef=false -Dc_args=-fno-sanitize-recover=all -Dc_link_args=-fno-sanitize-recover=all|"
 	"build-tsan|-Db_sanitize=thread -Db_lundef=false|--suite concurrency"
 )
-export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
+export ASAN_OPTIONS=detect_leaks=1:halt_on_error=1:abort_on_error=1
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 export TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1 suppressions=$top/tests/tsan.supp"
 status=0
@@ -27,9 +28,10 @@ for c in "${configs[@]}"; do
 	IFS='|' read -r dir opts suite <<<"$c"
 	echo "=== $dir ($opts) ${suite:-all suites}"
 	# -Dtests=enabled: a missing test dependency fails loudly here, and a
-	# directory configured without tests is switched over.
+	# directory configured without tests is switched over. An existing
+	# directory gets the options too (they change over time).
 	if [ -f "$dir/build.ninja" ]; then
-		meson configure "$dir" -Dtests=enabled >/dev/null
+		meson configure "$dir" -Dtests=enabled $opts >/dev/null
 	else
 		meson setup "$dir" -Dtests=enabled $opts >/dev/null
 	fi
