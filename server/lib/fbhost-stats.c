@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "server/lib/fbhost-clock.h"
 #include "server/lib/fbhost-internal.h"
 #ifdef FBHOST_HAVE_VNC
 #include "vnc/vnc.h"
@@ -18,6 +19,7 @@
 
 int fbhost_screendump(struct fbhost_fb *fb, const char *png_path)
 {
+	struct timespec deadline;
 	struct fb_headless *h;
 	int err;
 
@@ -32,17 +34,29 @@ int fbhost_screendump(struct fbhost_fb *fb, const char *png_path)
 	if (err)
 		return err;
 
+	deadline = fbhost_clock_after_ms(FBHOST_SCREENDUMP_TIMEOUT_MS);
 	fb_render_kick(fb->host->render);
 	err = fb_render_wait_ticks(fb->host->render, FBHOST_SCREENDUMP_TICKS,
 				   FBHOST_SCREENDUMP_TIMEOUT_MS);
-	if (err) {
+	/* The headless shadow stays until the framebuffer is removed; it is
+	 * only read here, under its own lock. A new one may still lack its
+	 * first picture (-EAGAIN, no file written) after those ticks, e.g.
+	 * when a tick was deferred: wait for more, within the same bound. */
+	while (!err) {
+		long long left;
+
+		err = fb_headless_screendump_png(h, png_path);
+		if (err != -EAGAIN)
+			break;
+		left = fbhost_clock_ms_until(&deadline);
+		err = left > 0 ? fb_render_wait_ticks(fb->host->render, 1, (unsigned)left)
+			       : -ETIMEDOUT;
+	}
+	if (err == -ETIMEDOUT) {
 		fbhost_log(fb->host, FBHOST_LOG_ERROR, "%s: screendump: render thread too slow",
 			   fb->name);
 		return err;
 	}
-	/* The headless shadow stays until the framebuffer is removed; it is
-	 * only read here, under its own lock. */
-	err = fb_headless_screendump_png(h, png_path);
 	if (err)
 		fbhost_log(fb->host, FBHOST_LOG_ERROR, "%s: screendump to %s: %s", fb->name,
 			   png_path, strerror(-err));
