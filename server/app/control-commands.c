@@ -22,11 +22,13 @@
 #define CONTROL_LIST_ADDRESS_MAX_BYTES 96u
 #define CONTROL_LIST_URL_MAX_BYTES 256u
 
-/* A request cut into words. */
+/* A request cut into words, with room for a client list: allocated per
+ * request, as requests of several connections run at once. */
 struct control_words {
 	unsigned n;
 	char *w[CONTROL_CMD_MAX_WORDS];
 	char buf[CONTROL_LINE_MAX_BYTES + 1];
+	struct fbhost_client clients[CONTROL_CMD_MAX_CLIENTS];
 };
 
 /* Splits line at blanks; false if it has too many words. */
@@ -190,13 +192,11 @@ static void control_json_escape(char *out, size_t size, const char *s)
 	out[o] = '\0';
 }
 
-/* Static buffers: the commands run on the one control thread. */
-static struct fbhost_client control_clients_buf[CONTROL_CMD_MAX_CLIENTS];
-
+/* One framebuffer's stats as text reply lines, or as JSON into line.
+ * clients is room for CONTROL_CMD_MAX_CLIENTS. */
 static void control_stats_one(struct fbhost_fb *fb, bool json, char *line, size_t size,
-			      struct control_reply *r)
+			      struct fbhost_client *clients, struct control_reply *r)
 {
-	struct fbhost_client *clients = control_clients_buf;
 	struct fbhost_mode m = fbhost_fb_mode(fb);
 	struct fbhost_stats st;
 	size_t n, i, o;
@@ -306,7 +306,7 @@ static void control_stats(struct control_cmd_context *ctx, struct control_words 
 			struct fbhost_fb *fb = fbhost_fb_by_id(ctx->host, i);
 
 			if (fb && (!only || fb == only))
-				control_stats_one(fb, false, NULL, 0, r);
+				control_stats_one(fb, false, NULL, 0, ws->clients, r);
 		}
 		return;
 	}
@@ -326,7 +326,7 @@ static void control_stats(struct control_cmd_context *ctx, struct control_words 
 
 		if (!fb || (only && fb != only))
 			continue;
-		control_stats_one(fb, true, line, CONTROL_JSON_FB_MAX_BYTES, r);
+		control_stats_one(fb, true, line, CONTROL_JSON_FB_MAX_BYTES, ws->clients, r);
 		o += (size_t)snprintf(all + o, cap - o, "%s%s",
 				      all[o - 1] == '[' ? "" : ",", line);
 	}
@@ -339,7 +339,7 @@ static void control_stats(struct control_cmd_context *ctx, struct control_words 
 static void control_clients(struct control_cmd_context *ctx, struct control_words *ws,
 			    struct control_reply *r)
 {
-	struct fbhost_client *clients = control_clients_buf;
+	struct fbhost_client *clients = ws->clients;
 	struct fbhost_fb *fb;
 	size_t n, i;
 

@@ -18,7 +18,7 @@
 /* What the commands act on. */
 struct control_cmd_context {
 	struct fbhost *host;
-	/* Called by "quit" on the control thread; must only signal. */
+	/* Called by "quit" on a control connection's thread; must only signal. */
 	void (*quit)(void *opaque);
 	void *quit_opaque;
 };
