@@ -213,12 +213,10 @@ static bool control_line_is_text(const char *line, size_t len)
 	return true;
 }
 
-/* Handles one complete line (len bytes, no newline); false if c must go. */
-static bool control_conn_line(struct control_server *cs, struct control_conn *c, char *line,
-			      size_t len)
+void control_answer_line(control_handler_fn *handler, void *opaque, char *line, size_t len,
+			 char **reply, size_t *reply_len)
 {
 	struct control_reply r = { 0 };
-	bool ok;
 
 	if (len && line[len - 1] == '\r')
 		len--;
@@ -230,17 +228,34 @@ static bool control_conn_line(struct control_server *cs, struct control_conn *c,
 		line[len] = '\0';
 		while (line[i] == ' ' || line[i] == '\t')
 			i++;
-		if (!line[i])
-			return true; /* empty line: nothing to say */
-		cs->handler(cs->opaque, line + i, &r);
-		if (r.overflow)
-			control_reply_error(&r, "reply larger than %u bytes",
-					    CONTROL_REPLY_MAX_BYTES);
-		else if (!r.error)
-			control_reply_line(&r, "ok");
+		if (line[i]) { /* an empty line gets no reply */
+			handler(opaque, line + i, &r);
+			if (r.overflow)
+				control_reply_error(&r, "reply larger than %u bytes",
+						    CONTROL_REPLY_MAX_BYTES);
+			else if (!r.error)
+				control_reply_line(&r, "ok");
+		}
 	}
-	ok = control_conn_queue(c, r.buf, r.len);
-	free(r.buf);
+	*reply = r.buf;
+	*reply_len = r.len;
+}
+
+/* Handles one complete line (len bytes, no newline); false if c must go. */
+static bool control_conn_line(struct control_server *cs, struct control_conn *c, char *line,
+			      size_t len)
+{
+	char *reply;
+	size_t n;
+	bool ok;
+
+	control_answer_line(cs->handler, cs->opaque, line, len, &reply, &n);
+	if (!n) {
+		free(reply);
+		return true; /* an empty line: nothing to say */
+	}
+	ok = control_conn_queue(c, reply, n);
+	free(reply);
 	c->active_ms = fbhost_clock_now_ms();
 	return ok;
 }

@@ -43,6 +43,14 @@ void control_reply_error(struct control_reply *r, const char *fmt, ...)
  * it must be thread-safe. */
 typedef void control_handler_fn(void *opaque, const char *line, struct control_reply *r);
 
+/* Answers one request line as a connection does: line holds len bytes
+ * without the newline (len < CONTROL_LINE_MAX_BYTES, with room for one more
+ * byte; changed in place). *reply gets the malloc'ed reply, *reply_len its
+ * length: 0 (and maybe NULL) for an empty line or when out of memory. Calls
+ * handler on the caller's thread. For the connections and the fuzz target. */
+void control_answer_line(control_handler_fn *handler, void *opaque, char *line, size_t len,
+			 char **reply, size_t *reply_len);
+
 struct control_server;
 
 /* Binds path (removing a stale socket left by a dead server; refusing one a
