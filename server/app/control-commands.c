@@ -31,8 +31,10 @@ struct control_words {
 	struct fbhost_client clients[CONTROL_CMD_MAX_CLIENTS];
 };
 
-/* Splits line at blanks; false if it has too many words. */
-static bool control_split(const char *line, struct control_words *ws)
+/* Splits line at blanks into at most CONTROL_CMD_MAX_WORDS words; the rest
+ * is dropped, as no command takes that many (the dispatcher refuses the
+ * line with the first extra argument). */
+static void control_split(const char *line, struct control_words *ws)
 {
 	char *p;
 
@@ -42,10 +44,8 @@ static bool control_split(const char *line, struct control_words *ws)
 	for (;;) {
 		while (*p == ' ' || *p == '\t')
 			p++;
-		if (!*p)
-			return true;
-		if (ws->n == CONTROL_CMD_MAX_WORDS)
-			return false;
+		if (!*p || ws->n == CONTROL_CMD_MAX_WORDS)
+			return;
 		ws->w[ws->n++] = p;
 		while (*p && *p != ' ' && *p != '\t')
 			p++;
@@ -430,8 +430,9 @@ void control_cmd_handle(void *opaque, const char *line, struct control_reply *r)
 		control_reply_error(r, "out of memory");
 		return;
 	}
-	if (!control_split(line, ws) || ws->n == 0) {
-		control_reply_error(r, "too many words (at most %u)", CONTROL_CMD_MAX_WORDS);
+	control_split(line, ws);
+	if (ws->n == 0) {
+		control_reply_error(r, "empty request");
 		goto out;
 	}
 	for (i = 0; i < CONTROL_N_COMMANDS; i++) {

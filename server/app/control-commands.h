@@ -10,7 +10,7 @@
 #include "server/app/control-server.h"
 #include "server/lib/fbhost.h"
 
-/* Most words in a request. */
+/* Most words of a request looked at (more than any command takes). */
 #define CONTROL_CMD_MAX_WORDS 8u
 /* Most clients listed per framebuffer. */
 #define CONTROL_CMD_MAX_CLIENTS 64u

@@ -182,7 +182,9 @@ static const struct {
 	{ "disconnect 0 -1", "error: bad client id" },
 	{ "disconnect 0 424242", "error: no client 424242" },
 	{ "quit now", "error: unexpected argument \"now\" (usage: quit)" },
-	{ "a b c d e f g h i", "error: too many words" },
+	{ "a b c d e f g h i", "error: unknown command \"a\"" },
+	{ "list a b c d e f g h i j k", "error: unexpected argument \"a\" (usage: list)" },
+	{ "resize 0 64x64 a b c d e f g h i j k", "error: unexpected argument \"a\"" },
 };
 
 /* A request with one argument too many, for every command, and the exact
