@@ -49,6 +49,7 @@ int fbhost_screendump(struct fbhost_fb *fb, const char *png_path)
 		if (err != -EAGAIN)
 			break;
 		left = fbhost_clock_ms_until(&deadline);
+		fb_render_kick(fb->host->render);
 		err = left > 0 ? fb_render_wait_ticks(fb->host->render, 1, (unsigned)left)
 			       : -ETIMEDOUT;
 	}
