@@ -386,7 +386,7 @@ size_t vnc_server_list_clients(struct vnc_server *s, struct vnc_client_info *out
 
 	pthread_mutex_lock(&s->stats_lock);
 	n = s->info_count;
-	if (out)
+	if (out && s->infos) /* NULL until the first client connects */
 		memcpy(out, s->infos, (n < max ? n : max) * sizeof(*out));
 	pthread_mutex_unlock(&s->stats_lock);
 	return n;

@@ -22,16 +22,19 @@
 #define CONTROL_LIST_ADDRESS_MAX_BYTES 96u
 #define CONTROL_LIST_URL_MAX_BYTES 256u
 
-/* A request cut into words; rest[i] is the text from word i on. */
+/* A request cut into words, with room for a client list: allocated per
+ * request, as requests of several connections run at once. */
 struct control_words {
 	unsigned n;
 	char *w[CONTROL_CMD_MAX_WORDS];
-	const char *rest[CONTROL_CMD_MAX_WORDS];
 	char buf[CONTROL_LINE_MAX_BYTES + 1];
+	struct fbhost_client clients[CONTROL_CMD_MAX_CLIENTS];
 };
 
-/* Splits line at blanks; false if it has too many words. */
-static bool control_split(const char *line, struct control_words *ws)
+/* Splits line at blanks into at most CONTROL_CMD_MAX_WORDS words; the rest
+ * is dropped, as no command takes that many (the dispatcher refuses the
+ * line with the first extra argument). */
+static void control_split(const char *line, struct control_words *ws)
 {
 	char *p;
 
@@ -41,11 +44,8 @@ static bool control_split(const char *line, struct control_words *ws)
 	for (;;) {
 		while (*p == ' ' || *p == '\t')
 			p++;
-		if (!*p)
-			return true;
-		if (ws->n == CONTROL_CMD_MAX_WORDS)
-			return false;
-		ws->rest[ws->n] = line + (p - ws->buf);
+		if (!*p || ws->n == CONTROL_CMD_MAX_WORDS)
+			return;
 		ws->w[ws->n++] = p;
 		while (*p && *p != ' ' && *p != '\t')
 			p++;
@@ -70,22 +70,11 @@ static struct fbhost_fb *control_find_fb(struct fbhost *h, const char *word,
 	return fb;
 }
 
-static bool control_want_args(const struct control_words *ws, unsigned min, unsigned max,
-			      const char *usage, struct control_reply *r)
-{
-	if (ws->n - 1 >= min && ws->n - 1 <= max)
-		return true;
-	control_reply_error(r, "usage: %s", usage);
-	return false;
-}
-
 static void control_list(struct control_cmd_context *ctx, struct control_words *ws,
 			 struct control_reply *r)
 {
 	unsigned i, n = fbhost_fb_count(ctx->host);
 
-	if (!control_want_args(ws, 0, 0, "list", r))
-		return;
 	for (i = 0; i < n; i++) {
 		struct fbhost_fb *fb = fbhost_fb_by_id(ctx->host, i);
 		struct fbhost_mode m;
@@ -115,8 +104,6 @@ static void control_resize(struct control_cmd_context *ctx, struct control_words
 	uint32_t w, h;
 	int rc;
 
-	if (!control_want_args(ws, 2, 2, "resize ID WxH[:FORMAT]", r))
-		return;
 	fb = control_find_fb(ctx->host, ws->w[1], r);
 	if (!fb)
 		return;
@@ -141,8 +128,6 @@ static void control_cycle(struct control_cmd_context *ctx, struct control_words 
 	struct fbhost_mode cur, next;
 	int rc;
 
-	if (!control_want_args(ws, 1, 1, "cycle ID", r))
-		return;
 	fb = control_find_fb(ctx->host, ws->w[1], r);
 	if (!fb)
 		return;
@@ -159,37 +144,23 @@ static void control_cycle(struct control_cmd_context *ctx, struct control_words 
 static void control_screendump(struct control_cmd_context *ctx, struct control_words *ws,
 			       struct control_reply *r)
 {
+	const char *path = ws->w[2];
+	size_t len = strlen(path);
 	struct fbhost_fb *fb;
-	const char *path;
-	size_t len;
 	int rc;
 
-	if (ws->n < 3) {
-		control_reply_error(r, "usage: screendump ID FILE.png");
-		return;
-	}
 	fb = control_find_fb(ctx->host, ws->w[1], r);
 	if (!fb)
 		return;
-	path = ws->rest[2]; /* the rest of the line: file names may hold blanks */
-	len = strlen(path);
-	while (len && (path[len - 1] == ' ' || path[len - 1] == '\t'))
-		len--;
 	if (len < 5 || strncasecmp(path + len - 4, ".png", 4) != 0) {
 		control_reply_error(r, "screendump writes PNG: the file name must end in .png");
 		return;
 	}
-	{
-		char file[CONTROL_LINE_MAX_BYTES + 1];
-
-		memcpy(file, path, len);
-		file[len] = '\0';
-		rc = fbhost_screendump(fb, file);
-		if (rc)
-			control_reply_error(r, "%s", fbhost_last_error());
-		else
-			control_reply_line(r, "%s", file);
-	}
+	rc = fbhost_screendump(fb, path);
+	if (rc)
+		control_reply_error(r, "%s", fbhost_last_error());
+	else
+		control_reply_line(r, "%s", path);
 }
 
 /* Writes s as a JSON string body (names and addresses are plain ASCII, but
@@ -211,13 +182,11 @@ static void control_json_escape(char *out, size_t size, const char *s)
 	out[o] = '\0';
 }
 
-/* Static buffers: the commands run on the one control thread. */
-static struct fbhost_client control_clients_buf[CONTROL_CMD_MAX_CLIENTS];
-
+/* One framebuffer's stats as text reply lines, or as JSON into line.
+ * clients is room for CONTROL_CMD_MAX_CLIENTS. */
 static void control_stats_one(struct fbhost_fb *fb, bool json, char *line, size_t size,
-			      struct control_reply *r)
+			      struct fbhost_client *clients, struct control_reply *r)
 {
-	struct fbhost_client *clients = control_clients_buf;
 	struct fbhost_mode m = fbhost_fb_mode(fb);
 	struct fbhost_stats st;
 	size_t n, i, o;
@@ -327,7 +296,7 @@ static void control_stats(struct control_cmd_context *ctx, struct control_words 
 			struct fbhost_fb *fb = fbhost_fb_by_id(ctx->host, i);
 
 			if (fb && (!only || fb == only))
-				control_stats_one(fb, false, NULL, 0, r);
+				control_stats_one(fb, false, NULL, 0, ws->clients, r);
 		}
 		return;
 	}
@@ -347,7 +316,7 @@ static void control_stats(struct control_cmd_context *ctx, struct control_words 
 
 		if (!fb || (only && fb != only))
 			continue;
-		control_stats_one(fb, true, line, CONTROL_JSON_FB_MAX_BYTES, r);
+		control_stats_one(fb, true, line, CONTROL_JSON_FB_MAX_BYTES, ws->clients, r);
 		o += (size_t)snprintf(all + o, cap - o, "%s%s",
 				      all[o - 1] == '[' ? "" : ",", line);
 	}
@@ -360,12 +329,10 @@ static void control_stats(struct control_cmd_context *ctx, struct control_words 
 static void control_clients(struct control_cmd_context *ctx, struct control_words *ws,
 			    struct control_reply *r)
 {
-	struct fbhost_client *clients = control_clients_buf;
+	struct fbhost_client *clients = ws->clients;
 	struct fbhost_fb *fb;
 	size_t n, i;
 
-	if (!control_want_args(ws, 1, 1, "clients ID", r))
-		return;
 	fb = control_find_fb(ctx->host, ws->w[1], r);
 	if (!fb)
 		return;
@@ -386,8 +353,6 @@ static void control_disconnect(struct control_cmd_context *ctx, struct control_w
 	unsigned long long id;
 	char *end;
 
-	if (!control_want_args(ws, 2, 2, "disconnect ID CLIENT", r))
-		return;
 	fb = control_find_fb(ctx->host, ws->w[1], r);
 	if (!fb)
 		return;
@@ -406,8 +371,6 @@ static void control_disconnect(struct control_cmd_context *ctx, struct control_w
 static void control_quit(struct control_cmd_context *ctx, struct control_words *ws,
 			 struct control_reply *r)
 {
-	if (!control_want_args(ws, 0, 0, "quit", r))
-		return;
 	if (ctx->quit)
 		ctx->quit(ctx->quit_opaque);
 }
@@ -415,21 +378,24 @@ static void control_quit(struct control_cmd_context *ctx, struct control_words *
 static void control_help(struct control_cmd_context *ctx, struct control_words *ws,
 			 struct control_reply *r);
 
+/* The commands; the dispatcher checks the number of arguments (words after
+ * the command) against min_args..max_args before calling fn. */
 static const struct {
 	const char *name;
 	void (*fn)(struct control_cmd_context *ctx, struct control_words *ws,
 		   struct control_reply *r);
+	unsigned min_args, max_args;
 	const char *usage;
 } control_commands[] = {
-	{ "list", control_list, "list" },
-	{ "resize", control_resize, "resize ID WxH[:FORMAT]" },
-	{ "cycle", control_cycle, "cycle ID" },
-	{ "screendump", control_screendump, "screendump ID FILE.png" },
-	{ "stats", control_stats, "stats [ID] [--json]" },
-	{ "clients", control_clients, "clients ID" },
-	{ "disconnect", control_disconnect, "disconnect ID CLIENT" },
-	{ "quit", control_quit, "quit" },
-	{ "help", control_help, "help" },
+	{ "list", control_list, 0, 0, "list" },
+	{ "resize", control_resize, 2, 2, "resize ID WxH[:FORMAT]" },
+	{ "cycle", control_cycle, 1, 1, "cycle ID" },
+	{ "screendump", control_screendump, 2, 2, "screendump ID FILE.png" },
+	{ "stats", control_stats, 0, 2, "stats [ID] [--json]" },
+	{ "clients", control_clients, 1, 1, "clients ID" },
+	{ "disconnect", control_disconnect, 2, 2, "disconnect ID CLIENT" },
+	{ "quit", control_quit, 0, 0, "quit" },
+	{ "help", control_help, 0, 0, "help" },
 };
 #define CONTROL_N_COMMANDS (sizeof(control_commands) / sizeof(control_commands[0]))
 
@@ -454,15 +420,25 @@ void control_cmd_handle(void *opaque, const char *line, struct control_reply *r)
 		control_reply_error(r, "out of memory");
 		return;
 	}
-	if (!control_split(line, ws) || ws->n == 0) {
-		control_reply_error(r, "too many words (at most %u)", CONTROL_CMD_MAX_WORDS);
+	control_split(line, ws);
+	if (ws->n == 0) {
+		control_reply_error(r, "empty request");
 		goto out;
 	}
 	for (i = 0; i < CONTROL_N_COMMANDS; i++) {
-		if (strcmp(ws->w[0], control_commands[i].name) == 0) {
+		unsigned args = ws->n - 1;
+
+		if (strcmp(ws->w[0], control_commands[i].name) != 0)
+			continue;
+		if (args > control_commands[i].max_args)
+			control_reply_error(r, "unexpected argument \"%.64s\" (usage: %s)",
+					    ws->w[control_commands[i].max_args + 1],
+					    control_commands[i].usage);
+		else if (args < control_commands[i].min_args)
+			control_reply_error(r, "usage: %s", control_commands[i].usage);
+		else
 			control_commands[i].fn(ctx, ws, r);
-			goto out;
-		}
+		goto out;
 	}
 	control_reply_error(r, "unknown command \"%.64s\" (try help)", ws->w[0]);
 out:

@@ -10,7 +10,7 @@
 #include "server/app/control-server.h"
 #include "server/lib/fbhost.h"
 
-/* Most words in a request. */
+/* Most words of a request looked at (more than any command takes). */
 #define CONTROL_CMD_MAX_WORDS 8u
 /* Most clients listed per framebuffer. */
 #define CONTROL_CMD_MAX_CLIENTS 64u
@@ -18,7 +18,7 @@
 /* What the commands act on. */
 struct control_cmd_context {
 	struct fbhost *host;
-	/* Called by "quit" on the control thread; must only signal. */
+	/* Called by "quit" on a control connection's thread; must only signal. */
 	void (*quit)(void *opaque);
 	void *quit_opaque;
 };

@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * server/app/control-server.c - the control socket's transport: listening,
- * accepting, cutting requests into lines within CONTROL_LINE_MAX_BYTES,
- * queueing replies, all on one thread with poll(). Every socket is
- * non-blocking, so no client can stall the server.
+ * server/app/control-server.c - the control socket's transport: listening
+ * and accepting on one thread, and serving each connection on a thread of
+ * its own (cutting requests into lines within CONTROL_LINE_MAX_BYTES,
+ * running the handler, queueing replies, with poll()). A slow request (a
+ * large screendump) holds up only its own connection. Every socket is
+ * non-blocking, so no client can stall its thread on I/O.
  */
 #include <errno.h>
 #include <poll.h>
@@ -23,7 +25,6 @@
 #include "server/app/control-server.h"
 #include "fb/clock.h"
 
-#define CONTROL_POLL_INTERVAL_MS 1000
 #define CONTROL_ERROR_MAX_BYTES 512u
 
 struct control_reply {
@@ -34,9 +35,26 @@ struct control_reply {
 	bool overflow; /* exceeded CONTROL_REPLY_MAX_BYTES */
 };
 
-/* One connection. Touched only by the control thread. */
+struct control_server;
+
+/* What a connection slot is doing. */
+enum control_slot {
+	CONTROL_SLOT_FREE, /* no thread */
+	CONTROL_SLOT_SERVING, /* its thread runs */
+	CONTROL_SLOT_DONE, /* its thread has finished: join it before reuse */
+};
+
+/* One connection slot. slot and thread are protected by the server's
+ * slots_lock (the accept thread and control_server_free move a slot from
+ * FREE to SERVING and from DONE to FREE, joining the thread; the
+ * connection's own thread moves it from SERVING to DONE as its last act).
+ * Everything else is touched only by the connection's thread while it is
+ * SERVING. */
 struct control_conn {
-	int fd; /* -1 = free slot */
+	struct control_server *cs; /* set once */
+	enum control_slot slot;
+	pthread_t thread;
+	int fd;
 	char in[CONTROL_LINE_MAX_BYTES];
 	size_t inlen;
 	bool discarding; /* skipping the rest of a too-long line */
@@ -46,15 +64,16 @@ struct control_conn {
 	uint64_t active_ms; /* last request or write, CLOCK_MONOTONIC */
 };
 
-/* The server. Fields are set before the thread starts and read-only after,
- * except conns, which only the thread touches. */
+/* The server. Fields are set before the accept thread starts and read-only
+ * after, except conns (see struct control_conn). */
 struct control_server {
 	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 	int listen_fd;
-	int stop_fd; /* eventfd: written by control_server_free */
-	pthread_t thread;
+	int stop_fd; /* eventfd: written by control_server_free, polled by every thread */
+	pthread_t thread; /* the accept thread */
 	control_handler_fn *handler;
 	void *opaque;
+	pthread_mutex_t slots_lock; /* protects conns[].slot and conns[].thread */
 	struct control_conn conns[CONTROL_MAX_CLIENTS];
 };
 
@@ -124,13 +143,17 @@ void control_reply_error(struct control_reply *r, const char *fmt, ...)
 
 /* ---- connections ---------------------------------------------------------- */
 
+/* Closes the socket and drops the buffers (slot state stays). */
 static void control_conn_close(struct control_conn *c)
 {
 	if (c->fd >= 0)
 		close(c->fd);
 	free(c->out);
-	memset(c, 0, sizeof(*c));
 	c->fd = -1;
+	c->out = NULL;
+	c->outlen = c->outpos = c->outcap = 0;
+	c->inlen = 0;
+	c->discarding = c->eof = false;
 }
 
 /* Queues bytes for c; false if that would exceed CONTROL_REPLY_MAX_BYTES of
@@ -190,12 +213,10 @@ static bool control_line_is_text(const char *line, size_t len)
 	return true;
 }
 
-/* Handles one complete line (len bytes, no newline); false if c must go. */
-static bool control_conn_line(struct control_server *cs, struct control_conn *c, char *line,
-			      size_t len)
+void control_answer_line(control_handler_fn *handler, void *opaque, char *line, size_t len,
+			 char **reply, size_t *reply_len)
 {
 	struct control_reply r = { 0 };
-	bool ok;
 
 	if (len && line[len - 1] == '\r')
 		len--;
@@ -207,17 +228,34 @@ static bool control_conn_line(struct control_server *cs, struct control_conn *c,
 		line[len] = '\0';
 		while (line[i] == ' ' || line[i] == '\t')
 			i++;
-		if (!line[i])
-			return true; /* empty line: nothing to say */
-		cs->handler(cs->opaque, line + i, &r);
-		if (r.overflow)
-			control_reply_error(&r, "reply larger than %u bytes",
-					    CONTROL_REPLY_MAX_BYTES);
-		else if (!r.error)
-			control_reply_line(&r, "ok");
+		if (line[i]) { /* an empty line gets no reply */
+			handler(opaque, line + i, &r);
+			if (r.overflow)
+				control_reply_error(&r, "reply larger than %u bytes",
+						    CONTROL_REPLY_MAX_BYTES);
+			else if (!r.error)
+				control_reply_line(&r, "ok");
+		}
 	}
-	ok = control_conn_queue(c, r.buf, r.len);
-	free(r.buf);
+	*reply = r.buf;
+	*reply_len = r.len;
+}
+
+/* Handles one complete line (len bytes, no newline); false if c must go. */
+static bool control_conn_line(struct control_server *cs, struct control_conn *c, char *line,
+			      size_t len)
+{
+	char *reply;
+	size_t n;
+	bool ok;
+
+	control_answer_line(cs->handler, cs->opaque, line, len, &reply, &n);
+	if (!n) {
+		free(reply);
+		return true; /* an empty line: nothing to say */
+	}
+	ok = control_conn_queue(c, reply, n);
+	free(reply);
 	c->active_ms = fb_clock_now_ms();
 	return ok;
 }
@@ -279,66 +317,115 @@ static bool control_conn_read(struct control_server *cs, struct control_conn *c)
 	return true;
 }
 
+/* Serves one connection until it is done, idle for CONTROL_IDLE_TIMEOUT_MS
+ * or the server stops; then marks its slot DONE. */
+static void *control_conn_thread(void *arg)
+{
+	struct control_conn *c = arg;
+	struct control_server *cs = c->cs;
+
+	for (;;) {
+		bool pending = c->outpos < c->outlen, ok = true;
+		uint64_t idle_ms = fb_clock_now_ms() - c->active_ms;
+		/* Back-pressure: read the next request only once the previous
+		 * replies went out. */
+		struct pollfd pfd[2] = {
+			{ .fd = cs->stop_fd, .events = POLLIN },
+			{ .fd = c->fd, .events = pending ? POLLOUT : (c->eof ? 0 : POLLIN) },
+		};
+
+		if (idle_ms >= CONTROL_IDLE_TIMEOUT_MS)
+			break;
+		if (poll(pfd, 2, (int)(CONTROL_IDLE_TIMEOUT_MS - idle_ms)) < 0) {
+			if (errno == EINTR)
+				continue;
+			fprintf(stderr, "fbhost: error: control socket %s: poll failed: %s; "
+					"closing a control connection\n",
+				cs->path, strerror(errno));
+			break;
+		}
+		if (pfd[0].revents) {
+			control_conn_flush(c); /* what fits, without waiting */
+			break;
+		}
+		if (pfd[1].revents & (POLLERR | POLLNVAL))
+			ok = false;
+		else if (pfd[1].revents & POLLOUT)
+			ok = control_conn_flush(c);
+		else if (pfd[1].revents & (POLLIN | POLLHUP))
+			ok = control_conn_read(cs, c) && control_conn_flush(c);
+		if (!ok || (c->eof && c->outpos == c->outlen))
+			break; /* broken, or all answered */
+	}
+	control_conn_close(c);
+	pthread_mutex_lock(&cs->slots_lock);
+	c->slot = CONTROL_SLOT_DONE;
+	pthread_mutex_unlock(&cs->slots_lock);
+	return NULL;
+}
+
+/* Accepts one connection and starts its thread in a free slot, or tells it
+ * the server is full. */
 static void control_accept(struct control_server *cs)
 {
 	static const char busy[] = "error: too many control connections\n";
+	static const char failed[] = "error: cannot start serving this connection\n";
 	int fd = accept4(cs->listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+	const char *msg = busy;
 	unsigned i;
 
 	if (fd < 0)
 		return;
+	pthread_mutex_lock(&cs->slots_lock);
 	for (i = 0; i < CONTROL_MAX_CLIENTS; i++) {
 		struct control_conn *c = &cs->conns[i];
+		int rc;
 
-		if (c->fd < 0) {
-			c->fd = fd;
-			c->active_ms = fb_clock_now_ms();
+		if (c->slot == CONTROL_SLOT_SERVING)
+			continue;
+		if (c->slot == CONTROL_SLOT_DONE) /* it has finished: this returns at once */
+			pthread_join(c->thread, NULL);
+		c->slot = CONTROL_SLOT_FREE;
+		c->fd = fd;
+		c->active_ms = fb_clock_now_ms();
+		rc = pthread_create(&c->thread, NULL, control_conn_thread, c);
+		if (rc == 0) {
+			c->slot = CONTROL_SLOT_SERVING;
+			pthread_mutex_unlock(&cs->slots_lock);
 			return;
 		}
+		c->fd = -1;
+		msg = failed;
+		fprintf(stderr, "fbhost: error: control socket %s: cannot start a thread: %s\n",
+			cs->path, strerror(rc));
+		break;
 	}
-	if (send(fd, busy, sizeof(busy) - 1, MSG_NOSIGNAL | MSG_DONTWAIT) < 0) {
+	pthread_mutex_unlock(&cs->slots_lock);
+	if (send(fd, msg, strlen(msg), MSG_NOSIGNAL | MSG_DONTWAIT) < 0) {
 		/* nothing more to do for it */
 	}
 	close(fd);
 }
 
+/* The accept thread: new connections until the server stops. */
 static void *control_thread(void *arg)
 {
 	struct control_server *cs = arg;
-	struct pollfd pfd[CONTROL_MAX_CLIENTS + 2];
-	int slot[CONTROL_MAX_CLIENTS + 2];
 
 	for (;;) {
-		nfds_t n = 0;
-		uint64_t now;
-		unsigned i;
-		nfds_t k;
+		struct pollfd pfd[2] = {
+			{ .fd = cs->stop_fd, .events = POLLIN },
+			{ .fd = cs->listen_fd, .events = POLLIN },
+		};
 
-		pfd[n] = (struct pollfd){ .fd = cs->stop_fd, .events = POLLIN };
-		slot[n++] = -1;
-		pfd[n] = (struct pollfd){ .fd = cs->listen_fd, .events = POLLIN };
-		slot[n++] = -1;
-		for (i = 0; i < CONTROL_MAX_CLIENTS; i++) {
-			struct control_conn *c = &cs->conns[i];
-			bool pending = c->outpos < c->outlen;
-
-			if (c->fd < 0)
-				continue;
-			/* Back-pressure: read the next request only once the
-			 * previous replies went out. */
-			pfd[n] = (struct pollfd){ .fd = c->fd,
-						  .events = pending ? POLLOUT
-								    : (c->eof ? 0 : POLLIN) };
-			slot[n++] = (int)i;
-		}
-		if (poll(pfd, n, CONTROL_POLL_INTERVAL_MS) < 0) {
+		if (poll(pfd, 2, -1) < 0) {
 			int e = errno;
 
 			if (e == EINTR)
 				continue;
-			/* Never silently: without this thread nobody answers. */
+			/* Never silently: without this thread nobody connects. */
 			fprintf(stderr, "fbhost: error: control socket %s: poll failed: %s; "
-					"no more control requests are served\n",
+					"no more control connections are accepted\n",
 				cs->path, strerror(e));
 			break;
 		}
@@ -346,28 +433,6 @@ static void *control_thread(void *arg)
 			break;
 		if (pfd[1].revents & POLLIN)
 			control_accept(cs);
-		for (k = 2; k < n; k++) {
-			struct control_conn *c = &cs->conns[slot[k]];
-			bool ok = true;
-
-			if (pfd[k].revents & (POLLERR | POLLNVAL))
-				ok = false;
-			else if (pfd[k].revents & POLLOUT)
-				ok = control_conn_flush(c);
-			else if (pfd[k].revents & (POLLIN | POLLHUP))
-				ok = control_conn_read(cs, c) && control_conn_flush(c);
-			if (ok && c->eof && c->outpos == c->outlen)
-				ok = false; /* all answered */
-			if (!ok)
-				control_conn_close(c);
-		}
-		now = fb_clock_now_ms();
-		for (i = 0; i < CONTROL_MAX_CLIENTS; i++) {
-			struct control_conn *c = &cs->conns[i];
-
-			if (c->fd >= 0 && now - c->active_ms > CONTROL_IDLE_TIMEOUT_MS)
-				control_conn_close(c);
-		}
 	}
 	return NULL;
 }
@@ -417,8 +482,11 @@ struct control_server *control_server_new(const char *path, control_handler_fn *
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
-	for (i = 0; i < CONTROL_MAX_CLIENTS; i++)
+	for (i = 0; i < CONTROL_MAX_CLIENTS; i++) {
+		cs->conns[i].cs = cs;
 		cs->conns[i].fd = -1;
+	}
+	pthread_mutex_init(&cs->slots_lock, NULL);
 	cs->handler = handler;
 	cs->opaque = opaque;
 	snprintf(cs->path, sizeof(cs->path), "%s", path);
@@ -468,6 +536,7 @@ fail_socket:
 	errno = e;
 fail_stale:
 	e = errno;
+	pthread_mutex_destroy(&cs->slots_lock);
 	free(cs);
 	errno = e;
 	return NULL;
@@ -484,12 +553,20 @@ void control_server_free(struct control_server *cs)
 		/* an eventfd write of 1 cannot fail short of a bug */
 	}
 	pthread_join(cs->thread, NULL);
+	/* No slot leaves FREE now that the accept thread is gone. Each
+	 * connection's thread sees stop_fd once its current request is
+	 * answered; it takes slots_lock on its way out, so join unlocked. */
 	for (i = 0; i < CONTROL_MAX_CLIENTS; i++) {
-		if (cs->conns[i].fd >= 0) {
-			control_conn_flush(&cs->conns[i]);
-			control_conn_close(&cs->conns[i]);
-		}
+		struct control_conn *c = &cs->conns[i];
+		bool started;
+
+		pthread_mutex_lock(&cs->slots_lock);
+		started = c->slot != CONTROL_SLOT_FREE;
+		pthread_mutex_unlock(&cs->slots_lock);
+		if (started)
+			pthread_join(c->thread, NULL);
 	}
+	pthread_mutex_destroy(&cs->slots_lock);
 	close(cs->stop_fd);
 	close(cs->listen_fd);
 	unlink(cs->path);

@@ -41,8 +41,10 @@ static void ctl_usage(FILE *f)
 		   "/tmp/fbhost-UID/fbhost.sock. See fbhost(1).\n");
 }
 
-/* Builds the request line from argv into buf; -1 if it does not fit. */
-static int ctl_build_request(int argc, char **argv, char *buf, size_t size)
+/* Builds the request line from argv into buf: its length, -E2BIG if it does
+ * not fit, or -EINVAL with *bad set if a word holds a blank (the protocol
+ * splits words at blanks and has no quoting). */
+static int ctl_build_request(int argc, char **argv, char *buf, size_t size, const char **bad)
 {
 	char cwd[PATH_MAX];
 	size_t o = 0;
@@ -58,11 +60,15 @@ static int ctl_build_request(int argc, char **argv, char *buf, size_t size)
 		else
 			n = snprintf(buf + o, size - o, "%s%s", i ? " " : "", a);
 		if (n < 0 || (size_t)n >= size - o)
-			return -1;
+			return -E2BIG;
+		if (strpbrk(buf + o + (i ? 1 : 0), " \t")) {
+			*bad = a;
+			return -EINVAL;
+		}
 		o += (size_t)n;
 	}
 	if (o + 2 > size)
-		return -1;
+		return -E2BIG;
 	buf[o++] = '\n';
 	buf[o] = '\0';
 	return (int)o;
@@ -81,6 +87,7 @@ int main(int argc, char **argv)
 	char req[CONTROL_LINE_MAX_BYTES + 1];
 	char reply[CTL_RECV_CHUNK_BYTES];
 	char *line = NULL;
+	const char *bad = NULL;
 	size_t linelen = 0, linecap = 0;
 	struct timespec deadline;
 	bool done = false, failed = false, overlong = false;
@@ -123,7 +130,13 @@ int main(int argc, char **argv)
 		else
 			snprintf(path, sizeof(path), "/tmp/fbhost-%u/fbhost.sock", (unsigned)getuid());
 	}
-	len = ctl_build_request(argc - optind, argv + optind, req, sizeof(req));
+	len = ctl_build_request(argc - optind, argv + optind, req, sizeof(req), &bad);
+	if (len == -EINVAL) {
+		fprintf(stderr, "fbhost-ctl: \"%s\" holds a blank, which the control protocol "
+				"cannot carry in a word\n",
+			bad);
+		return 2;
+	}
 	if (len < 0) {
 		fprintf(stderr, "fbhost-ctl: request longer than %u bytes\n",
 			CONTROL_LINE_MAX_BYTES);

@@ -61,7 +61,7 @@ struct main_state {
 	bool usage_error; /* a start failure caused by a bad argument */
 };
 
-/* From the control thread or the SDL thread: ask main to stop. */
+/* From a control connection's thread or the SDL thread: ask main to stop. */
 static void main_request_quit(void *opaque)
 {
 	struct main_state *ms = opaque;

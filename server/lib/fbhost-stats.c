@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "fb/clock.h"
 #include "server/lib/fbhost-internal.h"
 
 /* Ticks to wait so that a tick that started after the caller's damage has
@@ -16,6 +17,7 @@
 
 int fbhost_screendump(struct fbhost_fb *fb, const char *png_path)
 {
+	struct timespec deadline;
 	struct fb_headless *h;
 	int err;
 
@@ -31,15 +33,28 @@ int fbhost_screendump(struct fbhost_fb *fb, const char *png_path)
 		return fbhost_fail(fb->host, fb->name, err, "screendump to %s failed: %s", png_path,
 				   strerror(-err));
 
+	deadline = fb_clock_after_ms(FBHOST_SCREENDUMP_TIMEOUT_MS);
 	fb_render_kick(fb->host->render);
 	err = fb_render_wait_ticks(fb->host->render, FBHOST_SCREENDUMP_TICKS,
 				   FBHOST_SCREENDUMP_TIMEOUT_MS);
-	if (err)
+	/* The headless shadow stays until the framebuffer is removed; it is
+	 * only read here, under its own lock. A new one may still lack its
+	 * first picture (-EAGAIN, no file written) after those ticks, e.g.
+	 * when a tick was deferred: wait for more, within the same bound. */
+	while (!err) {
+		long long left;
+
+		err = fb_headless_screendump_png(h, png_path);
+		if (err != -EAGAIN)
+			break;
+		left = fb_clock_ms_until(&deadline);
+		fb_render_kick(fb->host->render);
+		err = left > 0 ? fb_render_wait_ticks(fb->host->render, 1, (unsigned)left)
+			       : -ETIMEDOUT;
+	}
+	if (err == -ETIMEDOUT)
 		return fbhost_fail(fb->host, fb->name, err,
 				   "screendump to %s failed: the render thread is too slow", png_path);
-	/* The headless shadow stays until the framebuffer is removed; it is
-	 * only read here, under its own lock. */
-	err = fb_headless_screendump_png(h, png_path);
 	if (err)
 		return fbhost_fail(fb->host, fb->name, err, "screendump to %s failed: %s", png_path,
 				   strerror(-err));

@@ -3,8 +3,10 @@
  * tests/server/test-control-server.c - the control socket's transport with a
  * stand-in handler: owner-only mode, framing (ok/error replies, pipelined
  * requests, CR LF), the 4 KiB line cap with a 1 MiB line, binary garbage,
- * the connection cap, stale and live socket files, removal on stop. Runs
- * in the 'concurrency' suite too (the server has its own thread).
+ * the connection cap, stale and live socket files, removal on stop; a
+ * blocked request delays only its own connection; clients on several
+ * threads at once. Runs in the 'concurrency' suite too (a thread per
+ * connection).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -13,6 +15,7 @@
 #include <cmocka.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,6 +31,13 @@
 /* Requests the stand-in handler has seen (atomic: read by the test thread). */
 static atomic_uint handled;
 
+/* "block" waits in the handler until the test releases it: blocked says
+ * a handler is waiting, release lets it go (both under block_lock). */
+static pthread_mutex_t block_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t block_cond = PTHREAD_COND_INITIALIZER;
+static bool blocked, release;
+#define BLOCK_WAIT_MS 10000u
+
 /* "echo X" replies X; "fail" fails; "big" overflows the reply cap. */
 static void fake_handler(void *opaque, const char *line, struct control_reply *r)
 {
@@ -38,6 +48,21 @@ static void fake_handler(void *opaque, const char *line, struct control_reply *r
 	} else if (strcmp(line, "fail") == 0) {
 		control_reply_line(r, "dropped");
 		control_reply_error(r, "failed on purpose");
+	} else if (strcmp(line, "block") == 0) {
+		struct timespec deadline;
+		bool released;
+
+		clock_gettime(CLOCK_REALTIME, &deadline);
+		deadline.tv_sec += BLOCK_WAIT_MS / 1000;
+		pthread_mutex_lock(&block_lock);
+		blocked = true;
+		pthread_cond_broadcast(&block_cond);
+		while (!release && pthread_cond_timedwait(&block_cond, &block_lock, &deadline) == 0)
+			;
+		released = release;
+		blocked = false;
+		pthread_mutex_unlock(&block_lock);
+		control_reply_line(r, "%s", released ? "released" : "timed out");
 	} else if (strcmp(line, "big") == 0) {
 		unsigned i;
 
@@ -242,6 +267,110 @@ static void test_connection_cap(void **state)
 	fail_msg("server did not free its connection slots");
 }
 
+/* A request that blocks its handler delays only its own connection:
+ * meanwhile other connections are answered. */
+static void test_slow_request_alone(void **state)
+{
+	struct fixture *f = *state;
+	struct timespec deadline;
+	char buf[64] = "", *reply;
+	unsigned i;
+	ssize_t n;
+	int fd;
+
+	release = false;
+	fd = connect_to(f->path);
+	assert_int_equal(send(fd, "block\n", 6, 0), 6);
+	clock_gettime(CLOCK_REALTIME, &deadline);
+	deadline.tv_sec += BLOCK_WAIT_MS / 1000;
+	pthread_mutex_lock(&block_lock);
+	while (!blocked && pthread_cond_timedwait(&block_cond, &block_lock, &deadline) == 0)
+		;
+	assert_true(blocked);
+	pthread_mutex_unlock(&block_lock);
+
+	/* other connections, one after the other and pipelined */
+	for (i = 0; i < 3; i++) {
+		assert_int_equal(sp_request(f->path, "echo meanwhile", &reply), 0);
+		assert_string_equal(reply, "meanwhile\nok\n");
+		free(reply);
+	}
+	assert_int_equal(sp_request_raw(f->path, "echo a\necho b\n", 14, &reply), 0);
+	assert_string_equal(reply, "a\nok\nb\nok\n");
+	free(reply);
+	pthread_mutex_lock(&block_lock);
+	assert_true(blocked); /* still waiting: the others did not wait for it */
+	release = true;
+	pthread_cond_broadcast(&block_cond);
+	pthread_mutex_unlock(&block_lock);
+	n = recv(fd, buf, sizeof(buf) - 1, 0); /* bounded by SO_RCVTIMEO */
+	assert_true(n > 0);
+	buf[n] = '\0';
+	assert_string_equal(buf, "released\nok\n");
+	close(fd);
+}
+
+/* Clients on several threads at once, each checking its own answers. A
+ * client may find every slot taken for a moment (a server thread finishes
+ * shortly after its client closed): "too many control connections" is a
+ * correct answer then, counted apart. */
+#define CONCURRENT_CLIENTS 8u
+#define CONCURRENT_REQUESTS 50u
+
+struct concurrent_client {
+	pthread_t thread;
+	const char *path;
+	unsigned id;
+	unsigned answered, busy, bad;
+};
+
+static void *concurrent_client(void *arg)
+{
+	struct concurrent_client *c = arg;
+	unsigned i;
+
+	for (i = 0; i < CONCURRENT_REQUESTS; i++) {
+		char line[64], want[80], *reply = NULL;
+
+		snprintf(line, sizeof(line), "echo client %u request %u", c->id, i);
+		snprintf(want, sizeof(want), "client %u request %u\nok\n", c->id, i);
+		if (sp_request(c->path, line, &reply) == 0 && strcmp(reply, want) == 0) {
+			c->answered++;
+		} else if (reply && strcmp(reply, "error: too many control connections\n") == 0) {
+			c->busy++;
+		} else {
+			fprintf(stderr, "client %u: \"%s\": \"%s\"\n", c->id, line,
+				reply ? reply : strerror(errno));
+			c->bad++;
+		}
+		free(reply);
+	}
+	return NULL;
+}
+
+static void test_concurrent_clients(void **state)
+{
+	struct fixture *f = *state;
+	struct concurrent_client c[CONCURRENT_CLIENTS];
+	unsigned i, answered = 0, busy = 0, bad = 0;
+
+	for (i = 0; i < CONCURRENT_CLIENTS; i++) {
+		c[i] = (struct concurrent_client){ .path = f->path, .id = i };
+		assert_int_equal(pthread_create(&c[i].thread, NULL, concurrent_client, &c[i]), 0);
+	}
+	/* all joined before any assertion: the server outlives its clients */
+	for (i = 0; i < CONCURRENT_CLIENTS; i++) {
+		pthread_join(c[i].thread, NULL);
+		answered += c[i].answered;
+		busy += c[i].busy;
+		bad += c[i].bad;
+	}
+	print_message("%u answered, %u told the server was full\n", answered, busy);
+	assert_int_equal(bad, 0);
+	assert_int_equal(answered + busy, CONCURRENT_CLIENTS * CONCURRENT_REQUESTS);
+	assert_true(answered > 0);
+}
+
 static void test_stale_and_live_socket(void **state)
 {
 	struct fixture *f = *state;
@@ -301,6 +430,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_huge_line, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_binary_garbage, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_connection_cap, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_slow_request_alone, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_concurrent_clients, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_stale_and_live_socket, setup, teardown),
 	};
 

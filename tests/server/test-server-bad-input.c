@@ -5,6 +5,8 @@
  *     stderr naming the problem, nothing served;
  *   - start-up failures (VNC port taken, control socket served by another
  *     fbhost): exit status 1 and a clear line;
+ *   - every control command with one argument too many: the exact
+ *     "error: unexpected argument" reply, and nothing done;
  *   - every control command with bad arguments, a 1 MiB line, binary
  *     garbage and too many connections: an "error: ..." reply each, while
  *     the server keeps serving a VNC viewer the exact picture, and exits 0
@@ -148,10 +150,10 @@ static const struct {
 } bad_requests[] = {
 	{ "bogus", "error: unknown command \"bogus\" (try help)" },
 	{ "LIST", "error: unknown command" },
-	{ "list 0", "error: usage: list" },
+	{ "list 0", "error: unexpected argument \"0\" (usage: list)" },
 	{ "resize", "error: usage: resize ID WxH[:FORMAT]" },
 	{ "resize 0", "error: usage: resize" },
-	{ "resize 0 64x64 extra", "error: usage: resize" },
+	{ "resize 0 64x64 extra", "error: unexpected argument \"extra\"" },
 	{ "resize 7 64x64", "error: no framebuffer \"7\"" },
 	{ "resize nosuch 64x64", "error: no framebuffer \"nosuch\"" },
 	{ "resize -1 64x64", "error: no framebuffer" },
@@ -179,9 +181,65 @@ static const struct {
 	{ "disconnect 0 abc", "error: bad client id \"abc\"" },
 	{ "disconnect 0 -1", "error: bad client id" },
 	{ "disconnect 0 424242", "error: no client 424242" },
-	{ "quit now", "error: usage: quit" },
-	{ "a b c d e f g h i", "error: too many words" },
+	{ "quit now", "error: unexpected argument \"now\" (usage: quit)" },
+	{ "a b c d e f g h i", "error: unknown command \"a\"" },
+	{ "list a b c d e f g h i j k", "error: unexpected argument \"a\" (usage: list)" },
+	{ "resize 0 64x64 a b c d e f g h i j k", "error: unexpected argument \"a\"" },
 };
+
+/* A request with one argument too many, for every command, and the exact
+ * reply it must get (nothing is done). */
+static const struct {
+	const char *request;
+	const char *reply;
+} extra_args[] = {
+	{ "list all", "error: unexpected argument \"all\" (usage: list)\n" },
+	{ "resize 0 64x64 128x128", "error: unexpected argument \"128x128\" (usage: resize ID WxH[:FORMAT])\n" },
+	{ "cycle 0 1", "error: unexpected argument \"1\" (usage: cycle ID)\n" },
+	{ "screendump 0 FILE.png FILE.png", "error: unexpected argument \"FILE.png\" (usage: screendump ID FILE.png)\n" },
+	{ "stats 0 --json 1", "error: unexpected argument \"1\" (usage: stats [ID] [--json])\n" },
+	{ "clients 0 0", "error: unexpected argument \"0\" (usage: clients ID)\n" },
+	{ "disconnect 0 1 2", "error: unexpected argument \"2\" (usage: disconnect ID CLIENT)\n" },
+	{ "quit\tnow", "error: unexpected argument \"now\" (usage: quit)\n" },
+	{ "help me", "error: unexpected argument \"me\" (usage: help)\n" },
+};
+
+/* Extra arguments are refused with the exact error, for every command, and
+ * nothing is done: the screendump with two file names writes no file, the
+ * resize keeps the mode, quit does not stop the server. */
+static void test_extra_arguments(void **state)
+{
+	static const char *const args[] = { "--guest", "pattern", "--fb", "main:160x120", NULL };
+	struct sp_server srv = { 0 };
+	char *reply, path[2 * SP_PATH_MAX + 64];
+	size_t i;
+
+	(void)state;
+	assert_int_equal(sp_start(&srv, args), 0);
+	for (i = 0; i < sizeof(extra_args) / sizeof(extra_args[0]); i++) {
+		int rc = sp_request(srv.sock, extra_args[i].request, &reply);
+
+		if (rc != 1 || strcmp(reply, extra_args[i].reply) != 0)
+			fail_msg("\"%s\": %d \"%s\", want \"%s\"", extra_args[i].request, rc,
+				 reply ? reply : "", extra_args[i].reply);
+		free(reply);
+	}
+	/* the issue's case, with absolute names: neither file is written */
+	snprintf(path, sizeof(path), "screendump 0 %s/a.png %s/b.png", srv.dir, srv.dir);
+	assert_int_equal(sp_request(srv.sock, path, &reply), 1);
+	assert_non_null(strstr(reply, "error: unexpected argument \""));
+	free(reply);
+	snprintf(path, sizeof(path), "%s/a.png", srv.dir);
+	assert_int_not_equal(access(path, F_OK), 0);
+	snprintf(path, sizeof(path), "%s/a.png %s/b.png", srv.dir, srv.dir);
+	assert_int_not_equal(access(path, F_OK), 0);
+	/* nothing changed, and the server still serves */
+	assert_int_equal(sp_request(srv.sock, "list", &reply), 0);
+	assert_non_null(strstr(reply, "0 main 160x120 x8r8g8b8"));
+	free(reply);
+	assert_true(sp_alive(&srv));
+	assert_int_equal(sp_stop(&srv), 0);
+}
 
 static void test_bad_control(void **state)
 {
@@ -304,6 +362,15 @@ static void test_ctl_usage(void **state)
 	assert_non_null(strstr(err, "fbhost-ctl: cannot connect to /nonexistent/s"));
 	free(out);
 	free(err);
+	/* a word with a blank cannot be sent: refused before connecting */
+	assert_int_equal(sp_run((const char *[]){ ctl, "--socket", "/nonexistent/s", "screendump",
+						  "0", "/tmp/a b.png", NULL },
+				&out, &err, BAD_WAIT_MS),
+			 2);
+	assert_string_equal(err, "fbhost-ctl: \"/tmp/a b.png\" holds a blank, which the "
+				 "control protocol cannot carry in a word\n");
+	free(out);
+	free(err);
 }
 
 int main(void)
@@ -312,6 +379,7 @@ int main(void)
 		cmocka_unit_test(test_bad_options),
 		cmocka_unit_test(test_start_failures),
 		cmocka_unit_test(test_bad_control),
+		cmocka_unit_test(test_extra_arguments),
 		cmocka_unit_test(test_ctl_usage),
 	};
 
