@@ -3,7 +3,7 @@
  * vnc/vnc-internal.h - what the files of vnc/ share. Not installed.
  *
  * Threads:
- *   - the render thread calls the listener ops (vnc-listener.c): it converts
+ *   - the render thread calls the listener ops (vnc-fb-listener.c): it converts
  *     damaged boxes into the staging image and wakes the VNC thread;
  *   - the VNC thread (vnc-server.c) owns the rfbScreenInfo, the shadow and
  *     every LibVNCServer call;
@@ -138,7 +138,7 @@ void vnc_log(struct vnc_server *s, const char *fmt, ...) __attribute__((format(p
 void vnc_log_install_libvncserver(void);
 uint64_t vnc_now_ns(void);
 
-/* vnc-listen.c: binds host:port (NULL host = loopback v4+v6). 0 or -errno
+/* vnc-bind.c: binds host:port (NULL host = loopback v4+v6). 0 or -errno
  * with err filled. */
 int vnc_listen_open(const char *host, int port, struct vnc_listen *out, char *err, size_t errlen);
 void vnc_listen_close(struct vnc_listen *l);
@@ -177,7 +177,7 @@ void *vnc_thread_main(void *arg);
 /* Sets the x8r8g8b8 server format and re-installs client translations. */
 void vnc_set_server_format(rfbScreenInfoPtr sc);
 
-/* vnc-listener.c */
+/* vnc-fb-listener.c */
 extern const struct fb_listener_ops vnc_listener_ops;
 void vnc_wake(struct vnc_server *s);
 
