@@ -3,6 +3,9 @@
  * vnc/vnc-internal.h - what the files of vnc/ share. Not installed.
  *
  * Threads:
+ *   - the edge thread (vnc-edge-loop.c) owns every client socket: it
+ *     accepts, authenticates and moves bytes to and from a socketpair per
+ *     client whose other end LibVNCServer serves (see vnc-edge.h);
  *   - the render thread calls the listener ops (vnc-fb-listener.c): it converts
  *     damaged boxes into the staging image and wakes the VNC thread;
  *   - the VNC thread (vnc-server.c) owns the rfbScreenInfo, the shadow and
@@ -23,6 +26,7 @@
 #include <rfb/rfb.h>
 
 #include "fb/fb.h"
+#include "vnc/vnc-edge.h"
 #include "vnc/vnc.h"
 
 /* Side of the square cells compared against the shadow (as in QEMU). */
@@ -51,6 +55,7 @@ struct vnc_listen {
 /* One client, hung on rfbClientRec.clientData. VNC thread only, except
  * the copy in vnc_server.infos. */
 struct vnc_client {
+	struct vnc_edge_link *link; /* the edge's side (one reference) */
 	uint64_t id;
 	char address[VNC_ADDRESS_MAX];
 	uint64_t connected_ns;
@@ -88,14 +93,16 @@ struct vnc_server {
 	/* Immutable after vnc_server_new. */
 	struct vnc_config cfg; /* strings point into the copies below */
 	char *host, *password_file, *cert_file, *key_file, *web_root, *desktop_name;
-	char *password; /* read from password_file; VNC thread reads */
-	char *password_list[2];
+	char *password; /* line 1 of password_file: full access */
+	char *view_password; /* line 2 of password_file: view-only, or NULL */
+	char *password_list[3];
 	unsigned slow_timeout_ms;
 	struct vnc_listen vnc_listen;
 	int web_port; /* -1 none */
 	char *url;
 	struct vnc_web *web;
 	int wake_fd; /* eventfd: render thread and callers -> VNC thread */
+	struct vnc_edge *edge; /* owns the listening and client sockets */
 	pthread_t thread;
 	bool thread_started;
 
@@ -115,12 +122,14 @@ struct vnc_server {
 	size_t clip_out_len;
 	uint64_t *kick_ids; /* disconnect requests */
 	size_t kick_count, kick_cap;
+	/* Connections the edge handed over, oldest first. */
+	struct vnc_edge_link *adopt_head, *adopt_tail;
 
 	/* VNC thread only. */
 	rfbScreenInfoPtr screen;
 	uint32_t *shadow; /* screen->frameBuffer, tightly packed x8r8g8b8 */
 	uint32_t shadow_w, shadow_h;
-	uint64_t next_client_id;
+	struct vnc_edge_link *adopting; /* inside rfbNewClient, for new_client */
 	unsigned held_clients;
 	int scroll_last_dy; /* last move found by vnc_scroll_detect (rows) */
 
@@ -181,8 +190,14 @@ void vnc_set_server_format(rfbScreenInfoPtr sc);
 extern const struct fb_listener_ops vnc_listener_ops;
 void vnc_wake(struct vnc_server *s);
 
+/* vnc-server.c: queues a connection the edge authenticated (or a legacy
+ * one) for the VNC thread, which calls rfbNewClient on it. Edge thread. */
+void vnc_server_adopt(struct vnc_server *s, struct vnc_edge_link *l);
+
 /* vnc-clients.c: LibVNCServer hooks and per-client bookkeeping. */
 void vnc_clients_install_hooks(struct vnc_server *s);
+/* Serves l with LibVNCServer (rfbNewClient); drops the queue's reference. */
+void vnc_clients_adopt(struct vnc_server *s, struct vnc_edge_link *l);
 void vnc_clients_update_holds(struct vnc_server *s);
 void vnc_clients_drop_unresizable(struct vnc_server *s);
 bool vnc_clients_after_events(struct vnc_server *s);
@@ -200,9 +215,10 @@ struct vnc_web *vnc_web_new(struct vnc_server *s, const char *host, int port, co
 			    int *bound_port, char *err, size_t errlen);
 void vnc_web_free(struct vnc_web *w);
 
-/* vnc-auth.c: reads the first line of path (at most
- * VNC_PASSWORD_MAX_BYTES; a password longer than the 8 bytes VNC auth uses
- * is refused). malloc'ed string or NULL with err filled. */
-char *vnc_read_password_file(const char *path, char *err, size_t errlen);
+/* vnc-auth.c: reads the first line of path, the full-access password, and
+ * the second line if any, the view-only password, into *view_only (NULL
+ * without one). Each at most 8 bytes, the part VNC auth uses: a longer one
+ * is refused. malloc'ed string or NULL with err filled. */
+char *vnc_read_password_file(const char *path, char **view_only, char *err, size_t errlen);
 
 #endif
