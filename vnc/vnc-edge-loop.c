@@ -613,6 +613,8 @@ static int run_timers(struct vnc_edge *e)
 {
 	uint64_t now = vnc_now_ns(), next = UINT64_MAX;
 	uint64_t stall_ns = (uint64_t)e->s->slow_timeout_ms * NS_PER_MS;
+	unsigned hs_ms = e->s->cfg.handshake_timeout_ms ? e->s->cfg.handshake_timeout_ms
+							: VNC_EDGE_HANDSHAKE_MS;
 	struct edge_conn *c, *n;
 	char why[160];
 
@@ -631,10 +633,9 @@ static int run_timers(struct vnc_edge *e)
 			}
 		}
 		if (c->phase == PH_SNIFF || c->phase == PH_HANDSHAKE) {
-			due = c->accepted_ns + VNC_EDGE_HANDSHAKE_MS * NS_PER_MS;
+			due = c->accepted_ns + hs_ms * NS_PER_MS;
 			if (now >= due) {
-				snprintf(why, sizeof(why), "not authenticated within %d ms",
-					 VNC_EDGE_HANDSHAKE_MS);
+				snprintf(why, sizeof(why), "not authenticated within %u ms", hs_ms);
 				drop(e, c, why);
 				continue;
 			}

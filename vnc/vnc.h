@@ -147,6 +147,9 @@ struct vnc_config {
 	/* A client whose queued output does not drain for this long is
 	 * disconnected; 0 = VNC_DEFAULT_SLOW_CLIENT_TIMEOUT_MS. */
 	unsigned slow_client_timeout_ms;
+	/* A connection not authenticated this long after its accept is
+	 * dropped; 0 = VNC_EDGE_HANDSHAKE_MS (30 s). */
+	unsigned handshake_timeout_ms;
 	/* Log sink for connects, disconnects and errors (one line, no
 	 * newline). NULL = stderr. Called from the server's threads (VNC,
 	 * render, web) and from callers of vnc_*: must be thread-safe. */
