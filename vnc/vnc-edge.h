@@ -3,7 +3,8 @@
  * vnc/vnc-edge.h - the network edge of the VNC frontend. Not installed.
  *
  * fbhost owns every client socket; LibVNCServer never touches the network.
- * Each accepted connection is served by the edge thread (vnc-edge-loop.c),
+ * Each accepted connection is served by the edge thread (vnc-edge-loop.c:
+ * accept, limits, deadlines; vnc-edge-conn.c: one connection's bytes),
  * a non-blocking epoll loop that:
  *   - runs the RFB version and security exchange with the client itself
  *     (vnc-edge-handshake.c): VNC password or None;
