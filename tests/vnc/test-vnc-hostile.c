@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "tests/vnc/vnc-fixture.h"
+#include "tests/vnc/vnc-raw-client.h"
 
 #define W 1024
 #define H 768
@@ -176,71 +177,6 @@ struct hostile {
 	void (*run)(struct hostile *h);
 };
 
-static int tcp_connect(int port, int rcvbuf, bool nonblock)
-{
-	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
-	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | (nonblock ? SOCK_NONBLOCK : 0), 0);
-
-	assert_true(fd >= 0);
-	if (rcvbuf)
-		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 && !nonblock) {
-		close(fd);
-		return -1;
-	}
-	return fd;
-}
-
-/* Reads exactly n bytes within VT_WAIT_MS: 0 or -1. */
-static int read_exact(int fd, void *buf, size_t n)
-{
-	uint64_t end = vt_now_ms() + VT_WAIT_MS;
-	size_t got = 0;
-
-	while (got < n) {
-		struct pollfd pfd = {.fd = fd, .events = POLLIN};
-		uint64_t now = vt_now_ms();
-		ssize_t r;
-
-		if (now >= end || poll(&pfd, 1, (int)(end - now)) <= 0)
-			return -1;
-		r = recv(fd, (char *)buf + got, n - got, 0);
-		if (r <= 0)
-			return -1;
-		got += (size_t)r;
-	}
-	return 0;
-}
-
-/* RFB 3.8 with security None, shared, through ServerInit: fd or -1. */
-static int rfb_client(int port, int rcvbuf)
-{
-	uint8_t b[64], one = 1;
-	uint32_t name_len;
-	int fd = tcp_connect(port, rcvbuf, false);
-
-	if (fd < 0)
-		return -1;
-	if (read_exact(fd, b, 12) < 0 || send(fd, "RFB 003.008\n", 12, MSG_NOSIGNAL) != 12 ||
-	    read_exact(fd, b, 2) < 0 || b[0] != 1 || b[1] != 1 ||
-	    send(fd, &one, 1, MSG_NOSIGNAL) != 1 || read_exact(fd, b, 4) < 0 ||
-	    send(fd, &one, 1, MSG_NOSIGNAL) != 1 || read_exact(fd, b, 24) < 0)
-		goto fail;
-	name_len = (uint32_t)b[20] << 24 | (uint32_t)b[21] << 16 | (uint32_t)b[22] << 8 | b[23];
-	while (name_len) {
-		uint32_t n = name_len < sizeof(b) ? name_len : sizeof(b);
-
-		if (read_exact(fd, b, n) < 0)
-			goto fail;
-		name_len -= n;
-	}
-	return fd;
-fail:
-	close(fd);
-	return -1;
-}
-
 /* Waits for stop, at most ms (the hostile clients' own pacing). */
 static bool pause_ms(struct hostile *h, unsigned ms)
 {
@@ -258,7 +194,7 @@ static void run_never_reads(struct hostile *h)
 	static const uint8_t full[10] = {3, 0, 0, 0, 0, 0, W >> 8, W & 255, H >> 8, H & 255};
 
 	while (!atomic_load(&h->stop)) {
-		int fd = rfb_client(h->port, 4096);
+		int fd = vt_rfb_client(h->port, 4096);
 
 		if (fd < 0) {
 			pause_ms(h, 50);
@@ -280,7 +216,7 @@ static void run_never_reads(struct hostile *h)
 static void run_dribbler(struct hostile *h)
 {
 	static const uint8_t key[8] = {4, 1, 0, 0, 0, 0, 0, 'a'};
-	int fd = rfb_client(h->port, 0);
+	int fd = vt_rfb_client(h->port, 0);
 
 	assert_true(fd >= 0);
 	h->connections++;
@@ -308,7 +244,7 @@ static void run_silent(struct hostile *h)
 			memmove(opened, opened + 1, n * sizeof(opened[0]));
 		}
 		if (n < 64) {
-			fds[n] = tcp_connect(h->port, 0, true);
+			fds[n] = vt_tcp_connect(h->port, 0, true);
 			opened[n++] = now;
 			h->connections++;
 		}
@@ -323,7 +259,7 @@ static void run_flood(struct hostile *h)
 	int fds[200];
 
 	for (unsigned i = 0; i < 200; i++)
-		fds[i] = tcp_connect(h->port, 0, true);
+		fds[i] = vt_tcp_connect(h->port, 0, true);
 	h->connections = 200;
 	while (pause_ms(h, 100))
 		;
@@ -338,7 +274,7 @@ static void run_garbage(struct hostile *h)
 
 	while (!atomic_load(&h->stop)) {
 		uint8_t junk[64];
-		int fd = rfb_client(h->port, 0);
+		int fd = vt_rfb_client(h->port, 0);
 
 		if (fd < 0) {
 			pause_ms(h, 50);
