@@ -56,6 +56,19 @@ static void sample_counters(rfbClientPtr cl, struct vnc_client *c)
 	c->last_bytes = bytes;
 }
 
+/* LibVNCServer 0.9.14 never frees a client's extension list (one
+ * rfbExtensionData per enabled extension, ours included); nothing reads it
+ * once the client is refused or gone. */
+static void free_extensions(rfbClientPtr cl)
+{
+	while (cl->extensions) {
+		rfbExtensionData *e = cl->extensions;
+
+		cl->extensions = e->next;
+		free(e);
+	}
+}
+
 static void client_gone(rfbClientPtr cl)
 {
 	struct vnc_server *s = srv(cl);
@@ -82,6 +95,7 @@ static void client_gone(rfbClientPtr cl)
 	pthread_mutex_unlock(&s->stats_lock);
 	cl->clientData = NULL;
 	free(c);
+	free_extensions(cl);
 	/* LibVNCServer 0.9.14 never frees a WebSocket client's context (45 KB
 	 * per browser connection). Nothing reads it after this hook. */
 	if (cl->wsctx && !strcmp(LIBVNCSERVER_VERSION, "0.9.14")) {
@@ -99,8 +113,10 @@ static enum rfbNewClientAction new_client(rfbClientPtr cl)
 	rfbClientIteratorPtr it;
 	char *host;
 
-	if (!l) /* not from vnc_clients_adopt: cannot happen */
+	if (!l) { /* not from vnc_clients_adopt: cannot happen */
+		free_extensions(cl);
 		return RFB_CLIENT_REFUSE;
+	}
 	it = rfbGetClientIterator(cl->screen);
 	for (rfbClientPtr o; (o = rfbClientIteratorNext(it));)
 		n += o != cl;
@@ -108,6 +124,7 @@ static enum rfbNewClientAction new_client(rfbClientPtr cl)
 	if (n >= VNC_MAX_CLIENTS) {
 		vnc_log(s, "refusing %s: already %u clients (limit %d)", l->address, n,
 			VNC_MAX_CLIENTS);
+		free_extensions(cl);
 		return RFB_CLIENT_REFUSE;
 	}
 	c = calloc(1, sizeof(*c));
@@ -116,6 +133,7 @@ static enum rfbNewClientAction new_client(rfbClientPtr cl)
 		free(c);
 		free(host);
 		vnc_log(s, "refusing %s: out of memory", l->address);
+		free_extensions(cl);
 		return RFB_CLIENT_REFUSE;
 	}
 	s->adopting = NULL; /* the reference is c's now */
