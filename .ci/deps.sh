@@ -8,8 +8,9 @@ FBHOST_BUILD_PKGS=(gcc meson ninja-build pkg-config python3
 	liburcu-dev libpixman-1-dev libvncserver-dev libsdl2-dev libpng-dev libmicrohttpd-dev)
 # The viewers of tests/server/test-server-viewers.c: TigerVNC, gtk-vnc's
 # gvnccapture and Remmina (driven with xdotool, clipboard read with xclip).
+# clang-14 with libFuzzer builds the fuzz targets (tests/fuzz).
 FBHOST_TEST_PKGS=(libcmocka-dev zlib1g-dev xvfb xauth x11-apps imagemagick chromium openssl
-	tigervnc-viewer gvncviewer remmina remmina-plugin-vnc xdotool xclip)
+	tigervnc-viewer gvncviewer remmina remmina-plugin-vnc xdotool xclip clang-14 libclang-rt-14-dev)
 
 fbhost_install_deps() { # $@: package names
 	local missing=() p sudo=""

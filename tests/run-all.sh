@@ -2,8 +2,11 @@
 # Installs what is missing, builds fbhost in three configurations and runs
 # every test:
 #   build/        normal build: the whole suite
-#   build-asan/   -Db_sanitize=address,undefined: the whole suite
+#   build-asan/   -Db_sanitize=address,undefined: the whole suite; every
+#                 report is fatal (-fno-sanitize-recover=all, halt_on_error)
 #   build-tsan/   -Db_sanitize=thread: the 'concurrency' suite
+#   build-fuzz/   clang-14, -Dfuzz=enabled, ASan+UBSan as above: the 'fuzz'
+#                 suite (each libFuzzer target for about a minute)
 #   build-bench/  --buildtype=release: built only (benchmarks are measured
 #                 there, and -O3 finds warnings the others miss)
 # Ends with one line "N passed, N failed" counted from meson's test logs.
@@ -14,24 +17,28 @@ cd "$top"
 fbhost_install_deps "${FBHOST_BUILD_PKGS[@]}" "${FBHOST_TEST_PKGS[@]}"
 fbhost_install_web dev
 
+# dir|meson options|test selection|compiler (empty: the default)
+sanitize_fatal="-Db_sanitize=address,undefined -Db_lundef=false -Dc_args=-fno-sanitize-recover=all -Dc_link_args=-fno-sanitize-recover=all"
 configs=(
-	"build||"
-	"build-asan|-Db_sanitize=address,undefined -Db_lundef=false|"
-	"build-tsan|-Db_sanitize=thread -Db_lundef=false|--suite concurrency"
+	"build|||"
+	"build-asan|$sanitize_fatal||"
+	"build-tsan|-Db_sanitize=thread -Db_lundef=false|--suite concurrency|"
+	"build-fuzz|$sanitize_fatal -Dfuzz=enabled|--suite fuzz|clang-14"
 )
-export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
+export ASAN_OPTIONS=detect_leaks=1:halt_on_error=1:abort_on_error=1
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 export TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1 suppressions=$top/tests/tsan.supp"
 status=0
 for c in "${configs[@]}"; do
-	IFS='|' read -r dir opts suite <<<"$c"
+	IFS='|' read -r dir opts suite compiler <<<"$c"
 	echo "=== $dir ($opts) ${suite:-all suites}"
 	# -Dtests=enabled: a missing test dependency fails loudly here, and a
-	# directory configured without tests is switched over.
+	# directory configured without tests is switched over. An existing
+	# directory gets the options too (they change over time).
 	if [ -f "$dir/build.ninja" ]; then
-		meson configure "$dir" -Dtests=enabled >/dev/null
+		meson configure "$dir" -Dtests=enabled $opts >/dev/null
 	else
-		meson setup "$dir" -Dtests=enabled $opts >/dev/null
+		env ${compiler:+CC=$compiler} meson setup "$dir" -Dtests=enabled $opts >/dev/null
 	fi
 	ninja -C "$dir" >/dev/null || { echo "build failed in $dir"; ninja -C "$dir" | tail -40; exit 1; }
 	rm -f "$dir/meson-logs/testlog.json"
@@ -42,7 +49,7 @@ echo "=== build-bench (--buildtype=release) build only"
 [ -f build-bench/build.ninja ] || meson setup build-bench --buildtype=release >/dev/null
 ninja -C build-bench >/dev/null || { echo "build failed in build-bench"; ninja -C build-bench | tail -40; exit 1; }
 
-python3 - build build-asan build-tsan <<'PY'
+python3 - build build-asan build-tsan build-fuzz <<'PY'
 import json, sys, os
 passed = failed = skipped = 0
 for d in sys.argv[1:]:

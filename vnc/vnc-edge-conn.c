@@ -278,7 +278,7 @@ static bool run_handshake(struct vnc_edge *e, struct vnc_edge_conn *c)
 
 	while (c->phase == PH_HANDSHAKE) {
 		size_t used = 0;
-		int rc = vnc_edge_hs_input(&c->hs, &e->sec, c->in.data + c->in.head, c->in.len,
+		int rc = vnc_edge_hs_input(&c->hs, &e->sec, vnc_edge_buf_front(&c->in), c->in.len,
 					   &used, &c->out, why, sizeof(why));
 
 		vnc_edge_buf_consume(&c->in, used);
@@ -306,7 +306,7 @@ static bool run_framer(struct vnc_edge *e, struct vnc_edge_conn *c)
 	char why[160];
 
 	while (c->in.len && c->fwd.len < VNC_EDGE_INPUT_MAX_BYTES) {
-		uint8_t *p = c->in.data + c->in.head;
+		uint8_t *p = vnc_edge_buf_front(&c->in);
 		bool init = !c->framer.client_init_done;
 		ssize_t len = vnc_edge_frame(&c->framer, p, c->in.len, why, sizeof(why));
 

@@ -8,8 +8,11 @@
  * VNC authentication DES-encrypts a random challenge with the password:
  * LibVNCServer's rfbEncryptBytes does the DES, getrandom(2) the challenge
  * (LibVNCServer's rfbRandomBytes uses random()). A client that answers for
- * the second password of the password file is view-only. Pure code apart
- * from getrandom: fuzzed on its own.
+ * the second password of the password file is view-only. With a
+ * certificate, VeNCrypt 0.2 is offered too (X509Vnc with a password,
+ * X509None without): after its subtype is agreed the caller runs TLS and
+ * the exchange goes on inside it. Pure code apart from getrandom: fuzzed
+ * on its own.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -22,6 +25,10 @@
 
 #define SECTYPE_NONE 1
 #define SECTYPE_VNC_AUTH 2
+#define SECTYPE_VENCRYPT 19
+/* VeNCrypt 0.2 subtypes: X509 certificate, then None or VNC auth. */
+#define VENCRYPT_X509_NONE 260
+#define VENCRYPT_X509_VNC 261
 #define CHALLENGE_BYTES 16
 #define RESULT_OK 0
 #define RESULT_FAILED 1
@@ -120,8 +127,13 @@ static int on_sectype(struct vnc_edge_hs *h, const struct vnc_edge_secrets *sec,
 {
 	uint8_t type = sec->password ? SECTYPE_VNC_AUTH : SECTYPE_NONE;
 
-	if (chosen != type) {
-		snprintf(why, whylen, "chose security type %u, offered only %u", chosen, type);
+	if (chosen == SECTYPE_VENCRYPT && sec->tls) {
+		h->state = VNC_EDGE_HS_VENCRYPT_VERSION;
+		return vnc_edge_buf_append(out, (uint8_t[]){0, 2}, 2); /* VeNCrypt 0.2 */
+	}
+	if (chosen != type || sec->tls_only) {
+		snprintf(why, whylen, "chose security type %u, which was not offered%s", chosen,
+			 sec->tls_only ? " (TLS only)" : "");
 		if (send_failure(h, out, "security type not offered") < 0)
 			return -ENOMEM;
 		return -EPROTO;
@@ -166,6 +178,48 @@ static int on_response(struct vnc_edge_hs *h, const struct vnc_edge_secrets *sec
 	return -EACCES;
 }
 
+static int on_vencrypt_version(struct vnc_edge_hs *h, const struct vnc_edge_secrets *sec,
+			       const uint8_t *p, struct vnc_edge_buf *out, char *why, size_t whylen)
+{
+	uint8_t reply[6] = {0, 1};
+
+	if (p[0] != 0 || p[1] != 2) {
+		snprintf(why, whylen, "VeNCrypt version %u.%u (only 0.2 is served)", p[0], p[1]);
+		h->state = VNC_EDGE_HS_FAILED;
+		return vnc_edge_buf_append(out, (uint8_t[]){0xff}, 1) < 0 ? -ENOMEM : -EPROTO;
+	}
+	put32(reply + 2, sec->password ? VENCRYPT_X509_VNC : VENCRYPT_X509_NONE);
+	h->state = VNC_EDGE_HS_VENCRYPT_SUBTYPE;
+	return vnc_edge_buf_append(out, reply, sizeof(reply));
+}
+
+static int on_vencrypt_subtype(struct vnc_edge_hs *h, const struct vnc_edge_secrets *sec,
+			       const uint8_t *p, struct vnc_edge_buf *out, char *why, size_t whylen)
+{
+	uint32_t want = sec->password ? VENCRYPT_X509_VNC : VENCRYPT_X509_NONE;
+	uint32_t got = (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+
+	if (got != want) {
+		snprintf(why, whylen, "chose VeNCrypt subtype %u, offered only %u", got, want);
+		h->state = VNC_EDGE_HS_FAILED;
+		return vnc_edge_buf_append(out, (uint8_t[]){0}, 1) < 0 ? -ENOMEM : -EPROTO;
+	}
+	h->state = VNC_EDGE_HS_TLS;
+	return vnc_edge_buf_append(out, (uint8_t[]){1}, 1) < 0 ? -ENOMEM : VNC_EDGE_HS_START_TLS;
+}
+
+int vnc_edge_hs_tls_ready(struct vnc_edge_hs *h, const struct vnc_edge_secrets *sec,
+			  struct vnc_edge_buf *out, char *why, size_t whylen)
+{
+	if (h->state != VNC_EDGE_HS_TLS) {
+		snprintf(why, whylen, "TLS outside VeNCrypt");
+		return -EPROTO;
+	}
+	if (!sec->password)
+		return done(h, out, false);
+	return send_challenge(h, out, why, whylen);
+}
+
 int vnc_edge_hs_input(struct vnc_edge_hs *h, const struct vnc_edge_secrets *sec, const uint8_t *p,
 		      size_t n, size_t *used, struct vnc_edge_buf *out, char *why, size_t whylen)
 {
@@ -185,6 +239,20 @@ int vnc_edge_hs_input(struct vnc_edge_hs *h, const struct vnc_edge_secrets *sec,
 		*used = 1;
 		rc = on_sectype(h, sec, p[0], out, why, whylen);
 		break;
+	case VNC_EDGE_HS_VENCRYPT_VERSION:
+		if (n < 2)
+			return 0;
+		*used = 2;
+		rc = on_vencrypt_version(h, sec, p, out, why, whylen);
+		break;
+	case VNC_EDGE_HS_VENCRYPT_SUBTYPE:
+		if (n < 4)
+			return 0;
+		*used = 4;
+		rc = on_vencrypt_subtype(h, sec, p, out, why, whylen);
+		break;
+	case VNC_EDGE_HS_TLS:
+		return 0; /* nothing until TLS is up */
 	case VNC_EDGE_HS_RESPONSE:
 		if (n < CHALLENGE_BYTES)
 			return 0;

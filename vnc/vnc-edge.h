@@ -89,6 +89,11 @@ struct vnc_edge_buf {
 	uint8_t *data;
 	size_t head, len, cap; /* bytes data[head .. head+len) */
 };
+/* The first byte queued, or NULL when empty (no arithmetic on NULL). */
+static inline uint8_t *vnc_edge_buf_front(const struct vnc_edge_buf *b)
+{
+	return b->len ? b->data + b->head : NULL;
+}
 int vnc_edge_buf_append(struct vnc_edge_buf *b, const void *p, size_t n);
 void vnc_edge_buf_consume(struct vnc_edge_buf *b, size_t n);
 /* Reads what fd has (up to max bytes, through scratch) into b: bytes
@@ -113,18 +118,26 @@ ssize_t vnc_edge_frame(struct vnc_edge_framer *f, const uint8_t *p, size_t n, ch
 /* vnc-edge-handshake.c: the RFB version and security exchange with the
  * real client. */
 enum vnc_edge_hs_state {
-	VNC_EDGE_HS_VERSION,  /* our version sent; waiting for the client's */
-	VNC_EDGE_HS_SECTYPE,  /* security types offered; waiting for its choice */
-	VNC_EDGE_HS_RESPONSE, /* challenge sent; waiting for the response */
-	VNC_EDGE_HS_DONE,     /* authenticated */
-	VNC_EDGE_HS_FAILED,   /* refused; the reply says why, then close */
+	VNC_EDGE_HS_VERSION,	      /* our version sent; waiting for the client's */
+	VNC_EDGE_HS_SECTYPE,	      /* security types offered; waiting for its choice */
+	VNC_EDGE_HS_VENCRYPT_VERSION, /* VeNCrypt 0.2 offered; waiting for its version */
+	VNC_EDGE_HS_VENCRYPT_SUBTYPE, /* X509 subtype offered; waiting for its choice */
+	VNC_EDGE_HS_TLS,	      /* waiting for the TLS handshake (vnc_edge_hs_tls_ready) */
+	VNC_EDGE_HS_RESPONSE,	      /* challenge sent; waiting for the response */
+	VNC_EDGE_HS_DONE,	      /* authenticated */
+	VNC_EDGE_HS_FAILED,	      /* refused; the reply says why, then close */
 };
 /* The passwords (first line: full access, second line: view-only); NULL
- * password = security type None. */
+ * password = security type None. tls: VeNCrypt X509 is offered (a
+ * certificate is configured); tls_only: nothing else is. */
 struct vnc_edge_secrets {
 	const char *password;
 	const char *view_password;
+	bool tls, tls_only;
 };
+/* vnc_edge_hs_input's answer when the client chose VeNCrypt X509: start a
+ * TLS server session now, then call vnc_edge_hs_tls_ready. */
+#define VNC_EDGE_HS_START_TLS 2
 struct vnc_edge_hs {
 	enum vnc_edge_hs_state state;
 	int minor; /* RFB 3.x: 3, 7 or 8 */
@@ -134,11 +147,15 @@ struct vnc_edge_hs {
 /* Our version line, sent first. */
 extern const char vnc_edge_server_version[13];
 /* Feeds the client's bytes p[0..n): sets *used, appends replies to out.
- * 0 = continue, 1 = authenticated (state DONE), -EACCES = wrong password
- * (a refusal is in out), -EPROTO = protocol error. why is filled for
- * negative returns. */
+ * 0 = continue, 1 = authenticated (state DONE), VNC_EDGE_HS_START_TLS,
+ * -EACCES = wrong password (a refusal is in out), -EPROTO = protocol error.
+ * why is filled for negative returns. */
 int vnc_edge_hs_input(struct vnc_edge_hs *h, const struct vnc_edge_secrets *sec, const uint8_t *p,
 		      size_t n, size_t *used, struct vnc_edge_buf *out, char *why, size_t whylen);
+/* The TLS session is up: what follows goes inside it (the challenge, or
+ * the SecurityResult). 0 = continue, 1 = authenticated, or -errno. */
+int vnc_edge_hs_tls_ready(struct vnc_edge_hs *h, const struct vnc_edge_secrets *sec,
+			  struct vnc_edge_buf *out, char *why, size_t whylen);
 /* The canned client side LibVNCServer reads before ClientInit. */
 size_t vnc_edge_canned_client(bool vnc_auth, uint8_t *out, size_t cap);
 /* How many bytes of LibVNCServer's output belong to its side of that
