@@ -148,8 +148,9 @@ static enum rfbNewClientAction new_client(rfbClientPtr cl)
 	cl->clientGoneHook = client_gone;
 	if (s->cfg.view_only || l->view_only)
 		cl->viewOnly = TRUE;
-	vnc_log(s, "client #%llu %s connected%s%s", (unsigned long long)c->id, c->address,
-		cl->wsctx ? " (websocket)" : "", cl->viewOnly ? " (view-only)" : "");
+	vnc_log(s, "client #%llu %s connected%s%s%s", (unsigned long long)c->id, c->address,
+		l->websocket ? " (websocket)" : "", l->tls ? " (TLS)" : "",
+		cl->viewOnly ? " (view-only)" : "");
 	pthread_mutex_lock(&s->stats_lock);
 	s->stats.connects++;
 	pthread_mutex_unlock(&s->stats_lock);
@@ -239,21 +240,6 @@ static int on_set_desktop_size(int width, int height, int num_screens,
 	}
 }
 
-/* VNC auth against the password list, remembering failures for the log. */
-static rfbBool check_password(rfbClientPtr cl, const char *response, int len)
-{
-	struct vnc_client *c = cl->clientData;
-	rfbBool ok;
-
-	/* The edge authenticated it already; the response is canned. */
-	if (c && !c->link->legacy)
-		return TRUE;
-	ok = rfbCheckPasswordByList(cl, response, len);
-	if (!ok && c)
-		c->close_reason = "authentication failed";
-	return ok;
-}
-
 /*
  * SetDesktopSize, handled before LibVNCServer: its 0.9.14 handler leaks a
  * client iterator on every accepted request. The edge renames the message
@@ -319,8 +305,8 @@ static void register_extension(void)
 void vnc_clients_adopt(struct vnc_server *s, struct vnc_edge_link *l)
 {
 	s->adopting = l;
-	/* Bytes wait in the socketpair (or the browser's request in a legacy
-	 * socket), so its WebSocket sniff returns at once. new_client takes
+	/* Bytes wait in the socketpair, so its WebSocket sniff returns at
+	 * once. new_client takes
 	 * the reference; if it never ran or refused, drop it here. */
 	rfbNewClient(s->screen, l->lib_fd);
 	if (s->adopting) {
@@ -335,8 +321,6 @@ void vnc_clients_install_hooks(struct vnc_server *s)
 	rfbScreenInfoPtr sc = s->screen;
 
 	pthread_once(&once, register_extension);
-	if (sc->authPasswdData)
-		sc->passwordCheck = check_password;
 	sc->newClientHook = new_client;
 	sc->kbdAddEvent = on_key;
 	sc->ptrAddEvent = on_pointer;
@@ -345,27 +329,11 @@ void vnc_clients_install_hooks(struct vnc_server *s)
 	sc->setDesktopSizeHook = on_set_desktop_size;
 }
 
-/* Legacy (WebSocket) clients write straight to their socket: how many
- * bytes wait in it, and the hold threshold. False if unknown. */
-static bool legacy_queue(rfbClientPtr cl, size_t *queued, size_t *limit)
-{
-	int q = 0, sndbuf = 0;
-	socklen_t sl = sizeof(sndbuf);
-
-	if (ioctl(cl->sock, SIOCOUTQ, &q) < 0 ||
-	    getsockopt(cl->sock, SOL_SOCKET, SO_SNDBUF, &sndbuf, &sl) < 0)
-		return false;
-	*queued = (size_t)q;
-	*limit = sndbuf / 2 < VNC_HOLD_QUEUE_BYTES ? (size_t)sndbuf / 2 : VNC_HOLD_QUEUE_BYTES;
-	return true;
-}
-
 /*
  * Holds a client whose output queue (at the edge) is above one frame in its
  * pixel format: it gets no new updates, its damage accumulates (the latest
  * picture wins) until the edge has written the queue down; the edge wakes
- * us then. The edge drops clients that stop reading; legacy clients are
- * dropped here after the slow-client timeout.
+ * us then. The edge drops clients that stop reading.
  */
 void vnc_clients_update_holds(struct vnc_server *s)
 {
@@ -375,21 +343,14 @@ void vnc_clients_update_holds(struct vnc_server *s)
 
 	for (rfbClientPtr cl; (cl = rfbClientIteratorNext(it));) {
 		struct vnc_client *c = cl->clientData;
-		size_t queued, limit;
+		size_t queued, limit, frame;
 
 		if (!c || cl->sock < 0 || cl->state != RFB_NORMAL)
 			continue;
-		if (c->link->legacy) {
-			if (!legacy_queue(cl, &queued, &limit))
-				continue;
-		} else {
-			size_t frame = (size_t)s->shadow_w * s->shadow_h *
-				       (size_t)(cl->format.bitsPerPixel / 8);
-
-			atomic_store_explicit(&c->link->frame_bytes, frame, memory_order_relaxed);
-			queued = atomic_load_explicit(&c->link->queued, memory_order_relaxed);
-			limit = vnc_edge_hold_bytes(frame);
-		}
+		frame = (size_t)s->shadow_w * s->shadow_h * (size_t)(cl->format.bitsPerPixel / 8);
+		atomic_store_explicit(&c->link->frame_bytes, frame, memory_order_relaxed);
+		queued = atomic_load_explicit(&c->link->queued, memory_order_relaxed);
+		limit = vnc_edge_hold_bytes(frame);
 		if (queued > limit) {
 			if (!c->hold_since_ns) {
 				c->hold_since_ns = now;
@@ -398,16 +359,6 @@ void vnc_clients_update_holds(struct vnc_server *s)
 				pthread_mutex_lock(&s->stats_lock);
 				s->stats.holds++;
 				pthread_mutex_unlock(&s->stats_lock);
-			} else if (c->link->legacy &&
-				   now - c->hold_since_ns > (uint64_t)s->slow_timeout_ms * 1000000u) {
-				pthread_mutex_lock(&s->stats_lock);
-				s->stats.slow_disconnects++;
-				pthread_mutex_unlock(&s->stats_lock);
-				cl->onHold = FALSE;
-				c->hold_since_ns = 0;
-				close_client(cl, "not reading: output queue did not drain within "
-						 "the slow-client timeout");
-				continue;
 			}
 			held++;
 		} else if (c->hold_since_ns) {
@@ -551,7 +502,7 @@ void vnc_clients_refresh_stats(struct vnc_server *s)
 		ci->id = c->id;
 		memcpy(ci->address, c->address, sizeof(ci->address));
 		memcpy(ci->encoding, c->encoding, sizeof(ci->encoding));
-		ci->websocket = cl->wsctx != NULL;
+		ci->websocket = c->link->websocket;
 		ci->on_hold = c->hold_since_ns != 0;
 		ci->updates = c->updates;
 		ci->rects = c->rects;

@@ -73,7 +73,8 @@ void vnc_edge_update_interest(struct vnc_edge *e, struct vnc_edge_conn *c)
 {
 	bool read_client = c->phase != PH_CLOSING && c->fwd.len < VNC_EDGE_INPUT_MAX_BYTES &&
 			   c->in.len < EDGE_IN_MAX_BYTES;
-	uint32_t real = (read_client ? EPOLLIN | EPOLLRDHUP : 0) | (c->out.len ? EPOLLOUT : 0);
+	bool write_client = c->out.len || vnc_edge_ws_wants_write(c) || vnc_edge_tls_wants_write(c);
+	uint32_t real = (read_client ? EPOLLIN | EPOLLRDHUP : 0) | (write_client ? EPOLLOUT : 0);
 
 	set_events(e, c->fd, &c->ep_real, &c->real_events, real);
 	if (c->edge_fd >= 0)
@@ -99,6 +100,7 @@ void vnc_edge_drop(struct vnc_edge *e, struct vnc_edge_conn *c, const char *why)
 	} else if (why) {
 		vnc_edge_log_refusal(e, "dropping", c->address, why);
 	}
+	vnc_edge_wire_free(c);
 	/* Closing removes them from epoll. */
 	if (c->edge_fd >= 0)
 		close(c->edge_fd);
@@ -139,9 +141,33 @@ static int queue_out(struct vnc_edge_conn *c, const void *p, size_t n)
 }
 
 /* Writes what is queued for the client. False if c was dropped. */
+/* Writes c->out through the layers: bytes taken from it, or -errno. */
+static ssize_t write_client(struct vnc_edge_conn *c)
+{
+	size_t before = c->out.len;
+
+	if (c->tls && c->tls_handshaking)
+		return 0; /* on_client drives the handshake */
+	if (c->ws) {
+		int rc = vnc_edge_ws_write(c);
+
+		return rc < 0 ? rc : (ssize_t)(before - c->out.len);
+	}
+	while (c->out.len) {
+		ssize_t w = vnc_edge_wire_send(c, vnc_edge_buf_front(&c->out), c->out.len);
+
+		if (w == -EAGAIN)
+			break;
+		if (w < 0)
+			return w;
+		vnc_edge_buf_consume(&c->out, (size_t)w);
+	}
+	return (ssize_t)(before - c->out.len);
+}
+
 bool vnc_edge_flush_out(struct vnc_edge *e, struct vnc_edge_conn *c)
 {
-	ssize_t w = vnc_edge_buf_write(&c->out, c->fd);
+	ssize_t w = write_client(c);
 	char why[96];
 
 	if (w < 0) {
@@ -158,7 +184,8 @@ bool vnc_edge_flush_out(struct vnc_edge *e, struct vnc_edge_conn *c)
 									   memory_order_relaxed)))
 			vnc_wake(e->s); /* it may take updates again */
 	}
-	if (c->phase == PH_CLOSING && c->out.len == 0) {
+	if (c->phase == PH_CLOSING && c->out.len == 0 && !vnc_edge_ws_wants_write(c) &&
+	    !c->tls_send_pending) {
 		vnc_edge_drop(e, c, NULL);
 		return false;
 	}
@@ -189,7 +216,7 @@ bool vnc_edge_start_rfb(struct vnc_edge *e, struct vnc_edge_conn *c)
 	return vnc_edge_flush_out(e, c);
 }
 
-static struct vnc_edge_link *new_link(struct vnc_edge_conn *c, int lib_fd, bool legacy)
+static struct vnc_edge_link *new_link(struct vnc_edge_conn *c, int lib_fd)
 {
 	struct vnc_edge_link *l = calloc(1, sizeof(*l));
 
@@ -198,30 +225,15 @@ static struct vnc_edge_link *new_link(struct vnc_edge_conn *c, int lib_fd, bool 
 	l->id = c->id;
 	memcpy(l->address, c->address, sizeof(l->address));
 	l->lib_fd = lib_fd;
-	l->legacy = legacy;
 	l->view_only = c->hs.view_only;
-	atomic_init(&l->refs, legacy ? 1 : 2);
+	l->websocket = c->ws != NULL;
+	l->tls = c->tls != NULL;
+	atomic_init(&l->refs, 2); /* the edge's and the VNC thread's */
 	atomic_init(&l->queued, 0);
 	atomic_init(&l->frame_bytes, 0);
 	atomic_init(&l->held, false);
 	atomic_init(&l->reason, NULL);
 	return l;
-}
-
-/* A browser (WebSocket or TLS first bytes): LibVNCServer serves its
- * socket itself, as before the edge existed. */
-static void hand_over_legacy(struct vnc_edge *e, struct vnc_edge_conn *c)
-{
-	struct vnc_edge_link *l = new_link(c, c->fd, true);
-
-	if (!l) {
-		vnc_edge_drop(e, c, "out of memory");
-		return;
-	}
-	epoll_ctl(e->epfd, EPOLL_CTL_DEL, c->fd, NULL);
-	c->fd = -1; /* the VNC thread owns it now */
-	vnc_edge_drop(e, c, NULL);
-	vnc_server_adopt(e->s, l);
 }
 
 /* Authenticated: the socketpair, pre-filled with the canned client side
@@ -230,7 +242,7 @@ static bool link_up(struct vnc_edge *e, struct vnc_edge_conn *c)
 {
 	int sv[2], buf = EDGE_SOCKETPAIR_BUF_BYTES;
 	uint8_t canned[32];
-	size_t n = vnc_edge_canned_client(e->sec.password != NULL, canned, sizeof(canned));
+	size_t n = vnc_edge_canned_client(false, canned, sizeof(canned));
 	struct epoll_event ev;
 
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) {
@@ -247,7 +259,7 @@ static bool link_up(struct vnc_edge *e, struct vnc_edge_conn *c)
 		setsockopt(sv[i], SOL_SOCKET, SO_SNDBUF, &buf, sizeof(buf));
 		setsockopt(sv[i], SOL_SOCKET, SO_RCVBUF, &buf, sizeof(buf));
 	}
-	c->link = new_link(c, sv[0], false);
+	c->link = new_link(c, sv[0]);
 	if (!c->link || vnc_edge_buf_append(&c->fwd, canned, n) < 0) {
 		close(sv[0]);
 		close(sv[1]);
@@ -271,6 +283,21 @@ static bool link_up(struct vnc_edge *e, struct vnc_edge_conn *c)
 	return vnc_edge_flush_fwd(e, c);
 }
 
+/* Refuses an unauthenticated client: logged (rate-limited), the reply
+ * flushed, then closed. False: c is closing or dropped. */
+static bool refuse(struct vnc_edge *e, struct vnc_edge_conn *c, const char *why)
+{
+	vnc_edge_log_refusal(e, "refusing", c->address, why);
+	c->phase = PH_CLOSING;
+	vnc_edge_buf_free(&c->in);
+	if (c->out.len == 0) {
+		vnc_edge_drop(e, c, NULL);
+		return false;
+	}
+	vnc_edge_flush_out(e, c);
+	return false;
+}
+
 /* Handshake bytes from the client. False if c was dropped. */
 static bool run_handshake(struct vnc_edge *e, struct vnc_edge_conn *c)
 {
@@ -284,20 +311,36 @@ static bool run_handshake(struct vnc_edge *e, struct vnc_edge_conn *c)
 		vnc_edge_buf_consume(&c->in, used);
 		if (rc == 1)
 			return vnc_edge_flush_out(e, c) && link_up(e, c);
-		if (rc < 0) {
-			vnc_edge_log_refusal(e, "refusing", c->address, why);
-			c->phase = PH_CLOSING;
-			vnc_edge_buf_free(&c->in);
-			if (c->out.len == 0) {
-				vnc_edge_drop(e, c, NULL);
+		if (rc < 0)
+			return refuse(e, c, why);
+		if (rc == VNC_EDGE_HS_START_TLS) {
+			/* The VeNCrypt answer goes out in the clear, then TLS. */
+			if (!vnc_edge_flush_out(e, c))
 				return false;
-			}
-			return vnc_edge_flush_out(e, c);
+			if (c->out.len || c->in.len || vnc_edge_tls_start(e, c) < 0)
+				return refuse(e, c, "could not start TLS after VeNCrypt");
+			return true;
 		}
 		if (used == 0)
 			break;
 	}
 	return vnc_edge_flush_out(e, c);
+}
+
+/* TLS is up: VeNCrypt goes on inside it. False if c was dropped. */
+static bool tls_ready(struct vnc_edge *e, struct vnc_edge_conn *c)
+{
+	char why[160] = "";
+	int rc;
+
+	if (c->phase == PH_UPGRADE)
+		return true; /* wss: the WebSocket upgrade comes next */
+	rc = vnc_edge_hs_tls_ready(&c->hs, &e->sec, &c->out, why, sizeof(why));
+	if (rc < 0)
+		return refuse(e, c, why);
+	if (!vnc_edge_flush_out(e, c))
+		return false;
+	return rc == 1 ? link_up(e, c) : true;
 }
 
 /* Frames the client's messages for LibVNCServer. False if c was dropped. */
@@ -335,44 +378,105 @@ static bool run_framer(struct vnc_edge *e, struct vnc_edge_conn *c)
 	return vnc_edge_flush_fwd(e, c);
 }
 
-/* The client's socket is readable (or hung up). */
+/* The first bytes of a new connection: a browser ("GET ", or a TLS hello
+ * for wss), or else an RFB client. False if c was dropped. */
+static bool sniff(struct vnc_edge *e, struct vnc_edge_conn *c)
+{
+	uint8_t b[1];
+	ssize_t r = recv(c->fd, b, sizeof(b), MSG_PEEK | MSG_DONTWAIT);
+
+	if (r == 0 || (r < 0 && errno != EAGAIN)) {
+		vnc_edge_drop(e, c, NULL);
+		return false;
+	}
+	if (r < 0)
+		return true;
+	if (b[0] != 'G' && b[0] != 0x16)
+		return vnc_edge_start_rfb(e, c);
+	if (b[0] == 0x16 && !e->cred) {
+		vnc_edge_drop(e, c, "a TLS hello, but no certificate is configured (--cert)");
+		return false;
+	}
+	if (b[0] == 'G' && e->sec.tls_only) {
+		vnc_edge_drop(e, c, "a plain WebSocket, but only TLS is allowed (wss://)");
+		return false;
+	}
+	c->phase = PH_UPGRADE;
+	if (vnc_edge_ws_start(c) < 0 || (b[0] == 0x16 && vnc_edge_tls_start(e, c) < 0)) {
+		vnc_edge_drop(e, c, "out of memory");
+		return false;
+	}
+	return true;
+}
+
+/* Reads RFB bytes into c->in through the layers: 0 or -errno (why filled
+ * when worth a line). */
+static int read_client(struct vnc_edge *e, struct vnc_edge_conn *c, char *why, size_t whylen)
+{
+	if (c->ws)
+		return vnc_edge_ws_read(e, c, why, whylen);
+	do {
+		size_t room = EDGE_IN_MAX_BYTES - c->in.len;
+		ssize_t r = vnc_edge_wire_recv(
+		    c, e->scratch, room < EDGE_SCRATCH_BYTES ? room : EDGE_SCRATCH_BYTES);
+
+		if (r == -EAGAIN || room == 0)
+			return 0;
+		if (r == 0)
+			return -ECONNRESET;
+		if (r < 0) {
+			if (r == -EPROTO)
+				snprintf(why, whylen, "TLS record error");
+			return (int)r;
+		}
+		if (vnc_edge_buf_append(&c->in, e->scratch, (size_t)r) < 0) {
+			snprintf(why, whylen, "out of memory");
+			return -ENOMEM;
+		}
+	} while (vnc_edge_wire_pending(c));
+	return 0;
+}
+
 void vnc_edge_on_client(struct vnc_edge *e, struct vnc_edge_conn *c, uint32_t events)
 {
-	ssize_t r;
+	char why[160] = "";
+	int rc;
 
-	if (c->phase == PH_SNIFF) {
-		uint8_t b[1];
-
-		r = recv(c->fd, b, sizeof(b), MSG_PEEK | MSG_DONTWAIT);
-		if (r == 0 || (r < 0 && errno != EAGAIN)) {
-			vnc_edge_drop(e, c, NULL);
-			return;
-		}
-		if (r < 0)
-			return;
-		if (b[0] == 'G' || b[0] == 0x16) {
-			hand_over_legacy(e, c);
-			return;
-		}
-		if (!vnc_edge_start_rfb(e, c))
-			return;
-	}
+	if (c->phase == PH_SNIFF && (!sniff(e, c) || c->phase == PH_SNIFF))
+		return;
 	if (c->phase == PH_CLOSING) {
 		if (events & (EPOLLHUP | EPOLLERR))
 			vnc_edge_drop(e, c, NULL);
+		else if (vnc_edge_tls_wants_write(c) || vnc_edge_ws_wants_write(c))
+			vnc_edge_flush_out(e, c);
 		return;
 	}
-	r = vnc_edge_buf_read(&c->in, c->fd, EDGE_IN_MAX_BYTES - c->in.len, e->scratch,
-			      EDGE_SCRATCH_BYTES);
-	if (r == 0 || (r < 0 && r != -EAGAIN)) {
-		vnc_edge_drop(e, c, r == -ENOMEM ? "out of memory" : NULL);
+	if (c->tls && c->tls_handshaking) {
+		rc = vnc_edge_tls_handshake(c, why, sizeof(why));
+		if (rc < 0) {
+			vnc_edge_drop(e, c, why);
+			return;
+		}
+		if (rc == 0) {
+			vnc_edge_update_interest(e, c);
+			return;
+		}
+		if (!tls_ready(e, c))
+			return;
+	}
+	rc = read_client(e, c, why, sizeof(why));
+	if (rc < 0) {
+		vnc_edge_drop(e, c, why[0] ? why : NULL);
 		return;
 	}
+	if (c->phase == PH_UPGRADE && vnc_edge_ws_upgraded(c) && !vnc_edge_start_rfb(e, c))
+		return;
 	if (c->phase == PH_HANDSHAKE && !run_handshake(e, c))
 		return;
 	if (c->phase == PH_LINKED && !run_framer(e, c))
 		return;
-	vnc_edge_update_interest(e, c);
+	if (c->phase != PH_CLOSING || c->dead)
+		vnc_edge_update_interest(e, c);
 }
 
 /* LibVNCServer wrote (or closed its end). */
@@ -398,9 +502,8 @@ void vnc_edge_on_lib(struct vnc_edge *e, struct vnc_edge_conn *c)
 			if (r > 0 && c->lib_skip == SIZE_MAX) {
 				c->lib_head_len += (size_t)r;
 				if (c->lib_head_len == sizeof(c->lib_head))
-					c->lib_skip = vnc_edge_canned_reply_len(
-							  e->sec.password != NULL, c->lib_head,
-							  c->lib_head_len) -
+					c->lib_skip = vnc_edge_canned_reply_len(false, c->lib_head,
+										c->lib_head_len) -
 						      c->lib_head_len;
 			} else if (r > 0) {
 				c->lib_skip -= (size_t)r;

@@ -10,6 +10,8 @@
 #include <netinet/in.h>
 #include <pthread.h>
 
+#include <gnutls/gnutls.h>
+
 #include "vnc/vnc-edge.h"
 
 /* Client bytes kept while a message is incomplete: the longest message
@@ -34,6 +36,7 @@ struct edge_ep {
 
 enum edge_phase {
 	PH_SNIFF,     /* accepted; waiting VNC_EDGE_SNIFF_MS for first bytes */
+	PH_UPGRADE,   /* a browser: TLS and/or the WebSocket upgrade first */
 	PH_HANDSHAKE, /* version and security exchange */
 	PH_LINKED,    /* authenticated; LibVNCServer serves it */
 	PH_CLOSING,   /* flushing what is queued for the client, then close */
@@ -62,6 +65,11 @@ struct vnc_edge_conn {
 	uint8_t lib_head[13];
 	size_t lib_head_len, lib_skip;
 	struct vnc_edge_link *link;
+	/* The layers under RFB (vnc-edge-wire.c). */
+	gnutls_session_t tls; /* NULL: plain TCP */
+	bool tls_handshaking;
+	size_t tls_send_pending; /* a record send GnuTLS wants repeated */
+	struct vnc_edge_ws *ws;	 /* NULL: no WebSocket */
 };
 
 /* The edge of one VNC server. Fields are edge-thread only except stop
@@ -72,7 +80,8 @@ struct vnc_edge {
 	int epfd, wake_fd;    /* immutable */
 	int listen_fd[2];     /* immutable; -1 if none */
 	struct edge_ep ep_wake, ep_listen[2];
-	struct vnc_edge_secrets sec; /* immutable */
+	struct vnc_edge_secrets sec;	       /* immutable */
+	gnutls_certificate_credentials_t cred; /* immutable; NULL without a certificate */
 	atomic_bool stop;
 	struct vnc_edge_conn *conns, *dead;
 	unsigned nconns;
@@ -97,5 +106,29 @@ bool vnc_edge_start_rfb(struct vnc_edge *e, struct vnc_edge_conn *c);
 /* The client's socket is readable or hung up; LibVNCServer's end is. */
 void vnc_edge_on_client(struct vnc_edge *e, struct vnc_edge_conn *c, uint32_t events);
 void vnc_edge_on_lib(struct vnc_edge *e, struct vnc_edge_conn *c);
+
+/* vnc-edge-wire.c: TLS (GnuTLS) and WebSocket (wslay) under RFB. */
+int vnc_edge_tls_init(struct vnc_edge *e, const char *cert, const char *key, char *err,
+		      size_t errlen);
+void vnc_edge_tls_fini(struct vnc_edge *e);
+/* Starts a TLS server session on c's socket (handshake pending). */
+int vnc_edge_tls_start(struct vnc_edge *e, struct vnc_edge_conn *c);
+/* Advances the handshake: 1 done, 0 not yet, -EPROTO (why filled). */
+int vnc_edge_tls_handshake(struct vnc_edge_conn *c, char *why, size_t whylen);
+bool vnc_edge_tls_wants_write(const struct vnc_edge_conn *c);
+/* Bytes from/to the client through TLS if any: count, 0 at EOF (recv),
+ * -EAGAIN, -errno. A send of fewer bytes than asked is normal. */
+ssize_t vnc_edge_wire_recv(struct vnc_edge_conn *c, void *buf, size_t len);
+ssize_t vnc_edge_wire_send(struct vnc_edge_conn *c, const void *buf, size_t len);
+/* TLS holds decrypted bytes epoll cannot see. */
+bool vnc_edge_wire_pending(const struct vnc_edge_conn *c);
+int vnc_edge_ws_start(struct vnc_edge_conn *c);
+/* Reads the upgrade request, then messages into c->in: 0, or -errno. */
+int vnc_edge_ws_read(struct vnc_edge *e, struct vnc_edge_conn *c, char *why, size_t whylen);
+/* Writes the 101 reply, then c->out as binary messages: 0 or -errno. */
+int vnc_edge_ws_write(struct vnc_edge_conn *c);
+bool vnc_edge_ws_wants_write(const struct vnc_edge_conn *c);
+bool vnc_edge_ws_upgraded(const struct vnc_edge_conn *c);
+void vnc_edge_wire_free(struct vnc_edge_conn *c);
 
 #endif

@@ -140,7 +140,7 @@ static int run_timers(struct vnc_edge *e)
 				next = due;
 			}
 		}
-		if (c->phase == PH_SNIFF || c->phase == PH_HANDSHAKE) {
+		if (c->phase == PH_SNIFF || c->phase == PH_UPGRADE || c->phase == PH_HANDSHAKE) {
 			due = c->accepted_ns + hs_ms * NS_PER_MS;
 			if (now >= due) {
 				snprintf(why, sizeof(why), "not authenticated within %u ms", hs_ms);
@@ -205,7 +205,9 @@ static void *edge_main(void *arg)
 			case EP_REAL:
 				if (ep->c->dead)
 					break;
-				if (ev[i].events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR))
+				/* A TLS handshake may wait on either direction. */
+				if ((ev[i].events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) ||
+				    (ep->c->tls && ep->c->tls_handshaking))
 					vnc_edge_on_client(e, ep->c, ev[i].events);
 				if (!ep->c->dead && (ev[i].events & EPOLLOUT) &&
 				    vnc_edge_flush_out(e, ep->c))
@@ -253,7 +255,13 @@ struct vnc_edge *vnc_edge_new(struct vnc_server *s, int fd4, int fd6, char *err,
 	e->listen_fd[1] = fd6;
 	e->sec.password = s->password;
 	e->sec.view_password = s->view_password;
+	e->sec.tls_only = s->cfg.tls_only;
 	atomic_init(&e->stop, false);
+	if (s->cert_file && vnc_edge_tls_init(e, s->cert_file, s->key_file, err, errlen) < 0) {
+		rc = EINVAL;
+		goto fail_tls;
+	}
+	e->sec.tls = e->cred != NULL;
 	e->epfd = epoll_create1(EPOLL_CLOEXEC);
 	e->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (e->epfd < 0 || e->wake_fd < 0 || watch(e, &e->ep_wake, EP_WAKE, e->wake_fd) < 0)
@@ -283,6 +291,8 @@ fail_thread:
 		close(e->epfd);
 	if (e->wake_fd >= 0)
 		close(e->wake_fd);
+	vnc_edge_tls_fini(e);
+fail_tls:
 fail_alloc:
 	if (e)
 		free(e->scratch);
@@ -310,6 +320,7 @@ void vnc_edge_free(struct vnc_edge *e)
 			close(e->listen_fd[i]);
 	close(e->epfd);
 	close(e->wake_fd);
+	vnc_edge_tls_fini(e);
 	free(e->scratch);
 	free(e);
 }

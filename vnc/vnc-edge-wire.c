@@ -33,10 +33,10 @@
 struct vnc_edge_ws {
 	wslay_event_context_ptr ctx;
 	struct vnc_edge_conn *c;
-	bool upgraded; /* the 101 reply is queued; frames from now on */
-	struct vnc_edge_buf http; /* the request so far */
+	bool upgraded;		   /* the 101 reply is queued; frames from now on */
+	struct vnc_edge_buf http;  /* the request so far */
 	struct vnc_edge_buf reply; /* the 101 reply, written before any frame */
-	int error; /* set by the callbacks: -errno of the layer below */
+	int error;		   /* set by the callbacks: -errno of the layer below */
 };
 
 int vnc_edge_tls_init(struct vnc_edge *e, const char *cert, const char *key, char *err,
@@ -163,8 +163,7 @@ ssize_t vnc_edge_wire_send(struct vnc_edge_conn *c, const void *buf, size_t len)
 }
 
 /* wslay's I/O goes through the wire (TLS or not). */
-static ssize_t ws_recv(wslay_event_context_ptr ctx, uint8_t *buf, size_t len, int flags,
-		       void *user)
+static ssize_t ws_recv(wslay_event_context_ptr ctx, uint8_t *buf, size_t len, int flags, void *user)
 {
 	struct vnc_edge_ws *ws = user;
 	ssize_t r = vnc_edge_wire_recv(ws->c, buf, len);
@@ -214,9 +213,9 @@ static void ws_message(wslay_event_context_ptr ctx, const struct wslay_event_on_
 }
 
 static const struct wslay_event_callbacks ws_callbacks = {
-	.recv_callback = ws_recv,
-	.send_callback = ws_send,
-	.on_msg_recv_callback = ws_message,
+    .recv_callback = ws_recv,
+    .send_callback = ws_send,
+    .on_msg_recv_callback = ws_message,
 };
 
 int vnc_edge_ws_start(struct vnc_edge_conn *c)
@@ -261,11 +260,12 @@ static int ws_answer(struct vnc_edge_ws *ws, const char *req, char *why, size_t 
 {
 	char key[128], proto[128] = "", upgrade[64], accept_src[192], reply[512];
 	uint8_t sha1[20];
-	gnutls_datum_t in = { sha1, sizeof(sha1) }, b64 = { NULL, 0 };
+	gnutls_datum_t in = {sha1, sizeof(sha1)}, b64 = {NULL, 0};
 	int n;
 
 	if (strncmp(req, "GET ", 4) || !header(req, "Upgrade", upgrade, sizeof(upgrade)) ||
-	    strcasecmp(upgrade, "websocket") || !header(req, "Sec-WebSocket-Key", key, sizeof(key))) {
+	    strcasecmp(upgrade, "websocket") ||
+	    !header(req, "Sec-WebSocket-Key", key, sizeof(key))) {
 		snprintf(why, whylen, "not a WebSocket upgrade request");
 		return -EPROTO;
 	}
@@ -365,10 +365,10 @@ int vnc_edge_ws_write(struct vnc_edge_conn *c)
 		/* One message at a time moves from c->out into wslay, so that
 		 * c->out stays the measure of what waits. */
 		if (!wslay_event_get_queued_msg_count(ws->ctx) && c->out.len) {
-			size_t n = c->out.len < WS_MESSAGE_MAX_BYTES ? c->out.len
-								     : WS_MESSAGE_MAX_BYTES;
-			struct wslay_event_msg m = { WSLAY_BINARY_FRAME, vnc_edge_buf_front(&c->out),
-						     n };
+			size_t n =
+			    c->out.len < WS_MESSAGE_MAX_BYTES ? c->out.len : WS_MESSAGE_MAX_BYTES;
+			struct wslay_event_msg m = {WSLAY_BINARY_FRAME, vnc_edge_buf_front(&c->out),
+						    n};
 
 			if (wslay_event_queue_msg(ws->ctx, &m) != 0)
 				return -ENOMEM;
@@ -386,4 +386,9 @@ int vnc_edge_ws_write(struct vnc_edge_conn *c)
 bool vnc_edge_ws_wants_write(const struct vnc_edge_conn *c)
 {
 	return c->ws && (c->ws->reply.len || (c->ws->ctx && wslay_event_want_write(c->ws->ctx)));
+}
+
+bool vnc_edge_ws_upgraded(const struct vnc_edge_conn *c)
+{
+	return c->ws && c->ws->upgraded;
 }

@@ -170,8 +170,8 @@ struct vnc_edge_link {
 	/* Immutable once the link is queued for the VNC thread. */
 	uint64_t id;
 	char address[VNC_ADDRESS_MAX];
-	int lib_fd;  /* LibVNCServer's end (or the raw socket if legacy) */
-	bool legacy; /* a WebSocket/TLS connection LibVNCServer serves itself */
+	int lib_fd;	     /* LibVNCServer's end of the socketpair */
+	bool websocket, tls; /* how the client came (for logs and stats) */
 	bool view_only;
 	/* Atomics. */
 	atomic_uint refs;
@@ -193,7 +193,8 @@ size_t vnc_edge_queue_bound(size_t frame_bytes);
 /* vnc-edge-loop.c */
 struct vnc_server;
 struct vnc_edge;
-/* Takes over the listening sockets in l (closes them on failure too). */
+/* Takes over the listening sockets fd4/fd6 (closes them on failure too);
+ * loads s's certificate for VeNCrypt and wss when it has one. */
 struct vnc_edge *vnc_edge_new(struct vnc_server *s, int fd4, int fd6, char *err, size_t errlen);
 /* Stops the edge thread and closes every connection it still owns. */
 void vnc_edge_free(struct vnc_edge *e);

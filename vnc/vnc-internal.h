@@ -95,7 +95,6 @@ struct vnc_server {
 	char *host, *password_file, *cert_file, *key_file, *web_root, *desktop_name;
 	char *password; /* line 1 of password_file: full access */
 	char *view_password; /* line 2 of password_file: view-only, or NULL */
-	char *password_list[3];
 	unsigned slow_timeout_ms;
 	struct vnc_listen vnc_listen;
 	int web_port; /* -1 none */
@@ -190,8 +189,8 @@ void vnc_set_server_format(rfbScreenInfoPtr sc);
 extern const struct fb_listener_ops vnc_listener_ops;
 void vnc_wake(struct vnc_server *s);
 
-/* vnc-server.c: queues a connection the edge authenticated (or a legacy
- * one) for the VNC thread, which calls rfbNewClient on it. Edge thread. */
+/* vnc-server.c: queues a connection the edge authenticated for the VNC
+ * thread, which calls rfbNewClient on it. Edge thread. */
 void vnc_server_adopt(struct vnc_server *s, struct vnc_edge_link *l);
 
 /* vnc-clients.c: LibVNCServer hooks and per-client bookkeeping. */

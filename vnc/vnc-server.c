@@ -116,6 +116,10 @@ static int check_config(struct fb_device *fb, const struct vnc_config *cfg, char
 			 cfg->host);
 		return -EPERM;
 	}
+	if (cfg->tls_only && !cfg->cert_file) {
+		snprintf(err, errlen, "TLS only needs a certificate file (--cert)");
+		return -EINVAL;
+	}
 	if (cfg->key_file && !cfg->cert_file) {
 		snprintf(err, errlen, "a TLS key file needs a certificate file too");
 		return -EINVAL;
@@ -193,18 +197,10 @@ static int make_screen(struct vnc_server *s, char *err, size_t errlen)
 	 * that support cursor encodings get an empty cursor instead. */
 	sc->cursor = NULL;
 	sc->permitFileTransfer = FALSE;
-	/* The edge authenticates RFB clients and hands LibVNCServer a canned
-	 * exchange that passwordCheck accepts; LibVNCServer still checks the
-	 * list for the WebSocket connections it serves itself. */
-	if (s->password) {
-		s->password_list[0] = s->password;
-		s->password_list[1] = s->view_password;
-		s->password_list[2] = NULL;
-		sc->authPasswdData = s->password_list;
-		sc->authPasswdFirstViewOnly = 1;
-	}
-	sc->sslcertfile = s->cert_file;
-	sc->sslkeyfile = s->key_file;
+	/* No password and no certificate for LibVNCServer: the edge runs
+	 * the security exchange (and TLS, and WebSocket) and hands it a
+	 * canned exchange with security type None. */
+	sc->authPasswdData = NULL;
 	sc->autoPort = FALSE;
 	sc->port = s->vnc_listen.port;
 	sc->ipv6port = s->vnc_listen.port;

@@ -123,11 +123,15 @@ struct vnc_config {
 	 * longer one is refused). NULL = no authentication. */
 	const char *password_file;
 	bool insecure; /* allow a non-loopback listen without a password */
-	/* PEM certificate and key for wss:// and the web viewer's https://
-	 * (key may be NULL if the cert file holds both). NULL = plain ws://
-	 * and http:// only. */
+	/* PEM certificate and key for VeNCrypt X509 on the VNC port
+	 * (X509Vnc with a password, X509None without), wss:// and the web
+	 * viewer's https:// (key may be NULL if the cert file holds both).
+	 * NULL = no TLS. */
 	const char *cert_file;
 	const char *key_file;
+	/* Refuse every client that does not use TLS: VeNCrypt X509 on the
+	 * VNC port, or wss://. Needs cert_file. */
+	bool tls_only;
 	enum vnc_share share;
 	bool view_only; /* drop every client's keyboard and pointer input */
 	/* Directory with the pages (index.html, viewer.html and their .js
