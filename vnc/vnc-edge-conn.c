@@ -43,17 +43,21 @@ void vnc_edge_log_refusal(struct vnc_edge *e, const char *what, const char *addr
 {
 	uint64_t now = vnc_now_ns();
 
-	if (e->refusal_logged_ns &&
-	    now - e->refusal_logged_ns < VNC_EDGE_REFUSAL_LOG_MS * NS_PER_MS) {
+	if (!e->refusal_window_ns ||
+	    now - e->refusal_window_ns >= VNC_EDGE_REFUSAL_LOG_MS * NS_PER_MS) {
+		e->refusal_window_ns = now;
+		e->refusals_logged = 0;
+	}
+	if (e->refusals_logged >= VNC_EDGE_REFUSAL_LOG_LINES) {
 		e->refusals_unlogged++;
 		return;
 	}
+	e->refusals_logged++;
 	if (e->refusals_unlogged)
-		vnc_log(e->s, "%s %s: %s (and %u more refused or dropped since the last such line)",
-			what, addr, why, e->refusals_unlogged);
+		vnc_log(e->s, "%s %s: %s (and %u more refused or dropped, not logged)", what, addr,
+			why, e->refusals_unlogged);
 	else
 		vnc_log(e->s, "%s %s: %s", what, addr, why);
-	e->refusal_logged_ns = now;
 	e->refusals_unlogged = 0;
 }
 

@@ -86,11 +86,14 @@ struct vnc_edge {
 	struct vnc_edge_conn *conns, *dead;
 	unsigned nconns;
 	uint64_t next_id;
-	uint64_t refusal_logged_ns;
-	unsigned refusals_unlogged;
+	uint64_t refusal_window_ns; /* start of the current log window */
+	unsigned refusals_logged, refusals_unlogged;
 	uint8_t *scratch;
 };
 
+/* Logs a refusal or an unauthenticated drop: at most
+ * VNC_EDGE_REFUSAL_LOG_LINES per VNC_EDGE_REFUSAL_LOG_MS, the next logged
+ * line saying how many were not. */
 void vnc_edge_log_refusal(struct vnc_edge *e, const char *what, const char *addr, const char *why);
 /* Registers with epoll what c waits for now. */
 void vnc_edge_update_interest(struct vnc_edge *e, struct vnc_edge_conn *c);

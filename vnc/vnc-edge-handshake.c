@@ -112,6 +112,17 @@ static int on_version(struct vnc_edge_hs *h, const struct vnc_edge_secrets *sec,
 	 * (3.3, UltraVNC's 3.4 and 3.6) gets 3.3, as the RFB spec says. */
 	h->minor = minor >= 8 ? 8 : minor == 7 ? 7 : 3;
 	if (h->minor == 3) {
+		if (sec->tls_only) {
+			/* RFB 3.3 has no VeNCrypt: security type 0 and why. */
+			static const char reason[] = "this server takes TLS (VeNCrypt) only";
+
+			snprintf(why, whylen, "RFB 3.3 cannot use TLS, and only TLS is allowed");
+			h->state = VNC_EDGE_HS_FAILED;
+			if (send32(out, 0) < 0 || send32(out, sizeof(reason) - 1) < 0 ||
+			    vnc_edge_buf_append(out, reason, sizeof(reason) - 1) < 0)
+				return -ENOMEM;
+			return -EPROTO;
+		}
 		if (send32(out, type) < 0)
 			return -ENOMEM;
 		if (type == SECTYPE_NONE)
@@ -119,6 +130,12 @@ static int on_version(struct vnc_edge_hs *h, const struct vnc_edge_secrets *sec,
 		return send_challenge(h, out, why, whylen);
 	}
 	h->state = VNC_EDGE_HS_SECTYPE;
+	/* The plain type first: viewers that take the first type they know
+	 * (libvncclient) keep working unchanged when a certificate is set. */
+	if (sec->tls_only)
+		return vnc_edge_buf_append(out, (uint8_t[]){1, SECTYPE_VENCRYPT}, 2);
+	if (sec->tls)
+		return vnc_edge_buf_append(out, (uint8_t[]){2, type, SECTYPE_VENCRYPT}, 3);
 	return vnc_edge_buf_append(out, (uint8_t[]){1, type}, 2);
 }
 

@@ -58,8 +58,10 @@
 #define VNC_EDGE_MAX_ENCODINGS 1024
 /* LibVNCServer 0.9.14's TextChat limit (rfbTextMaxSize). */
 #define VNC_EDGE_TEXT_CHAT_MAX_BYTES 4096
-/* Refusals are logged at most once per this period (with a count). */
+/* Refusals are logged at most VNC_EDGE_REFUSAL_LOG_LINES times per
+ * VNC_EDGE_REFUSAL_LOG_MS (the next line counts the others). */
 #define VNC_EDGE_REFUSAL_LOG_MS 1000
+#define VNC_EDGE_REFUSAL_LOG_LINES 5
 /* The client message type the edge gives SetDesktopSize so that fbhost
  * handles it before LibVNCServer (whose 0.9.14 handler leaks a client
  * iterator on every accepted request). Not a type any client may send. */
