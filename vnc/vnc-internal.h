@@ -36,8 +36,9 @@
  * it would send the bounding box of the whole update instead. */
 #define VNC_MAX_RECTS_PER_PASS 40
 #define VNC_MAX_RECTS_PER_UPDATE 50
-/* While a client is held, the VNC thread re-checks its queue this often.
- * (VNC_HOLD_QUEUE_BYTES and the stall bounds are in vnc.h.) */
+/* While a client is held, the VNC thread re-checks its edge queue this
+ * often (the edge also wakes it when the queue drains; bounds in
+ * vnc-edge.h). */
 #define VNC_HOLD_RECHECK_MS 10
 /* Longest password read from the password file (VNC auth uses 8). */
 #define VNC_PASSWORD_MAX_BYTES 64

@@ -18,8 +18,8 @@
  * accumulates (the latest picture wins, memory stays bounded) and it is
  * released once the edge has written the queue down. It is dropped above
  * VNC_EDGE_QUEUE_FRAMES frames or after slow_client_timeout_ms without
- * progress. Nobody else waits for it. WebSocket connections are still
- * served by LibVNCServer itself: for them the old bounds below hold.
+ * progress. Nobody else waits for it. WebSocket and TLS (VeNCrypt, wss)
+ * end at the edge too: LibVNCServer only ever sees plain RFB.
  *
  * Public prefix: vnc_.
  */
@@ -40,14 +40,10 @@
 #define VNC_MAX_WIDTH_PX 8192u
 /* A client that has not drained its socket for this long is disconnected. */
 #define VNC_DEFAULT_SLOW_CLIENT_TIMEOUT_MS 5000u
-/* WebSocket clients: unsent bytes above which one is put on hold. */
-#define VNC_HOLD_QUEUE_BYTES (1024 * 1024)
-/* LibVNCServer's blocking-read bound (its maxClientWait). */
+/* LibVNCServer's blocking-read bound (its maxClientWait). It reads and
+ * writes only the edge's socketpair, which the edge serves at once, so
+ * this bounds nothing a client can cause. */
 #define VNC_CLIENT_WAIT_MS 2000
-/* LibVNCServer's rfbWriteExact waits in select() rounds of 5 s; with
- * VNC_CLIENT_WAIT_MS below that, the first round that makes no progress
- * drops the client. */
-#define VNC_WRITE_STALL_MAX_MS 5000
 
 /* vnc_config.port: any free port (read it back with vnc_server_port). */
 #define VNC_PORT_ANY 0
