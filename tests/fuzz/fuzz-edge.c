@@ -2,10 +2,12 @@
 /*
  * tests/fuzz/fuzz-edge.c - libFuzzer target: the VNC edge's handshake state
  * machine (vnc_edge_hs_input) and message framer (vnc_edge_frame), as the
- * edge thread drives them, without sockets.
+ * edge thread drives them, without sockets. When VeNCrypt asks for TLS, the
+ * harness goes on as if the TLS session were up (vnc_edge_hs_tls_ready).
  *
  * Input: byte 0 picks the secrets (none, a password, a password and a
- * view-only one), byte 1 the size of the pieces the rest arrives in; the
+ * view-only one, those with VeNCrypt offered, VeNCrypt only without a
+ * password), byte 1 the size of the pieces the rest arrives in; the
  * rest is what a client sends. The handshake is fed piece by piece; once
  * it succeeds, the remaining bytes are framed twice, whole and piece by
  * piece, and both must find the same message boundaries and the same
@@ -24,10 +26,12 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static const struct vnc_edge_secrets fuzz_secrets[3] = {
-    {NULL, NULL},
-    {"secret", NULL},
-    {"secret", "view"},
+static const struct vnc_edge_secrets fuzz_secrets[5] = {
+    {.password = NULL},
+    {.password = "secret"},
+    {.password = "secret", .view_password = "view"},
+    {.password = "secret", .view_password = "view", .tls = true},
+    {.password = NULL, .tls = true, .tls_only = true},
 };
 
 /* Frames p[0..n) arriving in pieces of step bytes: the message ends (offsets
@@ -86,7 +90,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (size < 2)
 		return -1;
-	sec = &fuzz_secrets[data[0] % 3];
+	sec = &fuzz_secrets[data[0] % 5];
 	step = 1 + data[1] % 32;
 	data += 2;
 	size -= 2;
@@ -105,6 +109,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			if (used > in.len)
 				abort();
 			vnc_edge_buf_consume(&in, used);
+			if (rc == VNC_EDGE_HS_START_TLS) {
+				if (hs.state != VNC_EDGE_HS_TLS || !sec->tls)
+					abort(); /* TLS only when offered */
+				rc = vnc_edge_hs_tls_ready(&hs, sec, &out, why, sizeof(why));
+			}
 			if (rc < 0 && !why[0])
 				abort(); /* a refusal always says why */
 			if (rc != 0 || used == 0)
