@@ -5,7 +5,8 @@
 set -euo pipefail
 
 FBHOST_BUILD_PKGS=(gcc meson ninja-build pkg-config python3
-	liburcu-dev libpixman-1-dev libvncserver-dev libsdl2-dev libpng-dev libmicrohttpd-dev)
+	liburcu-dev libpixman-1-dev libvncserver-dev libsdl2-dev libpng-dev libmicrohttpd-dev
+	libgnutls28-dev libwslay-dev)
 # The viewers of tests/server/test-server-viewers.c: TigerVNC, gtk-vnc's
 # gvnccapture and Remmina (driven with xdotool, clipboard read with xclip).
 # clang-14 with libFuzzer builds the fuzz targets (tests/fuzz).

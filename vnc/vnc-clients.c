@@ -24,24 +24,6 @@ static struct vnc_server *srv(rfbClientPtr cl)
 	return cl->screen->screenData;
 }
 
-static void format_peer(int fd, char *out, size_t len)
-{
-	struct sockaddr_storage ss;
-	socklen_t sl = sizeof(ss);
-	char host[INET6_ADDRSTRLEN], port[8];
-
-	if (getpeername(fd, (struct sockaddr *)&ss, &sl) < 0 ||
-	    getnameinfo((struct sockaddr *)&ss, sl, host, sizeof(host), port, sizeof(port),
-			NI_NUMERICHOST | NI_NUMERICSERV) != 0) {
-		snprintf(out, len, "unknown");
-		return;
-	}
-	if (ss.ss_family == AF_INET6)
-		snprintf(out, len, "[%s]:%s", host, port);
-	else
-		snprintf(out, len, "%s:%s", host, port);
-}
-
 /* Closes cl from our side, remembering why for the disconnect line. */
 static void close_client(rfbClientPtr cl, const char *reason)
 {
@@ -74,19 +56,37 @@ static void sample_counters(rfbClientPtr cl, struct vnc_client *c)
 	c->last_bytes = bytes;
 }
 
+/* LibVNCServer 0.9.14 never frees a client's extension list (one
+ * rfbExtensionData per enabled extension, ours included); nothing reads it
+ * once the client is refused or gone. */
+static void free_extensions(rfbClientPtr cl)
+{
+	while (cl->extensions) {
+		rfbExtensionData *e = cl->extensions;
+
+		cl->extensions = e->next;
+		free(e);
+	}
+}
+
 static void client_gone(rfbClientPtr cl)
 {
 	struct vnc_server *s = srv(cl);
 	struct vnc_client *c = cl->clientData;
+
+	const char *edge_reason;
 
 	if (!c)
 		return;
 	sample_counters(cl, c);
 	if (c->hold_since_ns && s->held_clients > 0)
 		s->held_clients--;
-	vnc_log(s, "client #%llu %s disconnected: %s",
-		(unsigned long long)c->id, c->address,
-		c->close_reason ? c->close_reason : "connection closed");
+	edge_reason = atomic_load_explicit(&c->link->reason, memory_order_acquire);
+	vnc_log(s, "client #%llu %s disconnected: %s", (unsigned long long)c->id, c->address,
+		c->close_reason ? c->close_reason
+		: edge_reason	? edge_reason
+				: "connection closed");
+	vnc_edge_link_unref(c->link);
 	pthread_mutex_lock(&s->stats_lock);
 	s->stats.disconnects++;
 	s->gone_updates += c->updates;
@@ -95,6 +95,7 @@ static void client_gone(rfbClientPtr cl)
 	pthread_mutex_unlock(&s->stats_lock);
 	cl->clientData = NULL;
 	free(c);
+	free_extensions(cl);
 	/* LibVNCServer 0.9.14 never frees a WebSocket client's context (45 KB
 	 * per browser connection). Nothing reads it after this hook. */
 	if (cl->wsctx && !strcmp(LIBVNCSERVER_VERSION, "0.9.14")) {
@@ -106,33 +107,50 @@ static void client_gone(rfbClientPtr cl)
 static enum rfbNewClientAction new_client(rfbClientPtr cl)
 {
 	struct vnc_server *s = srv(cl);
+	struct vnc_edge_link *l = s->adopting;
 	struct vnc_client *c;
-	char addr[VNC_ADDRESS_MAX];
 	unsigned n = 0;
-	rfbClientIteratorPtr it = rfbGetClientIterator(cl->screen);
+	rfbClientIteratorPtr it;
+	char *host;
 
+	if (!l) { /* not from vnc_clients_adopt: cannot happen */
+		free_extensions(cl);
+		return RFB_CLIENT_REFUSE;
+	}
+	it = rfbGetClientIterator(cl->screen);
 	for (rfbClientPtr o; (o = rfbClientIteratorNext(it));)
 		n += o != cl;
 	rfbReleaseClientIterator(it);
-	format_peer(cl->sock, addr, sizeof(addr));
 	if (n >= VNC_MAX_CLIENTS) {
-		vnc_log(s, "refusing %s: already %u clients (limit %d)", addr, n, VNC_MAX_CLIENTS);
+		vnc_log(s, "refusing %s: already %u clients (limit %d)", l->address, n,
+			VNC_MAX_CLIENTS);
+		free_extensions(cl);
 		return RFB_CLIENT_REFUSE;
 	}
 	c = calloc(1, sizeof(*c));
-	if (!c) {
-		vnc_log(s, "refusing %s: out of memory", addr);
+	host = strdup(l->address);
+	if (!c || !host) {
+		free(c);
+		free(host);
+		vnc_log(s, "refusing %s: out of memory", l->address);
+		free_extensions(cl);
 		return RFB_CLIENT_REFUSE;
 	}
-	c->id = ++s->next_client_id;
-	memcpy(c->address, addr, sizeof(addr));
+	s->adopting = NULL; /* the reference is c's now */
+	c->link = l;
+	c->id = l->id;
+	memcpy(c->address, l->address, sizeof(c->address));
+	/* LibVNCServer's getpeername saw a socketpair: name the real peer. */
+	free(cl->host);
+	cl->host = host;
 	c->connected_ns = fb_clock_now_ns();
 	cl->clientData = c;
 	cl->clientGoneHook = client_gone;
-	if (s->cfg.view_only)
+	if (s->cfg.view_only || l->view_only)
 		cl->viewOnly = TRUE;
-	vnc_log(s, "client #%llu %s connected%s%s", (unsigned long long)c->id, addr,
-		cl->wsctx ? " (websocket)" : "", s->cfg.view_only ? " (view-only)" : "");
+	vnc_log(s, "client #%llu %s connected%s%s%s", (unsigned long long)c->id, c->address,
+		l->websocket ? " (websocket)" : "", l->tls ? " (TLS)" : "",
+		cl->viewOnly ? " (view-only)" : "");
 	pthread_mutex_lock(&s->stats_lock);
 	s->stats.connects++;
 	pthread_mutex_unlock(&s->stats_lock);
@@ -223,23 +241,87 @@ static int on_set_desktop_size(int width, int height, int num_screens,
 	}
 }
 
-/* VNC auth against the password list, remembering failures for the log. */
-static rfbBool check_password(rfbClientPtr cl, const char *response, int len)
+/*
+ * SetDesktopSize, handled before LibVNCServer: its 0.9.14 handler leaks a
+ * client iterator on every accepted request. The edge renames the message
+ * VNC_EDGE_MSG_SET_DESKTOP_SIZE, a type LibVNCServer hands to protocol
+ * extensions; this one does what LibVNCServer's handler does, without the
+ * leak. The edge framed the message whole: the reads never wait.
+ */
+static rfbBool ext_handle_message(rfbClientPtr cl, void *data, const rfbClientToServerMsg *msg)
 {
-	struct vnc_client *c = cl->clientData;
-	rfbBool ok = rfbCheckPasswordByList(cl, response, len);
+	uint8_t head[8];
+	rfbExtDesktopScreen screens[255];
+	int n;
 
-	if (!ok && c)
-		c->close_reason = "authentication failed";
-	return ok;
+	(void)data;
+	if (msg->type != VNC_EDGE_MSG_SET_DESKTOP_SIZE)
+		return FALSE;
+	if (rfbReadExact(cl, (char *)head + 1, 7) <= 0) {
+		rfbCloseClient(cl);
+		return TRUE;
+	}
+	n = head[6];
+	if (n && rfbReadExact(cl, (char *)screens, n * sz_rfbExtDesktopScreen) <= 0) {
+		rfbCloseClient(cl);
+		return TRUE;
+	}
+	if (n == 0) /* ignored, as LibVNCServer does */
+		return TRUE;
+	cl->requestedDesktopSizeChange = rfbExtDesktopSize_ClientRequestedChange;
+	cl->lastDesktopSizeChangeError = on_set_desktop_size(
+		head[2] << 8 | head[3], head[4] << 8 | head[5], n, screens, cl);
+	if (cl->lastDesktopSizeChangeError == 0) {
+		rfbClientIteratorPtr it = rfbGetClientIterator(cl->screen);
+
+		for (rfbClientPtr o; (o = rfbClientIteratorNext(it));)
+			if (o != cl)
+				o->requestedDesktopSizeChange =
+					rfbExtDesktopSize_OtherClientRequestedChange;
+		rfbReleaseClientIterator(it);
+	} else {
+		/* The error goes out at once; success with the new size. */
+		cl->newFBSizePending = TRUE;
+	}
+	return TRUE;
+}
+
+static rfbBool ext_new_client(rfbClientPtr cl, void **data)
+{
+	(void)cl;
+	*data = NULL;
+	return TRUE;
+}
+
+static rfbProtocolExtension set_desktop_size_ext = {
+	.newClient = ext_new_client,
+	.handleMessage = ext_handle_message,
+};
+
+static void register_extension(void)
+{
+	rfbRegisterProtocolExtension(&set_desktop_size_ext);
+}
+
+void vnc_clients_adopt(struct vnc_server *s, struct vnc_edge_link *l)
+{
+	s->adopting = l;
+	/* Bytes wait in the socketpair, so its WebSocket sniff returns at
+	 * once. new_client takes
+	 * the reference; if it never ran or refused, drop it here. */
+	rfbNewClient(s->screen, l->lib_fd);
+	if (s->adopting) {
+		s->adopting = NULL;
+		vnc_edge_link_unref(l);
+	}
 }
 
 void vnc_clients_install_hooks(struct vnc_server *s)
 {
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
 	rfbScreenInfoPtr sc = s->screen;
 
-	if (sc->authPasswdData)
-		sc->passwordCheck = check_password;
+	pthread_once(&once, register_extension);
 	sc->newClientHook = new_client;
 	sc->kbdAddEvent = on_key;
 	sc->ptrAddEvent = on_pointer;
@@ -248,6 +330,12 @@ void vnc_clients_install_hooks(struct vnc_server *s)
 	sc->setDesktopSizeHook = on_set_desktop_size;
 }
 
+/*
+ * Holds a client whose output queue (at the edge) is above one frame in its
+ * pixel format: it gets no new updates, its damage accumulates (the latest
+ * picture wins) until the edge has written the queue down; the edge wakes
+ * us then. The edge drops clients that stop reading.
+ */
 void vnc_clients_update_holds(struct vnc_server *s)
 {
 	rfbClientIteratorPtr it = rfbGetClientIterator(s->screen);
@@ -256,37 +344,28 @@ void vnc_clients_update_holds(struct vnc_server *s)
 
 	for (rfbClientPtr cl; (cl = rfbClientIteratorNext(it));) {
 		struct vnc_client *c = cl->clientData;
-		int queued = 0, sndbuf = 0;
-		socklen_t sl = sizeof(sndbuf);
-		long limit;
+		size_t queued, limit, frame;
 
 		if (!c || cl->sock < 0 || cl->state != RFB_NORMAL)
 			continue;
-		if (ioctl(cl->sock, SIOCOUTQ, &queued) < 0 ||
-		    getsockopt(cl->sock, SOL_SOCKET, SO_SNDBUF, &sndbuf, &sl) < 0)
-			continue;
-		limit = sndbuf / 2 < VNC_HOLD_QUEUE_BYTES ? sndbuf / 2 : VNC_HOLD_QUEUE_BYTES;
+		frame = (size_t)s->shadow_w * s->shadow_h * (size_t)(cl->format.bitsPerPixel / 8);
+		atomic_store_explicit(&c->link->frame_bytes, frame, memory_order_relaxed);
+		queued = atomic_load_explicit(&c->link->queued, memory_order_relaxed);
+		limit = vnc_edge_hold_bytes(frame);
 		if (queued > limit) {
 			if (!c->hold_since_ns) {
 				c->hold_since_ns = now;
 				cl->onHold = TRUE;
+				atomic_store_explicit(&c->link->held, true, memory_order_relaxed);
 				pthread_mutex_lock(&s->stats_lock);
 				s->stats.holds++;
 				pthread_mutex_unlock(&s->stats_lock);
-			} else if (now - c->hold_since_ns > (uint64_t)s->slow_timeout_ms * 1000000u) {
-				pthread_mutex_lock(&s->stats_lock);
-				s->stats.slow_disconnects++;
-				pthread_mutex_unlock(&s->stats_lock);
-				cl->onHold = FALSE;
-				c->hold_since_ns = 0;
-				close_client(cl, "not reading: output queue did not drain within "
-						 "the slow-client timeout");
-				continue;
 			}
 			held++;
 		} else if (c->hold_since_ns) {
 			c->hold_since_ns = 0;
 			cl->onHold = FALSE;
+			atomic_store_explicit(&c->link->held, false, memory_order_relaxed);
 		}
 	}
 	rfbReleaseClientIterator(it);
@@ -424,7 +503,7 @@ void vnc_clients_refresh_stats(struct vnc_server *s)
 		ci->id = c->id;
 		memcpy(ci->address, c->address, sizeof(ci->address));
 		memcpy(ci->encoding, c->encoding, sizeof(ci->encoding));
-		ci->websocket = cl->wsctx != NULL;
+		ci->websocket = c->link->websocket;
 		ci->on_hold = c->hold_since_ns != 0;
 		ci->updates = c->updates;
 		ci->rects = c->rects;

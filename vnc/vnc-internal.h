@@ -3,7 +3,10 @@
  * vnc/vnc-internal.h - what the files of vnc/ share. Not installed.
  *
  * Threads:
- *   - the render thread calls the listener ops (vnc-listener.c): it converts
+ *   - the edge thread (vnc-edge-loop.c) owns every client socket: it
+ *     accepts, authenticates and moves bytes to and from a socketpair per
+ *     client whose other end LibVNCServer serves (see vnc-edge.h);
+ *   - the render thread calls the listener ops (vnc-fb-listener.c): it converts
  *     damaged boxes into the staging image and wakes the VNC thread;
  *   - the VNC thread (vnc-server.c) owns the rfbScreenInfo, the shadow and
  *     every LibVNCServer call;
@@ -24,6 +27,7 @@
 
 #include "fb/clock.h"
 #include "fb/fb.h"
+#include "vnc/vnc-edge.h"
 #include "vnc/vnc.h"
 
 /*
@@ -47,8 +51,9 @@
  * it would send the bounding box of the whole update instead. */
 #define VNC_MAX_RECTS_PER_PASS 40
 #define VNC_MAX_RECTS_PER_UPDATE 50
-/* While a client is held, the VNC thread re-checks its queue this often.
- * (VNC_HOLD_QUEUE_BYTES and the stall bounds are in vnc.h.) */
+/* While a client is held, the VNC thread re-checks its edge queue this
+ * often (the edge also wakes it when the queue drains; bounds in
+ * vnc-edge.h). */
 #define VNC_HOLD_RECHECK_MS 10
 /* Longest password read from the password file (VNC auth uses 8). */
 #define VNC_PASSWORD_MAX_BYTES 64
@@ -66,6 +71,7 @@ struct vnc_listen {
 /* One client, hung on rfbClientRec.clientData. VNC thread only, except
  * the copy in vnc_server.infos. */
 struct vnc_client {
+	struct vnc_edge_link *link; /* the edge's side (one reference) */
 	uint64_t id;
 	char address[VNC_ADDRESS_MAX];
 	uint64_t connected_ns;
@@ -103,14 +109,15 @@ struct vnc_server {
 	/* Immutable after vnc_server_new. */
 	struct vnc_config cfg; /* strings point into the copies below */
 	char *host, *password_file, *cert_file, *key_file, *web_root, *desktop_name;
-	char *password; /* read from password_file; VNC thread reads */
-	char *password_list[2];
+	char *password; /* line 1 of password_file: full access */
+	char *view_password; /* line 2 of password_file: view-only, or NULL */
 	unsigned slow_timeout_ms;
 	struct vnc_listen vnc_listen;
 	int web_port; /* -1 none */
 	char *url;
 	struct vnc_web *web;
 	int wake_fd; /* eventfd: render thread and callers -> VNC thread */
+	struct vnc_edge *edge; /* owns the listening and client sockets */
 	pthread_t thread;
 	bool thread_started;
 
@@ -130,12 +137,14 @@ struct vnc_server {
 	size_t clip_out_len;
 	uint64_t *kick_ids; /* disconnect requests */
 	size_t kick_count, kick_cap;
+	/* Connections the edge handed over, oldest first. */
+	struct vnc_edge_link *adopt_head, *adopt_tail;
 
 	/* VNC thread only. */
 	rfbScreenInfoPtr screen;
 	uint32_t *shadow; /* screen->frameBuffer, tightly packed x8r8g8b8 */
 	uint32_t shadow_w, shadow_h;
-	uint64_t next_client_id;
+	struct vnc_edge_link *adopting; /* inside rfbNewClient, for new_client */
 	unsigned held_clients;
 	int scroll_last_dy; /* last move found by vnc_scroll_detect (rows) */
 
@@ -152,7 +161,7 @@ struct vnc_server {
 void vnc_log(struct vnc_server *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void vnc_log_install_libvncserver(void);
 
-/* vnc-listen.c: binds host:port (NULL host = loopback v4+v6). 0 or -errno
+/* vnc-bind.c: binds host:port (NULL host = loopback v4+v6). 0 or -errno
  * with err filled. */
 int vnc_listen_open(const char *host, int port, struct vnc_listen *out, char *err, size_t errlen);
 void vnc_listen_close(struct vnc_listen *l);
@@ -191,12 +200,18 @@ void *vnc_thread_main(void *arg);
 /* Sets the x8r8g8b8 server format and re-installs client translations. */
 void vnc_set_server_format(rfbScreenInfoPtr sc);
 
-/* vnc-listener.c */
+/* vnc-fb-listener.c */
 extern const struct fb_listener_ops vnc_listener_ops;
 void vnc_wake(struct vnc_server *s);
 
+/* vnc-server.c: queues a connection the edge authenticated for the VNC
+ * thread, which calls rfbNewClient on it. Edge thread. */
+void vnc_server_adopt(struct vnc_server *s, struct vnc_edge_link *l);
+
 /* vnc-clients.c: LibVNCServer hooks and per-client bookkeeping. */
 void vnc_clients_install_hooks(struct vnc_server *s);
+/* Serves l with LibVNCServer (rfbNewClient); drops the queue's reference. */
+void vnc_clients_adopt(struct vnc_server *s, struct vnc_edge_link *l);
 void vnc_clients_update_holds(struct vnc_server *s);
 void vnc_clients_drop_unresizable(struct vnc_server *s);
 bool vnc_clients_after_events(struct vnc_server *s);
@@ -214,9 +229,10 @@ struct vnc_web *vnc_web_new(struct vnc_server *s, const char *host, int port, co
 			    int *bound_port, char *err, size_t errlen);
 void vnc_web_free(struct vnc_web *w);
 
-/* vnc-auth.c: reads the first line of path (at most
- * VNC_PASSWORD_MAX_BYTES; a password longer than the 8 bytes VNC auth uses
- * is refused). malloc'ed string or NULL with err filled. */
-char *vnc_read_password_file(const char *path, char *err, size_t errlen);
+/* vnc-auth.c: reads the first line of path, the full-access password, and
+ * the second line if any, the view-only password, into *view_only (NULL
+ * without one). Each at most 8 bytes, the part VNC auth uses: a longer one
+ * is refused. malloc'ed string or NULL with err filled. */
+char *vnc_read_password_file(const char *path, char **view_only, char *err, size_t errlen);
 
 #endif

@@ -54,10 +54,40 @@ static void free_config_copies(struct vnc_server *s)
 	free(s->key_file);
 	free(s->web_root);
 	free(s->desktop_name);
-	if (s->password) {
-		memset(s->password, 0, strlen(s->password));
-		free(s->password);
+	for (int i = 0; i < 2; i++) {
+		char *pw = i ? s->view_password : s->password;
+
+		if (pw) {
+			explicit_bzero(pw, strlen(pw));
+			free(pw);
+		}
 	}
+}
+
+/* Connections the edge handed over that the VNC thread never took. */
+static void free_adoptions(struct vnc_server *s)
+{
+	while (s->adopt_head) {
+		struct vnc_edge_link *l = s->adopt_head;
+
+		s->adopt_head = l->next;
+		close(l->lib_fd);
+		vnc_edge_link_unref(l);
+	}
+	s->adopt_tail = NULL;
+}
+
+void vnc_server_adopt(struct vnc_server *s, struct vnc_edge_link *l)
+{
+	pthread_mutex_lock(&s->lock);
+	l->next = NULL;
+	if (s->adopt_tail)
+		s->adopt_tail->next = l;
+	else
+		s->adopt_head = l;
+	s->adopt_tail = l;
+	pthread_mutex_unlock(&s->lock);
+	vnc_wake(s);
 }
 
 /* Checks the configuration; 0 or -errno with err filled. */
@@ -84,6 +114,10 @@ static int check_config(struct fb_device *fb, const struct vnc_config *cfg, char
 			 "or --insecure to allow anyone who can reach it",
 			 cfg->host);
 		return -EPERM;
+	}
+	if (cfg->tls_only && !cfg->cert_file) {
+		snprintf(err, errlen, "TLS only needs a certificate file (--cert)");
+		return -EINVAL;
 	}
 	if (cfg->key_file && !cfg->cert_file) {
 		snprintf(err, errlen, "a TLS key file needs a certificate file too");
@@ -162,37 +196,25 @@ static int make_screen(struct vnc_server *s, char *err, size_t errlen)
 	 * that support cursor encodings get an empty cursor instead. */
 	sc->cursor = NULL;
 	sc->permitFileTransfer = FALSE;
-	if (s->password) {
-		s->password_list[0] = s->password;
-		s->password_list[1] = NULL;
-		sc->authPasswdData = s->password_list;
-		sc->authPasswdFirstViewOnly = 1;
-	}
-	sc->sslcertfile = s->cert_file;
-	sc->sslkeyfile = s->key_file;
+	/* No password and no certificate for LibVNCServer: the edge runs
+	 * the security exchange (and TLS, and WebSocket) and hands it a
+	 * canned exchange with security type None. */
+	sc->authPasswdData = NULL;
 	sc->autoPort = FALSE;
 	sc->port = s->vnc_listen.port;
 	sc->ipv6port = s->vnc_listen.port;
 	sc->httpDir = NULL;
-	/* Hand our sockets over: rfbInitSockets does nothing once READY. */
+	/* LibVNCServer listens on nothing: rfbInitSockets does nothing once
+	 * READY. The edge owns the listening sockets and hands over each
+	 * client (vnc_clients_adopt). */
 	sc->socketState = RFB_SOCKET_READY;
 	FD_ZERO(&sc->allFds);
 	sc->maxFd = 0;
-	/* The listening sockets stay out of allFds: the VNC thread accepts
-	 * connections itself (accept_clients) so that no descriptor of
-	 * FD_SETSIZE or more ever reaches LibVNCServer's select() calls.
-	 * The screen owns them, and rfbShutdownSockets closes them. */
-	sc->listenSock = s->vnc_listen.fd4;
-	sc->listen6Sock = s->vnc_listen.fd6;
-	s->vnc_listen.fd4 = s->vnc_listen.fd6 = -1; /* owned by the screen now */
+	sc->listenSock = -1;
+	sc->listen6Sock = -1;
 	vnc_clients_install_hooks(s);
 	rfbInitServer(sc); /* also ignores SIGPIPE, as LibVNCServer needs */
 	vnc_set_server_format(sc);
-	if (sc->listenSock < 0 && sc->listen6Sock < 0) {
-		snprintf(err, errlen, "LibVNCServer has no listening socket on port %d",
-			 s->vnc_listen.port);
-		return -EADDRNOTAVAIL;
-	}
 	return 0;
 }
 
@@ -242,7 +264,8 @@ struct vnc_server *vnc_server_new(struct fb_device *fb, const struct vnc_config 
 		goto fail_copy;
 	}
 	if (s->password_file) {
-		s->password = vnc_read_password_file(s->password_file, err, errlen);
+		s->password = vnc_read_password_file(s->password_file, &s->view_password, err,
+						     errlen);
 		if (!s->password) {
 			rc = -errno;
 			goto fail_password;
@@ -287,6 +310,12 @@ struct vnc_server *vnc_server_new(struct fb_device *fb, const struct vnc_config 
 	vnc_library_unlock();
 	if (rc < 0)
 		goto fail_screen;
+	s->edge = vnc_edge_new(s, s->vnc_listen.fd4, s->vnc_listen.fd6, err, errlen);
+	s->vnc_listen.fd4 = s->vnc_listen.fd6 = -1; /* the edge's now */
+	if (!s->edge) {
+		rc = -errno;
+		goto fail_edge;
+	}
 	rc = -pthread_create(&s->thread, NULL, vnc_thread_main, s);
 	if (rc < 0) {
 		snprintf(err, errlen, "cannot start the VNC thread: %s", strerror(-rc));
@@ -307,6 +336,9 @@ struct vnc_server *vnc_server_new(struct fb_device *fb, const struct vnc_config 
 	return s;
 
 fail_thread:
+	vnc_edge_free(s->edge);
+	free_adoptions(s);
+fail_edge:
 fail_screen:
 	if (s->screen) {
 		rfbShutdownSockets(s->screen);
@@ -342,6 +374,8 @@ void vnc_server_free(struct vnc_server *s)
 	pthread_mutex_unlock(&s->lock);
 	vnc_wake(s);
 	pthread_join(s->thread, NULL);
+	vnc_edge_free(s->edge);
+	free_adoptions(s);
 	free(s->shadow);
 	vnc_web_free(s->web);
 	close(s->wake_fd);

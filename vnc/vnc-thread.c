@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * vnc/vnc-thread.c - the VNC thread: waits in poll() on the listening
- * sockets, every client socket and the wake-up eventfd, takes the render
+ * vnc/vnc-thread.c - the VNC thread: waits in poll() on LibVNCServer's end
+ * of every client's socketpair and the wake-up eventfd, takes the clients
+ * the edge authenticated (rfbNewClient), takes the render
  * thread's damage (refined against the shadow), applies mode switches and
  * runs LibVNCServer with rfbProcessEvents(screen, 0).
  *
@@ -194,6 +195,7 @@ static bool run_commands(struct vnc_server *s)
 {
 	uint64_t *kicks;
 	size_t nkicks;
+	struct vnc_edge_link *adopt;
 	char *clip;
 	size_t clip_len;
 	bool stop;
@@ -207,8 +209,17 @@ static bool run_commands(struct vnc_server *s)
 	clip = s->clip_out;
 	clip_len = s->clip_out_len;
 	s->clip_out = NULL;
+	adopt = stop ? NULL : s->adopt_head;
+	if (!stop)
+		s->adopt_head = s->adopt_tail = NULL;
 	pthread_mutex_unlock(&s->lock);
 
+	while (adopt) {
+		struct vnc_edge_link *next = adopt->next;
+
+		vnc_clients_adopt(s, adopt);
+		adopt = next;
+	}
 	for (size_t i = 0; i < nkicks; i++)
 		vnc_clients_kick(s, kicks[i]);
 	free(kicks);
@@ -218,39 +229,12 @@ static bool run_commands(struct vnc_server *s)
 	return !stop;
 }
 
-/* Accepts pending connections on a listening socket and hands them to
- * LibVNCServer as rfbProcessNewConnection would, refusing descriptors that
- * its select() calls could not handle. */
-static void accept_clients(struct vnc_server *s, int lfd)
-{
-	for (;;) {
-		int one = 1, fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
-
-		if (fd < 0) {
-			if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR &&
-			    errno != ECONNABORTED)
-				vnc_log(s, "accept failed: %s", strerror(errno));
-			if (errno == EINTR || errno == ECONNABORTED)
-				continue;
-			return;
-		}
-		if (fd >= FD_SETSIZE) {
-			vnc_log(s, "refusing a connection: descriptor %d is beyond "
-				   "LibVNCServer's select() limit of %d",
-				fd, FD_SETSIZE);
-			close(fd);
-			continue;
-		}
-		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-		rfbNewClient(s->screen, fd); /* closes fd itself if it refuses */
-	}
-}
-
 /* Passes in a row without waiting in poll(). */
 #define VNC_MAX_IMMEDIATE_PASSES 4
 
-/* Number of pollfd slots: eventfd, two listeners, the clients. */
-#define VNC_POLL_SLOTS (3 + VNC_MAX_CLIENTS + 8)
+/* Number of pollfd slots: the eventfd and the clients (the edge refuses
+ * connections beyond VNC_EDGE_MAX_CONNECTIONS). */
+#define VNC_POLL_SLOTS (1 + VNC_EDGE_MAX_CONNECTIONS + VNC_MAX_CLIENTS)
 
 void *vnc_thread_main(void *arg)
 {
@@ -268,14 +252,6 @@ void *vnc_thread_main(void *arg)
 		vnc_library_lock_shared();
 		pfd[n] = (struct pollfd){ .fd = s->wake_fd, .events = POLLIN };
 		who[n++] = NULL;
-		if (s->screen->listenSock >= 0) {
-			pfd[n] = (struct pollfd){ .fd = s->screen->listenSock, .events = POLLIN };
-			who[n++] = NULL;
-		}
-		if (s->screen->listen6Sock >= 0) {
-			pfd[n] = (struct pollfd){ .fd = s->screen->listen6Sock, .events = POLLIN };
-			who[n++] = NULL;
-		}
 		it = rfbGetClientIterator(s->screen);
 		for (rfbClientPtr cl; (cl = rfbClientIteratorNext(it)) && n < VNC_POLL_SLOTS;) {
 			if (cl->sock < 0)
@@ -298,8 +274,6 @@ void *vnc_thread_main(void *arg)
 				vnc_log(s, "eventfd read failed: %s", strerror(errno));
 		}
 		for (nfds_t i = 1; i < n; i++) {
-			if (!who[i] && (pfd[i].revents & POLLIN))
-				accept_clients(s, pfd[i].fd);
 			if (who[i] && who[i]->onHold &&
 			    (pfd[i].revents & (POLLRDHUP | POLLHUP | POLLERR))) {
 				who[i]->onHold = FALSE;

@@ -11,18 +11,15 @@
  * Every LibVNCServer call runs on the server's own VNC thread; all functions
  * below are callable from any thread.
  *
- * Slow clients: a client whose socket holds more unsent bytes than
- * min(VNC_HOLD_QUEUE_BYTES, half its send buffer) is put on hold: it gets no
- * new update, its damage accumulates as a region (the latest picture wins,
- * memory stays bounded) and it is released once the queue drains, or dropped
- * after slow_client_timeout_ms. A held client delays nobody. The one stall
- * left is inside LibVNCServer, which writes an update with blocking
- * semantics: a client that stops reading in the middle of an update larger
- * than its free socket buffer holds up this server's other clients for at
- * most VNC_WRITE_STALL_MAX_MS, once, and is then dropped. A client that
- * sends half a message holds them up for at most VNC_CLIENT_WAIT_MS. Each
- * new plain (non-WebSocket) connection costs about 100 ms of LibVNCServer's
- * protocol detection on the VNC thread.
+ * The network edge (vnc-edge.h): an edge thread per server owns every
+ * client socket, authenticates, frames the client's messages whole and
+ * queues LibVNCServer's output per client, bounded. A client above one
+ * frame queued is put on hold: it gets no new update, its damage
+ * accumulates (the latest picture wins, memory stays bounded) and it is
+ * released once the edge has written the queue down. It is dropped above
+ * VNC_EDGE_QUEUE_FRAMES frames or after slow_client_timeout_ms without
+ * progress. Nobody else waits for it. WebSocket and TLS (VeNCrypt, wss)
+ * end at the edge too: LibVNCServer only ever sees plain RFB.
  *
  * Public prefix: vnc_.
  */
@@ -43,14 +40,10 @@
 #define VNC_MAX_WIDTH_PX 8192u
 /* A client that has not drained its socket for this long is disconnected. */
 #define VNC_DEFAULT_SLOW_CLIENT_TIMEOUT_MS 5000u
-/* Unsent bytes above which a client is put on hold (see above). */
-#define VNC_HOLD_QUEUE_BYTES (1024 * 1024)
-/* LibVNCServer's blocking-read bound (its maxClientWait). */
+/* LibVNCServer's blocking-read bound (its maxClientWait). It reads and
+ * writes only the edge's socketpair, which the edge serves at once, so
+ * this bounds nothing a client can cause. */
 #define VNC_CLIENT_WAIT_MS 2000
-/* LibVNCServer's rfbWriteExact waits in select() rounds of 5 s; with
- * VNC_CLIENT_WAIT_MS below that, the first round that makes no progress
- * drops the client. */
-#define VNC_WRITE_STALL_MAX_MS 5000
 
 /* vnc_config.port: any free port (read it back with vnc_server_port). */
 #define VNC_PORT_ANY 0
@@ -121,15 +114,20 @@ struct vnc_config {
 	const char *host;
 	int port; /* VNC port (also WebSocket); VNC_PORT_ANY = any free */
 	int web_port; /* HTTP viewer port, or VNC_WEB_PORT_* */
-	/* File whose first line is the VNC password (VNC auth uses 8 bytes:
-	 * a longer one is refused). NULL = no authentication. */
+	/* File whose first line is the VNC password and whose optional
+	 * second line is a view-only password (VNC auth uses 8 bytes: a
+	 * longer one is refused). NULL = no authentication. */
 	const char *password_file;
 	bool insecure; /* allow a non-loopback listen without a password */
-	/* PEM certificate and key for wss:// and the web viewer's https://
-	 * (key may be NULL if the cert file holds both). NULL = plain ws://
-	 * and http:// only. */
+	/* PEM certificate and key for VeNCrypt X509 on the VNC port
+	 * (X509Vnc with a password, X509None without), wss:// and the web
+	 * viewer's https:// (key may be NULL if the cert file holds both).
+	 * NULL = no TLS. */
 	const char *cert_file;
 	const char *key_file;
+	/* Refuse every client that does not use TLS: VeNCrypt X509 on the
+	 * VNC port, or wss://. Needs cert_file. */
+	bool tls_only;
 	enum vnc_share share;
 	bool view_only; /* drop every client's keyboard and pointer input */
 	/* Directory with the pages (index.html, viewer.html and their .js
@@ -147,6 +145,9 @@ struct vnc_config {
 	/* A client whose queued output does not drain for this long is
 	 * disconnected; 0 = VNC_DEFAULT_SLOW_CLIENT_TIMEOUT_MS. */
 	unsigned slow_client_timeout_ms;
+	/* A connection not authenticated this long after its accept is
+	 * dropped; 0 = VNC_EDGE_HANDSHAKE_MS (30 s). */
+	unsigned handshake_timeout_ms;
 	/* Log sink for connects, disconnects and errors (one line, no
 	 * newline). NULL = stderr. Called from the server's threads (VNC,
 	 * render, web) and from callers of vnc_*: must be thread-safe. */

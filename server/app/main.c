@@ -116,6 +116,7 @@ static int main_start_fb(struct main_state *ms, unsigned i)
 			.password_file = ms->opt.password_file,
 			.insecure = ms->opt.insecure,
 			.cert_file = ms->opt.cert_file,
+			.tls_only = ms->opt.tls_only,
 		};
 
 		err = fbhost_enable_vnc(fb, &vo);

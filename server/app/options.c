@@ -187,6 +187,7 @@ enum {
 	OPT_SDL,
 	OPT_PASSWORD_FILE,
 	OPT_INSECURE,
+	OPT_TLS_ONLY,
 	OPT_CERT,
 	OPT_RATE,
 	OPT_CONTROL,
@@ -203,6 +204,7 @@ static const struct option opt_long[] = {
 	{ "sdl", optional_argument, NULL, OPT_SDL },
 	{ "password-file", required_argument, NULL, OPT_PASSWORD_FILE },
 	{ "insecure", no_argument, NULL, OPT_INSECURE },
+	{ "tls-only", no_argument, NULL, OPT_TLS_ONLY },
 	{ "cert", required_argument, NULL, OPT_CERT },
 	{ "rate", required_argument, NULL, OPT_RATE },
 	{ "control", required_argument, NULL, OPT_CONTROL },
@@ -232,10 +234,13 @@ void opt_print_help(const char *prog)
 	       "      --sdl[=OPTIONS]         open an SDL window per framebuffer; OPTIONS:\n"
 	       "                              comma list of integer-scale, resize, no-quit,\n"
 	       "                              fullscreen\n"
-	       "      --password-file FILE    VNC password (first line of FILE)\n"
+	       "      --password-file FILE    VNC password (first line of FILE; a second\n"
+	       "                              line is a view-only password)\n"
 	       "      --insecure              allow a non-loopback VNC listen without password\n"
-	       "      --cert FILE             PEM file: certificate and key, for wss:// and\n"
-	       "                              the https viewer\n"
+	       "      --cert FILE             PEM file: certificate and key, for VeNCrypt\n"
+	       "                              (X509) on the VNC port, wss:// and the https\n"
+	       "                              viewer\n"
+	       "      --tls-only              refuse VNC clients without TLS (needs --cert)\n"
 	       "      --rate HZ               render rate, 1..%u (default %u)\n"
 	       "      --control PATH|none     control socket (default\n"
 	       "                              $XDG_RUNTIME_DIR/fbhost.sock or\n"
@@ -395,6 +400,9 @@ static int opt_one(int c, const char *arg, struct opt_config *cfg, char *err, si
 	case OPT_PASSWORD_FILE:
 		cfg->password_file = arg;
 		return opt_check_file("--password-file", arg, err, errlen);
+	case OPT_TLS_ONLY:
+		cfg->tls_only = true;
+		return 0;
 	case OPT_INSECURE:
 		cfg->insecure = true;
 		return 0;
@@ -495,6 +503,10 @@ enum opt_result opt_parse(int argc, char **argv, struct opt_config *cfg, char *e
 		opt_fail(err, errlen,
 			 "--vnc: listening on %s needs --password-file FILE (or --insecure)",
 			 cfg->vnc_host);
+		return OPT_EXIT_USAGE;
+	}
+	if (cfg->tls_only && !cfg->cert_file) {
+		opt_fail(err, errlen, "--tls-only needs --cert FILE");
 		return OPT_EXIT_USAGE;
 	}
 	if (!cfg->vnc_on && !cfg->web_given)

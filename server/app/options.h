@@ -51,6 +51,7 @@ struct opt_config {
 	const char *password_file;
 	bool insecure;
 	const char *cert_file;
+	bool tls_only; /* --tls-only */
 	unsigned rate_hz;
 	const char *control_path; /* NULL = default; "none" = no socket */
 	enum fbhost_log_level log_level;

@@ -55,6 +55,7 @@ struct fbhost_vnc_settings {
 	char *password_file;
 	bool insecure;
 	char *cert_file;
+	bool tls_only;
 	bool view_only;
 	bool web_on;
 	int web_port; /* fbhost_enable_web convention */

@@ -73,6 +73,7 @@ static struct vnc_server *fbhost_vnc_create(struct fbhost_fb *fb,
 		cfg.web_port = s->web_port;
 	cfg.password_file = s->password_file;
 	cfg.insecure = s->insecure;
+	cfg.tls_only = s->tls_only;
 	cfg.cert_file = s->cert_file;
 	cfg.view_only = s->view_only;
 	cfg.web_root = s->web_root ? s->web_root : fbhost_default_web_root();
@@ -187,6 +188,7 @@ int fbhost_enable_vnc(struct fbhost_fb *fb, const struct fbhost_vnc_options *opt
 	}
 	s->port = opt->port;
 	s->insecure = opt->insecure;
+	s->tls_only = opt->tls_only;
 	s->view_only = opt->view_only;
 	s->vnc_on = true;
 	fb->vnc_starting = true;

@@ -291,9 +291,13 @@ struct fbhost_vnc_options {
 	/* TCP port; 0 = 5900. FBHOST_PORT_ANY = any free port (read it back
 	 * with fbhost_vnc_port). */
 	int port;
-	const char *password_file; /* first line = VNC password; NULL = none */
+	/* First line = VNC password, optional second line = view-only
+	 * password; NULL = none */
+	const char *password_file;
 	bool insecure; /* allow a non-loopback listen without a password */
-	const char *cert_file; /* PEM cert (+key) for wss:// and https://; NULL = none */
+	/* PEM cert (+key) for VeNCrypt X509, wss:// and https://; NULL = none */
+	const char *cert_file;
+	bool tls_only; /* refuse clients without TLS (needs cert_file) */
 	bool view_only; /* drop viewers' keyboard and pointer input */
 };
 #define FBHOST_PORT_ANY (-1)

@@ -21,6 +21,7 @@
 struct vtc {
 	rfbClient *cl;
 	char *password;
+	char *ca_file;
 	uint64_t updates, rects, resizes;
 	char *cut;
 	char mismatch[192];
@@ -115,6 +116,22 @@ static char *on_password(rfbClient *cl)
 	return c->password ? strdup(c->password) : NULL;
 }
 
+/* VeNCrypt X509: the CA to check the server's certificate against.
+ * libvncclient frees the credential and its strings. */
+static rfbCredential *on_credential(rfbClient *cl, int type)
+{
+	struct vtc *c = of(cl);
+	rfbCredential *cred;
+
+	if (type != rfbCredentialTypeX509 || !c->ca_file)
+		return NULL;
+	cred = calloc(1, sizeof(*cred));
+	if (!cred)
+		return NULL;
+	cred->x509Credential.x509CACertFile = strdup(c->ca_file);
+	return cred;
+}
+
 struct vtc *vtc_connect(const struct vtc_options *opt, char *err, size_t errlen)
 {
 	struct vtc *c = calloc(1, sizeof(*c));
@@ -135,6 +152,7 @@ struct vtc *vtc_connect(const struct vtc_options *opt, char *err, size_t errlen)
 	}
 	c->cl = cl;
 	c->password = opt->password ? strdup(opt->password) : NULL;
+	c->ca_file = opt->ca_file ? strdup(opt->ca_file) : NULL;
 	/* x8r8g8b8: 0x00RRGGBB in a native uint32_t. */
 	cl->format.redShift = 16;
 	cl->format.greenShift = 8;
@@ -152,6 +170,7 @@ struct vtc *vtc_connect(const struct vtc_options *opt, char *err, size_t errlen)
 	cl->FinishedFrameBufferUpdate = on_finished;
 	cl->GotXCutText = on_cut;
 	cl->GetPassword = on_password;
+	cl->GetCredential = on_credential;
 	free(cl->serverHost); /* rfbGetClient's empty default */
 	cl->serverHost = strdup(opt->host ? opt->host : "127.0.0.1");
 	cl->serverPort = opt->port;
@@ -164,6 +183,7 @@ struct vtc *vtc_connect(const struct vtc_options *opt, char *err, size_t errlen)
 		snprintf(err, errlen, "connect to %s:%d failed: %s", opt->host ? opt->host : "127.0.0.1",
 			 opt->port, vtc_last_log[0] ? vtc_last_log : "unknown error");
 		free(c->password);
+		free(c->ca_file);
 		free(c);
 		return NULL;
 	}
@@ -178,6 +198,7 @@ void vtc_free(struct vtc *c)
 	c->cl->frameBuffer = NULL;
 	rfbClientCleanup(c->cl);
 	free(c->password);
+	free(c->ca_file);
 	free(c->cut);
 	free(c);
 }

@@ -32,6 +32,9 @@ struct vtc_options {
 	int quality_level;
 	bool use_quality;
 	const char *password; /* NULL = none */
+	/* PEM file of the CA (or self-signed certificate) that VeNCrypt X509
+	 * checks the server against; NULL = no X509 credentials. */
+	const char *ca_file;
 	bool exclusive; /* ask for exclusive access (shared flag 0) */
 	unsigned connect_timeout_ms; /* 0 = 10000 */
 };

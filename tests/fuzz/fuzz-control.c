@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0-or-later
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * tests/fuzz/fuzz-control.c - libFuzzer target: the control protocol's
  * request parser and dispatcher (control_answer_line with

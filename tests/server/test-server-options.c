@@ -159,6 +159,7 @@ static const struct {
 	{ { "--log-level", "loud" }, "unknown level \"loud\"" },
 	{ { "--password-file", "/nonexistent/pw" }, "--password-file: cannot read" },
 	{ { "--cert", "/nonexistent/cert.pem" }, "--cert: cannot read" },
+	{ { "--tls-only" }, "--tls-only needs --cert FILE" },
 	{ { "--control", "" }, "--control: path must be" },
 	{ { "stray" }, "unexpected argument \"stray\"" },
 	{ { "--cert", "/etc/hostname" }, "must be a PEM file with the certificate and its private key" },

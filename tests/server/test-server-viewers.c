@@ -15,6 +15,8 @@
  *     CLIPBOARD selection (xclip), against a libfbhost server in this
  *     process: UTF-8 with TigerVNC (Extended Clipboard), Latin-1 with
  *     Remmina, whose next picture must still be exact.
+ *   - TigerVNC over VeNCrypt X509None against a server with a certificate
+ *     and tls_only, trusting it with -X509CA: exact.
  * libvncclient and noVNC are tested elsewhere (server-e2e, vnc-browser).
  * A viewer that is not installed is skipped; without Xvfb, xdotool or
  * ImageMagick the whole test is skipped (77).
@@ -499,6 +501,51 @@ static void test_clipboard_remmina(void **state)
 	inproc_stop();
 }
 
+/* TigerVNC over VeNCrypt X509None against an in-process server with a
+ * certificate and tls_only, trusting it with -X509CA: exact pixels. */
+static void test_tigervnc_x509(void **state)
+{
+	const char *vncviewer = vx_find_program("vncviewer"), *openssl = vx_find_program("openssl");
+	char cert[VW_PATH_MAX], key[VW_PATH_MAX], both[VW_PATH_MAX], ca[VW_PATH_MAX + 16];
+	char server[32], log[VW_PATH_MAX], id[32], cmd[8 * VW_PATH_MAX];
+	struct fbhost_vnc_options o = {.port = FBHOST_PORT_ANY, .cert_file = both, .tls_only = true};
+	pid_t pid;
+
+	(void)state;
+	if (!vncviewer || !openssl)
+		skip();
+	snprintf(cert, sizeof(cert), "%s/tls-cert.pem", dir);
+	snprintf(key, sizeof(key), "%s/tls-key.pem", dir);
+	snprintf(both, sizeof(both), "%s/tls-both.pem", dir);
+	snprintf(cmd, sizeof(cmd),
+		 "%s req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=localhost "
+		 "-addext subjectAltName=DNS:localhost,IP:127.0.0.1 -keyout %s -out %s "
+		 "2>/dev/null && cat %s %s > %s",
+		 openssl, key, cert, cert, key, both);
+	assert_int_equal(system(cmd), 0);
+	inproc_host = fbhost_new(NULL);
+	assert_non_null(inproc_host);
+	inproc_fb = fbhost_fb_add(inproc_host, "tls", 160, 120, FBHOST_FORMAT_X8R8G8B8);
+	assert_non_null(inproc_fb);
+	assert_int_equal(fbhost_fill(inproc_fb, 0, 0, 160, 120, 0x403020), 0);
+	assert_int_equal(fbhost_fill(inproc_fb, 30, 20, 60, 50, 0x10e0a0), 0);
+	assert_int_equal(fbhost_enable_vnc(inproc_fb, &o), 0);
+	snprintf(server, sizeof(server), "127.0.0.1::%d", vnc_port());
+	snprintf(ca, sizeof(ca), "-X509CA=%s", cert);
+	snprintf(log, sizeof(log), "%s/vncviewer-x509.log", dir);
+	{
+		const char *argv[] = {vncviewer,    "-SecurityTypes=X509None", ca,
+				      "-AutoSelect=0", "-PreferredEncoding=ZRLE", "-FullColor",
+				      "-Shared",       server,			  NULL};
+
+		pid = vx_spawn(argv, log);
+	}
+	assert_true(pid > 0);
+	if (vx_find_window("TigerVNC", id, sizeof(id)) != 0)
+		fail_msg("no window named %s appeared", "TigerVNC");
+	expect_window(id, true, "TigerVNC over VeNCrypt X509None");
+}
+
 static int group_setup(void **state)
 {
 	static const char *const args[] = {"--guest", "pattern", "--fb", "main:320x240", NULL};
@@ -551,6 +598,7 @@ int main(void)
 	    cmocka_unit_test_teardown(test_remmina, test_teardown),
 	    cmocka_unit_test_teardown(test_clipboard_tigervnc, test_teardown),
 	    cmocka_unit_test_teardown(test_clipboard_remmina, test_teardown),
+	    cmocka_unit_test_teardown(test_tigervnc_x509, test_teardown),
 	};
 	static const char *const needed[] = {"Xvfb", "import", "xdotool"};
 

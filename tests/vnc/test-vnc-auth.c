@@ -414,6 +414,88 @@ static void test_input_clipboard_view_only(void **state)
 	vt_teardown(&t);
 }
 
+static bool modes_seen(struct vt_input *in, const void *arg)
+{
+	return in->mode_requests >= *(const unsigned *)arg;
+}
+
+/* Two guest changes seen by c: the second answers an update request c sent
+ * after everything before this call, so the server has handled it all. */
+static void round_trip(struct vt *t, struct vtc *c, uint32_t color)
+{
+	for (int i = 0; i < 2; i++) {
+		fb_fill_rect(t->fb, 0, 0, 8, 8, color + (uint32_t)i);
+		vt_expect_guest(t, c, "round trip");
+	}
+}
+
+/* The password file's second line is a view-only password: that client's
+ * keys, pointer, clipboard and SetDesktopSize never reach the guest; the
+ * full password's do. */
+static void test_view_only_password(void **state)
+{
+	struct vnc_config cfg = vt_config();
+	const int xy[3] = { 7, 9, 1 };
+	const unsigned one = 1;
+	struct vtc_options o;
+	struct vtc *view, *full;
+	char err[256], pw[64];
+	struct vt t;
+
+	(void)state;
+	write_file(pw, "fullpw\nlookonly\n");
+	cfg.password_file = pw;
+	vt_setup(&t, 64, 48, PIXMAN_x8r8g8b8, &cfg);
+	o = vt_client_opts(&t, "raw");
+	o.password = "neither";
+	assert_null(vtc_connect(&o, err, sizeof(err)));
+	o.password = "lookonly";
+	view = vtc_connect(&o, err, sizeof(err));
+	if (!view)
+		fail_msg("view-only password refused: %s", err);
+	vt_expect_guest(&t, view, "view-only client");
+	assert_int_equal(vtc_key(view, 0x62, true), 0);
+	assert_int_equal(vtc_pointer(view, 5, 5, 1), 0);
+	assert_int_equal(vtc_cut_text_send(view, "nope"), 0);
+	assert_int_equal(vtc_request_size(view, 48, 32), 0);
+	round_trip(&t, view, 0x00ff00);
+	pthread_mutex_lock(&t.in.lock);
+	assert_int_equal(t.in.key_events, 0);
+	assert_int_equal(t.in.pointer_events, 0);
+	assert_int_equal(t.in.clip_events, 0);
+	assert_int_equal(t.in.mode_requests, 0);
+	pthread_mutex_unlock(&t.in.lock);
+
+	o.password = "fullpw";
+	full = vtc_connect(&o, err, sizeof(err));
+	if (!full)
+		fail_msg("full password refused: %s", err);
+	vt_expect_guest(&t, full, "full client");
+	assert_int_equal(vtc_key(full, 0x61, true), 0);
+	assert_true(vt_wait_input(&t, key_seen, &one, VT_WAIT_MS));
+	assert_int_equal(vtc_pointer(full, 7, 9, 1), 0);
+	assert_true(vt_wait_input(&t, pointer_at, xy, VT_WAIT_MS));
+	assert_int_equal(vtc_cut_text_send(full, "yes"), 0);
+	assert_true(vt_wait_input(&t, clip_is, "yes", VT_WAIT_MS));
+	assert_int_equal(vtc_request_size(full, 48, 32), 0);
+	assert_true(vt_wait_input(&t, modes_seen, &one, VT_WAIT_MS));
+	assert_int_equal(vtc_wait_size(full, 48, 32, VT_WAIT_MS), 0);
+	vtc_free(full);
+	vtc_free(view);
+	vt_teardown(&t);
+	unlink(pw);
+
+	/* The same password twice is a mistake, said at start. */
+	write_file(pw, "same\nsame\n");
+	cfg.password_file = pw;
+	vt_setup(&t, 64, 48, PIXMAN_x8r8g8b8, NULL);
+	assert_null(vnc_server_new(t.fb, &cfg, err, sizeof(err)));
+	assert_int_equal(errno, EINVAL);
+	assert_non_null(strstr(err, "equals the full one"));
+	vt_teardown(&t);
+	unlink(pw);
+}
+
 /* Pumps c until the server closes it (true) or ms pass (false). */
 static bool closed_within(struct vtc *c, unsigned ms)
 {
@@ -533,6 +615,7 @@ int main(void)
 		cmocka_unit_test(test_input_clipboard_view_only),
 		cmocka_unit_test(test_share_policy),
 		cmocka_unit_test(test_wss),
+		cmocka_unit_test(test_view_only_password),
 	};
 
 	vt_filter_from_env();

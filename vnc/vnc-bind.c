@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * vnc/vnc-listen.c - binds listening sockets for the VNC and web ports.
+ * vnc/vnc-bind.c - binds listening sockets for the VNC and web ports.
  *
  * We bind them ourselves instead of letting rfbInitServer do it because
  * LibVNCServer reports bind failures only as a log line (rfbInitServer

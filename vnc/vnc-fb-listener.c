@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * vnc/vnc-listener.c - the fb listener side of the VNC frontend. Runs on
+ * vnc/vnc-fb-listener.c - the fb listener side of the VNC frontend. Runs on
  * the render thread: converts the damaged boxes of the guest view into the
  * x8r8g8b8 staging image (pixman), unions the damage into the pending
  * region, repeats guest moves in staging and queues them, and wakes the
