@@ -5,11 +5,13 @@
 set -euo pipefail
 
 FBHOST_BUILD_PKGS=(gcc meson ninja-build pkg-config python3
-	liburcu-dev libpixman-1-dev libvncserver-dev libsdl2-dev libpng-dev libmicrohttpd-dev)
+	liburcu-dev libpixman-1-dev libvncserver-dev libsdl2-dev libpng-dev libmicrohttpd-dev
+	libglib2.0-dev)
 # The viewers of tests/server/test-server-viewers.c: TigerVNC, gtk-vnc's
 # gvnccapture and Remmina (driven with xdotool, clipboard read with xclip).
 FBHOST_TEST_PKGS=(libcmocka-dev zlib1g-dev xvfb xauth x11-apps imagemagick chromium openssl
-	tigervnc-viewer gvncviewer remmina remmina-plugin-vnc xdotool xclip)
+	tigervnc-viewer gvncviewer remmina remmina-plugin-vnc xdotool xclip
+	qemu-system-x86 dbus-daemon linux-image-amd64 busybox-static cpio)
 
 fbhost_install_deps() { # $@: package names
 	local missing=() p sudo=""

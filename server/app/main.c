@@ -36,6 +36,7 @@ static const struct guest_ops *main_find_guest(const char *name)
 		&guest_demo_ops,
 		&guest_pattern_ops,
 		&guest_bench_ops,
+		&guest_qemu_ops,
 		NULL,
 	};
 	size_t i;
@@ -93,8 +94,12 @@ static int main_start_fb(struct main_state *ms, unsigned i)
 	if (ms->guest) {
 		const char *gerr = NULL;
 
-		err = ms->guest->start(fbhost_fb_device(fb), ms->opt.guest_args,
-				       &ms->guest_state[i], &gerr);
+		if (ms->guest->start_fb)
+			err = ms->guest->start_fb(fb, ms->opt.guest_args, &ms->guest_state[i],
+						  &gerr);
+		else
+			err = ms->guest->start(fbhost_fb_device(fb), ms->opt.guest_args,
+					       &ms->guest_state[i], &gerr);
 		if (err) {
 			fprintf(stderr, "fbhost: --guest: %s\n", gerr ? gerr : strerror(-err));
 			ms->guest_state[i] = NULL;
