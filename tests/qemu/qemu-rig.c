@@ -141,6 +141,7 @@ int qr_qemu_start(struct qr_vm *vm, const char *const *extra)
 	const char *argv[QR_MAX_ARGS];
 	char display[QR_PATH_MAX + 32], qmp[QR_PATH_MAX + 32], log[QR_PATH_MAX + 16];
 	char qmp2[QR_PATH_MAX + 32];
+	uint64_t end;
 	char err[256];
 	unsigned n = 0, i;
 
@@ -154,10 +155,10 @@ int qr_qemu_start(struct qr_vm *vm, const char *const *extra)
 	argv[n++] = "pc,accel=tcg";
 	argv[n++] = "-nodefaults";
 	argv[n++] = "-display";
-	argv[n++] = display;
+	argv[n++] = vm->display ? vm->display : display;
 	argv[n++] = "-qmp";
 	argv[n++] = qmp;
-	if (vm->p2p) {
+	if (vm->p2p && !vm->display) {
 		snprintf(qmp2, sizeof(qmp2), "unix:%s,server=on,wait=off", vm->fbhost_qmp_path);
 		unlink(vm->fbhost_qmp_path);
 		argv[n++] = "-qmp";
@@ -173,7 +174,14 @@ int qr_qemu_start(struct qr_vm *vm, const char *const *extra)
 		fprintf(stderr, "qemu-rig: QEMU did not start (see %s)\n", log);
 		return -1;
 	}
-	vm->qmp = qemu_qmp_open(vm->qmp_path, QR_START_TIMEOUT_MS, err, sizeof(err));
+	/* The socket file exists from bind() on; connecting is refused until
+	 * QEMU listens. */
+	end = qr_now_ms() + QR_START_TIMEOUT_MS;
+	do {
+		vm->qmp = qemu_qmp_open(vm->qmp_path, QR_START_TIMEOUT_MS, err, sizeof(err));
+		if (!vm->qmp && errno == ECONNREFUSED)
+			qr_sleep_ms(10);
+	} while (!vm->qmp && errno == ECONNREFUSED && qr_now_ms() < end);
 	if (!vm->qmp) {
 		fprintf(stderr, "qemu-rig: %s\n", err);
 		return -1;

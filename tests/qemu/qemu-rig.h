@@ -25,6 +25,9 @@
 /* One VM and its bus. */
 struct qr_vm {
 	bool p2p;
+	/* Set after qr_setup to replace -display dbus,...: e.g. "none" (with
+	 * -vnc in the extra arguments) for QEMU's own VNC server. */
+	const char *display;
 	char dir[QR_PATH_MAX];		   /* private temporary directory */
 	char bus_addr[QR_PATH_MAX];	   /* unix:path=DIR/bus.sock (bus mode) */
 	char qmp_path[QR_PATH_MAX];	   /* DIR/qmp.sock, the test's */

@@ -239,7 +239,7 @@ static void qemu_listener_call(GDBusConnection *c, const gchar *sender, const gc
 	struct qemu_guest *g = opaque;
 
 	if (strcmp(method, "Update") != 0)
-		qlog(g, FBHOST_LOG_DEBUG, "console %u: %s", g->console, method);
+		qlog(g, FBHOST_LOG_DEBUG, "console %u: %s", g->console, method ? method : "?");
 	if (strcmp(method, "Scanout") == 0) {
 		qemu_listener_scanout(g, params);
 	} else if (strcmp(method, "Update") == 0) {
