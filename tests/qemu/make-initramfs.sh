@@ -5,7 +5,8 @@
 # version (virtio-gpu and bochs with their dependencies, from
 # /lib/modules/VERSION), without network. /init mounts proc/sys/devtmpfs,
 # loads the modules, prints FBHOST-GUEST-READY and runs a shell on the
-# console (tty0). /bin/scroll SECONDS prints numbered lines for that long.
+# console (tty0). /bin/scroll SECONDS [RATE] prints numbered lines for that
+# long, as fast as it can or RATE lines a second.
 set -eu
 out=$1
 kernel=$2
@@ -19,7 +20,7 @@ root=$(mktemp -d)
 trap 'rm -rf "$root"' EXIT
 mkdir -p "$root/bin" "$root/proc" "$root/sys" "$root/dev" "$root/lib/modules" "$root/tmp"
 cp "$busybox" "$root/bin/busybox"
-for app in sh mount insmod echo cat sleep setsid cttyhack date stty clear seq; do
+for app in sh mount insmod echo cat sleep usleep setsid cttyhack date stty clear seq; do
 	ln -s busybox "$root/bin/$app"
 done
 
@@ -69,10 +70,12 @@ INIT
 cat > "$root/bin/scroll" <<'SCROLL'
 #!/bin/sh
 end=$(($(date +%s) + $1))
+rate=${2:-0}
 i=0
 while [ "$(date +%s)" -lt "$end" ]; do
 	echo "scroll line $i: the quick brown fox jumps over the lazy dog"
 	i=$((i + 1))
+	[ "$rate" -gt 0 ] && usleep $((1000000 / rate))
 done
 echo "SCROLL-DONE $i"
 SCROLL
