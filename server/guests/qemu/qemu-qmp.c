@@ -46,7 +46,11 @@ static int qmp_read_line(struct qemu_qmp *q, char *line, size_t size, uint64_t d
 		if (nl || q->len == sizeof(q->buf)) {
 			size_t linelen = nl ? (size_t)(nl - q->buf) : q->len;
 			size_t used = nl ? linelen + 1 : q->len;
-			size_t copy = linelen < size - 1 ? linelen : size - 1;
+			size_t copy;
+
+			if (linelen && q->buf[linelen - 1] == '\r')
+				linelen--; /* QMP ends lines with CR LF */
+			copy = linelen < size - 1 ? linelen : size - 1;
 
 			memcpy(line, q->buf, copy);
 			line[copy] = '\0';
@@ -108,7 +112,7 @@ static int qmp_send(struct qemu_qmp *q, const char *json, int fd)
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0) {
-			int e = errno;
+			int e = errno == EPIPE ? ECONNRESET : errno; /* the peer is gone */
 
 			free(msg);
 			return -e;
