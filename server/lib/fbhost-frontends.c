@@ -42,6 +42,19 @@ static void fbhost_input_key(void *opaque, uint32_t keysym, bool down)
 		cb.key(o, fb, keysym, down);
 }
 
+static void fbhost_input_key_code(void *opaque, uint32_t keysym, uint32_t qnum, bool down)
+{
+	struct fbhost_fb *fb = opaque;
+	struct fbhost_input_callbacks cb;
+	void *o;
+
+	fbhost_input_get(fb, &cb, &o);
+	if (cb.key_code)
+		cb.key_code(o, fb, keysym, qnum, down);
+	else if (cb.key)
+		cb.key(o, fb, keysym, down);
+}
+
 static void fbhost_input_pointer(void *opaque, int x, int y, uint32_t buttons)
 {
 	struct fbhost_fb *fb = opaque;
@@ -81,6 +94,7 @@ static const struct fb_input_ops fbhost_input_ops = {
 	.pointer = fbhost_input_pointer,
 	.mode_request = fbhost_input_mode_request,
 	.clipboard = fbhost_input_clipboard,
+	.key_code = fbhost_input_key_code,
 };
 
 void fbhost_set_input(struct fbhost_fb *fb, const struct fbhost_input_callbacks *cb, void *opaque)

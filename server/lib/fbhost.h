@@ -218,6 +218,12 @@ struct fbhost_input_callbacks {
 	 * or a negative errno to refuse. NULL = refuse. */
 	int (*resize_request)(void *opaque, struct fbhost_fb *fb, uint32_t width,
 			      uint32_t height);
+	/* Optional: a key with its scancode, from viewers that send one (QEMU
+	 * extended key events). qnum is QEMU's key number: the PC AT set-1
+	 * scancode, 0xe0-prefixed keys as 0x80 | code. NULL = key gets the
+	 * keysym alone. */
+	void (*key_code)(void *opaque, struct fbhost_fb *fb, uint32_t keysym, uint32_t qnum,
+			 bool down);
 };
 /* Installs the callbacks (copied; any may be NULL; cb NULL removes them).
  * They run on frontend threads, possibly concurrently with each other, so

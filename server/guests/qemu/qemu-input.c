@@ -59,6 +59,27 @@ static void qemu_input_key(void *opaque, struct fbhost_fb *fb, uint32_t keysym, 
 	g_object_unref(c);
 }
 
+/* Viewers that send scancodes (QEMU extended key events): qnum as is, so
+ * any layout the guest uses works. */
+static void qemu_input_key_code(void *opaque, struct fbhost_fb *fb, uint32_t keysym,
+				uint32_t qnum, bool down)
+{
+	struct qemu_guest *g = opaque;
+	GDBusConnection *c;
+	bool p2p;
+
+	if (!qnum) {
+		qemu_input_key(opaque, fb, keysym, down);
+		return;
+	}
+	c = qemu_input_conn(g, &p2p);
+	if (!c)
+		return;
+	qemu_input_send(g, c, p2p, "org.qemu.Display1.Keyboard", down ? "Press" : "Release",
+			g_variant_new("(u)", qnum));
+	g_object_unref(c);
+}
+
 static void qemu_input_pointer(void *opaque, struct fbhost_fb *fb, int x, int y, uint32_t buttons)
 {
 	struct qemu_guest *g = opaque;
@@ -125,6 +146,7 @@ void qemu_guest_input_install(struct qemu_guest *g)
 	    .key = qemu_input_key,
 	    .pointer = qemu_input_pointer,
 	    .resize_request = qemu_input_resize,
+	    .key_code = qemu_input_key_code,
 	};
 
 	fbhost_set_input(g->fb, &cb, g);
