@@ -11,6 +11,7 @@ FBHOST_BUILD_PKGS=(gcc meson ninja-build pkg-config python3
 # gvnccapture and Remmina (driven with xdotool, clipboard read with xclip).
 FBHOST_TEST_PKGS=(libcmocka-dev zlib1g-dev xvfb xauth x11-apps imagemagick chromium openssl
 	tigervnc-viewer gvncviewer remmina remmina-plugin-vnc xdotool xclip
+	# tests/qemu: the VMs, their private bus, the kernel and the initramfs's tools
 	qemu-system-x86 dbus-daemon linux-image-amd64 busybox-static cpio)
 
 fbhost_install_deps() { # $@: package names
