@@ -182,6 +182,10 @@ struct fb_input_ops {
 	int (*mode_request)(void *opaque, uint32_t width, uint32_t height);
 	/* Clipboard text from a viewer, UTF-8, not NUL-terminated. */
 	void (*clipboard)(void *opaque, const char *utf8, size_t len);
+	/* Optional: a key with its scancode, from viewers that send one (QEMU
+	 * extended key events). qnum is QEMU's key number: the PC AT set-1
+	 * scancode, 0xe0-prefixed keys as 0x80 | code. NULL: key gets keysym. */
+	void (*key_code)(void *opaque, uint32_t keysym, uint32_t qnum, bool down);
 };
 /* Installs the guest's input handler (ops copied; NULL removes it). Any
  * thread. Callbacks run on frontend threads, possibly concurrently; the
@@ -195,6 +199,9 @@ struct fb_input_ops {
 void fb_set_input_handler(struct fb_device *fb, const struct fb_input_ops *ops, void *opaque);
 /* Frontends call these. They also return the render thread to full rate. */
 void fb_input_key(struct fb_device *fb, uint32_t keysym, bool down);
+/* A key with its scancode (see fb_input_ops.key_code); goes to key with the
+ * keysym alone when the handler has no key_code. */
+void fb_input_key_code(struct fb_device *fb, uint32_t keysym, uint32_t qnum, bool down);
 void fb_input_pointer(struct fb_device *fb, int x, int y, uint32_t buttons);
 void fb_input_clipboard(struct fb_device *fb, const char *utf8, size_t len);
 /* -EINVAL for a size outside 1..FB_MAX_SIDE_PX, -ENOTSUP without a handler,

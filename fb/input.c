@@ -115,6 +115,22 @@ void fb_input_key(struct fb_device *fb, uint32_t keysym, bool down)
 	fb_input_leave(fb, &c);
 }
 
+void fb_input_key_code(struct fb_device *fb, uint32_t keysym, uint32_t qnum, bool down)
+{
+	struct fb_input_call c;
+
+	if (!fb)
+		return;
+	fb_note_input(fb);
+	if (!fb_input_enter(fb, &c))
+		return;
+	if (c.ops.key_code)
+		c.ops.key_code(c.opaque, keysym, qnum, down);
+	else if (c.ops.key)
+		c.ops.key(c.opaque, keysym, down);
+	fb_input_leave(fb, &c);
+}
+
 void fb_input_pointer(struct fb_device *fb, int x, int y, uint32_t buttons)
 {
 	struct fb_input_call c;

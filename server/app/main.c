@@ -36,6 +36,7 @@ static const struct guest_ops *main_find_guest(const char *name)
 		&guest_demo_ops,
 		&guest_pattern_ops,
 		&guest_bench_ops,
+		&guest_qemu_ops,
 		NULL,
 	};
 	size_t i;

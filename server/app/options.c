@@ -224,7 +224,10 @@ void opt_print_help(const char *prog)
 	       "                              main:1024x768:x8r8g8b8). FORMAT: c8, x1r5g5b5,\n"
 	       "                              r5g6b5, r8g8b8, x8r8g8b8, a8r8g8b8 or 8/15/16/24/32\n"
 	       "  -g, --guest NAME[:ARGS]     guest drawing each framebuffer: demo (default),\n"
-	       "                              pattern, bench:SCENARIO[,fps=N,...] or none\n"
+	       "                              pattern, bench:SCENARIO[,fps=N,...],\n"
+	       "                              qemu:DBUS_ADDRESS[,console=N] (a running QEMU\n"
+	       "                              with -display dbus), qemu:qmp:PATH[,console=N]\n"
+	       "                              (-display dbus,p2p=yes), or none\n"
 	       "      --vnc HOST:PORT|:N|PORT|none\n"
 	       "                              VNC listen address (default 127.0.0.1:5900);\n"
 	       "                              framebuffer i gets PORT+i; port 0 = any free port\n"
@@ -360,7 +363,8 @@ static int opt_one(int c, const char *arg, struct opt_config *cfg, char *err, si
 	case 'g': {
 		const char *colon = strchr(arg, ':');
 		size_t n = colon ? (size_t)(colon - arg) : strlen(arg);
-		static const char *const names[] = { "demo", "pattern", "bench", "none" };
+		static const char *const names[] = { "demo", "pattern", "bench", "qemu",
+						     "none" };
 
 		for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
 			if (strlen(names[i]) == n && strncmp(names[i], arg, n) == 0)
@@ -368,7 +372,7 @@ static int opt_one(int c, const char *arg, struct opt_config *cfg, char *err, si
 		if (i == sizeof(names) / sizeof(names[0]))
 			return opt_fail(err, errlen,
 					"--guest: unknown guest \"%.*s\" (expected demo, pattern, "
-					"bench or none)",
+					"bench, qemu or none)",
 					(int)(n > 40 ? 40 : n), arg);
 		cfg->guest = names[i];
 		cfg->guest_args = colon ? colon + 1 : NULL;

@@ -36,5 +36,6 @@ struct guest_ops {
 extern const struct guest_ops guest_demo_ops;
 extern const struct guest_ops guest_pattern_ops;
 extern const struct guest_ops guest_bench_ops;
+extern const struct guest_ops guest_qemu_ops;
 
 #endif

@@ -40,6 +40,21 @@ static void fbhost_input_key(void *opaque, uint32_t keysym, bool down)
 			in[i].cb.key(in[i].opaque, fb, keysym, down);
 }
 
+/* A key with its scancode: to each handler's key_code, or its key. */
+static void fbhost_input_key_code(void *opaque, uint32_t keysym, uint32_t qnum, bool down)
+{
+	struct fbhost_fb *fb = opaque;
+	struct fbhost_input_handler in[FBHOST_INPUT_HANDLERS_MAX];
+	unsigned n = fbhost_input_get(fb, in);
+
+	for (unsigned i = 0; i < n; i++) {
+		if (in[i].cb.key_code)
+			in[i].cb.key_code(in[i].opaque, fb, keysym, qnum, down);
+		else if (in[i].cb.key)
+			in[i].cb.key(in[i].opaque, fb, keysym, down);
+	}
+}
+
 static void fbhost_input_pointer(void *opaque, int x, int y, uint32_t buttons)
 {
 	struct fbhost_fb *fb = opaque;
@@ -80,6 +95,7 @@ static const struct fb_input_ops fbhost_input_ops = {
 	.pointer = fbhost_input_pointer,
 	.mode_request = fbhost_input_mode_request,
 	.clipboard = fbhost_input_clipboard,
+	.key_code = fbhost_input_key_code,
 };
 
 /* Index of the handler installed with opaque (and embedder flag), or -1.

@@ -251,6 +251,12 @@ struct fbhost_input_callbacks {
 	 * or a negative errno to refuse. NULL = refuse. */
 	int (*resize_request)(void *opaque, struct fbhost_fb *fb, uint32_t width,
 			      uint32_t height);
+	/* Optional: a key with its scancode, from viewers that send one (QEMU
+	 * extended key events). qnum is QEMU's key number: the PC AT set-1
+	 * scancode, 0xe0-prefixed keys as 0x80 | code. NULL = key gets the
+	 * keysym alone. */
+	void (*key_code)(void *opaque, struct fbhost_fb *fb, uint32_t keysym, uint32_t qnum,
+			 bool down);
 };
 /*
  * A framebuffer has one input path with up to FBHOST_INPUT_HANDLERS_MAX

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * Input and requests: keys, pointer (clamped to the mode), viewer clipboard
+ * Input and requests: keys (with and without scancodes), pointer (clamped to the mode), viewer clipboard
  * and mode requests reach the guest's handler with the documented
  * semantics; guest clipboard text reaches every listener with a clipboard op,
  * on the render thread; a listener registered late gets switch_surface and a
@@ -18,7 +18,19 @@ struct guest_input {
 	uint32_t buttons;
 	char clip[64];
 	unsigned requests;
+	uint32_t last_qnum;
 };
+
+static void gi_key_code(void *o, uint32_t keysym, uint32_t qnum, bool down)
+{
+	struct guest_input *g = o;
+
+	pthread_mutex_lock(&g->lock);
+	g->last_key = keysym;
+	g->last_qnum = qnum;
+	g->last_down = down;
+	pthread_mutex_unlock(&g->lock);
+}
 
 static void gi_key(void *o, uint32_t keysym, bool down)
 {
@@ -115,6 +127,21 @@ static void test_input_and_clipboard(void **state)
 	assert_true(g.last_down);
 	fb_input_key(fb, 0xff0d, false);
 	assert_false(g.last_down);
+	/* a key with a scancode: without key_code the handler gets the keysym */
+	fb_input_key_code(fb, 0x61, 0x1e, true);
+	assert_int_equal(g.last_key, 0x61);
+	assert_int_equal(g.last_qnum, 0);
+	{
+		struct fb_input_ops with_code = ops;
+
+		with_code.key_code = gi_key_code;
+		fb_set_input_handler(fb, &with_code, &g);
+		fb_input_key_code(fb, 0xff52, 0xc8, false);
+		assert_int_equal(g.last_key, 0xff52);
+		assert_int_equal(g.last_qnum, 0xc8);
+		assert_false(g.last_down);
+		fb_set_input_handler(fb, &ops, &g);
+	}
 	fb_input_pointer(fb, 5000, -3, 0x5);
 	assert_int_equal(g.px, 319);
 	assert_int_equal(g.py, 0);

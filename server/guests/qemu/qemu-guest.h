@@ -1,0 +1,95 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * server/guests/qemu/qemu-guest.h - the "qemu" guest's shared state: one
+ * framebuffer mirroring one console of a running QEMU over its D-Bus display
+ * (-display dbus). The GLib main loop runs on the guest's own thread; the
+ * frontend threads only send input. Internal to server/guests/qemu/ (GLib
+ * types appear here, never in fbhost.h). Public prefix: qemu_guest_.
+ */
+#ifndef FBHOST_GUESTS_QEMU_GUEST_H
+#define FBHOST_GUESTS_QEMU_GUEST_H
+
+#include <gio/gio.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "server/lib/fbhost.h"
+
+/* Pause between two connection attempts while QEMU is away, in ms. */
+#define QEMU_RETRY_MS 200u
+/* Bound of every D-Bus call the guest thread waits for, in ms. */
+#define QEMU_CALL_TIMEOUT_MS 5000
+/* Bound of the QMP handover in p2p mode, in ms. */
+#define QEMU_QMP_TIMEOUT_MS 5000u
+/* Longest console object path ("/org/qemu/Display1/Console_N"). */
+#define QEMU_PATH_MAX_BYTES 64u
+/* Largest console number accepted in console=N. */
+#define QEMU_MAX_CONSOLE 255u
+
+/* What the framebuffer shows besides QEMU's picture. */
+enum qemu_display_state {
+	QEMU_DISPLAY_WAITING, /* never connected yet: the framebuffer's initial black */
+	QEMU_DISPLAY_ON,      /* mirroring scanouts */
+	QEMU_DISPLAY_OFF,     /* QEMU disabled the display ("display off" drawn) */
+	QEMU_DISPLAY_REFUSED, /* a scanout fbhost cannot show (reason drawn) */
+};
+
+/* One running qemu guest. */
+struct qemu_guest {
+	/* Immutable after qemu_guest_start. */
+	struct fbhost_fb *fb;
+	struct fbhost *host;
+	char *address; /* D-Bus bus address, or the QMP socket path when p2p */
+	bool p2p;
+	unsigned console;
+	char console_path[QEMU_PATH_MAX_BYTES];
+	GMainContext *ctx; /* the guest thread's context */
+	GMainLoop *loop;
+	pthread_t thread;
+
+	/* Guest thread only. */
+	GDBusConnection *conn;	   /* to QEMU's objects (the bus, or p2p) */
+	GDBusConnection *listener; /* QEMU -> us: Listener calls */
+	guint listener_reg;	   /* object registration on listener */
+	gulong closed_handler;	   /* "closed" on listener */
+	guint props_sub;	   /* PropertiesChanged subscription on conn */
+	GSource *retry;		   /* pending reconnection attempt */
+	bool connected;
+	bool ever_connected;
+	bool wait_logged; /* "waiting for QEMU" logged since the last loss */
+	enum qemu_display_state state;
+
+	/* Input from frontend threads. */
+	pthread_mutex_t input_lock;  /* protects every field below */
+	GDBusConnection *input_conn; /* a reference; NULL while disconnected */
+	bool input_p2p;		     /* no bus name to address */
+	bool input_abs;		     /* Mouse.IsAbsolute */
+	uint32_t input_buttons;	     /* RFB button mask last sent */
+	int input_x, input_y;	     /* last pointer position sent */
+	bool input_have_pos;
+};
+
+/* qemu-listener.c: exports the Listener object on g->listener (guest
+ * thread). 0 or -errno. */
+int qemu_guest_listener_register(struct qemu_guest *g, GError **error);
+/* Switches the framebuffer to w x h in format (INVALID = keep the format)
+ * unless it is that already; logs it. 0, or -errno (refusal drawn). Guest
+ * thread. */
+int qemu_guest_follow_mode(struct qemu_guest *g, uint32_t w, uint32_t h, enum fbhost_format format);
+/* guest-qemu.c: reads the console's Width and Height and follows them in
+ * format (INVALID = keep). 0 or -errno. Guest thread. */
+int qemu_guest_sync_size(struct qemu_guest *g, enum fbhost_format format);
+/* Draws the "display off"/"disconnected"-style notice text centred on a
+ * black framebuffer of the current mode (guest thread). */
+void qemu_guest_draw_notice(struct qemu_guest *g, const char *text);
+
+/* qemu-input.c: installs the framebuffer's input callbacks. */
+void qemu_guest_input_install(struct qemu_guest *g);
+/* Points input at conn (NULL = drop input), with IsAbsolute abs. Guest
+ * thread. */
+void qemu_guest_input_attach(struct qemu_guest *g, GDBusConnection *conn, bool abs);
+/* Updates IsAbsolute (PropertiesChanged). */
+void qemu_guest_input_set_abs(struct qemu_guest *g, bool abs);
+
+#endif

@@ -1,0 +1,288 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * server/guests/qemu/qemu-listener.c - the org.qemu.Display1.Listener object
+ * QEMU calls on the listener link (written from QEMU 7.2's
+ * ui/dbus-display1.xml): Scanout switches the framebuffer's mode and fills
+ * it, Update writes one rectangle (fbhost_blit marks exactly its pages),
+ * Disable shows "display off", the DMABUF variants are refused with a hint.
+ * Runs on the guest thread (the listener connection was made there).
+ *
+ * Formats: QEMU names its surface format with a pixman format code. Those
+ * with an fbhost format of the same layout are taken as they are:
+ * x8r8g8b8, a8r8g8b8 (shown opaque, as QEMU's own VNC does), r8g8b8,
+ * r5g6b5, x1r5g5b5. Every other code is refused (reason drawn on the
+ * framebuffer and logged): fbhost's framebuffers hold native-endian words of
+ * those layouts only, and the others (for example b8g8r8x8, which QEMU uses
+ * for big-endian guests, or a2r10g10b10) would need a converting copy on
+ * every update that the guest's own format could avoid.
+ */
+#include <pixman.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "server/guests/guest-draw.h"
+#include "server/guests/qemu/qemu-guest.h"
+
+/* Only what fbhost implements; QEMU 7.2 calls nothing else. */
+static const char qemu_listener_xml[] = "<node>"
+					" <interface name='org.qemu.Display1.Listener'>"
+					"  <method name='Scanout'>"
+					"   <arg type='u' name='width' direction='in'/>"
+					"   <arg type='u' name='height' direction='in'/>"
+					"   <arg type='u' name='stride' direction='in'/>"
+					"   <arg type='u' name='pixman_format' direction='in'/>"
+					"   <arg type='ay' name='data' direction='in'/>"
+					"  </method>"
+					"  <method name='Update'>"
+					"   <arg type='i' name='x' direction='in'/>"
+					"   <arg type='i' name='y' direction='in'/>"
+					"   <arg type='i' name='width' direction='in'/>"
+					"   <arg type='i' name='height' direction='in'/>"
+					"   <arg type='u' name='stride' direction='in'/>"
+					"   <arg type='u' name='pixman_format' direction='in'/>"
+					"   <arg type='ay' name='data' direction='in'/>"
+					"  </method>"
+					"  <method name='ScanoutDMABUF'>"
+					"   <arg type='h' name='dmabuf' direction='in'/>"
+					"   <arg type='u' name='width' direction='in'/>"
+					"   <arg type='u' name='height' direction='in'/>"
+					"   <arg type='u' name='stride' direction='in'/>"
+					"   <arg type='u' name='fourcc' direction='in'/>"
+					"   <arg type='t' name='modifier' direction='in'/>"
+					"   <arg type='b' name='y0_top' direction='in'/>"
+					"  </method>"
+					"  <method name='UpdateDMABUF'>"
+					"   <arg type='i' name='x' direction='in'/>"
+					"   <arg type='i' name='y' direction='in'/>"
+					"   <arg type='i' name='width' direction='in'/>"
+					"   <arg type='i' name='height' direction='in'/>"
+					"  </method>"
+					"  <method name='Disable'/>"
+					"  <method name='MouseSet'>"
+					"   <arg type='i' name='x' direction='in'/>"
+					"   <arg type='i' name='y' direction='in'/>"
+					"   <arg type='i' name='on' direction='in'/>"
+					"  </method>"
+					"  <method name='CursorDefine'>"
+					"   <arg type='i' name='width' direction='in'/>"
+					"   <arg type='i' name='height' direction='in'/>"
+					"   <arg type='i' name='hot_x' direction='in'/>"
+					"   <arg type='i' name='hot_y' direction='in'/>"
+					"   <arg type='ay' name='data' direction='in'/>"
+					"  </method>"
+					" </interface>"
+					"</node>";
+
+#define QEMU_LISTENER_PATH "/org/qemu/Display1/Listener"
+#define QEMU_LISTENER_IFACE "org.qemu.Display1.Listener"
+/* Text scale of the notices drawn on the framebuffer. */
+#define QEMU_NOTICE_SCALE 2
+#define QEMU_NOTICE_RGB 0xc0c0c0u
+
+#define qlog(g, level, ...) fbhost_log((g)->host, (level), "qemu: " __VA_ARGS__)
+
+/* fbhost's format of the same layout as a pixman code, or INVALID. */
+static enum fbhost_format qemu_listener_format(uint32_t pixman_format)
+{
+	switch (pixman_format) {
+	case PIXMAN_x8r8g8b8:
+		return FBHOST_FORMAT_X8R8G8B8;
+	case PIXMAN_a8r8g8b8:
+		return FBHOST_FORMAT_A8R8G8B8;
+	case PIXMAN_r8g8b8:
+		return FBHOST_FORMAT_R8G8B8;
+	case PIXMAN_r5g6b5:
+		return FBHOST_FORMAT_R5G6B5;
+	case PIXMAN_x1r5g5b5:
+		return FBHOST_FORMAT_X1R5G5B5;
+	default:
+		return FBHOST_FORMAT_INVALID;
+	}
+}
+
+void qemu_guest_draw_notice(struct qemu_guest *g, const char *text)
+{
+	struct fbhost_mode m = fbhost_fb_mode(g->fb);
+	size_t len = strlen(text);
+	int tw = guest_draw_text_width(len, QEMU_NOTICE_SCALE);
+	int th = guest_draw_text_height(QEMU_NOTICE_SCALE);
+	uint32_t *pixels;
+	pixman_image_t *img;
+
+	fbhost_fill(g->fb, 0, 0, (int)m.width, (int)m.height, 0);
+	pixels = calloc((size_t)tw * (size_t)th, sizeof(uint32_t));
+	if (!pixels)
+		return;
+	img = guest_draw_wrap(PIXMAN_x8r8g8b8, tw, th, pixels, (uint32_t)tw * 4u);
+	if (img) {
+		guest_draw_text(img, 0, 0, QEMU_NOTICE_SCALE, QEMU_NOTICE_RGB, 0, text, len);
+		pixman_image_unref(img);
+		fbhost_blit(g->fb, ((int)m.width - tw) / 2, ((int)m.height - th) / 2, pixels,
+			    (uint32_t)tw, (uint32_t)th, (uint32_t)tw * 4u, FBHOST_FORMAT_X8R8G8B8);
+	}
+	free(pixels);
+}
+
+/* Refuses a scanout: keeps the mode, draws and logs the reason once. */
+static void qemu_listener_refuse(struct qemu_guest *g, const char *notice, const char *why)
+{
+	if (g->state != QEMU_DISPLAY_REFUSED)
+		qlog(g, FBHOST_LOG_WARN, "console %u: %s", g->console, why);
+	g->state = QEMU_DISPLAY_REFUSED;
+	qemu_guest_draw_notice(g, notice);
+}
+
+int qemu_guest_follow_mode(struct qemu_guest *g, uint32_t w, uint32_t h, enum fbhost_format format)
+{
+	struct fbhost_mode m = fbhost_fb_mode(g->fb);
+	int rc;
+
+	if (format == FBHOST_FORMAT_INVALID)
+		format = m.format;
+	if (m.width == w && m.height == h && m.format == format)
+		return 0;
+	rc = fbhost_resize(g->fb, w, h, format);
+	if (rc) {
+		char why[160];
+
+		snprintf(why, sizeof(why), "mode %ux%u %s refused: %s", w, h,
+			 fbhost_format_name(format), g_strerror(-rc));
+		qemu_listener_refuse(g, "unsupported mode", why);
+		return rc;
+	}
+	qlog(g, FBHOST_LOG_INFO, "console %u: mode %ux%u %s", g->console, w, h,
+	     fbhost_format_name(format));
+	return 0;
+}
+
+static void qemu_listener_scanout(struct qemu_guest *g, GVariant *params)
+{
+	uint32_t w, h, stride, pformat;
+	enum fbhost_format format;
+	GVariant *data;
+	const void *bytes;
+	gsize n;
+
+	g_variant_get(params, "(uuuu@ay)", &w, &h, &stride, &pformat, &data);
+	bytes = g_variant_get_fixed_array(data, &n, 1);
+	format = qemu_listener_format(pformat);
+	if (format == FBHOST_FORMAT_INVALID) {
+		char why[160];
+
+		snprintf(why, sizeof(why),
+			 "pixman format 0x%08x refused: fbhost shows x8r8g8b8, a8r8g8b8, r8g8b8, "
+			 "r5g6b5 and x1r5g5b5 only",
+			 pformat);
+		qemu_listener_refuse(g, "unsupported pixel format", why);
+		goto out;
+	}
+	if (w == 0 || h == 0 || stride < w * fbhost_format_bytes(format) ||
+	    n < (gsize)stride * (h - 1) + (gsize)w * fbhost_format_bytes(format)) {
+		qlog(g, FBHOST_LOG_WARN, "console %u: malformed Scanout %ux%u stride %u, %zu bytes",
+		     g->console, w, h, stride, (size_t)n);
+		goto out;
+	}
+	if (qemu_guest_follow_mode(g, w, h, format))
+		goto out;
+	g->state = QEMU_DISPLAY_ON;
+	fbhost_blit(g->fb, 0, 0, bytes, w, h, stride, format);
+out:
+	g_variant_unref(data);
+}
+
+static void qemu_listener_update(struct qemu_guest *g, GVariant *params)
+{
+	int32_t x, y, w, h;
+	uint32_t stride, pformat;
+	struct fbhost_mode m;
+	enum fbhost_format format;
+	GVariant *data;
+	const void *bytes;
+	gsize n;
+
+	g_variant_get(params, "(iiiiuu@ay)", &x, &y, &w, &h, &stride, &pformat, &data);
+	bytes = g_variant_get_fixed_array(data, &n, 1);
+	format = qemu_listener_format(pformat);
+	if (format == FBHOST_FORMAT_INVALID || w <= 0 || h <= 0)
+		goto out;
+	if (x < 0 || y < 0 || stride < (uint32_t)w * fbhost_format_bytes(format) ||
+	    n < (gsize)stride * (gsize)(h - 1) + (gsize)w * fbhost_format_bytes(format)) {
+		qlog(g, FBHOST_LOG_WARN, "console %u: malformed Update %dx%d+%d+%d, %zu bytes",
+		     g->console, w, h, x, y, (size_t)n);
+		goto out;
+	}
+	/*
+	 * QEMU 7.2 sends a Scanout only for an update of the whole surface; a
+	 * new surface (a mode switch) shows up as the console's Width/Height
+	 * properties and updates of the new size. An update beyond the mode,
+	 * or in another format, means a switch not seen yet: the properties
+	 * were set before QEMU drew into the new surface, so ask for them.
+	 */
+	m = fbhost_fb_mode(g->fb);
+	if ((uint32_t)x + (uint32_t)w > m.width || (uint32_t)y + (uint32_t)h > m.height ||
+	    format != m.format || g->state != QEMU_DISPLAY_ON) {
+		if (qemu_guest_sync_size(g, format))
+			goto out;
+		g->state = QEMU_DISPLAY_ON;
+	}
+	/* Clipped to the mode and marked exactly (fbhost_blit). */
+	fbhost_blit(g->fb, x, y, bytes, (uint32_t)w, (uint32_t)h, stride, format);
+out:
+	g_variant_unref(data);
+}
+
+static void qemu_listener_call(GDBusConnection *c, const gchar *sender, const gchar *path,
+			       const gchar *iface, const gchar *method, GVariant *params,
+			       GDBusMethodInvocation *inv, gpointer opaque)
+{
+	struct qemu_guest *g = opaque;
+
+	if (strcmp(method, "Update") != 0)
+		qlog(g, FBHOST_LOG_DEBUG, "console %u: %s", g->console, method ? method : "?");
+	if (strcmp(method, "Scanout") == 0) {
+		qemu_listener_scanout(g, params);
+	} else if (strcmp(method, "Update") == 0) {
+		qemu_listener_update(g, params);
+	} else if (strcmp(method, "Disable") == 0) {
+		if (g->state != QEMU_DISPLAY_OFF)
+			qlog(g, FBHOST_LOG_INFO, "console %u: display off", g->console);
+		g->state = QEMU_DISPLAY_OFF;
+		qemu_guest_draw_notice(g, "display off");
+	} else if (strcmp(method, "ScanoutDMABUF") == 0) {
+		qemu_listener_refuse(g, "DMABUF scanout: run QEMU with -display dbus,gl=off",
+				     "QEMU sends DMABUF scanouts (gl=on), which fbhost cannot "
+				     "read: start QEMU with -display dbus,gl=off");
+	} else if (strcmp(method, "UpdateDMABUF") == 0) {
+		/* refused at ScanoutDMABUF */
+	} else if (strcmp(method, "MouseSet") == 0 || strcmp(method, "CursorDefine") == 0) {
+		/* The guest draws no cursor into the scanout either way. */
+	} else {
+		g_dbus_method_invocation_return_error(inv, G_DBUS_ERROR,
+						      G_DBUS_ERROR_UNKNOWN_METHOD,
+						      "fbhost does not implement %s", method);
+		return;
+	}
+	g_dbus_method_invocation_return_value(inv, NULL);
+}
+
+static const GDBusInterfaceVTable qemu_listener_vtable = {
+    .method_call = qemu_listener_call,
+};
+
+int qemu_guest_listener_register(struct qemu_guest *g, GError **error)
+{
+	static GDBusNodeInfo *node; /* parsed once, kept for the process's life */
+
+	if (g_once_init_enter(&node))
+		g_once_init_leave(&node, g_dbus_node_info_new_for_xml(qemu_listener_xml, NULL));
+	if (!node) {
+		g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED, "bad listener introspection");
+		return -1;
+	}
+	g->listener_reg = g_dbus_connection_register_object(
+	    g->listener, QEMU_LISTENER_PATH,
+	    g_dbus_node_info_lookup_interface(node, QEMU_LISTENER_IFACE), &qemu_listener_vtable, g,
+	    NULL, error);
+	return g->listener_reg ? 0 : -1;
+}

@@ -1,0 +1,371 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * tests/bench/qemu/bench-qemu.c - the same Linux VM (Debian kernel,
+ * busybox initramfs, virtio-vga, TCG) and the same workloads seen by the
+ * same libvncclient viewer through three setups, in one run:
+ *   fbhost   QEMU -display dbus,p2p=yes and fbhost --guest qemu:qmp:...
+ *   qemu-vnc QEMU's own -vnc server (-display none)
+ *   no-vnc   QEMU -display none, no viewer: the baseline of QEMU's CPU
+ * Workloads: "idle" (the shell prompt, 10 s) and "scroll" (the guest prints
+ * lines for 10 s at BENCH_SCROLL_RATE lines a second; started over QMP
+ * send-key, the same in every setup).
+ * Measured: bytes the viewer received (TCP_INFO), viewer updates, CPU of
+ * fbhost and of QEMU (/proc/PID/stat utime+stime), and key-to-echo latency:
+ * a key sent by the viewer until the viewer's picture changes (median of
+ * BENCH_KEYS keys at the idle prompt; guest input, guest drawing and the
+ * display path together, the same for both servers). CPU compared: fbhost
+ * plus its QEMU (which feeds the D-Bus display) against QEMU with its own
+ * VNC; each also as the extra over QEMU without a display. Ratios are
+ * against qemu-vnc from the same run.
+ *
+ * Usage: bench-qemu [--encodings "tight copyrect"] (needs FBHOST_EXE and
+ * FBHOST_QEMU_INITRAMFS in the environment, as meson sets for the tests).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "tests/common/vnc-test-client.h"
+#include "tests/qemu/qemu-rig.h"
+#include "tests/server/server-proc.h"
+
+#define BENCH_BOOT_TIMEOUT_MS 180000u
+#define BENCH_PHASE_S 10u
+#define BENCH_SCROLL_TIMEOUT_MS 120000u
+#define BENCH_KEYS 15u
+#define BENCH_KEY_TIMEOUT_MS 5000u
+#define BENCH_SETTLE_MS 2000u
+#define BENCH_QEMU_VNC_DISPLAY 77 /* -vnc 127.0.0.1:77 = port 5977 */
+/* Lines a second the scroll workload prints: a paced guest, so that QEMU's
+ * CPU is not all guest code (unpaced, TCG runs the guest flat out and the
+ * display's cost only shows as fewer lines). */
+#define BENCH_SCROLL_RATE "50"
+
+enum bench_setup { BENCH_FBHOST, BENCH_QEMU_VNC, BENCH_NO_VNC, BENCH_SETUPS };
+static const char *const bench_setup_name[BENCH_SETUPS] = {"fbhost", "qemu-vnc", "no-vnc"};
+
+/* One workload's numbers in one setup. */
+struct bench_result {
+	uint64_t bytes;
+	uint64_t updates;
+	double server_cpu_s; /* fbhost (0 for QEMU's own VNC) */
+	double qemu_cpu_s;
+	double wall_s;
+};
+
+/* Everything one setup measured. */
+struct bench_setup_result {
+	struct bench_result idle, scroll;
+	double key_ms; /* median key-to-echo latency, -1 if not measured */
+	bool exact;    /* final scroll frame equals QEMU's screendump */
+};
+
+static const char *bench_encodings = "tight copyrect";
+
+/* utime + stime of pid, in seconds. */
+static double bench_cpu_s(pid_t pid)
+{
+	char path[64], buf[1024], *p;
+	unsigned long long ut = 0, st = 0;
+	FILE *f;
+
+	if (pid <= 0)
+		return 0;
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	f = fopen(path, "r");
+	if (!f)
+		return 0;
+	if (!fgets(buf, sizeof(buf), f)) {
+		fclose(f);
+		return 0;
+	}
+	fclose(f);
+	p = strrchr(buf, ')');
+	if (!p ||
+	    sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &ut, &st) != 2)
+		return 0;
+	return (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
+}
+
+/* Waits for text in the serial log (polled: another process writes it),
+ * pumping the viewer if any. */
+static int bench_wait_serial(const char *serial, struct vtc *c, const char *text,
+			     unsigned timeout_ms)
+{
+	uint64_t end = qr_now_ms() + timeout_ms;
+
+	while (qr_now_ms() < end) {
+		char *log = sp_read_file(serial);
+		bool found = log && strstr(log, text);
+
+		free(log);
+		if (found)
+			return 0;
+		if (c)
+			vtc_pump(c, QR_POLL_MS);
+		else
+			usleep(QR_POLL_MS * 1000u);
+	}
+	return -ETIMEDOUT;
+}
+
+/* Types letters, digits, spaces, '-', '/', ';', '>' and '\n' with QMP
+ * send-key, one key (with Shift where needed) at a time: the same in
+ * every setup. */
+static int bench_qmp_type(struct qr_vm *vm, const char *text)
+{
+	for (; *text; text++) {
+		char key[16], json[200];
+		bool shift = (*text >= 'A' && *text <= 'Z') || *text == '>';
+
+		if (*text == '\n')
+			snprintf(key, sizeof(key), "ret");
+		else if (*text == ' ')
+			snprintf(key, sizeof(key), "spc");
+		else if (*text == '/')
+			snprintf(key, sizeof(key), "slash");
+		else if (*text == '-')
+			snprintf(key, sizeof(key), "minus");
+		else if (*text == ';')
+			snprintf(key, sizeof(key), "semicolon");
+		else if (*text == '>')
+			snprintf(key, sizeof(key), "dot");
+		else
+			snprintf(key, sizeof(key), "%c", shift ? *text - 'A' + 'a' : *text);
+		snprintf(json, sizeof(json),
+			 "{\"execute\": \"send-key\", \"arguments\": {\"keys\": [%s{\"type\": "
+			 "\"qcode\", \"data\": \"%s\"}]}}",
+			 shift ? "{\"type\": \"qcode\", \"data\": \"shift\"}, " : "", key);
+		if (qr_qmp(vm, json, NULL, 0))
+			return -1;
+	}
+	return 0;
+}
+
+/* Pumps the viewer (if any) for ms. */
+static void bench_watch(struct vtc *c, unsigned ms)
+{
+	uint64_t end = qr_now_ms() + ms;
+
+	while (qr_now_ms() < end) {
+		if (c)
+			vtc_pump(c, 50);
+		else
+			usleep(50000);
+	}
+}
+
+static int bench_cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Key-to-echo: 'x' pressed by the viewer until its picture changes. */
+static double bench_key_latency(struct vtc *c)
+{
+	double ms[BENCH_KEYS];
+	unsigned i, n = 0;
+
+	for (i = 0; i < BENCH_KEYS; i++) {
+		size_t bytes = (size_t)vtc_width(c) * vtc_height(c) * 4u;
+		uint32_t *before = malloc(bytes);
+		uint64_t t0, end;
+		bool changed = false;
+
+		bench_watch(c, 300); /* let the cursor blink settle the picture */
+		memcpy(before, vtc_pixels(c), bytes);
+		t0 = qr_now_ms();
+		vtc_key(c, 'x', true);
+		vtc_key(c, 'x', false);
+		end = t0 + BENCH_KEY_TIMEOUT_MS;
+		while (!changed && qr_now_ms() < end) {
+			vtc_pump(c, 5);
+			changed = memcmp(before, vtc_pixels(c), bytes) != 0;
+		}
+		if (changed)
+			ms[n++] = (double)(qr_now_ms() - t0);
+		free(before);
+	}
+	vtc_key(c, 0xff0d, true); /* Return: the shell says "xxx: not found" */
+	vtc_key(c, 0xff0d, false);
+	bench_watch(c, BENCH_SETTLE_MS);
+	if (!n)
+		return -1;
+	qsort(ms, n, sizeof(ms[0]), bench_cmp_double);
+	return ms[n / 2];
+}
+
+static void bench_begin(struct bench_result *r, struct vtc *c, pid_t server, pid_t qemu,
+			uint64_t *t0)
+{
+	r->bytes = c ? vtc_bytes_received(c) : 0;
+	r->updates = c ? vtc_updates(c) : 0;
+	r->server_cpu_s = bench_cpu_s(server);
+	r->qemu_cpu_s = bench_cpu_s(qemu);
+	*t0 = qr_now_ms();
+}
+
+static void bench_end(struct bench_result *r, struct vtc *c, pid_t server, pid_t qemu, uint64_t t0)
+{
+	r->bytes = c ? vtc_bytes_received(c) - r->bytes : 0;
+	r->updates = c ? vtc_updates(c) - r->updates : 0;
+	r->server_cpu_s = bench_cpu_s(server) - r->server_cpu_s;
+	r->qemu_cpu_s = bench_cpu_s(qemu) - r->qemu_cpu_s;
+	r->wall_s = (double)(qr_now_ms() - t0) / 1000.0;
+}
+
+static int bench_run(enum bench_setup setup, const char *kernel, const char *initrd,
+		     struct bench_setup_result *out)
+{
+	char serial[QR_PATH_MAX + 16], serial_arg[QR_PATH_MAX + 32], vnc_arg[64], err[256];
+	const char *fb_args[] = {"--guest", NULL, NULL};
+	struct vtc_options vo = {.encodings = bench_encodings};
+	struct sp_server s = {0};
+	struct qr_vm vm;
+	struct vtc *c = NULL;
+	uint64_t t0;
+	int rc = -1;
+
+	memset(out, 0, sizeof(*out));
+	out->key_ms = -1;
+	if (qr_setup(&vm, true))
+		return -1;
+	if (setup != BENCH_FBHOST)
+		vm.display = "none";
+	snprintf(serial, sizeof(serial), "%s/serial.log", vm.dir);
+	snprintf(serial_arg, sizeof(serial_arg), "file:%s", serial);
+	snprintf(vnc_arg, sizeof(vnc_arg), "127.0.0.1:%d", BENCH_QEMU_VNC_DISPLAY);
+	{
+		const char *qemu_args[] = {"-m",	 "256",
+					   "-device",	 "virtio-vga",
+					   "-kernel",	 kernel,
+					   "-initrd",	 initrd,
+					   "-append",	 "console=tty0 quiet loglevel=1 panic=-1",
+					   "-serial",	 serial_arg,
+					   "-no-reboot", setup == BENCH_QEMU_VNC ? "-vnc" : NULL,
+					   vnc_arg,	 NULL};
+
+		if (qr_qemu_start(&vm, qemu_args))
+			goto out;
+	}
+	if (setup == BENCH_FBHOST) {
+		fb_args[1] = vm.guest_arg;
+		if (sp_start(&s, fb_args))
+			goto out;
+		vo.port = sp_vnc_port(&s, 0);
+	} else {
+		vo.port = 5900 + BENCH_QEMU_VNC_DISPLAY;
+	}
+	if (bench_wait_serial(serial, NULL, "FBHOST-GUEST-READY", BENCH_BOOT_TIMEOUT_MS))
+		goto out;
+	if (setup != BENCH_NO_VNC) {
+		c = vtc_connect(&vo, err, sizeof(err));
+		if (!c) {
+			fprintf(stderr, "bench-qemu: %s: %s\n", bench_setup_name[setup], err);
+			goto out;
+		}
+	}
+	bench_watch(c, BENCH_SETTLE_MS);
+
+	bench_begin(&out->idle, c, s.pid, vm.qemu_pid, &t0);
+	bench_watch(c, BENCH_PHASE_S * 1000u);
+	bench_end(&out->idle, c, s.pid, vm.qemu_pid, t0);
+
+	if (c)
+		out->key_ms = bench_key_latency(c);
+
+	bench_begin(&out->scroll, c, s.pid, vm.qemu_pid, &t0);
+	if (bench_qmp_type(&vm,
+			   "scroll 10 " BENCH_SCROLL_RATE "; echo scroll-finished > /dev/ttyS0\n"))
+		goto out;
+	if (bench_wait_serial(serial, c, "scroll-finished", BENCH_SCROLL_TIMEOUT_MS))
+		goto out;
+	bench_watch(c, BENCH_SETTLE_MS);
+	bench_end(&out->scroll, c, s.pid, vm.qemu_pid, t0);
+	if (c) {
+		struct qr_picture q = {0};
+
+		if (qr_qemu_dump(&vm, &q) == 0)
+			out->exact = vtc_wait_picture(c, q.px, q.w, q.h, q.w, 5000) == 0;
+		qr_picture_free(&q);
+	}
+	rc = 0;
+out:
+	vtc_free(c);
+	if (s.pid)
+		sp_stop(&s);
+	qr_teardown(&vm);
+	return rc;
+}
+
+static double bench_ratio(double a, double b)
+{
+	return b > 0 ? a / b : 0;
+}
+
+static void bench_print(const char *workload, const struct bench_result *f,
+			const struct bench_result *q, const struct bench_result *base)
+{
+	double f_total = f->server_cpu_s + f->qemu_cpu_s;
+
+	printf("%-7s bytes: fbhost %.3f MB, qemu-vnc %.3f MB (%.2fx); updates %llu / %llu\n",
+	       workload, (double)f->bytes / 1e6, (double)q->bytes / 1e6,
+	       bench_ratio((double)f->bytes, (double)q->bytes), (unsigned long long)f->updates,
+	       (unsigned long long)q->updates);
+	printf("%-7s cpu: fbhost %.2f s + its QEMU %.2f s = %.2f s; QEMU with its own VNC %.2f s "
+	       "(%.2fx); QEMU without display %.2f s (extra over it: fbhost setup %+.2f s, "
+	       "qemu-vnc %+.2f s)\n",
+	       workload, f->server_cpu_s, f->qemu_cpu_s, f_total, q->qemu_cpu_s,
+	       bench_ratio(f_total, q->qemu_cpu_s), base->qemu_cpu_s, f_total - base->qemu_cpu_s,
+	       q->qemu_cpu_s - base->qemu_cpu_s);
+}
+
+int main(int argc, char **argv)
+{
+	const char *kernel = qr_kernel(), *script = getenv("FBHOST_QEMU_INITRAMFS");
+	struct bench_setup_result r[BENCH_SETUPS];
+	char dir[] = "/tmp/fbhost-bq-XXXXXX", initrd[64];
+	int i;
+
+	if (argc == 3 && strcmp(argv[1], "--encodings") == 0)
+		bench_encodings = argv[2];
+	if (!kernel || !script || !mkdtemp(dir)) {
+		fprintf(stderr, "bench-qemu: needs /boot/vmlinuz-* and FBHOST_QEMU_INITRAMFS\n");
+		return 1;
+	}
+	snprintf(initrd, sizeof(initrd), "%s/initrd.cpio", dir);
+	{
+		const char *mk[] = {"/bin/sh", script, initrd, kernel, NULL};
+
+		if (sp_run(mk, NULL, NULL, 60000) != 0)
+			return 1;
+	}
+	for (i = 0; i < BENCH_SETUPS; i++) {
+		fprintf(stderr, "bench-qemu: %s...\n", bench_setup_name[i]);
+		if (bench_run((enum bench_setup)i, kernel, initrd, &r[i])) {
+			fprintf(stderr, "bench-qemu: %s failed\n", bench_setup_name[i]);
+			return 1;
+		}
+	}
+	unlink(initrd);
+	rmdir(dir);
+	printf("bench-qemu: same VM and workloads, viewer encodings \"%s\", %u s phases\n",
+	       bench_encodings, BENCH_PHASE_S);
+	bench_print("idle", &r[BENCH_FBHOST].idle, &r[BENCH_QEMU_VNC].idle, &r[BENCH_NO_VNC].idle);
+	bench_print("scroll", &r[BENCH_FBHOST].scroll, &r[BENCH_QEMU_VNC].scroll,
+		    &r[BENCH_NO_VNC].scroll);
+	printf(
+	    "scroll  wall: fbhost %.1f s, qemu-vnc %.1f s, no display %.1f s; final frame exact: "
+	    "fbhost %s, qemu-vnc %s\n",
+	    r[BENCH_FBHOST].scroll.wall_s, r[BENCH_QEMU_VNC].scroll.wall_s,
+	    r[BENCH_NO_VNC].scroll.wall_s, r[BENCH_FBHOST].exact ? "yes" : "no",
+	    r[BENCH_QEMU_VNC].exact ? "yes" : "no");
+	printf("key-to-echo latency (median of %u): fbhost %.0f ms, qemu-vnc %.0f ms (%.2fx)\n",
+	       BENCH_KEYS, r[BENCH_FBHOST].key_ms, r[BENCH_QEMU_VNC].key_ms,
+	       bench_ratio(r[BENCH_FBHOST].key_ms, r[BENCH_QEMU_VNC].key_ms));
+	return 0;
+}

@@ -1,0 +1,210 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * tests/qemu/test-qemu-linux.c - the qemu guest with a Linux VM (TCG): the
+ * Debian kernel and an initramfs built by make-initramfs.sh (busybox-static)
+ * boot to a shell on virtio-gpu's framebuffer console, in p2p mode. A
+ * libvncclient viewer's pixels equal QEMU's own screendump; keys typed as
+ * keysyms through VNC reach the guest's shell (the command writes to the
+ * serial port) and their echo is in the picture; a SetDesktopSize changes
+ * the guest's mode (SetUIInfo, virtio-gpu follows); a 10 s scrolling script
+ * is seen by the viewer and its final frame is exact.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <cmocka.h>
+
+#include "tests/common/vnc-test-client.h"
+#include "tests/qemu/qemu-rig.h"
+#include "tests/server/server-proc.h"
+
+/* Boot to the shell under TCG, in ms (about 10 s here; CI is slower). */
+#define LINUX_BOOT_TIMEOUT_MS 180000u
+/* Bound of one picture comparison, in ms. */
+#define LINUX_MATCH_TIMEOUT_MS 60000u
+/* How long the scroll script runs, in s, and its bound, in ms. */
+#define LINUX_SCROLL_S 10
+#define LINUX_SCROLL_TIMEOUT_MS 120000u
+/* The mode a viewer asks for (virtio-gpu starts at 1280x800). */
+#define LINUX_ASK_W 1024u
+#define LINUX_ASK_H 768u
+#define LINUX_MIN_LIT_PX 1000u
+
+/* The VM, its serial log, fbhost and a viewer. */
+struct linux_rig {
+	struct qr_vm vm;
+	struct sp_server s;
+	struct vtc *c;
+	char serial[QR_PATH_MAX + 16];
+};
+
+/* Waits until the serial log contains text. Polled: a file that another
+ * process writes gives no event. */
+static int linux_wait_serial(struct linux_rig *r, const char *text, unsigned timeout_ms)
+{
+	uint64_t end = qr_now_ms() + timeout_ms;
+
+	while (qr_now_ms() < end) {
+		char *log = sp_read_file(r->serial);
+		bool found = log && strstr(log, text);
+
+		free(log);
+		if (found)
+			return 0;
+		vtc_pump(r->c, QR_POLL_MS);
+	}
+	return -ETIMEDOUT;
+}
+
+/* Waits until the viewer's picture equals QEMU's screendump. */
+static int linux_wait_viewer_exact(struct linux_rig *r, unsigned timeout_ms)
+{
+	uint64_t end = qr_now_ms() + timeout_ms;
+
+	while (qr_now_ms() < end) {
+		struct qr_picture q = {0};
+		int rc;
+
+		if (qr_qemu_dump(&r->vm, &q))
+			return -EIO;
+		rc = qr_picture_lit(&q) >= LINUX_MIN_LIT_PX
+			 ? vtc_wait_picture(r->c, q.px, q.w, q.h, q.w, 2 * QR_POLL_MS)
+			 : -EAGAIN;
+		qr_picture_free(&q);
+		if (rc == 0)
+			return 0;
+		if (rc == -ECONNRESET)
+			return rc;
+	}
+	fprintf(stderr, "viewer != QEMU: %s\n", vtc_last_mismatch(r->c));
+	return -ETIMEDOUT;
+}
+
+/* Types text as keysyms (Shift around upper case and shifted symbols, as
+ * a US keyboard needs), '\n' as Return. */
+static void linux_type(struct linux_rig *r, const char *text)
+{
+	static const char shifted[] = "~!@#$%^&*()_+{}|:\"<>?";
+
+	for (; *text; text++) {
+		uint32_t ks = *text == '\n' ? XK_Return : (uint8_t)*text;
+		bool shift = (*text >= 'A' && *text <= 'Z') || strchr(shifted, *text);
+
+		if (shift)
+			assert_int_equal(vtc_key(r->c, XK_Shift_L, true), 0);
+		assert_int_equal(vtc_key(r->c, ks, true), 0);
+		assert_int_equal(vtc_key(r->c, ks, false), 0);
+		if (shift)
+			assert_int_equal(vtc_key(r->c, XK_Shift_L, false), 0);
+		vtc_pump(r->c, 10);
+	}
+}
+
+static void linux_start(struct linux_rig *r)
+{
+	const char *kernel = qr_kernel();
+	char initrd[QR_PATH_MAX + 16], serial_arg[QR_PATH_MAX + 32], err[256];
+	const char *script = getenv("FBHOST_QEMU_INITRAMFS");
+	struct vtc_options vo = {.encodings = "copyrect zrle raw"};
+	const char *fb_args[] = {"--guest", NULL, NULL};
+	char *out = NULL;
+
+	if (!kernel) {
+		fprintf(stderr, "no readable /boot/vmlinuz-* (install linux-image-amd64)\n");
+		skip();
+	}
+	assert_non_null(script);
+	assert_int_equal(qr_setup(&r->vm, true), 0);
+	snprintf(initrd, sizeof(initrd), "%s/initrd.cpio", r->vm.dir);
+	{
+		const char *argv[] = {"/bin/sh", script, initrd, kernel, NULL};
+
+		if (sp_run(argv, &out, NULL, 60000) != 0)
+			fprintf(stderr, "make-initramfs: %s\n", out ? out : "");
+		free(out);
+	}
+	snprintf(r->serial, sizeof(r->serial), "%s/serial.log", r->vm.dir);
+	snprintf(serial_arg, sizeof(serial_arg), "file:%s", r->serial);
+	{
+		const char *qemu_args[] = {"-m",	 "256",
+					   "-device",	 "virtio-vga",
+					   "-kernel",	 kernel,
+					   "-initrd",	 initrd,
+					   "-append",	 "console=tty0 quiet loglevel=1 panic=-1",
+					   "-serial",	 serial_arg,
+					   "-no-reboot", NULL};
+
+		assert_int_equal(qr_qemu_start(&r->vm, qemu_args), 0);
+	}
+	fb_args[1] = r->vm.guest_arg;
+	assert_int_equal(sp_start(&r->s, fb_args), 0);
+	vo.port = sp_vnc_port(&r->s, 0);
+	r->c = vtc_connect(&vo, err, sizeof(err));
+	if (!r->c)
+		fprintf(stderr, "vtc_connect: %s\n", err);
+	assert_non_null(r->c);
+}
+
+static void linux_stop(struct linux_rig *r)
+{
+	vtc_free(r->c);
+	assert_int_equal(sp_stop(&r->s), 0);
+	qr_teardown(&r->vm);
+}
+
+static void test_linux_guest(void **state)
+{
+	struct linux_rig r = {0};
+	uint64_t updates;
+	char why[256];
+	int rc;
+
+	linux_start(&r);
+
+	/* Booted: /init printed its known text (also to the serial port) and
+	 * the shell is on the framebuffer console: fbhost's picture and the
+	 * viewer's equal QEMU's. */
+	assert_int_equal(linux_wait_serial(&r, "FBHOST-GUEST-READY", LINUX_BOOT_TIMEOUT_MS), 0);
+	rc = qr_wait_mirrored(&r.vm, r.s.sock, r.vm.dir, 2000, LINUX_MIN_LIT_PX,
+			      LINUX_BOOT_TIMEOUT_MS, why, sizeof(why));
+	if (rc)
+		fprintf(stderr, "boot not mirrored: %s\n", why);
+	assert_int_equal(rc, 0);
+	assert_int_equal(linux_wait_viewer_exact(&r, LINUX_MATCH_TIMEOUT_MS), 0);
+
+	/* Keys (keysyms): the command runs in the guest's shell. */
+	linux_type(&r, "echo typed-$((6*7)) > /dev/ttyS0; echo Echo-Seen\n");
+	assert_int_equal(linux_wait_serial(&r, "typed-42", LINUX_MATCH_TIMEOUT_MS), 0);
+	assert_int_equal(linux_wait_viewer_exact(&r, LINUX_MATCH_TIMEOUT_MS), 0);
+
+	/* A viewer's size request reaches the guest, which switches modes. */
+	assert_int_equal(vtc_request_size(r.c, LINUX_ASK_W, LINUX_ASK_H), 0);
+	assert_int_equal(vtc_wait_size(r.c, LINUX_ASK_W, LINUX_ASK_H, LINUX_MATCH_TIMEOUT_MS), 0);
+	assert_int_equal(linux_wait_viewer_exact(&r, LINUX_MATCH_TIMEOUT_MS), 0);
+
+	/* 10 s of scrolling: seen by the viewer; the final frame is exact. */
+	updates = vtc_updates(r.c);
+	linux_type(&r, "scroll 10; echo scroll-finished > /dev/ttyS0\n");
+	assert_int_equal(linux_wait_serial(&r, "scroll-finished", LINUX_SCROLL_TIMEOUT_MS), 0);
+	fprintf(stderr, "scrolling: %llu viewer updates\n",
+		(unsigned long long)(vtc_updates(r.c) - updates));
+	assert_true(vtc_updates(r.c) - updates > LINUX_SCROLL_S);
+	assert_int_equal(linux_wait_viewer_exact(&r, LINUX_MATCH_TIMEOUT_MS), 0);
+
+	linux_stop(&r);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_linux_guest),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
