@@ -11,9 +11,11 @@
  * before it frees anything.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <unistd.h>
 
 #include "memory/bitops.h"
 #include "memory/ram-internal.h"
@@ -60,6 +62,7 @@ struct ram_list *ram_list_new(const struct ram_list_config *cfg)
 static void ram_block_destroy(struct ram_block *b)
 {
 	munmap(b->host, b->max_length);
+	close(b->fd);
 	free(b->name);
 	free(b);
 }
@@ -217,8 +220,17 @@ struct ram_block *ram_block_add(struct ram_list *rl, const char *name, size_t us
 		goto fail_name;
 	b->max_length = max_bytes;
 	b->used_length = used_length;
-	b->host = mmap(NULL, max_bytes, PROT_READ | PROT_WRITE,
-		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	/* A memfd, so another process can map the same pages (ram_block_fd);
+	 * sealed at its size, so no holder of the fd can shrink it under our
+	 * mapping (a shrunk memfd turns our accesses into SIGBUS). */
+	b->fd = memfd_create(name, MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	if (b->fd < 0)
+		goto fail_memfd;
+	if (ftruncate(b->fd, (off_t)max_bytes) != 0 ||
+	    fcntl(b->fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL) != 0)
+		goto fail_mmap;
+	b->host = mmap(NULL, max_bytes, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_NORESERVE, b->fd,
+		       0);
 	if (b->host == MAP_FAILED)
 		goto fail_mmap;
 
@@ -246,12 +258,21 @@ struct ram_block *ram_block_add(struct ram_list *rl, const char *name, size_t us
 fail_layout:
 	pthread_mutex_unlock(&rl->mutex);
 	munmap(b->host, max_bytes);
+	close(b->fd);
 	free(b->name);
 	free(b);
 	errno = -err;
 	return NULL;
 fail_mmap:
+	err = errno;
+	close(b->fd);
+	errno = err;
+fail_memfd:
 	free(b->name);
+	free(b);
+	if (errno != ENOSPC && errno != EMFILE && errno != ENFILE)
+		errno = ENOMEM;
+	return NULL;
 fail_name:
 	free(b);
 fail_block:
@@ -322,6 +343,11 @@ void ram_block_remove(struct ram_list *rl, struct ram_block *b)
 ram_addr_t ram_block_offset(const struct ram_block *b)
 {
 	return b->offset;
+}
+
+int ram_block_fd(const struct ram_block *b)
+{
+	return b->fd;
 }
 
 void *ram_block_host(const struct ram_block *b)

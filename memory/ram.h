@@ -67,7 +67,8 @@ size_t ram_page_size(const struct ram_list *rl);
 
 /* Adds a page-aligned block in the first gap of the address space that holds
  * max_length bytes. It starts dirty for every client. NULL+errno on failure
- * (EINVAL for a zero or inverted size, ENOMEM). */
+ * (EINVAL for a zero or inverted size, ENOMEM, EMFILE/ENFILE without a free
+ * descriptor for its memfd). */
 struct ram_block *ram_block_add(struct ram_list *rl, const char *name, size_t used_length,
 				size_t max_length);
 /* 0, or -errno if beyond max_length; host pointer never moves. Newly used pages
@@ -77,6 +78,11 @@ int ram_block_resize(struct ram_list *rl, struct ram_block *b, size_t used_lengt
 void ram_block_remove(struct ram_list *rl, struct ram_block *b);
 ram_addr_t ram_block_offset(const struct ram_block *b);
 void *ram_block_host(const struct ram_block *b);
+/* The block's memory is a memfd (MAP_SHARED at ram_block_host), sealed
+ * against shrinking and growing: another process may map it to write guest
+ * RAM. The fd belongs to the block (close-on-exec; closed when the block is
+ * freed): dup it to keep it. */
+int ram_block_fd(const struct ram_block *b);
 size_t ram_block_used_length(const struct ram_block *b);
 /* end of the RAM address space in use */
 ram_addr_t ram_list_size(struct ram_list *rl);

@@ -14,7 +14,9 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -199,6 +201,36 @@ static void test_empty_and_out_of_range(void **state)
 }
 
 /* Growth and removals queue call_rcu frees; ram_list_free must drain them. */
+/* A block's memory is a sealed memfd: a second mapping of it (as another
+ * process makes) sees the same bytes both ways, and nobody can shrink it. */
+static void test_block_memfd_shared(void **state)
+{
+	struct ram_list *rl = ram_list_new(NULL);
+	struct ram_block *b;
+	uint8_t *host, *other;
+	size_t len = 3 * 4096;
+	int fd;
+
+	(void)state;
+	assert_non_null(rl);
+	b = ram_block_add(rl, "shared", len, len);
+	assert_non_null(b);
+	fd = ram_block_fd(b);
+	assert_true(fd >= 0);
+	host = ram_block_host(b);
+	other = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	assert_true(other != MAP_FAILED);
+	host[5000] = 0x5a;
+	other[len - 1] = 0xa5;
+	assert_int_equal(other[5000], 0x5a);
+	assert_int_equal(host[len - 1], 0xa5);
+	assert_int_equal(ftruncate(fd, 4096), -1);
+	assert_int_equal(errno, EPERM);
+	munmap(other, len);
+	ram_block_remove(rl, b);
+	ram_list_free(rl);
+}
+
 static void test_free_with_pending_callbacks(void **state)
 {
 	struct ram_list_config cfg = {.page_bits = 12, .block_pages = 64};
@@ -357,6 +389,7 @@ int main(void)
 	    cmocka_unit_test(test_bad_sizes_refused),
 	    cmocka_unit_test(test_layout_first_gap),
 	    cmocka_unit_test(test_empty_and_out_of_range),
+	    cmocka_unit_test(test_block_memfd_shared),
 	    cmocka_unit_test(test_free_with_pending_callbacks),
 	    cmocka_unit_test(test_free_drains_owner_callbacks_first),
 	    cmocka_unit_test(test_unregistered_short_lived_threads),
