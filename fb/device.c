@@ -164,6 +164,7 @@ void fb_free(struct fb_device *fb)
 		if (l->ops && l->ops->destroy)
 			l->ops->destroy(l);
 	}
+	fb_track_free(fb);
 	fb_unlock(&fb->listener_lock, FB_LOCK_LISTENERS);
 	fb_clip_drain(fb, &msg);
 	while (msg) {
@@ -303,7 +304,7 @@ int fb_set_mode(struct fb_device *fb, const struct fb_mode *mode)
 	fb_lock(&fb->mode_lock, FB_LOCK_MODE);
 	old = fb->mode; /* we are the only updater */
 	pal = fb->palette;
-	if (mo->bytes <= old->capacity) {
+	if (mo->bytes <= old->capacity && !fb->block_per_mode) {
 		rc = fb_set_mode_in_place(old, mo, pal);
 		if (rc)
 			goto fail_locked;
@@ -320,6 +321,8 @@ int fb_set_mode(struct fb_device *fb, const struct fb_mode *mode)
 	ram_rcu_assign(fb->mode, mo);
 	/* Every byte of the new frame may differ: mark it for all clients. */
 	dirty_set_range(fb->rl, mo->ram_offset, mo->bytes, DIRTY_CLIENTS_ALL);
+	if (fb->mode_notify)
+		fb->mode_notify(fb->mode_notify_opaque, mo->generation);
 	fb_unlock(&fb->mode_lock, FB_LOCK_MODE);
 	ram_rcu_call(&old->rcu, fb_mode_obj_reclaim);
 	ram_rcu_read_lock();

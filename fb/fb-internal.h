@@ -163,6 +163,9 @@ struct fb_device {
 	pthread_mutex_t mode_lock;
 	uint64_t last_generation; /* mode_lock */
 	unsigned block_serial; /* mode_lock: names the RAM blocks */
+	bool block_per_mode; /* mode_lock: fb_set_block_per_mode */
+	void (*mode_notify)(void *opaque, uint64_t generation); /* mode_lock */
+	void *mode_notify_opaque; /* mode_lock */
 
 	/* RCU: set by fb_render_add, cleared by fb_render_remove followed by
 	 * a grace period, so a writer inside a read section may kick it
@@ -188,6 +191,9 @@ struct fb_device {
 	 * callback runs any more. */
 	pthread_mutex_t listener_lock;
 	struct fb_listener *listeners; /* listener_lock */
+	struct fb_tracker *tracker; /* listener_lock: write tracker (track.c) */
+	_Atomic uint32_t track_mode; /* its mode, for stats; relaxed */
+	_Atomic uint64_t track_pages, track_errors; /* track.c counters; relaxed */
 
 	pthread_mutex_t input_lock;
 	struct fb_input_ops input; /* input_lock */
@@ -249,6 +255,7 @@ struct fb_tick_result {
 	unsigned listeners;
 	bool damage;
 	bool deferred; /* a framebuffer was left for later: a frame section */
+	bool polled; /* a framebuffer has a polling write tracker: keep full rate */
 };
 /* The render thread's answers for the pacing decision (render.c). */
 struct fb_pacing_checks {
@@ -343,6 +350,15 @@ bool fb_move_valid(const struct fb_mode *m, const struct fb_move *mv);
 
 /* listener.c: takes the guest's clipboard messages waiting for the render
  * thread (*head, NULL if none; the caller frees them). */
+
+/* track.c */
+/* Render thread, in the tick with listener_lock and an RCU read section
+ * held, before the dirty bits are taken: marks what the tracker found
+ * written in mo. Returns whether a tracker is installed (it polls). */
+bool fb_track_harvest(struct fb_device *fb, const struct fb_mode_obj *mo);
+/* fb_free: frees the tracker. */
+void fb_track_free(struct fb_device *fb);
+
 void fb_clip_drain(struct fb_device *fb, struct fb_clip_msg **head);
 
 /*

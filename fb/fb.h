@@ -169,6 +169,86 @@ int fb_copy_rect(struct fb_device *fb, int sx, int sy, int dx, int dy, int w, in
 void fb_pixels_move(void *pixels, size_t stride, unsigned bytes_pp, int sx, int sy, int dx,
 		    int dy, int w, int h);
 
+/* ---- write tracking: guests that draw with plain stores ----------------- */
+
+/*
+ * A framebuffer's guest may draw without marking what it wrote; the render
+ * thread then finds the written pages itself at the start of each tick
+ * (before it takes the dirty bits), with one of these trackers (fb/track.c):
+ *   FB_TRACK_LOG      a shared dirty log: bit i set (atomic OR) by the writer
+ *                     for page i (ram_page_size bytes) of the frame; taken by
+ *                     exchange, fed to dirty_set_lebitmap;
+ *   FB_TRACK_UFFD     the kernel: userfaultfd async write-protect plus
+ *                     PAGEMAP_SCAN with PM_SCAN_WP_MATCHING (Linux 6.7+);
+ *   FB_TRACK_COMPARE  a per-tick compare of the frame against a shadow.
+ * FB_TRACK_NONE: the guest marks its damage (fb_mark_dirty, the write paths).
+ * A tracker polls: while one is installed the render thread ticks at full
+ * rate with listeners attached. The first tick of each mode marks the whole
+ * frame. Public prefix: fb_track_.
+ */
+enum fb_track_mode {
+	FB_TRACK_NONE,
+	FB_TRACK_LOG,
+	FB_TRACK_UFFD,
+	FB_TRACK_COMPARE,
+};
+/* "damage", "log", "uffd-wp", "compare". */
+const char *fb_track_mode_name(enum fb_track_mode mode);
+
+struct fb_track_config {
+	enum fb_track_mode mode;
+	/* FB_TRACK_LOG: the log, log_pages bits in words that the writer
+	 * sets with atomic OR (any process sharing the memory). */
+	unsigned long *log;
+	uint64_t log_pages;
+	/* FB_TRACK_UFFD: the /proc/PID/pagemap fd of the process whose
+	 * mapping of the frame is registered with its userfaultfd in
+	 * WP_ASYNC mode (fb_track_uffd_mapped gives the address per mode);
+	 * the tracker dups it. -1: this process: fb/ registers its own
+	 * mapping of each mode's RAM block. */
+	int pagemap_fd;
+};
+/* Whether this kernel offers async write-protect and PAGEMAP_SCAN on memfd
+ * memory; if not, *why (may be NULL) gets a static reason. */
+bool fb_track_uffd_supported(const char **why);
+/* Installs cfg's tracker on fb (replacing one installed). 0, -EINVAL,
+ * -ENOMEM, or for an in-process FB_TRACK_UFFD -ENOTSUP (the kernel lacks
+ * it: use FB_TRACK_COMPARE) or the -errno of the userfaultfd setup. Any
+ * thread but a listener callback; once it returns the old tracker is no
+ * longer used. */
+int fb_track_start(struct fb_device *fb, const struct fb_track_config *cfg);
+/* Removes the tracker (FB_TRACK_NONE). */
+void fb_track_stop(struct fb_device *fb);
+enum fb_track_mode fb_track_get_mode(struct fb_device *fb);
+/* External FB_TRACK_UFFD: the writer mapped the frame of mode generation
+ * at addr in its address space, registered and write-protected. Until
+ * then the tracker reads nothing for that mode. 0 or -EINVAL. */
+int fb_track_uffd_mapped(struct fb_device *fb, uint64_t generation, uint64_t addr);
+/* Pages the tracker found written, and its errors (a failed scan marks
+ * the whole frame), since fb_new. Any thread. */
+void fb_track_get_counts(struct fb_device *fb, uint64_t *pages, uint64_t *errors);
+
+/* Makes every later mode change put the frame in a new RAM block (a new
+ * memfd), so a writer still drawing in the old mode (another process that
+ * has not seen the change yet) writes only the retired block and can never
+ * tear the new picture. Any thread. */
+void fb_set_block_per_mode(struct fb_device *fb, bool on);
+/* Called under the mode lock right after each mode is published, with its
+ * generation: must not block or call back into fb's mode functions. NULL
+ * removes it; once this returns, the old one is no longer called. */
+void fb_set_mode_notify(struct fb_device *fb, void (*notify)(void *opaque, uint64_t generation),
+			void *opaque);
+/* The RAM block memfd of the current mode (ram_block_fd: owned by the
+ * block, dup it under the same call), its capacity in bytes, and the
+ * mode and generation, all of one mode. 0, or -ENOENT if generation is
+ * not 0 and no longer current. dup_fd gets a dup (close-on-exec) or -1. */
+int fb_mode_memfd(struct fb_device *fb, int *dup_fd, size_t *capacity, struct fb_mode *mode,
+		  uint64_t *generation);
+/* Marks a rectangle of mode generation dirty (clipped): for guests that
+ * report damage from outside an access section. Stale generations are
+ * ignored (the mode change marked the whole frame). 0 or -EINVAL. */
+int fb_mark_dirty_gen(struct fb_device *fb, uint64_t generation, int x, int y, int w, int h);
+
 /* ---- input and requests from viewers ---------------------------------- */
 
 /* Pointer buttons: bit 0 left, 1 middle, 2 right, 3/4 wheel up/down (RFB). */
@@ -323,6 +403,8 @@ struct fb_render_stats {
 				     damage or input) to the end of the tick that
 				     delivered damage */
 	uint64_t total_tick_ns; /* sum of the ticks' costs (for benchmarks) */
+	uint64_t track_pages; /* pages a write tracker found written */
+	uint32_t track_mode; /* enum fb_track_mode installed now */
 };
 void fb_get_stats(struct fb_device *fb, struct fb_render_stats *st);
 

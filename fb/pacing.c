@@ -148,7 +148,7 @@ void fb_pacing_tick_done(struct fb_pacing *p, const struct fb_tick_result *res, 
 	input = atomic_exchange(&p->input_seen, false);
 	if (!res->listeners)
 		interval = p->idle_ns;
-	else if (input || res->deferred)
+	else if (input || res->deferred || res->polled)
 		interval = p->frame_ns;
 	else if (res->damage)
 		/* Back off from now on, idle raised below: a writer kicks a

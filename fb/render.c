@@ -153,6 +153,8 @@ static void fb_tick_one(struct fb_render *r, struct fb_device *fb, uint64_t kick
 	moves.n = fb->nmoves;
 	memcpy(moves.list, fb->moves, sizeof(moves.list[0]) * moves.n);
 	fb->nmoves = 0;
+	/* Pages a write tracker found written join the bits. */
+	res->polled |= fb_track_harvest(fb, mo);
 	/* Clear first, read pixels after: a write racing with us either is
 	 * seen now or leaves its bit set for the next tick. */
 	snap = dirty_snapshot_and_clear(fb->rl, mo->ram_offset, mo->bytes, DIRTY_MEMORY_VGA);
@@ -436,4 +438,6 @@ void fb_get_stats(struct fb_device *fb, struct fb_render_stats *st)
 	st->last_tick_ns = atomic_load_explicit(&c->last_tick_ns, memory_order_relaxed);
 	st->latency_ns_last = atomic_load_explicit(&c->latency_ns_last, memory_order_relaxed);
 	st->total_tick_ns = atomic_load_explicit(&c->total_tick_ns, memory_order_relaxed);
+	st->track_pages = atomic_load_explicit(&fb->track_pages, memory_order_relaxed);
+	st->track_mode = atomic_load_explicit(&fb->track_mode, memory_order_relaxed);
 }
