@@ -80,6 +80,8 @@ static void control_list(struct control_cmd_context *ctx, struct control_words *
 		struct fbhost_mode m;
 		struct fbhost_stats st;
 		char vnc[CONTROL_LIST_ADDRESS_MAX_BYTES], url[CONTROL_LIST_URL_MAX_BYTES];
+		struct fbhost_attach_status as;
+		char guest[32];
 
 		if (!fb)
 			continue;
@@ -89,9 +91,15 @@ static void control_list(struct control_cmd_context *ctx, struct control_words *
 			strcpy(vnc, "none");
 		if (fbhost_web_url(fb, url, sizeof(url)))
 			strcpy(url, "none");
-		control_reply_line(r, "%u %s %ux%u %s vnc=%s web=%s clients=%u", i,
-				   fbhost_fb_name(fb), m.width, m.height,
-				   fbhost_format_name(m.format), vnc, url, st.clients);
+		fbhost_attach_status(fb, &as);
+		if (as.attached)
+			snprintf(guest, sizeof(guest), "attached pid=%d", as.pid);
+		else
+			snprintf(guest, sizeof(guest), "detached");
+		control_reply_line(r, "%u %s %ux%u %s vnc=%s web=%s clients=%u guest=%s tracking=%s",
+				   i, fbhost_fb_name(fb), m.width, m.height,
+				   fbhost_format_name(m.format), vnc, url, st.clients, guest,
+				   as.tracking);
 	}
 }
 

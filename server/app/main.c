@@ -57,6 +57,7 @@ struct main_state {
 	struct control_server *control;
 	struct control_cmd_context ctl;
 	char control_path[OPT_SOCKET_PATH_MAX_BYTES + 1];
+	char attach_path[OPT_SOCKET_PATH_MAX_BYTES + 16]; /* --guest none: "" if off */
 	int quit_fd; /* eventfd: "quit" or a closed SDL window */
 	int signal_fd;
 	bool usage_error; /* a start failure caused by a bad argument */
@@ -144,6 +145,32 @@ static int main_start_fb(struct main_state *ms, unsigned i)
 	return 0;
 }
 
+/* --guest none: serves the framebuffers to guests in other processes on
+ * the attach socket beside the control socket ("fbhost.sock" ->
+ * "fbhost-guest.sock"). 0, or -1 with err set. */
+static int main_start_attach(struct main_state *ms, char *err, size_t errlen)
+{
+	char base[OPT_SOCKET_PATH_MAX_BYTES + 1];
+	size_t n;
+	int rc;
+
+	if (ms->control_path[0])
+		snprintf(base, sizeof(base), "%s", ms->control_path);
+	else if (control_default_path(base, sizeof(base), err, errlen))
+		return -1;
+	n = strlen(base);
+	if (n > 5 && strcmp(base + n - 5, ".sock") == 0)
+		base[n - 5] = '\0';
+	snprintf(ms->attach_path, sizeof(ms->attach_path), "%s-guest.sock", base);
+	rc = fbhost_attach_listen(ms->host, ms->attach_path);
+	if (rc) {
+		snprintf(err, errlen, "attach socket %s: %s", ms->attach_path, strerror(-rc));
+		ms->attach_path[0] = '\0';
+		return -1;
+	}
+	return 0;
+}
+
 static void main_print_serving(struct main_state *ms)
 {
 	unsigned i;
@@ -164,6 +191,9 @@ static void main_print_serving(struct main_state *ms)
 	if (ms->control)
 		printf("  control: %s (fbhost-ctl --socket %s help)\n", ms->control_path,
 		       ms->control_path);
+	if (ms->attach_path[0])
+		printf("  attach:  %s (guests in other processes: fbhost-guest.h)\n",
+		       ms->attach_path);
 	if (!ms->opt.check)
 		printf("Stop with Ctrl+C.\n");
 	fflush(stdout);
@@ -313,6 +343,10 @@ int main(int argc, char **argv)
 			fprintf(stderr, "fbhost: %s\n", err);
 			goto out;
 		}
+	}
+	if (!ms.guest && main_start_attach(&ms, err, sizeof(err)) != 0) {
+		fprintf(stderr, "fbhost: %s\n", err);
+		goto out;
 	}
 	main_print_serving(&ms);
 	if (ms.opt.check) {

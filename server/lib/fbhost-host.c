@@ -124,6 +124,7 @@ void fbhost_free(struct fbhost *h)
 
 	if (!h)
 		return;
+	fbhost_attach_stop(h);
 	for (i = 0; i < h->nfbs; i++)
 		if (h->fbs[i])
 			fbhost_fb_remove(h->fbs[i]);

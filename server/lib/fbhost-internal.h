@@ -21,6 +21,7 @@
 
 struct vnc_server;
 struct sdl_window;
+struct attach_server;
 
 /* One input handler of a framebuffer (fbhost-input.c). */
 struct fbhost_input_handler {
@@ -45,6 +46,7 @@ struct fbhost {
 	unsigned nfbs; /* ids handed out */
 	void (*quit_fn)(void *opaque);
 	void *quit_opaque;
+	struct attach_server *attach; /* fbhost_attach_listen (server/lib/attach/) */
 };
 
 /* Saved VNC/web settings of a framebuffer (strings owned). */
@@ -118,6 +120,8 @@ void fbhost_vnc_server_free(struct vnc_server *vnc);
 void fbhost_sdl_window_free(struct sdl_window *w);
 /* Stops every frontend of fb (under nothing; takes fb->lock). */
 void fbhost_fb_stop_frontends(struct fbhost_fb *fb);
+/* Stops the attach server, if any (fbhost_free). */
+void fbhost_attach_stop(struct fbhost *h);
 /* Elapsed seconds since the host started. */
 double fbhost_uptime_s(struct fbhost *h);
 

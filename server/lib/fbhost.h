@@ -410,6 +410,37 @@ size_t fbhost_clients(struct fbhost_fb *fb, struct fbhost_client *out, size_t ma
 /* Disconnects a viewer. 0 or -ENOENT. Any thread. */
 int fbhost_disconnect(struct fbhost_fb *fb, uint64_t client_id);
 
+/* ---- write tracking and guests in other processes ------------------------ */
+
+/*
+ * For drawing code that cannot call fbhost_damage(): the render thread
+ * finds the pages written since its last tick by itself, through the
+ * kernel (userfaultfd async write-protect and PAGEMAP_SCAN, Linux 6.7+) or,
+ * where the kernel lacks them, by comparing the frame against a shadow
+ * each tick (logged as a warning). Pointers from fbhost_pixels_begin stay
+ * valid for plain stores until the next mode change. The render thread
+ * then ticks at its full rate while viewers are connected. Returns the
+ * tracking now in force ("uffd-wp" or "compare") or NULL with errno. Any
+ * thread.
+ */
+const char *fbhost_fb_track_writes(struct fbhost_fb *fb);
+
+/*
+ * Serves the host's framebuffers to guests in other processes over the
+ * attach protocol (server/lib/attach/attach-protocol.md; client library
+ * fbhost-guest.h) on a Unix socket at path (mode 0600; a stale socket
+ * there is replaced). One per host; stopped by fbhost_free. 0 or -errno.
+ */
+int fbhost_attach_listen(struct fbhost *h, const char *path);
+/* Whether a framebuffer is attached, by which process, and its tracking
+ * ("log", "uffd-wp", "compare", "damage"). Any thread; 0. */
+struct fbhost_attach_status {
+	bool attached;
+	int pid;
+	const char *tracking; /* static */
+};
+int fbhost_attach_status(struct fbhost_fb *fb, struct fbhost_attach_status *st);
+
 #ifdef __cplusplus
 }
 #endif
