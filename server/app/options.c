@@ -228,6 +228,7 @@ void opt_print_help(const char *prog)
 	       "                              qemu:DBUS_ADDRESS[,console=N] (a running QEMU\n"
 	       "                              with -display dbus), qemu:qmp:PATH[,console=N]\n"
 	       "                              (-display dbus,p2p=yes), or none\n"
+	       "                              (none: guests in other processes attach)\n"
 	       "      --vnc HOST:PORT|:N|PORT|none\n"
 	       "                              VNC listen address (default 127.0.0.1:5900);\n"
 	       "                              framebuffer i gets PORT+i; port 0 = any free port\n"

@@ -173,7 +173,7 @@ static void test_stats_and_clients(void **state)
 
 	assert_int_equal(ctl(&out, &err, "list", NULL, NULL), 0);
 	assert_non_null(strstr(out, "0 main 256x512 x8r8g8b8 vnc=127.0.0.1:"));
-	assert_non_null(strstr(out, " web=none clients=1\n"));
+	assert_non_null(strstr(out, " web=none clients=1 guest=detached tracking=damage\n"));
 	free(out);
 	free(err);
 }
