@@ -14,6 +14,7 @@
  *     picture, a new guest attaches, sees the old pixels and draws.
  */
 #include <errno.h>
+#include <poll.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -22,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -213,13 +215,267 @@ static void test_draw_compare(void **state)
 	run_drawing(FBHOST_GUEST_COMPARE);
 }
 
+/* ---- mode changes in both directions ----------------------------------- */
+
+/* The sizes the test goes through: even steps asked by fbhost-ctl, odd ones
+ * by the guest. */
+static const uint32_t mode_sizes[MODE_CHANGES][2] = {
+    {256, 200}, {400, 300}, {160, 120}, {333, 222}, {320, 240}, {128, 300},
+    {500, 100}, {200, 200}, {97, 61},	{320, 240}, {640, 48},	{300, 250},
+};
+#define FINAL_FRAME 0xfu
+/* The mode test's guest looks at its events this often (it lags: several
+ * render ticks see its writes in the old layout). */
+#define MODES_LAG_MS 40u
+
+static uint64_t lag_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+/* Every pixel the guest draws says where it belongs: x in bits 0-11, y mod
+ * 256 in bits 12-19, the frame number mod 15 in bits 20-23. A write made
+ * in another layout lands where its position does not match. */
+static uint32_t encode(uint32_t x, uint32_t y, uint32_t k)
+{
+	return (x & 0xfff) | ((y & 0xff) << 12) | ((k & 0xf) << 20);
+}
+
+/* The guest of the mode test: draws whole frames as fast as it can; 'r'
+ * asks for the next odd size; 'q' draws the final frame and stops. */
+static int modes_child(struct rig_child *c, void *arg)
+{
+	struct draw_args *a = arg;
+	struct fbhost_guest *g = child_attach(a->path, "main");
+	struct pollfd p = {.fd = c->cmd, .events = POLLIN};
+	uint32_t k = 0, asked = 1;
+	uint64_t next_look = 0;
+
+	if (fbhost_guest_set_tracking(g, a->tracking) != a->tracking)
+		return 11;
+	for (;;) {
+		struct fbhost_guest_event ev;
+		const struct fbhost_guest_frame *f;
+		bool final = false;
+
+		if (poll(&p, 1, 0) == 1) {
+			int cmd = rig_child_next(c);
+
+			if (cmd == 'r') {
+				fbhost_guest_request_mode(g, mode_sizes[asked][0],
+							  mode_sizes[asked][1], 0);
+				asked += 2;
+				rig_child_reply(c, 'k');
+			} else if (cmd == 'q') {
+				final = true;
+			} else {
+				return 12;
+			}
+		}
+		/* A guest that lags: it looks at its events only every
+		 * MODES_LAG_MS and draws in the old layout meanwhile. */
+		if (final || lag_ms() >= next_look) {
+			next_look = lag_ms() + MODES_LAG_MS;
+			while (fbhost_guest_next_event(g, &ev, 0) == 1)
+				if (ev.type == FBHOST_GUEST_EV_ERROR ||
+				    ev.type == FBHOST_GUEST_EV_CLOSED)
+					return 13;
+		}
+		f = fbhost_guest_frame(g);
+		for (uint32_t y = 0; y < f->height; y++) {
+			uint32_t *row = (uint32_t *)((char *)f->pixels + (size_t)y * f->stride);
+
+			for (uint32_t x = 0; x < f->width; x++)
+				row[x] = encode(x, y, final ? FINAL_FRAME : k);
+		}
+		if (a->tracking == FBHOST_GUEST_LOG)
+			fbhost_guest_damage(g, 0, 0, (int)f->width, (int)f->height);
+		fbhost_guest_frame_done(g);
+		k = (k + 1) % FINAL_FRAME;
+		if (final) {
+			rig_child_reply(c, 'k');
+			break;
+		}
+	}
+	fbhost_guest_detach(g);
+	return 0;
+}
+
+/* Every pixel of the viewer's picture was drawn for its position (or is
+ * still black). */
+static void assert_untorn(struct vtc *v, unsigned change)
+{
+	const uint32_t *px = vtc_pixels(v);
+	uint32_t w = vtc_width(v), h = vtc_height(v);
+
+	for (uint32_t y = 0; y < h; y++)
+		for (uint32_t x = 0; x < w; x++) {
+			uint32_t p = px[(size_t)y * w + x] & 0xffffff;
+
+			if (p && ((p & 0xfff) != (x & 0xfff) || ((p >> 12) & 0xff) != (y & 0xff)))
+				fail_msg("change %u: torn pixel (%u,%u) in %ux%u: 0x%06x", change,
+					 x, y, w, h, p);
+		}
+}
+
+static void run_modes(int tracking)
+{
+	struct draw_args a = {.tracking = tracking};
+	struct rig_child child;
+	struct rig r;
+	struct vtc *v;
+	uint32_t *final;
+
+	rig_start(&r, one_fb);
+	a.path = r.attach;
+	v = rig_viewer(&r, 0);
+	rig_fork(&child, modes_child, &a);
+	for (unsigned i = 0; i < MODE_CHANGES; i++) {
+		uint32_t w = mode_sizes[i][0], h = mode_sizes[i][1];
+		unsigned settled = 0;
+
+		if (i % 2 == 0) {
+			char line[64], *reply = NULL;
+
+			snprintf(line, sizeof(line), "resize 0 %ux%u", w, h);
+			assert_int_equal(sp_request(r.srv.sock, line, &reply), 0);
+			free(reply);
+		} else {
+			assert_int_equal(rig_command(&child, 'r'), 'k');
+		}
+		/* Every picture until a few whole ones of the new size. */
+		while (settled < 3) {
+			int rc = vtc_wait_update(v, RIG_WAIT_MS);
+
+			if (rc)
+				fail_msg("change %u to %ux%u: no update (%d)", i, w, h, rc);
+			assert_untorn(v, i);
+			if (vtc_width(v) == w && vtc_height(v) == h)
+				settled++;
+		}
+	}
+	assert_int_equal(rig_command(&child, 'q'), 'k');
+	final = malloc((size_t)300 * 250 * 4);
+	assert_non_null(final);
+	for (uint32_t y = 0; y < 250; y++)
+		for (uint32_t x = 0; x < 300; x++)
+			final[y * 300 + x] = encode(x, y, FINAL_FRAME);
+	if (vtc_wait_picture(v, final, 300, 250, 300, RIG_WAIT_MS))
+		fail_msg("final picture: %s", vtc_last_mismatch(v));
+	assert_int_equal(rig_wait_child(&child), 0);
+	free(final);
+	vtc_free(v);
+	rig_stop(&r);
+}
+
+static void test_modes_uffd(void **state)
+{
+	(void)state;
+	run_modes(FBHOST_GUEST_UFFD);
+}
+
+static void test_modes_log(void **state)
+{
+	(void)state;
+	run_modes(FBHOST_GUEST_LOG);
+}
+
+/* ---- a guest killed mid-drawing ------------------------------------------ */
+
+/* Draws random rectangles until killed; replies once the first is drawn. */
+static int endless_child(struct rig_child *c, void *arg)
+{
+	struct draw_args *a = arg;
+	struct fbhost_guest *g = child_attach(a->path, "main");
+	uint64_t seed = 99;
+
+	if (fbhost_guest_set_tracking(g, FBHOST_GUEST_UFFD) < 0)
+		return 11;
+	for (unsigned i = 0;; i++) {
+		const struct fbhost_guest_frame *f = fbhost_guest_frame(g);
+
+		fill(f->pixels, f->stride / 4, step_of(&seed));
+		if (i == 0)
+			rig_child_reply(c, 'k');
+	}
+	return 0;
+}
+
+static void test_killed_guest(void **state)
+{
+	struct draw_args a = {.tracking = FBHOST_GUEST_UFFD};
+	struct rig_child child;
+	struct fbhost_guest *g;
+	const struct fbhost_guest_frame *f;
+	struct rig r;
+	struct vtc *v;
+	uint32_t *seen;
+	char err[256], *line;
+	int status;
+
+	(void)state;
+	rig_start(&r, one_fb);
+	a.path = r.attach;
+	v = rig_viewer(&r, 0);
+	rig_fork(&child, endless_child, &a);
+	assert_int_equal(rig_command(&child, 'g'), 'k');
+	for (unsigned i = 0; i < 5; i++)
+		assert_int_equal(vtc_wait_update(v, RIG_WAIT_MS), 0);
+	assert_int_equal(kill(child.pid, SIGKILL), 0);
+	assert_int_equal(waitpid(child.pid, &status, 0), child.pid);
+	close(child.to_child);
+	close(child.from_child);
+	assert_true(sp_alive(&r.srv));
+	/* fbhost notices, detaches (picture kept); a new guest may attach. */
+	for (unsigned i = 0;; i++) {
+		line = rig_list_line(&r, 0);
+		if (strstr(line, "guest=detached"))
+			break;
+		free(line);
+		assert_true(i < 200);
+		vtc_pump(v, 50); /* bounded wait between two looks */
+	}
+	free(line);
+	g = fbhost_guest_attach(r.attach, "0", err, sizeof(err));
+	if (!g)
+		fail_msg("attach after the kill: %s", err);
+	f = fbhost_guest_frame(g);
+	assert_int_equal(f->width, FB_W);
+	/* The viewer shows exactly what the killed guest left in memory. */
+	seen = malloc((size_t)FB_W * FB_H * 4);
+	assert_non_null(seen);
+	for (uint32_t y = 0; y < FB_H; y++)
+		memcpy(seen + (size_t)y * FB_W, (char *)f->pixels + (size_t)y * f->stride,
+		       FB_W * 4);
+	if (vtc_wait_picture(v, seen, FB_W, FB_H, FB_W, RIG_WAIT_MS))
+		fail_msg("after the kill: %s", vtc_last_mismatch(v));
+	/* And the new guest draws. */
+	assert_int_equal(fbhost_guest_set_tracking(g, FBHOST_GUEST_DAMAGE), FBHOST_GUEST_DAMAGE);
+	fill(f->pixels, f->stride / 4, (struct step){10, 10, 50, 40, 0xabcdef});
+	fill(seen, FB_W, (struct step){10, 10, 50, 40, 0xabcdef});
+	assert_int_equal(fbhost_guest_damage(g, 10, 10, 50, 40), 0);
+	assert_int_equal(fbhost_guest_frame_done(g), 0);
+	if (vtc_wait_picture(v, seen, FB_W, FB_H, FB_W, RIG_WAIT_MS))
+		fail_msg("new guest: %s", vtc_last_mismatch(v));
+	line = rig_list_line(&r, 0);
+	assert_non_null(strstr(line, "guest=attached"));
+	free(line);
+	fbhost_guest_detach(g);
+	free(seen);
+	vtc_free(v);
+	rig_stop(&r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_draw_uffd),
-	    cmocka_unit_test(test_draw_log),
-	    cmocka_unit_test(test_draw_damage),
-	    cmocka_unit_test(test_draw_compare),
+	    cmocka_unit_test(test_draw_uffd),	 cmocka_unit_test(test_draw_log),
+	    cmocka_unit_test(test_draw_damage),	 cmocka_unit_test(test_draw_compare),
+	    cmocka_unit_test(test_modes_uffd),	 cmocka_unit_test(test_modes_log),
+	    cmocka_unit_test(test_killed_guest),
 	};
 
 	signal(SIGPIPE, SIG_IGN);
