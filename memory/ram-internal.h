@@ -44,7 +44,7 @@ struct ram_block {
 	ram_addr_t offset;	   /* immutable: page-aligned start in the address space */
 	uint64_t max_length;	   /* immutable: reserved bytes, page-aligned */
 	void *host;		   /* immutable: max_length bytes mapped RW, shared */
-	int fd;			   /* immutable: the memfd behind host, sealed at max_length */
+	int fd; /* immutable: the memfd behind host, sealed at max_length rounded up to host pages */
 	_Atomic uint64_t used_length; /* written under ram_list.mutex, read anywhere */
 };
 

@@ -200,7 +200,7 @@ static int find_first_gap(struct ram_list *rl, uint64_t len, ram_addr_t *offset,
 struct ram_block *ram_block_add(struct ram_list *rl, const char *name, size_t used_length,
 				size_t max_length)
 {
-	uint64_t page_mask, max_bytes, new_size;
+	uint64_t page_mask, max_bytes, new_size, host_page;
 	struct cds_list_head *next;
 	struct ram_block *b;
 	int err;
@@ -226,7 +226,9 @@ struct ram_block *ram_block_add(struct ram_list *rl, const char *name, size_t us
 	b->fd = memfd_create(name, MFD_CLOEXEC | MFD_ALLOW_SEALING);
 	if (b->fd < 0)
 		goto fail_memfd;
-	if (ftruncate(b->fd, (off_t)max_bytes) != 0 ||
+	/* Whole host pages, so that any process can map all of it. */
+	host_page = (uint64_t)sysconf(_SC_PAGESIZE);
+	if (ftruncate(b->fd, (off_t)((max_bytes + host_page - 1) / host_page * host_page)) != 0 ||
 	    fcntl(b->fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL) != 0)
 		goto fail_mmap;
 	b->host = mmap(NULL, max_bytes, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_NORESERVE, b->fd,
