@@ -13,7 +13,9 @@ FBHOST_BUILD_PKGS=(gcc meson ninja-build pkg-config python3
 FBHOST_TEST_PKGS=(libcmocka-dev zlib1g-dev xvfb xauth x11-apps imagemagick chromium openssl
 	tigervnc-viewer gvncviewer remmina remmina-plugin-vnc xdotool xclip clang-14 libclang-rt-14-dev
 	# tests/qemu: the VMs, their private bus, the kernel and the initramfs's tools
-	qemu-system-x86 dbus-daemon linux-image-amd64 busybox-static cpio)
+	qemu-system-x86 dbus-daemon linux-image-amd64 busybox-static cpio
+	# tests/attach installs the Python guest client with pip
+	python3-pip python3-setuptools python3-wheel)
 
 fbhost_install_deps() { # $@: package names
 	local missing=() p sudo=""

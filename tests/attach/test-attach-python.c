@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * tests/attach/test-attach-python.c - the pure-Python client
- * (server/guest-client/python): a Python guest draws a pattern, and answers
- * a key from the viewer by drawing; the viewer's pixels are asserted, with
- * damage messages and with the kernel tracker (plain stores from Python;
- * compare where the kernel lacks it).
+ * (server/guest-client/python), installed with pip from its folder: a
+ * Python guest draws a pattern, and answers a key from the viewer by
+ * drawing; the viewer's pixels are asserted, with damage messages and with
+ * the kernel tracker (plain stores from Python; compare where the kernel
+ * lacks it).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -30,6 +31,41 @@ extern char **environ;
 
 static const char *const one_fb[] = {"main:160x120", NULL};
 
+/* Debian's interpreter, whose pip, setuptools and wheel .ci/deps.sh installs. */
+#define PYTHON "/usr/bin/python3"
+
+/* Where pip installed the package (a temporary --target folder). */
+static char site[64];
+
+static int install_with_pip(void **state)
+{
+	const char *src = getenv("FBHOST_GUEST_PYTHONPATH");
+	char *out = NULL, *err = NULL;
+	const char *argv[] = {
+	    PYTHON,	 "-m",	     "pip", "install", "-q", "--no-build-isolation",
+	    "--no-deps", "--target", site,  src,       NULL};
+	int rc;
+
+	(void)state;
+	assert_non_null(src);
+	snprintf(site, sizeof(site), "/tmp/fbhost-pip-XXXXXX");
+	assert_non_null(mkdtemp(site));
+	rc = sp_run(argv, &out, &err, RIG_WAIT_MS * 3);
+	if (rc != 0)
+		fail_msg("pip install %s: %d: %s%s", src, rc, out ? out : "", err ? err : "");
+	free(out);
+	free(err);
+	return 0;
+}
+
+static int remove_install(void **state)
+{
+	const char *argv[] = {"/bin/rm", "-rf", site, NULL};
+
+	(void)state;
+	return sp_run(argv, NULL, NULL, RIG_WAIT_MS);
+}
+
 static void fill(uint32_t *px, int x, int y, int w, int h, uint32_t rgb)
 {
 	for (int yy = y; yy < y + h; yy++)
@@ -40,7 +76,7 @@ static void fill(uint32_t *px, int x, int y, int w, int h, uint32_t rgb)
 static void run_python(const char *tracking)
 {
 	static uint32_t model[FB_W * FB_H];
-	const char *pypath = getenv("FBHOST_GUEST_PYTHONPATH");
+	const char *pypath = site;
 	char script[512], env_py[600];
 	char *env[] = {env_py, NULL};
 	struct rig_child child = {0};
@@ -54,13 +90,12 @@ static void run_python(const char *tracking)
 	snprintf(env_py, sizeof(env_py), "PYTHONPATH=%s", pypath);
 	rig_start(&r, one_fb);
 	v = rig_viewer(&r, 0);
-	argv[0] = "python3";
+	argv[0] = PYTHON;
 	argv[1] = script;
 	argv[2] = r.attach;
 	argv[3] = tracking;
 	argv[4] = NULL;
-	assert_int_equal(posix_spawnp(&child.pid, "python3", NULL, NULL, (char *const *)argv, env),
-			 0);
+	assert_int_equal(posix_spawn(&child.pid, PYTHON, NULL, NULL, (char *const *)argv, env), 0);
 	memset(model, 0, sizeof(model));
 	for (int row = 0; row < 4; row++)
 		for (int col = 0; col < 4; col++)
@@ -106,5 +141,5 @@ int main(void)
 	};
 
 	signal(SIGPIPE, SIG_IGN);
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return cmocka_run_group_tests(tests, install_with_pip, remove_install);
 }
