@@ -469,13 +469,89 @@ static void test_killed_guest(void **state)
 	rig_stop(&r);
 }
 
+/* ---- input events and requests, both ways ------------------------------- */
+
+/* Waits for the guest's next event of type want, skipping others. */
+static void want_event(struct fbhost_guest *g, struct fbhost_guest_event *ev,
+		       enum fbhost_guest_event_type want)
+{
+	for (;;) {
+		int rc = fbhost_guest_next_event(g, ev, (int)RIG_WAIT_MS);
+
+		if (rc != 1)
+			fail_msg("no event %d (%d: %s)", want, rc, fbhost_guest_error(g));
+		if (ev->type == want)
+			return;
+		if (ev->type == FBHOST_GUEST_EV_ERROR || ev->type == FBHOST_GUEST_EV_CLOSED)
+			fail_msg("event %d while waiting for %d", ev->type, want);
+	}
+}
+
+static void test_input_events(void **state)
+{
+	struct fbhost_guest_event ev;
+	struct fbhost_guest *g;
+	struct rig r;
+	struct vtc *v;
+	char err[256];
+
+	(void)state;
+	rig_start(&r, one_fb);
+	g = fbhost_guest_attach(r.attach, "main", err, sizeof(err));
+	if (!g)
+		fail_msg("attach: %s", err);
+	v = rig_viewer(&r, 0);
+	assert_int_equal(vtc_key(v, 0xff0d /* Return */, true), 0);
+	want_event(g, &ev, FBHOST_GUEST_EV_KEY);
+	assert_int_equal(ev.key.keysym, 0xff0d);
+	assert_true(ev.key.down);
+	assert_int_equal(vtc_pointer(v, 17, 23, 1), 0);
+	want_event(g, &ev, FBHOST_GUEST_EV_POINTER);
+	assert_int_equal(ev.pointer.x, 17);
+	assert_int_equal(ev.pointer.y, 23);
+	assert_int_equal(ev.pointer.buttons, 1);
+	assert_int_equal(vtc_cut_text_send(v, "from the viewer"), 0);
+	want_event(g, &ev, FBHOST_GUEST_EV_CLIPBOARD);
+	assert_string_equal(ev.clipboard.text, "from the viewer");
+	/* A viewer asks for a size: the guest is asked, and accepts.
+	 * libvncclient asks only once it has seen the screen layout. */
+	for (unsigned i = 0; vtc_rfb(v)->screen.width == 0; i++) {
+		assert_true(i < 400);
+		assert_int_equal(vtc_pump(v, 50), 0);
+	}
+	assert_int_equal(vtc_request_size(v, 400, 300), 0);
+	want_event(g, &ev, FBHOST_GUEST_EV_RESIZE_REQUEST);
+	assert_int_equal(ev.resize.width, 400);
+	assert_int_equal(ev.resize.height, 300);
+	assert_int_equal(fbhost_guest_request_mode(g, ev.resize.width, ev.resize.height, 0), 0);
+	want_event(g, &ev, FBHOST_GUEST_EV_MODE);
+	assert_int_equal(ev.mode.reason, 1);
+	assert_int_equal(fbhost_guest_frame(g)->width, 400);
+	assert_int_equal(vtc_wait_size(v, 400, 300, RIG_WAIT_MS), 0);
+	/* A refused mode is an error event, and nothing changes. */
+	assert_int_equal(fbhost_guest_request_mode(g, 99999, 10, 0), 0);
+	want_event(g, &ev, FBHOST_GUEST_EV_ERROR);
+	assert_false(ev.error.fatal);
+	assert_non_null(strstr(ev.error.text, "mode 99999x10"));
+	assert_int_equal(fbhost_guest_frame(g)->width, 400);
+	/* Clipboard the other way. */
+	assert_int_equal(fbhost_guest_send_clipboard(g, "from the guest", 14), 0);
+	for (unsigned i = 0; !vtc_cut_text(v) || strcmp(vtc_cut_text(v), "from the guest"); i++) {
+		assert_true(i < 400);
+		vtc_pump(v, 50);
+	}
+	fbhost_guest_detach(g);
+	vtc_free(v);
+	rig_stop(&r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_draw_uffd),	 cmocka_unit_test(test_draw_log),
 	    cmocka_unit_test(test_draw_damage),	 cmocka_unit_test(test_draw_compare),
 	    cmocka_unit_test(test_modes_uffd),	 cmocka_unit_test(test_modes_log),
-	    cmocka_unit_test(test_killed_guest),
+	    cmocka_unit_test(test_killed_guest), cmocka_unit_test(test_input_events),
 	};
 
 	signal(SIGPIPE, SIG_IGN);
