@@ -209,7 +209,8 @@ static void control_stats_one(struct fbhost_fb *fb, bool json, char *line, size_
 			r,
 			"fb %u %s %ux%u %s: ticks=%llu dirty_pages=%llu rects=%llu pixels=%llu "
 			"switches=%llu updates=%llu bytes_sent=%llu clients=%u rate_hz=%u "
-			"measured_hz=%.1f last_tick_us=%llu latency_us=%llu",
+			"measured_hz=%.1f last_tick_us=%llu latency_us=%llu tracking=%s "
+			"tracked_pages=%llu",
 			fbhost_fb_id(fb), fbhost_fb_name(fb), m.width, m.height,
 			fbhost_format_name(m.format), (unsigned long long)st.ticks,
 			(unsigned long long)st.dirty_pages, (unsigned long long)st.rects,
@@ -217,7 +218,8 @@ static void control_stats_one(struct fbhost_fb *fb, bool json, char *line, size_
 			(unsigned long long)st.vnc_updates, (unsigned long long)st.vnc_bytes_sent,
 			st.clients, st.rate_hz, st.ticks_per_s,
 			(unsigned long long)(st.last_tick_ns / 1000),
-			(unsigned long long)(st.latency_ns_last / 1000));
+			(unsigned long long)(st.latency_ns_last / 1000), st.tracking,
+			(unsigned long long)st.tracked_pages);
 		for (i = 0; i < n; i++)
 			control_reply_line(r,
 					   "  client %llu %s %s%s updates=%llu rects=%llu "
@@ -237,7 +239,8 @@ static void control_stats_one(struct fbhost_fb *fb, bool json, char *line, size_
 		"\"ticks\":%llu,\"dirty_pages\":%llu,\"rects\":%llu,\"pixels\":%llu,"
 		"\"switches\":%llu,\"updates\":%llu,\"bytes_sent\":%llu,\"rate_hz\":%u,"
 		"\"measured_hz\":%.2f,\"last_tick_us\":%llu,\"latency_us\":%llu,"
-		"\"connects\":%llu,\"disconnects\":%llu,\"client_count\":%u,\"clients\":[",
+		"\"connects\":%llu,\"disconnects\":%llu,\"tracking\":\"%s\",\"tracked_pages\":%llu,"
+		"\"client_count\":%u,\"clients\":[",
 		fbhost_fb_id(fb), name, m.width, m.height, fbhost_format_name(m.format),
 		(unsigned long long)st.ticks, (unsigned long long)st.dirty_pages,
 		(unsigned long long)st.rects, (unsigned long long)st.pixels,
@@ -245,7 +248,8 @@ static void control_stats_one(struct fbhost_fb *fb, bool json, char *line, size_
 		(unsigned long long)st.vnc_bytes_sent, st.rate_hz, st.ticks_per_s,
 		(unsigned long long)(st.last_tick_ns / 1000),
 		(unsigned long long)(st.latency_ns_last / 1000), (unsigned long long)st.vnc_connects,
-		(unsigned long long)st.vnc_disconnects, st.clients);
+		(unsigned long long)st.vnc_disconnects, st.tracking,
+		(unsigned long long)st.tracked_pages, st.clients);
 	for (i = 0; i < n && o < size; i++) {
 		char addr[2 * FBHOST_ADDRESS_MAX], enc[2 * FBHOST_ENCODING_MAX];
 

@@ -77,5 +77,7 @@ void fbhost_get_stats(struct fbhost_fb *fb, struct fbhost_stats *st)
 	st->latency_ns_last = rs.latency_ns_last;
 	st->rate_hz = fb->host->rate_hz;
 	st->ticks_per_s = up > 0 ? (double)rs.ticks / up : 0;
+	st->tracking = fb_track_mode_name((enum fb_track_mode)rs.track_mode);
+	st->tracked_pages = rs.track_pages;
 	fbhost_vnc_get_stats(fb, st);
 }

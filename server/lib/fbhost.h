@@ -387,6 +387,11 @@ struct fbhost_stats {
 	uint64_t vnc_bytes_sent;
 	uint64_t vnc_connects;
 	uint64_t vnc_disconnects;
+	/* Write tracking (fbhost_fb_track_writes, attached guests): "damage",
+	 * "log", "uffd-wp" or "compare" (static), and the pages it found
+	 * written. */
+	const char *tracking;
+	uint64_t tracked_pages;
 };
 /* Fills st. Any thread. */
 void fbhost_get_stats(struct fbhost_fb *fb, struct fbhost_stats *st);

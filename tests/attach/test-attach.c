@@ -184,6 +184,18 @@ static void run_drawing(int tracking)
 	       (unsigned long long)pages);
 	assert_true(after - before <= pages);
 	assert_true(after - before > 0);
+	/* The stats name the tracker; trackers count what they found. */
+	{
+		char *reply = NULL, want[64];
+
+		assert_int_equal(sp_request(r.srv.sock, "stats 0", &reply), 0);
+		snprintf(want, sizeof(want), " tracking=%s ", fbhost_guest_tracking_name(tracking));
+		if (!strstr(reply, want))
+			fail_msg("stats: %s", reply);
+		free(reply);
+		if (tracking != FBHOST_GUEST_DAMAGE)
+			assert_true(rig_stat(&r, 0, "tracked_pages") >= after - before);
+	}
 	assert_int_equal(rig_command(&child, 'q'), 'k');
 	assert_int_equal(rig_wait_child(&child), 0);
 	vtc_free(v);

@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fb/clock.h"
 #include "server/guest-client/fbhost-guest.h"
 #include "server/guests/guest-bench-scenes.h"
 
@@ -189,19 +190,19 @@ int main(int argc, char **argv)
 	bench_scene_draw(scene, &ac.canvas, 0);
 	fbhost_guest_frame_done(ac.g);
 	if (log)
-		bench_log_frame(log, 0, bench_now_ns());
+		bench_log_frame(log, 0, fb_clock_now_ns());
 	last = scenario == BENCH_SCENARIO_IDLE ? 0 : bench_frame_count(seconds, fps);
-	t0 = bench_now_ns() + (uint64_t)settle_ms * 1000000u;
+	t0 = fb_clock_now_ns() + (uint64_t)settle_ms * 1000000u;
 	for (uint32_t i = 1; i <= last; i++) {
 		uint64_t deadline = bench_deadline_ns(t0, i, fps);
 
-		if (bench_now_ns() > deadline + BENCH_LATE_SLACK_NS)
+		if (fb_clock_now_ns() > deadline + BENCH_LATE_SLACK_NS)
 			late++;
 		else
-			bench_sleep_until_ns(deadline);
+			fb_clock_sleep_until_ns(deadline);
 		bench_scene_draw(scene, &ac.canvas, i);
 		fbhost_guest_frame_done(ac.g);
-		if (log && bench_log_frame(log, i, bench_now_ns()) < 0) {
+		if (log && bench_log_frame(log, i, fb_clock_now_ns()) < 0) {
 			fprintf(stderr, "bench-attach-draw: frame log: %s\n", strerror(errno));
 			return 1;
 		}
