@@ -10,6 +10,7 @@
 #define FBHOST_SERVER_ATTACH_INTERNAL_H
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -25,6 +26,8 @@
 #define ATTACH_MAX_ERROR_REPLIES 64u
 /* A connection that has not said HELLO within this long is closed. */
 #define ATTACH_HELLO_TIMEOUT_MS 5000u
+/* A MODE a client's full socket did not take is sent again this often. */
+#define ATTACH_MODE_RETRY_MS 20u
 
 struct attach_server;
 
@@ -64,7 +67,7 @@ struct attach_server {
 	int listen_fd;	     /* immutable */
 	int wake_fd;	     /* immutable: eventfd; mode changes and stop */
 	pthread_t thread;
-	bool stop; /* atomics */
+	atomic_bool stop; /* set by fbhost_attach_stop */
 	struct attach_conn conns[ATTACH_MAX_CONNECTIONS];
 
 	pthread_mutex_t status_lock; /* protects status[] */

@@ -192,11 +192,12 @@ void attach_send_mode(struct attach_conn *c, uint32_t reason)
 		c->sent_generation = gen;
 	else if (rc != -EAGAIN)
 		c->closing = true;
-	/* EAGAIN: the client does not read; the next wake-up tries again. */
+	/* EAGAIN: the client does not read; the attach thread sends it again
+	 * (ATTACH_MODE_RETRY_MS). */
 }
 
 static void attach_send_track_state(struct attach_conn *c, int error, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 static void attach_send_track_state(struct attach_conn *c, int error, const char *fmt, ...)
 {
 	struct fbg_track_state t = {.hdr = {FBG_TRACK_STATE, 0, sizeof(t)}};

@@ -189,8 +189,11 @@ static void attach_announce_modes(struct attach_server *s)
 		struct attach_conn *c = &s->conns[i];
 
 		if (c->fd >= 0 && c->fb &&
-		    fb_mode_generation((c->fb)->dev) != c->sent_generation)
+		    fb_mode_generation(c->fb->dev) != c->sent_generation) {
 			attach_send_mode(c, FBG_MODE_SERVER);
+			if (c->closing)
+				attach_close(c);
+		}
 	}
 }
 
@@ -214,6 +217,10 @@ static void *attach_main(void *opaque)
 
 			if (c->fd < 0)
 				continue;
+			if (c->fb &&
+			    c->sent_generation != fb_mode_generation(c->fb->dev) &&
+			    (timeout < 0 || timeout > (int)ATTACH_MODE_RETRY_MS))
+				timeout = (int)ATTACH_MODE_RETRY_MS; /* a MODE to send again */
 			if (!c->fb) { /* waiting for HELLO: bounded */
 				uint64_t end = c->accepted_ms + ATTACH_HELLO_TIMEOUT_MS;
 
@@ -242,8 +249,9 @@ static void *attach_main(void *opaque)
 			if (read(s->wake_fd, &v, sizeof(v)) < 0) {
 				/* EAGAIN: another wake-up took it */
 			}
-			attach_announce_modes(s);
 		}
+		/* Mode changes, and MODEs a full socket did not take. */
+		attach_announce_modes(s);
 		if (pfd[1].revents & POLLIN)
 			attach_accept(s);
 		for (nfds_t k = 2; k < n; k++) {

@@ -132,6 +132,7 @@ def main():
         if not os.access(n, os.X_OK):
             sys.exit("run-attach: missing %s (build in %s)" % (n, args.build))
     args.out = args.out or tempfile.mkdtemp(prefix="fbhost-attach-")
+    os.makedirs(args.out, exist_ok=True)
     atexit.register(peers.PROCS.stop_all)
     for s in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
         signal.signal(s, peers.on_signal)
