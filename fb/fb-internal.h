@@ -354,7 +354,7 @@ bool fb_move_valid(const struct fb_mode *m, const struct fb_move *mv);
 /* track.c */
 /* Render thread, in the tick with listener_lock and an RCU read section
  * held, before the dirty bits are taken: marks what the tracker found
- * written in mo. Returns whether a tracker is installed (it polls). */
+ * written in mo. Returns whether a polling tracker is installed. */
 bool fb_track_harvest(struct fb_device *fb, const struct fb_mode_obj *mo);
 /* fb_free: frees the tracker. */
 void fb_track_free(struct fb_device *fb);

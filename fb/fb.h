@@ -182,9 +182,10 @@ void fb_pixels_move(void *pixels, size_t stride, unsigned bytes_pp, int sx, int 
  *                     PAGEMAP_SCAN with PM_SCAN_WP_MATCHING (Linux 6.7+);
  *   FB_TRACK_COMPARE  a per-tick compare of the frame against a shadow.
  * FB_TRACK_NONE: the guest marks its damage (fb_mark_dirty, the write paths).
- * A tracker polls: while one is installed the render thread ticks at full
- * rate with listeners attached. The first tick of each mode marks the whole
- * frame. Public prefix: fb_track_.
+ * A tracker polls unless its writer kicks the render thread after each
+ * frame: while a polling one is installed the render thread ticks at full
+ * rate with listeners attached. The first tick of each mode marks the
+ * whole frame. Public prefix: fb_track_.
  */
 enum fb_track_mode {
 	FB_TRACK_NONE,
@@ -207,6 +208,10 @@ struct fb_track_config {
 	 * the tracker dups it. -1: this process: fb/ registers its own
 	 * mapping of each mode's RAM block. */
 	int pagemap_fd;
+	/* The writer wakes the render thread itself after each frame
+	 * (fb_render_kick): the tracker then does not poll, and the thread
+	 * backs off between frames as with marked damage. */
+	bool writer_kicks;
 };
 /* Whether this kernel offers async write-protect and PAGEMAP_SCAN on memfd
  * memory; if not, *why (may be NULL) gets a static reason. */

@@ -25,6 +25,7 @@
  * the fb's listener_lock (the render thread holds it across the tick). */
 struct fb_tracker {
 	enum fb_track_mode mode;
+	bool polls;		  /* the render thread keeps full rate for it */
 	uint64_t seen_generation; /* the mode of the last harvest; 0 = none */
 	unsigned long *lebitmap;  /* harvest scratch, lebitmap_words words */
 	size_t lebitmap_words;
@@ -95,6 +96,7 @@ int fb_track_start(struct fb_device *fb, const struct fb_track_config *cfg)
 	if (!t)
 		return -ENOMEM;
 	t->mode = cfg->mode;
+	t->polls = !cfg->writer_kicks;
 	t->pagemap_fd = t->uffd = -1;
 	t->log = cfg->log;
 	t->log_pages = cfg->log_pages;
@@ -288,7 +290,7 @@ bool fb_track_harvest(struct fb_device *fb, const struct fb_mode_obj *mo)
 	if (!t)
 		return false;
 	if (t->mode == FB_TRACK_UFFD && t->uffd < 0 && t->mapped_generation != mo->generation)
-		return true; /* the writer has not mapped this mode yet */
+		return t->polls; /* the writer has not mapped this mode yet */
 	if (t->seen_generation != mo->generation) {
 		/* Whatever was written before the tracker covered this mode
 		 * is in the frame: show all of it once. */
@@ -324,7 +326,7 @@ out:
 		atomic_fetch_add_explicit(&fb->track_errors, 1, memory_order_relaxed);
 	if (tt.pages)
 		atomic_fetch_add_explicit(&fb->track_pages, tt.pages, memory_order_relaxed);
-	return true;
+	return t->polls;
 }
 
 void fb_track_free(struct fb_device *fb)

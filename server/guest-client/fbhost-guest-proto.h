@@ -108,10 +108,13 @@ struct fbg_mode_request {
 	uint32_t reserved;
 };
 
+/* FBG_TRACK flags. */
+#define FBG_TRACK_FLAG_FRAMES 1u /* the client sends FRAME after each frame: no polling */
+
 struct fbg_track {
 	struct fbg_hdr hdr;
-	uint32_t mode; /* enum fbg_tracking; UFFD carries the /proc/self/pagemap fd */
-	uint32_t reserved;
+	uint32_t mode;	     /* enum fbg_tracking; UFFD carries the /proc/self/pagemap fd */
+	uint32_t flags;	     /* FBG_TRACK_FLAG_* */
 	uint64_t generation; /* UFFD: the mode mapped at map_addr */
 	uint64_t map_addr;
 };

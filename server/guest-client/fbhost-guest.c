@@ -447,9 +447,13 @@ static int guest_uffd_open(struct fbhost_guest *g)
 	return fd;
 }
 
-int fbhost_guest_set_tracking(struct fbhost_guest *g, enum fbhost_guest_tracking mode)
+int fbhost_guest_set_tracking(struct fbhost_guest *g, int mode_flags)
 {
-	struct fbg_track t = {.hdr = {FBG_TRACK, 0, sizeof(t)}, .mode = (uint32_t)mode};
+	int mode = mode_flags & ~FBHOST_GUEST_FRAMES;
+	struct fbg_track t = {.hdr = {FBG_TRACK, 0, sizeof(t)},
+			      .mode = (uint32_t)mode,
+			      .flags =
+				  mode_flags & FBHOST_GUEST_FRAMES ? FBG_TRACK_FLAG_FRAMES : 0};
 	struct fbg_track_state st;
 	struct guest_msg *m;
 	int pagemap = -1, rc;

@@ -114,10 +114,14 @@ const char *fbhost_guest_error(const struct fbhost_guest *g);
 int fbhost_guest_fd(const struct fbhost_guest *g);
 const struct fbhost_guest_frame *fbhost_guest_frame(const struct fbhost_guest *g);
 
+/* Or'ed into the mode: "I call fbhost_guest_frame_done() after every
+ * frame", so fbhost need not poll for plain stores (UFFD, LOG, COMPARE):
+ * its render thread then idles between frames. */
+#define FBHOST_GUEST_FRAMES 0x100
 /* Asks for a tracking mode and waits for fbhost's answer. Returns the mode
  * in force (UFFD falls back to COMPARE where the kernel lacks it) or
  * -errno. */
-int fbhost_guest_set_tracking(struct fbhost_guest *g, enum fbhost_guest_tracking mode);
+int fbhost_guest_set_tracking(struct fbhost_guest *g, int mode);
 int fbhost_guest_tracking(const struct fbhost_guest *g);
 /* "damage", "log", "uffd-wp", "compare". */
 const char *fbhost_guest_tracking_name(int mode);

@@ -404,11 +404,17 @@ static int attach_check_pagemap(int fd)
 
 static void attach_track(struct attach_conn *c, const struct fbg_track *m, int fd)
 {
-	struct fb_device *dev = (c->fb)->dev;
-	struct fb_track_config tc = {.pagemap_fd = -1};
+	struct fb_device *dev = c->fb->dev;
+	struct fb_track_config tc = {.pagemap_fd = -1,
+				     .writer_kicks = (m->flags & FBG_TRACK_FLAG_FRAMES) != 0};
 	uint32_t asked = m->mode;
 	int rc = 0;
 
+	if (m->flags & ~FBG_TRACK_FLAG_FRAMES) {
+		attach_send_error(c, EINVAL, FBG_TRACK, false, "unknown TRACK flags 0x%x",
+				  m->flags);
+		return;
+	}
 	if (asked > FBG_TRACK_COMPARE || (fd >= 0) != (asked == FBG_TRACK_UFFD)) {
 		attach_send_error(c, EINVAL, FBG_TRACK, false,
 				  asked > FBG_TRACK_COMPARE ? "unknown tracking mode %u"

@@ -8,7 +8,9 @@
  * fbhost is told depends on --tracking: uffd (nothing), log (bits of the
  * shared log), damage (rectangles), compare (nothing). Each frame ends with
  * fbhost_guest_frame_done (one FRAME message: the render thread wakes at
- * once, as the in-process guest's frame section does).
+ * once, as the in-process guest's frame section does), announced with
+ * FBHOST_GUEST_FRAMES so that fbhost does not poll; --poll leaves that out
+ * (fbhost's render thread then ticks at full rate to find the writes).
  */
 #include <errno.h>
 #include <getopt.h>
@@ -78,18 +80,24 @@ static void usage(FILE *f)
 {
 	fputs("usage: bench-attach-draw --socket PATH --scenario small|text|full|idle\n"
 	      "         --tracking uffd|log|damage|compare [--fb NAME] [--fps N] [--seconds S]\n"
-	      "         [--settle MS] [--log FILE]\n",
+	      "         [--settle MS] [--log FILE] [--poll]\n",
 	      f);
 }
 
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-	    {"socket", required_argument, NULL, 'p'},	{"scenario", required_argument, NULL, 's'},
-	    {"tracking", required_argument, NULL, 't'}, {"fb", required_argument, NULL, 'b'},
-	    {"fps", required_argument, NULL, 'f'},	{"seconds", required_argument, NULL, 'S'},
-	    {"settle", required_argument, NULL, 'w'},	{"log", required_argument, NULL, 'l'},
-	    {"help", no_argument, NULL, 'h'},		{NULL, 0, NULL, 0},
+	    {"socket", required_argument, NULL, 'p'},
+	    {"scenario", required_argument, NULL, 's'},
+	    {"tracking", required_argument, NULL, 't'},
+	    {"fb", required_argument, NULL, 'b'},
+	    {"fps", required_argument, NULL, 'f'},
+	    {"seconds", required_argument, NULL, 'S'},
+	    {"settle", required_argument, NULL, 'w'},
+	    {"log", required_argument, NULL, 'l'},
+	    {"poll", no_argument, NULL, 'P'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
 	};
 	static const char *const tracking_names[] = {"damage", "log", "uffd", "compare"};
 	const char *path = NULL, *log_path = NULL, *fb = "0", *err = NULL;
@@ -97,6 +105,7 @@ int main(int argc, char **argv)
 	unsigned fps = BENCH_DEFAULT_FPS, settle_ms = BENCH_SETTLE_MS, late = 0;
 	double seconds = BENCH_DEFAULT_SECONDS;
 	int tracking = -1, got;
+	bool poll = false;
 	struct attach_canvas ac;
 	const struct fbhost_guest_frame *f;
 	struct bench_scene *scene;
@@ -144,6 +153,9 @@ int main(int argc, char **argv)
 		case 'l':
 			log_path = optarg;
 			break;
+		case 'P':
+			poll = true;
+			break;
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -169,7 +181,9 @@ int main(int argc, char **argv)
 		fprintf(stderr, "bench-attach-draw: %s\n", errbuf);
 		return 1;
 	}
-	got = fbhost_guest_set_tracking(ac.g, tracking);
+	/* It calls frame_done after every frame: fbhost need not poll
+	 * (--poll measures the polling instead). */
+	got = fbhost_guest_set_tracking(ac.g, tracking | (poll ? 0 : FBHOST_GUEST_FRAMES));
 	if (got != tracking) {
 		fprintf(stderr, "bench-attach-draw: tracking %s: %s\n", tracking_names[tracking],
 			got < 0 ? fbhost_guest_error(ac.g) : "fell back");

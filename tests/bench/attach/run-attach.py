@@ -5,7 +5,10 @@
 For each scenario (small, text, full), fbhost's in-process bench guest is the
 baseline; then bench-attach-draw draws the same pixels from another process
 through libfbhost-guest, once per tracking mode (uffd-wp: the kernel; log:
-the shared dirty log; damage: rectangles; compare: fbhost compares). All runs
+the shared dirty log; damage: rectangles; compare: fbhost compares). The
+client ends each frame with frame_done and says so (FBHOST_GUEST_FRAMES), so
+fbhost does not poll; the -poll modes leave that out (fbhost's render thread
+ticks at full rate to find plain stores). All runs
 are measured by bench-probe (libvncclient, raw encoding, so that encoding cost
 does not hide the tracking cost): server CPU (fbhost), client CPU (the
 drawing process), latency by the frame-number strip, frames seen, final
@@ -31,7 +34,7 @@ peers = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(peers)
 
 SCENARIOS = ["small", "text", "full"]
-MODES = ["in-process", "uffd", "log", "damage", "compare"]
+MODES = ["in-process", "uffd", "log", "damage", "compare", "uffd-poll", "log-poll"]
 
 
 class AttachRun(peers.Run):
@@ -54,10 +57,12 @@ class AttachRun(peers.Run):
         self.server_procs = [p]
         peers.wait_for("fbhost listening", lambda: peers.port_listening(port) and
                        os.path.exists(attach), [p])
+        mode = self.server.replace("-poll", "")
         return self.start([self.a.draw, "--socket", attach, "--fb", "bench",
-                           "--scenario", self.scenario, "--tracking", self.server,
+                           "--scenario", self.scenario, "--tracking", mode,
                            "--fps", str(self.a.fps), "--seconds", "%g" % self.a.seconds,
-                           "--settle", str(peers.SETTLE_MS), "--log", self.log])
+                           "--settle", str(peers.SETTLE_MS), "--log", self.log] +
+                          (["--poll"] if self.server.endswith("-poll") else []))
 
     def execute(self):
         # run-peers' Run.execute, with the drawing client's CPU measured too.
