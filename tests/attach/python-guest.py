@@ -19,7 +19,7 @@ def pattern(g):
 
 def main():
     g = fbhost_guest.attach(sys.argv[1], "main")
-    mode = g.set_tracking(TRACKING[sys.argv[2]])
+    mode = g.set_tracking(TRACKING[sys.argv[2]], frames=True)
     print("tracking", fbhost_guest.TRACKING_NAMES[mode], flush=True)
     pattern(g)
     g.frame_done()

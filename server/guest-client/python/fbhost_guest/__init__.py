@@ -281,8 +281,9 @@ class Guest:
         self._flush()
         self._send(HDR.pack(FRAME, 0, HDR.size))
 
-    def set_tracking(self, mode):
-        """Asks for a tracking mode; returns the one in force."""
+    def set_tracking(self, mode, frames=False):
+        """Asks for a tracking mode; returns the one in force. frames=True
+        promises frame_done() after every frame, so fbhost need not poll."""
         if self.uffd:
             self.uffd.close()
             self.uffd = None
@@ -301,7 +302,8 @@ class Guest:
         elif mode == LOG:
             raise FbhostError(errno.ENOTSUP, "the shared log needs atomics: use the C library")
         try:
-            self._send(TRACK_S.pack(TRACK, 0, TRACK_S.size, mode, 0, self.generation, addr), fds)
+            self._send(TRACK_S.pack(TRACK, 0, TRACK_S.size, mode, 1 if frames else 0,
+                                    self.generation, addr), fds)
         finally:
             for fd in fds:
                 os.close(fd)
