@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <stdatomic.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -541,8 +542,8 @@ static void guest_log_rect(struct fbhost_guest *g, int x, int y, int w, int h)
 			if (p == last || p >= g->log_pages)
 				continue;
 			last = p;
-			__atomic_fetch_or(&g->log[p / (8 * sizeof(long))],
-					  1UL << (p % (8 * sizeof(long))), __ATOMIC_SEQ_CST);
+			atomic_fetch_or((_Atomic unsigned long *)&g->log[p / (8 * sizeof(long))],
+					1UL << (p % (8 * sizeof(long))));
 		}
 	}
 }
