@@ -38,6 +38,7 @@
 #define PAGE_BYTES 512u		/* fbhost's dirty page (FB_RAM_PAGE_BITS) */
 #define KERNEL_PAGE_BYTES 4096u /* the kernel tracks these */
 #define MODE_CHANGES 12u
+#define FRAME_PAGES (FB_W * FB_H * 4u / PAGE_BYTES) /* 600 */
 
 static const char *const one_fb[] = {"main:320x240", NULL};
 
@@ -185,14 +186,15 @@ static void run_drawing(int tracking, bool frames)
 	printf("%s: %llu dirty pages for %llu pages written\n",
 	       fbhost_guest_tracking_name(tracking), (unsigned long long)(after - before),
 	       (unsigned long long)pages);
-	/* A tick may fall in the middle of a step: the kernel tracker then
-	 * takes the pages written so far, and a page written again later in
-	 * the step is taken (and sent) again. The other trackers take a
-	 * step's pages at once. */
-	if (tracking == FBHOST_GUEST_UFFD)
-		assert_true(after - before <= pages + pages / 10);
-	else
-		assert_true(after - before <= pages);
+	/* Only the written pages: on a quiet machine the counts are equal
+	 * (as printed). A tick may fall in the middle of a step, though: the
+	 * kernel and compare trackers then take the pages written so far,
+	 * and a page written again later in the step is taken (and rightly
+	 * sent) again; a slow tick may take the tracker's first whole-frame
+	 * mark after the first step. Bounded by that, and far below sending
+	 * whole frames (STEPS * FRAME_PAGES). */
+	assert_true(after - before <= pages + pages / 4 + FRAME_PAGES);
+	assert_true(after - before < (uint64_t)STEPS * FRAME_PAGES / 4);
 	assert_true(after - before > 0);
 	/* The stats name the tracker; trackers count what they found. */
 	{
