@@ -8,10 +8,11 @@ FBHOST_BUILD_PKGS=(gcc meson ninja-build pkg-config python3
 	liburcu-dev libpixman-1-dev libvncserver-dev libsdl2-dev libpng-dev libmicrohttpd-dev
 	libgnutls28-dev libwslay-dev libglib2.0-dev)
 # The viewers of tests/server/test-server-viewers.c: TigerVNC, gtk-vnc's
-# gvnccapture and Remmina (driven with xdotool, clipboard read with xclip).
+# gvnccapture and Remmina (driven with xdotool, clipboard read with xclip);
+# libnss-wrapper gives gvnccapture a private home holding the test's CA.
 # clang-14 with libFuzzer builds the fuzz targets (tests/fuzz).
 FBHOST_TEST_PKGS=(libcmocka-dev zlib1g-dev xvfb xauth x11-apps imagemagick chromium openssl
-	tigervnc-viewer gvncviewer remmina remmina-plugin-vnc xdotool xclip clang-14 libclang-rt-14-dev
+	tigervnc-viewer gvncviewer libnss-wrapper remmina remmina-plugin-vnc xdotool xclip clang-14 libclang-rt-14-dev
 	# tests/qemu: the VMs, their private bus, the kernel and the initramfs's tools
 	qemu-system-x86 dbus-daemon linux-image-amd64 busybox-static cpio
 	# tests/attach installs the Python guest client with pip

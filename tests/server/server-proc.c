@@ -8,6 +8,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +17,7 @@
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <sys/wait.h>
+#include <termios.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -226,6 +228,127 @@ int sp_run(const char *const *argv, char **out, char **err, unsigned timeout_ms)
 	unlink(errp);
 	rmdir(dir);
 	return rc;
+}
+
+/* Output of a program on a terminal that sp_run_tty keeps; the rest is
+ * read and dropped. */
+#define SP_TTY_OUT_MAX 65536u
+/* Environment entries sp_run_tty passes on, at most. */
+#define SP_TTY_ENV_MAX 1024u
+
+/* Whether environment entry e ("NAME=value") has the name of one of env's. */
+static bool sp_env_replaced(const char *e, const char *const *env)
+{
+	for (size_t i = 0; env && env[i]; i++) {
+		size_t n = strcspn(env[i], "=");
+
+		if (!strncmp(e, env[i], n) && e[n] == '=')
+			return true;
+	}
+	return false;
+}
+
+/* Starts argv with envp in a new session on the terminal slave (stdin,
+ * stdout, stderr): its pid, or -1. */
+static pid_t sp_spawn_on_tty(const char *const *argv, const char *const *envp, const char *slave)
+{
+	posix_spawn_file_actions_t fa;
+	posix_spawnattr_t attr;
+	pid_t pid;
+	int rc;
+
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_addopen(&fa, 0, slave, O_RDWR, 0);
+	posix_spawn_file_actions_adddup2(&fa, 0, 1);
+	posix_spawn_file_actions_adddup2(&fa, 0, 2);
+	posix_spawnattr_init(&attr);
+	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSID);
+	rc = posix_spawn(&pid, argv[0], &fa, &attr, (char *const *)argv, (char *const *)envp);
+	posix_spawnattr_destroy(&attr);
+	posix_spawn_file_actions_destroy(&fa);
+	return rc == 0 ? pid : -1;
+}
+
+int sp_run_tty(const char *const *argv, const char *const *env, const char *prompt,
+	       const char *answer, char **out, unsigned timeout_ms)
+{
+	const char *envp[SP_TTY_ENV_MAX + 1];
+	uint64_t end = sp_now_ms() + timeout_ms;
+	bool typed = !answer, exited = false;
+	char slave[64], *buf = malloc(SP_TTY_OUT_MAX), drop[4096];
+	size_t n = 0, len = 0;
+	int master, rc = -1, st;
+	pid_t pid;
+
+	if (out)
+		*out = NULL;
+	if (!buf)
+		return -1;
+	buf[0] = '\0';
+	for (size_t i = 0; environ[i] && n < SP_TTY_ENV_MAX; i++)
+		if (!sp_env_replaced(environ[i], env))
+			envp[n++] = environ[i];
+	for (size_t i = 0; env && env[i] && n < SP_TTY_ENV_MAX; i++)
+		envp[n++] = env[i];
+	envp[n] = NULL;
+	master = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
+	if (master < 0)
+		goto fail_openpt;
+	if (grantpt(master) || unlockpt(master) || ptsname_r(master, slave, sizeof(slave)))
+		goto fail_spawn;
+	pid = sp_spawn_on_tty(argv, envp, slave);
+	if (pid < 0)
+		goto fail_spawn;
+	/* Until it has exited and its output is read (read fails once no
+	 * process has the terminal open). */
+	for (;;) {
+		struct pollfd pfd = { .fd = master, .events = POLLIN };
+		struct termios t;
+		ssize_t got = 0;
+
+		if (poll(&pfd, 1, SP_POLL_STEP_MS) > 0) {
+			if (len + 1 < SP_TTY_OUT_MAX)
+				got = read(master, buf + len, SP_TTY_OUT_MAX - 1 - len);
+			else
+				got = read(master, drop, sizeof(drop));
+			if (got > 0 && len + 1 < SP_TTY_OUT_MAX) {
+				len += (size_t)got;
+				buf[len] = '\0';
+			}
+		}
+		if (!typed && strstr(buf, prompt) && tcgetattr(master, &t) == 0 &&
+		    !(t.c_lflag & ECHO)) {
+			typed = true;
+			if (write(master, answer, strlen(answer)) < 0 || write(master, "\n", 1) != 1)
+				end = 0; /* stop it below */
+		}
+		if (!exited && waitpid(pid, &st, WNOHANG) == pid) {
+			exited = true;
+			rc = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+		}
+		if (exited && got <= 0)
+			break;
+		if (sp_now_ms() > end) {
+			if (!exited) {
+				kill(pid, SIGKILL);
+				waitpid(pid, NULL, 0);
+			}
+			rc = -1;
+			break;
+		}
+	}
+	close(master);
+	if (out)
+		*out = buf;
+	else
+		free(buf);
+	return rc;
+
+fail_spawn:
+	close(master);
+fail_openpt:
+	free(buf);
+	return -1;
 }
 
 /* Servers started and not stopped yet: killed at exit, so that a failing

@@ -60,6 +60,17 @@ int sp_request(const char *sock, const char *line, char **reply);
  * be NULL args to discard). Returns the exit status, -1 on timeout/signal. */
 int sp_run(const char *const *argv, char **out, char **err, unsigned timeout_ms);
 
+/*
+ * Runs argv on a pseudo-terminal (its stdin, stdout and stderr) with the
+ * extra "NAME=value" environment entries env (NULL-terminated; NULL for
+ * none), which replace inherited ones of the same name. If answer is set,
+ * types it and a newline once the output contains prompt and the terminal
+ * no longer echoes (a password prompt flushes what came before). *out gets
+ * the terminal's output (malloc'ed, may be NULL to discard). Returns the
+ * exit status, -1 on timeout/signal.
+ */
+int sp_run_tty(const char *const *argv, const char *const *env, const char *prompt,
+	       const char *answer, char **out, unsigned timeout_ms);
 /* A whole file, malloc'ed and NUL-terminated, or NULL. */
 char *sp_read_file(const char *path);
 

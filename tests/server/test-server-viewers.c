@@ -16,7 +16,10 @@
  *     process: UTF-8 with TigerVNC (Extended Clipboard), Latin-1 with
  *     Remmina, whose next picture must still be exact.
  *   - TigerVNC over VeNCrypt X509None against a server with a certificate
- *     and tls_only, trusting it with -X509CA: exact.
+ *     and tls_only, trusting it with -X509CA: exact;
+ *   - gvnccapture over VeNCrypt X509None and X509Vnc (password typed on
+ *     a terminal), trusting the CA through nss_wrapper: exact; refused
+ *     without the CA and with a wrong password.
  * libvncclient and noVNC are tested elsewhere (server-e2e, vnc-browser).
  * A viewer that is not installed is skipped; without Xvfb, xdotool or
  * ImageMagick the whole test is skipped (77).
@@ -32,6 +35,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "fbhost.h"
 #include "tests/server/server-pictures.h"
@@ -222,16 +226,18 @@ static void test_tigervnc_remote_resize(void **state)
 	set_mode("320x240:32");
 }
 
-/* Runs gvnccapture until its PNG equals the screendump (a capture taken
- * while the guest still redraws after a mode change may not). */
-static void expect_gvnccapture(const char *what)
+/*
+ * Runs gvnccapture once into dir/gvnccapture.png: its exit status; *out
+ * gets what it printed. env: extra environment (gvnc_trust_ca's) or NULL;
+ * password: typed at its prompt, or NULL. It runs on a terminal because it
+ * reads a password only from one.
+ */
+static int run_gvnccapture(const char *const *env, const char *password, char **out)
 {
 	const char *gvnccapture = vx_find_program("gvnccapture");
 	char target[32], path[VW_PATH_MAX];
 	const char *argv[] = {gvnccapture, "--quiet", target, path, NULL};
-	uint64_t end = vx_now_ms() + VW_WAIT_MS;
 	int port = vnc_port();
-	long diff = -2;
 
 	if (!gvnccapture)
 		skip();
@@ -239,29 +245,49 @@ static void expect_gvnccapture(const char *what)
 	assert_true(port >= 5900);
 	snprintf(target, sizeof(target), "127.0.0.1:%d", port - 5900);
 	snprintf(path, sizeof(path), "%s/gvnccapture.png", dir);
+	unlink(path);
+	return sp_run_tty(argv, env, "Password: ", password, out, VW_WAIT_MS);
+}
+
+/* Runs gvnccapture until its PNG equals the screendump (a capture taken
+ * while the guest still redraws after a mode change may not). */
+static void expect_gvnccapture(const char *const *env, const char *password, const char *what)
+{
+	uint64_t end = vx_now_ms() + VW_WAIT_MS;
+	char path[VW_PATH_MAX], *out = NULL;
+	long diff = -2;
+	int rc = -2;
+
+	snprintf(path, sizeof(path), "%s/gvnccapture.png", dir);
 	while (vx_now_ms() < end) {
 		uint32_t *got = NULL, *want, gw = 0, gh = 0, ww, wh;
 
-		assert_int_equal(sp_run(argv, NULL, NULL, VW_WAIT_MS), 0);
+		free(out);
+		rc = run_gvnccapture(env, password, &out);
+		if (rc != 0)
+			break;
 		assert_int_equal(pic_read_png(path, &got, &gw, &gh), 0);
 		want = screendump(&ww, &wh);
 		diff = gw == ww && gh == wh ? pic_diff(got, want, ww, wh) : -2;
 		free(got);
 		free(want);
-		if (diff == -1)
+		if (diff == -1) {
+			free(out);
 			return;
+		}
 	}
-	fail_msg("%s: gvnccapture differs from the screendump (first differing pixel %ld)", what,
-		 diff);
+	fail_msg("%s: gvnccapture exited with %d (%s), or its PNG differs from the screendump "
+		 "(first differing pixel %ld)",
+		 what, rc, out ? out : "", diff);
 }
 
 static void test_gvnccapture(void **state)
 {
 	(void)state;
 	set_mode("320x240:32");
-	expect_gvnccapture("320x240 x8r8g8b8");
+	expect_gvnccapture(NULL, NULL, "320x240 x8r8g8b8");
 	set_mode("500x200:16");
-	expect_gvnccapture("500x200 r5g6b5");
+	expect_gvnccapture(NULL, NULL, "500x200 r5g6b5");
 	set_mode("320x240:32");
 }
 
@@ -433,11 +459,12 @@ static void expect_guest_clipboard(const char *text, const char *want, const cha
 #define VIEWER_TEXT "na\xc3\xafve \xe2\x98\x83"
 #define VIEWER_TEXT_VIA_LATIN1 "na\xc3\xafve ?"
 
-/* A libfbhost server in this process, which can send clipboard text. */
-static void inproc_start(void)
+/* A libfbhost server in this process, which can send clipboard text;
+ * VNC options o, or NULL for the defaults on any free port. */
+static void inproc_start(const struct fbhost_vnc_options *o)
 {
 	static const struct fbhost_input_callbacks cb = {.clipboard = on_guest_clipboard};
-	struct fbhost_vnc_options o = {.port = FBHOST_PORT_ANY};
+	static const struct fbhost_vnc_options defaults = {.port = FBHOST_PORT_ANY};
 
 	inproc_host = fbhost_new(NULL);
 	assert_non_null(inproc_host);
@@ -446,7 +473,7 @@ static void inproc_start(void)
 	fbhost_set_input(inproc_fb, &cb, NULL);
 	assert_int_equal(fbhost_fill(inproc_fb, 0, 0, 160, 120, 0x204060), 0);
 	assert_int_equal(fbhost_fill(inproc_fb, 20, 30, 50, 40, 0xffc000), 0);
-	assert_int_equal(fbhost_enable_vnc(inproc_fb, &o), 0);
+	assert_int_equal(fbhost_enable_vnc(inproc_fb, o ? o : &defaults), 0);
 }
 
 static void inproc_stop(void)
@@ -464,7 +491,7 @@ static void test_clipboard_tigervnc(void **state)
 	(void)state;
 	if (!vx_find_program("xclip"))
 		skip();
-	inproc_start();
+	inproc_start(NULL);
 	pid = start_tigervnc("Raw", NULL, id, sizeof(id));
 	expect_window(id, true, "TigerVNC on the clipboard server");
 	/* Viewers take and send clipboard text only while focused. */
@@ -486,7 +513,7 @@ static void test_clipboard_remmina(void **state)
 	(void)state;
 	if (!vx_find_program("xclip"))
 		skip();
-	inproc_start();
+	inproc_start(NULL);
 	pid = start_remmina(id, sizeof(id));
 	expect_window(id, false, "Remmina on the clipboard server");
 	/* Viewers take and send clipboard text only while focused. */
@@ -505,31 +532,16 @@ static void test_clipboard_remmina(void **state)
  * certificate and tls_only, trusting it with -X509CA: exact pixels. */
 static void test_tigervnc_x509(void **state)
 {
-	const char *vncviewer = vx_find_program("vncviewer"), *openssl = vx_find_program("openssl");
-	char cert[VW_PATH_MAX], key[VW_PATH_MAX], both[VW_PATH_MAX], ca[VW_PATH_MAX + 16];
-	char server[32], log[VW_PATH_MAX], id[32], cmd[8 * VW_PATH_MAX];
+	const char *vncviewer = vx_find_program("vncviewer");
+	char cert[VW_PATH_MAX], both[VW_PATH_MAX], ca[VW_PATH_MAX + 16];
+	char server[32], log[VW_PATH_MAX], id[32];
 	struct fbhost_vnc_options o = {.port = FBHOST_PORT_ANY, .cert_file = both, .tls_only = true};
 	pid_t pid;
 
 	(void)state;
-	if (!vncviewer || !openssl)
+	if (!vncviewer || vx_make_cert(dir, cert, both) != 0)
 		skip();
-	snprintf(cert, sizeof(cert), "%s/tls-cert.pem", dir);
-	snprintf(key, sizeof(key), "%s/tls-key.pem", dir);
-	snprintf(both, sizeof(both), "%s/tls-both.pem", dir);
-	snprintf(cmd, sizeof(cmd),
-		 "%s req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=localhost "
-		 "-addext subjectAltName=DNS:localhost,IP:127.0.0.1 -keyout %s -out %s "
-		 "2>/dev/null && cat %s %s > %s",
-		 openssl, key, cert, cert, key, both);
-	assert_int_equal(system(cmd), 0);
-	inproc_host = fbhost_new(NULL);
-	assert_non_null(inproc_host);
-	inproc_fb = fbhost_fb_add(inproc_host, "tls", 160, 120, FBHOST_FORMAT_X8R8G8B8);
-	assert_non_null(inproc_fb);
-	assert_int_equal(fbhost_fill(inproc_fb, 0, 0, 160, 120, 0x403020), 0);
-	assert_int_equal(fbhost_fill(inproc_fb, 30, 20, 60, 50, 0x10e0a0), 0);
-	assert_int_equal(fbhost_enable_vnc(inproc_fb, &o), 0);
+	inproc_start(&o);
 	snprintf(server, sizeof(server), "127.0.0.1::%d", vnc_port());
 	snprintf(ca, sizeof(ca), "-X509CA=%s", cert);
 	snprintf(log, sizeof(log), "%s/vncviewer-x509.log", dir);
@@ -544,6 +556,52 @@ static void test_tigervnc_x509(void **state)
 	if (vx_find_window("TigerVNC", id, sizeof(id)) != 0)
 		fail_msg("no window named %s appeared", "TigerVNC");
 	expect_window(id, true, "TigerVNC over VeNCrypt X509None");
+}
+
+/*
+ * gvnccapture over VeNCrypt against an in-process server with a
+ * certificate and tls_only, trusting the test's CA through nss_wrapper
+ * (vx_gvnc_trust): X509None, then X509Vnc with the password typed at its
+ * prompt, give exact pixels; without the CA, or with a wrong password,
+ * it gets no picture.
+ */
+static void test_gvnccapture_x509(void **state)
+{
+	char cert[VW_PATH_MAX], both[VW_PATH_MAX], pw[VW_PATH_MAX + 16], png[VW_PATH_MAX + 16];
+	char *out = NULL;
+	struct fbhost_vnc_options o = {.port = FBHOST_PORT_ANY, .cert_file = both, .tls_only = true};
+	struct vx_gvnc_env trust;
+	FILE *f;
+
+	(void)state;
+	if (!vx_find_program("gvnccapture") || vx_make_cert(dir, cert, both) != 0)
+		skip();
+	if (vx_gvnc_trust(dir, cert, &trust) != 0) {
+		fprintf(stderr, "nss_wrapper (libnss-wrapper) is not installed\n");
+		skip();
+	}
+	snprintf(png, sizeof(png), "%s/gvnccapture.png", dir);
+	inproc_start(&o);
+	expect_gvnccapture(trust.env, NULL, "gvnccapture over VeNCrypt X509None");
+	assert_int_equal(fbhost_fill(inproc_fb, 60, 10, 30, 30, 0x00ff80), 0);
+	expect_gvnccapture(trust.env, NULL, "gvnccapture over X509None after a change");
+	/* The system's store does not hold the test's CA. */
+	assert_int_not_equal(run_gvnccapture(NULL, NULL, &out), 0);
+	free(out);
+	assert_int_not_equal(access(png, F_OK), 0);
+	inproc_stop();
+
+	snprintf(pw, sizeof(pw), "%s/tls-password", dir);
+	f = fopen(pw, "w");
+	assert_non_null(f);
+	fputs("gvnc-pw1\n", f);
+	fclose(f);
+	o.password_file = pw;
+	inproc_start(&o);
+	expect_gvnccapture(trust.env, "gvnc-pw1", "gvnccapture over VeNCrypt X509Vnc");
+	assert_int_not_equal(run_gvnccapture(trust.env, "wrong-pw", &out), 0);
+	free(out);
+	assert_int_not_equal(access(png, F_OK), 0);
 }
 
 static int group_setup(void **state)
@@ -599,6 +657,7 @@ int main(void)
 	    cmocka_unit_test_teardown(test_clipboard_tigervnc, test_teardown),
 	    cmocka_unit_test_teardown(test_clipboard_remmina, test_teardown),
 	    cmocka_unit_test_teardown(test_tigervnc_x509, test_teardown),
+	    cmocka_unit_test_teardown(test_gvnccapture_x509, test_teardown),
 	};
 	static const char *const needed[] = {"Xvfb", "import", "xdotool"};
 

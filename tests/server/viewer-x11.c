@@ -2,6 +2,7 @@
 /*
  * tests/server/viewer-x11.c - X11 viewers in the tests (see viewer-x11.h).
  */
+#include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -9,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -248,4 +250,79 @@ int vx_focus(const char *id)
 	const char *argv[] = {vx_find_program("xdotool"), "windowfocus", "--sync", id, NULL};
 
 	return argv[0] && sp_run(argv, NULL, NULL, VX_WAIT_MS) == 0 ? 0 : -1;
+}
+
+int vx_make_cert(const char *dir, char *cert, char *both)
+{
+	const char *openssl = vx_find_program("openssl");
+	char key[VX_PATH_MAX], cmd[8 * VX_PATH_MAX];
+
+	if (!openssl)
+		return -1;
+	snprintf(cert, VX_PATH_MAX, "%s/tls-cert.pem", dir);
+	snprintf(key, sizeof(key), "%s/tls-key.pem", dir);
+	snprintf(both, VX_PATH_MAX, "%s/tls-both.pem", dir);
+	snprintf(cmd, sizeof(cmd),
+		 "%s req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=localhost "
+		 "-addext subjectAltName=DNS:localhost,IP:127.0.0.1 -keyout %s -out %s "
+		 "2>/dev/null && cat %s %s > %s",
+		 openssl, key, cert, cert, key, both);
+	return system(cmd) == 0 ? 0 : -1;
+}
+
+/* Writes text into path: 0 or -1. */
+static int write_file(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+	int rc;
+
+	if (!f)
+		return -1;
+	rc = fputs(text, f) < 0 ? -1 : 0;
+	if (fclose(f) != 0)
+		rc = -1;
+	return rc;
+}
+
+int vx_gvnc_trust(const char *dir, const char *ca, struct vx_gvnc_env *e)
+{
+	static const char *const subdirs[] = {"gvnc-home", "gvnc-home/.pki", "gvnc-home/.pki/CA"};
+	const char *getent = vx_find_program("getent");
+	char path[VX_PATH_MAX + 32], home[VX_PATH_MAX], line[2 * VX_PATH_MAX], uid[16];
+	char *pem = sp_read_file(ca), *out = NULL;
+	const char *argv[] = {getent, "passwd", uid, NULL};
+	int rc = -1;
+
+	if (!pem || !getent)
+		goto out;
+	for (size_t i = 0; i < sizeof(subdirs) / sizeof(subdirs[0]); i++) {
+		snprintf(path, sizeof(path), "%s/%s", dir, subdirs[i]);
+		if (mkdir(path, 0700) != 0 && errno != EEXIST)
+			goto out;
+	}
+	snprintf(home, sizeof(home), "%s/gvnc-home", dir);
+	snprintf(path, sizeof(path), "%s/.pki/CA/cacert.pem", home);
+	if (write_file(path, pem) != 0)
+		goto out;
+	snprintf(e->vars[0], sizeof(e->vars[0]), "NSS_WRAPPER_PASSWD=%s/gvnc-passwd", dir);
+	snprintf(line, sizeof(line), "fbhost-test:x:%u:%u:gvnccapture:%s:/bin/false\n",
+		 (unsigned)getuid(), (unsigned)getgid(), home);
+	if (write_file(strchr(e->vars[0], '=') + 1, line) != 0)
+		goto out;
+	snprintf(e->vars[1], sizeof(e->vars[1]), "NSS_WRAPPER_GROUP=%s/gvnc-group", dir);
+	snprintf(line, sizeof(line), "fbhost-test:x:%u:\n", (unsigned)getgid());
+	if (write_file(strchr(e->vars[1], '=') + 1, line) != 0)
+		goto out;
+	snprintf(e->vars[2], sizeof(e->vars[2]), "LD_PRELOAD=libnss_wrapper.so");
+	for (unsigned i = 0; i < 3; i++)
+		e->env[i] = e->vars[i];
+	e->env[3] = NULL;
+	/* Is nss_wrapper there (the loader only warns when it is not)? */
+	snprintf(uid, sizeof(uid), "%u", (unsigned)getuid());
+	if (sp_run_tty(argv, e->env, NULL, NULL, &out, VX_WAIT_MS) == 0 && out && strstr(out, home))
+		rc = 0;
+out:
+	free(out);
+	free(pem);
+	return rc;
 }

@@ -49,4 +49,27 @@ int vx_find_window(const char *name, char *id, size_t len);
 /* Gives window id the input focus: 0 or -1. */
 int vx_focus(const char *id);
 
+/*
+ * Makes a self-signed certificate for 127.0.0.1 and localhost (subject and
+ * subjectAltName, as viewers check the host name) with openssl: cert gets
+ * dir/tls-cert.pem, both dir/tls-both.pem (certificate and key, for
+ * cert_file). 0, or -1 (openssl missing or failed).
+ */
+int vx_make_cert(const char *dir, char *cert, char *both);
+
+/* Environment under which gvnccapture trusts a CA (vx_gvnc_trust). */
+struct vx_gvnc_env {
+	char vars[3][VX_PATH_MAX + 32];
+	const char *env[4]; /* NULL-terminated, pointing into vars */
+};
+
+/*
+ * gtk-vnc 1.3.1 takes its CA certificate only from /etc/pki/CA/cacert.pem
+ * or ~/.pki/CA/cacert.pem, with ~ from getpwuid(getuid()), not $HOME; else
+ * it trusts the system's store. Under e->env, nss_wrapper (libnss-wrapper)
+ * gives it a passwd entry whose home is dir/gvnc-home, holding ca, so no
+ * file of the machine changes. 0, or -1 when nss_wrapper is not installed
+ * or that failed.
+ */
+int vx_gvnc_trust(const char *dir, const char *ca, struct vx_gvnc_env *e);
 #endif
