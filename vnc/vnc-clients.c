@@ -245,29 +245,26 @@ static int on_set_desktop_size(int width, int height, int num_screens,
  * SetDesktopSize, handled before LibVNCServer: its 0.9.14 handler leaks a
  * client iterator on every accepted request. The edge renames the message
  * VNC_EDGE_MSG_SET_DESKTOP_SIZE, a type LibVNCServer hands to protocol
- * extensions; this one does what LibVNCServer's handler does, without the
+ * extensions; this does what LibVNCServer's handler does, without the
  * leak. The edge framed the message whole: the reads never wait.
  */
-static rfbBool ext_handle_message(rfbClientPtr cl, void *data, const rfbClientToServerMsg *msg)
+static void handle_set_desktop_size(rfbClientPtr cl)
 {
 	uint8_t head[8];
 	rfbExtDesktopScreen screens[255];
 	int n;
 
-	(void)data;
-	if (msg->type != VNC_EDGE_MSG_SET_DESKTOP_SIZE)
-		return FALSE;
 	if (rfbReadExact(cl, (char *)head + 1, 7) <= 0) {
 		rfbCloseClient(cl);
-		return TRUE;
+		return;
 	}
 	n = head[6];
 	if (n && rfbReadExact(cl, (char *)screens, n * sz_rfbExtDesktopScreen) <= 0) {
 		rfbCloseClient(cl);
-		return TRUE;
+		return;
 	}
 	if (n == 0) /* ignored, as LibVNCServer does */
-		return TRUE;
+		return;
 	cl->requestedDesktopSizeChange = rfbExtDesktopSize_ClientRequestedChange;
 	cl->lastDesktopSizeChangeError = on_set_desktop_size(
 		head[2] << 8 | head[3], head[4] << 8 | head[5], n, screens, cl);
@@ -283,6 +280,62 @@ static rfbBool ext_handle_message(rfbClientPtr cl, void *data, const rfbClientTo
 		/* The error goes out at once; success with the new size. */
 		cl->newFBSizePending = TRUE;
 	}
+}
+
+/*
+ * A QEMU extended key event (type 255 subtype 0, renamed
+ * VNC_EDGE_MSG_QEMU_KEY by the edge, which framed it whole and dropped it
+ * for view-only clients): the keysym and QEMU's key number (qnum: the XT
+ * scancode, 0xe0-prefixed codes folded to 0x80|code) go to the guest.
+ */
+static void handle_qemu_key(rfbClientPtr cl)
+{
+	uint8_t m[VNC_QEMU_KEY_EVENT_BYTES];
+	uint32_t keysym, qnum;
+
+	if (rfbReadExact(cl, (char *)m + 1, sizeof(m) - 1) <= 0) {
+		rfbCloseClient(cl);
+		return;
+	}
+	if (cl->viewOnly)
+		return;
+	keysym = (uint32_t)m[4] << 24 | (uint32_t)m[5] << 16 | (uint32_t)m[6] << 8 | m[7];
+	qnum = (uint32_t)m[8] << 24 | (uint32_t)m[9] << 16 | (uint32_t)m[10] << 8 | m[11];
+	vnc_library_unlock();
+	fb_input_key_code(srv(cl)->fb, keysym, qnum, (m[2] | m[3]) != 0);
+	vnc_library_lock_shared();
+}
+
+/* The messages the edge renamed for fbhost's own handlers. */
+static rfbBool ext_handle_message(rfbClientPtr cl, void *data, const rfbClientToServerMsg *msg)
+{
+	(void)data;
+	switch (msg->type) {
+	case VNC_EDGE_MSG_SET_DESKTOP_SIZE:
+		handle_set_desktop_size(cl);
+		return TRUE;
+	case VNC_EDGE_MSG_QEMU_KEY:
+		handle_qemu_key(cl);
+		return TRUE;
+	default:
+		return FALSE;
+	}
+}
+
+/* A client announced QEMU Extended Key Event (-258) in SetEncodings: it
+ * gets the acknowledgement after its next update (see qemu_key_ack_ready). */
+static rfbBool ext_enable_pseudo_encoding(rfbClientPtr cl, void **data, int encoding)
+{
+	struct vnc_client *c = cl->clientData;
+
+	(void)data;
+	if ((uint32_t)encoding != VNC_ENCODING_QEMU_KEY_EVENT)
+		return FALSE;
+	if (c) {
+		c->qemu_key_ack_due = true;
+		c->qemu_key_ack_after =
+			(uint32_t)rfbStatGetMessageCountSent(cl, rfbFramebufferUpdate);
+	}
 	return TRUE;
 }
 
@@ -293,14 +346,16 @@ static rfbBool ext_new_client(rfbClientPtr cl, void **data)
 	return TRUE;
 }
 
-static rfbProtocolExtension set_desktop_size_ext = {
+/* fbhost's own protocol extension, enabled for every client. */
+static rfbProtocolExtension edge_messages_ext = {
 	.newClient = ext_new_client,
+	.enablePseudoEncoding = ext_enable_pseudo_encoding,
 	.handleMessage = ext_handle_message,
 };
 
 static void register_extension(void)
 {
-	rfbRegisterProtocolExtension(&set_desktop_size_ext);
+	rfbRegisterProtocolExtension(&edge_messages_ext);
 }
 
 void vnc_clients_adopt(struct vnc_server *s, struct vnc_edge_link *l)
@@ -399,11 +454,54 @@ void vnc_clients_drop_unresizable(struct vnc_server *s)
 }
 
 /*
+ * Whether the QEMU Extended Key Event acknowledgement may go to cl: after
+ * the first update since the client announced it, once that carried
+ * LibVNCServer's SupportedMessages list and the screen layout if they were
+ * due. libvncclient replaces its own message flags with that list (which
+ * lacks the QEMU message), and TigerVNC decides at its first update whether
+ * it can resize the server: an acknowledgement before either would be lost.
+ */
+static bool qemu_key_ack_ready(rfbClientPtr cl, const struct vnc_client *c)
+{
+	return c->qemu_key_ack_due && !cl->enableSupportedMessages &&
+	       !(cl->useNewFBSize && cl->newFBSizePending) &&
+	       (uint32_t)rfbStatGetMessageCountSent(cl, rfbFramebufferUpdate) !=
+		       c->qemu_key_ack_after;
+}
+
+/*
+ * Acknowledges QEMU Extended Key Event as QEMU does: a FramebufferUpdate
+ * holding one pseudo-rectangle of encoding -258; clients send extended key
+ * events only after it. The rectangle is empty, at (0,0): always within the
+ * size the client knows, even with a mode switch not yet announced to it.
+ * LibVNCServer writes whole messages on this thread, so this one cannot
+ * split another. False if the client was closed.
+ */
+static bool send_qemu_key_ack(rfbClientPtr cl)
+{
+	const uint8_t ack[sz_rfbFramebufferUpdateMsg + sz_rfbFramebufferUpdateRectHeader] = {
+		rfbFramebufferUpdate, 0, 0, 1, /* type, pad, one rectangle */
+		0, 0, 0, 0, 0, 0, 0, 0,	       /* x, y, w, h */
+		0xFF, 0xFF, 0xFE, 0xFE,	       /* encoding -258 */
+	};
+
+	if (rfbWriteExact(cl, (const char *)ack, sizeof(ack)) < 0) {
+		close_client(cl, "write error");
+		return false;
+	}
+	/* Its bytes count; it is no picture update. */
+	rfbStatRecordEncodingSent(cl, rfbEncodingQemuExtendedKeyEvent, (int)sizeof(ack),
+				  (int)sizeof(ack));
+	return true;
+}
+
+/*
  * After LibVNCServer handled messages: tells clients that learnt about a
  * mode switch only after it happened their new size, announces the screen
  * layout to ExtendedDesktopSize clients once (the RFB spec asks for it, and
  * viewers such as noVNC and libvncclient only send SetDesktopSize after
- * seeing it), and returns whether some client has an update it asked for
+ * seeing it), acknowledges QEMU Extended Key Event to clients that
+ * announced it, and returns whether some client has an update it asked for
  * and could be sent now (then the VNC thread loops without sleeping).
  */
 bool vnc_clients_after_events(struct vnc_server *s)
@@ -427,6 +525,11 @@ bool vnc_clients_after_events(struct vnc_server *s)
 		if (cl->useExtDesktopSize && !c->layout_sent) {
 			c->layout_sent = true;
 			cl->newFBSizePending = TRUE;
+		}
+		if (qemu_key_ack_ready(cl, c)) {
+			c->qemu_key_ack_due = false;
+			if (!send_qemu_key_ack(cl))
+				continue;
 		}
 		if (!cl->onHold && !sraRgnEmpty(cl->requestedRegion)) {
 			sraRegion *due = sraRgnCreateRgn(cl->modifiedRegion);

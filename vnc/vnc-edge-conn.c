@@ -367,12 +367,15 @@ static bool run_framer(struct vnc_edge *e, struct vnc_edge_conn *c)
 		if (len == 0)
 			break;
 		if (!init && c->link->view_only &&
-		    (p[0] == VNC_MSG_KEY || p[0] == VNC_MSG_POINTER || p[0] == VNC_MSG_CUT_TEXT)) {
+		    (p[0] == VNC_MSG_KEY || p[0] == VNC_MSG_POINTER || p[0] == VNC_MSG_CUT_TEXT ||
+		     p[0] == VNC_MSG_QEMU)) {
 			vnc_edge_buf_consume(&c->in, (size_t)len);
 			continue; /* a view-only client's input never goes further */
 		}
 		if (!init && p[0] == VNC_MSG_SET_DESKTOP_SIZE)
 			p[0] = VNC_EDGE_MSG_SET_DESKTOP_SIZE;
+		else if (!init && p[0] == VNC_MSG_QEMU)
+			p[0] = VNC_EDGE_MSG_QEMU_KEY; /* the framer passes subtype 0 only */
 		if (vnc_edge_buf_append(&c->fwd, p, (size_t)len) < 0) {
 			vnc_edge_drop(e, c, "out of memory");
 			return false;

@@ -74,10 +74,33 @@ static ssize_t set_encodings(struct vnc_edge_framer *f, const uint8_t *p, size_t
 	if (n < len)
 		return 0;
 	f->ext_clipboard = false;
-	for (size_t i = 0; i < count; i++)
-		if (be32(p + 4 + 4 * i) == ENCODING_EXTENDED_CLIPBOARD)
+	f->qemu_key = false;
+	for (size_t i = 0; i < count; i++) {
+		uint32_t enc = be32(p + 4 + 4 * i);
+
+		if (enc == ENCODING_EXTENDED_CLIPBOARD)
 			f->ext_clipboard = true;
+		else if (enc == VNC_ENCODING_QEMU_KEY_EVENT)
+			f->qemu_key = true;
+	}
 	return (ssize_t)len;
+}
+
+/* QEMU's client message: only the extended key event (subtype 0), and only
+ * from a client that announced it (the server acknowledges it then). */
+static ssize_t qemu_message(const struct vnc_edge_framer *f, const uint8_t *p, size_t n, char *why,
+			    size_t whylen)
+{
+	if (n < 2)
+		return 0;
+	if (p[1] != VNC_QEMU_SUBTYPE_KEY_EVENT)
+		return refuse(why, whylen, "unknown QEMU message subtype %lu", p[1]);
+	if (!f->qemu_key)
+		return refuse(why, whylen,
+			      "QEMU extended key event without the QEMU Extended Key Event "
+			      "encoding (-%lu)",
+			      (unsigned long)-(int32_t)VNC_ENCODING_QEMU_KEY_EVENT);
+	return n >= VNC_QEMU_KEY_EVENT_BYTES ? VNC_QEMU_KEY_EVENT_BYTES : 0;
 }
 
 static ssize_t cut_text(const struct vnc_edge_framer *f, const uint8_t *p, size_t n, char *why,
@@ -146,6 +169,8 @@ ssize_t vnc_edge_frame(struct vnc_edge_framer *f, const uint8_t *p, size_t n, ch
 			return 0;
 		len = 8 + 16 * (size_t)p[6];
 		return n >= len ? (ssize_t)len : 0;
+	case VNC_MSG_QEMU:
+		return qemu_message(f, p, n, why, whylen);
 	case VNC_MSG_FIX_COLOUR_MAP:
 		return refuse(why, whylen, "FixColourMapEntries (type %lu) is not supported", 1);
 	case VNC_MSG_FILE_TRANSFER:

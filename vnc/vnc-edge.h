@@ -66,6 +66,17 @@
  * handles it before LibVNCServer (whose 0.9.14 handler leaks a client
  * iterator on every accepted request). Not a type any client may send. */
 #define VNC_EDGE_MSG_SET_DESKTOP_SIZE 200
+/* The type the edge gives a QEMU extended key event (type 255 subtype 0),
+ * handled by fbhost's own protocol extension (LibVNCServer 0.9.14 has no
+ * server side for it). Not a type any client may send. */
+#define VNC_EDGE_MSG_QEMU_KEY 201
+/* A QEMU extended key event: type, subtype 0, down flag (u16), keysym
+ * (u32), keycode (u32, QEMU's qnum). */
+#define VNC_QEMU_KEY_EVENT_BYTES 12
+#define VNC_QEMU_SUBTYPE_KEY_EVENT 0
+/* The pseudo-encoding a client announces for QEMU extended key events
+ * (-258); the server acknowledges it with a pseudo-rectangle of it. */
+#define VNC_ENCODING_QEMU_KEY_EVENT 0xFFFFFEFEu
 
 /* RFB client message types LibVNCServer 0.9.14 knows. */
 enum {
@@ -84,6 +95,7 @@ enum {
 	VNC_MSG_PALM_SCALE = 15,
 	VNC_MSG_XVP = 250,
 	VNC_MSG_SET_DESKTOP_SIZE = 251,
+	VNC_MSG_QEMU = 255, /* QEMU's messages; only subtype 0 (key event) */
 };
 
 /* vnc-edge-buf.c: a byte queue (contiguous, consumed from the front). */
@@ -111,6 +123,7 @@ void vnc_edge_buf_free(struct vnc_edge_buf *b);
 struct vnc_edge_framer {
 	bool client_init_done; /* the 1-byte ClientInit has passed */
 	bool ext_clipboard;    /* the last SetEncodings had ExtendedClipboard */
+	bool qemu_key;	       /* the last SetEncodings had QEMU Extended Key Event */
 };
 /* The length of the message at p[0..n): > 0 once n covers it, 0 when more
  * bytes are needed, -EPROTO for a message the edge refuses (why filled). */

@@ -81,6 +81,11 @@ struct vnc_client {
 	 * believes the size from ServerInit. */
 	bool size_stale;
 	bool layout_sent; /* ExtendedDesktopSize layout sent after SetEncodings */
+	/* It announced QEMU Extended Key Event (-258) when LibVNCServer had
+	 * sent it qemu_key_ack_after updates: the acknowledgement is due
+	 * after the next one (vnc_clients_after_events sends it). */
+	bool qemu_key_ack_due;
+	uint32_t qemu_key_ack_after;
 	/* Name of encoding preferred_named ("" until first named), kept so
 	 * the per-pass stats refresh does not format it again. */
 	int preferred_named;

@@ -4,8 +4,9 @@
  * Debian kernel and an initramfs built by make-initramfs.sh (busybox-static)
  * boot to a shell on virtio-gpu's framebuffer console, in p2p mode. A
  * libvncclient viewer's pixels equal QEMU's own screendump; keys typed as
- * keysyms through VNC reach the guest's shell (the command writes to the
- * serial port) and their echo is in the picture; a SetDesktopSize changes
+ * keysyms, and as QEMU extended key events (scancodes alone), through VNC
+ * reach the guest's shell (the command writes to the serial port) and
+ * their echo is in the picture; a SetDesktopSize changes
  * the guest's mode (SetUIInfo, virtio-gpu follows); a 10 s scrolling script
  * is seen by the viewer and its final frame is exact.
  */
@@ -28,6 +29,8 @@
 #define LINUX_BOOT_TIMEOUT_MS 180000u
 /* Bound of one picture comparison, in ms. */
 #define LINUX_MATCH_TIMEOUT_MS 60000u
+/* QEMU's key number of the left Shift key (XT scancode 0x2a). */
+#define LINUX_QNUM_SHIFT_L 0x2au
 /* How long the scroll script runs, in s, and its bound, in ms. */
 #define LINUX_SCROLL_S 10
 #define LINUX_SCROLL_TIMEOUT_MS 120000u
@@ -102,6 +105,68 @@ static void linux_type(struct linux_rig *r, const char *text)
 		assert_int_equal(vtc_key(r->c, ks, false), 0);
 		if (shift)
 			assert_int_equal(vtc_key(r->c, XK_Shift_L, false), 0);
+		vtc_pump(r->c, 10);
+	}
+}
+
+/* QEMU's key number (qnum: the XT set-1 scancode) of c on a US keyboard,
+ * and whether it needs Shift; 0 for a character not in the table. */
+static uint32_t linux_qnum(char c, bool *shift)
+{
+	/* Rows of a US keyboard, each from its first scancode. */
+	static const struct {
+		const char *keys, *shifted;
+		uint32_t first;
+	} rows[] = {
+		{"1234567890-=", "!@#$%^&*()_+", 0x02},
+		{"qwertyuiop[]", "QWERTYUIOP{}", 0x10},
+		{"asdfghjkl;'`", "ASDFGHJKL:\"~", 0x1e},
+		{"\\zxcvbnm,./", "|ZXCVBNM<>?", 0x2b},
+	};
+
+	*shift = false;
+	if (c == '\n')
+		return 0x1c; /* Return */
+	if (c == ' ')
+		return 0x39;
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		const char *k = strchr(rows[i].keys, c), *sk = strchr(rows[i].shifted, c);
+
+		if (c && k)
+			return rows[i].first + (uint32_t)(k - rows[i].keys);
+		if (c && sk) {
+			*shift = true;
+			return rows[i].first + (uint32_t)(sk - rows[i].shifted);
+		}
+	}
+	return 0;
+}
+
+/* Types text as QEMU extended key events carrying scancodes alone (keysym
+ * 0, which the protocol allows): only the scancode can reach the guest,
+ * so the text arrives only if fbhost passes QEMU key numbers through. */
+static void linux_type_scancodes(struct linux_rig *r, const char *text)
+{
+	rfbClient *cl = vtc_rfb(r->c);
+
+	/* libvncclient sends extended key events once fbhost acknowledged
+	 * pseudo-encoding -258 (after the first update). */
+	for (uint64_t end = qr_now_ms() + LINUX_MATCH_TIMEOUT_MS;
+	     !SupportsClient2Server(cl, rfbQemuEvent);) {
+		assert_true(qr_now_ms() < end);
+		assert_int_equal(vtc_pump(r->c, 20), 0);
+	}
+	for (; *text; text++) {
+		bool shift;
+		uint32_t qnum = linux_qnum(*text, &shift);
+
+		assert_true(qnum != 0);
+		if (shift)
+			assert_true(SendExtendedKeyEvent(cl, 0, LINUX_QNUM_SHIFT_L, TRUE));
+		assert_true(SendExtendedKeyEvent(cl, 0, qnum, TRUE));
+		assert_true(SendExtendedKeyEvent(cl, 0, qnum, FALSE));
+		if (shift)
+			assert_true(SendExtendedKeyEvent(cl, 0, LINUX_QNUM_SHIFT_L, FALSE));
 		vtc_pump(r->c, 10);
 	}
 }
@@ -181,6 +246,11 @@ static void test_linux_guest(void **state)
 	/* Keys (keysyms): the command runs in the guest's shell. */
 	linux_type(&r, "echo typed-$((6*7)) > /dev/ttyS0; echo Echo-Seen\n");
 	assert_int_equal(linux_wait_serial(&r, "typed-42", LINUX_MATCH_TIMEOUT_MS), 0);
+	assert_int_equal(linux_wait_viewer_exact(&r, LINUX_MATCH_TIMEOUT_MS), 0);
+
+	/* Keys as QEMU extended key events (scancodes): the same. */
+	linux_type_scancodes(&r, "echo xkey-$((6*7)) > /dev/ttyS0; echo Xkey-Seen\n");
+	assert_int_equal(linux_wait_serial(&r, "xkey-42", LINUX_MATCH_TIMEOUT_MS), 0);
 	assert_int_equal(linux_wait_viewer_exact(&r, LINUX_MATCH_TIMEOUT_MS), 0);
 
 	/* A viewer's size request reaches the guest, which switches modes. */
