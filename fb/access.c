@@ -56,8 +56,8 @@ bool fb_clip_rect(const struct fb_mode *m, int *x, int *y, int *w, int *h)
  * consecutive rows whose page ranges touch or overlap are coalesced into one
  * call; pages between rows that the rectangle does not reach stay clean.
  */
-void fb_mark_rect_clients(struct fb_device *fb, const struct fb_mode_obj *mo, int x, int y,
-			  int w, int h, unsigned client_mask)
+void fb_mark_rect_clients(struct fb_device *fb, const struct fb_mode_obj *mo, int x, int y, int w,
+			  int h, unsigned client_mask)
 {
 	uint64_t page = fb->page_size;
 	uint64_t bpp = fb_format_bpp(mo->mode.format);
@@ -86,8 +86,7 @@ void fb_mark_rect_clients(struct fb_device *fb, const struct fb_mode_obj *mo, in
 				client_mask);
 }
 
-void fb_mark_rect(struct fb_device *fb, const struct fb_mode_obj *mo, int x, int y, int w,
-		  int h)
+void fb_mark_rect(struct fb_device *fb, const struct fb_mode_obj *mo, int x, int y, int w, int h)
 {
 	fb_mark_rect_clients(fb, mo, x, y, w, h, DIRTY_CLIENTS_ALL);
 }
@@ -197,7 +196,8 @@ static void fb_move_mark_dirty_sources(struct fb_device *fb, const struct fb_mod
 	int row = step > 0 ? 0 : mv->h - 1;
 
 	for (int i = 0; i < mv->h; i++, row += step) {
-		uint64_t start = (uint64_t)(mv->sy + row) * mo->mode.stride + (uint64_t)mv->sx * bpp;
+		uint64_t start =
+			(uint64_t)(mv->sy + row) * mo->mode.stride + (uint64_t)mv->sx * bpp;
 
 		if (dirty_get(fb->rl, mo->ram_offset + start, (uint64_t)mv->w * bpp,
 			      DIRTY_MEMORY_VGA))
@@ -219,8 +219,8 @@ int fb_access_copy(struct fb_device *fb, const struct fb_access *acc, int sx, in
 	if (!fb_move_clip(&mo->mode, &sx, &sy, &dx, &dy, &w, &h) || (sx == dx && sy == dy))
 		return 0;
 	mv = (struct fb_move){ mo->generation, sx, sy, dx, dy, w, h };
-	fb_pixels_move(mo->pixels, mo->mode.stride, fb_format_bpp(mo->mode.format), sx, sy, dx,
-		       dy, w, h);
+	fb_pixels_move(mo->pixels, mo->mode.stride, fb_format_bpp(mo->mode.format), sx, sy, dx, dy,
+		       w, h);
 	/* Busy means the render thread is inside a tick: never wait for it,
 	 * send the destination as pixels. */
 	if (fb_trylock(&fb->move_lock, FB_LOCK_MOVES)) {

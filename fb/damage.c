@@ -192,7 +192,10 @@ int fb_damage_region(struct fb_damage_scratch *s, const struct fb_mode *mode, si
 		     uint64_t *dirty_pages)
 {
 	struct fb_bisect b = {
-		.s = s, .dirty = dirty, .opaque = opaque, .page_size = page_size,
+		.s = s,
+		.dirty = dirty,
+		.opaque = opaque,
+		.page_size = page_size,
 		.bytes = (uint64_t)mode->stride * mode->height,
 	};
 	uint64_t npages = (b.bytes + page_size - 1) / page_size;

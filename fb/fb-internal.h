@@ -117,9 +117,9 @@ struct fb_mode_obj {
 	uint64_t bytes; /* stride * height */
 	uint64_t generation;
 	struct ram_block *block;
-	uint8_t *pixels; /* ram_block_host(block) */
-	ram_addr_t ram_offset; /* ram_block_offset(block) */
-	size_t capacity; /* bytes of the block */
+	uint8_t *pixels;		/* ram_block_host(block) */
+	ram_addr_t ram_offset;		/* ram_block_offset(block) */
+	size_t capacity;		/* bytes of the block */
 	struct ram_list *rl_for_retire; /* where block lives */
 	bool retire_block;
 	struct rcu_head rcu;
@@ -131,8 +131,8 @@ struct fb_mode_obj {
  * fb_free) once fb_clip_drain took it out. */
 struct fb_clip_msg {
 	struct fb_clip_msg *next; /* clip_lock while linked */
-	size_t len; /* immutable */
-	char text[]; /* immutable, NUL-terminated */
+	size_t len;		  /* immutable */
+	char text[];		  /* immutable, NUL-terminated */
 };
 
 /* A move made by fb_access_copy, waiting for the render thread. */
@@ -149,10 +149,10 @@ struct fb_counters {
 };
 
 struct fb_device {
-	char *name; /* immutable */
+	char *name;	     /* immutable */
 	struct ram_list *rl; /* immutable */
-	uint64_t max_bytes; /* immutable */
-	size_t page_size; /* immutable */
+	uint64_t max_bytes;  /* immutable */
+	size_t page_size;    /* immutable */
 
 	/* RCU: replaced under mode_lock with ram_rcu_assign, read under
 	 * ram_rcu_read_lock with ram_rcu_dereference. */
@@ -162,10 +162,10 @@ struct fb_device {
 	 * below. Writers never take it. */
 	pthread_mutex_t mode_lock;
 	uint64_t last_generation; /* mode_lock */
-	unsigned block_serial; /* mode_lock: names the RAM blocks */
-	bool block_per_mode; /* mode_lock: fb_set_block_per_mode */
+	unsigned block_serial;	  /* mode_lock: names the RAM blocks */
+	bool block_per_mode;	  /* mode_lock: fb_set_block_per_mode */
 	void (*mode_notify)(void *opaque, uint64_t generation); /* mode_lock */
-	void *mode_notify_opaque; /* mode_lock */
+	void *mode_notify_opaque;				/* mode_lock */
 
 	/* RCU: set by fb_render_add, cleared by fb_render_remove followed by
 	 * a grace period, so a writer inside a read section may kick it
@@ -184,28 +184,28 @@ struct fb_device {
 	 * render thread's tick, fb_render_remove, which frees it). */
 	pixman_image_t *frame_copy;
 	uint64_t frame_copy_generation; /* mode generation it holds; 0 = none */
-	bool tick_deferred; /* fbs_lock: the last tick left this fb untouched */
+	bool tick_deferred;		/* fbs_lock: the last tick left this fb untouched */
 
 	/* Protects the listener list. The render thread holds it across the
 	 * callbacks of this framebuffer, which is how unregister knows that no
 	 * callback runs any more. */
 	pthread_mutex_t listener_lock;
-	struct fb_listener *listeners; /* listener_lock */
-	struct fb_tracker *tracker; /* listener_lock: write tracker (track.c) */
-	_Atomic uint32_t track_mode; /* its mode, for stats; relaxed */
+	struct fb_listener *listeners;		    /* listener_lock */
+	struct fb_tracker *tracker;		    /* listener_lock: write tracker (track.c) */
+	_Atomic uint32_t track_mode;		    /* its mode, for stats; relaxed */
 	_Atomic uint64_t track_pages, track_errors; /* track.c counters; relaxed */
 
 	pthread_mutex_t input_lock;
 	struct fb_input_ops input; /* input_lock */
-	void *input_opaque; /* input_lock */
-	bool has_input; /* input_lock */
+	void *input_opaque;	   /* input_lock */
+	bool has_input;		   /* input_lock */
 	/* Handler calls in flight outside input_lock; fb_set_input_handler
 	 * waits on input_idle until it is at most input_calls_waiting (the
 	 * calls whose threads are themselves waiting in it, from inside a
 	 * callback), so an old handler's state can be freed once it returns. */
-	unsigned input_calls; /* input_lock */
+	unsigned input_calls;	      /* input_lock */
 	unsigned input_calls_waiting; /* input_lock */
-	pthread_cond_t input_idle; /* with input_lock */
+	pthread_cond_t input_idle;    /* with input_lock */
 
 	/* Moves not yet delivered, in guest order. move_lock protects them.
 	 * The render thread holds it from before it samples the sections and
@@ -215,10 +215,10 @@ struct fb_device {
 	 * that finds it held goes out as pixels. */
 	pthread_mutex_t move_lock;
 	struct fb_move moves[FB_MOVES_MAX]; /* move_lock */
-	unsigned nmoves; /* move_lock */
+	unsigned nmoves;		    /* move_lock */
 
 	pthread_mutex_t clip_lock;
-	struct fb_clip_msg *clip_head; /* clip_lock */
+	struct fb_clip_msg *clip_head;	/* clip_lock */
 	struct fb_clip_msg **clip_tail; /* clip_lock */
 
 	struct fb_counters counters; /* atomics */
@@ -228,15 +228,15 @@ struct fb_device {
  * devices on it reach it through fb_device.pacing (RCU). */
 struct fb_pacing {
 	uint64_t frame_ns; /* immutable: 1 s / rate_hz */
-	uint64_t idle_ns; /* immutable: 1 s / FB_IDLE_RATE_HZ */
+	uint64_t idle_ns;  /* immutable: 1 s / FB_IDLE_RATE_HZ */
 
 	pthread_mutex_t wake_lock; /* protects the fields below up to stat_interval_ns */
-	pthread_cond_t wake_cond; /* kicks and stop */
-	pthread_cond_t tick_cond; /* tick completion, for fb_pacing_wait_ticks */
-	bool stop; /* wake_lock */
-	bool kicked; /* wake_lock */
-	uint64_t kick_ns; /* wake_lock: time of the first kick not yet served */
-	uint64_t ticks; /* wake_lock */
+	pthread_cond_t wake_cond;  /* kicks and stop */
+	pthread_cond_t tick_cond;  /* tick completion, for fb_pacing_wait_ticks */
+	bool stop;		   /* wake_lock */
+	bool kicked;		   /* wake_lock */
+	uint64_t kick_ns;	   /* wake_lock: time of the first kick not yet served */
+	uint64_t ticks;		   /* wake_lock */
 	/* wake_lock, updated with ticks at the end of each tick, so a reader
 	 * gets the counters of one moment. */
 	uint64_t stat_kicked_ticks, stat_idle_ticks, stat_interval_ns;
@@ -247,7 +247,7 @@ struct fb_pacing {
 	atomic_bool input_seen; /* input since the last tick */
 
 	/* Render thread only. */
-	uint64_t interval; /* until the next tick */
+	uint64_t interval;			/* until the next tick */
 	uint64_t last_start, last_damage_start; /* of the last tick, of the last with damage */
 };
 /* What one tick saw. */
@@ -255,7 +255,7 @@ struct fb_tick_result {
 	unsigned listeners;
 	bool damage;
 	bool deferred; /* a framebuffer was left for later: a frame section */
-	bool polled; /* a framebuffer has a polling write tracker: keep full rate */
+	bool polled;   /* a framebuffer has a polling write tracker: keep full rate */
 };
 /* The render thread's answers for the pacing decision (render.c). */
 struct fb_pacing_checks {
@@ -307,11 +307,10 @@ pixman_image_t *fb_mode_image(const struct fb_mode_obj *mo, const struct fb_pale
 /* Clips x,y,w,h to the mode; false when nothing is left. */
 bool fb_clip_rect(const struct fb_mode *m, int *x, int *y, int *w, int *h);
 /* Marks the pages under the rectangle (already clipped) for every client. */
-void fb_mark_rect(struct fb_device *fb, const struct fb_mode_obj *mo, int x, int y, int w,
-		  int h);
+void fb_mark_rect(struct fb_device *fb, const struct fb_mode_obj *mo, int x, int y, int w, int h);
 /* The same for the dirty clients in client_mask only. */
-void fb_mark_rect_clients(struct fb_device *fb, const struct fb_mode_obj *mo, int x, int y,
-			  int w, int h, unsigned client_mask);
+void fb_mark_rect_clients(struct fb_device *fb, const struct fb_mode_obj *mo, int x, int y, int w,
+			  int h, unsigned client_mask);
 
 /* fb_device.sections: one section open, and one begun. */
 #define FB_SECTION_OPEN_MASK 0xffffffffull

@@ -166,8 +166,8 @@ int fb_copy_rect(struct fb_device *fb, int sx, int sy, int dx, int dy, int w, in
  * pixel) the way a blitter does: rows in the order that never reads a row
  * already overwritten. For listeners that repeat moves on their own copy;
  * the rectangles must lie inside the picture. */
-void fb_pixels_move(void *pixels, size_t stride, unsigned bytes_pp, int sx, int sy, int dx,
-		    int dy, int w, int h);
+void fb_pixels_move(void *pixels, size_t stride, unsigned bytes_pp, int sx, int sy, int dx, int dy,
+		    int w, int h);
 
 /* ---- write tracking: guests that draw with plain stores ----------------- */
 
@@ -401,25 +401,25 @@ struct fb_render_stats {
 	uint64_t rects;
 	uint64_t pixels;
 	uint64_t switches;
-	uint64_t moves; /* moves delivered as moves (listeners without a copy op
-			   got their destinations as damage) */
-	uint64_t last_tick_ns; /* cost of the last tick */
+	uint64_t moves;		  /* moves delivered as moves (listeners without a copy op
+				     got their destinations as damage) */
+	uint64_t last_tick_ns;	  /* cost of the last tick */
 	uint64_t latency_ns_last; /* from the kick that woke an idle render thread (first
 				     damage or input) to the end of the tick that
 				     delivered damage */
-	uint64_t total_tick_ns; /* sum of the ticks' costs (for benchmarks) */
-	uint64_t track_pages; /* pages a write tracker found written */
-	uint32_t track_mode; /* enum fb_track_mode installed now */
+	uint64_t total_tick_ns;	  /* sum of the ticks' costs (for benchmarks) */
+	uint64_t track_pages;	  /* pages a write tracker found written */
+	uint32_t track_mode;	  /* enum fb_track_mode installed now */
 };
 void fb_get_stats(struct fb_device *fb, struct fb_render_stats *st);
 
 /* The render thread's own pacing counters, any thread: one consistent
  * snapshot, taken between two ticks. */
 struct fb_render_thread_stats {
-	uint64_t ticks; /* ticks completed */
+	uint64_t ticks;	       /* ticks completed */
 	uint64_t kicked_ticks; /* ticks started early by a kick after idling */
-	uint64_t idle_ticks; /* ticks that found no damage */
-	uint64_t interval_ns; /* the current interval until the next tick */
+	uint64_t idle_ticks;   /* ticks that found no damage */
+	uint64_t interval_ns;  /* the current interval until the next tick */
 };
 void fb_render_get_thread_stats(struct fb_render *r, struct fb_render_thread_stats *st);
 

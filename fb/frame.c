@@ -63,8 +63,8 @@ pixman_image_t *fb_frame_copy_take(struct fb_device *fb, const struct fb_mode_ob
 	/* A move made just before a mode change is in the old mode's
 	 * coordinates: the whole frame is copied and sent instead. */
 	for (unsigned i = 0; i < mv->n; i++)
-		moves_apply &= mv->list[i].generation == mo->generation &&
-			       fb_move_valid(m, &mv->list[i]);
+		moves_apply &=
+			mv->list[i].generation == mo->generation && fb_move_valid(m, &mv->list[i]);
 	if (fb->frame_copy_generation != mo->generation || !fb->frame_copy || !moves_apply) {
 		/* Listeners that keep their generation get the moves as
 		 * pixels (after a tick that had no frame copy, or a removal
@@ -91,10 +91,10 @@ pixman_image_t *fb_frame_copy_take(struct fb_device *fb, const struct fb_mode_ob
 		pixman_image_t *f = fb->frame_copy;
 
 		for (unsigned i = 0; i < mv->n; i++)
-			fb_pixels_move(pixman_image_get_data(f),
-				       (size_t)pixman_image_get_stride(f), fb_format_bpp(m->format),
-				       mv->list[i].sx, mv->list[i].sy, mv->list[i].dx,
-				       mv->list[i].dy, mv->list[i].w, mv->list[i].h);
+			fb_pixels_move(pixman_image_get_data(f), (size_t)pixman_image_get_stride(f),
+				       fb_format_bpp(m->format), mv->list[i].sx, mv->list[i].sy,
+				       mv->list[i].dx, mv->list[i].dy, mv->list[i].w,
+				       mv->list[i].h);
 		fb_copy_boxes(mo, f, damage);
 	}
 	fb->frame_copy_generation = mo->generation;
@@ -118,8 +118,8 @@ void fb_damage_give_back(struct fb_device *fb, const struct fb_mode_obj *mo,
 	}
 	b = pixman_region32_rectangles((pixman_region32_t *)damage, &n);
 	for (int i = 0; i < n; i++)
-		fb_mark_rect_clients(fb, mo, b[i].x1, b[i].y1, b[i].x2 - b[i].x1,
-				     b[i].y2 - b[i].y1, 1u << DIRTY_MEMORY_VGA);
+		fb_mark_rect_clients(fb, mo, b[i].x1, b[i].y1, b[i].x2 - b[i].x1, b[i].y2 - b[i].y1,
+				     1u << DIRTY_MEMORY_VGA);
 }
 
 void fb_moves_give_back(struct fb_device *fb, const struct fb_mode_obj *mo,

@@ -11,7 +11,7 @@
 
 struct fb_headless {
 	struct fb_listener listener; /* fb/ owns its private part */
-	struct fb_device *fb; /* immutable */
+	struct fb_device *fb;	     /* immutable */
 	/* Allocates a black x8r8g8b8 shadow, NULL on ENOMEM. Immutable after
 	 * fb_headless_new; tests replace it before the first switch to
 	 * inject ENOMEM. */
@@ -19,7 +19,7 @@ struct fb_headless {
 	/* Protects shadow and stats: the render thread updates them, any
 	 * thread reads them. */
 	pthread_mutex_t lock;
-	pixman_image_t *shadow; /* lock: x8r8g8b8, NULL before the first switch */
+	pixman_image_t *shadow;		/* lock: x8r8g8b8, NULL before the first switch */
 	struct fb_headless_stats stats; /* lock */
 };
 

@@ -46,7 +46,8 @@ static void fb_headless_move(struct fb_listener *l, const struct fb_surface *s, 
 	if (hl->shadow && pixman_image_get_width(hl->shadow) == (int)s->mode.width &&
 	    pixman_image_get_height(hl->shadow) == (int)s->mode.height)
 		fb_pixels_move(pixman_image_get_data(hl->shadow),
-			       (size_t)pixman_image_get_stride(hl->shadow), 4, sx, sy, dx, dy, w, h);
+			       (size_t)pixman_image_get_stride(hl->shadow), 4, sx, sy, dx, dy, w,
+			       h);
 	fb_unlock(&hl->lock, FB_LOCK_HEADLESS);
 }
 

@@ -9,8 +9,8 @@
 
 #include "fb/fb-internal.h"
 
-void fb_pixels_move(void *pixels, size_t stride, unsigned bytes_pp, int sx, int sy, int dx,
-		    int dy, int w, int h)
+void fb_pixels_move(void *pixels, size_t stride, unsigned bytes_pp, int sx, int sy, int dx, int dy,
+		    int w, int h)
 {
 	uint8_t *base = pixels;
 	int step = dy <= sy ? 1 : -1;
@@ -24,8 +24,8 @@ void fb_pixels_move(void *pixels, size_t stride, unsigned bytes_pp, int sx, int 
 
 bool fb_move_valid(const struct fb_mode *m, const struct fb_move *mv)
 {
-	return mv->w > 0 && mv->h > 0 && mv->sx >= 0 && mv->sy >= 0 && mv->dx >= 0 &&
-	       mv->dy >= 0 && (uint32_t)mv->sx + (uint32_t)mv->w <= m->width &&
+	return mv->w > 0 && mv->h > 0 && mv->sx >= 0 && mv->sy >= 0 && mv->dx >= 0 && mv->dy >= 0 &&
+	       (uint32_t)mv->sx + (uint32_t)mv->w <= m->width &&
 	       (uint32_t)mv->dx + (uint32_t)mv->w <= m->width &&
 	       (uint32_t)mv->sy + (uint32_t)mv->h <= m->height &&
 	       (uint32_t)mv->dy + (uint32_t)mv->h <= m->height;

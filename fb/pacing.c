@@ -197,7 +197,8 @@ void fb_pacing_tick_done(struct fb_pacing *p, const struct fb_tick_result *res, 
 int fb_pacing_wait_ticks(struct fb_pacing *p, unsigned n, unsigned timeout_ms)
 {
 	uint64_t target;
-	struct timespec ts = fb_clock_from_ns(fb_clock_now_ns() + (uint64_t)timeout_ms * (uint64_t)FB_CLOCK_NS_PER_MS);
+	struct timespec ts = fb_clock_from_ns(fb_clock_now_ns() +
+					      (uint64_t)timeout_ms * (uint64_t)FB_CLOCK_NS_PER_MS);
 	int rc = 0;
 
 	fb_lock(&p->wake_lock, FB_LOCK_WAKE);
@@ -229,7 +230,8 @@ void fb_note_damage(struct fb_device *fb)
 		return;
 	/* Pairs with the fence after the thread raises idle. */
 	atomic_thread_fence(memory_order_seq_cst);
-	if (atomic_load_explicit(&p->idle, memory_order_relaxed) && atomic_exchange(&p->idle, false))
+	if (atomic_load_explicit(&p->idle, memory_order_relaxed) &&
+	    atomic_exchange(&p->idle, false))
 		fb_pacing_kick(p);
 }
 

@@ -26,7 +26,7 @@
 #include "fb/fb-internal.h"
 
 struct fb_render {
-	pthread_t thread; /* immutable after fb_render_new */
+	pthread_t thread;	 /* immutable after fb_render_new */
 	struct fb_pacing pacing; /* when to tick; its own lock */
 
 	/* Protects the list of framebuffers; held by the thread for the whole
@@ -267,8 +267,7 @@ static bool fb_render_deferred_ready(struct fb_render *r)
 
 	fb_lock(&r->fbs_lock, FB_LOCK_RENDER_FBS);
 	for (struct fb_device *fb = r->fbs; fb && !ready; fb = fb->render_next)
-		ready = fb->tick_deferred &&
-			!(atomic_load(&fb->sections) & FB_SECTION_OPEN_MASK);
+		ready = fb->tick_deferred && !(atomic_load(&fb->sections) & FB_SECTION_OPEN_MASK);
 	fb_unlock(&r->fbs_lock, FB_LOCK_RENDER_FBS);
 	return ready;
 }

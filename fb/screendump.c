@@ -26,7 +26,7 @@
 struct fb_dump_rows {
 	pixman_image_t *src; /* the x8r8g8b8 copy */
 	pixman_image_t *row; /* one row in FB_DUMP_RGB_BYTES_FORMAT */
-	uint8_t *bytes; /* the row's pixels */
+	uint8_t *bytes;	     /* the row's pixels */
 	uint32_t width;
 };
 
@@ -35,8 +35,7 @@ static int fb_dump_rows_init(struct fb_dump_rows *d, uint32_t *px, uint32_t w, u
 	int stride = (int)(((size_t)w * 3 + 3) & ~(size_t)3);
 
 	d->width = w;
-	d->src = pixman_image_create_bits_no_clear(PIXMAN_x8r8g8b8, (int)w, (int)h, px,
-						   (int)w * 4);
+	d->src = pixman_image_create_bits_no_clear(PIXMAN_x8r8g8b8, (int)w, (int)h, px, (int)w * 4);
 	d->bytes = malloc((size_t)stride);
 	d->row = d->bytes ? pixman_image_create_bits_no_clear(FB_DUMP_RGB_BYTES_FORMAT, (int)w, 1,
 							      (uint32_t *)d->bytes, stride)

@@ -19,7 +19,7 @@
 
 int fb_uffd_open(const char **why)
 {
-	struct uffdio_api api = {.api = UFFD_API, .features = FB_UFFD_WP_FEATURES};
+	struct uffdio_api api = { .api = UFFD_API, .features = FB_UFFD_WP_FEATURES };
 	int fd, err;
 
 	fd = (int)syscall(SYS_userfaultfd, O_CLOEXEC | O_NONBLOCK | UFFD_USER_MODE_ONLY);
@@ -47,12 +47,12 @@ int fb_uffd_open(const char **why)
 int fb_uffd_protect(int uffd, void *addr, size_t len)
 {
 	struct uffdio_register reg = {
-	    .range = {.start = (uintptr_t)addr, .len = len},
-	    .mode = UFFDIO_REGISTER_MODE_WP,
+		.range = { .start = (uintptr_t)addr, .len = len },
+		.mode = UFFDIO_REGISTER_MODE_WP,
 	};
 	struct uffdio_writeprotect wp = {
-	    .range = {.start = (uintptr_t)addr, .len = len},
-	    .mode = UFFDIO_WRITEPROTECT_MODE_WP,
+		.range = { .start = (uintptr_t)addr, .len = len },
+		.mode = UFFDIO_WRITEPROTECT_MODE_WP,
 	};
 
 	if (ioctl(uffd, UFFDIO_REGISTER, &reg) != 0)
@@ -67,14 +67,14 @@ int fb_uffd_scan(int pagemap_fd, uint64_t addr, uint64_t len,
 {
 	struct page_region vec[FB_UFFD_SCAN_RANGES];
 	struct pm_scan_arg arg = {
-	    .size = sizeof(arg),
-	    .flags = PM_SCAN_WP_MATCHING | PM_SCAN_CHECK_WPASYNC,
-	    .start = addr,
-	    .end = addr + len,
-	    .vec = (uintptr_t)vec,
-	    .vec_len = FB_UFFD_SCAN_RANGES,
-	    .category_mask = PAGE_IS_WRITTEN,
-	    .return_mask = PAGE_IS_WRITTEN,
+		.size = sizeof(arg),
+		.flags = PM_SCAN_WP_MATCHING | PM_SCAN_CHECK_WPASYNC,
+		.start = addr,
+		.end = addr + len,
+		.vec = (uintptr_t)vec,
+		.vec_len = FB_UFFD_SCAN_RANGES,
+		.category_mask = PAGE_IS_WRITTEN,
+		.return_mask = PAGE_IS_WRITTEN,
 	};
 
 	for (;;) {

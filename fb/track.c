@@ -284,7 +284,7 @@ static int fb_track_new_mode(struct fb_tracker *t, const struct fb_mode_obj *mo)
 bool fb_track_harvest(struct fb_device *fb, const struct fb_mode_obj *mo)
 {
 	struct fb_tracker *t = fb->tracker;
-	struct fb_track_target tt = {fb, mo, 0};
+	struct fb_track_target tt = { fb, mo, 0 };
 	int rc = 0;
 
 	if (!t)
@@ -313,7 +313,7 @@ bool fb_track_harvest(struct fb_device *fb, const struct fb_mode_obj *mo)
 			rc = fb_uffd_scan(t->pagemap_fd,
 					  t->uffd >= 0 ? (uintptr_t)mo->pixels : t->mapped_addr,
 					  (mo->bytes + FB_UFFD_PAGE_BYTES - 1) /
-					      FB_UFFD_PAGE_BYTES * FB_UFFD_PAGE_BYTES,
+						  FB_UFFD_PAGE_BYTES * FB_UFFD_PAGE_BYTES,
 					  fb_track_mark_bytes, &tt);
 		if (rc) /* cannot tell what was written: all of it */
 			dirty_set_range(fb->rl, mo->ram_offset, mo->bytes, DIRTY_CLIENTS_ALL);

@@ -104,8 +104,7 @@ int fb_put_image(struct fb_device *fb, pixman_image_t *src, int x, int y)
 		goto out;
 	}
 	FB_GUEST_WRITES_BEGIN();
-	pixman_image_composite32(PIXMAN_OP_SRC, src, NULL, dst, cx - x, cy - y, 0, 0, cx, cy, w,
-				 h);
+	pixman_image_composite32(PIXMAN_OP_SRC, src, NULL, dst, cx - x, cy - y, 0, 0, cx, cy, w, h);
 	FB_GUEST_WRITES_END();
 	pixman_image_unref(dst);
 	fb_mark_rect(fb, mo, cx, cy, w, h);

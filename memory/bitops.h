@@ -160,8 +160,9 @@ BM_INLINE bool bm_scan(const bm_word *map, uint64_t off, uint64_t num, bool want
 	if (num == 0)
 		return want_all;
 	if (BIT_WORD(off) == BIT_WORD(end - 1))
-		return ((atomic_load_explicit(p, memory_order_acquire) ^ flip) & first & last) ? !want_all
-										      : want_all;
+		return ((atomic_load_explicit(p, memory_order_acquire) ^ flip) & first & last)
+			       ? !want_all
+			       : want_all;
 	if (first != ~0UL) {
 		if ((atomic_load_explicit(p++, memory_order_acquire) ^ flip) & first)
 			return !want_all;

@@ -169,7 +169,8 @@ void dirty_set(struct ram_list *rl, ram_addr_t addr, unsigned client)
 	rcu = dirty_read_begin(rl, r.end);
 	v = dirty_view_of(rl, client, rcu);
 	if (r.first < v.pages)
-		atomic_fetch_or_explicit(word_of(rl, v, r.first), bit_of(r.first), memory_order_seq_cst);
+		atomic_fetch_or_explicit(word_of(rl, v, r.first), bit_of(r.first),
+					 memory_order_seq_cst);
 	dirty_read_end(rcu);
 }
 
@@ -236,7 +237,7 @@ static void lebitmap_words(struct ram_list *rl, const struct dirty_view *views, 
 		for (c = 0; c < DIRTY_MEMORY_NUM; c++) {
 			if (mask & (1u << c))
 				atomic_fetch_or_explicit(word_of(rl, views[c], page), bits,
-						  memory_order_seq_cst);
+							 memory_order_seq_cst);
 		}
 	}
 }
@@ -259,8 +260,9 @@ static void lebitmap_pages(struct ram_list *rl, const struct dirty_view *views, 
 			bits &= bits - 1;
 			for (c = 0; c < DIRTY_MEMORY_NUM; c++) {
 				if (mask & (1u << c))
-					atomic_fetch_or_explicit(word_of(rl, views[c], page), bit_of(page),
-							  memory_order_seq_cst);
+					atomic_fetch_or_explicit(word_of(rl, views[c], page),
+								 bit_of(page),
+								 memory_order_seq_cst);
 			}
 		}
 	}

@@ -31,9 +31,9 @@
  * and live until ram_list_free().
  */
 struct dirty_blocks {
-	struct rcu_head rcu;	 /* for the deferred free of this array */
-	uint64_t nblocks;	 /* entries in blocks[]; immutable */
-	bm_word *blocks[];	 /* block_pages bits each */
+	struct rcu_head rcu; /* for the deferred free of this array */
+	uint64_t nblocks;    /* entries in blocks[]; immutable */
+	bm_word *blocks[];   /* block_pages bits each */
 };
 
 /* A guest RAM block. */
@@ -44,7 +44,8 @@ struct ram_block {
 	ram_addr_t offset;	   /* immutable: page-aligned start in the address space */
 	uint64_t max_length;	   /* immutable: reserved bytes, page-aligned */
 	void *host;		   /* immutable: max_length bytes mapped RW, shared */
-	int fd; /* immutable: the memfd behind host, sealed at max_length rounded up to host pages */
+	int fd; /* immutable: the memfd behind host, sealed at max_length rounded up to host pages
+		 */
 	_Atomic uint64_t used_length; /* written under ram_list.mutex, read anywhere */
 };
 
@@ -64,9 +65,9 @@ struct ram_block {
  */
 struct ram_list {
 	/* Read by every dirty_* call: kept on cache lines the mutex never dirties. */
-	unsigned page_bits;   /* immutable */
-	unsigned block_shift; /* immutable; log2(block_pages) */
-	uint64_t block_pages; /* immutable; power of two, >= BITS_PER_LONG */
+	unsigned page_bits;	     /* immutable */
+	unsigned block_shift;	     /* immutable; log2(block_pages) */
+	uint64_t block_pages;	     /* immutable; power of two, >= BITS_PER_LONG */
 	_Atomic uint64_t size_bytes; /* end of the highest block; written under mutex */
 	struct dirty_blocks *dirty[DIRTY_MEMORY_NUM]; /* RCU; replaced under mutex */
 	/* Bitmap block 0 of each client: set once under mutex before size_bytes
@@ -79,7 +80,7 @@ struct ram_list {
 
 	/* Writers only. */
 	_Alignas(RAM_CACHE_LINE_BYTES)
-	    pthread_mutex_t mutex;	  /* serialises add/resize/remove, growth */
+		pthread_mutex_t mutex;	  /* serialises add/resize/remove, growth */
 	struct cds_list_head blocks;	  /* sorted by offset; protected by mutex */
 	uint64_t allocated_bitmap_blocks; /* per client, ever allocated; protected by mutex */
 };
@@ -95,7 +96,8 @@ struct ram_page_range {
 static inline struct ram_page_range ram_pages_of(struct ram_list *rl, ram_addr_t start,
 						 ram_addr_t length)
 {
-	uint64_t limit = atomic_load_explicit(&rl->size_bytes, memory_order_acquire) >> rl->page_bits;
+	uint64_t limit =
+		atomic_load_explicit(&rl->size_bytes, memory_order_acquire) >> rl->page_bits;
 	uint64_t end = start + length;
 	struct ram_page_range r;
 
@@ -115,7 +117,7 @@ static inline struct ram_page_range ram_pages_of(struct ram_list *rl, ram_addr_t
 /* How one dirty_* call reaches a client's bitmap blocks. */
 struct dirty_view {
 	bm_word *const *blocks; /* blocks[i] = bitmap block i */
-	uint64_t pages;		      /* bits reachable through blocks[] */
+	uint64_t pages;		/* bits reachable through blocks[] */
 };
 
 /* Enters an RCU read-side section unless every page below end lies in

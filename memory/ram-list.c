@@ -124,7 +124,7 @@ static int dirty_grow(struct ram_list *rl, uint64_t pages)
 	uint64_t needed = (pages + rl->block_pages - 1) >> rl->block_shift;
 	uint64_t have = rl->allocated_bitmap_blocks;
 	size_t block_bytes = BITS_TO_LONGS(rl->block_pages) * sizeof(unsigned long);
-	struct dirty_blocks *fresh[DIRTY_MEMORY_NUM] = {0};
+	struct dirty_blocks *fresh[DIRTY_MEMORY_NUM] = { 0 };
 	unsigned c;
 	uint64_t i;
 
@@ -231,8 +231,8 @@ struct ram_block *ram_block_add(struct ram_list *rl, const char *name, size_t us
 	if (ftruncate(b->fd, (off_t)((max_bytes + host_page - 1) / host_page * host_page)) != 0 ||
 	    fcntl(b->fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL) != 0)
 		goto fail_mmap;
-	b->host = mmap(NULL, max_bytes, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_NORESERVE, b->fd,
-		       0);
+	b->host =
+		mmap(NULL, max_bytes, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_NORESERVE, b->fd, 0);
 	if (b->host == MAP_FAILED)
 		goto fail_mmap;
 

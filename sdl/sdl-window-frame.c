@@ -109,8 +109,8 @@ static void diff_span(const uint8_t *a, const uint8_t *b, int n, int bpp, int *f
 /* Copies the changed run of cells [start, end) of one row into staging,
  * trimmed to the pixel at both ends, and records it. last is the start of
  * the run's last cell. False when the box list is full or cannot grow. */
-static bool flush_run(struct sdl_window *w, const uint8_t *src, uint8_t *dst, int x, int y,
-		      int bpp, int start, int last, int end)
+static bool flush_run(struct sdl_window *w, const uint8_t *src, uint8_t *dst, int x, int y, int bpp,
+		      int start, int last, int end)
 {
 	int first, stop, unused;
 	int head = end - start < SDL_WINDOW_CELL_PX ? end - start : SDL_WINDOW_CELL_PX;
@@ -130,8 +130,8 @@ static bool flush_run(struct sdl_window *w, const uint8_t *src, uint8_t *dst, in
  * False when the box list is full or cannot grow (the row is then copied
  * whole by the caller).
  */
-static bool refine_row(struct sdl_window *w, const uint8_t *src, uint8_t *dst, int x, int y,
-		       int n, int bpp)
+static bool refine_row(struct sdl_window *w, const uint8_t *src, uint8_t *dst, int x, int y, int n,
+		       int bpp)
 {
 	int start = -1, last = 0, end = 0;
 
@@ -174,8 +174,8 @@ static const uint8_t *source_rows(struct sdl_window *w, const struct fb_surface 
 		if (!w->scratch)
 			return NULL;
 	}
-	pixman_image_composite32(PIXMAN_OP_SRC, img, NULL, w->scratch, b->x1, b->y1, 0, 0, 0, 0,
-				 bw, bh);
+	pixman_image_composite32(PIXMAN_OP_SRC, img, NULL, w->scratch, b->x1, b->y1, 0, 0, 0, 0, bw,
+				 bh);
 	*stride = pixman_image_get_stride(w->scratch);
 	return (const uint8_t *)pixman_image_get_data(w->scratch);
 }
@@ -260,12 +260,14 @@ static void new_staging(struct sdl_window *w, const struct fb_surface *s)
 	w->staging_mode = s->mode;
 	w->staging_generation = s->generation;
 	if (!texture_format(s->mode.format, &fmt, &sdl_format)) {
-		sdl_window_log(w, "guest format %#x has no display format", (unsigned)s->mode.format);
+		sdl_window_log(w, "guest format %#x has no display format",
+			       (unsigned)s->mode.format);
 		return;
 	}
 	w->staging = pixman_image_create_bits(fmt, s->mode.width, s->mode.height, NULL, 0);
 	if (!w->staging) {
-		sdl_window_log(w, "out of memory for a %ux%u picture", s->mode.width, s->mode.height);
+		sdl_window_log(w, "out of memory for a %ux%u picture", s->mode.width,
+			       s->mode.height);
 		return;
 	}
 	w->staging_mode.stride = pixman_image_get_stride(w->staging);
@@ -336,8 +338,7 @@ void sdl_window_frame_set_title(struct sdl_window *w)
 
 	if (m->width)
 		snprintf(title, sizeof(title), "%s - %ux%u %s%s", w->name, m->width, m->height,
-			 fmt ? fmt : "?",
-			 w->grabbed ? " - Press Ctrl+Alt+G to release grab" : "");
+			 fmt ? fmt : "?", w->grabbed ? " - Press Ctrl+Alt+G to release grab" : "");
 	else
 		snprintf(title, sizeof(title), "%s", w->name);
 	SDL_SetWindowTitle(w->win, title);
@@ -359,8 +360,8 @@ static void switch_texture(struct sdl_window *w)
 	w->tex = SDL_CreateTexture(w->ren, sdl_format, SDL_TEXTUREACCESS_STREAMING, (int)m->width,
 				   (int)m->height);
 	if (!w->tex)
-		sdl_window_log(w, "cannot create a %ux%u texture: %s", m->width,
-			m->height, SDL_GetError());
+		sdl_window_log(w, "cannot create a %ux%u texture: %s", m->width, m->height,
+			       SDL_GetError());
 	else
 		SDL_SetTextureBlendMode(w->tex, SDL_BLENDMODE_NONE);
 }

@@ -35,8 +35,8 @@
 /* Longest a wheel event is repeated as RFB button clicks. */
 #define SDL_WINDOW_MAX_WHEEL_CLICKS 10
 
-#define sdl_window_of(ptr, member) \
-	((struct sdl_window *)((char *)(ptr) - offsetof(struct sdl_window, member)))
+#define sdl_window_of(ptr, member)                                                                 \
+	((struct sdl_window *)((char *)(ptr)-offsetof(struct sdl_window, member)))
 
 /* Growable box list; render thread only. */
 struct sdl_box_vec {
@@ -57,8 +57,8 @@ struct sdl_window_counters {
  * - SDL-thread-only state (the SDL objects and input state).
  */
 struct sdl_window {
-	struct fb_listener listener;      /* called by fb/ on the render thread */
-	struct sdl_thread_client client;  /* called on the SDL thread */
+	struct fb_listener listener;	 /* called by fb/ on the render thread */
+	struct sdl_thread_client client; /* called on the SDL thread */
 	struct fb_device *fb;
 	struct sdl_window_config cfg;
 	char *name;
@@ -67,14 +67,14 @@ struct sdl_window {
 	/* Render thread -> SDL thread. lock protects the four fields below
 	 * (the SDL thread holds it while it uploads from staging). */
 	pthread_mutex_t lock;
-	pixman_image_t *staging;   /* guest picture in the texture's format, or NULL */
+	pixman_image_t *staging;     /* guest picture in the texture's format, or NULL */
 	struct fb_mode staging_mode; /* guest mode staging holds (stride: staging's) */
 	uint64_t staging_generation;
 	pixman_region32_t pending; /* changed since the last upload */
-	bool pending_switch;       /* the texture must be recreated */
+	bool pending_switch;	   /* the texture must be recreated */
 
 	/* Render thread only (listener callbacks never run concurrently). */
-	pixman_image_t *scratch;   /* converted rows when formats differ */
+	pixman_image_t *scratch; /* converted rows when formats differ */
 	struct sdl_box_vec changed;
 
 	/* The window is owed a wake (one in flight at most): set by whoever
@@ -89,13 +89,13 @@ struct sdl_window {
 	SDL_Window *win;
 	SDL_Renderer *ren;
 	SDL_Texture *tex;
-	struct fb_mode tex_mode;        /* mode the texture holds and SDL's
-					 * logical size; 0x0 before */
-	int expect_w, expect_h;         /* window size we last set ourselves */
-	int windowed_w, windowed_h;     /* window size before fullscreen */
+	struct fb_mode tex_mode;    /* mode the texture holds and SDL's
+				     * logical size; 0x0 before */
+	int expect_w, expect_h;	    /* window size we last set ourselves */
+	int windowed_w, windowed_h; /* window size before fullscreen */
 	bool user_resized, grabbed, fullscreen, hidden;
-	uint32_t buttons;               /* RFB button mask */
-	int pointer_x, pointer_y;       /* last pointer, guest pixels */
+	uint32_t buttons;		      /* RFB button mask */
+	int pointer_x, pointer_y;	      /* last pointer, guest pixels */
 	uint32_t key_down[SDL_NUM_SCANCODES]; /* keysym sent at press, or 0 */
 
 	struct sdl_window_counters stats;
@@ -122,6 +122,7 @@ void sdl_window_handle_event(struct sdl_thread_client *c, const SDL_Event *ev);
 
 /* One error line of w through cfg.log (or to stderr): "NAME: " + fmt. Any
  * thread. */
-void sdl_window_log(struct sdl_window *w, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void sdl_window_log(struct sdl_window *w, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
 
 #endif

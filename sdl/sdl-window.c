@@ -299,8 +299,7 @@ static void layout_on_sdl_thread(void *arg)
 	SDL_GetWindowPosition(lc->w->win, &lc->x, &lc->y);
 }
 
-int sdl_window_get_layout(struct sdl_window *w, struct sdl_window_layout *out,
-			  unsigned timeout_ms)
+int sdl_window_get_layout(struct sdl_window *w, struct sdl_window_layout *out, unsigned timeout_ms)
 {
 	struct layout_call lc = { .w = w };
 	int rc = sdl_thread_call(layout_on_sdl_thread, &lc, timeout_ms);

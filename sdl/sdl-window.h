@@ -121,21 +121,20 @@ int sdl_window_screenshot(struct sdl_window *w, uint32_t **pixels, uint32_t *wid
 struct sdl_window_layout {
 	int x, y, w, h;
 };
-int sdl_window_get_layout(struct sdl_window *w, struct sdl_window_layout *out,
-			  unsigned timeout_ms);
+int sdl_window_get_layout(struct sdl_window *w, struct sdl_window_layout *out, unsigned timeout_ms);
 
 /* Monotonic counters, any thread. */
 struct sdl_window_stats {
-	uint64_t updates;        /* update() calls from the render thread */
-	uint64_t switches;       /* switch_surface() calls */
-	uint64_t uploads;        /* SDL_UpdateTexture calls */
-	uint64_t upload_bytes;   /* bytes passed to SDL_UpdateTexture */
-	uint64_t presents;       /* SDL_RenderPresent calls */
-	uint64_t coalesced;      /* updates merged into a later present */
-	uint64_t keys;           /* key events sent to the guest */
+	uint64_t updates;	 /* update() calls from the render thread */
+	uint64_t switches;	 /* switch_surface() calls */
+	uint64_t uploads;	 /* SDL_UpdateTexture calls */
+	uint64_t upload_bytes;	 /* bytes passed to SDL_UpdateTexture */
+	uint64_t presents;	 /* SDL_RenderPresent calls */
+	uint64_t coalesced;	 /* updates merged into a later present */
+	uint64_t keys;		 /* key events sent to the guest */
 	uint64_t pointer_events; /* pointer events sent to the guest */
-	uint64_t mode_requests;  /* fb_request_mode calls from resizes */
-	uint64_t wake_retries;   /* wakes that found SDL's event queue full and
+	uint64_t mode_requests;	 /* fb_request_mode calls from resizes */
+	uint64_t wake_retries;	 /* wakes that found SDL's event queue full and
 				  * were delivered later by the SDL thread */
 };
 void sdl_window_get_stats(const struct sdl_window *w, struct sdl_window_stats *st);

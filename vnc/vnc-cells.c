@@ -114,8 +114,8 @@ uint64_t vnc_cells_sync(pixman_image_t *src, uint32_t *dst, uint32_t dst_w, uint
 	if (!boxes) {
 		free(check);
 		/* No memory to refine: copy and report the whole damage. */
-		pixman_image_t *d = pixman_image_create_bits(PIXMAN_x8r8g8b8, (int)dst_w, (int)dst_h,
-							     dst, (int)dst_w * 4);
+		pixman_image_t *d = pixman_image_create_bits(PIXMAN_x8r8g8b8, (int)dst_w,
+							     (int)dst_h, dst, (int)dst_w * 4);
 		if (d) {
 			pixman_image_set_clip_region32(d, (pixman_region32_t *)region);
 			pixman_image_composite32(PIXMAN_OP_SRC, src, NULL, d, 0, 0, 0, 0, 0, 0,

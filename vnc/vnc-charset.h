@@ -23,8 +23,8 @@
  * (room for out_max bytes, which the caller sized for the worst case).
  * Each sequence iconv refuses becomes one '?' (with the UTF-8 continuation
  * bytes after it). The output length, or -1 with errno. */
-static inline long vnc_charset_convert(const char *to, const char *from, const char *in,
-				       size_t len, char *out, size_t out_max)
+static inline long vnc_charset_convert(const char *to, const char *from, const char *in, size_t len,
+				       char *out, size_t out_max)
 {
 	iconv_t cd = iconv_open(to, from);
 	char *inp = (char *)in, *outp = out;

@@ -215,8 +215,9 @@ static int on_set_desktop_size(int width, int height, int num_screens,
 		return rfbExtDesktopSize_ResizeProhibited;
 	if (width < 1 || height < 1)
 		return rfbExtDesktopSize_InvalidScreenLayout;
-	if (vnc_mode_check(&(struct fb_mode){ .width = (uint32_t)width, .height = (uint32_t)height },
-			   NULL, 0) != 0) {
+	if (vnc_mode_check(
+		    &(struct fb_mode){ .width = (uint32_t)width, .height = (uint32_t)height }, NULL,
+		    0) != 0) {
 		vnc_log(s, "client #%llu asked for %dx%d: wider than VNC's limit of %u px",
 			c ? (unsigned long long)c->id : 0ull, width, height, VNC_MAX_WIDTH_PX);
 		return rfbExtDesktopSize_OutOfResources;
@@ -266,8 +267,8 @@ static void handle_set_desktop_size(rfbClientPtr cl)
 	if (n == 0) /* ignored, as LibVNCServer does */
 		return;
 	cl->requestedDesktopSizeChange = rfbExtDesktopSize_ClientRequestedChange;
-	cl->lastDesktopSizeChangeError = on_set_desktop_size(
-		head[2] << 8 | head[3], head[4] << 8 | head[5], n, screens, cl);
+	cl->lastDesktopSizeChangeError =
+		on_set_desktop_size(head[2] << 8 | head[3], head[4] << 8 | head[5], n, screens, cl);
 	if (cl->lastDesktopSizeChangeError == 0) {
 		rfbClientIteratorPtr it = rfbGetClientIterator(cl->screen);
 
@@ -480,9 +481,22 @@ static bool qemu_key_ack_ready(rfbClientPtr cl, const struct vnc_client *c)
 static bool send_qemu_key_ack(rfbClientPtr cl)
 {
 	const uint8_t ack[sz_rfbFramebufferUpdateMsg + sz_rfbFramebufferUpdateRectHeader] = {
-		rfbFramebufferUpdate, 0, 0, 1, /* type, pad, one rectangle */
-		0, 0, 0, 0, 0, 0, 0, 0,	       /* x, y, w, h */
-		0xFF, 0xFF, 0xFE, 0xFE,	       /* encoding -258 */
+		rfbFramebufferUpdate,
+		0,
+		0,
+		1, /* type, pad, one rectangle */
+		0,
+		0,
+		0,
+		0,
+		0,
+		0,
+		0,
+		0, /* x, y, w, h */
+		0xFF,
+		0xFF,
+		0xFE,
+		0xFE, /* encoding -258 */
 	};
 
 	if (rfbWriteExact(cl, (const char *)ack, sizeof(ack)) < 0) {

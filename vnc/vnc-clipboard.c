@@ -82,7 +82,7 @@ static void send_extended(struct vnc_server *s, const char *utf8, size_t len)
 			hidden = nh;
 			cap = ncap;
 		}
-		hidden[n++] = (struct hidden){cl, cl->sock};
+		hidden[n++] = (struct hidden){ cl, cl->sock };
 	}
 	rfbReleaseClientIterator(it);
 	for (size_t i = 0; i < n; i++)

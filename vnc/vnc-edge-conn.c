@@ -63,7 +63,7 @@ void vnc_edge_log_refusal(struct vnc_edge *e, const char *what, const char *addr
 
 static void set_events(struct vnc_edge *e, int fd, struct edge_ep *ep, uint32_t *cur, uint32_t want)
 {
-	struct epoll_event ev = {.events = want, .data.ptr = ep};
+	struct epoll_event ev = { .events = want, .data.ptr = ep };
 
 	if (*cur == want)
 		return;
@@ -271,9 +271,9 @@ static bool link_up(struct vnc_edge *e, struct vnc_edge_conn *c)
 		return false;
 	}
 	c->edge_fd = sv[1];
-	c->ep_lib = (struct edge_ep){.kind = EP_LIB, .c = c, .fd = sv[1]};
+	c->ep_lib = (struct edge_ep){ .kind = EP_LIB, .c = c, .fd = sv[1] };
 	c->lib_events = EPOLLIN;
-	ev = (struct epoll_event){.events = EPOLLIN, .data.ptr = &c->ep_lib};
+	ev = (struct epoll_event){ .events = EPOLLIN, .data.ptr = &c->ep_lib };
 	if (epoll_ctl(e->epfd, EPOLL_CTL_ADD, sv[1], &ev) < 0) {
 		close(sv[0]);
 		free(c->link); /* nobody else has it yet */
@@ -425,7 +425,7 @@ static int read_client(struct vnc_edge *e, struct vnc_edge_conn *c, char *why, s
 	do {
 		size_t room = EDGE_IN_MAX_BYTES - c->in.len;
 		ssize_t r = vnc_edge_wire_recv(
-		    c, e->scratch, room < EDGE_SCRATCH_BYTES ? room : EDGE_SCRATCH_BYTES);
+			c, e->scratch, room < EDGE_SCRATCH_BYTES ? room : EDGE_SCRATCH_BYTES);
 
 		if (r == -EAGAIN || room == 0)
 			return 0;
@@ -499,13 +499,14 @@ void vnc_edge_on_lib(struct vnc_edge *e, struct vnc_edge_conn *c)
 		if (c->lib_skip) {
 			/* Its side of the canned exchange: never for the client. */
 			size_t want = c->lib_skip == SIZE_MAX
-					  ? sizeof(c->lib_head) - c->lib_head_len
-					  : c->lib_skip;
+					      ? sizeof(c->lib_head) - c->lib_head_len
+					      : c->lib_skip;
 
-			r = recv(
-			    c->edge_fd,
-			    c->lib_skip == SIZE_MAX ? c->lib_head + c->lib_head_len : e->scratch,
-			    want < EDGE_SCRATCH_BYTES ? want : EDGE_SCRATCH_BYTES, MSG_DONTWAIT);
+			r = recv(c->edge_fd,
+				 c->lib_skip == SIZE_MAX ? c->lib_head + c->lib_head_len
+							 : e->scratch,
+				 want < EDGE_SCRATCH_BYTES ? want : EDGE_SCRATCH_BYTES,
+				 MSG_DONTWAIT);
 			if (r > 0 && c->lib_skip == SIZE_MAX) {
 				c->lib_head_len += (size_t)r;
 				if (c->lib_head_len == sizeof(c->lib_head))

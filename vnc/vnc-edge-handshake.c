@@ -133,10 +133,10 @@ static int on_version(struct vnc_edge_hs *h, const struct vnc_edge_secrets *sec,
 	/* The plain type first: viewers that take the first type they know
 	 * (libvncclient) keep working unchanged when a certificate is set. */
 	if (sec->tls_only)
-		return vnc_edge_buf_append(out, (uint8_t[]){1, SECTYPE_VENCRYPT}, 2);
+		return vnc_edge_buf_append(out, (uint8_t[]){ 1, SECTYPE_VENCRYPT }, 2);
 	if (sec->tls)
-		return vnc_edge_buf_append(out, (uint8_t[]){2, type, SECTYPE_VENCRYPT}, 3);
-	return vnc_edge_buf_append(out, (uint8_t[]){1, type}, 2);
+		return vnc_edge_buf_append(out, (uint8_t[]){ 2, type, SECTYPE_VENCRYPT }, 3);
+	return vnc_edge_buf_append(out, (uint8_t[]){ 1, type }, 2);
 }
 
 static int on_sectype(struct vnc_edge_hs *h, const struct vnc_edge_secrets *sec, uint8_t chosen,
@@ -146,7 +146,7 @@ static int on_sectype(struct vnc_edge_hs *h, const struct vnc_edge_secrets *sec,
 
 	if (chosen == SECTYPE_VENCRYPT && sec->tls) {
 		h->state = VNC_EDGE_HS_VENCRYPT_VERSION;
-		return vnc_edge_buf_append(out, (uint8_t[]){0, 2}, 2); /* VeNCrypt 0.2 */
+		return vnc_edge_buf_append(out, (uint8_t[]){ 0, 2 }, 2); /* VeNCrypt 0.2 */
 	}
 	if (chosen != type || sec->tls_only) {
 		snprintf(why, whylen, "chose security type %u, which was not offered%s", chosen,
@@ -164,7 +164,7 @@ static int on_sectype(struct vnc_edge_hs *h, const struct vnc_edge_secrets *sec,
 static bool answers(const uint8_t *challenge, const uint8_t *response, const char *password)
 {
 	unsigned char expect[CHALLENGE_BYTES];
-	char key[9] = {0};
+	char key[9] = { 0 };
 	uint8_t diff = 0;
 
 	if (!password)
@@ -198,12 +198,12 @@ static int on_response(struct vnc_edge_hs *h, const struct vnc_edge_secrets *sec
 static int on_vencrypt_version(struct vnc_edge_hs *h, const struct vnc_edge_secrets *sec,
 			       const uint8_t *p, struct vnc_edge_buf *out, char *why, size_t whylen)
 {
-	uint8_t reply[6] = {0, 1};
+	uint8_t reply[6] = { 0, 1 };
 
 	if (p[0] != 0 || p[1] != 2) {
 		snprintf(why, whylen, "VeNCrypt version %u.%u (only 0.2 is served)", p[0], p[1]);
 		h->state = VNC_EDGE_HS_FAILED;
-		return vnc_edge_buf_append(out, (uint8_t[]){0xff}, 1) < 0 ? -ENOMEM : -EPROTO;
+		return vnc_edge_buf_append(out, (uint8_t[]){ 0xff }, 1) < 0 ? -ENOMEM : -EPROTO;
 	}
 	put32(reply + 2, sec->password ? VENCRYPT_X509_VNC : VENCRYPT_X509_NONE);
 	h->state = VNC_EDGE_HS_VENCRYPT_SUBTYPE;
@@ -219,10 +219,10 @@ static int on_vencrypt_subtype(struct vnc_edge_hs *h, const struct vnc_edge_secr
 	if (got != want) {
 		snprintf(why, whylen, "chose VeNCrypt subtype %u, offered only %u", got, want);
 		h->state = VNC_EDGE_HS_FAILED;
-		return vnc_edge_buf_append(out, (uint8_t[]){0}, 1) < 0 ? -ENOMEM : -EPROTO;
+		return vnc_edge_buf_append(out, (uint8_t[]){ 0 }, 1) < 0 ? -ENOMEM : -EPROTO;
 	}
 	h->state = VNC_EDGE_HS_TLS;
-	return vnc_edge_buf_append(out, (uint8_t[]){1}, 1) < 0 ? -ENOMEM : VNC_EDGE_HS_START_TLS;
+	return vnc_edge_buf_append(out, (uint8_t[]){ 1 }, 1) < 0 ? -ENOMEM : VNC_EDGE_HS_START_TLS;
 }
 
 int vnc_edge_hs_tls_ready(struct vnc_edge_hs *h, const struct vnc_edge_secrets *sec,

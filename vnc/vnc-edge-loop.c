@@ -76,9 +76,9 @@ static void accept_one(struct vnc_edge *e, int fd, const struct sockaddr_storage
 	c->edge_fd = -1;
 	c->phase = PH_SNIFF;
 	c->accepted_ns = fb_clock_now_ns();
-	c->ep_real = (struct edge_ep){.kind = EP_REAL, .c = c, .fd = fd};
+	c->ep_real = (struct edge_ep){ .kind = EP_REAL, .c = c, .fd = fd };
 	c->real_events = EPOLLIN | EPOLLRDHUP;
-	ev = (struct epoll_event){.events = c->real_events, .data.ptr = &c->ep_real};
+	ev = (struct epoll_event){ .events = c->real_events, .data.ptr = &c->ep_real };
 	if (epoll_ctl(e->epfd, EPOLL_CTL_ADD, fd, &ev) < 0) {
 		snprintf(why, sizeof(why), "epoll_ctl: %s", strerror(errno));
 		free(c);
@@ -121,8 +121,8 @@ static int run_timers(struct vnc_edge *e)
 {
 	uint64_t now = fb_clock_now_ns(), next = UINT64_MAX;
 	uint64_t stall_ns = (uint64_t)e->s->slow_timeout_ms * NS_PER_MS;
-	unsigned hs_ms =
-	    e->s->cfg.handshake_timeout_ms ? e->s->cfg.handshake_timeout_ms : VNC_EDGE_HANDSHAKE_MS;
+	unsigned hs_ms = e->s->cfg.handshake_timeout_ms ? e->s->cfg.handshake_timeout_ms
+							: VNC_EDGE_HANDSHAKE_MS;
 	struct vnc_edge_conn *c, *n;
 	char why[160];
 
@@ -234,9 +234,9 @@ static void *edge_main(void *arg)
 
 static int watch(struct vnc_edge *e, struct edge_ep *ep, enum edge_ep_kind kind, int fd)
 {
-	struct epoll_event ev = {.events = EPOLLIN, .data.ptr = ep};
+	struct epoll_event ev = { .events = EPOLLIN, .data.ptr = ep };
 
-	*ep = (struct edge_ep){.kind = kind, .fd = fd};
+	*ep = (struct edge_ep){ .kind = kind, .fd = fd };
 	return epoll_ctl(e->epfd, EPOLL_CTL_ADD, fd, &ev);
 }
 

@@ -213,9 +213,9 @@ static void ws_message(wslay_event_context_ptr ctx, const struct wslay_event_on_
 }
 
 static const struct wslay_event_callbacks ws_callbacks = {
-    .recv_callback = ws_recv,
-    .send_callback = ws_send,
-    .on_msg_recv_callback = ws_message,
+	.recv_callback = ws_recv,
+	.send_callback = ws_send,
+	.on_msg_recv_callback = ws_message,
 };
 
 int vnc_edge_ws_start(struct vnc_edge_conn *c)
@@ -260,7 +260,7 @@ static int ws_answer(struct vnc_edge_ws *ws, const char *req, char *why, size_t 
 {
 	char key[128], proto[128] = "", upgrade[64], accept_src[192], reply[512];
 	uint8_t sha1[20];
-	gnutls_datum_t in = {sha1, sizeof(sha1)}, b64 = {NULL, 0};
+	gnutls_datum_t in = { sha1, sizeof(sha1) }, b64 = { NULL, 0 };
 	int n;
 
 	if (strncmp(req, "GET ", 4) || !header(req, "Upgrade", upgrade, sizeof(upgrade)) ||
@@ -365,10 +365,10 @@ int vnc_edge_ws_write(struct vnc_edge_conn *c)
 		/* One message at a time moves from c->out into wslay, so that
 		 * c->out stays the measure of what waits. */
 		if (!wslay_event_get_queued_msg_count(ws->ctx) && c->out.len) {
-			size_t n =
-			    c->out.len < WS_MESSAGE_MAX_BYTES ? c->out.len : WS_MESSAGE_MAX_BYTES;
-			struct wslay_event_msg m = {WSLAY_BINARY_FRAME, vnc_edge_buf_front(&c->out),
-						    n};
+			size_t n = c->out.len < WS_MESSAGE_MAX_BYTES ? c->out.len
+								     : WS_MESSAGE_MAX_BYTES;
+			struct wslay_event_msg m = { WSLAY_BINARY_FRAME,
+						     vnc_edge_buf_front(&c->out), n };
 
 			if (wslay_event_queue_msg(ws->ctx, &m) != 0)
 				return -ENOMEM;

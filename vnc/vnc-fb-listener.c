@@ -36,15 +36,17 @@ static void vnc_switch_surface(struct fb_listener *l, const struct fb_surface *s
 	uint32_t w = surf->mode.width, h = surf->mode.height;
 
 	if (vnc_mode_check(&surf->mode, NULL, 0) != 0) {
-		vnc_log(s, "mode %ux%u is wider than VNC's limit of %u px: clients keep the "
-			   "previous picture until the next mode switch",
+		vnc_log(s,
+			"mode %ux%u is wider than VNC's limit of %u px: clients keep the "
+			"previous picture until the next mode switch",
 			w, h, VNC_MAX_WIDTH_PX);
 	} else {
 		/* pixman zero-fills the bits it allocates. */
 		img = pixman_image_create_bits(PIXMAN_x8r8g8b8, (int)w, (int)h, NULL, 0);
 		if (!img)
-			vnc_log(s, "out of memory for a %ux%u staging image: VNC keeps the "
-				   "previous picture",
+			vnc_log(s,
+				"out of memory for a %ux%u staging image: VNC keeps the "
+				"previous picture",
 				w, h);
 	}
 	pthread_mutex_lock(&s->lock);
@@ -98,8 +100,8 @@ static void vnc_update(struct fb_listener *l, const struct fb_surface *surf,
 
 /* A guest move: made in staging at once; the VNC thread repeats it on the
  * shadow as a CopyRect before it compares the pending damage. */
-static void vnc_copy(struct fb_listener *l, const struct fb_surface *surf, int sx, int sy,
-		     int dx, int dy, int w, int h)
+static void vnc_copy(struct fb_listener *l, const struct fb_surface *surf, int sx, int sy, int dx,
+		     int dy, int w, int h)
 {
 	struct vnc_server *s = to_server(l);
 	pixman_region32_t moved;

@@ -75,7 +75,7 @@ struct vnc_client {
 	uint64_t id;
 	char address[VNC_ADDRESS_MAX];
 	uint64_t connected_ns;
-	uint64_t hold_since_ns; /* 0 = not held */
+	uint64_t hold_since_ns;	  /* 0 = not held */
 	const char *close_reason; /* set when we close it, for the log line */
 	/* A mode switch happened before it sent SetEncodings: it still
 	 * believes the size from ServerInit. */
@@ -114,14 +114,14 @@ struct vnc_server {
 	/* Immutable after vnc_server_new. */
 	struct vnc_config cfg; /* strings point into the copies below */
 	char *host, *password_file, *cert_file, *key_file, *web_root, *desktop_name;
-	char *password; /* line 1 of password_file: full access */
+	char *password;	     /* line 1 of password_file: full access */
 	char *view_password; /* line 2 of password_file: view-only, or NULL */
 	unsigned slow_timeout_ms;
 	struct vnc_listen vnc_listen;
 	int web_port; /* -1 none */
 	char *url;
 	struct vnc_web *web;
-	int wake_fd; /* eventfd: render thread and callers -> VNC thread */
+	int wake_fd;	       /* eventfd: render thread and callers -> VNC thread */
 	struct vnc_edge *edge; /* owns the listening and client sockets */
 	pthread_t thread;
 	bool thread_started;
@@ -130,15 +130,15 @@ struct vnc_server {
 	 * lock is held only for pixman copies and compares, never across a
 	 * network call. */
 	pthread_mutex_t lock;
-	pixman_image_t *staging; /* x8r8g8b8 guest picture, NULL if unusable */
+	pixman_image_t *staging;   /* x8r8g8b8 guest picture, NULL if unusable */
 	pixman_region32_t pending; /* staging damage the VNC thread has not taken */
 	/* Guest moves already made in staging, not yet in the shadow, in
 	 * order; pending holds what they could not carry. */
 	struct vnc_move moves[VNC_MOVES_MAX];
 	unsigned nmoves;
 	bool switch_pending; /* staging has a new size */
-	bool stop; /* the VNC thread should exit */
-	char *clip_out; /* guest clipboard text to send (latest wins) */
+	bool stop;	     /* the VNC thread should exit */
+	char *clip_out;	     /* guest clipboard text to send (latest wins) */
 	size_t clip_out_len;
 	uint64_t *kick_ids; /* disconnect requests */
 	size_t kick_count, kick_cap;
@@ -190,8 +190,8 @@ void vnc_scroll_detect(struct vnc_server *s);
 /* Moves the shadow's pixels into the destination [x1,x2) x [y1,y2) from
  * dx,dy pixels back (source = destination - (dx,dy)) and schedules the
  * CopyRect for every client (rfbDoCopyRect). VNC thread. */
-void vnc_copy_rect(struct vnc_server *s, int32_t x1, int32_t y1, int32_t x2, int32_t y2,
-		   int32_t dx, int32_t dy);
+void vnc_copy_rect(struct vnc_server *s, int32_t x1, int32_t y1, int32_t x2, int32_t y2, int32_t dx,
+		   int32_t dy);
 
 /* vnc-library-lock.c: shared while a VNC thread runs LibVNCServer code,
  * exclusive while a screen is created (rfbGetScreen re-initialises

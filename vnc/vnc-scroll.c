@@ -50,8 +50,8 @@ static bool row_diff(const uint32_t *s, const uint32_t *d, uint32_t n, uint32_t 
 	if (a == n)
 		return false;
 	while (b >= a + VNC_SCROLL_SCAN_PX &&
-	       memcmp(s + b - VNC_SCROLL_SCAN_PX, d + b - VNC_SCROLL_SCAN_PX, VNC_SCROLL_SCAN_PX * 4) ==
-		       0)
+	       memcmp(s + b - VNC_SCROLL_SCAN_PX, d + b - VNC_SCROLL_SCAN_PX,
+		      VNC_SCROLL_SCAN_PX * 4) == 0)
 		b -= VNC_SCROLL_SCAN_PX;
 	while (s[b - 1] == d[b - 1])
 		b--;
@@ -89,7 +89,8 @@ static uint32_t changed_rows(const uint32_t *src, size_t src_stride, const uint3
 			if (!row_diff(s, d, w, &c1, &c2))
 				continue;
 			if (!count)
-				*out = (pixman_box32_t){ x1 + (int32_t)c1, y, x1 + (int32_t)c2, y + 1 };
+				*out = (pixman_box32_t){ x1 + (int32_t)c1, y, x1 + (int32_t)c2,
+							 y + 1 };
 			if (x1 + (int32_t)c1 < out->x1)
 				out->x1 = x1 + (int32_t)c1;
 			if (x1 + (int32_t)c2 > out->x2)
@@ -272,8 +273,8 @@ static bool enough(uint32_t matches, uint32_t n_changed, int k)
 
 /* The move k (old row = new row + k) that most rows of the band follow;
  * 0 if none is good enough. same[] is scratch, then holds k's rows. */
-static int find_move(const uint64_t *hnew, const uint64_t *hold, const uint8_t *changed,
-		     uint32_t n, uint32_t n_changed, uint8_t *same)
+static int find_move(const uint64_t *hnew, const uint64_t *hold, const uint8_t *changed, uint32_t n,
+		     uint32_t n_changed, uint8_t *same)
 {
 	uint32_t best = 0;
 	int best_k = 0;
@@ -293,8 +294,8 @@ static int find_move(const uint64_t *hnew, const uint64_t *hold, const uint8_t *
 	return best_k;
 }
 
-void vnc_copy_rect(struct vnc_server *s, int32_t x1, int32_t y1, int32_t x2, int32_t y2,
-		   int32_t dx, int32_t dy)
+void vnc_copy_rect(struct vnc_server *s, int32_t x1, int32_t y1, int32_t x2, int32_t y2, int32_t dx,
+		   int32_t dy)
 {
 	/* rfbScheduleCopyRegion reads screen->cursor for clients without
 	 * cursor-shape updates; we draw no software cursor (cursor is NULL),
@@ -370,10 +371,11 @@ void vnc_scroll_detect(struct vnc_server *s)
 			goto out_free_changed;
 		hold = hnew + n;
 		for (uint32_t y = 0; y < n; y++) {
-			hnew[y] = row_hash(src + (size_t)(box.y1 + (int32_t)y) * src_stride + box.x1,
+			hnew[y] = row_hash(
+				src + (size_t)(box.y1 + (int32_t)y) * src_stride + box.x1, w);
+			hold[y] = row_hash(s->shadow + (size_t)(box.y1 + (int32_t)y) * s->shadow_w +
+						   box.x1,
 					   w);
-			hold[y] = row_hash(
-				s->shadow + (size_t)(box.y1 + (int32_t)y) * s->shadow_w + box.x1, w);
 		}
 		k = find_move(hnew, hold, changed, n, n_changed, same);
 	}

@@ -253,8 +253,8 @@ struct vnc_server *vnc_server_new(struct fb_device *fb, const struct vnc_config 
 	s->cfg.key_file = s->key_file;
 	s->cfg.web_root = s->web_root;
 	s->cfg.desktop_name = s->desktop_name;
-	s->slow_timeout_ms =
-		cfg->slow_client_timeout_ms ? cfg->slow_client_timeout_ms : VNC_DEFAULT_SLOW_CLIENT_TIMEOUT_MS;
+	s->slow_timeout_ms = cfg->slow_client_timeout_ms ? cfg->slow_client_timeout_ms
+							 : VNC_DEFAULT_SLOW_CLIENT_TIMEOUT_MS;
 	pthread_mutex_init(&s->lock, NULL);
 	pthread_mutex_init(&s->stats_lock, NULL);
 	pixman_region32_init(&s->pending);
@@ -264,8 +264,8 @@ struct vnc_server *vnc_server_new(struct fb_device *fb, const struct vnc_config 
 		goto fail_copy;
 	}
 	if (s->password_file) {
-		s->password = vnc_read_password_file(s->password_file, &s->view_password, err,
-						     errlen);
+		s->password =
+			vnc_read_password_file(s->password_file, &s->view_password, err, errlen);
 		if (!s->password) {
 			rc = -errno;
 			goto fail_password;

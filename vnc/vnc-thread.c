@@ -265,7 +265,10 @@ void *vnc_thread_main(void *arg)
 		rfbReleaseClientIterator(it);
 		vnc_library_unlock();
 
-		if (poll(pfd, n, again ? 0 : s->held_clients ? VNC_HOLD_RECHECK_MS : -1) < 0 &&
+		if (poll(pfd, n,
+			 again		   ? 0
+			 : s->held_clients ? VNC_HOLD_RECHECK_MS
+					   : -1) < 0 &&
 		    errno != EINTR)
 			vnc_log(s, "poll failed: %s", strerror(errno));
 		vnc_library_lock_shared();

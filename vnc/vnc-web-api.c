@@ -56,7 +56,7 @@ static void out_bytes(struct out_buf *b, const void *p, size_t n)
 }
 
 static void out_printf(struct out_buf *b, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
+	__attribute__((format(printf, 2, 3)));
 static void out_printf(struct out_buf *b, const char *fmt, ...)
 {
 	char tmp[VNC_WEB_LIST_ENTRY_MAX_BYTES];
@@ -138,7 +138,7 @@ static size_t list_self(struct vnc_web *w, struct vnc_fb_summary *out, size_t ma
 static enum MHD_Result api_framebuffers(struct vnc_web *w, struct MHD_Connection *conn)
 {
 	struct vnc_fb_summary *fbs = calloc(VNC_WEB_LIST_MAX, sizeof(*fbs));
-	struct out_buf b = {0};
+	struct out_buf b = { 0 };
 	size_t n, i;
 
 	if (!fbs)
@@ -260,7 +260,7 @@ done:
 static enum MHD_Result api_thumbnail(struct vnc_web *w, struct MHD_Connection *conn)
 {
 	const char *arg = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "id");
-	struct out_buf b = {0};
+	struct out_buf b = { 0 };
 	uint32_t *px = NULL, *thumb;
 	uint32_t pw, ph, tw, th;
 	unsigned long id;

@@ -148,8 +148,8 @@ static enum MHD_Result serve_file(struct MHD_Connection *conn, const char *dir, 
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
-				  const char *method, const char *version,
-				  const char *upload_data, size_t *upload_data_size, void **req_cls)
+				  const char *method, const char *version, const char *upload_data,
+				  size_t *upload_data_size, void **req_cls)
 {
 	struct vnc_web *w = cls;
 
@@ -157,7 +157,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	(void)upload_data;
 	(void)req_cls;
 	if (strcmp(method, MHD_HTTP_METHOD_GET) && strcmp(method, MHD_HTTP_METHOD_HEAD))
-		return vnc_web_reply_text(conn, MHD_HTTP_METHOD_NOT_ALLOWED, "method not allowed\n");
+		return vnc_web_reply_text(conn, MHD_HTTP_METHOD_NOT_ALLOWED,
+					  "method not allowed\n");
 	if (*upload_data_size)
 		return vnc_web_reply_text(conn, MHD_HTTP_BAD_REQUEST, "no body expected\n");
 	if (!strcmp(url, "/"))
@@ -174,12 +175,12 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 static struct MHD_Daemon *start_daemon(struct vnc_web *w, int fd)
 {
 	if (w->tls_cert)
-		return MHD_start_daemon(MHD_USE_POLL_INTERNAL_THREAD | MHD_USE_TLS, 0, NULL, NULL,
-					on_request, w, MHD_OPTION_LISTEN_SOCKET, fd,
-					MHD_OPTION_CONNECTION_LIMIT, (unsigned)VNC_WEB_MAX_CONNECTIONS,
-					MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)VNC_WEB_TIMEOUT_S,
-					MHD_OPTION_HTTPS_MEM_CERT, w->tls_cert,
-					MHD_OPTION_HTTPS_MEM_KEY, w->tls_key, MHD_OPTION_END);
+		return MHD_start_daemon(
+			MHD_USE_POLL_INTERNAL_THREAD | MHD_USE_TLS, 0, NULL, NULL, on_request, w,
+			MHD_OPTION_LISTEN_SOCKET, fd, MHD_OPTION_CONNECTION_LIMIT,
+			(unsigned)VNC_WEB_MAX_CONNECTIONS, MHD_OPTION_CONNECTION_TIMEOUT,
+			(unsigned)VNC_WEB_TIMEOUT_S, MHD_OPTION_HTTPS_MEM_CERT, w->tls_cert,
+			MHD_OPTION_HTTPS_MEM_KEY, w->tls_key, MHD_OPTION_END);
 	return MHD_start_daemon(MHD_USE_POLL_INTERNAL_THREAD, 0, NULL, NULL, on_request, w,
 				MHD_OPTION_LISTEN_SOCKET, fd, MHD_OPTION_CONNECTION_LIMIT,
 				(unsigned)VNC_WEB_MAX_CONNECTIONS, MHD_OPTION_CONNECTION_TIMEOUT,
@@ -216,8 +217,7 @@ fail_alloc:
 
 /* Loads the https certificate and key (the key from the certificate file
  * when no key file is given). 0 or -errno with a line in err. */
-static int load_tls(struct vnc_web *w, const char *cert, const char *key, char *err,
-		    size_t errlen)
+static int load_tls(struct vnc_web *w, const char *cert, const char *key, char *err, size_t errlen)
 {
 	const char *what = cert;
 
@@ -310,8 +310,9 @@ struct vnc_web *vnc_web_new(struct vnc_server *s, const char *host, int port, co
 		return NULL;
 	}
 	if (!strcmp(w->novnc_dir, VNC_NOVNC_SYSTEM_DIR))
-		vnc_log(s, "using Debian's noVNC in %s; run 'npm install' in vnc/web for the "
-			   "current one",
+		vnc_log(s,
+			"using Debian's noVNC in %s; run 'npm install' in vnc/web for the "
+			"current one",
 			VNC_NOVNC_SYSTEM_DIR);
 	rc = vnc_listen_open(host, port, &l, err, errlen);
 	if (rc < 0) {

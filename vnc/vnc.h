@@ -82,9 +82,9 @@ struct vnc_fb_summary {
 	char name[VNC_FB_NAME_MAX];
 	uint32_t width, height;
 	char format[VNC_FB_FORMAT_NAME_MAX]; /* "x8r8g8b8", "r5g6b5"... */
-	unsigned clients; /* connected VNC clients */
-	int vnc_port; /* -1 = VNC off */
-	bool password; /* VNC needs a password: no thumbnail is served */
+	unsigned clients;		     /* connected VNC clients */
+	int vnc_port;			     /* -1 = VNC off */
+	bool password;			     /* VNC needs a password: no thumbnail is served */
 };
 
 /*
@@ -112,7 +112,7 @@ struct vnc_config {
 	 * address (IPv4 or IPv6 literal, "0.0.0.0", "::" or "*" for all)
 	 * requires password_file unless insecure is set. */
 	const char *host;
-	int port; /* VNC port (also WebSocket); VNC_PORT_ANY = any free */
+	int port;     /* VNC port (also WebSocket); VNC_PORT_ANY = any free */
 	int web_port; /* HTTP viewer port, or VNC_WEB_PORT_* */
 	/* File whose first line is the VNC password and whose optional
 	 * second line is a view-only password (VNC auth uses 8 bytes: a
@@ -193,18 +193,18 @@ const char *vnc_server_url(const struct vnc_server *s);
 
 /* Per-server counters (monotonic except clients). Any thread. */
 struct vnc_server_stats {
-	unsigned clients; /* connected now */
+	unsigned clients;  /* connected now */
 	uint64_t connects; /* clients accepted so far */
 	uint64_t disconnects;
 	uint64_t slow_disconnects; /* dropped for not reading */
-	uint64_t holds; /* times a client was put on hold (queue full) */
-	uint64_t updates; /* FramebufferUpdate messages, all clients */
+	uint64_t holds;		   /* times a client was put on hold (queue full) */
+	uint64_t updates;	   /* FramebufferUpdate messages, all clients */
 	uint64_t rects;
 	uint64_t bytes_sent;
 	uint64_t cells_compared; /* 16 px cells compared against the shadow */
-	uint64_t cells_changed; /* ... that differed and were sent on */
-	uint64_t switches; /* mode switches applied */
-	uint32_t width, height; /* the mode served now */
+	uint64_t cells_changed;	 /* ... that differed and were sent on */
+	uint64_t switches;	 /* mode switches applied */
+	uint32_t width, height;	 /* the mode served now */
 };
 void vnc_server_get_stats(struct vnc_server *s, struct vnc_server_stats *st);
 
@@ -213,14 +213,14 @@ void vnc_server_get_stats(struct vnc_server *s, struct vnc_server_stats *st);
 
 /* One connected client, a snapshot. */
 struct vnc_client_info {
-	uint64_t id; /* unique per server, never reused */
-	char address[VNC_ADDRESS_MAX]; /* "127.0.0.1:40000" or "[::1]:40000" */
+	uint64_t id;			      /* unique per server, never reused */
+	char address[VNC_ADDRESS_MAX];	      /* "127.0.0.1:40000" or "[::1]:40000" */
 	char encoding[VNC_ENCODING_NAME_MAX]; /* preferred encoding: "tight", "raw"... */
 	bool websocket;
-	bool on_hold; /* output queue full: updates withheld */
+	bool on_hold;	  /* output queue full: updates withheld */
 	uint64_t updates; /* FramebufferUpdate messages sent */
 	uint64_t rects;
-	uint64_t bytes_sent; /* all RFB bytes sent */
+	uint64_t bytes_sent;   /* all RFB bytes sent */
 	uint64_t connected_ms; /* time since connect */
 };
 

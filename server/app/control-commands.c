@@ -96,10 +96,10 @@ static void control_list(struct control_cmd_context *ctx, struct control_words *
 			snprintf(guest, sizeof(guest), "attached pid=%d", as.pid);
 		else
 			snprintf(guest, sizeof(guest), "detached");
-		control_reply_line(r, "%u %s %ux%u %s vnc=%s web=%s clients=%u guest=%s tracking=%s",
-				   i, fbhost_fb_name(fb), m.width, m.height,
-				   fbhost_format_name(m.format), vnc, url, st.clients, guest,
-				   as.tracking);
+		control_reply_line(
+			r, "%u %s %ux%u %s vnc=%s web=%s clients=%u guest=%s tracking=%s", i,
+			fbhost_fb_name(fb), m.width, m.height, fbhost_format_name(m.format), vnc,
+			url, st.clients, guest, as.tracking);
 	}
 }
 
@@ -225,7 +225,8 @@ static void control_stats_one(struct fbhost_fb *fb, bool json, char *line, size_
 					   "  client %llu %s %s%s updates=%llu rects=%llu "
 					   "bytes_sent=%llu connected_ms=%llu",
 					   (unsigned long long)clients[i].id, clients[i].address,
-					   clients[i].encoding, clients[i].websocket ? " websocket" : "",
+					   clients[i].encoding,
+					   clients[i].websocket ? " websocket" : "",
 					   (unsigned long long)clients[i].updates,
 					   (unsigned long long)clients[i].rects,
 					   (unsigned long long)clients[i].bytes_sent,
@@ -247,9 +248,9 @@ static void control_stats_one(struct fbhost_fb *fb, bool json, char *line, size_
 		(unsigned long long)st.switches, (unsigned long long)st.vnc_updates,
 		(unsigned long long)st.vnc_bytes_sent, st.rate_hz, st.ticks_per_s,
 		(unsigned long long)(st.last_tick_ns / 1000),
-		(unsigned long long)(st.latency_ns_last / 1000), (unsigned long long)st.vnc_connects,
-		(unsigned long long)st.vnc_disconnects, st.tracking,
-		(unsigned long long)st.tracked_pages, st.clients);
+		(unsigned long long)(st.latency_ns_last / 1000),
+		(unsigned long long)st.vnc_connects, (unsigned long long)st.vnc_disconnects,
+		st.tracking, (unsigned long long)st.tracked_pages, st.clients);
 	for (i = 0; i < n && o < size; i++) {
 		char addr[2 * FBHOST_ADDRESS_MAX], enc[2 * FBHOST_ENCODING_MAX];
 
@@ -276,7 +277,7 @@ static void control_stats_one(struct fbhost_fb *fb, bool json, char *line, size_
 /* Room for one framebuffer's JSON without its clients. */
 #define CONTROL_JSON_FB_BASE_MAX_BYTES 1024u
 /* Room for one framebuffer's JSON with CONTROL_CMD_MAX_CLIENTS clients. */
-#define CONTROL_JSON_FB_MAX_BYTES \
+#define CONTROL_JSON_FB_MAX_BYTES                                                                  \
 	(CONTROL_JSON_FB_BASE_MAX_BYTES + CONTROL_CMD_MAX_CLIENTS * CONTROL_JSON_CLIENT_MAX_BYTES)
 /* Room for the JSON array's brackets and separators around the framebuffers. */
 #define CONTROL_JSON_FRAME_MAX_BYTES 256u
@@ -329,8 +330,7 @@ static void control_stats(struct control_cmd_context *ctx, struct control_words 
 		if (!fb || (only && fb != only))
 			continue;
 		control_stats_one(fb, true, line, CONTROL_JSON_FB_MAX_BYTES, ws->clients, r);
-		o += (size_t)snprintf(all + o, cap - o, "%s%s",
-				      all[o - 1] == '[' ? "" : ",", line);
+		o += (size_t)snprintf(all + o, cap - o, "%s%s", all[o - 1] == '[' ? "" : ",", line);
 	}
 	snprintf(all + o, cap - o, "]}");
 	control_reply_line(r, "%s", all);

@@ -39,9 +39,9 @@ struct control_server;
 
 /* What a connection slot is doing. */
 enum control_slot {
-	CONTROL_SLOT_FREE, /* no thread */
+	CONTROL_SLOT_FREE,    /* no thread */
 	CONTROL_SLOT_SERVING, /* its thread runs */
-	CONTROL_SLOT_DONE, /* its thread has finished: join it before reuse */
+	CONTROL_SLOT_DONE,    /* its thread has finished: join it before reuse */
 };
 
 /* One connection slot. slot and thread are protected by the server's
@@ -58,7 +58,7 @@ struct control_conn {
 	char in[CONTROL_LINE_MAX_BYTES];
 	size_t inlen;
 	bool discarding; /* skipping the rest of a too-long line */
-	bool eof; /* peer shut down its side: close once the output drained */
+	bool eof;	 /* peer shut down its side: close once the output drained */
 	char *out;
 	size_t outlen, outpos, outcap;
 	uint64_t active_ms; /* last request or write, CLOCK_MONOTONIC */
@@ -69,7 +69,7 @@ struct control_conn {
 struct control_server {
 	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 	int listen_fd;
-	int stop_fd; /* eventfd: written by control_server_free, polled by every thread */
+	int stop_fd;	  /* eventfd: written by control_server_free, polled by every thread */
 	pthread_t thread; /* the accept thread */
 	control_handler_fn *handler;
 	void *opaque;
@@ -307,7 +307,8 @@ static bool control_conn_read(struct control_server *cs, struct control_conn *c)
 		struct control_reply r = { 0 };
 		bool ok;
 
-		control_reply_error(&r, "request line longer than %u bytes", CONTROL_LINE_MAX_BYTES);
+		control_reply_error(&r, "request line longer than %u bytes",
+				    CONTROL_LINE_MAX_BYTES);
 		ok = control_conn_queue(c, r.buf, r.len);
 		free(r.buf);
 		c->inlen = 0;
@@ -339,8 +340,9 @@ static void *control_conn_thread(void *arg)
 		if (poll(pfd, 2, (int)(CONTROL_IDLE_TIMEOUT_MS - idle_ms)) < 0) {
 			if (errno == EINTR)
 				continue;
-			fprintf(stderr, "fbhost: error: control socket %s: poll failed: %s; "
-					"closing a control connection\n",
+			fprintf(stderr,
+				"fbhost: error: control socket %s: poll failed: %s; "
+				"closing a control connection\n",
 				cs->path, strerror(errno));
 			break;
 		}
@@ -424,8 +426,9 @@ static void *control_thread(void *arg)
 			if (e == EINTR)
 				continue;
 			/* Never silently: without this thread nobody connects. */
-			fprintf(stderr, "fbhost: error: control socket %s: poll failed: %s; "
-					"no more control connections are accepted\n",
+			fprintf(stderr,
+				"fbhost: error: control socket %s: poll failed: %s; "
+				"no more control connections are accepted\n",
 				cs->path, strerror(e));
 			break;
 		}
@@ -496,7 +499,7 @@ struct control_server *control_server_new(const char *path, control_handler_fn *
 	if (rc) {
 		snprintf(err, errlen, "control socket %s: %s", path,
 			 rc == -EADDRINUSE ? "another fbhost is serving it"
-			 : rc == -EEXIST	   ? "exists and is not a socket"
+			 : rc == -EEXIST   ? "exists and is not a socket"
 					   : strerror(-rc));
 		errno = -rc;
 		goto fail_stale;

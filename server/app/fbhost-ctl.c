@@ -128,12 +128,14 @@ int main(int argc, char **argv)
 		if (xdg && xdg[0] == '/' && access(xdg, X_OK) == 0)
 			snprintf(path, sizeof(path), "%s/fbhost.sock", xdg);
 		else
-			snprintf(path, sizeof(path), "/tmp/fbhost-%u/fbhost.sock", (unsigned)getuid());
+			snprintf(path, sizeof(path), "/tmp/fbhost-%u/fbhost.sock",
+				 (unsigned)getuid());
 	}
 	len = ctl_build_request(argc - optind, argv + optind, req, sizeof(req), &bad);
 	if (len == -EINVAL) {
-		fprintf(stderr, "fbhost-ctl: \"%s\" holds a blank, which the control protocol "
-				"cannot carry in a word\n",
+		fprintf(stderr,
+			"fbhost-ctl: \"%s\" holds a blank, which the control protocol "
+			"cannot carry in a word\n",
 			bad);
 		return 2;
 	}

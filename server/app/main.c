@@ -33,11 +33,7 @@
 static const struct guest_ops *main_find_guest(const char *name)
 {
 	static const struct guest_ops *const guests[] = {
-		&guest_demo_ops,
-		&guest_pattern_ops,
-		&guest_bench_ops,
-		&guest_qemu_ops,
-		NULL,
+		&guest_demo_ops, &guest_pattern_ops, &guest_bench_ops, &guest_qemu_ops, NULL,
 	};
 	size_t i;
 
@@ -105,9 +101,9 @@ static int main_start_fb(struct main_state *ms, unsigned i)
 		}
 	}
 	if (ms->opt.web_on) {
-		err = fbhost_enable_web(fb, ms->opt.web_port ? ms->opt.web_port + (int)i
-							     : FBHOST_PORT_ANY,
-					ms->opt.web_root);
+		err = fbhost_enable_web(
+			fb, ms->opt.web_port ? ms->opt.web_port + (int)i : FBHOST_PORT_ANY,
+			ms->opt.web_root);
 		if (err)
 			return err;
 	}
@@ -124,8 +120,9 @@ static int main_start_fb(struct main_state *ms, unsigned i)
 		err = fbhost_enable_vnc(fb, &vo);
 		if (err == -ENOENT && ms->opt.web_on) {
 			/* No noVNC files: serve VNC alone rather than nothing. */
-			fprintf(stderr, "fbhost: warning: %s: no web viewer (noVNC missing: run "
-					"server/run.sh or npm install in vnc/web); VNC only\n",
+			fprintf(stderr,
+				"fbhost: warning: %s: no web viewer (noVNC missing: run "
+				"server/run.sh or npm install in vnc/web); VNC only\n",
 				spec->name);
 			fbhost_disable_web(fb);
 			err = fbhost_enable_vnc(fb, &vo);
@@ -258,7 +255,8 @@ static void main_wait(struct main_state *ms)
 			struct signalfd_siginfo si;
 
 			if (read(ms->signal_fd, &si, sizeof(si)) == sizeof(si))
-				fprintf(stderr, "fbhost: %s, stopping\n", strsignal((int)si.ssi_signo));
+				fprintf(stderr, "fbhost: %s, stopping\n",
+					strsignal((int)si.ssi_signo));
 			return;
 		}
 		if (pfd[1].revents) {
@@ -328,7 +326,8 @@ int main(int argc, char **argv)
 	}
 	if (!ms.opt.control_path || strcmp(ms.opt.control_path, "none") != 0) {
 		if (ms.opt.control_path) {
-			snprintf(ms.control_path, sizeof(ms.control_path), "%s", ms.opt.control_path);
+			snprintf(ms.control_path, sizeof(ms.control_path), "%s",
+				 ms.opt.control_path);
 		} else if (control_default_path(ms.control_path, sizeof(ms.control_path), err,
 						sizeof(err))) {
 			fprintf(stderr, "fbhost: control socket: %s\n", err);

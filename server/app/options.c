@@ -96,8 +96,7 @@ int opt_parse_fb(const char *s, struct opt_fb *out, char *err, size_t errlen)
 				s, OPT_NAME_MAX_BYTES);
 	case FBHOST_NAME_BAD_CHAR:
 		return opt_fail(err, errlen,
-				"bad framebuffer name \"%.*s\" (use A-Z a-z 0-9 _ . -)",
-				(int)n, s);
+				"bad framebuffer name \"%.*s\" (use A-Z a-z 0-9 _ . -)", (int)n, s);
 	case FBHOST_NAME_ALL_DIGITS:
 		return opt_fail(err, errlen,
 				"bad framebuffer name \"%.*s\" (must not be all digits: ids are)",
@@ -126,7 +125,8 @@ int opt_parse_vnc(const char *s, bool *on, char *host, size_t hostlen, int *port
 	host[0] = '\0';
 	if (s[0] == ':') { /* :DISPLAY */
 		if (opt_parse_uint(s + 1, 0, 65535 - OPT_DEFAULT_VNC_PORT, &v))
-			return opt_fail(err, errlen, "bad display \"%.40s\" (expected :N, N >= 0)", s);
+			return opt_fail(err, errlen, "bad display \"%.40s\" (expected :N, N >= 0)",
+					s);
 		*port = OPT_DEFAULT_VNC_PORT + (int)v;
 		return 0;
 	}
@@ -311,7 +311,6 @@ static int opt_check_cert(const char *path, char *err, size_t errlen)
 	return 0;
 }
 
-
 /* --sdl=OPTIONS: a comma list of integer-scale, resize, no-quit, fullscreen
  * (NULL: defaults). 0 or -EINVAL with the message in err. */
 static int opt_parse_sdl(const char *arg, struct fbhost_sdl_options *so, char *err, size_t errlen)
@@ -364,8 +363,7 @@ static int opt_one(int c, const char *arg, struct opt_config *cfg, char *err, si
 	case 'g': {
 		const char *colon = strchr(arg, ':');
 		size_t n = colon ? (size_t)(colon - arg) : strlen(arg);
-		static const char *const names[] = { "demo", "pattern", "bench", "qemu",
-						     "none" };
+		static const char *const names[] = { "demo", "pattern", "bench", "qemu", "none" };
 
 		for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
 			if (strlen(names[i]) == n && strncmp(names[i], arg, n) == 0)
@@ -392,7 +390,8 @@ static int opt_one(int c, const char *arg, struct opt_config *cfg, char *err, si
 		}
 		if (opt_parse_uint(arg, 0, 65535, &v))
 			return opt_fail(err, errlen,
-					"--web: bad port \"%.40s\" (expected 0..65535 or none)", arg);
+					"--web: bad port \"%.40s\" (expected 0..65535 or none)",
+					arg);
 		cfg->web_on = true;
 		cfg->web_port = (int)v;
 		return 0;
@@ -419,8 +418,9 @@ static int opt_one(int c, const char *arg, struct opt_config *cfg, char *err, si
 		return opt_check_cert(arg, err, errlen);
 	case OPT_RATE:
 		if (opt_parse_uint(arg, 1, FBHOST_MAX_RATE_HZ, &v))
-			return opt_fail(err, errlen, "--rate: bad rate \"%.40s\" (expected 1..%u Hz)",
-					arg, FBHOST_MAX_RATE_HZ);
+			return opt_fail(err, errlen,
+					"--rate: bad rate \"%.40s\" (expected 1..%u Hz)", arg,
+					FBHOST_MAX_RATE_HZ);
 		cfg->rate_hz = (unsigned)v;
 		return 0;
 	case OPT_CONTROL:
@@ -453,8 +453,7 @@ static int opt_one(int c, const char *arg, struct opt_config *cfg, char *err, si
 	return opt_fail(err, errlen, "internal error: option %d", c);
 }
 
-enum opt_result opt_parse(int argc, char **argv, struct opt_config *cfg, char *err,
-			  size_t errlen)
+enum opt_result opt_parse(int argc, char **argv, struct opt_config *cfg, char *err, size_t errlen)
 {
 	int c, idx;
 
@@ -519,8 +518,9 @@ enum opt_result opt_parse(int argc, char **argv, struct opt_config *cfg, char *e
 	if (cfg->web_on && cfg->web_port < 0)
 		cfg->web_port = cfg->vnc_port > 100 ? cfg->vnc_port - 100 : 0;
 	if (cfg->web_on && !cfg->vnc_on) {
-		opt_fail(err, errlen, "--web needs VNC (the viewer connects to the VNC port); "
-				      "use --web none with --vnc none");
+		opt_fail(err, errlen,
+			 "--web needs VNC (the viewer connects to the VNC port); "
+			 "use --web none with --vnc none");
 		return OPT_EXIT_USAGE;
 	}
 	if (cfg->web_on && cfg->web_port && cfg->web_port + (int)cfg->nfbs - 1 > 65535) {
@@ -532,8 +532,8 @@ enum opt_result opt_parse(int argc, char **argv, struct opt_config *cfg, char *e
 		int v0 = cfg->vnc_port, w0 = cfg->web_port, n = (int)cfg->nfbs;
 
 		if (w0 < v0 + n && v0 < w0 + n) {
-			opt_fail(err, errlen, "--web: ports %d..%d overlap the VNC ports %d..%d", w0,
-				 w0 + n - 1, v0, v0 + n - 1);
+			opt_fail(err, errlen, "--web: ports %d..%d overlap the VNC ports %d..%d",
+				 w0, w0 + n - 1, v0, v0 + n - 1);
 			return OPT_EXIT_USAGE;
 		}
 	}

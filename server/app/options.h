@@ -37,14 +37,14 @@ struct opt_fb {
 struct opt_config {
 	struct opt_fb fbs[OPT_MAX_FRAMEBUFFERS];
 	unsigned nfbs;
-	const char *guest; /* "demo", "pattern", "bench", "none" */
+	const char *guest;	/* "demo", "pattern", "bench", "none" */
 	const char *guest_args; /* text after "guest:", or NULL */
 	bool vnc_on;
 	char vnc_host[64]; /* "" = loopback */
-	int vnc_port; /* base port; 0 = any free port */
+	int vnc_port;	   /* base port; 0 = any free port */
 	bool web_on;
-	int web_port; /* base port; 0 = any free port */
-	bool web_given; /* --web appeared */
+	int web_port;	      /* base port; 0 = any free port */
+	bool web_given;	      /* --web appeared */
 	const char *web_root; /* NULL = default */
 	bool sdl;
 	struct fbhost_sdl_options sdl_opts; /* from --sdl=OPTIONS */
@@ -62,16 +62,15 @@ struct opt_config {
 
 /* What opt_parse found. */
 enum opt_result {
-	OPT_RUN = 0, /* start the server */
-	OPT_EXIT_OK, /* --help or --version was printed */
+	OPT_RUN = 0,	/* start the server */
+	OPT_EXIT_OK,	/* --help or --version was printed */
 	OPT_EXIT_USAGE, /* error: err holds one line */
 };
 
 /* Parses argv into cfg (defaults filled in). Prints --help/--version to
  * stdout. On OPT_EXIT_USAGE err holds a line such as
  * "--fb: bad size \"0x5\" (expected WxH, 1..16384)". */
-enum opt_result opt_parse(int argc, char **argv, struct opt_config *cfg, char *err,
-			  size_t errlen);
+enum opt_result opt_parse(int argc, char **argv, struct opt_config *cfg, char *err, size_t errlen);
 void opt_print_help(const char *prog);
 
 /* "WxH[:FORMAT]": 0 or -EINVAL with err. format_out is left unchanged when

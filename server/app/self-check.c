@@ -137,8 +137,8 @@ static int self_check_connect(struct self_check_conn *c, const char *host, int p
 
 /* The client side of the RFB handshake up to ServerInit. Fills what the
  * server answered into msg; 0 or -errno (-EPROTO with msg saying why). */
-static int self_check_rfb(struct self_check_conn *c, const struct self_check_target *t,
-			  char *msg, size_t msglen)
+static int self_check_rfb(struct self_check_conn *c, const struct self_check_target *t, char *msg,
+			  size_t msglen)
 {
 	uint8_t version[12], ntypes, types[255], init[24], one = 1;
 	char name[SELF_CHECK_TEXT_MAX_BYTES + 1];
@@ -198,8 +198,8 @@ static int self_check_rfb(struct self_check_conn *c, const struct self_check_tar
 		return err;
 	name[len] = '\0';
 	if (w != t->width || h != t->height) {
-		snprintf(msg, msglen, "ServerInit says %ux%u, framebuffer is %ux%u", w, h,
-			 t->width, t->height);
+		snprintf(msg, msglen, "ServerInit says %ux%u, framebuffer is %ux%u", w, h, t->width,
+			 t->height);
 		return -EPROTO;
 	}
 	snprintf(msg, msglen, "RFB %.7s, %ux%u \"%s\"", (char *)version + 4, w, h, name);
@@ -213,8 +213,7 @@ static int self_check_http(struct self_check_conn *c, const char *path, char *ms
 	int err, n;
 
 	n = snprintf(req, sizeof(req), "GET %s HTTP/1.0\r\nHost: localhost\r\n\r\n", path);
-	if ((err = self_check_write(c, req, (size_t)n)) ||
-	    (err = self_check_read(c, status, 12)))
+	if ((err = self_check_write(c, req, (size_t)n)) || (err = self_check_read(c, status, 12)))
 		return err;
 	status[12] = '\0';
 	if (strncmp(status, "HTTP/1.", 7) != 0 || strcmp(status + 9, "200") != 0) {
@@ -245,7 +244,8 @@ int self_check_run(const struct self_check_target *targets, unsigned n, FILE *ou
 			if (c.fd >= 0)
 				close(c.fd);
 			fprintf(out, "check: %s VNC port %d: %s%s\n", t->name, t->vnc_port,
-				err ? "FAILED: " : "", err && err != -EPROTO ? strerror(-err) : msg);
+				err ? "FAILED: " : "",
+				err && err != -EPROTO ? strerror(-err) : msg);
 			failed += err != 0;
 		}
 		if (t->web_port > 0) {
@@ -256,7 +256,8 @@ int self_check_run(const struct self_check_target *targets, unsigned n, FILE *ou
 			if (c.fd >= 0)
 				close(c.fd);
 			fprintf(out, "check: %s viewer port %d: %s%s\n", t->name, t->web_port,
-				err ? "FAILED: " : "", err && err != -EPROTO ? strerror(-err) : msg);
+				err ? "FAILED: " : "",
+				err && err != -EPROTO ? strerror(-err) : msg);
 			failed += err != 0;
 		}
 	}

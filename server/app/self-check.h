@@ -12,11 +12,11 @@
 
 /* What one framebuffer serves, as the check should find it. */
 struct self_check_target {
-	const char *name; /* framebuffer name, for the report */
-	const char *vnc_host; /* listen host; "" or a wildcard = loopback */
-	int vnc_port; /* 0 = no VNC */
-	int web_port; /* 0 = no viewer */
-	const char *web_path; /* e.g. "/viewer.html" */
+	const char *name;	/* framebuffer name, for the report */
+	const char *vnc_host;	/* listen host; "" or a wildcard = loopback */
+	int vnc_port;		/* 0 = no VNC */
+	int web_port;		/* 0 = no viewer */
+	const char *web_path;	/* e.g. "/viewer.html" */
 	uint32_t width, height; /* ServerInit must announce this size */
 };
 

@@ -65,7 +65,7 @@ struct fbhost_guest {
 };
 
 static int guest_fail(struct fbhost_guest *g, int code, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+	__attribute__((format(printf, 3, 4)));
 static int guest_fail(struct fbhost_guest *g, int code, const char *fmt, ...)
 {
 	va_list ap;
@@ -90,8 +90,8 @@ static int guest_send(struct fbhost_guest *g, const void *msg, size_t len, int f
 		char buf[CMSG_SPACE(sizeof(int))];
 		struct cmsghdr align;
 	} ctl;
-	struct iovec iov = {(void *)msg, len};
-	struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1};
+	struct iovec iov = { (void *)msg, len };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
 
 	if (fd >= 0) {
 		struct cmsghdr *cm;
@@ -121,10 +121,10 @@ static struct guest_msg *guest_recv(struct fbhost_guest *g, int timeout_ms, int 
 		char buf[CMSG_SPACE(sizeof(int) * 4)];
 		struct cmsghdr align;
 	} ctl;
-	struct pollfd pfd = {.fd = g->fd, .events = POLLIN};
+	struct pollfd pfd = { .fd = g->fd, .events = POLLIN };
 	struct guest_msg *m;
 	struct iovec iov;
-	struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1};
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
 	ssize_t n;
 
 	*rc = 0;
@@ -245,10 +245,10 @@ static struct guest_msg *guest_wait(struct fbhost_guest *g, uint16_t want, uint1
 /* Registers [addr, addr+len) with our userfaultfd for async write-protect. */
 static int guest_uffd_protect(struct fbhost_guest *g, void *addr, size_t len)
 {
-	struct uffdio_register reg = {.range = {(uintptr_t)addr, len},
-				      .mode = UFFDIO_REGISTER_MODE_WP};
-	struct uffdio_writeprotect wp = {.range = {(uintptr_t)addr, len},
-					 .mode = UFFDIO_WRITEPROTECT_MODE_WP};
+	struct uffdio_register reg = { .range = { (uintptr_t)addr, len },
+				       .mode = UFFDIO_REGISTER_MODE_WP };
+	struct uffdio_writeprotect wp = { .range = { (uintptr_t)addr, len },
+					  .mode = UFFDIO_WRITEPROTECT_MODE_WP };
 
 	if (ioctl(g->uffd, UFFDIO_REGISTER, &reg) != 0 ||
 	    ioctl(g->uffd, UFFDIO_WRITEPROTECT, &wp) != 0)
@@ -260,7 +260,7 @@ static int guest_uffd_protect(struct fbhost_guest *g, void *addr, size_t len)
 static int guest_take_mode(struct fbhost_guest *g, struct guest_msg *m)
 {
 	struct fbg_mode md;
-	struct fbg_mode_ack ack = {.hdr = {FBG_MODE_ACK, 0, sizeof(ack)}};
+	struct fbg_mode_ack ack = { .hdr = { FBG_MODE_ACK, 0, sizeof(ack) } };
 	size_t len;
 	void *map;
 	int rc;
@@ -290,8 +290,8 @@ static int guest_take_mode(struct fbhost_guest *g, struct guest_msg *m)
 		munmap(g->map, g->map_len);
 	g->map = map;
 	g->map_len = len;
-	g->frame = (struct fbhost_guest_frame){map,	  md.width,  md.height,
-					       md.stride, md.format, md.generation};
+	g->frame = (struct fbhost_guest_frame){ map,	   md.width,  md.height,
+						md.stride, md.format, md.generation };
 	g->npending = 0; /* damage of the old mode means nothing now */
 	return rc;
 }
@@ -312,9 +312,10 @@ static const char *guest_default_path(char *buf, size_t size)
 
 struct fbhost_guest *fbhost_guest_attach(const char *path, const char *fb, char *err, size_t errlen)
 {
-	struct sockaddr_un sa = {.sun_family = AF_UNIX};
-	struct fbg_hello hello = {
-	    .hdr = {FBG_HELLO, 0, sizeof(hello)}, .magic = FBG_MAGIC, .version = FBG_VERSION};
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct fbg_hello hello = { .hdr = { FBG_HELLO, 0, sizeof(hello) },
+				   .magic = FBG_MAGIC,
+				   .version = FBG_VERSION };
 	char pathbuf[sizeof(sa.sun_path)];
 	struct fbhost_guest *g;
 	struct guest_msg *m;
@@ -419,7 +420,7 @@ const struct fbhost_guest_frame *fbhost_guest_frame(const struct fbhost_guest *g
 
 const char *fbhost_guest_tracking_name(int mode)
 {
-	static const char *const names[] = {"damage", "log", "uffd-wp", "compare"};
+	static const char *const names[] = { "damage", "log", "uffd-wp", "compare" };
 
 	return mode >= 0 && mode <= FBHOST_GUEST_COMPARE ? names[mode] : "?";
 }
@@ -432,7 +433,7 @@ int fbhost_guest_tracking(const struct fbhost_guest *g)
 /* A userfaultfd in WP_ASYNC mode for our own mappings, or -errno. */
 static int guest_uffd_open(struct fbhost_guest *g)
 {
-	struct uffdio_api api = {.api = UFFD_API, .features = FB_UFFD_WP_FEATURES};
+	struct uffdio_api api = { .api = UFFD_API, .features = FB_UFFD_WP_FEATURES };
 	int fd = (int)syscall(SYS_userfaultfd, O_CLOEXEC | O_NONBLOCK | UFFD_USER_MODE_ONLY);
 
 	if (fd < 0)
@@ -451,10 +452,10 @@ static int guest_uffd_open(struct fbhost_guest *g)
 int fbhost_guest_set_tracking(struct fbhost_guest *g, int mode_flags)
 {
 	int mode = mode_flags & ~FBHOST_GUEST_FRAMES;
-	struct fbg_track t = {.hdr = {FBG_TRACK, 0, sizeof(t)},
-			      .mode = (uint32_t)mode,
-			      .flags =
-				  mode_flags & FBHOST_GUEST_FRAMES ? FBG_TRACK_FLAG_FRAMES : 0};
+	struct fbg_track t = { .hdr = { FBG_TRACK, 0, sizeof(t) },
+			       .mode = (uint32_t)mode,
+			       .flags = mode_flags & FBHOST_GUEST_FRAMES ? FBG_TRACK_FLAG_FRAMES
+									 : 0 };
 	struct fbg_track_state st;
 	struct guest_msg *m;
 	int pagemap = -1, rc;
@@ -473,9 +474,9 @@ int fbhost_guest_set_tracking(struct fbhost_guest *g, int mode_flags)
 		}
 		if (rc == 0) {
 			pagemap = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
-			rc = pagemap < 0
-				 ? guest_fail(g, errno, "/proc/self/pagemap: %s", strerror(errno))
-				 : 0;
+			rc = pagemap < 0 ? guest_fail(g, errno, "/proc/self/pagemap: %s",
+						      strerror(errno))
+					 : 0;
 		}
 		if (rc) { /* the kernel cannot: fbhost compares instead */
 			if (g->uffd >= 0)
@@ -519,9 +520,9 @@ static int guest_flush_damage(struct fbhost_guest *g)
 
 	if (!g->npending)
 		return 0;
-	msg.d = (struct fbg_damage){.hdr = {FBG_DAMAGE, 0, (uint32_t)len},
-				    .generation = g->frame.generation,
-				    .count = g->npending};
+	msg.d = (struct fbg_damage){ .hdr = { FBG_DAMAGE, 0, (uint32_t)len },
+				     .generation = g->frame.generation,
+				     .count = g->npending };
 	memcpy(msg.r, g->pending, g->npending * sizeof(struct fbg_rect));
 	g->npending = 0;
 	return guest_send(g, &msg, len, -1);
@@ -577,13 +578,13 @@ int fbhost_guest_damage(struct fbhost_guest *g, int x, int y, int w, int h)
 		if (rc)
 			return rc;
 	}
-	g->pending[g->npending++] = (struct fbg_rect){x, y, w, h};
+	g->pending[g->npending++] = (struct fbg_rect){ x, y, w, h };
 	return 0;
 }
 
 int fbhost_guest_frame_done(struct fbhost_guest *g)
 {
-	struct fbg_hdr h = {FBG_FRAME, 0, sizeof(h)};
+	struct fbg_hdr h = { FBG_FRAME, 0, sizeof(h) };
 	int rc = guest_flush_damage(g);
 
 	return rc ? rc : guest_send(g, &h, sizeof(h), -1);
@@ -592,10 +593,10 @@ int fbhost_guest_frame_done(struct fbhost_guest *g)
 int fbhost_guest_request_mode(struct fbhost_guest *g, uint32_t width, uint32_t height,
 			      uint32_t format)
 {
-	struct fbg_mode_request r = {.hdr = {FBG_MODE_REQUEST, 0, sizeof(r)},
-				     .width = width,
-				     .height = height,
-				     .format = format};
+	struct fbg_mode_request r = { .hdr = { FBG_MODE_REQUEST, 0, sizeof(r) },
+				      .width = width,
+				      .height = height,
+				      .format = format };
 
 	return guest_send(g, &r, sizeof(r), -1);
 }
@@ -603,7 +604,7 @@ int fbhost_guest_request_mode(struct fbhost_guest *g, uint32_t width, uint32_t h
 int fbhost_guest_send_clipboard(struct fbhost_guest *g, const char *utf8, size_t len)
 {
 	char buf[FBG_MSG_MAX_BYTES];
-	struct fbg_hdr h = {FBG_CLIPBOARD_OUT, 0, 0};
+	struct fbg_hdr h = { FBG_CLIPBOARD_OUT, 0, 0 };
 
 	if (len > FBG_CLIPBOARD_MAX_BYTES)
 		return guest_fail(g, E2BIG, "clipboard text over %zu bytes",

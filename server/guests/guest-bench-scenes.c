@@ -118,7 +118,8 @@ int bench_strip_decode(const uint32_t *rgb, size_t stride_px, uint32_t *frame)
 		double sum = 0;
 
 		for (int y = STRIP_INNER_FROM_PX; y < STRIP_INNER_FROM_PX + STRIP_INNER_PX; y++)
-			for (int x = STRIP_INNER_FROM_PX; x < STRIP_INNER_FROM_PX + STRIP_INNER_PX; x++)
+			for (int x = STRIP_INNER_FROM_PX; x < STRIP_INNER_FROM_PX + STRIP_INNER_PX;
+			     x++)
 				sum += bench_luma(rgb[(size_t)y * stride_px +
 						      (size_t)i * BENCH_STRIP_CELL_PX + x]);
 		luma[i] = sum / (STRIP_INNER_PX * STRIP_INNER_PX);
@@ -378,8 +379,7 @@ void bench_memory_canvas_init(struct bench_memory_canvas *mc, uint32_t *pixels, 
 	mc->stride_px = stride_px;
 }
 
-void bench_scene_render(struct bench_scene *scene, uint32_t frame, uint32_t *rgb,
-			size_t stride_px)
+void bench_scene_render(struct bench_scene *scene, uint32_t frame, uint32_t *rgb, size_t stride_px)
 {
 	struct bench_memory_canvas mc;
 

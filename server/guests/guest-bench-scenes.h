@@ -121,8 +121,7 @@ void bench_scene_draw(struct bench_scene *scene, struct bench_canvas *c, uint32_
 void bench_scene_draw_full(struct bench_scene *scene, struct bench_canvas *c, uint32_t frame);
 /* Renders frame `frame` from scratch into a 0x00RRGGBB buffer of
  * width x height pixels (row stride in pixels). */
-void bench_scene_render(struct bench_scene *scene, uint32_t frame, uint32_t *rgb,
-			size_t stride_px);
+void bench_scene_render(struct bench_scene *scene, uint32_t frame, uint32_t *rgb, size_t stride_px);
 
 /* A canvas over a 0x00RRGGBB (x8r8g8b8) memory buffer, for tests and probes. */
 struct bench_memory_canvas {
@@ -160,10 +159,10 @@ uint64_t bench_deadline_ns(uint64_t t0_ns, uint32_t frame, unsigned fps);
 /* SCENARIO[,fps=N][,seconds=S][,log=FILE][,settle=MS][,fullframe=0|1] */
 struct bench_args {
 	enum bench_scenario scenario;
-	unsigned fps;	      /* default 30 */
-	double seconds;	      /* default 10 */
-	unsigned settle_ms;   /* default BENCH_SETTLE_MS */
-	int fullframe;	      /* 1: mark the whole frame dirty each frame (baseline) */
+	unsigned fps;	    /* default 30 */
+	double seconds;	    /* default 10 */
+	unsigned settle_ms; /* default BENCH_SETTLE_MS */
+	int fullframe;	    /* 1: mark the whole frame dirty each frame (baseline) */
 	char log[BENCH_MAX_LOG_PATH_BYTES]; /* "" = no log */
 };
 /* Parses strictly: 0, or -EINVAL with *err a static message (unknown or

@@ -37,7 +37,7 @@ struct pixels_canvas {
 	struct bench_canvas canvas;
 	struct fbhost_fb *fb;
 	struct fbhost_pixels px;
-	pixman_image_t *image; /* over px.data, in px.format */
+	pixman_image_t *image;	  /* over px.data, in px.format */
 	pixman_region32_t damage; /* what this frame drew */
 };
 
@@ -48,7 +48,7 @@ struct bench_guest {
 	struct bench_scene *scene; /* guest thread only */
 	FILE *log;		   /* guest thread only (NULL: no log) */
 	struct fbhost_mode mode;   /* the mode the scene was made for; read-only */
-	unsigned late;	     /* guest thread only */
+	unsigned late;		   /* guest thread only */
 };
 
 static void canvas_fill(struct bench_canvas *c, int x, int y, int w, int h, uint32_t rgb)
@@ -152,8 +152,8 @@ static int draw_frame(struct bench_guest *g, uint32_t frame)
 		goto out_access;
 	}
 	fc.image = pixman_image_create_bits_no_clear(guest_draw_pixman_format(fc.px.format),
-						     (int)fc.px.width, (int)fc.px.height, fc.px.data,
-						     (int)fc.px.stride);
+						     (int)fc.px.width, (int)fc.px.height,
+						     fc.px.data, (int)fc.px.stride);
 	if (!fc.image) {
 		ret = -ENOMEM;
 		goto out_access;
@@ -213,9 +213,9 @@ static void *bench_thread(void *opaque)
 	struct bench_guest *g = opaque;
 	/* Idle draws frame 0 only; its fullframe baseline keeps marking the
 	 * whole (unchanged) frame at the frame rate. */
-	uint32_t last = g->args.scenario == BENCH_SCENARIO_IDLE && !g->args.fullframe ?
-				0 :
-				bench_frame_count(g->args.seconds, g->args.fps);
+	uint32_t last = g->args.scenario == BENCH_SCENARIO_IDLE && !g->args.fullframe
+				? 0
+				: bench_frame_count(g->args.seconds, g->args.fps);
 	uint64_t t0;
 
 	if (!present(g, 0))
@@ -232,8 +232,8 @@ static void *bench_thread(void *opaque)
 			break;
 	}
 	if (g->late)
-		fbhost_log(g->run.host, FBHOST_LOG_WARN, "bench: %u of %u frames were late", g->late,
-			   last);
+		fbhost_log(g->run.host, FBHOST_LOG_WARN, "bench: %u of %u frames were late",
+			   g->late, last);
 idle:
 	/* Keep the last frame on screen until stopped. */
 	wait_until(g, UINT64_MAX / 2);
@@ -274,8 +274,8 @@ static int bench_start(struct fbhost *host, struct fbhost_fb *fb, const char *ar
 	g->scene = bench_scene_new(g->args.scenario, g->mode.width, g->mode.height);
 	if (!g->scene) {
 		ret = -errno;
-		*err = ret == -EINVAL ? "bench: the framebuffer must be at least 700x500" :
-					"bench: out of memory";
+		*err = ret == -EINVAL ? "bench: the framebuffer must be at least 700x500"
+				      : "bench: out of memory";
 		goto fail_args;
 	}
 	if (g->args.log[0] && !(g->log = fopen(g->args.log, "w"))) {

@@ -163,8 +163,8 @@ static pixman_box32_t scroll_log(struct guest_demo_screen *s, pixman_image_t *im
 	if (rows < 2 || s->log_len <= rows || guest_demo_box_empty(&ext) || ext.x1 != x ||
 	    ext.y1 != y || ext.y2 != bottom || (right < a->x2 ? right : a->x2) > ext.x2)
 		return none;
-	if (fbhost_pixels_copy(s->fb, acc, ext.x1, y + DEMO_LOG_LINE_H_PX, ext.x1, y, ext.x2 - ext.x1,
-			   (int)(rows - 1) * DEMO_LOG_LINE_H_PX) != 0)
+	if (fbhost_pixels_copy(s->fb, acc, ext.x1, y + DEMO_LOG_LINE_H_PX, ext.x1, y,
+			       ext.x2 - ext.x1, (int)(rows - 1) * DEMO_LOG_LINE_H_PX) != 0)
 		return none;
 	last = guest_demo_box(ext.x1, bottom - DEMO_LOG_LINE_H_PX, ext.x2, bottom);
 	fill_box(img, &last, LOG_BG_RGB);

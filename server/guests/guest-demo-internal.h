@@ -52,7 +52,7 @@ struct guest_demo_screen {
 /* A box from corners; an inverted one comes out empty. */
 static inline pixman_box32_t guest_demo_box(int x1, int y1, int x2, int y2)
 {
-	pixman_box32_t b = {x1, y1, x2 > x1 ? x2 : x1, y2 > y1 ? y2 : y1};
+	pixman_box32_t b = { x1, y1, x2 > x1 ? x2 : x1, y2 > y1 ? y2 : y1 };
 	return b;
 }
 
@@ -66,7 +66,7 @@ void guest_demo_screen_init(struct guest_demo_screen *s, struct fbhost_fb *fb);
 void guest_demo_screen_redraw_all(struct guest_demo_screen *s);
 /* Appends a line to the log and repaints the log's text. */
 void guest_demo_screen_log(struct guest_demo_screen *s, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
+	__attribute__((format(printf, 2, 3)));
 void guest_demo_screen_redraw_typed(struct guest_demo_screen *s);
 /* Moves the sprite one step. */
 void guest_demo_screen_animate_sprite(struct guest_demo_screen *s);

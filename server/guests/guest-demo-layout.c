@@ -7,10 +7,10 @@
 #include "server/guests/guest-draw.h"
 
 static const struct fbhost_mode demo_modes[GUEST_DEMO_MODE_COUNT] = {
-    {640, 480, 0, FBHOST_FORMAT_C8},
-    {800, 600, 0, FBHOST_FORMAT_R5G6B5},
-    {1280, 720, 0, FBHOST_FORMAT_X8R8G8B8},
-    {1920, 1080, 0, FBHOST_FORMAT_X8R8G8B8},
+	{ 640, 480, 0, FBHOST_FORMAT_C8 },
+	{ 800, 600, 0, FBHOST_FORMAT_R5G6B5 },
+	{ 1280, 720, 0, FBHOST_FORMAT_X8R8G8B8 },
+	{ 1920, 1080, 0, FBHOST_FORMAT_X8R8G8B8 },
 };
 
 struct fbhost_mode guest_demo_cycle_mode(unsigned i)
@@ -41,7 +41,7 @@ void guest_demo_layout(int width, int height, struct guest_demo_layout *out)
 	int left = DEMO_GAP_PX, right = width - DEMO_GAP_PX, half_gap = DEMO_GAP_PX / 2;
 
 	out->header =
-	    guest_demo_box(0, 0, width, DEMO_HEADER_H_PX < height ? DEMO_HEADER_H_PX : height);
+		guest_demo_box(0, 0, width, DEMO_HEADER_H_PX < height ? DEMO_HEADER_H_PX : height);
 	out->log = guest_demo_box(left, top, mid - half_gap, split - half_gap);
 	out->paint = guest_demo_box(mid + half_gap, top, right, split - half_gap);
 	out->typed = guest_demo_box(left, split + half_gap, mid - half_gap, bottom);

@@ -160,9 +160,9 @@ static void check_mode(struct demo_guest *dg)
 		return;
 	dg->stroke = false;
 	guest_demo_screen_redraw_all(s);
-	guest_demo_screen_log(s, "mode %ux%u %s", s->mode.width, s->mode.height,
-			      fbhost_format_name(s->mode.format) ? fbhost_format_name(s->mode.format)
-								     : "?");
+	guest_demo_screen_log(
+		s, "mode %ux%u %s", s->mode.width, s->mode.height,
+		fbhost_format_name(s->mode.format) ? fbhost_format_name(s->mode.format) : "?");
 }
 
 /* Once per frame: the sprite, the clock and the periodic log line. */
@@ -245,7 +245,7 @@ static void queue_event(struct demo_guest *dg, const struct demo_event *ev)
 	pthread_mutex_lock(&dg->run.lock);
 	if (ev->type == DEMO_EV_POINTER && dg->queue_len) {
 		struct demo_event *last =
-		    &dg->queue[(dg->queue_head + dg->queue_len - 1) % DEMO_EVENT_QUEUE_LEN];
+			&dg->queue[(dg->queue_head + dg->queue_len - 1) % DEMO_EVENT_QUEUE_LEN];
 
 		if (last->type == DEMO_EV_POINTER && !last->buttons && !ev->buttons) {
 			*last = *ev;
@@ -264,7 +264,7 @@ out:
 
 static void demo_key(void *opaque, struct fbhost_fb *fb, uint32_t keysym, bool down)
 {
-	struct demo_event ev = {.type = DEMO_EV_KEY, .keysym = keysym};
+	struct demo_event ev = { .type = DEMO_EV_KEY, .keysym = keysym };
 
 	if (down)
 		queue_event(opaque, &ev);
@@ -272,7 +272,7 @@ static void demo_key(void *opaque, struct fbhost_fb *fb, uint32_t keysym, bool d
 
 static void demo_pointer(void *opaque, struct fbhost_fb *fb, int x, int y, uint32_t buttons)
 {
-	struct demo_event ev = {.type = DEMO_EV_POINTER, .x = x, .y = y, .buttons = buttons};
+	struct demo_event ev = { .type = DEMO_EV_POINTER, .x = x, .y = y, .buttons = buttons };
 
 	queue_event(opaque, &ev);
 }
@@ -282,7 +282,7 @@ static void demo_clipboard(void *opaque, struct fbhost_fb *fb, const char *utf8,
 {
 	for (size_t i = 0; i < len; i++) {
 		unsigned char c = (unsigned char)utf8[i];
-		struct demo_event ev = {.type = DEMO_EV_KEY, .keysym = c};
+		struct demo_event ev = { .type = DEMO_EV_KEY, .keysym = c };
 
 		if (c == '\n')
 			ev.keysym = GUEST_DEMO_KEY_RETURN;
@@ -293,8 +293,7 @@ static void demo_clipboard(void *opaque, struct fbhost_fb *fb, const char *utf8,
 }
 
 /* Frontend threads: validates and queues the request for the guest thread. */
-static int demo_resize_request(void *opaque, struct fbhost_fb *fb, uint32_t width,
-			       uint32_t height)
+static int demo_resize_request(void *opaque, struct fbhost_fb *fb, uint32_t width, uint32_t height)
 {
 	struct demo_guest *dg = opaque;
 
@@ -302,10 +301,10 @@ static int demo_resize_request(void *opaque, struct fbhost_fb *fb, uint32_t widt
 }
 
 static const struct fbhost_input_callbacks demo_input = {
-    .key = demo_key,
-    .pointer = demo_pointer,
-    .clipboard = demo_clipboard,
-    .resize_request = demo_resize_request,
+	.key = demo_key,
+	.pointer = demo_pointer,
+	.clipboard = demo_clipboard,
+	.resize_request = demo_resize_request,
 };
 
 /* ---- start/stop --------------------------------------------------------- */
@@ -361,7 +360,7 @@ static void demo_stop(void *state)
 }
 
 const struct guest_ops guest_demo_ops = {
-    .name = "demo",
-    .start = demo_start,
-    .stop = demo_stop,
+	.name = "demo",
+	.start = demo_start,
+	.stop = demo_stop,
 };

@@ -12,10 +12,10 @@
 #include "server/guests/guest-font.h"
 
 _Static_assert(sizeof(guest_font_glyphs) / sizeof(guest_font_glyphs[0]) ==
-		   GUEST_FONT_LAST_CHAR - GUEST_FONT_FIRST_CHAR + 1,
+		       GUEST_FONT_LAST_CHAR - GUEST_FONT_FIRST_CHAR + 1,
 	       "the font covers printable ASCII");
 _Static_assert(GUEST_DRAW_CELL_W_PX > GUEST_FONT_GLYPH_W_PX &&
-		   GUEST_DRAW_CELL_H_PX > GUEST_FONT_GLYPH_H_PX,
+		       GUEST_DRAW_CELL_H_PX > GUEST_FONT_GLYPH_H_PX,
 	       "a glyph fits its cell");
 
 /* The 3-3-2 palette and its reverse map; written once under palette_once,
@@ -125,10 +125,10 @@ pixman_image_t *guest_draw_wrap_pixels(const struct fbhost_pixels *px)
 static pixman_color_t pixman_colour(uint32_t rgb)
 {
 	pixman_color_t c = {
-	    .red = (uint16_t)(((rgb >> 16) & 0xff) * 0x101),
-	    .green = (uint16_t)(((rgb >> 8) & 0xff) * 0x101),
-	    .blue = (uint16_t)((rgb & 0xff) * 0x101),
-	    .alpha = 0xffff,
+		.red = (uint16_t)(((rgb >> 16) & 0xff) * 0x101),
+		.green = (uint16_t)(((rgb >> 8) & 0xff) * 0x101),
+		.blue = (uint16_t)((rgb & 0xff) * 0x101),
+		.alpha = 0xffff,
 	};
 	return c;
 }
@@ -164,7 +164,7 @@ static uint32_t first_pixel(const void *bits, pixman_format_code_t format)
 
 uint32_t guest_draw_pixel(pixman_format_code_t format, uint32_t rgb)
 {
-	uint32_t bits[1] = {0};
+	uint32_t bits[1] = { 0 };
 	pixman_image_t *img = guest_draw_wrap(format, 1, 1, bits, sizeof(bits));
 
 	if (!img)
@@ -176,10 +176,10 @@ uint32_t guest_draw_pixel(pixman_format_code_t format, uint32_t rgb)
 
 uint32_t guest_draw_shown_rgb(pixman_format_code_t format, uint32_t rgb)
 {
-	uint32_t src_bits[1] = {0}, dst_bits[1] = {0};
+	uint32_t src_bits[1] = { 0 }, dst_bits[1] = { 0 };
 	pixman_image_t *src = guest_draw_wrap(format, 1, 1, src_bits, sizeof(src_bits));
 	pixman_image_t *dst =
-	    pixman_image_create_bits(PIXMAN_x8r8g8b8, 1, 1, dst_bits, sizeof(dst_bits));
+		pixman_image_create_bits(PIXMAN_x8r8g8b8, 1, 1, dst_bits, sizeof(dst_bits));
 
 	if (src && dst) {
 		guest_draw_rect(src, 0, 0, 1, 1, rgb);
@@ -219,7 +219,7 @@ static void fill_boxes(pixman_image_t *img, uint32_t rgb, int n, const pixman_bo
 
 void guest_draw_rect(pixman_image_t *img, int x, int y, int w, int h, uint32_t rgb)
 {
-	pixman_box32_t b = {x, y, x + w, y + h};
+	pixman_box32_t b = { x, y, x + w, y + h };
 
 	if (w > 0 && h > 0 && clip_box(img, &b))
 		fill_boxes(img, rgb, 1, &b);

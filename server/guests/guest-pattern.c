@@ -23,7 +23,7 @@
 #define PATTERN_POLL_MS 50u
 
 static const uint32_t bar_rgb[GUEST_PATTERN_BAR_COUNT] = {
-    0xffffff, 0xffff00, 0x00ffff, 0x00ff00, 0xff00ff, 0xff0000, 0x0000ff, 0x000000,
+	0xffffff, 0xffff00, 0x00ffff, 0x00ff00, 0xff00ff, 0xff0000, 0x0000ff, 0x000000,
 };
 
 uint32_t guest_pattern_bar_rgb(unsigned i)
@@ -85,11 +85,12 @@ void guest_pattern_draw(pixman_image_t *img)
 	draw_grid(img, w, h);
 
 	len = guest_pattern_label(label, sizeof(label), w, h, pixman_image_get_format(img));
-	guest_draw_rect(
-	    img, GUEST_PATTERN_LABEL_X_PX, GUEST_PATTERN_LABEL_Y_PX,
-	    guest_draw_text_width(len, GUEST_PATTERN_LABEL_SCALE) + 2 * GUEST_PATTERN_LABEL_PAD_PX,
-	    guest_draw_text_height(GUEST_PATTERN_LABEL_SCALE) + 2 * GUEST_PATTERN_LABEL_PAD_PX,
-	    GUEST_PATTERN_LABEL_BG_RGB);
+	guest_draw_rect(img, GUEST_PATTERN_LABEL_X_PX, GUEST_PATTERN_LABEL_Y_PX,
+			guest_draw_text_width(len, GUEST_PATTERN_LABEL_SCALE) +
+				2 * GUEST_PATTERN_LABEL_PAD_PX,
+			guest_draw_text_height(GUEST_PATTERN_LABEL_SCALE) +
+				2 * GUEST_PATTERN_LABEL_PAD_PX,
+			GUEST_PATTERN_LABEL_BG_RGB);
 	guest_draw_text(img, GUEST_PATTERN_LABEL_X_PX + GUEST_PATTERN_LABEL_PAD_PX,
 			GUEST_PATTERN_LABEL_Y_PX + GUEST_PATTERN_LABEL_PAD_PX,
 			GUEST_PATTERN_LABEL_SCALE, GUEST_PATTERN_LABEL_FG_RGB,
@@ -181,8 +182,8 @@ static const struct fbhost_input_callbacks pattern_input = {
 	.resize_request = pattern_resize_request,
 };
 
-static int pattern_start(struct fbhost *host, struct fbhost_fb *fb, const char *args,
-			 void **state, const char **err)
+static int pattern_start(struct fbhost *host, struct fbhost_fb *fb, const char *args, void **state,
+			 const char **err)
 {
 	struct pattern_guest *pg;
 	int rc;
@@ -230,7 +231,7 @@ static void pattern_stop(void *state)
 }
 
 const struct guest_ops guest_pattern_ops = {
-    .name = "pattern",
-    .start = pattern_start,
-    .stop = pattern_stop,
+	.name = "pattern",
+	.start = pattern_start,
+	.stop = pattern_stop,
 };

@@ -17,14 +17,14 @@
 #include "server/lib/fbhost.h"
 
 struct guest_runner {
-	struct fbhost *host; /* set by guest_runner_init, read-only after */
+	struct fbhost *host;  /* set by guest_runner_init, read-only after */
 	struct fbhost_fb *fb; /* set by guest_runner_init, read-only after */
-	pthread_t thread; /* set by guest_runner_start, joined by _stop */
+	pthread_t thread;     /* set by guest_runner_start, joined by _stop */
 
-	pthread_mutex_t lock; /* protects stop and resize_* (and guest fields) */
-	pthread_cond_t wake; /* CLOCK_MONOTONIC; signalled on stop and requests */
-	bool stop; /* lock: the guest thread must return */
-	bool resize_pending; /* lock: resize_w x resize_h awaits the thread */
+	pthread_mutex_t lock;	     /* protects stop and resize_* (and guest fields) */
+	pthread_cond_t wake;	     /* CLOCK_MONOTONIC; signalled on stop and requests */
+	bool stop;		     /* lock: the guest thread must return */
+	bool resize_pending;	     /* lock: resize_w x resize_h awaits the thread */
 	uint32_t resize_w, resize_h; /* lock */
 };
 

@@ -75,4 +75,3 @@ unsigned fbhost_format_bytes(enum fbhost_format format)
 
 	return p ? (unsigned)PIXMAN_FORMAT_BPP(p) / 8 : 0;
 }
-

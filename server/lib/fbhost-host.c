@@ -169,8 +169,8 @@ static int fbhost_fb_can_publish_locked(struct fbhost *h, const char *name)
 	return 0;
 }
 
-struct fbhost_fb *fbhost_fb_add(struct fbhost *h, const char *name, uint32_t width,
-				uint32_t height, enum fbhost_format format)
+struct fbhost_fb *fbhost_fb_add(struct fbhost *h, const char *name, uint32_t width, uint32_t height,
+				enum fbhost_format format)
 {
 	struct fb_config cfg = { 0 };
 	struct fbhost_fb *fb;
@@ -241,8 +241,9 @@ fail_publish_check:
 	if (err == -EEXIST)
 		fbhost_log(h, FBHOST_LOG_ERROR, "framebuffer \"%s\" already exists", name);
 	else
-		fbhost_log(h, FBHOST_LOG_ERROR, "framebuffer \"%s\": at most %u framebuffers per host",
-			   name, FBHOST_MAX_FRAMEBUFFERS);
+		fbhost_log(h, FBHOST_LOG_ERROR,
+			   "framebuffer \"%s\": at most %u framebuffers per host", name,
+			   FBHOST_MAX_FRAMEBUFFERS);
 	errno = -err;
 fail_render:
 	err = errno;

@@ -103,7 +103,8 @@ static const struct fb_input_ops fbhost_input_ops = {
 static int fbhost_input_find_locked(struct fbhost_fb *fb, bool embedder, const void *opaque)
 {
 	for (unsigned i = 0; i < fb->ninputs; i++)
-		if (fb->inputs[i].embedder == embedder && (embedder || fb->inputs[i].opaque == opaque))
+		if (fb->inputs[i].embedder == embedder &&
+		    (embedder || fb->inputs[i].opaque == opaque))
 			return (int)i;
 	return -1;
 }

@@ -41,9 +41,9 @@ struct fbhost {
 	void *log_opaque;
 	_Atomic int log_level; /* atomic: set from any thread */
 
-	pthread_mutex_t lock; /* protects everything below */
+	pthread_mutex_t lock;				/* protects everything below */
 	struct fbhost_fb *fbs[FBHOST_MAX_FRAMEBUFFERS]; /* by id; NULL = removed */
-	unsigned nfbs; /* ids handed out */
+	unsigned nfbs;					/* ids handed out */
 	void (*quit_fn)(void *opaque);
 	void *quit_opaque;
 	struct attach_server *attach; /* fbhost_attach_listen (server/lib/attach/) */
@@ -53,14 +53,14 @@ struct fbhost {
 struct fbhost_vnc_settings {
 	bool vnc_on;
 	char *host; /* NULL = loopback */
-	int port; /* fbhost_vnc_options.port convention */
+	int port;   /* fbhost_vnc_options.port convention */
 	char *password_file;
 	bool insecure;
 	char *cert_file;
 	bool tls_only;
 	bool view_only;
 	bool web_on;
-	int web_port; /* fbhost_enable_web convention */
+	int web_port;	/* fbhost_enable_web convention */
 	char *web_root; /* NULL = default */
 };
 

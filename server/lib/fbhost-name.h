@@ -15,7 +15,7 @@
 enum fbhost_name_verdict {
 	FBHOST_NAME_OK = 0,
 	FBHOST_NAME_BAD_LENGTH, /* empty or longer than FBHOST_NAME_MAX_BYTES */
-	FBHOST_NAME_BAD_CHAR, /* a byte other than A-Z a-z 0-9 _ . - */
+	FBHOST_NAME_BAD_CHAR,	/* a byte other than A-Z a-z 0-9 _ . - */
 	FBHOST_NAME_ALL_DIGITS, /* would read as an id */
 };
 

@@ -41,8 +41,7 @@ int fbhost_mode_check(uint32_t width, uint32_t height, enum fbhost_format format
 	return fb_mode_check(&m, FBHOST_MAX_FB_BYTES);
 }
 
-int fbhost_resize(struct fbhost_fb *fb, uint32_t width, uint32_t height,
-		  enum fbhost_format format)
+int fbhost_resize(struct fbhost_fb *fb, uint32_t width, uint32_t height, enum fbhost_format format)
 {
 	struct fb_mode m = { .width = width, .height = height };
 	const char *name = fbhost_format_name(format);
@@ -89,8 +88,8 @@ void fbhost_pixels_end(struct fbhost_fb *fb, struct fbhost_pixels *px)
 	px->data = NULL;
 }
 
-int fbhost_pixels_damage(struct fbhost_fb *fb, const struct fbhost_pixels *px, int x, int y,
-			 int w, int h)
+int fbhost_pixels_damage(struct fbhost_fb *fb, const struct fbhost_pixels *px, int x, int y, int w,
+			 int h)
 {
 	if (w < 0 || h < 0)
 		return -EINVAL;
@@ -98,8 +97,8 @@ int fbhost_pixels_damage(struct fbhost_fb *fb, const struct fbhost_pixels *px, i
 	return 0;
 }
 
-int fbhost_pixels_copy(struct fbhost_fb *fb, const struct fbhost_pixels *px, int sx, int sy,
-		       int dx, int dy, int w, int h)
+int fbhost_pixels_copy(struct fbhost_fb *fb, const struct fbhost_pixels *px, int sx, int sy, int dx,
+		       int dy, int w, int h)
 {
 	return fb_access_copy(fb->dev, (const struct fb_access *)px->priv, sx, sy, dx, dy, w, h);
 }

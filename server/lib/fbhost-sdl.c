@@ -79,7 +79,6 @@ int fbhost_enable_sdl(struct fbhost_fb *fb, const struct fbhost_sdl_options *opt
 	return 0;
 }
 
-
 void fbhost_sdl_window_free(struct sdl_window *w)
 {
 	sdl_window_free(w);

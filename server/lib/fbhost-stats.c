@@ -54,7 +54,8 @@ int fbhost_screendump(struct fbhost_fb *fb, const char *png_path)
 	}
 	if (err == -ETIMEDOUT)
 		return fbhost_fail(fb->host, fb->name, err,
-				   "screendump to %s failed: the render thread is too slow", png_path);
+				   "screendump to %s failed: the render thread is too slow",
+				   png_path);
 	if (err)
 		return fbhost_fail(fb->host, fb->name, err, "screendump to %s failed: %s", png_path,
 				   strerror(-err));

@@ -181,7 +181,8 @@ int fbhost_enable_vnc(struct fbhost_fb *fb, const struct fbhost_vnc_options *opt
 	free(s->cert_file);
 	s->host = s->password_file = s->cert_file = NULL;
 	fb->vnc_set_gen++;
-	if (!fbhost_dup(&s->host, opt->host) || !fbhost_dup(&s->password_file, opt->password_file) ||
+	if (!fbhost_dup(&s->host, opt->host) ||
+	    !fbhost_dup(&s->password_file, opt->password_file) ||
 	    !fbhost_dup(&s->cert_file, opt->cert_file)) {
 		pthread_mutex_unlock(&fb->lock);
 		return -ENOMEM;
@@ -229,8 +230,8 @@ static int fbhost_vnc_restart(struct fbhost_fb *fb)
 		}
 		pthread_mutex_unlock(&fb->lock);
 		if (retry && fbhost_vnc_start(fb) == 0)
-			fbhost_log(fb->host, FBHOST_LOG_WARN, "%s: VNC restarted without the web viewer",
-				   fb->name);
+			fbhost_log(fb->host, FBHOST_LOG_WARN,
+				   "%s: VNC restarted without the web viewer", fb->name);
 	}
 	return err;
 }
@@ -342,7 +343,6 @@ int fbhost_vnc_address(struct fbhost_fb *fb, char *buf, size_t size)
 		buf[0] = '\0';
 	return err;
 }
-
 
 void fbhost_vnc_get_stats(struct fbhost_fb *fb, struct fbhost_stats *st)
 {

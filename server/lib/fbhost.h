@@ -48,10 +48,10 @@ extern "C" {
  * size; the names give the bits from most to least significant. */
 enum fbhost_format {
 	FBHOST_FORMAT_INVALID = 0,
-	FBHOST_FORMAT_C8, /* 8-bit palette index (fbhost_set_palette) */
+	FBHOST_FORMAT_C8,	/* 8-bit palette index (fbhost_set_palette) */
 	FBHOST_FORMAT_X1R5G5B5, /* 16 bits */
-	FBHOST_FORMAT_R5G6B5, /* 16 bits */
-	FBHOST_FORMAT_R8G8B8, /* 24 bits, packed */
+	FBHOST_FORMAT_R5G6B5,	/* 16 bits */
+	FBHOST_FORMAT_R8G8B8,	/* 24 bits, packed */
 	FBHOST_FORMAT_X8R8G8B8, /* 32 bits */
 	FBHOST_FORMAT_A8R8G8B8, /* 32 bits */
 };
@@ -129,8 +129,8 @@ struct fbhost_fb;
  * EINVAL (bad size, format or name), EEXIST (name taken), E2BIG (too many
  * bytes), ENOMEM. Its id is the number of framebuffers added before it.
  * Any thread. */
-struct fbhost_fb *fbhost_fb_add(struct fbhost *h, const char *name, uint32_t width,
-				uint32_t height, enum fbhost_format format);
+struct fbhost_fb *fbhost_fb_add(struct fbhost *h, const char *name, uint32_t width, uint32_t height,
+				enum fbhost_format format);
 /* Stops its frontends and frees it. Not concurrently with other calls on fb. */
 void fbhost_fb_remove(struct fbhost_fb *fb);
 /* Lookups: NULL if none. Any thread; the result is valid until the
@@ -171,8 +171,7 @@ int fbhost_mode_check(uint32_t width, uint32_t height, enum fbhost_format format
  * FBHOST_VNC_MAX_WIDTH_PX with VNC on), -ENOMEM; nothing changes on error.
  * Any thread; mode changes of one framebuffer are serialised.
  */
-int fbhost_resize(struct fbhost_fb *fb, uint32_t width, uint32_t height,
-		  enum fbhost_format format);
+int fbhost_resize(struct fbhost_fb *fb, uint32_t width, uint32_t height, enum fbhost_format format);
 
 /*
  * Direct pixel access. Between fbhost_pixels_begin and fbhost_pixels_end,
@@ -197,13 +196,13 @@ void fbhost_pixels_end(struct fbhost_fb *fb, struct fbhost_pixels *px);
 /* Between begin and end: marks the rectangle as changed in the section's
  * layout (px's mode, which is what a guest drew in even if the mode changed
  * meanwhile). Clipped. 0 or -EINVAL (negative size). */
-int fbhost_pixels_damage(struct fbhost_fb *fb, const struct fbhost_pixels *px, int x, int y,
-			 int w, int h);
+int fbhost_pixels_damage(struct fbhost_fb *fb, const struct fbhost_pixels *px, int x, int y, int w,
+			 int h);
 /* Between begin and end: moves the w x h pixels at sx,sy to dx,dy as
  * fbhost_copy does, in the section's layout; mark what was drawn into the
  * source first. 0 or -EINVAL. Never waits for the render thread. */
-int fbhost_pixels_copy(struct fbhost_fb *fb, const struct fbhost_pixels *px, int sx, int sy,
-		       int dx, int dy, int w, int h);
+int fbhost_pixels_copy(struct fbhost_fb *fb, const struct fbhost_pixels *px, int sx, int sy, int dx,
+		       int dy, int w, int h);
 /* Marks the rectangle as changed (clipped to the mode): the render thread
  * sends it on the next tick. 0 or -EINVAL (negative size). Any thread,
  * wait-free with respect to the render thread. */
@@ -218,9 +217,8 @@ int fbhost_fill(struct fbhost_fb *fb, int x, int y, int w, int h, uint32_t rgb);
 /* Moves the w x h pixels at sx,sy to dx,dy (overlap allowed, clipped so
  * both rectangles lie in the framebuffer), as a blitter does. VNC viewers
  * that support CopyRect repeat the move instead of receiving the pixels,
- * which makes scrolling cheap; other viewers get the pixels. Mark (fbhost_damage) anything drawn into the
- * source before moving it. 0 or -EINVAL. Any thread; never waits for the
- * render thread. */
+ * which makes scrolling cheap; other viewers get the pixels. Mark (fbhost_damage) anything drawn
+ * into the source before moving it. 0 or -EINVAL. Any thread; never waits for the render thread. */
 int fbhost_copy(struct fbhost_fb *fb, int sx, int sy, int dx, int dy, int w, int h);
 /* Copies a w x h image (stride bytes per row, in src_format, which may not
  * be FBHOST_FORMAT_C8) to x,y, converting formats, and marks it damaged.
@@ -233,8 +231,7 @@ int fbhost_blit(struct fbhost_fb *fb, int x, int y, const void *src, uint32_t w,
 		uint32_t stride, enum fbhost_format src_format);
 /* Sets palette entries [first, first+count) to 0xRRGGBB values. 0 or
  * -EINVAL. Any thread. */
-int fbhost_set_palette(struct fbhost_fb *fb, unsigned first, unsigned count,
-		       const uint32_t *rgb);
+int fbhost_set_palette(struct fbhost_fb *fb, unsigned first, unsigned count, const uint32_t *rgb);
 
 /* ---- input from viewers -------------------------------------------------- */
 
@@ -249,8 +246,7 @@ struct fbhost_input_callbacks {
 	/* A viewer asks for a new size (VNC SetDesktopSize, SDL window
 	 * resize). Return 0 to accept (then call fbhost_resize, now or later)
 	 * or a negative errno to refuse. NULL = refuse. */
-	int (*resize_request)(void *opaque, struct fbhost_fb *fb, uint32_t width,
-			      uint32_t height);
+	int (*resize_request)(void *opaque, struct fbhost_fb *fb, uint32_t width, uint32_t height);
 	/* Optional: a key with its scancode, from viewers that send one (QEMU
 	 * extended key events). qnum is QEMU's key number: the PC AT set-1
 	 * scancode, 0xe0-prefixed keys as 0x80 | code. NULL = key gets the
@@ -272,13 +268,11 @@ struct fbhost_input_callbacks {
 /* Installs the embedder's callbacks (copied; any may be NULL; cb NULL
  * removes them), replacing the previous ones set here. Returns when no call
  * of the previous ones is running on another thread. Any thread. */
-void fbhost_set_input(struct fbhost_fb *fb, const struct fbhost_input_callbacks *cb,
-		      void *opaque);
+void fbhost_set_input(struct fbhost_fb *fb, const struct fbhost_input_callbacks *cb, void *opaque);
 /* Adds a handler next to the others; opaque (not NULL) names it. 0, -EINVAL,
  * -EEXIST (opaque added already) or -ENOSPC (FBHOST_INPUT_HANDLERS_MAX
  * handlers). Any thread. */
-int fbhost_input_add(struct fbhost_fb *fb, const struct fbhost_input_callbacks *cb,
-		     void *opaque);
+int fbhost_input_add(struct fbhost_fb *fb, const struct fbhost_input_callbacks *cb, void *opaque);
 /* Removes the handler added with opaque; returns when no call of it is
  * running on another thread, so opaque may be freed then. Any thread,
  * also from inside a callback (which must not free opaque before it
@@ -303,7 +297,7 @@ struct fbhost_vnc_options {
 	bool insecure; /* allow a non-loopback listen without a password */
 	/* PEM cert (+key) for VeNCrypt X509, wss:// and https://; NULL = none */
 	const char *cert_file;
-	bool tls_only; /* refuse clients without TLS (needs cert_file) */
+	bool tls_only;	/* refuse clients without TLS (needs cert_file) */
 	bool view_only; /* drop viewers' keyboard and pointer input */
 };
 #define FBHOST_PORT_ANY (-1)
@@ -341,10 +335,10 @@ int fbhost_web_url(struct fbhost_fb *fb, char *buf, size_t size);
 
 /* SDL window options; all false is QEMU's -display sdl default. */
 struct fbhost_sdl_options {
-	bool integer_scale; /* scale by whole factors only (letterboxed) */
+	bool integer_scale;   /* scale by whole factors only (letterboxed) */
 	bool resize_requests; /* resizing the window asks the guest for that mode */
-	bool no_quit; /* closing the window closes only the window (QEMU -no-quit) */
-	bool fullscreen; /* start fullscreen (Ctrl+Alt+F toggles) */
+	bool no_quit;	      /* closing the window closes only the window (QEMU -no-quit) */
+	bool fullscreen;      /* start fullscreen (Ctrl+Alt+F toggles) */
 };
 
 /*
@@ -363,23 +357,23 @@ void fbhost_set_quit_callback(struct fbhost *h, void (*quit)(void *opaque), void
 
 /* Writes the picture the viewers see now (after the damage marked so far
  * has been rendered) as a PNG file. The first call attaches a headless
- * shadow to fb, which then follows its updates until fb is removed. 0 or -errno (-ETIMEDOUT if the render
- * thread did not catch up within FBHOST_SCREENDUMP_TIMEOUT_MS, or the file's
- * errno). Any thread; blocks up to that bound. */
+ * shadow to fb, which then follows its updates until fb is removed. 0 or -errno (-ETIMEDOUT if the
+ * render thread did not catch up within FBHOST_SCREENDUMP_TIMEOUT_MS, or the file's errno). Any
+ * thread; blocks up to that bound. */
 int fbhost_screendump(struct fbhost_fb *fb, const char *png_path);
 #define FBHOST_SCREENDUMP_TIMEOUT_MS 5000u
 
 /* Counters of one framebuffer: monotonic except clients and the mode. */
 struct fbhost_stats {
-	uint64_t ticks; /* render ticks that looked at this framebuffer */
-	uint64_t dirty_pages; /* dirty pages found */
-	uint64_t rects; /* changed rectangles handed to frontends */
-	uint64_t pixels; /* changed pixels handed to frontends */
-	uint64_t switches; /* mode switches */
-	uint64_t last_tick_ns; /* cost of the last render tick */
+	uint64_t ticks;		  /* render ticks that looked at this framebuffer */
+	uint64_t dirty_pages;	  /* dirty pages found */
+	uint64_t rects;		  /* changed rectangles handed to frontends */
+	uint64_t pixels;	  /* changed pixels handed to frontends */
+	uint64_t switches;	  /* mode switches */
+	uint64_t last_tick_ns;	  /* cost of the last render tick */
 	uint64_t latency_ns_last; /* last first-damage-to-update latency */
-	unsigned rate_hz; /* configured render rate */
-	double ticks_per_s; /* measured render rate since the host started */
+	unsigned rate_hz;	  /* configured render rate */
+	double ticks_per_s;	  /* measured render rate since the host started */
 	/* VNC, zero when off */
 	unsigned clients;
 	uint64_t vnc_updates;
@@ -400,8 +394,8 @@ void fbhost_get_stats(struct fbhost_fb *fb, struct fbhost_stats *st);
 #define FBHOST_ENCODING_MAX 16
 /* One connected viewer, a snapshot. */
 struct fbhost_client {
-	uint64_t id; /* unique per framebuffer, never reused */
-	char address[FBHOST_ADDRESS_MAX]; /* "127.0.0.1:40000" */
+	uint64_t id;			    /* unique per framebuffer, never reused */
+	char address[FBHOST_ADDRESS_MAX];   /* "127.0.0.1:40000" */
 	char encoding[FBHOST_ENCODING_MAX]; /* "tight", "raw", ... */
 	bool websocket;
 	uint64_t updates;

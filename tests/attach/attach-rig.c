@@ -49,7 +49,7 @@ void rig_stop(struct rig *r)
 
 struct vtc *rig_viewer(struct rig *r, unsigned id)
 {
-	struct vtc_options o = {.port = sp_vnc_port(&r->srv, id), .encodings = "raw"};
+	struct vtc_options o = { .port = sp_vnc_port(&r->srv, id), .encodings = "raw" };
 	char err[256];
 	struct vtc *v;
 
@@ -117,7 +117,7 @@ void rig_fork(struct rig_child *c, int (*fn)(struct rig_child *c, void *arg), vo
 
 uint8_t rig_command(struct rig_child *c, uint8_t cmd)
 {
-	struct pollfd p = {.fd = c->from_child, .events = POLLIN};
+	struct pollfd p = { .fd = c->from_child, .events = POLLIN };
 	uint8_t b = 0;
 
 	assert_int_equal(write(c->to_child, &cmd, 1), 1);
@@ -143,7 +143,7 @@ void rig_child_reply(struct rig_child *c, uint8_t b)
 int rig_wait_child(struct rig_child *c)
 {
 	int status, pidfd = (int)syscall(SYS_pidfd_open, c->pid, 0);
-	struct pollfd p = {.fd = pidfd, .events = POLLIN};
+	struct pollfd p = { .fd = pidfd, .events = POLLIN };
 
 	close(c->to_child);
 	close(c->from_child);

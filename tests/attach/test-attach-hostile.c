@@ -33,7 +33,7 @@
 #define OTHER_H 120u
 #define FLOOD_MESSAGES 20000u
 
-static const char *const two_fbs[] = {"main:320x240", "other:160x120", NULL};
+static const char *const two_fbs[] = { "main:320x240", "other:160x120", NULL };
 
 static struct rig rig;
 static struct fbhost_guest *good; /* draws on "other" */
@@ -87,7 +87,7 @@ static int teardown(void **state)
 /* A raw connection to the attach socket. */
 static int raw_connect(void)
 {
-	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
 
 	assert_true(fd >= 0);
@@ -103,8 +103,8 @@ static void raw_send(int fd, const void *msg, size_t len, int pass_fd)
 		char buf[CMSG_SPACE(sizeof(int))];
 		struct cmsghdr align;
 	} ctl;
-	struct iovec iov = {(void *)msg, len};
-	struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1};
+	struct iovec iov = { (void *)msg, len };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
 
 	if (pass_fd >= 0) {
 		struct cmsghdr *cm;
@@ -127,12 +127,12 @@ static size_t raw_expect(int fd, uint16_t want, void *buf, size_t size)
 {
 	for (;;) {
 		char ctl[CMSG_SPACE(sizeof(int) * 4)];
-		struct iovec iov = {buf, size};
-		struct msghdr mh = {.msg_iov = &iov,
-				    .msg_iovlen = 1,
-				    .msg_control = ctl,
-				    .msg_controllen = sizeof(ctl)};
-		struct pollfd p = {.fd = fd, .events = POLLIN};
+		struct iovec iov = { buf, size };
+		struct msghdr mh = { .msg_iov = &iov,
+				     .msg_iovlen = 1,
+				     .msg_control = ctl,
+				     .msg_controllen = sizeof(ctl) };
+		struct pollfd p = { .fd = fd, .events = POLLIN };
 		struct fbg_hdr h;
 		ssize_t n;
 
@@ -171,8 +171,9 @@ static void expect_error(int fd, int code, const char *text, bool fatal)
 
 static struct fbg_hello hello_for(const char *fb)
 {
-	struct fbg_hello h = {
-	    .hdr = {FBG_HELLO, 0, sizeof(h)}, .magic = FBG_MAGIC, .version = FBG_VERSION};
+	struct fbg_hello h = { .hdr = { FBG_HELLO, 0, sizeof(h) },
+			       .magic = FBG_MAGIC,
+			       .version = FBG_VERSION };
 
 	snprintf(h.fb, sizeof(h.fb), "%s", fb);
 	return h;
@@ -194,8 +195,8 @@ static int raw_attached(void)
 static void test_bad_handshakes(void **state)
 {
 	struct fbg_hello h;
-	struct fbg_hdr frame = {FBG_FRAME, 0, sizeof(frame)};
-	char big[2 * FBG_MSG_MAX_BYTES] = {0};
+	struct fbg_hdr frame = { FBG_FRAME, 0, sizeof(frame) };
+	char big[2 * FBG_MSG_MAX_BYTES] = { 0 };
 	struct fbg_hdr *bh = (struct fbg_hdr *)big;
 	int fd;
 
@@ -260,11 +261,12 @@ static void test_bad_handshakes(void **state)
 
 static void test_bad_messages(void **state)
 {
-	struct fbg_hdr unknown = {77, 0, sizeof(unknown)}, frame = {FBG_FRAME, 0, sizeof(frame)};
-	struct fbg_mode_request mr = {.hdr = {FBG_MODE_REQUEST, 0, sizeof(mr)}};
-	struct fbg_track tr = {.hdr = {FBG_TRACK, 0, sizeof(tr)}, .mode = FBG_TRACK_UFFD};
+	struct fbg_hdr unknown = { 77, 0, sizeof(unknown) },
+		       frame = { FBG_FRAME, 0, sizeof(frame) };
+	struct fbg_mode_request mr = { .hdr = { FBG_MODE_REQUEST, 0, sizeof(mr) } };
+	struct fbg_track tr = { .hdr = { FBG_TRACK, 0, sizeof(tr) }, .mode = FBG_TRACK_UFFD };
 	struct fbg_track_state ts;
-	struct fbg_damage d = {.hdr = {FBG_DAMAGE, 0, sizeof(d)}, .count = 1000000};
+	struct fbg_damage d = { .hdr = { FBG_DAMAGE, 0, sizeof(d) }, .count = 1000000 };
 	int fd = raw_attached(), efd = eventfd(0, EFD_CLOEXEC);
 
 	(void)state;
@@ -324,13 +326,13 @@ static void test_damage_flood(void **state)
 	char *line;
 
 	(void)state;
-	msg.d.hdr = (struct fbg_hdr){FBG_DAMAGE, 0, sizeof(msg)};
+	msg.d.hdr = (struct fbg_hdr){ FBG_DAMAGE, 0, sizeof(msg) };
 	msg.d.count = FBG_DAMAGE_MAX_RECTS;
 	msg.d.generation = 1;
 	for (unsigned i = 0; i < FBG_DAMAGE_MAX_RECTS; i++) /* some absurd, some fine */
-		msg.r[i] =
-		    (struct fbg_rect){(int32_t)rig_rand(&seed), (int32_t)rig_rand(&seed),
-				      (int32_t)(rig_rand(&seed) % 500), (int32_t)rig_rand(&seed)};
+		msg.r[i] = (struct fbg_rect){ (int32_t)rig_rand(&seed), (int32_t)rig_rand(&seed),
+					      (int32_t)(rig_rand(&seed) % 500),
+					      (int32_t)rig_rand(&seed) };
 	for (unsigned i = 0; i < FLOOD_MESSAGES; i++)
 		raw_send(fd, &msg, sizeof(msg), -1);
 	/* The well-behaved guest is served meanwhile. */
@@ -359,10 +361,10 @@ static void test_too_many_connections(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_bad_handshakes),
-	    cmocka_unit_test(test_bad_messages),
-	    cmocka_unit_test(test_damage_flood),
-	    cmocka_unit_test(test_too_many_connections),
+		cmocka_unit_test(test_bad_handshakes),
+		cmocka_unit_test(test_bad_messages),
+		cmocka_unit_test(test_damage_flood),
+		cmocka_unit_test(test_too_many_connections),
 	};
 
 	signal(SIGPIPE, SIG_IGN);

@@ -29,7 +29,7 @@
 
 extern char **environ;
 
-static const char *const one_fb[] = {"main:160x120", NULL};
+static const char *const one_fb[] = { "main:160x120", NULL };
 
 /* Debian's interpreter, whose pip, setuptools and wheel .ci/deps.sh installs. */
 #define PYTHON "/usr/bin/python3"
@@ -41,9 +41,10 @@ static int install_with_pip(void **state)
 {
 	const char *src = getenv("FBHOST_GUEST_PYTHONPATH");
 	char *out = NULL, *err = NULL;
-	const char *argv[] = {
-	    PYTHON,	 "-m",	     "pip", "install", "-q", "--no-build-isolation",
-	    "--no-deps", "--target", site,  src,       NULL};
+	const char *argv[] = { PYTHON,	    "-m",	"pip",
+			       "install",   "-q",	"--no-build-isolation",
+			       "--no-deps", "--target", site,
+			       src,	    NULL };
 	int rc;
 
 	(void)state;
@@ -60,7 +61,7 @@ static int install_with_pip(void **state)
 
 static int remove_install(void **state)
 {
-	const char *argv[] = {"/bin/rm", "-rf", site, NULL};
+	const char *argv[] = { "/bin/rm", "-rf", site, NULL };
 
 	(void)state;
 	return sp_run(argv, NULL, NULL, RIG_WAIT_MS);
@@ -78,8 +79,8 @@ static void run_python(const char *tracking)
 	static uint32_t model[FB_W * FB_H];
 	const char *pypath = site;
 	char script[512], env_py[600];
-	char *env[] = {env_py, NULL};
-	struct rig_child child = {0};
+	char *env[] = { env_py, NULL };
+	struct rig_child child = { 0 };
 	const char *argv[6];
 	struct rig r;
 	struct vtc *v;
@@ -136,8 +137,8 @@ static void test_python_uffd(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_python_damage),
-	    cmocka_unit_test(test_python_uffd),
+		cmocka_unit_test(test_python_damage),
+		cmocka_unit_test(test_python_uffd),
 	};
 
 	signal(SIGPIPE, SIG_IGN);

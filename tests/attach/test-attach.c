@@ -40,7 +40,7 @@
 #define MODE_CHANGES 12u
 #define FRAME_PAGES (FB_W * FB_H * 4u / PAGE_BYTES) /* 600 */
 
-static const char *const one_fb[] = {"main:320x240", NULL};
+static const char *const one_fb[] = { "main:320x240", NULL };
 
 /* A rectangle of step i of a seeded sequence, in FB_W x FB_H. */
 struct step {
@@ -114,7 +114,7 @@ static int draw_child(struct rig_child *c, void *arg)
 	struct fbhost_guest *g = child_attach(a->path, "main");
 	uint64_t seed = 0xa77ac4 + (uint64_t)a->tracking;
 	int cmd, mode = fbhost_guest_set_tracking(g, a->tracking |
-							 (a->frames ? FBHOST_GUEST_FRAMES : 0));
+							     (a->frames ? FBHOST_GUEST_FRAMES : 0));
 
 	if (mode != a->tracking) {
 		fprintf(stderr, "guest: tracking %d: got %d: %s\n", a->tracking, mode,
@@ -123,7 +123,7 @@ static int draw_child(struct rig_child *c, void *arg)
 	}
 	while ((cmd = rig_child_next(c)) > 0) {
 		const struct fbhost_guest_frame *f = fbhost_guest_frame(g);
-		struct step s = {0, 0, FB_W, FB_H, 0x102030};
+		struct step s = { 0, 0, FB_W, FB_H, 0x102030 };
 
 		if (cmd == 'q')
 			break;
@@ -145,7 +145,7 @@ static int draw_child(struct rig_child *c, void *arg)
 
 static void run_drawing(int tracking, bool frames)
 {
-	struct draw_args a = {.tracking = tracking, .frames = frames};
+	struct draw_args a = { .tracking = tracking, .frames = frames };
 	uint32_t *model = calloc(FB_W * FB_H, 4);
 	uint64_t seed = 0xa77ac4 + (uint64_t)tracking, pages = 0, before, after;
 	struct rig_child child;
@@ -174,9 +174,9 @@ static void run_drawing(int tracking, bool frames)
 
 		assert_int_equal(rig_command(&child, 's'), 'k');
 		fill(model, FB_W, s);
-		pages +=
-		    pages_of(s, tracking == FBHOST_GUEST_UFFD ? KERNEL_PAGE_BYTES : PAGE_BYTES) *
-		    (tracking == FBHOST_GUEST_UFFD ? KERNEL_PAGE_BYTES / PAGE_BYTES : 1);
+		pages += pages_of(s,
+				  tracking == FBHOST_GUEST_UFFD ? KERNEL_PAGE_BYTES : PAGE_BYTES) *
+			 (tracking == FBHOST_GUEST_UFFD ? KERNEL_PAGE_BYTES / PAGE_BYTES : 1);
 		if (vtc_wait_picture(v, model, FB_W, FB_H, FB_W, RIG_WAIT_MS))
 			fail_msg("step %u (%s): %s", i, fbhost_guest_tracking_name(tracking),
 				 vtc_last_mismatch(v));
@@ -274,8 +274,8 @@ static void test_draw_compare(void **state)
 /* The sizes the test goes through: even steps asked by fbhost-ctl, odd ones
  * by the guest. */
 static const uint32_t mode_sizes[MODE_CHANGES][2] = {
-    {256, 200}, {400, 300}, {160, 120}, {333, 222}, {320, 240}, {128, 300},
-    {500, 100}, {200, 200}, {97, 61},	{320, 240}, {640, 48},	{300, 250},
+	{ 256, 200 }, { 400, 300 }, { 160, 120 }, { 333, 222 }, { 320, 240 }, { 128, 300 },
+	{ 500, 100 }, { 200, 200 }, { 97, 61 },	  { 320, 240 }, { 640, 48 },  { 300, 250 },
 };
 #define FINAL_FRAME 0xfu
 /* The mode test's guest looks at its events this often (it lags: several
@@ -304,7 +304,7 @@ static int modes_child(struct rig_child *c, void *arg)
 {
 	struct draw_args *a = arg;
 	struct fbhost_guest *g = child_attach(a->path, "main");
-	struct pollfd p = {.fd = c->cmd, .events = POLLIN};
+	struct pollfd p = { .fd = c->cmd, .events = POLLIN };
 	uint32_t k = 0, asked = 1;
 	uint64_t next_look = 0;
 
@@ -377,7 +377,7 @@ static void assert_untorn(struct vtc *v, unsigned change)
 
 static void run_modes(int tracking)
 {
-	struct draw_args a = {.tracking = tracking};
+	struct draw_args a = { .tracking = tracking };
 	struct rig_child child;
 	struct rig r;
 	struct vtc *v;
@@ -462,7 +462,7 @@ static int endless_child(struct rig_child *c, void *arg)
 
 static void test_killed_guest(void **state)
 {
-	struct draw_args a = {.tracking = FBHOST_GUEST_UFFD};
+	struct draw_args a = { .tracking = FBHOST_GUEST_UFFD };
 	struct rig_child child;
 	struct fbhost_guest *g;
 	const struct fbhost_guest_frame *f;
@@ -510,8 +510,8 @@ static void test_killed_guest(void **state)
 		fail_msg("after the kill: %s", vtc_last_mismatch(v));
 	/* And the new guest draws. */
 	assert_int_equal(fbhost_guest_set_tracking(g, FBHOST_GUEST_DAMAGE), FBHOST_GUEST_DAMAGE);
-	fill(f->pixels, f->stride / 4, (struct step){10, 10, 50, 40, 0xabcdef});
-	fill(seen, FB_W, (struct step){10, 10, 50, 40, 0xabcdef});
+	fill(f->pixels, f->stride / 4, (struct step){ 10, 10, 50, 40, 0xabcdef });
+	fill(seen, FB_W, (struct step){ 10, 10, 50, 40, 0xabcdef });
 	assert_int_equal(fbhost_guest_damage(g, 10, 10, 50, 40), 0);
 	assert_int_equal(fbhost_guest_frame_done(g), 0);
 	if (vtc_wait_picture(v, seen, FB_W, FB_H, FB_W, RIG_WAIT_MS))
@@ -604,11 +604,11 @@ static void test_input_events(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_draw_uffd),	     cmocka_unit_test(test_draw_log),
-	    cmocka_unit_test(test_draw_damage),	     cmocka_unit_test(test_draw_compare),
-	    cmocka_unit_test(test_draw_uffd_frames), cmocka_unit_test(test_draw_log_frames),
-	    cmocka_unit_test(test_modes_uffd),	     cmocka_unit_test(test_modes_log),
-	    cmocka_unit_test(test_killed_guest),     cmocka_unit_test(test_input_events),
+		cmocka_unit_test(test_draw_uffd),	 cmocka_unit_test(test_draw_log),
+		cmocka_unit_test(test_draw_damage),	 cmocka_unit_test(test_draw_compare),
+		cmocka_unit_test(test_draw_uffd_frames), cmocka_unit_test(test_draw_log_frames),
+		cmocka_unit_test(test_modes_uffd),	 cmocka_unit_test(test_modes_log),
+		cmocka_unit_test(test_killed_guest),	 cmocka_unit_test(test_input_events),
 	};
 
 	signal(SIGPIPE, SIG_IGN);

@@ -51,7 +51,7 @@ bool bd_available(const char *src)
 void bd_start(struct bd *d, const char *src)
 {
 	char web[1024], driver[1024];
-	char *argv[] = {BD_NODE, driver, NULL};
+	char *argv[] = { BD_NODE, driver, NULL };
 	posix_spawn_file_actions_t fa;
 	int in[2], out[2];
 
@@ -90,7 +90,7 @@ void bd_cmd(struct bd *d, const char *fmt, ...)
 	cmd[n - 1] = '\0';
 	for (;;) {
 		char *nl = memchr(d->buf, '\n', d->len);
-		struct pollfd p = {.fd = d->from, .events = POLLIN};
+		struct pollfd p = { .fd = d->from, .events = POLLIN };
 		uint64_t now = bd_now_ms();
 		ssize_t r;
 

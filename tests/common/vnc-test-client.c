@@ -135,8 +135,8 @@ static rfbCredential *on_credential(rfbClient *cl, int type)
 struct vtc *vtc_connect(const struct vtc_options *opt, char *err, size_t errlen)
 {
 	struct vtc *c = calloc(1, sizeof(*c));
-	unsigned timeout_ms = opt->connect_timeout_ms ? opt->connect_timeout_ms
-						       : VTC_DEFAULT_CONNECT_TIMEOUT_MS;
+	unsigned timeout_ms =
+		opt->connect_timeout_ms ? opt->connect_timeout_ms : VTC_DEFAULT_CONNECT_TIMEOUT_MS;
 	rfbClient *cl;
 
 	pthread_once(&vtc_log_once, vtc_install_log);
@@ -161,7 +161,8 @@ struct vtc *vtc_connect(const struct vtc_options *opt, char *err, size_t errlen)
 		cl->appData.encodingsString = opt->encodings;
 	cl->appData.compressLevel = opt->compress_level;
 	cl->appData.enableJPEG = opt->use_quality && opt->quality_level >= 0;
-	cl->appData.qualityLevel = opt->use_quality && opt->quality_level >= 0 ? opt->quality_level : 9;
+	cl->appData.qualityLevel =
+		opt->use_quality && opt->quality_level >= 0 ? opt->quality_level : 9;
 	cl->appData.shareDesktop = !opt->exclusive;
 	cl->appData.useRemoteCursor = FALSE;
 	cl->canHandleNewFBSize = TRUE;
@@ -180,8 +181,9 @@ struct vtc *vtc_connect(const struct vtc_options *opt, char *err, size_t errlen)
 	vtc_last_log[0] = '\0';
 	if (!rfbInitClient(cl, NULL, NULL)) {
 		/* rfbInitClient has freed cl. */
-		snprintf(err, errlen, "connect to %s:%d failed: %s", opt->host ? opt->host : "127.0.0.1",
-			 opt->port, vtc_last_log[0] ? vtc_last_log : "unknown error");
+		snprintf(err, errlen, "connect to %s:%d failed: %s",
+			 opt->host ? opt->host : "127.0.0.1", opt->port,
+			 vtc_last_log[0] ? vtc_last_log : "unknown error");
 		free(c->password);
 		free(c->ca_file);
 		free(c);

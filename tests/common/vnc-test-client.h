@@ -35,7 +35,7 @@ struct vtc_options {
 	/* PEM file of the CA (or self-signed certificate) that VeNCrypt X509
 	 * checks the server against; NULL = no X509 credentials. */
 	const char *ca_file;
-	bool exclusive; /* ask for exclusive access (shared flag 0) */
+	bool exclusive;		     /* ask for exclusive access (shared flag 0) */
 	unsigned connect_timeout_ms; /* 0 = 10000 */
 };
 
@@ -61,8 +61,7 @@ int vtc_wait_picture(struct vtc *c, const uint32_t *expected, uint32_t w, uint32
 /* Waits until the framebuffer is w x h. */
 int vtc_wait_size(struct vtc *c, uint32_t w, uint32_t h, unsigned timeout_ms);
 /* Compares now without pumping. */
-bool vtc_equals(struct vtc *c, const uint32_t *expected, uint32_t w, uint32_t h,
-		size_t stride_px);
+bool vtc_equals(struct vtc *c, const uint32_t *expected, uint32_t w, uint32_t h, size_t stride_px);
 /* A line describing the last mismatch found ("size 640x480 != 800x600",
  * "pixel (3,4) 0x00ff0000 != 0x0000ff00"), for assertion messages. */
 const char *vtc_last_mismatch(const struct vtc *c);

@@ -22,10 +22,10 @@
 #define STRESS_MAX_WRITE_BYTES 6000
 
 struct stress_cfg {
-	uint64_t block_pages; /* 0 = default */
-	unsigned mode_changes; /* over all rounds */
+	uint64_t block_pages;		   /* 0 = default */
+	unsigned mode_changes;		   /* over all rounds */
 	uint32_t max_w_first, max_h_first; /* size bound of the first change */
-	uint32_t max_w_last, max_h_last; /* ... growing linearly to this */
+	uint32_t max_w_last, max_h_last;   /* ... growing linearly to this */
 };
 
 struct stress {
@@ -33,7 +33,7 @@ struct stress {
 	struct fb_device *fb;
 	struct fb_render *render;
 	atomic_bool stop;
-	uint32_t palette[256]; /* written by the mode thread, read after join */
+	uint32_t palette[256];	 /* written by the mode thread, read after join */
 	ram_addr_t max_ram_size; /* mode thread, read after join */
 	struct ram_list *rl;
 	unsigned first_change, changes; /* this round's slice of the changes */
@@ -62,8 +62,9 @@ static inline void *stress_writer_main(void *opaque)
 
 		switch (r % 4) {
 		case 0:
-			assert_int_equal(fb_fill_rect(fb, x, y, rw, rh,
-						      (uint32_t)fb_test_rand(&w->seed)), 0);
+			assert_int_equal(
+				fb_fill_rect(fb, x, y, rw, rh, (uint32_t)fb_test_rand(&w->seed)),
+				0);
 			break;
 		case 1: {
 			/* a source image in a random non-indexed format */
@@ -88,8 +89,9 @@ static inline void *stress_writer_main(void *opaque)
 			for (size_t i = 0; i < len; i++)
 				buf[i] = (uint8_t)fb_test_rand(&w->seed);
 			/* mostly inside the frame, sometimes across its end */
-			assert_int_equal(fb_write(fb, fb_test_rand(&w->seed) %
-							      ((uint64_t)m.stride * m.height + 64),
+			assert_int_equal(fb_write(fb,
+						  fb_test_rand(&w->seed) %
+							  ((uint64_t)m.stride * m.height + 64),
 						  buf, len),
 					 0);
 			break;
@@ -125,10 +127,12 @@ static inline void *stress_mode_main(void *opaque)
 	const struct stress_cfg *c = st->cfg;
 
 	for (unsigned i = st->first_change; i < st->first_change + st->changes; i++) {
-		uint32_t maxw = c->max_w_first + (uint32_t)((uint64_t)(c->max_w_last - c->max_w_first) *
-							    i / c->mode_changes);
-		uint32_t maxh = c->max_h_first + (uint32_t)((uint64_t)(c->max_h_last - c->max_h_first) *
-							    i / c->mode_changes);
+		uint32_t maxw =
+			c->max_w_first + (uint32_t)((uint64_t)(c->max_w_last - c->max_w_first) * i /
+						    c->mode_changes);
+		uint32_t maxh =
+			c->max_h_first + (uint32_t)((uint64_t)(c->max_h_last - c->max_h_first) * i /
+						    c->mode_changes);
 		struct fb_mode m = {
 			.width = 1 + (uint32_t)(fb_test_rand(&st->seed) % maxw),
 			.height = 1 + (uint32_t)(fb_test_rand(&st->seed) % maxh),
@@ -200,7 +204,8 @@ static inline ram_addr_t stress_run(const struct stress_cfg *cfg)
 		atomic_store(&st.stop, false);
 		for (int i = 0; i < STRESS_WRITERS; i++) {
 			wr[i] = (struct stress_writer){ .st = &st, .seed = 77 + 1000 * round + i };
-			assert_int_equal(pthread_create(&wt[i], NULL, stress_writer_main, &wr[i]), 0);
+			assert_int_equal(pthread_create(&wt[i], NULL, stress_writer_main, &wr[i]),
+					 0);
 		}
 		assert_int_equal(pthread_create(&mt, NULL, stress_mode_main, &st), 0);
 		pthread_join(mt, NULL);

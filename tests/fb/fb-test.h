@@ -32,7 +32,7 @@ static const pixman_format_code_t fb_test_formats[] = {
 /* A listener that records the union of the damage it got. */
 struct fb_rec {
 	struct fb_listener l;
-	pthread_mutex_t lock; /* protects everything below */
+	pthread_mutex_t lock;	  /* protects everything below */
 	pixman_region32_t damage; /* union since the last fb_rec_reset */
 	unsigned updates, switches;
 	uint64_t generation;
@@ -160,8 +160,8 @@ static inline void fb_test_wait_switches(struct fb_render *r, struct fb_headless
 
 /* The guest picture converted to x8r8g8b8 (malloc'ed, stride = width*4) with
  * the same pixman conversion every listener sees. pal: the palette for c8. */
-static inline uint32_t *fb_test_guest_x8(struct fb_device *fb, const uint32_t *pal,
-					 uint32_t *w, uint32_t *h)
+static inline uint32_t *fb_test_guest_x8(struct fb_device *fb, const uint32_t *pal, uint32_t *w,
+					 uint32_t *h)
 {
 	pixman_indexed_t *idx = calloc(1, sizeof(*idx));
 	struct fb_access acc;
@@ -185,8 +185,7 @@ static inline uint32_t *fb_test_guest_x8(struct fb_device *fb, const uint32_t *p
 	assert_non_null(dst);
 	if (acc.mode.format == PIXMAN_c8)
 		pixman_image_set_indexed(src, idx);
-	pixman_image_composite32(PIXMAN_OP_SRC, src, NULL, dst, 0, 0, 0, 0, 0, 0, (int)*w,
-				 (int)*h);
+	pixman_image_composite32(PIXMAN_OP_SRC, src, NULL, dst, 0, 0, 0, 0, 0, 0, (int)*w, (int)*h);
 	pixman_image_unref(src);
 	pixman_image_unref(dst);
 	fb_access_end(fb, &acc);

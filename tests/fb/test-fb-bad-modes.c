@@ -53,9 +53,10 @@ static void test_bad_modes_keep_old(void **state)
 		{ { 640, 480, 2556, PIXMAN_x8r8g8b8 }, -EINVAL }, /* shorter than a row */
 		{ { 16384, 16384, 0, PIXMAN_x8r8g8b8 }, -E2BIG },
 		{ { 400, 400, 0, PIXMAN_x8r8g8b8 }, -E2BIG }, /* over the small cap */
-		{ { 200, 200, 65536, PIXMAN_c8 }, -E2BIG }, /* stride makes it too big */
+		{ { 200, 200, 65536, PIXMAN_c8 }, -E2BIG },   /* stride makes it too big */
 	};
-	struct fb_config cfg = { .name = "bad", .mode = { 64, 48, 0, PIXMAN_r5g6b5 },
+	struct fb_config cfg = { .name = "bad",
+				 .mode = { 64, 48, 0, PIXMAN_r5g6b5 },
 				 .max_bytes = SMALL_CAP_BYTES };
 	struct ram_list *rl = ram_list_new(NULL);
 	struct fb_render *r;

@@ -11,8 +11,10 @@ static void test_consistency(void **state)
 {
 	const struct stress_cfg cfg = {
 		.mode_changes = 500,
-		.max_w_first = 640, .max_h_first = 480,
-		.max_w_last = 800, .max_h_last = 600,
+		.max_w_first = 640,
+		.max_h_first = 480,
+		.max_w_last = 800,
+		.max_h_last = 600,
 	};
 
 	(void)state;

@@ -71,14 +71,15 @@ static void test_damage_model(void **state)
 			/* 0: clean, 1: sparse, 2: runs, 3: dense */
 			uint64_t v = fb_test_rand(&seed) % 100;
 
-			pm.dirty[p] = density == 1 ? v < 5 :
-				      density == 2 ? (p > 0 && pm.dirty[p - 1] ? v < 80 : v < 10) :
-				      density == 3 ? v < 70 : false;
+			pm.dirty[p] = density == 1   ? v < 5
+				      : density == 2 ? (p > 0 && pm.dirty[p - 1] ? v < 80 : v < 10)
+				      : density == 3 ? v < 70
+						     : false;
 			want_pages += pm.dirty[p];
 		}
-		assert_int_equal(fb_damage_region(&s, &m, pm.page, model_query, &pm, &region,
-						  &dirty_pages),
-				 0);
+		assert_int_equal(
+			fb_damage_region(&s, &m, pm.page, model_query, &pm, &region, &dirty_pages),
+			0);
 		assert_int_equal(dirty_pages, want_pages);
 		for (uint32_t y = 0; y < m.height; y++)
 			for (uint32_t x = 0; x < m.width; x++)

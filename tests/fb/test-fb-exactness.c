@@ -13,8 +13,8 @@
 
 /* The expected region computed pixel by pixel: a pixel is damaged when one
  * of its bytes lies in a page that one of the rectangle's bytes lies in. */
-static void model_region(pixman_region32_t *out, uint32_t stride, unsigned bpp, size_t page,
-			 int rx, int ry)
+static void model_region(pixman_region32_t *out, uint32_t stride, unsigned bpp, size_t page, int rx,
+			 int ry)
 {
 	uint64_t first = (uint64_t)ry * stride + (uint64_t)rx * bpp;
 	uint64_t last = (uint64_t)(ry + RECT_PX - 1) * stride + (uint64_t)(rx + RECT_PX) * bpp - 1;
@@ -34,10 +34,12 @@ static void model_region(pixman_region32_t *out, uint32_t stride, unsigned bpp, 
 				uint64_t pg = (y * stride + (uint64_t)x * bpp + b) / page;
 
 				for (int r = 0; r < RECT_PX && !dmg; r++) {
-					uint64_t s = ((uint64_t)(ry + r) * stride +
-						      (uint64_t)rx * bpp) / page;
+					uint64_t s =
+						((uint64_t)(ry + r) * stride + (uint64_t)rx * bpp) /
+						page;
 					uint64_t e = ((uint64_t)(ry + r) * stride +
-						      (uint64_t)(rx + RECT_PX) * bpp - 1) / page;
+						      (uint64_t)(rx + RECT_PX) * bpp - 1) /
+						     page;
 
 					dmg = pg >= s && pg <= e;
 				}
@@ -95,9 +97,8 @@ static void check_format(pixman_format_code_t format)
 					pos[i][1] + RECT_PX };
 
 		fb_rec_reset(&rec);
-		assert_int_equal(fb_fill_rect(fb, pos[i][0], pos[i][1], RECT_PX, RECT_PX,
-					      0x5a5a5a5a),
-				 0);
+		assert_int_equal(
+			fb_fill_rect(fb, pos[i][0], pos[i][1], RECT_PX, RECT_PX, 0x5a5a5a5a), 0);
 		fb_test_settle(r);
 		model_region(&model, m.stride, fb_format_bpp(format), ram_page_size(rl), pos[i][0],
 			     pos[i][1]);

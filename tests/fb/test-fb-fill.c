@@ -30,7 +30,7 @@ static uint32_t fill_raw(struct fb_device *fb, int x, int y)
 /* One fill of 0x123456 (lossy in 15/16 bpp and in c8) per format. */
 static const struct {
 	pixman_format_code_t format;
-	uint32_t raw; /* expected stored value */
+	uint32_t raw;  /* expected stored value */
 	uint32_t mask; /* the bits that carry colour */
 } fill_expect[] = {
 	/* (0x12,0x34,0x56) in 15-bit is (2,6,10) = (16,49,82); nearest
@@ -50,9 +50,8 @@ static void test_fill_exact_every_format(void **state)
 	(void)state;
 	assert_non_null(rl);
 	for (size_t i = 0; i < sizeof(fill_expect) / sizeof(fill_expect[0]); i++) {
-		struct fb_config cfg = {
-			.name = "fill", .mode = { FILL_W, FILL_H, 0, fill_expect[i].format }
-		};
+		struct fb_config cfg = { .name = "fill",
+					 .mode = { FILL_W, FILL_H, 0, fill_expect[i].format } };
 		struct fb_device *fb = fb_new(rl, &cfg);
 		uint32_t black;
 

@@ -15,8 +15,10 @@ static void test_growth(void **state)
 	const struct stress_cfg cfg = {
 		.block_pages = GROWTH_BLOCK_PAGES,
 		.mode_changes = 300,
-		.max_w_first = 32, .max_h_first = 32,
-		.max_w_last = 1024, .max_h_last = 768,
+		.max_w_first = 32,
+		.max_h_first = 32,
+		.max_w_last = 1024,
+		.max_h_last = 768,
 	};
 	ram_addr_t max_size;
 	uint64_t block_bytes = GROWTH_BLOCK_PAGES * 4096;
@@ -25,7 +27,8 @@ static void test_growth(void **state)
 	max_size = stress_run(&cfg);
 	printf("RAM space grew to %llu bytes = %llu bitmap blocks of %u pages\n",
 	       (unsigned long long)max_size,
-	       (unsigned long long)((max_size + block_bytes - 1) / block_bytes), GROWTH_BLOCK_PAGES);
+	       (unsigned long long)((max_size + block_bytes - 1) / block_bytes),
+	       GROWTH_BLOCK_PAGES);
 	assert_true(max_size >= GROWTH_MIN_BITMAP_BLOCKS * block_bytes);
 }
 

@@ -17,12 +17,12 @@
 
 struct reentry {
 	struct fb_device *fb;
-	atomic_uint inside; /* threads inside the replacing callback now */
-	unsigned want_inside; /* wait for this many before replacing */
-	atomic_uint replaced; /* callbacks that returned from fb_set_input_handler */
+	atomic_uint inside;    /* threads inside the replacing callback now */
+	unsigned want_inside;  /* wait for this many before replacing */
+	atomic_uint replaced;  /* callbacks that returned from fb_set_input_handler */
 	atomic_uint new_calls; /* calls of the replacement handler */
-	atomic_bool release; /* lets the blocking callback return */
-	atomic_bool left; /* the blocking callback returned */
+	atomic_bool release;   /* lets the blocking callback return */
+	atomic_bool left;      /* the blocking callback returned */
 	atomic_bool done[2];
 };
 

@@ -1,10 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * Input and requests: keys (with and without scancodes), pointer (clamped to the mode), viewer clipboard
- * and mode requests reach the guest's handler with the documented
- * semantics; guest clipboard text reaches every listener with a clipboard op,
- * on the render thread; a listener registered late gets switch_surface and a
- * full update first.
+ * Input and requests: keys (with and without scancodes), pointer (clamped to the mode), viewer
+ * clipboard and mode requests reach the guest's handler with the documented semantics; guest
+ * clipboard text reaches every listener with a clipboard op, on the render thread; a listener
+ * registered late gets switch_surface and a full update first.
  */
 #include <stdio.h>
 
@@ -104,7 +103,9 @@ static void test_input_and_clipboard(void **state)
 	struct fb_config cfg = { .name = "in", .mode = { 320, 200, 0, PIXMAN_c8 } };
 	struct guest_input g = { .lock = PTHREAD_MUTEX_INITIALIZER };
 	const struct fb_input_ops ops = {
-		.key = gi_key, .pointer = gi_pointer, .mode_request = gi_mode_request,
+		.key = gi_key,
+		.pointer = gi_pointer,
+		.mode_request = gi_mode_request,
 		.clipboard = gi_clipboard,
 	};
 	struct ram_list *rl = ram_list_new(NULL);

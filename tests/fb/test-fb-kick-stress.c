@@ -109,7 +109,8 @@ static void *kick_writer(void *arg)
 
 static void test_writes_wake_idle_thread(void **state)
 {
-	struct fb_config cfg = { .name = "kick", .mode = { KICK_FB_W, KICK_FB_H, 0, PIXMAN_x8r8g8b8 } };
+	struct fb_config cfg = { .name = "kick",
+				 .mode = { KICK_FB_W, KICK_FB_H, 0, PIXMAN_x8r8g8b8 } };
 	struct fb_render_config rcfg = { .rate_hz = KICK_RATE_HZ };
 	struct fb_render_thread_stats before, after;
 	struct ram_list *rl = ram_list_new(NULL);
@@ -130,8 +131,8 @@ static void test_writes_wake_idle_thread(void **state)
 	fb_render_get_thread_stats(env.r, &before);
 
 	for (unsigned i = 0; i < KICK_WRITERS; i++)
-		assert_int_equal(pthread_create(&writers[i], NULL, kick_writer,
-						(void *)(uintptr_t)i), 0);
+		assert_int_equal(
+			pthread_create(&writers[i], NULL, kick_writer, (void *)(uintptr_t)i), 0);
 	for (unsigned i = 0; i < KICK_WRITERS; i++)
 		pthread_join(writers[i], NULL);
 	fb_render_get_thread_stats(env.r, &after);

@@ -68,7 +68,8 @@ static void test_out_of_order_aborts(void **state)
 /* The render thread, a listener and writers all pass the check. */
 static void test_render_tick_in_order(void **state)
 {
-	struct ram_list *rl = ram_list_new(&(struct ram_list_config){ .page_bits = FB_RAM_PAGE_BITS });
+	struct ram_list *rl =
+		ram_list_new(&(struct ram_list_config){ .page_bits = FB_RAM_PAGE_BITS });
 	struct fb_config cfg = { .name = "order", .mode = { 64, 64, 0, PIXMAN_x8r8g8b8 } };
 	struct fb_device *fb;
 	struct fb_render *r;

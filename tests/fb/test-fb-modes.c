@@ -48,7 +48,7 @@ static void test_mode_change_keeps_overlap(void **state)
 	assert_non_null(rl);
 	fb = fb_new(rl, &cfg);
 	assert_non_null(fb);
-	assert_int_equal(raw_pixel(fb, 10, 10), 0); /* starts black */
+	assert_int_equal(raw_pixel(fb, 10, 10), 0);			 /* starts black */
 	assert_int_equal(fb_fill_rect(fb, 2, 2, 10, 10, 0x00ff0000), 0); /* red */
 	assert_int_equal(fb_fill_rect(fb, 60, 40, 4, 8, 0x0000ff00), 0); /* green corner */
 	gen = fb_mode_generation(fb);
@@ -77,8 +77,7 @@ static void test_mode_change_keeps_overlap(void **state)
 	assert_int_equal(raw_pixel(fb, 500, 400), 0);
 	/* and back, through a palette the guest set */
 	assert_int_equal(fb_set_palette(fb, 0xe0, 1, (uint32_t[]){ 0x123456 }), 0);
-	assert_int_equal(fb_set_mode(fb, &(struct fb_mode){ 640, 480, 2800, PIXMAN_x8r8g8b8 }),
-			 0);
+	assert_int_equal(fb_set_mode(fb, &(struct fb_mode){ 640, 480, 2800, PIXMAN_x8r8g8b8 }), 0);
 	assert_int_equal(raw_pixel(fb, 5, 5) & 0xffffff, 0x123456);
 	assert_int_equal(raw_pixel(fb, 639, 479) & 0xffffff, 0);
 	assert_int_equal(fb_get_mode(fb).stride, 2800);

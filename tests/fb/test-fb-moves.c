@@ -30,7 +30,7 @@ struct mirror {
 	pthread_mutex_t lock;
 	uint8_t *pixels; /* mode.stride * mode.height bytes */
 	struct fb_mode mode;
-	uint64_t moves; /* copy ops seen */
+	uint64_t moves;	    /* copy ops seen */
 	uint64_t damage_px; /* pixels of the updates seen */
 	/* Updates after which the picture was not the render thread's frame:
 	 * the invariant the moves rest on, checked on every update. */
@@ -60,8 +60,8 @@ static void mirror_copy(struct fb_listener *l, const struct fb_surface *s, int s
 	struct mirror *m = to_mirror(l);
 
 	pthread_mutex_lock(&m->lock);
-	fb_pixels_move(m->pixels, m->mode.stride, fb_format_bpp(s->mode.format), sx, sy, dx, dy,
-		       w, h);
+	fb_pixels_move(m->pixels, m->mode.stride, fb_format_bpp(s->mode.format), sx, sy, dx, dy, w,
+		       h);
 	m->moves++;
 	pthread_mutex_unlock(&m->lock);
 }
@@ -278,8 +278,8 @@ static void random_op(struct fb_device *fb, uint64_t *seed)
 			/* The rule: mark what was drawn before moving from it. */
 			fb_mark_dirty(fb, &acc, x, y, w, h);
 			/* A scroll of a band, as a terminal does. */
-			fb_access_copy(fb, &acc, 0, y, rnd(seed, -4, 4), y + dy, (int)acc.mode.width,
-				       h);
+			fb_access_copy(fb, &acc, 0, y, rnd(seed, -4, 4), y + dy,
+				       (int)acc.mode.width, h);
 		}
 		fb_access_end(fb, &acc);
 	}
@@ -348,7 +348,8 @@ static void test_moves_scroll_is_one_move(void **state)
 	assert_int_equal(st1.moves - st0.moves, 1);
 	/* The new line, widened to whole dirty pages above and below. */
 	if (px1 - px0 > (uint64_t)MOVES_W * (line + 2 * (page_rows + 1)))
-		fail_msg("%llu pixels sent for a %d-row line", (unsigned long long)(px1 - px0), line);
+		fail_msg("%llu pixels sent for a %d-row line", (unsigned long long)(px1 - px0),
+			 line);
 	assert_true(px1 - px0 >= (uint64_t)w * line);
 	assert_true(plain1 - plain0 >= (uint64_t)w * h);
 	rig_down(&g);
@@ -370,8 +371,8 @@ static void test_moves_limit_and_mode_change(void **state)
 	fb_get_stats(g.fb, &st0);
 	fb_access_begin(g.fb, &acc);
 	for (unsigned i = 0; i < FB_MOVES_MAX * 2; i++)
-		assert_int_equal(fb_access_copy(g.fb, &acc, (int)i * 4, 0, (int)i * 4 + 4, 2, 40, 40),
-				 0);
+		assert_int_equal(
+			fb_access_copy(g.fb, &acc, (int)i * 4, 0, (int)i * 4 + 4, 2, 40, 40), 0);
 	fb_access_end(g.fb, &acc);
 	rig_check(&g, "over the limit", 1);
 	fb_get_stats(g.fb, &st1);

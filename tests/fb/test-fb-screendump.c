@@ -22,7 +22,8 @@ static void draw_picture(struct fb_device *fb)
 	for (int y = 0; y < SD_H; y++)
 		for (int x = 0; x < SD_W; x++)
 			px[y * SD_W + x] = 0xff000000u | (uint32_t)(x * 255 / SD_W) << 16 |
-					   (uint32_t)(y * 255 / SD_H) << 8 | (uint32_t)((x ^ y) & 0xff);
+					   (uint32_t)(y * 255 / SD_H) << 8 |
+					   (uint32_t)((x ^ y) & 0xff);
 	assert_int_equal(fb_put_image(fb, img, 0, 0), 0);
 	pixman_image_unref(img);
 	assert_int_equal(fb_fill_rect(fb, 50, 40, 30, 20, 0x001f), 0);
@@ -54,7 +55,8 @@ static void test_screendump_roundtrip(void **state)
 	assert_non_null(r);
 	hl = fb_headless_new(fb);
 	assert_non_null(hl);
-	assert_int_equal(fb_headless_screendump_png(hl, "/tmp/x.png"), -EAGAIN); /* no picture yet */
+	assert_int_equal(fb_headless_screendump_png(hl, "/tmp/x.png"),
+			 -EAGAIN); /* no picture yet */
 	assert_int_equal(fb_render_add(r, fb), 0);
 	fb_test_settle(r);
 	draw_picture(fb);

@@ -30,9 +30,9 @@ static uint32_t frame_colour(uint32_t n)
  * thread; the atomics are read by the test thread. */
 struct frame_checker {
 	struct fb_listener l;
-	_Atomic unsigned updates; /* updates checked */
-	_Atomic unsigned mixed; /* pictures that were not one frame */
-	_Atomic uint32_t last_frame; /* frame number of the last picture */
+	_Atomic unsigned updates;     /* updates checked */
+	_Atomic unsigned mixed;	      /* pictures that were not one frame */
+	_Atomic uint32_t last_frame;  /* frame number of the last picture */
 	_Atomic unsigned frames_seen; /* distinct frame numbers, in order */
 };
 
@@ -165,9 +165,8 @@ static void test_frames_never_mixed(void **state)
 		assert_int_equal(fb_render_wait_ticks(e.r, 1, FB_TEST_WAIT_MS), 0);
 	}
 	fb_listener_unregister(e.fb, &c.l);
-	print_message("%u updates, %u distinct frames shown, %u mixed\n",
-		      atomic_load(&c.updates), atomic_load(&c.frames_seen),
-		      atomic_load(&c.mixed));
+	print_message("%u updates, %u distinct frames shown, %u mixed\n", atomic_load(&c.updates),
+		      atomic_load(&c.frames_seen), atomic_load(&c.mixed));
 	assert_int_equal(atomic_load(&c.mixed), 0);
 	assert_int_equal(atomic_load(&c.last_frame), SECTIONS_FRAMES);
 	/* Frames are not all held back: many distinct ones were shown. */

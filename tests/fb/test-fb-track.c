@@ -44,14 +44,15 @@ struct track_rig {
 
 static void rig_up(struct track_rig *g, enum fb_track_mode mode, int *skip)
 {
-	struct fb_config cfg = {.name = "track", .mode = {TRACK_W, TRACK_H, 0, PIXMAN_x8r8g8b8}};
-	struct fb_track_config tc = {.mode = mode, .pagemap_fd = -1};
+	struct fb_config cfg = { .name = "track",
+				 .mode = { TRACK_W, TRACK_H, 0, PIXMAN_x8r8g8b8 } };
+	struct fb_track_config tc = { .mode = mode, .pagemap_fd = -1 };
 	struct fb_access acc;
 	const char *why = NULL;
 	int rc;
 
 	memset(g, 0, sizeof(*g));
-	g->rl = ram_list_new(&(struct ram_list_config){.page_bits = FB_RAM_PAGE_BITS});
+	g->rl = ram_list_new(&(struct ram_list_config){ .page_bits = FB_RAM_PAGE_BITS });
 	assert_non_null(g->rl);
 	g->fb = fb_new(g->rl, &cfg);
 	assert_non_null(g->fb);
@@ -191,7 +192,7 @@ static void test_track_uffd(void **state)
 static void test_track_mode_change(void **state)
 {
 	struct track_rig g;
-	struct fb_mode m = {TRACK_W / 2, TRACK_H, 0, PIXMAN_x8r8g8b8};
+	struct fb_mode m = { TRACK_W / 2, TRACK_H, 0, PIXMAN_x8r8g8b8 };
 	struct fb_access acc;
 	int skip = 0;
 
@@ -286,9 +287,9 @@ static void test_track_log_stress(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_track_log),	     cmocka_unit_test(test_track_compare),
-	    cmocka_unit_test(test_track_uffd),	     cmocka_unit_test(test_track_mode_change),
-	    cmocka_unit_test(test_track_log_stress),
+		cmocka_unit_test(test_track_log),	 cmocka_unit_test(test_track_compare),
+		cmocka_unit_test(test_track_uffd),	 cmocka_unit_test(test_track_mode_change),
+		cmocka_unit_test(test_track_log_stress),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -85,10 +85,10 @@ static void fuzz_clip(void *o, const char *utf8, size_t len)
 }
 
 static const struct fb_input_ops fuzz_input = {
-    .key = fuzz_key,
-    .pointer = fuzz_pointer,
-    .mode_request = fuzz_mode,
-    .clipboard = fuzz_clip,
+	.key = fuzz_key,
+	.pointer = fuzz_pointer,
+	.mode_request = fuzz_mode,
+	.clipboard = fuzz_clip,
 };
 
 /* The last server log lines, shown if the harness gives up. */
@@ -112,8 +112,9 @@ static void fuzz_give_up(const char *what)
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-	struct fb_config fc = {.name = "fuzz",
-			       .mode = {FUZZ_SERVER_W_PX, FUZZ_SERVER_H_PX, 0, PIXMAN_x8r8g8b8}};
+	struct fb_config fc = {
+		.name = "fuzz", .mode = { FUZZ_SERVER_W_PX, FUZZ_SERVER_H_PX, 0, PIXMAN_x8r8g8b8 }
+	};
 	struct ram_list *rl = ram_list_new(NULL);
 	struct fb_render *render = fb_render_new(NULL);
 	struct vnc_config cfg;
@@ -146,7 +147,7 @@ static int read_exact(int fd, void *buf, size_t n)
 	uint64_t end = now_ms() + FUZZ_SERVER_WAIT_MS;
 
 	for (size_t got = 0; got < n;) {
-		struct pollfd pfd = {.fd = fd, .events = POLLIN};
+		struct pollfd pfd = { .fd = fd, .events = POLLIN };
 		ssize_t r;
 
 		if (poll(&pfd, 1, (int)(end - now_ms())) <= 0)
@@ -162,8 +163,8 @@ static int read_exact(int fd, void *buf, size_t n)
 /* Connects and runs the exchange up to ClientInit: fd, or aborts. */
 static int connect_client(void)
 {
-	struct sockaddr_in sa = {.sin_family = AF_INET,
-				 .sin_port = htons((uint16_t)vnc_server_port(fuzz_vnc))};
+	struct sockaddr_in sa = { .sin_family = AF_INET,
+				  .sin_port = htons((uint16_t)vnc_server_port(fuzz_vnc)) };
 	uint8_t b[16], none = 1;
 	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 
@@ -210,7 +211,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	/* Send while draining what the server answers (updates), then
 	 * half-close and read to the end. */
 	while (sent < size) {
-		struct pollfd pfd = {.fd = fd, .events = POLLIN | POLLOUT};
+		struct pollfd pfd = { .fd = fd, .events = POLLIN | POLLOUT };
 
 		if (poll(&pfd, 1, (int)(end - now_ms())) <= 0)
 			abort(); /* the server stopped reading and writing */
@@ -230,7 +231,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	shutdown(fd, SHUT_WR);
 	for (;;) {
-		struct pollfd pfd = {.fd = fd, .events = POLLIN};
+		struct pollfd pfd = { .fd = fd, .events = POLLIN };
 
 		if (poll(&pfd, 1, (int)(end - now_ms())) <= 0)
 			abort(); /* the server never closed it */

@@ -27,11 +27,11 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static const struct vnc_edge_secrets fuzz_secrets[5] = {
-    {.password = NULL},
-    {.password = "secret"},
-    {.password = "secret", .view_password = "view"},
-    {.password = "secret", .view_password = "view", .tls = true},
-    {.password = NULL, .tls = true, .tls_only = true},
+	{ .password = NULL },
+	{ .password = "secret" },
+	{ .password = "secret", .view_password = "view" },
+	{ .password = "secret", .view_password = "view", .tls = true },
+	{ .password = NULL, .tls = true, .tls_only = true },
 };
 
 /* Frames p[0..n) arriving in pieces of step bytes: the message ends (offsets
@@ -39,7 +39,7 @@ static const struct vnc_edge_secrets fuzz_secrets[5] = {
  * whether the framer refused what followed the last one. */
 static size_t frame_stream(const uint8_t *p, size_t n, size_t step, size_t *ends, bool *refused)
 {
-	struct vnc_edge_framer f = {.client_init_done = false};
+	struct vnc_edge_framer f = { .client_init_done = false };
 	size_t start = 0, avail = 0, count = 0;
 	char why[160];
 
@@ -48,7 +48,7 @@ static size_t frame_stream(const uint8_t *p, size_t n, size_t step, size_t *ends
 		avail += step < n - avail ? step : n - avail;
 		for (;;) {
 			ssize_t len =
-			    vnc_edge_frame(&f, p + start, avail - start, why, sizeof(why));
+				vnc_edge_frame(&f, p + start, avail - start, why, sizeof(why));
 
 			if (len < 0) {
 				if (!why[0])
@@ -81,8 +81,8 @@ static void check_framer(const uint8_t *p, size_t n, size_t step)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct vnc_edge_hs hs = {.state = VNC_EDGE_HS_VERSION};
-	struct vnc_edge_buf in = {0}, out = {0};
+	struct vnc_edge_hs hs = { .state = VNC_EDGE_HS_VERSION };
+	struct vnc_edge_buf in = { 0 }, out = { 0 };
 	const struct vnc_edge_secrets *sec;
 	size_t step, pos = 0;
 	char why[160];

@@ -145,7 +145,7 @@ static void op_add(struct model *m)
 	assert_non_null(ram_block_host(rb));
 	((volatile char *)ram_block_host(rb))[max_bytes - 1] = 1;
 	memmove(&m->blocks[i + 1], &m->blocks[i], (m->nblocks - i) * sizeof(m->blocks[0]));
-	m->blocks[i] = (struct model_block){rb, candidate, max_pages, used};
+	m->blocks[i] = (struct model_block){ rb, candidate, max_pages, used };
 	m->nblocks++;
 	used_end = candidate + (used + m->ps - 1) / m->ps;
 	model_fill(m, candidate, used_end, DIRTY_CLIENTS_ALL, true);
@@ -371,7 +371,7 @@ static void op_snapshot(struct model *m)
 
 static void run_model(unsigned page_bits, uint64_t block_pages, uint64_t seed)
 {
-	struct ram_list_config cfg = {.page_bits = page_bits, .block_pages = block_pages};
+	struct ram_list_config cfg = { .page_bits = page_bits, .block_pages = block_pages };
 	struct model *m = calloc(1, sizeof(*m));
 
 	assert_non_null(m);
@@ -443,9 +443,12 @@ static void test_model_4k_default_block(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_model_4k_block64),  cmocka_unit_test(test_model_512_block128),
-	    cmocka_unit_test(test_model_64k_block64), cmocka_unit_test(test_model_4k_block1024),
-	    cmocka_unit_test(test_model_1k_block256), cmocka_unit_test(test_model_4k_default_block),
+		cmocka_unit_test(test_model_4k_block64),
+		cmocka_unit_test(test_model_512_block128),
+		cmocka_unit_test(test_model_64k_block64),
+		cmocka_unit_test(test_model_4k_block1024),
+		cmocka_unit_test(test_model_1k_block256),
+		cmocka_unit_test(test_model_4k_default_block),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -27,7 +27,7 @@
 
 static void expect_bad_config(unsigned page_bits, uint64_t block_pages)
 {
-	struct ram_list_config cfg = {.page_bits = page_bits, .block_pages = block_pages};
+	struct ram_list_config cfg = { .page_bits = page_bits, .block_pages = block_pages };
 
 	errno = 0;
 	assert_null(ram_list_new(&cfg));
@@ -36,7 +36,7 @@ static void expect_bad_config(unsigned page_bits, uint64_t block_pages)
 
 static void test_bad_configs_refused(void **state)
 {
-	struct ram_list_config ok = {.page_bits = 9, .block_pages = 64};
+	struct ram_list_config ok = { .page_bits = 9, .block_pages = 64 };
 	struct ram_list *rl;
 
 	expect_bad_config(12, 3);
@@ -154,10 +154,10 @@ static void test_layout_first_gap(void **state)
 
 static void test_empty_and_out_of_range(void **state)
 {
-	struct ram_list_config cfg = {.page_bits = 12, .block_pages = 64};
+	struct ram_list_config cfg = { .page_bits = 12, .block_pages = 64 };
 	struct ram_list *rl = ram_list_new(&cfg);
 	struct dirty_snapshot *snap;
-	unsigned long dest[4] = {0};
+	unsigned long dest[4] = { 0 };
 
 	assert_non_null(rl);
 	assert_non_null(ram_block_add(rl, "a", 100 * PS, 100 * PS));
@@ -233,7 +233,7 @@ static void test_block_memfd_shared(void **state)
 
 static void test_free_with_pending_callbacks(void **state)
 {
-	struct ram_list_config cfg = {.page_bits = 12, .block_pages = 64};
+	struct ram_list_config cfg = { .page_bits = 12, .block_pages = 64 };
 
 	for (unsigned round = 0; round < 20; round++) {
 		struct ram_list *rl = ram_list_new(&cfg);
@@ -363,7 +363,7 @@ static void test_free_drains_owner_callbacks_first(void **state)
 
 static void test_unregistered_short_lived_threads(void **state)
 {
-	struct ram_list_config cfg = {.page_bits = 12, .block_pages = 64};
+	struct ram_list_config cfg = { .page_bits = 12, .block_pages = 64 };
 	struct ram_list *rl = ram_list_new(&cfg);
 	pthread_t tid;
 
@@ -385,14 +385,14 @@ static void test_unregistered_short_lived_threads(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_bad_configs_refused),
-	    cmocka_unit_test(test_bad_sizes_refused),
-	    cmocka_unit_test(test_layout_first_gap),
-	    cmocka_unit_test(test_empty_and_out_of_range),
-	    cmocka_unit_test(test_block_memfd_shared),
-	    cmocka_unit_test(test_free_with_pending_callbacks),
-	    cmocka_unit_test(test_free_drains_owner_callbacks_first),
-	    cmocka_unit_test(test_unregistered_short_lived_threads),
+		cmocka_unit_test(test_bad_configs_refused),
+		cmocka_unit_test(test_bad_sizes_refused),
+		cmocka_unit_test(test_layout_first_gap),
+		cmocka_unit_test(test_empty_and_out_of_range),
+		cmocka_unit_test(test_block_memfd_shared),
+		cmocka_unit_test(test_free_with_pending_callbacks),
+		cmocka_unit_test(test_free_drains_owner_callbacks_first),
+		cmocka_unit_test(test_unregistered_short_lived_threads),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -53,12 +53,12 @@
 struct stress {
 	struct ram_list *rl;
 	_Atomic uint64_t content[STRESS_MAX_PAGES]; /* the "pixels", one writer per page */
-	uint64_t observed[STRESS_MAX_PAGES]; /* reader-owned until joined */
+	uint64_t observed[STRESS_MAX_PAGES];	    /* reader-owned until joined */
 	_Atomic uint64_t writes_done;		    /* counter */
-	uint64_t reader_regressions;	     /* reader-owned */
-	uint64_t adds;			     /* grower-owned */
-	atomic_int stop_reader;		    /* flag */
-	int grower_error;		     /* grower-owned */
+	uint64_t reader_regressions;		    /* reader-owned */
+	uint64_t adds;				    /* grower-owned */
+	atomic_int stop_reader;			    /* flag */
+	int grower_error;			    /* grower-owned */
 };
 
 struct writer_arg {
@@ -133,7 +133,7 @@ static void sweep(struct stress *s, unsigned round)
 
 		if (round % 2) {
 			struct dirty_snapshot *snap =
-			    dirty_snapshot_and_clear(s->rl, p * ps, n * ps, DIRTY_MEMORY_VGA);
+				dirty_snapshot_and_clear(s->rl, p * ps, n * ps, DIRTY_MEMORY_VGA);
 
 			assert_non_null(snap);
 			for (uint64_t q = p; q < p + n; q++) {
@@ -164,7 +164,7 @@ static void *grower_main(void *opaque)
 	struct stress *s = opaque;
 	const uint64_t total = (uint64_t)STRESS_WRITES_PER_WRITER * STRESS_WRITERS;
 	const uint64_t expected_adds =
-	    2 * (STRESS_MAX_PAGES - STRESS_INITIAL_PAGES) / (STRESS_ADD_MAX_PAGES + 1);
+		2 * (STRESS_MAX_PAGES - STRESS_INITIAL_PAGES) / (STRESS_ADD_MAX_PAGES + 1);
 	uint64_t rng = 42;
 
 	for (;;) {
@@ -189,8 +189,8 @@ static void *grower_main(void *opaque)
 
 static void test_no_lost_updates_while_growing(void **state)
 {
-	struct ram_list_config cfg = {.page_bits = STRESS_PAGE_BITS,
-				      .block_pages = STRESS_BLOCK_PAGES};
+	struct ram_list_config cfg = { .page_bits = STRESS_PAGE_BITS,
+				       .block_pages = STRESS_BLOCK_PAGES };
 	struct writer_arg wa[STRESS_WRITERS];
 	pthread_t writers[STRESS_WRITERS], reader, grower;
 	struct stress *s = calloc(1, sizeof(*s));
@@ -204,7 +204,7 @@ static void test_no_lost_updates_while_growing(void **state)
 	assert_int_equal(pthread_create(&reader, NULL, reader_main, s), 0);
 	assert_int_equal(pthread_create(&grower, NULL, grower_main, s), 0);
 	for (unsigned i = 0; i < STRESS_WRITERS; i++) {
-		wa[i] = (struct writer_arg){s, i};
+		wa[i] = (struct writer_arg){ s, i };
 		assert_int_equal(pthread_create(&writers[i], NULL, writer_main, &wa[i]), 0);
 	}
 	for (unsigned i = 0; i < STRESS_WRITERS; i++)
@@ -237,7 +237,7 @@ static void test_no_lost_updates_while_growing(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_no_lost_updates_while_growing),
+		cmocka_unit_test(test_no_lost_updates_while_growing),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

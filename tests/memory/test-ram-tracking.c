@@ -36,7 +36,7 @@
 struct track {
 	struct ram_list *rl;
 	_Atomic uint64_t content[TRACK_PAGES]; /* the "pixels" */
-	uint64_t copy[TRACK_PAGES];    /* the tracker's copy */
+	uint64_t copy[TRACK_PAGES];	       /* the tracker's copy */
 	atomic_uint writes_done;
 };
 
@@ -54,7 +54,7 @@ static void *writer(void *opaque)
 	for (unsigned i = 0; i < TRACK_WRITES_PER_WRITER; i++) {
 		/* Each writer owns the pages of its parity. */
 		uint64_t page =
-		    (rand_r(&seed) % (TRACK_PAGES / TRACK_WRITERS)) * TRACK_WRITERS + a->id;
+			(rand_r(&seed) % (TRACK_PAGES / TRACK_WRITERS)) * TRACK_WRITERS + a->id;
 
 		atomic_fetch_add_explicit(&t->content[page], 1, memory_order_seq_cst);
 		if (i % 3 == 0) {
@@ -85,8 +85,8 @@ static void track_round(struct track *t)
 static struct ram_list *vga_only_list(void)
 {
 	struct ram_list_config cfg = {
-	    .page_bits = TRACK_PAGE_BITS,
-	    .tracked_clients = 1u << DIRTY_MEMORY_VGA,
+		.page_bits = TRACK_PAGE_BITS,
+		.tracked_clients = 1u << DIRTY_MEMORY_VGA,
 	};
 	struct ram_list *rl = ram_list_new(&cfg);
 
@@ -137,7 +137,7 @@ static void test_start_mid_stream_loses_nothing(void **state)
 	assert_non_null(t);
 	t->rl = vga_only_list();
 	for (unsigned i = 0; i < TRACK_WRITERS; i++) {
-		args[i] = (struct writer_arg){t, i};
+		args[i] = (struct writer_arg){ t, i };
 		assert_int_equal(pthread_create(&th[i], NULL, writer, &args[i]), 0);
 	}
 	while (atomic_load_explicit(&t->writes_done, memory_order_relaxed) <
@@ -161,8 +161,8 @@ static void test_start_mid_stream_loses_nothing(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_untracked_client_untouched),
-	    cmocka_unit_test(test_start_mid_stream_loses_nothing),
+		cmocka_unit_test(test_untracked_client_untouched),
+		cmocka_unit_test(test_start_mid_stream_loses_nothing),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

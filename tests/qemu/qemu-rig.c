@@ -34,7 +34,7 @@ uint64_t qr_now_ms(void)
 
 static void qr_sleep_ms(unsigned ms)
 {
-	struct timespec ts = {.tv_sec = ms / 1000u, .tv_nsec = (long)(ms % 1000u) * 1000000L};
+	struct timespec ts = { .tv_sec = ms / 1000u, .tv_nsec = (long)(ms % 1000u) * 1000000L };
 
 	nanosleep(&ts, NULL);
 }
@@ -120,8 +120,8 @@ int qr_setup(struct qr_vm *vm, bool p2p)
 	snprintf(log, sizeof(log), "%s/dbus.log", tmpl);
 	snprintf(addr, sizeof(addr), "--address=%s", vm->bus_addr);
 	{
-		const char *argv[] = {"dbus-daemon", "--session",   addr,
-				      "--nofork",    "--nopidfile", NULL};
+		const char *argv[] = { "dbus-daemon", "--session",   addr,
+				       "--nofork",    "--nopidfile", NULL };
 		char sock[QR_PATH_MAX + 16];
 
 		vm->bus_pid = qr_spawn(argv, log);
@@ -336,7 +336,7 @@ int qr_wait_mirrored(struct qr_vm *vm, const char *ctl_sock, const char *dir, un
 
 	snprintf(why, whylen, "no sample taken");
 	while (qr_now_ms() < end) {
-		struct qr_picture q1 = {0}, f = {0}, q2 = {0};
+		struct qr_picture q1 = { 0 }, f = { 0 }, q2 = { 0 };
 
 		const struct qr_picture *ref;
 
@@ -354,8 +354,8 @@ int qr_wait_mirrored(struct qr_vm *vm, const char *ctl_sock, const char *dir, un
 			since = qr_now_ms();
 		} else if (!qr_picture_equal(ref, &f)) {
 			long d = f.w == ref->w && f.h == ref->h
-				     ? pic_diff(ref->px, f.px, ref->w, ref->h)
-				     : -1;
+					 ? pic_diff(ref->px, f.px, ref->w, ref->h)
+					 : -1;
 
 			snprintf(why, whylen,
 				 "fbhost %ux%u != QEMU %ux%u (first difference at pixel %ld: "

@@ -71,14 +71,14 @@ static int linux_wait_viewer_exact(struct linux_rig *r, unsigned timeout_ms)
 	uint64_t end = qr_now_ms() + timeout_ms;
 
 	while (qr_now_ms() < end) {
-		struct qr_picture q = {0};
+		struct qr_picture q = { 0 };
 		int rc;
 
 		if (qr_qemu_dump(&r->vm, &q))
 			return -EIO;
 		rc = qr_picture_lit(&q) >= LINUX_MIN_LIT_PX
-			 ? vtc_wait_picture(r->c, q.px, q.w, q.h, q.w, 2 * QR_POLL_MS)
-			 : -EAGAIN;
+			     ? vtc_wait_picture(r->c, q.px, q.w, q.h, q.w, 2 * QR_POLL_MS)
+			     : -EAGAIN;
 		qr_picture_free(&q);
 		if (rc == 0)
 			return 0;
@@ -118,10 +118,10 @@ static uint32_t linux_qnum(char c, bool *shift)
 		const char *keys, *shifted;
 		uint32_t first;
 	} rows[] = {
-		{"1234567890-=", "!@#$%^&*()_+", 0x02},
-		{"qwertyuiop[]", "QWERTYUIOP{}", 0x10},
-		{"asdfghjkl;'`", "ASDFGHJKL:\"~", 0x1e},
-		{"\\zxcvbnm,./", "|ZXCVBNM<>?", 0x2b},
+		{ "1234567890-=", "!@#$%^&*()_+", 0x02 },
+		{ "qwertyuiop[]", "QWERTYUIOP{}", 0x10 },
+		{ "asdfghjkl;'`", "ASDFGHJKL:\"~", 0x1e },
+		{ "\\zxcvbnm,./", "|ZXCVBNM<>?", 0x2b },
 	};
 
 	*shift = false;
@@ -176,8 +176,8 @@ static void linux_start(struct linux_rig *r)
 	const char *kernel = qr_kernel();
 	char initrd[QR_PATH_MAX + 16], serial_arg[QR_PATH_MAX + 32], err[256];
 	const char *script = getenv("FBHOST_QEMU_INITRAMFS");
-	struct vtc_options vo = {.encodings = "copyrect zrle raw"};
-	const char *fb_args[] = {"--guest", NULL, NULL};
+	struct vtc_options vo = { .encodings = "copyrect zrle raw" };
+	const char *fb_args[] = { "--guest", NULL, NULL };
 	char *out = NULL;
 
 	if (!kernel) {
@@ -188,7 +188,7 @@ static void linux_start(struct linux_rig *r)
 	assert_int_equal(qr_setup(&r->vm, true), 0);
 	snprintf(initrd, sizeof(initrd), "%s/initrd.cpio", r->vm.dir);
 	{
-		const char *argv[] = {"/bin/sh", script, initrd, kernel, NULL};
+		const char *argv[] = { "/bin/sh", script, initrd, kernel, NULL };
 
 		if (sp_run(argv, &out, NULL, 60000) != 0)
 			fprintf(stderr, "make-initramfs: %s\n", out ? out : "");
@@ -197,13 +197,13 @@ static void linux_start(struct linux_rig *r)
 	snprintf(r->serial, sizeof(r->serial), "%s/serial.log", r->vm.dir);
 	snprintf(serial_arg, sizeof(serial_arg), "file:%s", r->serial);
 	{
-		const char *qemu_args[] = {"-m",	 "256",
-					   "-device",	 "virtio-vga",
-					   "-kernel",	 kernel,
-					   "-initrd",	 initrd,
-					   "-append",	 "console=tty0 quiet loglevel=1 panic=-1",
-					   "-serial",	 serial_arg,
-					   "-no-reboot", NULL};
+		const char *qemu_args[] = { "-m",	  "256",
+					    "-device",	  "virtio-vga",
+					    "-kernel",	  kernel,
+					    "-initrd",	  initrd,
+					    "-append",	  "console=tty0 quiet loglevel=1 panic=-1",
+					    "-serial",	  serial_arg,
+					    "-no-reboot", NULL };
 
 		assert_int_equal(qr_qemu_start(&r->vm, qemu_args), 0);
 	}
@@ -225,7 +225,7 @@ static void linux_stop(struct linux_rig *r)
 
 static void test_linux_guest(void **state)
 {
-	struct linux_rig r = {0};
+	struct linux_rig r = { 0 };
 	uint64_t updates;
 	char why[256];
 	int rc;
@@ -273,7 +273,7 @@ static void test_linux_guest(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_linux_guest),
+		cmocka_unit_test(test_linux_guest),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -34,7 +34,7 @@ static int restart_wait_viewers(struct qr_vm *vm, struct vtc **c, unsigned timeo
 	uint64_t end = qr_now_ms() + timeout_ms;
 
 	while (qr_now_ms() < end) {
-		struct qr_picture q = {0};
+		struct qr_picture q = { 0 };
 		int i, ok = 0;
 
 		if (qr_qemu_dump(vm, &q))
@@ -80,15 +80,15 @@ static int restart_wait_log(struct sp_server *s, struct vtc **c, const char *tex
 
 static void test_qemu_killed(void **state)
 {
-	const char *first[] = {"-m", "64", "-device", "VGA", NULL};
+	const char *first[] = { "-m", "64", "-device", "VGA", NULL };
 	/* The boot menu prompt makes the second screen differ from the first. */
-	const char *second[] = {"-m", "64", "-device", "VGA", "-boot", "menu=on,splash-time=60000",
-				NULL};
-	const char *fb_args[] = {"--guest", NULL, NULL};
-	struct vtc_options vo = {.encodings = "copyrect zrle raw"};
-	struct qr_picture before = {0}, during = {0}, after = {0};
+	const char *second[] = { "-m", "64", "-device", "VGA", "-boot", "menu=on,splash-time=60000",
+				 NULL };
+	const char *fb_args[] = { "--guest", NULL, NULL };
+	struct vtc_options vo = { .encodings = "copyrect zrle raw" };
+	struct qr_picture before = { 0 }, during = { 0 }, after = { 0 };
 	struct vtc *c[RESTART_VIEWERS];
-	struct sp_server s = {0};
+	struct sp_server s = { 0 };
 	struct qr_vm vm;
 	uint64_t end;
 	char why[256], err[256];
@@ -148,7 +148,7 @@ static void test_qemu_killed(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_qemu_killed),
+		cmocka_unit_test(test_qemu_killed),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

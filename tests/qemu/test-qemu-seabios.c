@@ -25,11 +25,11 @@
 
 static void seabios_run(bool p2p)
 {
-	const char *qemu_args[] = {"-m", "64", "-device", "VGA", NULL};
+	const char *qemu_args[] = { "-m", "64", "-device", "VGA", NULL };
 	struct qr_vm vm;
-	struct sp_server s = {0};
+	struct sp_server s = { 0 };
 	char why[256];
-	const char *fb_args[] = {"--guest", NULL, NULL};
+	const char *fb_args[] = { "--guest", NULL, NULL };
 	int rc;
 
 	assert_int_equal(qr_setup(&vm, p2p), 0);
@@ -58,8 +58,8 @@ static void test_seabios_p2p(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_seabios_bus),
-	    cmocka_unit_test(test_seabios_p2p),
+		cmocka_unit_test(test_seabios_bus),
+		cmocka_unit_test(test_seabios_p2p),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -74,11 +74,11 @@ static void *qmp_peer_thread(void *opaque)
 			struct cmsghdr align;
 			char b[CMSG_SPACE(sizeof(int))];
 		} ctl;
-		struct iovec iov = {.iov_base = buf, .iov_len = sizeof(buf)};
-		struct msghdr mh = {.msg_iov = &iov,
-				    .msg_iovlen = 1,
-				    .msg_control = ctl.b,
-				    .msg_controllen = sizeof(ctl.b)};
+		struct iovec iov = { .iov_base = buf, .iov_len = sizeof(buf) };
+		struct msghdr mh = { .msg_iov = &iov,
+				     .msg_iovlen = 1,
+				     .msg_control = ctl.b,
+				     .msg_controllen = sizeof(ctl.b) };
 		struct cmsghdr *c;
 
 		if (recvmsg(fd, &mh, 0) <= 0)
@@ -96,7 +96,7 @@ out:
 
 static void qmp_peer_start(struct qmp_peer *p, const char *const *replies, pthread_t *t)
 {
-	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 
 	p->replies = replies;
 	p->got_fd = -1;
@@ -128,11 +128,11 @@ static bool qmp_peer_stop(struct qmp_peer *p, pthread_t t)
 static void test_qmp_client(void **state)
 {
 	static const char *const replies[] = {
-	    "{\"return\": {}}\r\n", /* qmp_capabilities */
-	    /* an event before the reply, then the reply */
-	    "{\"event\": \"RESET\", \"data\": {}}\r\n{\"return\": {}}\r\n",
-	    "{\"error\": {\"class\": \"GenericError\", \"desc\": \"no such fd\"}}\r\n",
-	    NULL,
+		"{\"return\": {}}\r\n", /* qmp_capabilities */
+		/* an event before the reply, then the reply */
+		"{\"event\": \"RESET\", \"data\": {}}\r\n{\"return\": {}}\r\n",
+		"{\"error\": {\"class\": \"GenericError\", \"desc\": \"no such fd\"}}\r\n",
+		NULL,
 	};
 	struct qmp_peer p;
 	struct qemu_qmp *q;
@@ -145,11 +145,12 @@ static void test_qmp_client(void **state)
 	assert_non_null(q);
 	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
 	assert_int_equal(
-	    qemu_qmp_command(q, "{\"execute\": \"getfd\"}", sv[1], reply, sizeof(reply), 5000), 0);
+		qemu_qmp_command(q, "{\"execute\": \"getfd\"}", sv[1], reply, sizeof(reply), 5000),
+		0);
 	assert_string_equal(reply, "{\"return\": {}}");
-	assert_int_equal(
-	    qemu_qmp_command(q, "{\"execute\": \"add_client\"}", -1, reply, sizeof(reply), 5000),
-	    -EIO);
+	assert_int_equal(qemu_qmp_command(q, "{\"execute\": \"add_client\"}", -1, reply,
+					  sizeof(reply), 5000),
+			 -EIO);
 	assert_non_null(strstr(reply, "no such fd"));
 	/* The peer hangs up: the next command fails, bounded. */
 	assert_int_equal(qemu_qmp_command(q, "{\"execute\": \"x\"}", -1, NULL, 0, 5000),
@@ -171,9 +172,9 @@ static void test_qmp_refused(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_keymap),
-	    cmocka_unit_test(test_qmp_client),
-	    cmocka_unit_test(test_qmp_refused),
+		cmocka_unit_test(test_keymap),
+		cmocka_unit_test(test_qmp_client),
+		cmocka_unit_test(test_qmp_refused),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

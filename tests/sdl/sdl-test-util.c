@@ -94,14 +94,15 @@ uint32_t *sdl_test_expected(struct sdl_test_fb *t, uint32_t *width, uint32_t *he
 		/* Indexed through the palette sdl_test_draw_pattern set. */
 		for (uint32_t y = 0; y < h; y++)
 			for (uint32_t x = 0; x < w; x++) {
-				uint8_t i = ((uint8_t *)acc.pixels)[(size_t)y * acc.mode.stride + x];
+				uint8_t i =
+					((uint8_t *)acc.pixels)[(size_t)y * acc.mode.stride + x];
 				out[(size_t)y * w + x] = palette_rgb(i, t->seed);
 			}
 	} else {
 		pixman_image_t *src = pixman_image_create_bits(acc.mode.format, (int)w, (int)h,
 							       acc.pixels, (int)acc.mode.stride);
-		pixman_image_t *dst = pixman_image_create_bits(PIXMAN_x8r8g8b8, (int)w, (int)h,
-							       out, (int)w * 4);
+		pixman_image_t *dst =
+			pixman_image_create_bits(PIXMAN_x8r8g8b8, (int)w, (int)h, out, (int)w * 4);
 		assert_non_null(src);
 		assert_non_null(dst);
 		pixman_image_composite32(PIXMAN_OP_SRC, src, NULL, dst, 0, 0, 0, 0, 0, 0, (int)w,

@@ -171,8 +171,8 @@ static void assert_pointer(const struct guest_event *e, int x, int y, uint32_t b
 }
 
 /* A 100x50 guest in a window of 250x150 screen pixels. */
-static struct sdl_window *open_window(struct sdl_test_fb *t, bool integer_scale,
-				      bool allow_resize, bool close_quits)
+static struct sdl_window *open_window(struct sdl_test_fb *t, bool integer_scale, bool allow_resize,
+				      bool close_quits)
 {
 	struct sdl_window_config cfg;
 
@@ -385,7 +385,7 @@ static void test_layouts(void **state)
 	struct sdl_window *w = open_sized(&t, 100, 100, 300, 200, false);
 	assert_layout(w, 50, 0, 200, 200);
 	push_motion(w, 50 + 2 * 30 + 1, 2 * 70 + 1);
-	push_motion(w, 10, 100); /* left bar */
+	push_motion(w, 10, 100);  /* left bar */
 	push_motion(w, 290, 100); /* right bar */
 	assert_int_equal(sdl_window_flush(w, SDL_TEST_TIMEOUT_MS), 0);
 	assert_int_equal(take_events(got), 3);

@@ -176,8 +176,8 @@ static size_t uploads_inside(const struct sdl_window *w, int x, int y, int width
 		const struct upload_record *r = &records[i];
 		if (r->w != w)
 			continue;
-		fprintf(stderr, "  upload %d,%d %dx%d %zu bytes\n", r->x, r->y, r->width,
-			r->height, r->bytes);
+		fprintf(stderr, "  upload %d,%d %dx%d %zu bytes\n", r->x, r->y, r->width, r->height,
+			r->bytes);
 		assert_true(r->x >= x && r->y >= y);
 		assert_true(r->x + r->width <= x + width && r->y + r->height <= y + height);
 		bytes += r->bytes;
@@ -430,14 +430,10 @@ static void test_wake_queue_full(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_bad_arguments),
-		cmocka_unit_test(test_no_display),
-		cmocka_unit_test(test_every_format),
-		cmocka_unit_test(test_mode_switch),
-		cmocka_unit_test(test_damage_only),
-		cmocka_unit_test(test_coalesce),
-		cmocka_unit_test(test_letterboxed_picture),
-		cmocka_unit_test(test_wake_queue_full),
+		cmocka_unit_test(test_bad_arguments),	    cmocka_unit_test(test_no_display),
+		cmocka_unit_test(test_every_format),	    cmocka_unit_test(test_mode_switch),
+		cmocka_unit_test(test_damage_only),	    cmocka_unit_test(test_coalesce),
+		cmocka_unit_test(test_letterboxed_picture), cmocka_unit_test(test_wake_queue_full),
 	};
 	sdl_test_use_offscreen();
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -157,10 +157,11 @@ static void test_stress(void **state)
 
 	struct sdl_window_stats st;
 	sdl_window_get_stats(wa, &st);
-	fprintf(stderr, "window a: %u fills, %llu updates, %llu uploads, %llu presents, "
-		"%llu coalesced, %u screenshots\n", g1.fills, (unsigned long long)st.updates,
-		(unsigned long long)st.uploads, (unsigned long long)st.presents,
-		(unsigned long long)st.coalesced, r.shots);
+	fprintf(stderr,
+		"window a: %u fills, %llu updates, %llu uploads, %llu presents, "
+		"%llu coalesced, %u screenshots\n",
+		g1.fills, (unsigned long long)st.updates, (unsigned long long)st.uploads,
+		(unsigned long long)st.presents, (unsigned long long)st.coalesced, r.shots);
 	assert_true(st.updates >= STRESS_TICKS / 2);
 	sdl_window_free(wb);
 	sdl_window_free(wa);

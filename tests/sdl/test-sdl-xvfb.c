@@ -87,8 +87,8 @@ static bool start_xvfb(int n)
 			dup2(null, 2);
 		}
 		unsetenv("LD_PRELOAD"); /* the X server is not the program under test */
-		execlp("Xvfb", "Xvfb", disp, "-screen", "0", screen, "-nolisten", "tcp",
-		       "-noreset", (char *)NULL);
+		execlp("Xvfb", "Xvfb", disp, "-screen", "0", screen, "-nolisten", "tcp", "-noreset",
+		       (char *)NULL);
 		_exit(127);
 	}
 	uint64_t deadline = now_ms() + SDL_TEST_TIMEOUT_MS;
@@ -145,9 +145,8 @@ static uint32_t *grab_screen(uint32_t *width, uint32_t *height)
 	assert_true(fd >= 0);
 	close(fd);
 	char cmd[512];
-	snprintf(cmd, sizeof(cmd),
-		 "xwd -root -silent -display :%d | convert xwd:- -depth 8 ppm:%s", xvfb_display,
-		 path);
+	snprintf(cmd, sizeof(cmd), "xwd -root -silent -display :%d | convert xwd:- -depth 8 ppm:%s",
+		 xvfb_display, path);
 	int rc = system(cmd);
 	FILE *f = fopen(path, "rb");
 	unlink(path);
@@ -254,8 +253,8 @@ int main(void)
 	for (int n = XVFB_FIRST_DISPLAY; n <= XVFB_LAST_DISPLAY && xvfb_pid < 0; n++)
 		start_xvfb(n);
 	if (xvfb_pid < 0) {
-		fprintf(stderr, "could not start Xvfb on any display :%d-:%d\n",
-			XVFB_FIRST_DISPLAY, XVFB_LAST_DISPLAY);
+		fprintf(stderr, "could not start Xvfb on any display :%d-:%d\n", XVFB_FIRST_DISPLAY,
+			XVFB_LAST_DISPLAY);
 		return 1;
 	}
 	char disp[16];

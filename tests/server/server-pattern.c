@@ -19,10 +19,8 @@ uint32_t *pic_pattern(uint32_t w, uint32_t h, pixman_format_code_t format)
 		abort();
 	guest_pattern_draw(card);
 	out = pixman_image_create_bits(PIXMAN_x8r8g8b8, (int)w, (int)h, px, (int)w * 4);
-	pixman_image_composite32(PIXMAN_OP_SRC, card, NULL, out, 0, 0, 0, 0, 0, 0, (int)w,
-				 (int)h);
+	pixman_image_composite32(PIXMAN_OP_SRC, card, NULL, out, 0, 0, 0, 0, 0, 0, (int)w, (int)h);
 	pixman_image_unref(out);
 	pixman_image_unref(card);
 	return px;
 }
-

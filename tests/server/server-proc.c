@@ -319,7 +319,8 @@ int sp_run_tty(const char *const *argv, const char *const *env, const char *prom
 		if (!typed && strstr(buf, prompt) && tcgetattr(master, &t) == 0 &&
 		    !(t.c_lflag & ECHO)) {
 			typed = true;
-			if (write(master, answer, strlen(answer)) < 0 || write(master, "\n", 1) != 1)
+			if (write(master, answer, strlen(answer)) < 0 ||
+			    write(master, "\n", 1) != 1)
 				end = 0; /* stop it below */
 		}
 		if (!exited && waitpid(pid, &st, WNOHANG) == pid) {
@@ -521,7 +522,8 @@ int sp_vnc_port(struct sp_server *s, unsigned id)
 		free(reply);
 		return -1;
 	}
-	for (line = reply; line && *line; line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL) {
+	for (line = reply; line && *line;
+	     line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL) {
 		unsigned lid;
 		char *v;
 

@@ -20,9 +20,9 @@
 /* A running fbhost. */
 struct sp_server {
 	pid_t pid;
-	char dir[SP_PATH_MAX]; /* private temporary directory */
+	char dir[SP_PATH_MAX];	/* private temporary directory */
 	char sock[SP_PATH_MAX]; /* its control socket */
-	char out[SP_PATH_MAX]; /* its stdout and stderr files */
+	char out[SP_PATH_MAX];	/* its stdout and stderr files */
 	char err[SP_PATH_MAX];
 	bool sock_left; /* set by sp_stop: the socket file outlived the server */
 	/* Set before sp_start: no --control (the default path applies) and

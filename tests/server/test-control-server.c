@@ -257,7 +257,8 @@ static void test_connection_cap(void **state)
 		close(fds[i]);
 	/* slots are freed once the server sees the closes */
 	for (i = 0; i < 200; i++) {
-		if (sp_request(f->path, "echo back", &reply) == 0 && strcmp(reply, "back\nok\n") == 0) {
+		if (sp_request(f->path, "echo back", &reply) == 0 &&
+		    strcmp(reply, "back\nok\n") == 0) {
 			free(reply);
 			return;
 		}

@@ -114,8 +114,16 @@ static void test_start_failures(void **state)
 	fd = occupy_port(&port);
 	snprintf(vnc, sizeof(vnc), "127.0.0.1:%d", port);
 	{
-		const char *argv[] = { sp_program("FBHOST_EXE"), "--control", "none", "--guest",
-				       "none", "--web", "none", "--vnc", vnc, NULL };
+		const char *argv[] = { sp_program("FBHOST_EXE"),
+				       "--control",
+				       "none",
+				       "--guest",
+				       "none",
+				       "--web",
+				       "none",
+				       "--vnc",
+				       vnc,
+				       NULL };
 
 		rc = sp_run(argv, &out, &err, BAD_WAIT_MS);
 	}
@@ -129,9 +137,16 @@ static void test_start_failures(void **state)
 	 * goes on */
 	assert_int_equal(sp_start(&first, (const char *const[]){ "--guest", "none", NULL }), 0);
 	{
-		const char *argv[] = { sp_program("FBHOST_EXE"), "--control", first.sock,
-				       "--guest", "none", "--web", "none", "--vnc",
-				       "127.0.0.1:0", NULL };
+		const char *argv[] = { sp_program("FBHOST_EXE"),
+				       "--control",
+				       first.sock,
+				       "--guest",
+				       "none",
+				       "--web",
+				       "none",
+				       "--vnc",
+				       "127.0.0.1:0",
+				       NULL };
 
 		rc = sp_run(argv, &out, &err, BAD_WAIT_MS);
 	}
@@ -171,7 +186,8 @@ static const struct {
 	{ "screendump 0", "error: usage: screendump" },
 	{ "screendump 0 /tmp/shot.jpg", "error: screendump writes PNG" },
 	{ "screendump 5 /tmp/shot.png", "error: no framebuffer \"5\"" },
-	{ "screendump 0 /nonexistent-dir/shot.png", "error: screendump to /nonexistent-dir/shot.png failed" },
+	{ "screendump 0 /nonexistent-dir/shot.png",
+	  "error: screendump to /nonexistent-dir/shot.png failed" },
 	{ "stats 3", "error: no framebuffer \"3\"" },
 	{ "stats 0 --xml", "error: usage: stats [ID] [--json]" },
 	{ "stats --json --json", "error: usage: stats" },
@@ -194,9 +210,11 @@ static const struct {
 	const char *reply;
 } extra_args[] = {
 	{ "list all", "error: unexpected argument \"all\" (usage: list)\n" },
-	{ "resize 0 64x64 128x128", "error: unexpected argument \"128x128\" (usage: resize ID WxH[:FORMAT])\n" },
+	{ "resize 0 64x64 128x128",
+	  "error: unexpected argument \"128x128\" (usage: resize ID WxH[:FORMAT])\n" },
 	{ "cycle 0 1", "error: unexpected argument \"1\" (usage: cycle ID)\n" },
-	{ "screendump 0 FILE.png FILE.png", "error: unexpected argument \"FILE.png\" (usage: screendump ID FILE.png)\n" },
+	{ "screendump 0 FILE.png FILE.png",
+	  "error: unexpected argument \"FILE.png\" (usage: screendump ID FILE.png)\n" },
 	{ "stats 0 --json 1", "error: unexpected argument \"1\" (usage: stats [ID] [--json])\n" },
 	{ "clients 0 0", "error: unexpected argument \"0\" (usage: clients ID)\n" },
 	{ "disconnect 0 1 2", "error: unexpected argument \"2\" (usage: disconnect ID CLIENT)\n" },
@@ -273,8 +291,13 @@ static void test_bad_control(void **state)
 	}
 	/* fbhost-ctl exits non-zero and prints the error on stderr */
 	{
-		const char *argv[] = { sp_program("FBHOST_CTL_EXE"), "--socket", srv.sock,
-				       "resize", "0", "1x1:nope", NULL };
+		const char *argv[] = { sp_program("FBHOST_CTL_EXE"),
+				       "--socket",
+				       srv.sock,
+				       "resize",
+				       "0",
+				       "1x1:nope",
+				       NULL };
 		char *out = NULL, *e = NULL;
 
 		assert_int_equal(sp_run(argv, &out, &e, BAD_WAIT_MS), 1);
@@ -289,7 +312,8 @@ static void test_bad_control(void **state)
 	memset(req, 'x', big);
 	memcpy(req + big, "\nlist\n", 6);
 	assert_int_equal(sp_request_raw(srv.sock, req, big + 6, &reply), 0);
-	assert_non_null(strstr(reply, "error: request line longer than 4096 bytes\n0 main 160x120"));
+	assert_non_null(
+		strstr(reply, "error: request line longer than 4096 bytes\n0 main 160x120"));
 	assert_non_null(strstr(reply, "\nok\n"));
 	free(reply);
 
@@ -350,9 +374,9 @@ static void test_ctl_usage(void **state)
 	assert_non_null(strstr(err, "fbhost-ctl: no command given"));
 	free(out);
 	free(err);
-	assert_int_equal(sp_run((const char *[]){ ctl, "--bogus", "list", NULL }, &out, &err,
-				BAD_WAIT_MS),
-			 2);
+	assert_int_equal(
+		sp_run((const char *[]){ ctl, "--bogus", "list", NULL }, &out, &err, BAD_WAIT_MS),
+		2);
 	assert_non_null(strstr(err, "fbhost-ctl: unknown option --bogus"));
 	free(out);
 	free(err);
@@ -376,10 +400,8 @@ static void test_ctl_usage(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_bad_options),
-		cmocka_unit_test(test_start_failures),
-		cmocka_unit_test(test_bad_control),
-		cmocka_unit_test(test_extra_arguments),
+		cmocka_unit_test(test_bad_options), cmocka_unit_test(test_start_failures),
+		cmocka_unit_test(test_bad_control), cmocka_unit_test(test_extra_arguments),
 		cmocka_unit_test(test_ctl_usage),
 	};
 

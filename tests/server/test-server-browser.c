@@ -36,7 +36,9 @@
 /* Runs fbhost-ctl --socket SOCK args...: its exit status. */
 static int ctl(struct sp_server *s, const char *a1, const char *a2, const char *a3)
 {
-	const char *argv[] = {sp_program("FBHOST_CTL_EXE"), "--socket", s->sock, a1, a2, a3, NULL};
+	const char *argv[] = {
+		sp_program("FBHOST_CTL_EXE"), "--socket", s->sock, a1, a2, a3, NULL
+	};
 
 	return sp_run(argv, NULL, NULL, SP_CTL_TIMEOUT_MS);
 }
@@ -80,14 +82,14 @@ static void check_screenshot(const char *path)
 
 static void test_index_and_viewer(void **state)
 {
-	static const char *const args[] = {"--guest", "pattern",	   "--fb", "main:320x240",
-					   "--fb",    "second:640x480:16", NULL};
+	static const char *const args[] = { "--guest", "pattern",	    "--fb", "main:320x240",
+					    "--fb",    "second:640x480:16", NULL };
 	const char *shots = getenv("FBHOST_SCREENSHOT_DIR");
 	char root[SB_URL_MAX], dir[] = "/tmp/fbhost-browser-XXXXXX", saved[300], dump[300],
 			       shot[600];
 	uint32_t *a, *b, aw, ah, bw, bh;
-	struct sp_server srv = {.web = true};
-	struct vtc_options o = {.encodings = "raw"};
+	struct sp_server srv = { .web = true };
+	struct vtc_options o = { .encodings = "raw" };
 	struct vtc *client;
 	struct bd d;
 
@@ -165,8 +167,8 @@ static void test_index_and_viewer(void **state)
 static void test_https(void **state)
 {
 	char dir[] = "/tmp/fbhost-https-XXXXXX", cmd[1024], pem[128], root[SB_URL_MAX];
-	const char *args[] = {"--guest", "pattern", "--fb", "tls:320x240", "--cert", pem, NULL};
-	struct sp_server srv = {.web = true};
+	const char *args[] = { "--guest", "pattern", "--fb", "tls:320x240", "--cert", pem, NULL };
+	struct sp_server srv = { .web = true };
 	struct bd d;
 
 	(void)state;
@@ -202,8 +204,8 @@ static void test_https(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_index_and_viewer),
-	    cmocka_unit_test(test_https),
+		cmocka_unit_test(test_index_and_viewer),
+		cmocka_unit_test(test_https),
 	};
 
 	if (!bd_available(SB_SOURCE_DIR))

@@ -170,7 +170,7 @@ static void test_list_during_screendump(void **state)
 	(void)state;
 	snprintf(mode, sizeof(mode), "big:%ux%u:c8", CONTROL_SLOW_W, CONTROL_SLOW_H);
 	assert_int_equal(sp_start(&srv, (const char *const[]){ "--guest", "pattern", "--fb", mode,
-								"--fb", "small:64x48", NULL }),
+							       "--fb", "small:64x48", NULL }),
 			 0);
 	watch = inotify_init1(IN_CLOEXEC);
 	assert_true(watch >= 0);

@@ -38,8 +38,9 @@ static struct vtc *viewer;
 /* Runs fbhost-ctl --socket SOCK args...: exit status; *out gets stdout. */
 static int ctl(char **out, char **err, const char *a1, const char *a2, const char *a3)
 {
-	const char *argv[] = { sp_program("FBHOST_CTL_EXE"), "--socket", srv.sock, a1, a2, a3,
-			       NULL };
+	const char *argv[] = {
+		sp_program("FBHOST_CTL_EXE"), "--socket", srv.sock, a1, a2, a3, NULL
+	};
 
 	return sp_run(argv, out, err, E2E_WAIT_MS);
 }
@@ -97,7 +98,8 @@ static void check_resize(uint32_t w, uint32_t h, const char *mode, pixman_format
 	free(out);
 	free(err);
 	if (vtc_wait_size(viewer, w, h, E2E_WAIT_MS) != 0)
-		fail_msg("size after resize %s: %ux%u", mode, vtc_width(viewer), vtc_height(viewer));
+		fail_msg("size after resize %s: %ux%u", mode, vtc_width(viewer),
+			 vtc_height(viewer));
 	want = pic_pattern(w, h, format);
 	if (vtc_wait_picture(viewer, want, w, h, w, E2E_WAIT_MS) != 0)
 		fail_msg("picture after resize %s: %s", mode, vtc_last_mismatch(viewer));
@@ -122,8 +124,7 @@ static void test_resize(void **state)
 	assert_int_equal(vtc_wait_size(viewer, 800, 600, E2E_WAIT_MS), 0);
 
 	check_resize(400, 300, "400x300:16", PIXMAN_r5g6b5, "0 main 400x300 r5g6b5\n");
-	check_resize(640, 200, "640x200:x8r8g8b8", PIXMAN_x8r8g8b8,
-		     "0 main 640x200 x8r8g8b8\n");
+	check_resize(640, 200, "640x200:x8r8g8b8", PIXMAN_x8r8g8b8, "0 main 640x200 x8r8g8b8\n");
 	check_resize(256, 512, "256x512", PIXMAN_x8r8g8b8, "0 main 256x512 x8r8g8b8\n");
 }
 
@@ -274,7 +275,8 @@ static void test_defaults_and_sigint(void **state)
 	out = sp_read_file(s.out);
 	err = sp_read_file(s.err);
 	assert_non_null(out);
-	assert_non_null(strstr(out, "fbhost 0.1.0: 1 framebuffer, guest none\n  0 main 1024x768 x8r8g8b8\n"));
+	assert_non_null(strstr(
+		out, "fbhost 0.1.0: 1 framebuffer, guest none\n  0 main 1024x768 x8r8g8b8\n"));
 	assert_non_null(strstr(out, "\n    VNC:    127.0.0.1:"));
 	assert_non_null(strstr(out, "fbhost.sock (fbhost-ctl --socket "));
 	url = strstr(out, "\n    viewer: http://127.0.0.1:");
@@ -330,8 +332,8 @@ static void test_two_framebuffers_program(void **state)
 	struct sp_server s = { 0 };
 	struct vtc_options o = { .encodings = "raw" };
 	char vnc[32], web[16], want[128], *reply = NULL, err[256];
-	const char *args[] = { "--guest", "pattern", "--fb", "a:160x120", "--fb", "b:120x90:16",
-			       "--vnc", vnc, "--web", web, NULL };
+	const char *args[] = { "--guest", "pattern", "--fb",  "a:160x120", "--fb", "b:120x90:16",
+			       "--vnc",	  vnc,	     "--web", web,	   NULL };
 	uint32_t *pic;
 	struct vtc *va, *vb;
 	uint64_t b_updates;

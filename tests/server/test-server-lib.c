@@ -379,15 +379,15 @@ static void test_bad_arguments(void **state)
 	assert_int_equal(fbhost_resize(fb, 10, 10, FBHOST_FORMAT_INVALID), -EINVAL);
 	/* The message the log got comes back with the code (no fb name). */
 	assert_string_equal(fbhost_last_error(), "invalid format");
-	assert_int_equal(fbhost_resize(fb, FBHOST_MAX_SIDE_PX, FBHOST_MAX_SIDE_PX,
-				       FBHOST_FORMAT_A8R8G8B8),
-			 -E2BIG);
+	assert_int_equal(
+		fbhost_resize(fb, FBHOST_MAX_SIDE_PX, FBHOST_MAX_SIDE_PX, FBHOST_FORMAT_A8R8G8B8),
+		-E2BIG);
 	assert_string_equal(fbhost_last_error(), "mode 16384x16384 a8r8g8b8 is too large");
 	assert_int_equal(fbhost_mode_check(0, 10, FBHOST_FORMAT_C8), -EINVAL);
 	assert_int_equal(fbhost_mode_check(10, 10, FBHOST_FORMAT_INVALID), -EINVAL);
-	assert_int_equal(fbhost_mode_check(FBHOST_MAX_SIDE_PX, FBHOST_MAX_SIDE_PX,
-					   FBHOST_FORMAT_A8R8G8B8),
-			 -E2BIG);
+	assert_int_equal(
+		fbhost_mode_check(FBHOST_MAX_SIDE_PX, FBHOST_MAX_SIDE_PX, FBHOST_FORMAT_A8R8G8B8),
+		-E2BIG);
 	assert_int_equal(fbhost_mode_check(640, 480, FBHOST_FORMAT_R5G6B5), 0);
 	assert_int_equal(fbhost_fill(fb, 0, 0, -1, 1, 0), -EINVAL);
 	assert_int_equal(fbhost_damage(fb, 0, 0, 1, -1), -EINVAL);
@@ -436,9 +436,9 @@ struct lib_race {
 	struct fbhost *h;
 	struct fbhost_fb *fb;
 	pthread_barrier_t *start;
-	unsigned index; /* 0 .. LIB_RACERS-1 */
+	unsigned index;		 /* 0 .. LIB_RACERS-1 */
 	struct fbhost_fb *added; /* race_add: the result */
-	int err; /* race_add: errno; race_vnc: fbhost_enable_vnc's result */
+	int err;		 /* race_add: errno; race_vnc: fbhost_enable_vnc's result */
 };
 
 static void *race_add(void *arg)
@@ -567,8 +567,8 @@ static void test_races(void **state)
 		assert_int_equal(r[i].err, 0);
 	fbhost_disable_vnc(fb);
 	assert_int_equal(fbhost_vnc_port(fb), -1);
-	assert_int_equal(fbhost_enable_vnc(fb, &(struct fbhost_vnc_options){ .port = FBHOST_PORT_ANY }),
-			 0);
+	assert_int_equal(
+		fbhost_enable_vnc(fb, &(struct fbhost_vnc_options){ .port = FBHOST_PORT_ANY }), 0);
 	expect_viewer(fb);
 	fbhost_free(h);
 }

@@ -61,10 +61,10 @@ static void test_good_values(void **state)
 	char err[OPT_ERROR_MAX_BYTES];
 
 	(void)state;
-	assert_int_equal(parse(&cfg, err, sizeof(err), "--fb", "a:640x480:16", "-f",
-			       "b.2:800x600", "--guest", "bench:small,fps=30", "--vnc", ":2",
-			       "--web", "6000", "--sdl", "--rate", "30", "--control", "/tmp/x.sock",
-			       "--log-level", "debug", "--insecure", NULL),
+	assert_int_equal(parse(&cfg, err, sizeof(err), "--fb", "a:640x480:16", "-f", "b.2:800x600",
+			       "--guest", "bench:small,fps=30", "--vnc", ":2", "--web", "6000",
+			       "--sdl", "--rate", "30", "--control", "/tmp/x.sock", "--log-level",
+			       "debug", "--insecure", NULL),
 			 OPT_RUN);
 	assert_int_equal(cfg.nfbs, 2);
 	assert_string_equal(cfg.fbs[0].name, "a");
@@ -162,7 +162,8 @@ static const struct {
 	{ { "--tls-only" }, "--tls-only needs --cert FILE" },
 	{ { "--control", "" }, "--control: path must be" },
 	{ { "stray" }, "unexpected argument \"stray\"" },
-	{ { "--cert", "/etc/hostname" }, "must be a PEM file with the certificate and its private key" },
+	{ { "--cert", "/etc/hostname" },
+	  "must be a PEM file with the certificate and its private key" },
 };
 
 static void test_bad_values(void **state)
@@ -181,7 +182,8 @@ static void test_bad_values(void **state)
 		if (opt_parse(argc, argv, &cfg, err, sizeof(err)) != OPT_EXIT_USAGE)
 			fail_msg("accepted: %s %s", argv[1], argc > 2 ? argv[2] : "");
 		if (!strstr(err, bad_lines[i].error))
-			fail_msg("for %s: got \"%s\", want \"%s\"", argv[1], err, bad_lines[i].error);
+			fail_msg("for %s: got \"%s\", want \"%s\"", argv[1], err,
+				 bad_lines[i].error);
 		assert_null(strchr(err, '\n')); /* one line */
 	}
 }
@@ -225,18 +227,15 @@ static void test_mode_parser(void **state)
 	assert_int_not_equal(opt_parse_mode("640x480:", &w, &h, &f, &has, err, sizeof(err)), 0);
 	assert_int_not_equal(opt_parse_mode("x", &w, &h, &f, &has, err, sizeof(err)), 0);
 	assert_int_not_equal(opt_parse_mode("1x1x1", &w, &h, &f, &has, err, sizeof(err)), 0);
-	assert_int_not_equal(opt_parse_mode("99999999999999999999x1", &w, &h, &f, &has, err,
-					    sizeof(err)),
-			     0);
+	assert_int_not_equal(
+		opt_parse_mode("99999999999999999999x1", &w, &h, &f, &has, err, sizeof(err)), 0);
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_defaults),
-		cmocka_unit_test(test_good_values),
-		cmocka_unit_test(test_bad_values),
-		cmocka_unit_test(test_mode_parser),
+		cmocka_unit_test(test_defaults),   cmocka_unit_test(test_good_values),
+		cmocka_unit_test(test_bad_values), cmocka_unit_test(test_mode_parser),
 		cmocka_unit_test(test_cert_file),
 	};
 

@@ -60,7 +60,9 @@ static char dir[] = "/tmp/fbhost-viewers-XXXXXX";
 /* Runs fbhost-ctl --socket SOCK a1 a2 a3: exit status; *out = stdout. */
 static int ctl(char **out, const char *a1, const char *a2, const char *a3)
 {
-	const char *argv[] = {sp_program("FBHOST_CTL_EXE"), "--socket", srv.sock, a1, a2, a3, NULL};
+	const char *argv[] = {
+		sp_program("FBHOST_CTL_EXE"), "--socket", srv.sock, a1, a2, a3, NULL
+	};
 
 	return sp_run(argv, out, NULL, VW_WAIT_MS);
 }
@@ -182,7 +184,7 @@ static pid_t start_tigervnc(const char *encoding, const char *extra, char *id, s
 
 static void test_tigervnc_encodings(void **state)
 {
-	static const char *const encodings[] = {"Raw", "ZRLE", "Hextile", "Tight"};
+	static const char *const encodings[] = { "Raw", "ZRLE", "Hextile", "Tight" };
 	char id[32];
 
 	(void)state;
@@ -206,7 +208,7 @@ static void test_tigervnc_encodings(void **state)
 
 static void test_tigervnc_remote_resize(void **state)
 {
-	const char *argv[] = {vx_find_program("xdotool"), "windowsize", NULL, "560", "420", NULL};
+	const char *argv[] = { vx_find_program("xdotool"), "windowsize", NULL, "560", "420", NULL };
 	char id[32];
 	pid_t pid;
 
@@ -236,7 +238,7 @@ static int run_gvnccapture(const char *const *env, const char *password, char **
 {
 	const char *gvnccapture = vx_find_program("gvnccapture");
 	char target[32], path[VW_PATH_MAX];
-	const char *argv[] = {gvnccapture, "--quiet", target, path, NULL};
+	const char *argv[] = { gvnccapture, "--quiet", target, path, NULL };
 	int port = vnc_port();
 
 	if (!gvnccapture)
@@ -297,7 +299,7 @@ static pid_t start_remmina(char *id, size_t idlen)
 {
 	const char *remmina = vx_find_program("remmina");
 	char profile[VW_PATH_MAX], home[VW_PATH_MAX], log[VW_PATH_MAX];
-	const char *argv[] = {remmina, "-c", profile, NULL};
+	const char *argv[] = { remmina, "-c", profile, NULL };
 	FILE *f;
 	pid_t pid;
 
@@ -349,7 +351,7 @@ static struct {
 	pthread_cond_t cond;
 	char text[256];
 	unsigned count;
-} guest_clip = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, "", 0};
+} guest_clip = { PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, "", 0 };
 
 static void on_guest_clipboard(void *opaque, struct fbhost_fb *fb, const char *utf8, size_t len)
 {
@@ -373,7 +375,8 @@ static void on_guest_clipboard(void *opaque, struct fbhost_fb *fb, const char *u
 static void expect_x_clipboard(const char *text, const char *want, const char *what)
 {
 	const char *argv[] = {
-	    vx_find_program("xclip"), "-o", "-selection", "clipboard", "-t", "UTF8_STRING", NULL};
+		vx_find_program("xclip"), "-o", "-selection", "clipboard", "-t", "UTF8_STRING", NULL
+	};
 	uint64_t end = vx_now_ms() + VW_WAIT_MS;
 
 	for (;;) {
@@ -401,7 +404,8 @@ static pid_t set_x_clipboard(const char *text)
 {
 	char path[VW_PATH_MAX], log[VW_PATH_MAX];
 	const char *argv[] = {
-	    vx_find_program("xclip"), "-quiet", "-selection", "clipboard", "-i", path, NULL};
+		vx_find_program("xclip"), "-quiet", "-selection", "clipboard", "-i", path, NULL
+	};
 	FILE *f;
 	pid_t pid;
 
@@ -463,8 +467,8 @@ static void expect_guest_clipboard(const char *text, const char *want, const cha
  * VNC options o, or NULL for the defaults on any free port. */
 static void inproc_start(const struct fbhost_vnc_options *o)
 {
-	static const struct fbhost_input_callbacks cb = {.clipboard = on_guest_clipboard};
-	static const struct fbhost_vnc_options defaults = {.port = FBHOST_PORT_ANY};
+	static const struct fbhost_input_callbacks cb = { .clipboard = on_guest_clipboard };
+	static const struct fbhost_vnc_options defaults = { .port = FBHOST_PORT_ANY };
 
 	inproc_host = fbhost_new(NULL);
 	assert_non_null(inproc_host);
@@ -535,7 +539,9 @@ static void test_tigervnc_x509(void **state)
 	const char *vncviewer = vx_find_program("vncviewer");
 	char cert[VW_PATH_MAX], both[VW_PATH_MAX], ca[VW_PATH_MAX + 16];
 	char server[32], log[VW_PATH_MAX], id[32];
-	struct fbhost_vnc_options o = {.port = FBHOST_PORT_ANY, .cert_file = both, .tls_only = true};
+	struct fbhost_vnc_options o = { .port = FBHOST_PORT_ANY,
+					.cert_file = both,
+					.tls_only = true };
 	pid_t pid;
 
 	(void)state;
@@ -546,9 +552,15 @@ static void test_tigervnc_x509(void **state)
 	snprintf(ca, sizeof(ca), "-X509CA=%s", cert);
 	snprintf(log, sizeof(log), "%s/vncviewer-x509.log", dir);
 	{
-		const char *argv[] = {vncviewer,    "-SecurityTypes=X509None", ca,
-				      "-AutoSelect=0", "-PreferredEncoding=ZRLE", "-FullColor",
-				      "-Shared",       server,			  NULL};
+		const char *argv[] = { vncviewer,
+				       "-SecurityTypes=X509None",
+				       ca,
+				       "-AutoSelect=0",
+				       "-PreferredEncoding=ZRLE",
+				       "-FullColor",
+				       "-Shared",
+				       server,
+				       NULL };
 
 		pid = vx_spawn(argv, log);
 	}
@@ -569,7 +581,9 @@ static void test_gvnccapture_x509(void **state)
 {
 	char cert[VW_PATH_MAX], both[VW_PATH_MAX], pw[VW_PATH_MAX + 16], png[VW_PATH_MAX + 16];
 	char *out = NULL;
-	struct fbhost_vnc_options o = {.port = FBHOST_PORT_ANY, .cert_file = both, .tls_only = true};
+	struct fbhost_vnc_options o = { .port = FBHOST_PORT_ANY,
+					.cert_file = both,
+					.tls_only = true };
 	struct vx_gvnc_env trust;
 	FILE *f;
 
@@ -606,7 +620,7 @@ static void test_gvnccapture_x509(void **state)
 
 static int group_setup(void **state)
 {
-	static const char *const args[] = {"--guest", "pattern", "--fb", "main:320x240", NULL};
+	static const char *const args[] = { "--guest", "pattern", "--fb", "main:320x240", NULL };
 
 	(void)state;
 	if (!mkdtemp(dir))
@@ -636,7 +650,7 @@ static int test_teardown(void **state)
 
 static int group_teardown(void **state)
 {
-	const char *rm[] = {vx_find_program("rm"), "-rf", dir, NULL};
+	const char *rm[] = { vx_find_program("rm"), "-rf", dir, NULL };
 
 	(void)state;
 	vx_stop(xvfb_pid);
@@ -650,16 +664,16 @@ static int group_teardown(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test_teardown(test_tigervnc_encodings, test_teardown),
-	    cmocka_unit_test_teardown(test_tigervnc_remote_resize, test_teardown),
-	    cmocka_unit_test_teardown(test_gvnccapture, test_teardown),
-	    cmocka_unit_test_teardown(test_remmina, test_teardown),
-	    cmocka_unit_test_teardown(test_clipboard_tigervnc, test_teardown),
-	    cmocka_unit_test_teardown(test_clipboard_remmina, test_teardown),
-	    cmocka_unit_test_teardown(test_tigervnc_x509, test_teardown),
-	    cmocka_unit_test_teardown(test_gvnccapture_x509, test_teardown),
+		cmocka_unit_test_teardown(test_tigervnc_encodings, test_teardown),
+		cmocka_unit_test_teardown(test_tigervnc_remote_resize, test_teardown),
+		cmocka_unit_test_teardown(test_gvnccapture, test_teardown),
+		cmocka_unit_test_teardown(test_remmina, test_teardown),
+		cmocka_unit_test_teardown(test_clipboard_tigervnc, test_teardown),
+		cmocka_unit_test_teardown(test_clipboard_remmina, test_teardown),
+		cmocka_unit_test_teardown(test_tigervnc_x509, test_teardown),
+		cmocka_unit_test_teardown(test_gvnccapture_x509, test_teardown),
 	};
-	static const char *const needed[] = {"Xvfb", "import", "xdotool"};
+	static const char *const needed[] = { "Xvfb", "import", "xdotool" };
 
 	for (size_t i = 0; i < sizeof(needed) / sizeof(needed[0]); i++)
 		if (!vx_find_program(needed[i])) {

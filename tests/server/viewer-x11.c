@@ -128,7 +128,7 @@ void vx_stop(pid_t pid)
 	track(0, pid);
 	kill(pid, SIGTERM);
 	while (waitpid(pid, NULL, WNOHANG) == 0) {
-		struct timespec ts = {0, VX_STOP_POLL_MS * 1000000L};
+		struct timespec ts = { 0, VX_STOP_POLL_MS * 1000000L };
 
 		if (vx_now_ms() > end) {
 			kill(pid, SIGKILL);
@@ -149,8 +149,8 @@ pid_t vx_start_xvfb(const char *dir, char *display, size_t len)
 {
 	const char *xvfb = vx_find_program("Xvfb");
 	char fdarg[16], buf[16] = "", log[VX_PATH_MAX];
-	const char *argv[] = {xvfb,	      "-displayfd", fdarg, "-screen",  "0",
-			      VX_XVFB_SCREEN, "-nolisten",  "tcp", "-noreset", NULL};
+	const char *argv[] = { xvfb,	       "-displayfd", fdarg, "-screen",	"0",
+			       VX_XVFB_SCREEN, "-nolisten",  "tcp", "-noreset", NULL };
 	uint64_t end = vx_now_ms() + VX_WAIT_MS;
 	size_t got = 0;
 	int pfd[2];
@@ -165,7 +165,7 @@ pid_t vx_start_xvfb(const char *dir, char *display, size_t len)
 	close(pfd[1]);
 	/* It writes the display number and a newline once it serves. */
 	while (pid > 0 && got < sizeof(buf) - 1 && !memchr(buf, '\n', got)) {
-		struct pollfd p = {.fd = pfd[0], .events = POLLIN};
+		struct pollfd p = { .fd = pfd[0], .events = POLLIN };
 		uint64_t now = vx_now_ms();
 		ssize_t n;
 
@@ -193,7 +193,8 @@ uint32_t *vx_capture_window(const char *display, const char *id, const char *dir
 {
 	char path[VX_PATH_MAX], dst[VX_PATH_MAX + 8];
 	const char *argv[] = {
-	    vx_find_program("import"), "-display", display, "-window", id, dst, NULL};
+		vx_find_program("import"), "-display", display, "-window", id, dst, NULL
+	};
 	uint32_t *px = NULL;
 
 	snprintf(path, sizeof(path), "%s/window.png", dir);
@@ -228,7 +229,8 @@ bool vx_find_picture(const uint32_t *got, uint32_t gw, uint32_t gh, const uint32
 int vx_find_window(const char *name, char *id, size_t len)
 {
 	const char *argv[] = {
-	    vx_find_program("xdotool"), "search", "--onlyvisible", "--name", name, NULL};
+		vx_find_program("xdotool"), "search", "--onlyvisible", "--name", name, NULL
+	};
 	uint64_t end = vx_now_ms() + VX_WAIT_MS;
 
 	while (argv[0] && vx_now_ms() < end) {
@@ -247,7 +249,7 @@ int vx_find_window(const char *name, char *id, size_t len)
 
 int vx_focus(const char *id)
 {
-	const char *argv[] = {vx_find_program("xdotool"), "windowfocus", "--sync", id, NULL};
+	const char *argv[] = { vx_find_program("xdotool"), "windowfocus", "--sync", id, NULL };
 
 	return argv[0] && sp_run(argv, NULL, NULL, VX_WAIT_MS) == 0 ? 0 : -1;
 }
@@ -286,11 +288,11 @@ static int write_file(const char *path, const char *text)
 
 int vx_gvnc_trust(const char *dir, const char *ca, struct vx_gvnc_env *e)
 {
-	static const char *const subdirs[] = {"gvnc-home", "gvnc-home/.pki", "gvnc-home/.pki/CA"};
+	static const char *const subdirs[] = { "gvnc-home", "gvnc-home/.pki", "gvnc-home/.pki/CA" };
 	const char *getent = vx_find_program("getent");
 	char path[VX_PATH_MAX + 32], home[VX_PATH_MAX], line[2 * VX_PATH_MAX], uid[16];
 	char *pem = sp_read_file(ca), *out = NULL;
-	const char *argv[] = {getent, "passwd", uid, NULL};
+	const char *argv[] = { getent, "passwd", uid, NULL };
 	int rc = -1;
 
 	if (!pem || !getent)

@@ -331,16 +331,21 @@ static void test_clipboard_charset(void **state)
 	expect_conversion(vnc_charset_latin1_to_utf8, "", 0, "", 0);
 
 	/* UTF-8 -> Latin-1. */
-	expect_conversion(vnc_charset_utf8_to_latin1, "caf\xc3\xa9 \xc3\xbf", 8, "caf\xe9 \xff",
-			  6);
+	expect_conversion(vnc_charset_utf8_to_latin1, "caf\xc3\xa9 \xc3\xbf", 8, "caf\xe9 \xff", 6);
 	/* Not in Latin-1 (euro sign, a CJK character, an emoji): one '?' each. */
 	expect_conversion(vnc_charset_utf8_to_latin1, "5\xe2\x82\xac \xe4\xb8\xad\xf0\x9f\x98\x80.",
 			  13, "5? ??.", 6);
 	/* A bad lead byte never swallows the byte after it. */
-	expect_conversion(vnc_charset_utf8_to_latin1, "\xc3" "A", 2, "?A", 2);
+	expect_conversion(vnc_charset_utf8_to_latin1,
+			  "\xc3"
+			  "A",
+			  2, "?A", 2);
 	expect_conversion(vnc_charset_utf8_to_latin1, "x\xc3\xc3\xa9y", 5, "x?\xe9y", 4);
 	/* Stray continuation bytes, an overlong NUL, a truncated end. */
-	expect_conversion(vnc_charset_utf8_to_latin1, "a\x80\x80" "b", 4, "a?b", 3);
+	expect_conversion(vnc_charset_utf8_to_latin1,
+			  "a\x80\x80"
+			  "b",
+			  4, "a?b", 3);
 	expect_conversion(vnc_charset_utf8_to_latin1, "\xc0\x80z", 3, "?z", 2);
 	expect_conversion(vnc_charset_utf8_to_latin1, "ok\xe2\x82", 4, "ok?", 3);
 	expect_conversion(vnc_charset_utf8_to_latin1, "", 0, "", 0);

@@ -31,7 +31,7 @@ static struct keylog {
 	uint32_t sym[KEYLOG_MAX];
 	bool down[KEYLOG_MAX];
 	unsigned n;
-} keys = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, {0}, {0}, 0};
+} keys = { PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, { 0 }, { 0 }, 0 };
 
 static void rec_key(void *o, uint32_t keysym, bool down)
 {
@@ -47,10 +47,10 @@ static void rec_key(void *o, uint32_t keysym, bool down)
 }
 
 static const struct fb_input_ops rec_ops = {
-    .key = rec_key,
-    .pointer = vt_in_pointer,
-    .mode_request = vt_in_mode,
-    .clipboard = vt_in_clip,
+	.key = rec_key,
+	.pointer = vt_in_pointer,
+	.mode_request = vt_in_mode,
+	.clipboard = vt_in_clip,
 };
 
 static void keys_reset(void)
@@ -118,9 +118,9 @@ static void draw_quadrants(struct vt *t, uint32_t w, uint32_t h)
 {
 	assert_int_equal(fb_fill_rect(t->fb, 0, 0, (int)w / 2, (int)h / 2, 0x00ff0000), 0);
 	assert_int_equal(
-	    fb_fill_rect(t->fb, (int)w / 2, 0, (int)(w - w / 2), (int)h / 2, 0x0000ff00), 0);
+		fb_fill_rect(t->fb, (int)w / 2, 0, (int)(w - w / 2), (int)h / 2, 0x0000ff00), 0);
 	assert_int_equal(
-	    fb_fill_rect(t->fb, 0, (int)h / 2, (int)w / 2, (int)(h - h / 2), 0x000000ff), 0);
+		fb_fill_rect(t->fb, 0, (int)h / 2, (int)w / 2, (int)(h - h / 2), 0x000000ff), 0);
 	assert_int_equal(fb_fill_rect(t->fb, (int)w / 2, (int)h / 2, (int)(w - w / 2),
 				      (int)(h - h / 2), 0x00ffff00),
 			 0);
@@ -138,9 +138,9 @@ static void expect_quadrants(struct bd *d, const char *cmd, uint32_t w, uint32_t
 static void test_browser(void **state)
 {
 	struct vnc_config cfg = vt_config();
-	const int xy[2] = {123, 77};
+	const int xy[2] = { 123, 77 };
 	struct bd d;
-	struct fb_mode m = {.width = 400, .height = 300, .format = PIXMAN_r5g6b5};
+	struct fb_mode m = { .width = 400, .height = 300, .format = PIXMAN_r5g6b5 };
 	struct vt t;
 
 	(void)state;
@@ -199,8 +199,8 @@ static void test_viewer_controls(void **state)
 {
 	struct vnc_config cfg = vt_config();
 	const uint32_t w = 400, h = 300;
-	const uint32_t big[2] = {800, 600}, small[2] = {640, 480};
-	const int first[2] = {50, 50}, second[2] = {60, 70};
+	const uint32_t big[2] = { 800, 600 }, small[2] = { 640, 480 };
+	const int first[2] = { 50, 50 }, second[2] = { 60, 70 };
 	char url[512];
 	unsigned presses;
 	struct bd d;
@@ -248,25 +248,27 @@ static void test_viewer_controls(void **state)
 	keys_reset();
 	bd_cmd(&d, "click_sel [data-combo=ctrl-alt-del]");
 	{
-		const uint32_t s[] = {XK_Control_L, XK_Alt_L, XK_Delete,
-				      XK_Delete,    XK_Alt_L, XK_Control_L};
-		const bool dn[] = {true, true, true, false, false, false};
+		const uint32_t s[] = { XK_Control_L, XK_Alt_L, XK_Delete,
+				       XK_Delete,    XK_Alt_L, XK_Control_L };
+		const bool dn[] = { true, true, true, false, false, false };
 
 		keys_expect("Ctrl+Alt+Del", s, dn, 6);
 	}
 	bd_cmd(&d, "select #fkey F5");
 	bd_cmd(&d, "click_sel #send-fkey");
 	{
-		const uint32_t s[] = {XK_Control_L, XK_Alt_L, XK_F5, XK_F5, XK_Alt_L, XK_Control_L};
-		const bool dn[] = {true, true, true, false, false, false};
+		const uint32_t s[] = {
+			XK_Control_L, XK_Alt_L, XK_F5, XK_F5, XK_Alt_L, XK_Control_L
+		};
+		const bool dn[] = { true, true, true, false, false, false };
 
 		keys_expect("Ctrl+Alt+F5", s, dn, 6);
 	}
 	bd_cmd(&d, "click_sel [data-key=Escape]");
 	bd_cmd(&d, "click_sel [data-key=Super_L]");
 	{
-		const uint32_t s[] = {XK_Escape, XK_Escape, XK_Super_L, XK_Super_L};
-		const bool dn[] = {true, false, true, false};
+		const uint32_t s[] = { XK_Escape, XK_Escape, XK_Super_L, XK_Super_L };
+		const bool dn[] = { true, false, true, false };
 
 		keys_expect("Esc, Super", s, dn, 4);
 	}
@@ -277,8 +279,8 @@ static void test_viewer_controls(void **state)
 	bd_cmd(&d, "click_sel [data-sticky=Control_L]");
 	bd_cmd(&d, "wait_attr [data-sticky=Control_L] aria-pressed false");
 	{
-		const uint32_t s[] = {XK_Control_L, XK_Tab, XK_Tab, XK_Control_L};
-		const bool dn[] = {true, true, false, false};
+		const uint32_t s[] = { XK_Control_L, XK_Tab, XK_Tab, XK_Control_L };
+		const bool dn[] = { true, true, false, false };
 
 		keys_expect("sticky Ctrl + Tab", s, dn, 4);
 	}
@@ -395,9 +397,9 @@ static void test_viewer_password(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_browser),
-	    cmocka_unit_test(test_viewer_controls),
-	    cmocka_unit_test(test_viewer_password),
+		cmocka_unit_test(test_browser),
+		cmocka_unit_test(test_viewer_controls),
+		cmocka_unit_test(test_viewer_password),
 	};
 
 	if (!bd_available(VT_SOURCE_DIR))

@@ -94,7 +94,8 @@ static void one_round(uint32_t w, uint32_t h)
 			if (!touched[cy * cells_w + cx])
 				continue;
 			want_compared++;
-			for (uint32_t y = cy * VNC_CELL_PX; y < h && y < (cy + 1) * VNC_CELL_PX; y++)
+			for (uint32_t y = cy * VNC_CELL_PX; y < h && y < (cy + 1) * VNC_CELL_PX;
+			     y++)
 				for (uint32_t x = cx * VNC_CELL_PX;
 				     x < w && x < (cx + 1) * VNC_CELL_PX; x++) {
 					if (bits[(size_t)y * (size_t)stride_px + x] ==
@@ -125,7 +126,8 @@ static void one_round(uint32_t w, uint32_t h)
 			uint32_t g = bits[(size_t)y * (size_t)stride_px + x];
 			uint32_t was = before[(size_t)y * w + x], now = dst[(size_t)y * w + x];
 			bool in = touched[(y / VNC_CELL_PX) * cells_w + x / VNC_CELL_PX];
-			bool reported = pixman_region32_contains_point(&changed, (int)x, (int)y, NULL);
+			bool reported =
+				pixman_region32_contains_point(&changed, (int)x, (int)y, NULL);
 
 			if (in && now != g)
 				fail_msg("%ux%u: pixel %u,%u not synced", w, h, x, y);
@@ -147,8 +149,8 @@ static void one_round(uint32_t w, uint32_t h)
 
 static void test_cells_against_model(void **state)
 {
-	static const uint32_t sizes[][2] = { { 16, 16 }, { 17, 5 }, { 100, 37 }, { 64, 64 },
-					     { 203, 131 }, { 1, 1 } };
+	static const uint32_t sizes[][2] = { { 16, 16 }, { 17, 5 },    { 100, 37 },
+					     { 64, 64 }, { 203, 131 }, { 1, 1 } };
 
 	(void)state;
 	for (unsigned r = 0; r < ROUNDS; r++)

@@ -59,7 +59,7 @@ static int rr_read(struct rr *r, void *buf, size_t len, uint64_t deadline)
 	uint8_t *p = buf;
 
 	while (len > 0) {
-		struct pollfd pfd = {.fd = r->fd, .events = POLLIN};
+		struct pollfd pfd = { .fd = r->fd, .events = POLLIN };
 		uint64_t now = vt_now_ms();
 		ssize_t n;
 
@@ -100,7 +100,7 @@ static void put32(uint8_t *p, uint32_t v)
 /* Connects and reads the server's protocol version. */
 static void rr_open(struct rr *r, int port)
 {
-	struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port) };
 	char version[12];
 
 	memset(r, 0, sizeof(*r));
@@ -114,7 +114,7 @@ static void rr_open(struct rr *r, int port)
 
 static void rr_request(struct rr *r, bool incremental)
 {
-	uint8_t fur[10] = {3, incremental};
+	uint8_t fur[10] = { 3, incremental };
 
 	fur[6] = (uint8_t)(r->w >> 8);
 	fur[7] = (uint8_t)r->w;
@@ -136,8 +136,8 @@ enum rr_flags {
 static void rr_handshake(struct rr *r, unsigned flags)
 {
 	const uint64_t end = vt_now_ms() + VT_WAIT_MS;
-	const uint8_t pixel_format[20] = {0, 0,	  0, 0,	  32, 24, 0, 1, 0, 255,
-					  0, 255, 0, 255, 16, 8,  0, 0, 0, 0};
+	const uint8_t pixel_format[20] = { 0, 0,   0, 0,   32, 24, 0, 1, 0, 255,
+					   0, 255, 0, 255, 16, 8,  0, 0, 0, 0 };
 	uint8_t n, types[16], result[4], init[24], enc[4 + 4 * 4];
 	uint8_t none = 1, shared = 1;
 	int32_t encs[4];
@@ -539,10 +539,10 @@ static void test_clipboard_during_handshake(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_ext_desktop_size_at_connect),
-	    cmocka_unit_test(test_clipboard_without_extended),
-	    cmocka_unit_test(test_clipboard_extended),
-	    cmocka_unit_test(test_clipboard_during_handshake),
+		cmocka_unit_test(test_ext_desktop_size_at_connect),
+		cmocka_unit_test(test_clipboard_without_extended),
+		cmocka_unit_test(test_clipboard_extended),
+		cmocka_unit_test(test_clipboard_during_handshake),
 	};
 
 	vt_filter_from_env();

@@ -142,7 +142,8 @@ static void test_scroll_down_mixed_and_late_reader(void **state)
 		draw(&t, 1000 - (int64_t)step * 24, true);
 		if (step % 3 == 0)
 			assert_int_equal(fb_fill_rect(t.fb, AREA_X + 50, AREA_Y + 200, 300, 1,
-						      0x123456u * step), 0);
+						      0x123456u * step),
+					 0);
 		vt_expect_guest(&t, copy, "scroll down");
 		if (step % 4 == 0)
 			vt_expect_guest(&t, late, "late reader");
@@ -173,7 +174,8 @@ static void test_sprite_is_not_a_scroll(void **state)
 		int x = 16 + (int)(step * 16 % (SCREEN_W - 64));
 
 		assert_int_equal(fb_fill_rect(t.fb, 0, 0, 256, 8, 0x010101u * step), 0);
-		assert_int_equal(fb_fill_rect(t.fb, x - 16, SCREEN_H / 2 - 40, 80, 80, 0x303030u), 0);
+		assert_int_equal(fb_fill_rect(t.fb, x - 16, SCREEN_H / 2 - 40, 80, 80, 0x303030u),
+				 0);
 		assert_int_equal(fb_fill_rect(t.fb, x, SCREEN_H / 2 - 40, 80, 80, 0xe04020u), 0);
 		vt_expect_guest(&t, copy, "sprite");
 	}

@@ -39,7 +39,7 @@ static bool requests_reach(struct vt_input *in, const void *arg)
 static void test_set_desktop_size_no_leak(void **state)
 {
 	struct vnc_config cfg = vt_config();
-	uint8_t enc[16] = {2, 0, 0, 3};
+	uint8_t enc[16] = { 2, 0, 0, 3 };
 	uint64_t seed = 11;
 	unsigned expected = 0;
 	struct vnc_server_stats st;
@@ -58,7 +58,7 @@ static void test_set_desktop_size_no_leak(void **state)
 		/* 0..4 screens (0 is ignored); every third asks for width 0
 		 * (refused before the guest); screens hold junk. */
 		unsigned screens = i % 5, w = i % 3 ? 160 + (i % 7) * 16 : 0, h = 120 + (i % 5) * 8;
-		uint8_t msg[8 + 4 * 16] = {251};
+		uint8_t msg[8 + 4 * 16] = { 251 };
 
 		put16(msg + 2, w);
 		put16(msg + 4, h);
@@ -93,7 +93,7 @@ static void test_set_desktop_size_no_leak(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_set_desktop_size_no_leak),
+		cmocka_unit_test(test_set_desktop_size_no_leak),
 	};
 
 	vt_filter_from_env();

@@ -84,7 +84,8 @@ static void test_lossy_encodings(void **state)
 		fb_access_begin(t.fb, &acc);
 		for (uint32_t y = 0; y < acc.mode.height; y++)
 			for (uint32_t x = 0; x < acc.mode.width; x++)
-				((uint32_t *)((char *)acc.pixels + (size_t)y * acc.mode.stride))[x] =
+				((uint32_t *)((char *)acc.pixels +
+					      (size_t)y * acc.mode.stride))[x] =
 					(x * 255 / 320) << 16 | (y * 255 / 240) << 8 |
 					((x + y) * 255 / 560);
 		fb_mark_dirty(t.fb, &acc, 0, 0, (int)acc.mode.width, (int)acc.mode.height);
@@ -102,7 +103,8 @@ static void test_lossy_encodings(void **state)
 		c = vtc_connect(&o, err, sizeof(err));
 		if (!c)
 			fail_msg("%s: %s", lossy[i], err);
-		for (uint64_t end = vt_now_ms() + VT_WAIT_MS; (e = mean_error(c, want, w, h)) > 8.0;)
+		for (uint64_t end = vt_now_ms() + VT_WAIT_MS;
+		     (e = mean_error(c, want, w, h)) > 8.0;)
 			assert_true(vtc_pump(c, 50) == 0 && vt_now_ms() < end);
 		print_message("%s quality 5: mean channel error %.2f\n", lossy[i], e);
 		vtc_free(c);
@@ -115,7 +117,10 @@ static void test_lossy_encodings(void **state)
 static void test_guest_formats(void **state)
 {
 	static const pixman_format_code_t formats[] = {
-		PIXMAN_x1r5g5b5, PIXMAN_r5g6b5, PIXMAN_r8g8b8, PIXMAN_a8r8g8b8,
+		PIXMAN_x1r5g5b5,
+		PIXMAN_r5g6b5,
+		PIXMAN_r8g8b8,
+		PIXMAN_a8r8g8b8,
 	};
 	(void)state;
 	for (size_t f = 0; f < sizeof(formats) / sizeof(formats[0]); f++) {
@@ -169,8 +174,10 @@ static unsigned long vnc_thread_ticks(void)
 		p = strrchr(stat, ')');
 		assert_non_null(p);
 		/* Fields after the name: state ppid ... utime (14th) stime (15th). */
-		assert_int_equal(sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu",
-					&ut, &st), 2);
+		assert_int_equal(sscanf(p + 2,
+					"%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &ut,
+					&st),
+				 2);
 		ticks += ut + st;
 		found = true;
 	}
@@ -231,7 +238,8 @@ static void test_small_change_and_identical_rewrite(void **state)
 	 * back to the bounding box (8 MiB). */
 	b0 = vtc_bytes_received(raw);
 	for (int i = 0; i < 100; i++)
-		assert_int_equal(fb_fill_rect(t.fb, 40 + i * 18, 20 + i * 10, 16, 16, 0x00ff00ff), 0);
+		assert_int_equal(fb_fill_rect(t.fb, 40 + i * 18, 20 + i * 10, 16, 16, 0x00ff00ff),
+				 0);
 	vt_expect_guest(&t, raw, "raw after scattered squares");
 	vt_expect_guest(&t, tight, "tight after scattered squares");
 	bytes_during(tight, 100);

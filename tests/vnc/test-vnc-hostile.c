@@ -45,7 +45,7 @@ static struct {
 	pthread_cond_t changed;
 	char text[1 << 20];
 	size_t len;
-} logbuf = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, "", 0};
+} logbuf = { PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, "", 0 };
 
 static void log_line(void *opaque, const char *line)
 {
@@ -113,7 +113,7 @@ static void *guest_main(void *arg)
 			for (int x = 0; x < 32; x++)
 				((uint32_t *)((char *)acc.pixels +
 					      (size_t)(64 + y) * acc.mode.stride))[64 + x] =
-				    (uint32_t)vt_rand(&seed);
+					(uint32_t)vt_rand(&seed);
 		fb_mark_dirty(guest.t->fb, &acc, 64, 64, 32, 32);
 		fb_access_end(guest.t->fb, &acc);
 		assert_int_equal(fb_fill_rect(guest.t->fb, 0, 0, 16, 16, frame), 0);
@@ -147,7 +147,7 @@ static struct phase measure(struct vtc *good)
 	static uint64_t lat[MAX_FRAMES];
 	uint64_t start = vt_now_ms(), now;
 	uint32_t last = vtc_pixels(good)[0] & 0xffffffu;
-	struct phase p = {0};
+	struct phase p = { 0 };
 
 	while ((now = vt_now_ms()) - start < PHASE_MS) {
 		uint32_t seen;
@@ -190,8 +190,8 @@ static bool pause_ms(struct hostile *h, unsigned ms)
 /* 1: full raw updates, a 4 KiB receive buffer, never reads. */
 static void run_never_reads(struct hostile *h)
 {
-	static const uint8_t set_raw[8] = {2, 0, 0, 1, 0, 0, 0, 0};
-	static const uint8_t full[10] = {3, 0, 0, 0, 0, 0, W >> 8, W & 255, H >> 8, H & 255};
+	static const uint8_t set_raw[8] = { 2, 0, 0, 1, 0, 0, 0, 0 };
+	static const uint8_t full[10] = { 3, 0, 0, 0, 0, 0, W >> 8, W & 255, H >> 8, H & 255 };
 
 	while (!atomic_load(&h->stop)) {
 		int fd = vt_rfb_client(h->port, 4096);
@@ -215,7 +215,7 @@ static void run_never_reads(struct hostile *h)
 /* 2: a KeyEvent, one byte every 100 ms, again and again. */
 static void run_dribbler(struct hostile *h)
 {
-	static const uint8_t key[8] = {4, 1, 0, 0, 0, 0, 0, 'a'};
+	static const uint8_t key[8] = { 4, 1, 0, 0, 0, 0, 0, 'a' };
 	int fd = vt_rfb_client(h->port, 0);
 
 	assert_true(fd >= 0);
@@ -306,7 +306,7 @@ static void *hostile_main(void *arg)
 static void scenario(const char *name, void (*run)(struct hostile *), const char *expect)
 {
 	struct vnc_config cfg = vt_config();
-	struct hostile h = {.run = run};
+	struct hostile h = { .run = run };
 	struct phase alone, with;
 	struct vnc_server_stats st;
 	pthread_t thr;
@@ -391,9 +391,9 @@ static void test_garbage(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_never_reads), cmocka_unit_test(test_dribbler),
-	    cmocka_unit_test(test_silent),	cmocka_unit_test(test_flood),
-	    cmocka_unit_test(test_garbage),
+		cmocka_unit_test(test_never_reads), cmocka_unit_test(test_dribbler),
+		cmocka_unit_test(test_silent),	    cmocka_unit_test(test_flood),
+		cmocka_unit_test(test_garbage),
 	};
 
 	vt_filter_from_env();

@@ -133,9 +133,9 @@ static void test_connect_disconnect_cycles(void **state)
 	fds1 = count_dir("/proc/self/fd");
 	rss1 = memory_bytes();
 	print_message("%d cycles in %llu ms: threads %u -> %u, fds %u -> %u, %s %llu -> %llu KiB\n",
-		      CYCLES, (unsigned long long)(vt_now_ms() - t0), threads0, threads1, fds0, fds1,
-		      MEMORY_METRIC,
-		      (unsigned long long)rss0 / 1024, (unsigned long long)rss1 / 1024);
+		      CYCLES, (unsigned long long)(vt_now_ms() - t0), threads0, threads1, fds0,
+		      fds1, MEMORY_METRIC, (unsigned long long)rss0 / 1024,
+		      (unsigned long long)rss1 / 1024);
 	assert_int_equal(threads1, threads0);
 	assert_int_equal(fds1, fds0);
 	assert_true(rss1 <= rss0 + RSS_GROWTH_MAX_BYTES);

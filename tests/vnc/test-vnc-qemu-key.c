@@ -29,8 +29,8 @@ struct keys_seen {
 };
 
 static struct keys_seen seen = {
-    .lock = PTHREAD_MUTEX_INITIALIZER,
-    .cond = PTHREAD_COND_INITIALIZER,
+	.lock = PTHREAD_MUTEX_INITIALIZER,
+	.cond = PTHREAD_COND_INITIALIZER,
 };
 
 static void on_key(void *o, uint32_t keysym, bool down)
@@ -57,8 +57,8 @@ static void on_key_code(void *o, uint32_t keysym, uint32_t qnum, bool down)
 }
 
 static const struct fb_input_ops key_ops = {
-    .key = on_key,
-    .key_code = on_key_code,
+	.key = on_key,
+	.key_code = on_key_code,
 };
 
 static void reset_seen(void)
@@ -115,7 +115,7 @@ static uint32_t get32(const uint8_t *p)
 /* SetEncodings: raw, and -258 when qemu_key. */
 static void send_encodings(int fd, bool qemu_key)
 {
-	uint8_t m[12] = {2, 0, 0, qemu_key ? 2 : 1};
+	uint8_t m[12] = { 2, 0, 0, qemu_key ? 2 : 1 };
 	size_t len = qemu_key ? 12 : 8;
 
 	put32(m + 4, 0);
@@ -125,7 +125,7 @@ static void send_encodings(int fd, bool qemu_key)
 
 static void send_update_request(int fd)
 {
-	const uint8_t m[10] = {3, 0, 0, 0, 0, 0, 0, 64, 0, 48}; /* full 64x48 */
+	const uint8_t m[10] = { 3, 0, 0, 0, 0, 0, 0, 64, 0, 48 }; /* full 64x48 */
 
 	assert_int_equal(send(fd, m, sizeof(m), MSG_NOSIGNAL), (ssize_t)sizeof(m));
 }
@@ -133,7 +133,7 @@ static void send_update_request(int fd)
 /* Sends a QEMU message of the given subtype (a key event's layout). */
 static void send_qemu(int fd, uint8_t subtype, uint32_t keysym, uint32_t qnum, bool down)
 {
-	uint8_t m[12] = {255, subtype, 0, down};
+	uint8_t m[12] = { 255, subtype, 0, down };
 
 	put32(m + 4, keysym);
 	put32(m + 8, qnum);
@@ -146,7 +146,7 @@ static bool closed_by_server(int fd)
 	uint8_t b[4096];
 
 	for (uint64_t end = vt_now_ms() + VT_WAIT_MS; vt_now_ms() < end;) {
-		struct pollfd p = {.fd = fd, .events = POLLIN};
+		struct pollfd p = { .fd = fd, .events = POLLIN };
 		ssize_t r;
 
 		if (poll(&p, 1, 100) <= 0)
@@ -162,7 +162,7 @@ static bool closed_by_server(int fd)
  * known size. */
 static void send_pixel_format(int fd)
 {
-	const uint8_t m[20] = {0, 0, 0, 0, 32, 24, 0, 1, 0, 255, 0, 255, 0, 255, 16, 8, 0};
+	const uint8_t m[20] = { 0, 0, 0, 0, 32, 24, 0, 1, 0, 255, 0, 255, 0, 255, 16, 8, 0 };
 
 	assert_int_equal(send(fd, m, sizeof(m), MSG_NOSIGNAL), (ssize_t)sizeof(m));
 }
@@ -173,7 +173,9 @@ static void send_pixel_format(int fd)
  * rectangles in it. */
 static bool read_update(int fd, unsigned *acks)
 {
-	static const uint8_t ack[16] = {0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 0xfe, 0xfe};
+	static const uint8_t ack[16] = {
+		0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 0xfe, 0xfe
+	};
 	uint8_t head[4], rect[12], px[4096];
 	unsigned n;
 	bool only_ack = false;
@@ -209,7 +211,7 @@ static bool read_update(int fd, unsigned *acks)
 static void test_ack_exactly_when_announced(void **state)
 {
 	struct vnc_config cfg = vt_config();
-	const uint8_t incremental[10] = {3, 1, 0, 0, 0, 0, 0, 64, 0, 48};
+	const uint8_t incremental[10] = { 3, 1, 0, 0, 0, 0, 0, 64, 0, 48 };
 	unsigned acks = 0, updates = 0;
 	struct vt t;
 	int fd;
@@ -402,9 +404,9 @@ static void test_view_only_dropped(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_ack_exactly_when_announced),
-	    cmocka_unit_test(test_libvncclient_extended_keys),
-	    cmocka_unit_test(test_view_only_dropped),
+		cmocka_unit_test(test_ack_exactly_when_announced),
+		cmocka_unit_test(test_libvncclient_extended_keys),
+		cmocka_unit_test(test_view_only_dropped),
 	};
 
 	vt_filter_from_env();

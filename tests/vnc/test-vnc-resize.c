@@ -15,7 +15,7 @@
 #define NCLIENTS 4
 
 static const char *const client_enc[NCLIENTS] = { "raw", "copyrect tight", "zrle",
-						   "copyrect hextile" };
+						  "copyrect hextile" };
 
 static const pixman_format_code_t formats[] = {
 	PIXMAN_x8r8g8b8, PIXMAN_r5g6b5, PIXMAN_x1r5g5b5, PIXMAN_r8g8b8, PIXMAN_a8r8g8b8,
@@ -225,7 +225,8 @@ static void test_client_requests(void **state)
 	/* Accepted: the guest switches, the client follows. */
 	assert_int_equal(vtc_request_size(c, 480, 360), 0);
 	want = 1;
-	for (uint64_t end = vt_now_ms() + VT_WAIT_MS; !vt_wait_input(&t, requests_at_least, &want, 10);)
+	for (uint64_t end = vt_now_ms() + VT_WAIT_MS;
+	     !vt_wait_input(&t, requests_at_least, &want, 10);)
 		assert_true(vtc_pump(c, 20) == 0 && vt_now_ms() < end);
 	m = fb_get_mode(t.fb);
 	assert_int_equal(m.width, 480);
@@ -241,7 +242,8 @@ static void test_client_requests(void **state)
 	u0 = vtc_updates(c);
 	assert_int_equal(vtc_request_size(c, 640, 480), 0);
 	want = 2;
-	for (uint64_t end = vt_now_ms() + VT_WAIT_MS; !vt_wait_input(&t, requests_at_least, &want, 10);)
+	for (uint64_t end = vt_now_ms() + VT_WAIT_MS;
+	     !vt_wait_input(&t, requests_at_least, &want, 10);)
 		assert_true(vtc_pump(c, 20) == 0 && vt_now_ms() < end);
 	for (uint64_t end = vt_now_ms() + VT_WAIT_MS; vtc_updates(c) == u0;)
 		assert_true(vtc_pump(c, 20) == 0 && vt_now_ms() < end);
@@ -310,7 +312,9 @@ static void test_unresizable_client_dropped(void **state)
  * vnc_mode_check explains. */
 static void test_too_wide(void **state)
 {
-	struct fb_mode wide = { .width = VNC_MAX_WIDTH_PX + 1, .height = 16, .format = PIXMAN_x8r8g8b8 };
+	struct fb_mode wide = { .width = VNC_MAX_WIDTH_PX + 1,
+				.height = 16,
+				.format = PIXMAN_x8r8g8b8 };
 	struct vnc_config cfg = vt_config();
 	char err[256];
 	struct vt t;

@@ -50,7 +50,8 @@ static void test_slow_client(void **state)
 		fb_access_begin(t.fb, &acc);
 		for (int y = 0; y < 64; y++)
 			for (int x = 0; x < 64; x++)
-				((uint32_t *)((char *)acc.pixels + (size_t)(100 + y) * acc.mode.stride))[100 + x] =
+				((uint32_t *)((char *)acc.pixels +
+					      (size_t)(100 + y) * acc.mode.stride))[100 + x] =
 					(uint32_t)vt_rand(&seed);
 		fb_mark_dirty(t.fb, &acc, 100, 100, 64, 64);
 		fb_access_end(t.fb, &acc);

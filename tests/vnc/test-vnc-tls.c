@@ -17,7 +17,7 @@
 static struct {
 	pthread_mutex_t lock; /* protects text */
 	char text[1 << 16];
-} logbuf = {PTHREAD_MUTEX_INITIALIZER, ""};
+} logbuf = { PTHREAD_MUTEX_INITIALIZER, "" };
 
 static void log_line(void *opaque, const char *line)
 {
@@ -105,7 +105,7 @@ static struct vnc_config tls_config(bool password)
 /* libvncclient over VeNCrypt X509 gets exact pixels with each encoding. */
 static void check_exact(struct vt *t, const char *password)
 {
-	static const char *const enc[] = {"raw", "zrle", "tight", "hextile"};
+	static const char *const enc[] = { "raw", "zrle", "tight", "hextile" };
 
 	for (size_t i = 0; i < sizeof(enc) / sizeof(enc[0]); i++) {
 		struct vtc_options o = vt_client_opts(t, enc[i]);
@@ -214,9 +214,9 @@ static void test_tls_only_refuses_plain(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_x509_vnc),
-	    cmocka_unit_test(test_x509_none),
-	    cmocka_unit_test(test_tls_only_refuses_plain),
+		cmocka_unit_test(test_x509_vnc),
+		cmocka_unit_test(test_x509_none),
+		cmocka_unit_test(test_tls_only_refuses_plain),
 	};
 
 	vt_filter_from_env();

@@ -25,7 +25,7 @@
  * (free the return value). Fails the test on a network error. */
 static char *http_get(int port, const char *path, int *status, char **body, size_t *body_len)
 {
-	struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port) };
 	char req[512], *buf = malloc(HTTP_REPLY_MAX + 1), *sep;
 	uint64_t end = vt_now_ms() + VT_WAIT_MS;
 	size_t len = 0;
@@ -39,7 +39,7 @@ static char *http_get(int port, const char *path, int *status, char **body, size
 	n = snprintf(req, sizeof(req), "GET %s HTTP/1.0\r\nHost: localhost\r\n\r\n", path);
 	assert_int_equal(write(fd, req, (size_t)n), n);
 	for (;;) {
-		struct pollfd p = {.fd = fd, .events = POLLIN};
+		struct pollfd p = { .fd = fd, .events = POLLIN };
 		uint64_t now = vt_now_ms();
 		ssize_t r;
 
@@ -170,9 +170,9 @@ static int dir_pixels(void *opaque, unsigned id, uint32_t **pixels, uint32_t *w,
 
 static void test_directory(void **state)
 {
-	const struct vnc_directory dir = {.list = dir_list, .pixels = dir_pixels};
+	const struct vnc_directory dir = { .list = dir_list, .pixels = dir_pixels };
 	struct vnc_config cfg = vt_config();
-	png_image img = {.version = PNG_IMAGE_VERSION};
+	png_image img = { .version = PNG_IMAGE_VERSION };
 	uint8_t *rgb;
 	char *buf, *body;
 	size_t n;
@@ -224,9 +224,9 @@ static void test_directory(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_files),
-	    cmocka_unit_test(test_list_self),
-	    cmocka_unit_test(test_directory),
+		cmocka_unit_test(test_files),
+		cmocka_unit_test(test_list_self),
+		cmocka_unit_test(test_directory),
 	};
 
 	if (access(VT_SOURCE_DIR "/vnc/web/node_modules/@novnc/novnc/core/rfb.js", R_OK) &&

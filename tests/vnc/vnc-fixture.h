@@ -227,8 +227,7 @@ static inline uint32_t *vt_guest_x8(struct vt *t, uint32_t *w, uint32_t *h)
 						(int)*w * 4);
 	assert_non_null(src);
 	assert_non_null(dst);
-	pixman_image_composite32(PIXMAN_OP_SRC, src, NULL, dst, 0, 0, 0, 0, 0, 0, (int)*w,
-				 (int)*h);
+	pixman_image_composite32(PIXMAN_OP_SRC, src, NULL, dst, 0, 0, 0, 0, 0, 0, (int)*w, (int)*h);
 	pixman_image_unref(src);
 	pixman_image_unref(dst);
 	fb_access_end(t->fb, &acc);

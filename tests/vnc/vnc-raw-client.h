@@ -17,7 +17,7 @@
  * a blocking connect failed. */
 static inline int vt_tcp_connect(int port, int rcvbuf, bool nonblock)
 {
-	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port) };
 	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | (nonblock ? SOCK_NONBLOCK : 0), 0);
 
 	assert_true(fd >= 0);
@@ -38,7 +38,7 @@ static inline int vt_read_exact(int fd, void *buf, size_t n)
 	size_t got = 0;
 
 	while (got < n) {
-		struct pollfd pfd = {.fd = fd, .events = POLLIN};
+		struct pollfd pfd = { .fd = fd, .events = POLLIN };
 		uint64_t now = vt_now_ms();
 		ssize_t r;
 

@@ -7,7 +7,7 @@
 #include "server/guests/qemu/guest-qemu.h"
 
 const struct guest_ops guest_qemu_ops = {
-    .name = "qemu",
-    .start = guest_qemu_start,
-    .stop = guest_qemu_stop,
+	.name = "qemu",
+	.start = guest_qemu_start,
+	.stop = guest_qemu_stop,
 };

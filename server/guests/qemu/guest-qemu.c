@@ -280,10 +280,10 @@ static int qemu_guest_connect(struct qemu_guest *g, GError **error)
 	if (!g->conn) {
 		g->conn = g->p2p ? qemu_guest_open_p2p(g, error)
 				 : g_dbus_connection_new_for_address_sync(
-				       g->address,
-				       G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT |
-					   G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION,
-				       NULL, NULL, error);
+					   g->address,
+					   G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT |
+						   G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION,
+					   NULL, NULL, error);
 		if (!g->conn)
 			return -1;
 		g_dbus_connection_set_exit_on_close(g->conn, FALSE);
@@ -301,15 +301,15 @@ static int qemu_guest_connect(struct qemu_guest *g, GError **error)
 	/* QEMU replies first, then authenticates the listener link as the
 	 * server, so the reply can be awaited before our side authenticates. */
 	r = g_dbus_connection_call_with_unix_fd_list_sync(
-	    g->conn, qemu_guest_dest(g), g->console_path, "org.qemu.Display1.Console",
-	    "RegisterListener", g_variant_new("(h)", idx), G_VARIANT_TYPE("()"),
-	    G_DBUS_CALL_FLAGS_NO_AUTO_START, QEMU_CALL_TIMEOUT_MS, fds, NULL, NULL, error);
+		g->conn, qemu_guest_dest(g), g->console_path, "org.qemu.Display1.Console",
+		"RegisterListener", g_variant_new("(h)", idx), G_VARIANT_TYPE("()"),
+		G_DBUS_CALL_FLAGS_NO_AUTO_START, QEMU_CALL_TIMEOUT_MS, fds, NULL, NULL, error);
 	g_clear_object(&fds);
 	if (!r)
 		goto fail_fds;
 	g_variant_unref(r);
-	g->listener =
-	    qemu_guest_conn_from_fd(sv[0], G_DBUS_CONNECTION_FLAGS_DELAY_MESSAGE_PROCESSING, error);
+	g->listener = qemu_guest_conn_from_fd(
+		sv[0], G_DBUS_CONNECTION_FLAGS_DELAY_MESSAGE_PROCESSING, error);
 	sv[0] = -1;
 	if (!g->listener)
 		return -1;
@@ -317,12 +317,12 @@ static int qemu_guest_connect(struct qemu_guest *g, GError **error)
 	if (qemu_guest_listener_register(g, error) < 0)
 		return -1;
 	g->closed_handler =
-	    g_signal_connect(g->listener, "closed", G_CALLBACK(qemu_guest_on_closed), g);
+		g_signal_connect(g->listener, "closed", G_CALLBACK(qemu_guest_on_closed), g);
 	g->props_sub = g_dbus_connection_signal_subscribe(
-	    g->conn, qemu_guest_dest(g), "org.freedesktop.DBus.Properties", "PropertiesChanged",
-	    g->console_path, NULL, G_DBUS_SIGNAL_FLAGS_NONE, qemu_guest_on_props, g, NULL);
+		g->conn, qemu_guest_dest(g), "org.freedesktop.DBus.Properties", "PropertiesChanged",
+		g->console_path, NULL, G_DBUS_SIGNAL_FLAGS_NONE, qemu_guest_on_props, g, NULL);
 	qemu_guest_input_attach(
-	    g, g->conn, qemu_guest_get_bool(g, "org.qemu.Display1.Mouse", "IsAbsolute", false));
+		g, g->conn, qemu_guest_get_bool(g, "org.qemu.Display1.Mouse", "IsAbsolute", false));
 	qemu_guest_sync_size(g, FBHOST_FORMAT_INVALID);
 	g_dbus_connection_start_message_processing(g->listener);
 	g->connected = true;

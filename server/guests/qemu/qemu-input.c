@@ -61,8 +61,8 @@ static void qemu_input_key(void *opaque, struct fbhost_fb *fb, uint32_t keysym, 
 
 /* Viewers that send scancodes (QEMU extended key events): qnum as is, so
  * any layout the guest uses works. */
-static void qemu_input_key_code(void *opaque, struct fbhost_fb *fb, uint32_t keysym,
-				uint32_t qnum, bool down)
+static void qemu_input_key_code(void *opaque, struct fbhost_fb *fb, uint32_t keysym, uint32_t qnum,
+				bool down)
 {
 	struct qemu_guest *g = opaque;
 	GDBusConnection *c;
@@ -143,10 +143,10 @@ static int qemu_input_resize(void *opaque, struct fbhost_fb *fb, uint32_t width,
 void qemu_guest_input_install(struct qemu_guest *g)
 {
 	const struct fbhost_input_callbacks cb = {
-	    .key = qemu_input_key,
-	    .pointer = qemu_input_pointer,
-	    .resize_request = qemu_input_resize,
-	    .key_code = qemu_input_key_code,
+		.key = qemu_input_key,
+		.pointer = qemu_input_pointer,
+		.resize_request = qemu_input_resize,
+		.key_code = qemu_input_key_code,
 	};
 
 	fbhost_set_input(g->fb, &cb, g);

@@ -267,7 +267,7 @@ static void qemu_listener_call(GDBusConnection *c, const gchar *sender, const gc
 }
 
 static const GDBusInterfaceVTable qemu_listener_vtable = {
-    .method_call = qemu_listener_call,
+	.method_call = qemu_listener_call,
 };
 
 int qemu_guest_listener_register(struct qemu_guest *g, GError **error)
@@ -281,8 +281,8 @@ int qemu_guest_listener_register(struct qemu_guest *g, GError **error)
 		return -1;
 	}
 	g->listener_reg = g_dbus_connection_register_object(
-	    g->listener, QEMU_LISTENER_PATH,
-	    g_dbus_node_info_lookup_interface(node, QEMU_LISTENER_IFACE), &qemu_listener_vtable, g,
-	    NULL, error);
+		g->listener, QEMU_LISTENER_PATH,
+		g_dbus_node_info_lookup_interface(node, QEMU_LISTENER_IFACE), &qemu_listener_vtable,
+		g, NULL, error);
 	return g->listener_reg ? 0 : -1;
 }

@@ -37,7 +37,7 @@ static int qmp_read_line(struct qemu_qmp *q, char *line, size_t size, uint64_t d
 {
 	for (;;) {
 		char *nl = memchr(q->buf, '\n', q->len);
-		struct pollfd pfd = {.fd = q->fd, .events = POLLIN};
+		struct pollfd pfd = { .fd = q->fd, .events = POLLIN };
 		uint64_t now;
 		ssize_t n;
 
@@ -90,8 +90,8 @@ static int qmp_send(struct qemu_qmp *q, const char *json, int fd)
 			struct cmsghdr align;
 			char buf[CMSG_SPACE(sizeof(int))];
 		} ctl;
-		struct iovec iov = {.iov_base = msg + off, .iov_len = len - off};
-		struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1};
+		struct iovec iov = { .iov_base = msg + off, .iov_len = len - off };
+		struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
 		ssize_t n;
 
 		if (fd >= 0 && off == 0) {
@@ -147,7 +147,7 @@ static int qmp_reply(struct qemu_qmp *q, char *reply, size_t size, uint64_t dead
 struct qemu_qmp *qemu_qmp_open(const char *path, unsigned timeout_ms, char *err, size_t errlen)
 {
 	uint64_t deadline = qmp_now_ms() + timeout_ms;
-	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	struct qemu_qmp *q;
 	char greeting[256];
 	int rc;

@@ -117,8 +117,8 @@ int attach_send(struct attach_conn *c, const void *msg, size_t len, int fd)
 		char buf[CMSG_SPACE(sizeof(int))];
 		struct cmsghdr align;
 	} ctl;
-	struct iovec iov = {(void *)msg, len};
-	struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1};
+	struct iovec iov = { (void *)msg, len };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
 	int rc = 0;
 
 	if (fd >= 0) {
@@ -145,7 +145,7 @@ int attach_send(struct attach_conn *c, const void *msg, size_t len, int fd)
 void attach_send_error(struct attach_conn *c, int code, uint16_t about, bool fatal, const char *fmt,
 		       ...)
 {
-	struct fbg_error e = {.hdr = {FBG_ERROR, 0, sizeof(e)}};
+	struct fbg_error e = { .hdr = { FBG_ERROR, 0, sizeof(e) } };
 	va_list ap;
 
 	if (fatal)
@@ -166,7 +166,7 @@ void attach_send_error(struct attach_conn *c, int code, uint16_t about, bool fat
 
 void attach_send_mode(struct attach_conn *c, uint32_t reason)
 {
-	struct fbg_mode m = {.hdr = {FBG_MODE, 0, sizeof(m)}, .reason = reason};
+	struct fbg_mode m = { .hdr = { FBG_MODE, 0, sizeof(m) }, .reason = reason };
 	struct fb_device *dev = (c->fb)->dev;
 	uint64_t gen = 0;
 	struct fb_mode mode;
@@ -197,10 +197,10 @@ void attach_send_mode(struct attach_conn *c, uint32_t reason)
 }
 
 static void attach_send_track_state(struct attach_conn *c, int error, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+	__attribute__((format(printf, 3, 4)));
 static void attach_send_track_state(struct attach_conn *c, int error, const char *fmt, ...)
 {
-	struct fbg_track_state t = {.hdr = {FBG_TRACK_STATE, 0, sizeof(t)}};
+	struct fbg_track_state t = { .hdr = { FBG_TRACK_STATE, 0, sizeof(t) } };
 	va_list ap;
 
 	t.mode = c->tracking;
@@ -215,7 +215,7 @@ static void attach_send_track_state(struct attach_conn *c, int error, const char
 
 static void attach_on_key(void *opaque, struct fbhost_fb *fb, uint32_t keysym, bool down)
 {
-	struct fbg_key k = {.hdr = {FBG_KEY, 0, sizeof(k)}, .keysym = keysym, .down = down};
+	struct fbg_key k = { .hdr = { FBG_KEY, 0, sizeof(k) }, .keysym = keysym, .down = down };
 
 	(void)fb;
 	attach_send(opaque, &k, sizeof(k), -1);
@@ -224,7 +224,8 @@ static void attach_on_key(void *opaque, struct fbhost_fb *fb, uint32_t keysym, b
 static void attach_on_pointer(void *opaque, struct fbhost_fb *fb, int x, int y, uint32_t buttons)
 {
 	struct fbg_pointer p = {
-	    .hdr = {FBG_POINTER, 0, sizeof(p)}, .x = x, .y = y, .buttons = buttons};
+		.hdr = { FBG_POINTER, 0, sizeof(p) }, .x = x, .y = y, .buttons = buttons
+	};
 
 	(void)fb;
 	attach_send(opaque, &p, sizeof(p), -1);
@@ -233,7 +234,7 @@ static void attach_on_pointer(void *opaque, struct fbhost_fb *fb, int x, int y, 
 static void attach_on_clipboard(void *opaque, struct fbhost_fb *fb, const char *utf8, size_t len)
 {
 	char buf[FBG_MSG_MAX_BYTES];
-	struct fbg_hdr h = {FBG_CLIPBOARD_IN, 0, 0};
+	struct fbg_hdr h = { FBG_CLIPBOARD_IN, 0, 0 };
 
 	(void)fb;
 	if (len > FBG_CLIPBOARD_MAX_BYTES)
@@ -246,8 +247,9 @@ static void attach_on_clipboard(void *opaque, struct fbhost_fb *fb, const char *
 
 static int attach_on_resize(void *opaque, struct fbhost_fb *fb, uint32_t width, uint32_t height)
 {
-	struct fbg_resize_request r = {
-	    .hdr = {FBG_RESIZE_REQUEST, 0, sizeof(r)}, .width = width, .height = height};
+	struct fbg_resize_request r = { .hdr = { FBG_RESIZE_REQUEST, 0, sizeof(r) },
+					.width = width,
+					.height = height };
 
 	(void)fb;
 	/* Accepted means passed on: the client answers with MODE_REQUEST. */
@@ -255,10 +257,10 @@ static int attach_on_resize(void *opaque, struct fbhost_fb *fb, uint32_t width, 
 }
 
 static const struct fbhost_input_callbacks attach_input = {
-    .key = attach_on_key,
-    .pointer = attach_on_pointer,
-    .clipboard = attach_on_clipboard,
-    .resize_request = attach_on_resize,
+	.key = attach_on_key,
+	.pointer = attach_on_pointer,
+	.clipboard = attach_on_clipboard,
+	.resize_request = attach_on_resize,
 };
 
 /* ---- client messages ------------------------------------------------------ */
@@ -302,7 +304,7 @@ static struct fbhost_fb *attach_find_fb(struct fbhost *h, const char *name)
 static void attach_hello(struct attach_conn *c, const struct fbg_hello *m)
 {
 	struct attach_server *s = c->srv;
-	struct fbg_welcome w = {.hdr = {FBG_WELCOME, 0, sizeof(w)}};
+	struct fbg_welcome w = { .hdr = { FBG_WELCOME, 0, sizeof(w) } };
 	char name[FBG_NAME_BYTES + 1];
 	struct fbhost_fb *fb;
 	struct fb_device *dev;
@@ -339,7 +341,7 @@ static void attach_hello(struct attach_conn *c, const struct fbg_hello *m)
 	pthread_mutex_lock(&s->status_lock);
 	rc = s->status[id].attached ? -EBUSY : 0;
 	if (!rc)
-		s->status[id] = (struct attach_fb_status){true, c->pid, FBG_TRACK_DAMAGE};
+		s->status[id] = (struct attach_fb_status){ true, c->pid, FBG_TRACK_DAMAGE };
 	pthread_mutex_unlock(&s->status_lock);
 	if (rc) {
 		attach_send_error(c, EBUSY, FBG_HELLO, true,
@@ -386,13 +388,13 @@ static void attach_hello(struct attach_conn *c, const struct fbg_hello *m)
 static int attach_check_pagemap(int fd)
 {
 	struct page_region vec[1];
-	struct pm_scan_arg a = {.size = sizeof(a),
-				.start = 0,
-				.end = FB_UFFD_PAGE_BYTES,
-				.vec = (uintptr_t)vec,
-				.vec_len = 1,
-				.category_mask = PAGE_IS_WRITTEN,
-				.return_mask = PAGE_IS_WRITTEN};
+	struct pm_scan_arg a = { .size = sizeof(a),
+				 .start = 0,
+				 .end = FB_UFFD_PAGE_BYTES,
+				 .vec = (uintptr_t)vec,
+				 .vec_len = 1,
+				 .category_mask = PAGE_IS_WRITTEN,
+				 .return_mask = PAGE_IS_WRITTEN };
 	struct stat st;
 
 	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))
@@ -405,8 +407,8 @@ static int attach_check_pagemap(int fd)
 static void attach_track(struct attach_conn *c, const struct fbg_track *m, int fd)
 {
 	struct fb_device *dev = c->fb->dev;
-	struct fb_track_config tc = {.pagemap_fd = -1,
-				     .writer_kicks = (m->flags & FBG_TRACK_FLAG_FRAMES) != 0};
+	struct fb_track_config tc = { .pagemap_fd = -1,
+				      .writer_kicks = (m->flags & FBG_TRACK_FLAG_FRAMES) != 0 };
 	uint32_t asked = m->mode;
 	int rc = 0;
 
@@ -472,7 +474,7 @@ static void attach_track(struct attach_conn *c, const struct fbg_track *m, int f
 					fb_track_mode_name((enum fb_track_mode)c->tracking));
 	}
 	attach_set_status(c->srv, fbhost_fb_id(c->fb),
-			  &(struct attach_fb_status){true, c->pid, c->tracking});
+			  &(struct attach_fb_status){ true, c->pid, c->tracking });
 }
 
 static void attach_mode_request(struct attach_conn *c, const struct fbg_mode_request *m)
@@ -549,8 +551,7 @@ void attach_msg_handle(struct attach_conn *c, const void *buf, size_t len, int *
 		memcpy(&d, buf, sizeof(d));
 		for (uint32_t i = 0; i < d.count; i++) {
 			memcpy(&r, (const char *)buf + sizeof(d) + i * sizeof(r), sizeof(r));
-			fb_mark_dirty_gen((c->fb)->dev, d.generation, r.x, r.y, r.w,
-					  r.h);
+			fb_mark_dirty_gen((c->fb)->dev, d.generation, r.x, r.y, r.w, r.h);
 		}
 		break;
 	}
@@ -558,8 +559,7 @@ void attach_msg_handle(struct attach_conn *c, const void *buf, size_t len, int *
 		fb_render_kick(c->srv->host->render);
 		break;
 	case FBG_CLIPBOARD_OUT:
-		fb_send_clipboard((c->fb)->dev, (const char *)buf + sizeof(h),
-				  len - sizeof(h));
+		fb_send_clipboard((c->fb)->dev, (const char *)buf + sizeof(h), len - sizeof(h));
 		break;
 	}
 out:

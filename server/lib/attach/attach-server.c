@@ -63,7 +63,7 @@ void attach_detach(struct attach_conn *c)
 	m = fb_get_mode(dev);
 	fb_mark_dirty_gen(dev, fb_mode_generation(dev), 0, 0, (int)m.width, (int)m.height);
 	fb_render_kick(c->srv->host->render);
-	attach_set_status(c->srv, fbhost_fb_id(fb), &(struct attach_fb_status){0});
+	attach_set_status(c->srv, fbhost_fb_id(fb), &(struct attach_fb_status){ 0 });
 	fbhost_log(c->srv->host, FBHOST_LOG_INFO, "%s: guest pid %d detached", fbhost_fb_name(fb),
 		   (int)c->pid);
 	c->fb = NULL;
@@ -98,7 +98,9 @@ static void attach_accept(struct attach_server *s)
 		if (s->conns[i].fd < 0)
 			c = &s->conns[i];
 	if (!c) {
-		struct fbg_error e = {.hdr = {FBG_ERROR, 0, sizeof(e)}, .code = EMFILE, .fatal = 1};
+		struct fbg_error e = { .hdr = { FBG_ERROR, 0, sizeof(e) },
+				       .code = EMFILE,
+				       .fatal = 1 };
 
 		snprintf(e.text, sizeof(e.text), "too many connections (at most %u)",
 			 ATTACH_MAX_CONNECTIONS);
@@ -129,11 +131,11 @@ static bool attach_read(struct attach_conn *c)
 		struct cmsghdr align;
 	} ctl;
 	uint64_t msgbuf[FBG_MSG_MAX_BYTES / sizeof(uint64_t)];
-	struct iovec iov = {msgbuf, sizeof(msgbuf)};
-	struct msghdr mh = {.msg_iov = &iov,
-			    .msg_iovlen = 1,
-			    .msg_control = ctl.buf,
-			    .msg_controllen = sizeof(ctl.buf)};
+	struct iovec iov = { msgbuf, sizeof(msgbuf) };
+	struct msghdr mh = { .msg_iov = &iov,
+			     .msg_iovlen = 1,
+			     .msg_control = ctl.buf,
+			     .msg_controllen = sizeof(ctl.buf) };
 	int fds[FBG_MSG_MAX_FDS + 3];
 	unsigned nfds = 0;
 	const char *why = NULL;
@@ -188,8 +190,7 @@ static void attach_announce_modes(struct attach_server *s)
 	for (unsigned i = 0; i < ATTACH_MAX_CONNECTIONS; i++) {
 		struct attach_conn *c = &s->conns[i];
 
-		if (c->fd >= 0 && c->fb &&
-		    fb_mode_generation(c->fb->dev) != c->sent_generation) {
+		if (c->fd >= 0 && c->fb && fb_mode_generation(c->fb->dev) != c->sent_generation) {
 			attach_send_mode(c, FBG_MODE_SERVER);
 			if (c->closing)
 				attach_close(c);
@@ -208,17 +209,16 @@ static void *attach_main(void *opaque)
 		int timeout = -1;
 		uint64_t now = fb_clock_now_ms();
 
-		pfd[n] = (struct pollfd){.fd = s->wake_fd, .events = POLLIN};
+		pfd[n] = (struct pollfd){ .fd = s->wake_fd, .events = POLLIN };
 		who[n++] = NULL;
-		pfd[n] = (struct pollfd){.fd = s->listen_fd, .events = POLLIN};
+		pfd[n] = (struct pollfd){ .fd = s->listen_fd, .events = POLLIN };
 		who[n++] = NULL;
 		for (unsigned i = 0; i < ATTACH_MAX_CONNECTIONS; i++) {
 			struct attach_conn *c = &s->conns[i];
 
 			if (c->fd < 0)
 				continue;
-			if (c->fb &&
-			    c->sent_generation != fb_mode_generation(c->fb->dev) &&
+			if (c->fb && c->sent_generation != fb_mode_generation(c->fb->dev) &&
 			    (timeout < 0 || timeout > (int)ATTACH_MODE_RETRY_MS))
 				timeout = (int)ATTACH_MODE_RETRY_MS; /* a MODE to send again */
 			if (!c->fb) { /* waiting for HELLO: bounded */
@@ -234,7 +234,7 @@ static void *attach_main(void *opaque)
 				if (timeout < 0 || end - now < (uint64_t)timeout)
 					timeout = (int)(end - now);
 			}
-			pfd[n] = (struct pollfd){.fd = c->fd, .events = POLLIN};
+			pfd[n] = (struct pollfd){ .fd = c->fd, .events = POLLIN };
 			who[n++] = c;
 		}
 		if (poll(pfd, n, timeout) < 0) {
@@ -276,7 +276,7 @@ static void *attach_main(void *opaque)
  * never another kind of file), mode 0600. fd or -errno. */
 static int attach_listen_at(const char *path, char *err, size_t errlen)
 {
-	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	struct stat st;
 	mode_t old;
 	int fd, rc;

@@ -9,7 +9,7 @@
 
 const char *fbhost_fb_track_writes(struct fbhost_fb *fb)
 {
-	struct fb_track_config tc = {.mode = FB_TRACK_UFFD, .pagemap_fd = -1};
+	struct fb_track_config tc = { .mode = FB_TRACK_UFFD, .pagemap_fd = -1 };
 	struct fb_device *dev;
 	const char *why = NULL;
 	int rc;

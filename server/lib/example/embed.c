@@ -24,9 +24,9 @@ int main(int argc, char **argv)
 	struct fbhost_fb *fb = fbhost_fb_add(host, "example", 320, 240, FBHOST_FORMAT_X8R8G8B8);
 	if (!fb || fbhost_resize(fb, 640, 480, FBHOST_FORMAT_X8R8G8B8) != 0)
 		return 1;
-	fbhost_fill(fb, 0, 0, 640, 480, 0x203040);     /* helpers mark their own damage */
+	fbhost_fill(fb, 0, 0, 640, 480, 0x203040); /* helpers mark their own damage */
 	fbhost_fill(fb, 100, 100, 200, 120, 0xff8000);
-	fbhost_pixels_begin(fb, &px);                   /* direct access: a gradient row */
+	fbhost_pixels_begin(fb, &px); /* direct access: a gradient row */
 	for (uint32_t x = 0; x < px.width; x++)
 		((uint32_t *)px.data)[10 * px.stride / 4 + x] = x * 255 / px.width * 0x010101;
 	fbhost_pixels_end(fb, &px);

@@ -69,11 +69,11 @@ static void ac_touched(struct bench_canvas *c, int x, int y, int w, int h)
 }
 
 static const struct bench_canvas_ops ac_ops = {
-    .fill = ac_fill,
-    .copy = ac_copy,
-    .put = ac_put,
-    .direct = ac_direct,
-    .touched = ac_touched,
+	.fill = ac_fill,
+	.copy = ac_copy,
+	.put = ac_put,
+	.direct = ac_direct,
+	.touched = ac_touched,
 };
 
 static void usage(FILE *f)
@@ -87,19 +87,19 @@ static void usage(FILE *f)
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-	    {"socket", required_argument, NULL, 'p'},
-	    {"scenario", required_argument, NULL, 's'},
-	    {"tracking", required_argument, NULL, 't'},
-	    {"fb", required_argument, NULL, 'b'},
-	    {"fps", required_argument, NULL, 'f'},
-	    {"seconds", required_argument, NULL, 'S'},
-	    {"settle", required_argument, NULL, 'w'},
-	    {"log", required_argument, NULL, 'l'},
-	    {"poll", no_argument, NULL, 'P'},
-	    {"help", no_argument, NULL, 'h'},
-	    {NULL, 0, NULL, 0},
+		{ "socket", required_argument, NULL, 'p' },
+		{ "scenario", required_argument, NULL, 's' },
+		{ "tracking", required_argument, NULL, 't' },
+		{ "fb", required_argument, NULL, 'b' },
+		{ "fps", required_argument, NULL, 'f' },
+		{ "seconds", required_argument, NULL, 'S' },
+		{ "settle", required_argument, NULL, 'w' },
+		{ "log", required_argument, NULL, 'l' },
+		{ "poll", no_argument, NULL, 'P' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
 	};
-	static const char *const tracking_names[] = {"damage", "log", "uffd", "compare"};
+	static const char *const tracking_names[] = { "damage", "log", "uffd", "compare" };
 	const char *path = NULL, *log_path = NULL, *fb = "0", *err = NULL;
 	enum bench_scenario scenario = BENCH_SCENARIO_SMALL;
 	unsigned fps = BENCH_DEFAULT_FPS, settle_ms = BENCH_SETTLE_MS, late = 0;

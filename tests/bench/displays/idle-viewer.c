@@ -69,7 +69,8 @@ int main(int argc, char **argv)
 	cl->serverHost = strdup(argv[1]);
 	cl->serverPort = atoi(argv[2]);
 	if (!rfbInitClient(cl, NULL, NULL)) {
-		fprintf(stderr, "bench-idle-viewer: cannot connect to %s port %s\n", argv[1], argv[2]);
+		fprintf(stderr, "bench-idle-viewer: cannot connect to %s port %s\n", argv[1],
+			argv[2]);
 		return 1;
 	}
 	for (;;) {

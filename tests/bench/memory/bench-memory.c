@@ -137,8 +137,8 @@ static double now_ns(void)
 }
 
 enum bench_op { OP_SET_RANGE, OP_TEST_AND_CLEAR, OP_GET, OP_SNAPSHOT, OP_NUM };
-static const char *const op_names[OP_NUM] = {"set_range", "test_and_clear", "get",
-					     "snapshot_and_clear"};
+static const char *const op_names[OP_NUM] = { "set_range", "test_and_clear", "get",
+					      "snapshot_and_clear" };
 
 static volatile uint64_t sink;
 
@@ -190,13 +190,13 @@ static double pass(struct ram_list *rl, struct flat *f, enum bench_op op, uint64
 		case OP_SNAPSHOT:
 			if (use_flat) {
 				struct flat_snapshot *s =
-				    flat_snapshot_and_clear(f, a, chunk, DIRTY_MEMORY_VGA);
+					flat_snapshot_and_clear(f, a, chunk, DIRTY_MEMORY_VGA);
 
 				acc += flat_snapshot_get(s, a, 1);
 				free(s);
 			} else {
 				struct dirty_snapshot *s =
-				    dirty_snapshot_and_clear(rl, a, chunk, DIRTY_MEMORY_VGA);
+					dirty_snapshot_and_clear(rl, a, chunk, DIRTY_MEMORY_VGA);
 
 				acc += dirty_snapshot_get(s, a, 1);
 				dirty_snapshot_free(s);
@@ -230,9 +230,9 @@ static void compare(struct ram_list *rl, struct flat *f, enum bench_op op, uint6
 
 struct grower {
 	struct ram_list *rl;
-	atomic_int stop;      /* flag */
+	atomic_int stop;  /* flag */
 	atomic_uint adds; /* written by the grower */
-	atomic_int error;     /* written by the grower */
+	atomic_int error; /* written by the grower */
 };
 
 static void *grower_main(void *opaque)
@@ -241,9 +241,12 @@ static void *grower_main(void *opaque)
 
 	unsigned n;
 
-	for (n = 0; n < BENCH_GROW_MAX_ADDS && !atomic_load_explicit(&g->stop, memory_order_relaxed); n++) {
+	for (n = 0;
+	     n < BENCH_GROW_MAX_ADDS && !atomic_load_explicit(&g->stop, memory_order_relaxed);
+	     n++) {
 		if (!ram_block_add(g->rl, "grow", BENCH_GROW_ADD_BYTES, BENCH_GROW_ADD_BYTES)) {
-			atomic_store_explicit(&g->error, errno ? errno : ENOMEM, memory_order_relaxed);
+			atomic_store_explicit(&g->error, errno ? errno : ENOMEM,
+					      memory_order_relaxed);
 			break;
 		}
 		atomic_store_explicit(&g->adds, n + 1, memory_order_relaxed);
@@ -257,8 +260,8 @@ static void *grower_main(void *opaque)
  * ones for call_rcu), until it reaches BENCH_GROW_MAX_ADDS. */
 static int bench_growth(unsigned reps)
 {
-	struct ram_list_config cfg = {.page_bits = BENCH_PAGE_BITS,
-				      .block_pages = BENCH_GROW_BLOCK_PAGES};
+	struct ram_list_config cfg = { .page_bits = BENCH_PAGE_BITS,
+				       .block_pages = BENCH_GROW_BLOCK_PAGES };
 	struct ram_list *rl = ram_list_new(&cfg);
 	struct grower *g = calloc(1, sizeof(*g));
 	uint64_t chunk = UINT64_C(1) << 20;
@@ -312,7 +315,8 @@ static int bench_growth(unsigned reps)
 /* Every op and range size on rl against the flat baseline. */
 static void compare_all(struct ram_list *rl, struct flat *f, unsigned reps)
 {
-	static const uint64_t chunks[] = {UINT64_C(1) << 20, UINT64_C(64) << 20, UINT64_C(1) << 30};
+	static const uint64_t chunks[] = { UINT64_C(1) << 20, UINT64_C(64) << 20,
+					   UINT64_C(1) << 30 };
 
 	for (unsigned op = 0; op < OP_NUM; op++) {
 		for (unsigned i = 0; i < sizeof(chunks) / sizeof(chunks[0]); i++)
@@ -323,9 +327,9 @@ static void compare_all(struct ram_list *rl, struct flat *f, unsigned reps)
 int main(int argc, char **argv)
 {
 	unsigned reps = argc > 1 ? (unsigned)strtoul(argv[1], NULL, 10) : BENCH_DEFAULT_REPS;
-	struct ram_list_config small = {.page_bits = BENCH_PAGE_BITS,
-					.block_pages = BENCH_GROW_BLOCK_PAGES};
-	struct flat f = {.pages = BENCH_SPACE_PAGES};
+	struct ram_list_config small = { .page_bits = BENCH_PAGE_BITS,
+					 .block_pages = BENCH_GROW_BLOCK_PAGES };
+	struct flat f = { .pages = BENCH_SPACE_PAGES };
 	struct ram_list *rl;
 
 	if (!reps)

@@ -59,21 +59,21 @@ struct probe_options {
 	int quality;	  /* -1: libvncclient default */
 	int compress;	  /* -1: libvncclient default */
 	bool no_jpeg;
-	bool verbose;	  /* one stderr line per update */
+	bool verbose; /* one stderr line per update */
 };
 
 /* Everything measured; touched only by the probe's single thread. */
 struct probe_state {
 	struct probe_options opt;
 	rfbClient *client;
-	uint32_t last_frame;	/* N */
-	uint64_t *seen_ns;	/* [0..N]: first receipt time, 0 = not seen */
-	uint64_t updates;	/* after the first update */
+	uint32_t last_frame; /* N */
+	uint64_t *seen_ns;   /* [0..N]: first receipt time, 0 = not seen */
+	uint64_t updates;    /* after the first update */
 	uint64_t rects, copyrects, fills, bitmaps;
 	uint64_t decode_failures; /* after the first strip decoded */
 	uint64_t undecoded_before_first;
-	uint64_t regressions;	/* a decoded frame older than the previous one */
-	uint64_t beyond;	/* a decoded frame number above N */
+	uint64_t regressions; /* a decoded frame older than the previous one */
+	uint64_t beyond;      /* a decoded frame number above N */
 	bool have_last;
 	uint32_t last_decoded;
 	bool ready;
@@ -145,8 +145,8 @@ static void write_ready_file(const char *path)
 static long picture_diff(struct probe_state *st, uint32_t frame, int tolerance)
 {
 	rfbClient *cl = st->client;
-	struct bench_scene *scene = bench_scene_new(st->opt.scenario, (unsigned)cl->width,
-						    (unsigned)cl->height);
+	struct bench_scene *scene =
+		bench_scene_new(st->opt.scenario, (unsigned)cl->width, (unsigned)cl->height);
 	uint32_t *want;
 	long diff = 0;
 
@@ -203,14 +203,16 @@ static void on_update_done(rfbClient *cl)
 	uint32_t frame;
 
 	if (st->opt.verbose)
-		fprintf(stderr, "bench-probe: update at %.3f s: %" PRIu64 " bytes, %" PRIu64 " rects\n",
+		fprintf(stderr,
+			"bench-probe: update at %.3f s: %" PRIu64 " bytes, %" PRIu64 " rects\n",
 			(double)now / BENCH_NS_PER_S, socket_bytes_received(cl->sock), st->rects);
 	if (!st->ready) {
 		if (!shows_scenario(st))
 			return;
 		st->ready = true;
 		st->ready_ns = now;
-		if (bench_scenario_has_strip(st->opt.scenario) && decode_client_strip(cl, &frame) == 0)
+		if (bench_scenario_has_strip(st->opt.scenario) &&
+		    decode_client_strip(cl, &frame) == 0)
 			st->ready_frame = frame;
 		st->bytes_at_ready = socket_bytes_received(cl->sock);
 		if (st->opt.ready_path)
@@ -469,8 +471,10 @@ static void usage(FILE *f)
 {
 	fputs("usage: bench-probe --port PORT --scenario small|text|full|idle [options]\n"
 	      "  --host HOST          server address (default 127.0.0.1)\n"
-	      "  --encodings LIST     libvncclient encodings, e.g. \"tight copyrect\" (default) or raw\n"
-	      "  --fps N --seconds S  the run's pacing (default 30, 10): the last frame is round(S*N)\n"
+	      "  --encodings LIST     libvncclient encodings, e.g. \"tight copyrect\" (default) or "
+	      "raw\n"
+	      "  --fps N --seconds S  the run's pacing (default 30, 10): the last frame is "
+	      "round(S*N)\n"
 	      "  --log FILE           the drawing client's frame log (frame_no monotonic_ns)\n"
 	      "  --ready FILE         created once the first update has arrived\n"
 	      "  --observe S          idle: seconds to watch after the first update (default S)\n"
@@ -498,14 +502,22 @@ static int parse_uint_opt(const char *s, unsigned max, unsigned *out)
 static int parse_args(int argc, char **argv, struct probe_options *o)
 {
 	static const struct option longopts[] = {
-		{ "host", required_argument, NULL, 'H' },     { "port", required_argument, NULL, 'p' },
-		{ "encodings", required_argument, NULL, 'e' }, { "scenario", required_argument, NULL, 's' },
-		{ "fps", required_argument, NULL, 'f' },      { "seconds", required_argument, NULL, 'S' },
-		{ "log", required_argument, NULL, 'l' },      { "ready", required_argument, NULL, 'r' },
-		{ "observe", required_argument, NULL, 'o' },  { "linger", required_argument, NULL, 'L' },
-		{ "timeout", required_argument, NULL, 't' },  { "quality", required_argument, NULL, 'q' },
-		{ "compress", required_argument, NULL, 'c' }, { "no-jpeg", no_argument, NULL, 'J' },
-		{ "label", required_argument, NULL, 'b' },    { "help", no_argument, NULL, 'h' },
+		{ "host", required_argument, NULL, 'H' },
+		{ "port", required_argument, NULL, 'p' },
+		{ "encodings", required_argument, NULL, 'e' },
+		{ "scenario", required_argument, NULL, 's' },
+		{ "fps", required_argument, NULL, 'f' },
+		{ "seconds", required_argument, NULL, 'S' },
+		{ "log", required_argument, NULL, 'l' },
+		{ "ready", required_argument, NULL, 'r' },
+		{ "observe", required_argument, NULL, 'o' },
+		{ "linger", required_argument, NULL, 'L' },
+		{ "timeout", required_argument, NULL, 't' },
+		{ "quality", required_argument, NULL, 'q' },
+		{ "compress", required_argument, NULL, 'c' },
+		{ "no-jpeg", no_argument, NULL, 'J' },
+		{ "label", required_argument, NULL, 'b' },
+		{ "help", no_argument, NULL, 'h' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -515,19 +527,31 @@ static int parse_args(int argc, char **argv, struct probe_options *o)
 	char *end;
 
 	*o = (struct probe_options){
-		.host = "127.0.0.1", .port = -1, .encodings = "tight copyrect", .fps = 30,
-		.seconds = 10, .label = "", .timeout_s = PROBE_DEFAULT_TIMEOUT_S,
-		.linger_ms = PROBE_DEFAULT_LINGER_MS, .observe_s = -1, .quality = -1, .compress = -1,
+		.host = "127.0.0.1",
+		.port = -1,
+		.encodings = "tight copyrect",
+		.fps = 30,
+		.seconds = 10,
+		.label = "",
+		.timeout_s = PROBE_DEFAULT_TIMEOUT_S,
+		.linger_ms = PROBE_DEFAULT_LINGER_MS,
+		.observe_s = -1,
+		.quality = -1,
+		.compress = -1,
 	};
 	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		switch (c) {
-		case 'H': o->host = optarg; break;
+		case 'H':
+			o->host = optarg;
+			break;
 		case 'p':
 			if (parse_uint_opt(optarg, 65535, &u) < 0 || u == 0)
 				goto bad;
 			o->port = (int)u;
 			break;
-		case 'e': o->encodings = optarg; break;
+		case 'e':
+			o->encodings = optarg;
+			break;
 		case 's':
 			if (bench_scenario_parse(optarg, &o->scenario) < 0)
 				goto bad;
@@ -539,16 +563,22 @@ static int parse_args(int argc, char **argv, struct probe_options *o)
 			break;
 		case 'S':
 			o->seconds = strtod(optarg, &end);
-			if (*end || !*optarg || !(o->seconds >= 0 && o->seconds <= BENCH_MAX_SECONDS))
+			if (*end || !*optarg ||
+			    !(o->seconds >= 0 && o->seconds <= BENCH_MAX_SECONDS))
 				goto bad;
 			break;
 		case 'o':
 			o->observe_s = strtod(optarg, &end);
-			if (*end || !*optarg || !(o->observe_s >= 0 && o->observe_s <= BENCH_MAX_SECONDS))
+			if (*end || !*optarg ||
+			    !(o->observe_s >= 0 && o->observe_s <= BENCH_MAX_SECONDS))
 				goto bad;
 			break;
-		case 'l': o->log_path = optarg; break;
-		case 'r': o->ready_path = optarg; break;
+		case 'l':
+			o->log_path = optarg;
+			break;
+		case 'r':
+			o->ready_path = optarg;
+			break;
 		case 'L':
 			if (parse_uint_opt(optarg, 600000, &o->linger_ms) < 0)
 				goto bad;
@@ -567,11 +597,21 @@ static int parse_args(int argc, char **argv, struct probe_options *o)
 				goto bad;
 			o->compress = (int)u;
 			break;
-		case 'J': o->no_jpeg = true; break;
-		case 'v': o->verbose = true; break;
-		case 'b': o->label = optarg; break;
-		case 'h': usage(stdout); exit(0);
-		default: usage(stderr); return -EINVAL;
+		case 'J':
+			o->no_jpeg = true;
+			break;
+		case 'v':
+			o->verbose = true;
+			break;
+		case 'b':
+			o->label = optarg;
+			break;
+		case 'h':
+			usage(stdout);
+			exit(0);
+		default:
+			usage(stderr);
+			return -EINVAL;
 		}
 	}
 	if (optind != argc || o->port < 0 || !have_scenario) {

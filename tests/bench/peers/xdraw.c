@@ -88,12 +88,12 @@ static int on_x_error(Display *dpy, XErrorEvent *ev)
 static int create_image(struct x_canvas *xc, Visual *visual)
 {
 	if (XShmQueryExtension(xc->dpy)) {
-		xc->image = XShmCreateImage(xc->dpy, visual, 24, ZPixmap, NULL, &xc->shm,
-					    xc->width, xc->height);
+		xc->image = XShmCreateImage(xc->dpy, visual, 24, ZPixmap, NULL, &xc->shm, xc->width,
+					    xc->height);
 		if (xc->image) {
-			xc->shm.shmid = shmget(IPC_PRIVATE,
-					       (size_t)xc->image->bytes_per_line * xc->height,
-					       IPC_CREAT | 0600);
+			xc->shm.shmid =
+				shmget(IPC_PRIVATE, (size_t)xc->image->bytes_per_line * xc->height,
+				       IPC_CREAT | 0600);
 			if (xc->shm.shmid >= 0) {
 				int (*old)(Display *, XErrorEvent *) = XSetErrorHandler(on_x_error);
 
@@ -113,8 +113,8 @@ static int create_image(struct x_canvas *xc, Visual *visual)
 			XDestroyImage(xc->image);
 		}
 	}
-	xc->image = XCreateImage(xc->dpy, visual, 24, ZPixmap, 0, NULL, xc->width, xc->height, 32,
-				 0);
+	xc->image =
+		XCreateImage(xc->dpy, visual, 24, ZPixmap, 0, NULL, xc->width, xc->height, 32, 0);
 	if (!xc->image)
 		return -ENOMEM;
 	xc->image->data = malloc((size_t)xc->image->bytes_per_line * xc->height);
@@ -182,10 +182,14 @@ static void usage(FILE *f)
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		{ "display", required_argument, NULL, 'd' }, { "scenario", required_argument, NULL, 's' },
-		{ "fps", required_argument, NULL, 'f' },     { "seconds", required_argument, NULL, 'S' },
-		{ "settle", required_argument, NULL, 'w' },  { "log", required_argument, NULL, 'l' },
-		{ "help", no_argument, NULL, 'h' },	     { NULL, 0, NULL, 0 },
+		{ "display", required_argument, NULL, 'd' },
+		{ "scenario", required_argument, NULL, 's' },
+		{ "fps", required_argument, NULL, 'f' },
+		{ "seconds", required_argument, NULL, 'S' },
+		{ "settle", required_argument, NULL, 'w' },
+		{ "log", required_argument, NULL, 'l' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
 	};
 	const char *display = NULL, *log_path = NULL, *err = NULL;
 	enum bench_scenario scenario = BENCH_SCENARIO_SMALL;
@@ -202,7 +206,9 @@ int main(int argc, char **argv)
 
 	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		switch (c) {
-		case 'd': display = optarg; break;
+		case 'd':
+			display = optarg;
+			break;
 		case 's':
 			if (bench_scenario_parse(optarg, &scenario) < 0)
 				goto bad;
@@ -223,9 +229,15 @@ int main(int argc, char **argv)
 			if (*end || !*optarg || *optarg == '-')
 				goto bad;
 			break;
-		case 'l': log_path = optarg; break;
-		case 'h': usage(stdout); return 0;
-		default: usage(stderr); return 2;
+		case 'l':
+			log_path = optarg;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
 		}
 	}
 	if (optind != argc || !have_scenario) {
@@ -244,8 +256,8 @@ int main(int argc, char **argv)
 		return 1;
 	scene = bench_scene_new(scenario, xc.width, xc.height);
 	if (!scene) {
-		fprintf(stderr, "bench-xdraw: screen %ux%u too small for %s (min %ux%u)\n", xc.width,
-			xc.height, bench_scenario_name(scenario), BENCH_MIN_WIDTH_PX,
+		fprintf(stderr, "bench-xdraw: screen %ux%u too small for %s (min %ux%u)\n",
+			xc.width, xc.height, bench_scenario_name(scenario), BENCH_MIN_WIDTH_PX,
 			BENCH_MIN_HEIGHT_PX);
 		return 1;
 	}

@@ -44,7 +44,7 @@
 #define BENCH_SCROLL_RATE "50"
 
 enum bench_setup { BENCH_FBHOST, BENCH_QEMU_VNC, BENCH_NO_VNC, BENCH_SETUPS };
-static const char *const bench_setup_name[BENCH_SETUPS] = {"fbhost", "qemu-vnc", "no-vnc"};
+static const char *const bench_setup_name[BENCH_SETUPS] = { "fbhost", "qemu-vnc", "no-vnc" };
 
 /* One workload's numbers in one setup. */
 struct bench_result {
@@ -222,9 +222,9 @@ static int bench_run(enum bench_setup setup, const char *kernel, const char *ini
 		     struct bench_setup_result *out)
 {
 	char serial[QR_PATH_MAX + 16], serial_arg[QR_PATH_MAX + 32], vnc_arg[64], err[256];
-	const char *fb_args[] = {"--guest", NULL, NULL};
-	struct vtc_options vo = {.encodings = bench_encodings};
-	struct sp_server s = {0};
+	const char *fb_args[] = { "--guest", NULL, NULL };
+	struct vtc_options vo = { .encodings = bench_encodings };
+	struct sp_server s = { 0 };
 	struct qr_vm vm;
 	struct vtc *c = NULL;
 	uint64_t t0;
@@ -240,14 +240,14 @@ static int bench_run(enum bench_setup setup, const char *kernel, const char *ini
 	snprintf(serial_arg, sizeof(serial_arg), "file:%s", serial);
 	snprintf(vnc_arg, sizeof(vnc_arg), "127.0.0.1:%d", BENCH_QEMU_VNC_DISPLAY);
 	{
-		const char *qemu_args[] = {"-m",	 "256",
-					   "-device",	 "virtio-vga",
-					   "-kernel",	 kernel,
-					   "-initrd",	 initrd,
-					   "-append",	 "console=tty0 quiet loglevel=1 panic=-1",
-					   "-serial",	 serial_arg,
-					   "-no-reboot", setup == BENCH_QEMU_VNC ? "-vnc" : NULL,
-					   vnc_arg,	 NULL};
+		const char *qemu_args[] = { "-m",	  "256",
+					    "-device",	  "virtio-vga",
+					    "-kernel",	  kernel,
+					    "-initrd",	  initrd,
+					    "-append",	  "console=tty0 quiet loglevel=1 panic=-1",
+					    "-serial",	  serial_arg,
+					    "-no-reboot", setup == BENCH_QEMU_VNC ? "-vnc" : NULL,
+					    vnc_arg,	  NULL };
 
 		if (qr_qemu_start(&vm, qemu_args))
 			goto out;
@@ -287,7 +287,7 @@ static int bench_run(enum bench_setup setup, const char *kernel, const char *ini
 	bench_watch(c, BENCH_SETTLE_MS);
 	bench_end(&out->scroll, c, s.pid, vm.qemu_pid, t0);
 	if (c) {
-		struct qr_picture q = {0};
+		struct qr_picture q = { 0 };
 
 		if (qr_qemu_dump(&vm, &q) == 0)
 			out->exact = vtc_wait_picture(c, q.px, q.w, q.h, q.w, 5000) == 0;
@@ -339,7 +339,7 @@ int main(int argc, char **argv)
 	}
 	snprintf(initrd, sizeof(initrd), "%s/initrd.cpio", dir);
 	{
-		const char *mk[] = {"/bin/sh", script, initrd, kernel, NULL};
+		const char *mk[] = { "/bin/sh", script, initrd, kernel, NULL };
 
 		if (sp_run(mk, NULL, NULL, 60000) != 0)
 			return 1;
@@ -358,12 +358,12 @@ int main(int argc, char **argv)
 	bench_print("idle", &r[BENCH_FBHOST].idle, &r[BENCH_QEMU_VNC].idle, &r[BENCH_NO_VNC].idle);
 	bench_print("scroll", &r[BENCH_FBHOST].scroll, &r[BENCH_QEMU_VNC].scroll,
 		    &r[BENCH_NO_VNC].scroll);
-	printf(
-	    "scroll  wall: fbhost %.1f s, qemu-vnc %.1f s, no display %.1f s; final frame exact: "
-	    "fbhost %s, qemu-vnc %s\n",
-	    r[BENCH_FBHOST].scroll.wall_s, r[BENCH_QEMU_VNC].scroll.wall_s,
-	    r[BENCH_NO_VNC].scroll.wall_s, r[BENCH_FBHOST].exact ? "yes" : "no",
-	    r[BENCH_QEMU_VNC].exact ? "yes" : "no");
+	printf("scroll  wall: fbhost %.1f s, qemu-vnc %.1f s, no display %.1f s; final frame "
+	       "exact: "
+	       "fbhost %s, qemu-vnc %s\n",
+	       r[BENCH_FBHOST].scroll.wall_s, r[BENCH_QEMU_VNC].scroll.wall_s,
+	       r[BENCH_NO_VNC].scroll.wall_s, r[BENCH_FBHOST].exact ? "yes" : "no",
+	       r[BENCH_QEMU_VNC].exact ? "yes" : "no");
 	printf("key-to-echo latency (median of %u): fbhost %.0f ms, qemu-vnc %.0f ms (%.2fx)\n",
 	       BENCH_KEYS, r[BENCH_FBHOST].key_ms, r[BENCH_QEMU_VNC].key_ms,
 	       bench_ratio(r[BENCH_FBHOST].key_ms, r[BENCH_QEMU_VNC].key_ms));

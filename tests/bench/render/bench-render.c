@@ -73,12 +73,12 @@ static void draw_frame(struct fb_device *fb, enum scenario sc, uint32_t i, int w
 			   (int)acc.mode.stride / 4, 32, 32, SCROLL_X, SCROLL_Y + SCROLL_STEP_PX,
 			   SCROLL_X, SCROLL_Y, SCROLL_W, SCROLL_H - SCROLL_STEP_PX);
 		for (int y = SCROLL_Y + SCROLL_H - SCROLL_STEP_PX; y < SCROLL_Y + SCROLL_H; y++) {
-			uint32_t *row = (uint32_t *)((uint8_t *)acc.pixels +
-						     (size_t)y * acc.mode.stride);
+			uint32_t *row =
+				(uint32_t *)((uint8_t *)acc.pixels + (size_t)y * acc.mode.stride);
 
 			for (int x = SCROLL_X; x < SCROLL_X + SCROLL_W; x++)
-				row[x] = hash3(i, (uint32_t)x, (uint32_t)y) % 100 < 40 ? 0 :
-										    0xffffff;
+				row[x] = hash3(i, (uint32_t)x, (uint32_t)y) % 100 < 40 ? 0
+										       : 0xffffff;
 		}
 		fb_mark_dirty(fb, &acc, SCROLL_X, SCROLL_Y, SCROLL_W, SCROLL_H);
 		fb_access_end(fb, &acc);
@@ -86,8 +86,8 @@ static void draw_frame(struct fb_device *fb, enum scenario sc, uint32_t i, int w
 	case SC_FULL:
 		fb_access_begin(fb, &acc);
 		for (int y = 0; y < h; y++) {
-			uint32_t *row = (uint32_t *)((uint8_t *)acc.pixels +
-						     (size_t)y * acc.mode.stride);
+			uint32_t *row =
+				(uint32_t *)((uint8_t *)acc.pixels + (size_t)y * acc.mode.stride);
 
 			for (int x = 0; x < w; x++)
 				row[x] = hash3((uint32_t)x / 16, (uint32_t)y / 16, i) & 0xffffff;
@@ -137,8 +137,8 @@ struct result {
 static struct result run_fbhost(struct ram_list *rl, int w, int h, enum scenario sc,
 				unsigned frames)
 {
-	struct fb_config cfg = { .name = "bench", .mode = { (uint32_t)w, (uint32_t)h, 0,
-							    PIXMAN_x8r8g8b8 } };
+	struct fb_config cfg = { .name = "bench",
+				 .mode = { (uint32_t)w, (uint32_t)h, 0, PIXMAN_x8r8g8b8 } };
 	struct fb_render_config rc = { .rate_hz = BENCH_RATE_HZ };
 	struct fb_render_stats a, b;
 	struct fb_headless_stats ha, hb;
@@ -187,8 +187,8 @@ static struct result run_fbhost(struct ram_list *rl, int w, int h, enum scenario
 static struct result run_baseline(struct ram_list *rl, int w, int h, enum scenario sc,
 				  unsigned frames)
 {
-	struct fb_config cfg = { .name = "poll", .mode = { (uint32_t)w, (uint32_t)h, 0,
-							   PIXMAN_x8r8g8b8 } };
+	struct fb_config cfg = { .name = "poll",
+				 .mode = { (uint32_t)w, (uint32_t)h, 0, PIXMAN_x8r8g8b8 } };
 	struct fb_device *fb = fb_new(rl, &cfg);
 	struct fb_mode m;
 	uint8_t *shadow;
@@ -258,7 +258,8 @@ int main(int argc, char **argv)
 			errno = 0;
 			v = strtoul(optarg, &end, 10);
 			if (errno || *end || v == 0 || v > 100000) {
-				fprintf(stderr, "bench-render: --frames wants 1..100000, got '%s'\n",
+				fprintf(stderr,
+					"bench-render: --frames wants 1..100000, got '%s'\n",
 					optarg);
 				return 2;
 			}

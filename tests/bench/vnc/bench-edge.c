@@ -93,7 +93,7 @@ static bool pause_ms(struct hostile *h, unsigned ms)
 
 static int tcp_connect(int port, int rcvbuf, bool nonblock)
 {
-	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port) };
 	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | (nonblock ? SOCK_NONBLOCK : 0), 0);
 
 	if (fd < 0)
@@ -113,7 +113,7 @@ static int read_exact(int fd, void *buf, size_t n)
 	uint64_t end = now_ms() + HOSTILE_IO_MS;
 
 	for (size_t got = 0; got < n;) {
-		struct pollfd pfd = {.fd = fd, .events = POLLIN};
+		struct pollfd pfd = { .fd = fd, .events = POLLIN };
 		ssize_t r;
 
 		if (now_ms() >= end || poll(&pfd, 1, (int)(end - now_ms())) <= 0)
@@ -151,17 +151,17 @@ fail:
 
 static void run_never_reads(struct hostile *h)
 {
-	static const uint8_t set_raw[8] = {2, 0, 0, 1, 0, 0, 0, 0};
-	static const uint8_t full[10] = {3,
-					 0,
-					 0,
-					 0,
-					 0,
-					 0,
-					 BENCH_WIDTH_PX >> 8,
-					 BENCH_WIDTH_PX & 255,
-					 BENCH_HEIGHT_PX >> 8,
-					 BENCH_HEIGHT_PX & 255};
+	static const uint8_t set_raw[8] = { 2, 0, 0, 1, 0, 0, 0, 0 };
+	static const uint8_t full[10] = { 3,
+					  0,
+					  0,
+					  0,
+					  0,
+					  0,
+					  BENCH_WIDTH_PX >> 8,
+					  BENCH_WIDTH_PX & 255,
+					  BENCH_HEIGHT_PX >> 8,
+					  BENCH_HEIGHT_PX & 255 };
 
 	while (!atomic_load(&h->stop)) {
 		int fd = rfb_client(h->port, 4096);
@@ -182,7 +182,7 @@ static void run_never_reads(struct hostile *h)
 
 static void run_dribble(struct hostile *h)
 {
-	static const uint8_t key[8] = {4, 1, 0, 0, 0, 0, 0, 'a'};
+	static const uint8_t key[8] = { 4, 1, 0, 0, 0, 0, 0, 'a' };
 	int fd = rfb_client(h->port, 0);
 
 	if (fd < 0)
@@ -262,9 +262,9 @@ static const struct {
 	const char *name;
 	void (*run)(struct hostile *h);
 } scenarios[] = {
-    {"alone", NULL},	      {"never-reads", run_never_reads},
-    {"dribble", run_dribble}, {"silent", run_silent},
-    {"flood", run_flood},     {"garbage", run_garbage},
+	{ "alone", NULL },	    { "never-reads", run_never_reads },
+	{ "dribble", run_dribble }, { "silent", run_silent },
+	{ "flood", run_flood },	    { "garbage", run_garbage },
 };
 
 struct hostile_thread {
@@ -304,10 +304,10 @@ static int spawn_probe(const char *probe, int port, double seconds, const char *
 	snprintf(timeout_s, sizeof(timeout_s), "%u",
 		 (unsigned)(seconds + BENCH_SETTLE_MS / 1000.0) + PROBE_SLACK_S);
 	char *argv[] = {
-	    (char *)probe, "--port",	     port_s,	  "--scenario", "small",
-	    "--encodings", "tight copyrect", "--fps",	  fps_s,	"--seconds",
-	    seconds_s,	   "--log",	     (char *)log, "--ready",	(char *)ready,
-	    "--timeout",   timeout_s,	     "--label",	  "tight",	NULL,
+		(char *)probe, "--port",	 port_s,      "--scenario", "small",
+		"--encodings", "tight copyrect", "--fps",     fps_s,	    "--seconds",
+		seconds_s,     "--log",		 (char *)log, "--ready",    (char *)ready,
+		"--timeout",   timeout_s,	 "--label",   "tight",	    NULL,
 	};
 
 	posix_spawn_file_actions_init(&fa);
@@ -338,8 +338,8 @@ static int wait_ready(pid_t pid, const char *ready)
  * from the probe's first update to its end. */
 static struct result run_scenario(const char *probe, double seconds, void (*run)(struct hostile *h))
 {
-	struct hostile_thread ht = {.run = run};
-	struct result res = {0};
+	struct hostile_thread ht = { .run = run };
+	struct result res = { 0 };
 	struct vnc_server_stats st;
 	struct vnc_config vcfg;
 	char err[256] = "", args[PATH_MAX + 128], log[PATH_MAX], ready[PATH_MAX], out[PATH_MAX];
@@ -348,8 +348,8 @@ static struct result run_scenario(const char *probe, double seconds, void (*run)
 	/* libfbhost's host and framebuffer, as bench-vnc; the VNC server
 	 * goes straight on the device. */
 	struct fbhost *host = fbhost_new(&(struct fbhost_config){ .rate_hz = BENCH_RATE_HZ });
-	struct fbhost_fb *hfb = host ? fbhost_fb_add(host, "bench", BENCH_WIDTH_PX,
-						     BENCH_HEIGHT_PX, FBHOST_FORMAT_X8R8G8B8)
+	struct fbhost_fb *hfb = host ? fbhost_fb_add(host, "bench", BENCH_WIDTH_PX, BENCH_HEIGHT_PX,
+						     FBHOST_FORMAT_X8R8G8B8)
 				     : NULL;
 	struct fb_device *fb = hfb ? hfb->dev : NULL;
 	struct vnc_server *vs;
@@ -437,14 +437,14 @@ static void default_probe_path(char *path, size_t size)
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-	    {"seconds", required_argument, NULL, 's'},
-	    {"probe", required_argument, NULL, 'p'},
-	    {"help", no_argument, NULL, 'h'},
-	    {NULL, 0, NULL, 0},
+		{ "seconds", required_argument, NULL, 's' },
+		{ "probe", required_argument, NULL, 'p' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
 	};
 	char probe[PATH_MAX];
 	double seconds = 12, tick_ms = 1000.0 / BENCH_RATE_HZ;
-	struct result alone = {0};
+	struct result alone = { 0 };
 	int c;
 
 	default_probe_path(probe, sizeof(probe));

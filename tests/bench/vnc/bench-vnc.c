@@ -137,10 +137,26 @@ static int spawn_probe(const struct options *o, int port, const char *scenario,
 	snprintf(timeout_s, sizeof(timeout_s), "%u",
 		 (unsigned)(o->seconds + o->settle_ms / 1000.0) + PROBE_SLACK_S);
 	char *argv[] = {
-		(char *)o->probe, "--port", port_s, "--scenario", (char *)scenario,
-		"--encodings", (char *)encs, "--fps", fps_s, "--seconds", seconds_s,
-		"--log", (char *)log, "--ready", (char *)ready, "--timeout", timeout_s,
-		"--label", (char *)encoding, NULL,
+		(char *)o->probe,
+		"--port",
+		port_s,
+		"--scenario",
+		(char *)scenario,
+		"--encodings",
+		(char *)encs,
+		"--fps",
+		fps_s,
+		"--seconds",
+		seconds_s,
+		"--log",
+		(char *)log,
+		"--ready",
+		(char *)ready,
+		"--timeout",
+		timeout_s,
+		"--label",
+		(char *)encoding,
+		NULL,
 	};
 
 	posix_spawn_file_actions_init(&fa);
@@ -169,8 +185,8 @@ static int wait_ready(pid_t pid, const char *ready)
 }
 
 /* One measured run: a fresh server, the guest, one probe. */
-static struct result run_one(const struct options *o, const char *scenario,
-			     const char *encoding, bool baseline)
+static struct result run_one(const struct options *o, const char *scenario, const char *encoding,
+			     bool baseline)
 {
 	struct result res = { 0 };
 	struct vnc_config vcfg;
@@ -223,7 +239,8 @@ static struct result run_one(const struct options *o, const char *scenario,
 		exit(1);
 	}
 	if (wait_ready(pid, ready) < 0) {
-		fprintf(stderr, "bench-vnc: the probe did not connect (%s %s)\n", scenario, encoding);
+		fprintf(stderr, "bench-vnc: the probe did not connect (%s %s)\n", scenario,
+			encoding);
 		kill(pid, SIGTERM);
 		waitpid(pid, &status, 0);
 		goto out;
@@ -287,8 +304,7 @@ static void print_ratio(double num, double den)
 		printf(" – |");
 }
 
-static int parse_list(char *s, const char **out, size_t max, size_t *n,
-		      const char *const *allowed)
+static int parse_list(char *s, const char **out, size_t max, size_t *n, const char *const *allowed)
 {
 	*n = 0;
 	for (char *save = NULL, *tok = strtok_r(s, ",", &save); tok;
@@ -337,11 +353,14 @@ static void usage(FILE *f)
 static int parse_options(int argc, char **argv, struct options *o)
 {
 	static const struct option longopts[] = {
-		{ "seconds", required_argument, NULL, 'S' }, { "fps", required_argument, NULL, 'f' },
-		{ "rate", required_argument, NULL, 'r' },    { "settle", required_argument, NULL, 'w' },
+		{ "seconds", required_argument, NULL, 'S' },
+		{ "fps", required_argument, NULL, 'f' },
+		{ "rate", required_argument, NULL, 'r' },
+		{ "settle", required_argument, NULL, 'w' },
 		{ "scenarios", required_argument, NULL, 's' },
 		{ "encodings", required_argument, NULL, 'e' },
-		{ "probe", required_argument, NULL, 'p' },   { "help", no_argument, NULL, 'h' },
+		{ "probe", required_argument, NULL, 'p' },
+		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	static const char *const scenarios[] = { "idle", "small", "text", "full", NULL };
@@ -385,8 +404,12 @@ static int parse_options(int argc, char **argv, struct options *o)
 		case 'p':
 			snprintf(o->probe, sizeof(o->probe), "%s", optarg);
 			break;
-		case 'h': usage(stdout); exit(0);
-		default: usage(stderr); return -EINVAL;
+		case 'h':
+			usage(stdout);
+			exit(0);
+		default:
+			usage(stderr);
+			return -EINVAL;
 		}
 	}
 	if (optind != argc)
@@ -482,18 +505,22 @@ int main(int argc, char **argv)
 			}
 			if (strcmp(sc, "idle") == 0) {
 				met = x->bytes == 0;
-				printf("- idle %s: %.0f bytes after the first frame (target 0): %s\n",
+				printf("- idle %s: %.0f bytes after the first frame (target 0): "
+				       "%s\n",
 				       en, x->bytes, met ? "met" : "NOT MET");
 				all_met &= met;
 				continue;
 			}
 			if (strcmp(sc, "small") == 0) {
 				met = x->bytes <= 0.01 * b->bytes;
-				printf("- small %s: %.3f%% of the baseline's bytes (target <= 1%%): %s\n",
+				printf("- small %s: %.3f%% of the baseline's bytes (target <= "
+				       "1%%): %s\n",
 				       en, b->bytes > 0 ? 100 * x->bytes / b->bytes : NAN,
 				       met ? "met" : "NOT MET");
-				printf("  (the cell refinement makes the baseline send the same bytes; "
-				       "against one raw full frame per frame, %.0f bytes, it is %.4f%%)\n",
+				printf("  (the cell refinement makes the baseline send the same "
+				       "bytes; "
+				       "against one raw full frame per frame, %.0f bytes, it is "
+				       "%.4f%%)\n",
 				       frames * full_frame_bytes,
 				       100 * x->bytes / (frames * full_frame_bytes));
 				all_met &= met;

@@ -33,7 +33,7 @@
 struct rig {
 	struct fbhost *host;
 	struct fbhost_fb *hfb;
-	struct fb_device *fb; /* hfb's device */
+	struct fb_device *fb;	  /* hfb's device */
 	struct fb_render *render; /* the host's */
 	struct fb_headless *headless;
 	char log[64];
@@ -163,12 +163,13 @@ static void test_bad_start(void **st)
 	void *state = NULL;
 
 	rig_up(&r, W, H, PIXMAN_x8r8g8b8);
-	assert_int_equal(guest_bench_ops.start(r.host, r.hfb, "small,fps=zero", &state, &err), -EINVAL);
+	assert_int_equal(guest_bench_ops.start(r.host, r.hfb, "small,fps=zero", &state, &err),
+			 -EINVAL);
 	assert_string_equal(err, "bench: fps must be an integer 1..1000");
 	assert_int_equal(guest_bench_ops.start(r.host, r.hfb, NULL, &state, &err), -EINVAL);
 	assert_string_equal(err, "bench: needs a scenario: small, text, full or idle");
-	assert_int_equal(guest_bench_ops.start(r.host, r.hfb, "small,log=/nonexistent-dir/x.log", &state,
-					       &err),
+	assert_int_equal(guest_bench_ops.start(r.host, r.hfb, "small,log=/nonexistent-dir/x.log",
+					       &state, &err),
 			 -ENOENT);
 	assert_string_equal(err, "bench: cannot create the log file");
 	assert_string_equal(guest_bench_ops.name, "bench");

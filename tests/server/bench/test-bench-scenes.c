@@ -59,8 +59,7 @@ static void test_hash(void **state)
 	x *= 0xC2B2AE35u;
 	x ^= x >> 16;
 	assert_int_equal(bench_mix32(1), x);
-	assert_int_equal(bench_hash(1, 2, 3),
-			 bench_mix32(bench_mix32(bench_mix32(1) ^ 2) ^ 3));
+	assert_int_equal(bench_hash(1, 2, 3), bench_mix32(bench_mix32(bench_mix32(1) ^ 2) ^ 3));
 }
 
 static void fill_strip(uint32_t *px, size_t stride, uint32_t code)
@@ -102,7 +101,8 @@ static void test_strip_rejects_bad(void **state)
 	fill_strip(px, BENCH_STRIP_W_PX, 0xFFFFFFFFu);
 	assert_int_equal(bench_strip_decode(px, BENCH_STRIP_W_PX, &f), -EBADMSG);
 	/* Torn: the left half from frame 0x000100, the right half from 0x0000FF. */
-	uint32_t torn = (bench_strip_code(0x100) & 0xFFFF0000u) | (bench_strip_code(0xFF) & 0xFFFFu);
+	uint32_t torn =
+		(bench_strip_code(0x100) & 0xFFFF0000u) | (bench_strip_code(0xFF) & 0xFFFFu);
 	fill_strip(px, BENCH_STRIP_W_PX, torn);
 	assert_int_equal(bench_strip_decode(px, BENCH_STRIP_W_PX, &f), -EBADMSG);
 	assert_int_equal(f, 77);
@@ -319,8 +319,10 @@ static void test_args(void **state)
 	assert_int_equal(a.settle_ms, 500);
 	assert_int_equal(a.fullframe, 0);
 	assert_string_equal(a.log, "");
-	assert_int_equal(bench_args_parse("text,fps=60,seconds=2.5,log=/tmp/x.log,settle=0,fullframe=1",
-					  &a, &err), 0);
+	assert_int_equal(
+		bench_args_parse("text,fps=60,seconds=2.5,log=/tmp/x.log,settle=0,fullframe=1", &a,
+				 &err),
+		0);
 	assert_int_equal(a.scenario, BENCH_SCENARIO_TEXT);
 	assert_int_equal(a.fps, 60);
 	assert_true(a.seconds == 2.5);
@@ -329,11 +331,28 @@ static void test_args(void **state)
 	assert_int_equal(a.fullframe, 1);
 
 	static const char *const bad[] = {
-		NULL, "", "tiny", "small,", ",small", "small,,fps=3", "small,fps",
-		"small,fps=0", "small,fps=1001", "small,fps=3x", "small,fps=-1", "small,fps= 3",
-		"small,seconds=-1", "small,seconds=nan", "small,seconds=1e9", "small,seconds=",
-		"small,log=", "small,fullframe=2", "small,settle=600001", "small,colour=red",
-		"small,fps=3,fps=4", "small,log=a,log=b",
+		NULL,
+		"",
+		"tiny",
+		"small,",
+		",small",
+		"small,,fps=3",
+		"small,fps",
+		"small,fps=0",
+		"small,fps=1001",
+		"small,fps=3x",
+		"small,fps=-1",
+		"small,fps= 3",
+		"small,seconds=-1",
+		"small,seconds=nan",
+		"small,seconds=1e9",
+		"small,seconds=",
+		"small,log=",
+		"small,fullframe=2",
+		"small,settle=600001",
+		"small,colour=red",
+		"small,fps=3,fps=4",
+		"small,log=a,log=b",
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		err = NULL;
@@ -345,8 +364,8 @@ static void test_args(void **state)
 	assert_int_equal(bench_args_parse("small,fps=0", &a, &err), -EINVAL);
 	assert_string_equal(err, "bench: fps must be an integer 1..1000");
 	assert_int_equal(bench_args_parse("small,colour=red", &a, &err), -EINVAL);
-	assert_string_equal(err,
-			    "bench: unknown option (expected fps, seconds, log, settle, fullframe)");
+	assert_string_equal(
+		err, "bench: unknown option (expected fps, seconds, log, settle, fullframe)");
 }
 
 static void test_pacing_and_log(void **state)

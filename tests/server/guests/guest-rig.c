@@ -15,7 +15,7 @@ void rig_start(struct rig *rig, const struct guest_ops *guest, uint32_t width, u
 {
 	const char *err = NULL;
 
-	*rig = (struct rig){.guest = guest};
+	*rig = (struct rig){ .guest = guest };
 	rig->host = fbhost_new(NULL);
 	assert_non_null(rig->host);
 	rig->hfb = fbhost_fb_add(rig->host, "guest-test", width, height,
@@ -45,7 +45,7 @@ bool rig_copy(struct rig *rig)
 	if (fb_headless_copy(rig->headless, &px, &w, &h) < 0)
 		return false;
 	free(rig->frame.px);
-	rig->frame = (struct rig_frame){px, w, h};
+	rig->frame = (struct rig_frame){ px, w, h };
 	return true;
 }
 

@@ -28,8 +28,8 @@ struct rig_frame {
 
 struct rig {
 	struct fbhost *host;
-	struct fbhost_fb *hfb; /* the guest's framebuffer */
-	struct fb_device *fb; /* hfb's device */
+	struct fbhost_fb *hfb;	  /* the guest's framebuffer */
+	struct fb_device *fb;	  /* hfb's device */
 	struct fb_render *render; /* the host's render thread */
 	struct fb_headless *headless;
 	void *guest_state;

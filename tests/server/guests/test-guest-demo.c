@@ -53,14 +53,14 @@ static bool pred_drawn(struct rig *rig, void *arg)
 	l = layout_of(rig);
 	pa = &l.paint_area;
 	return centre_px(rig, pa) ==
-		   guest_draw_shown_rgb(fb_get_mode(rig->fb).format, GUEST_DEMO_PAINT_BG_RGB) &&
+		       guest_draw_shown_rgb(fb_get_mode(rig->fb).format, GUEST_DEMO_PAINT_BG_RGB) &&
 	       rig_px(rig, pa->x1, pa->y1) == GUEST_DEMO_PAINT_BG_RGB &&
 	       rig_px(rig, pa->x2 - 1, pa->y2 - 1) == GUEST_DEMO_PAINT_BG_RGB;
 }
 
 static void wait_drawn(struct rig *rig, uint32_t w, uint32_t h, pixman_format_code_t format)
 {
-	struct rig_mode_arg m = {w, h, format};
+	struct rig_mode_arg m = { w, h, format };
 
 	assert_true(rig_wait(rig, pred_drawn, &m));
 }
@@ -132,7 +132,7 @@ static void run_keys_echo(pixman_format_code_t format)
 	struct rig rig;
 	struct guest_demo_layout l;
 	struct area before, typed;
-	struct cursor_arg home = {0, 0}, after_hi = {0, 2}, next_line = {1, 0};
+	struct cursor_arg home = { 0, 0 }, after_hi = { 0, 2 }, next_line = { 1, 0 };
 	pixman_box32_t h_cell;
 	unsigned lit = 0;
 
@@ -242,8 +242,8 @@ static void run_pointer_paints(pixman_format_code_t format)
 	fb_input_pointer(rig.fb, cx - 30, cy, 1);
 	fb_input_pointer(rig.fb, cx + 30, cy, 1);
 	fb_input_pointer(rig.fb, cx + 30, cy, 0);
-	left = (struct paint_arg){cx + 30, cy, GUEST_DEMO_BRUSH_LEFT_RGB};
-	stroke_mid = (struct paint_arg){cx, cy, GUEST_DEMO_BRUSH_LEFT_RGB};
+	left = (struct paint_arg){ cx + 30, cy, GUEST_DEMO_BRUSH_LEFT_RGB };
+	stroke_mid = (struct paint_arg){ cx, cy, GUEST_DEMO_BRUSH_LEFT_RGB };
 	assert_true(rig_wait(&rig, pred_pixel, &left));
 	assert_true(rig_wait(&rig, pred_pixel, &stroke_mid));
 	/* not beyond the brush */
@@ -253,13 +253,13 @@ static void run_pointer_paints(pixman_format_code_t format)
 	/* the right button paints in its own colour */
 	fb_input_pointer(rig.fb, cx, cy + 40, 4);
 	fb_input_pointer(rig.fb, cx, cy + 40, 0);
-	right = (struct paint_arg){cx, cy + 40, GUEST_DEMO_BRUSH_RIGHT_RGB};
+	right = (struct paint_arg){ cx, cy + 40, GUEST_DEMO_BRUSH_RIGHT_RGB };
 	assert_true(rig_wait(&rig, pred_pixel, &right));
 
 	/* a press at the paint area's edge stays inside it */
 	fb_input_pointer(rig.fb, l.paint_area.x1, l.paint_area.y1, 1);
 	fb_input_pointer(rig.fb, l.paint_area.x1, l.paint_area.y1, 0);
-	left = (struct paint_arg){l.paint_area.x1, l.paint_area.y1, GUEST_DEMO_BRUSH_LEFT_RGB};
+	left = (struct paint_arg){ l.paint_area.x1, l.paint_area.y1, GUEST_DEMO_BRUSH_LEFT_RGB };
 	assert_true(rig_wait(&rig, pred_pixel, &left));
 	assert_int_not_equal(rig_px(&rig, l.paint_area.x1 - 1, l.paint_area.y1),
 			     GUEST_DEMO_BRUSH_LEFT_RGB);
@@ -298,8 +298,8 @@ static void test_f2_cycles(void **state)
 
 static void test_next_mode(void **state)
 {
-	struct fbhost_mode m = {800, 600, 0, FBHOST_FORMAT_R5G6B5};
-	struct fbhost_mode odd = {800, 600, 0, FBHOST_FORMAT_X8R8G8B8};
+	struct fbhost_mode m = { 800, 600, 0, FBHOST_FORMAT_R5G6B5 };
+	struct fbhost_mode odd = { 800, 600, 0, FBHOST_FORMAT_X8R8G8B8 };
 
 	assert_int_equal(guest_demo_next_mode(&m).width, 1280);
 	assert_int_equal(guest_demo_next_mode(&m).format, FBHOST_FORMAT_X8R8G8B8);
@@ -318,7 +318,7 @@ static void test_resize_request(void **state)
 	/* tiny screens are drawn without trouble too */
 	assert_int_equal(fb_request_mode(rig.fb, 3, 2), 0);
 	{
-		struct rig_mode_arg m = {3, 2, PIXMAN_r5g6b5};
+		struct rig_mode_arg m = { 3, 2, PIXMAN_r5g6b5 };
 
 		assert_true(rig_wait(&rig, rig_pred_mode, &m));
 	}
@@ -386,7 +386,7 @@ static void *stress_input(void *opaque)
 static bool pred_settle(struct rig *rig, void *arg)
 {
 	struct fb_mode cur = fb_get_mode(rig->fb);
-	struct rig_mode_arg m = {500, 400, cur.format};
+	struct rig_mode_arg m = { 500, 400, cur.format };
 
 	if (pred_drawn(rig, &m))
 		return true;
@@ -407,7 +407,7 @@ static void test_concurrent_input(void **state)
 
 	rig_start(&rig, &guest_demo_ops, 640, 480, PIXMAN_x8r8g8b8);
 	for (int i = 0; i < STRESS_THREADS; i++) {
-		args[i] = (struct stress_arg){rig.fb, (unsigned)i * 7919u + 1};
+		args[i] = (struct stress_arg){ rig.fb, (unsigned)i * 7919u + 1 };
 		assert_int_equal(pthread_create(&threads[i], NULL, stress_input, &args[i]), 0);
 	}
 	for (int i = 0; i < 6; i++) {
@@ -444,7 +444,8 @@ static long shadow_diff(struct fb_device *fb, struct fb_headless *h)
 	for (uint32_t y = 0; y < hh && bad < 0; y++)
 		for (uint32_t x = 0; x < w; x++)
 			if ((shadow[y * w + x] ^
-			     ((uint32_t *)acc.pixels)[y * acc.mode.stride / 4 + x]) & 0xffffffu) {
+			     ((uint32_t *)acc.pixels)[y * acc.mode.stride / 4 + x]) &
+			    0xffffffu) {
 				bad = (long)(y * w + x);
 				break;
 			}
@@ -464,8 +465,10 @@ static uint32_t *log_pixels(struct fb_device *fb, const pixman_box32_t *a)
 	fb_access_begin(fb, &acc);
 	for (int y = a->y1; y < a->y2; y++)
 		for (int x = a->x1; x < a->x2; x++)
-			out[i++] = ((uint32_t *)acc.pixels)[(size_t)y * acc.mode.stride / 4 +
-							    (size_t)x] & 0xffffffu;
+			out[i++] =
+				((uint32_t *)
+					 acc.pixels)[(size_t)y * acc.mode.stride / 4 + (size_t)x] &
+				0xffffffu;
 	fb_access_end(fb, &acc);
 	return out;
 }
@@ -569,8 +572,8 @@ static int embedder_refuses_resize(void *opaque, struct fbhost_fb *fb, uint32_t 
  * embedder's before the guest's; removing the embedder's leaves the guest's. */
 static void test_guest_and_embedder_input(void **state)
 {
-	struct embedder_seen seen = {.lock = PTHREAD_MUTEX_INITIALIZER};
-	struct fbhost_input_callbacks cb = {.key = embedder_key, .pointer = embedder_pointer};
+	struct embedder_seen seen = { .lock = PTHREAD_MUTEX_INITIALIZER };
+	struct fbhost_input_callbacks cb = { .key = embedder_key, .pointer = embedder_pointer };
 	struct rig rig;
 	struct guest_demo_layout l;
 	struct area before;
@@ -634,18 +637,18 @@ static void test_guest_and_embedder_input(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_next_mode),
-	    cmocka_unit_test(test_rejects_args),
-	    cmocka_unit_test(test_alive),
-	    cmocka_unit_test(test_keys_echo),
-	    cmocka_unit_test(test_keys_echo_c8),
-	    cmocka_unit_test(test_pointer_paints),
-	    cmocka_unit_test(test_pointer_paints_r5g6b5),
-	    cmocka_unit_test(test_f2_cycles),
-	    cmocka_unit_test(test_resize_request),
-	    cmocka_unit_test(test_concurrent_input),
-	    cmocka_unit_test(test_guest_and_embedder_input),
-	    cmocka_unit_test(test_log_scrolls_by_moves),
+		cmocka_unit_test(test_next_mode),
+		cmocka_unit_test(test_rejects_args),
+		cmocka_unit_test(test_alive),
+		cmocka_unit_test(test_keys_echo),
+		cmocka_unit_test(test_keys_echo_c8),
+		cmocka_unit_test(test_pointer_paints),
+		cmocka_unit_test(test_pointer_paints_r5g6b5),
+		cmocka_unit_test(test_f2_cycles),
+		cmocka_unit_test(test_resize_request),
+		cmocka_unit_test(test_concurrent_input),
+		cmocka_unit_test(test_guest_and_embedder_input),
+		cmocka_unit_test(test_log_scrolls_by_moves),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -33,11 +33,11 @@ static void test_pixel_values(void **state)
 static void test_shown_exact(void **state)
 {
 	static const pixman_format_code_t formats[] = {
-	    PIXMAN_c8,	   PIXMAN_x1r5g5b5, PIXMAN_r5g6b5,
-	    PIXMAN_r8g8b8, PIXMAN_x8r8g8b8, PIXMAN_a8r8g8b8,
+		PIXMAN_c8,     PIXMAN_x1r5g5b5, PIXMAN_r5g6b5,
+		PIXMAN_r8g8b8, PIXMAN_x8r8g8b8, PIXMAN_a8r8g8b8,
 	};
-	static const uint32_t colours[] = {0x000000, 0xffffff, 0xff0000, 0x00ff00,
-					   0x0000ff, 0xffff00, 0x00ffff, 0xff00ff};
+	static const uint32_t colours[] = { 0x000000, 0xffffff, 0xff0000, 0x00ff00,
+					    0x0000ff, 0xffff00, 0x00ffff, 0xff00ff };
 
 	for (size_t f = 0; f < sizeof(formats) / sizeof(formats[0]); f++)
 		for (size_t c = 0; c < sizeof(colours) / sizeof(colours[0]); c++)
@@ -108,7 +108,7 @@ static void test_text(void **state)
 /* Drawing past the edges is clipped, never written out of bounds (ASan). */
 static void test_clipping(void **state)
 {
-	uint32_t bits[8 * 8] = {0};
+	uint32_t bits[8 * 8] = { 0 };
 	pixman_image_t *img = guest_draw_wrap(PIXMAN_x8r8g8b8, 8, 8, bits, 8 * 4);
 
 	assert_non_null(img);
@@ -127,9 +127,9 @@ static void test_clipping(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_pixel_values), cmocka_unit_test(test_shown_exact),
-	    cmocka_unit_test(test_palette),	 cmocka_unit_test(test_text),
-	    cmocka_unit_test(test_clipping),
+		cmocka_unit_test(test_pixel_values), cmocka_unit_test(test_shown_exact),
+		cmocka_unit_test(test_palette),	     cmocka_unit_test(test_text),
+		cmocka_unit_test(test_clipping),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

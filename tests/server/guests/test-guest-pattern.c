@@ -189,7 +189,7 @@ static void test_deterministic(void **state)
 static void test_follows_mode(void **state)
 {
 	struct rig rig;
-	struct fb_mode m = {.width = 800, .height = 600, .format = PIXMAN_c8};
+	struct fb_mode m = { .width = 800, .height = 600, .format = PIXMAN_c8 };
 
 	rig_start(&rig, &guest_pattern_ops, 640, 480, PIXMAN_x8r8g8b8);
 	wait_card(&rig, 640, 480, PIXMAN_x8r8g8b8);
@@ -232,11 +232,11 @@ static void test_rejects_args(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_deterministic), cmocka_unit_test(test_rejects_args),
-	    cmocka_unit_test(test_x8r8g8b8),	  cmocka_unit_test(test_c8),
-	    cmocka_unit_test(test_r5g6b5),	  cmocka_unit_test(test_x1r5g5b5),
-	    cmocka_unit_test(test_r8g8b8_odd),	  cmocka_unit_test(test_a8r8g8b8),
-	    cmocka_unit_test(test_follows_mode),  cmocka_unit_test(test_tiny),
+		cmocka_unit_test(test_deterministic), cmocka_unit_test(test_rejects_args),
+		cmocka_unit_test(test_x8r8g8b8),      cmocka_unit_test(test_c8),
+		cmocka_unit_test(test_r5g6b5),	      cmocka_unit_test(test_x1r5g5b5),
+		cmocka_unit_test(test_r8g8b8_odd),    cmocka_unit_test(test_a8r8g8b8),
+		cmocka_unit_test(test_follows_mode),  cmocka_unit_test(test_tiny),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
