@@ -13,6 +13,8 @@ FBHOST_BUILD_PKGS=(gcc meson ninja-build pkg-config python3
 # clang-14 with libFuzzer builds the fuzz targets (tests/fuzz).
 FBHOST_TEST_PKGS=(libcmocka-dev zlib1g-dev xvfb xauth x11-apps imagemagick chromium openssl
 	tigervnc-viewer gvncviewer libnss-wrapper remmina remmina-plugin-vnc xdotool xclip clang-14 libclang-rt-14-dev
+	# tests/check-format.sh
+	clang-format
 	# tests/qemu: the VMs, their private bus, the kernel and the initramfs's tools
 	qemu-system-x86 dbus-daemon linux-image-amd64 busybox-static cpio
 	# tests/attach installs the Python guest client with pip
