@@ -512,20 +512,21 @@ int fbhost_guest_set_tracking(struct fbhost_guest *g, int mode_flags)
 
 static int guest_flush_damage(struct fbhost_guest *g)
 {
-	struct {
-		struct fbg_damage d;
-		struct fbg_rect r[FBG_DAMAGE_MAX_RECTS];
-	} msg;
-	size_t len = sizeof(msg.d) + g->npending * sizeof(struct fbg_rect);
+	/* The message with room for the most rectangles (a struct ending in a
+	 * flexible array cannot be a member: a byte buffer aligned for it). */
+	_Alignas(struct fbg_damage) unsigned char
+		buf[sizeof(struct fbg_damage) + FBG_DAMAGE_MAX_RECTS * sizeof(struct fbg_rect)];
+	struct fbg_damage *d = (struct fbg_damage *)buf;
+	size_t len = sizeof(*d) + g->npending * sizeof(struct fbg_rect);
 
 	if (!g->npending)
 		return 0;
-	msg.d = (struct fbg_damage){ .hdr = { FBG_DAMAGE, 0, (uint32_t)len },
-				     .generation = g->frame.generation,
-				     .count = g->npending };
-	memcpy(msg.r, g->pending, g->npending * sizeof(struct fbg_rect));
+	*d = (struct fbg_damage){ .hdr = { FBG_DAMAGE, 0, (uint32_t)len },
+				  .generation = g->frame.generation,
+				  .count = g->npending };
+	memcpy(d->rects, g->pending, g->npending * sizeof(struct fbg_rect));
 	g->npending = 0;
-	return guest_send(g, &msg, len, -1);
+	return guest_send(g, buf, len, -1);
 }
 
 /* Sets the log bits of the pages under a clipped rectangle. */
