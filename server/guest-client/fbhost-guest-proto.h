@@ -11,6 +11,8 @@
 #define FBHOST_GUEST_PROTO_H
 
 #include <stdint.h>
+#include <string.h>
+#include <sys/socket.h>
 
 #define FBG_MAGIC 0x41474246u /* "FBGA" */
 #define FBG_VERSION 1u
@@ -169,5 +171,30 @@ struct fbg_error {
 	uint16_t fatal;		   /* 1: the server closes the connection after it */
 	char text[FBG_TEXT_BYTES]; /* NUL-terminated */
 };
+
+/* Room for the one descriptor a message may carry, aligned for cmsghdr. */
+union fbg_fd_control {
+	char buf[CMSG_SPACE(sizeof(int))];
+	struct cmsghdr align;
+};
+
+/* Attaches fd to mh as SCM_RIGHTS, using ctl for the control data; does
+ * nothing when fd < 0. The one way both sides (and the tests) pass a
+ * descriptor. */
+static inline void fbg_msg_attach_fd(struct msghdr *mh, union fbg_fd_control *ctl, int fd)
+{
+	struct cmsghdr *cm;
+
+	if (fd < 0)
+		return;
+	memset(ctl, 0, sizeof(*ctl));
+	mh->msg_control = ctl->buf;
+	mh->msg_controllen = sizeof(ctl->buf);
+	cm = CMSG_FIRSTHDR(mh);
+	cm->cmsg_level = SOL_SOCKET;
+	cm->cmsg_type = SCM_RIGHTS;
+	cm->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(cm), &fd, sizeof(int));
+}
 
 #endif

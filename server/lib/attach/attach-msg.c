@@ -113,26 +113,12 @@ int attach_msg_check(const void *buf, size_t len, unsigned nfds, const char **wh
 
 int attach_send(struct attach_conn *c, const void *msg, size_t len, int fd)
 {
-	union {
-		char buf[CMSG_SPACE(sizeof(int))];
-		struct cmsghdr align;
-	} ctl;
+	union fbg_fd_control ctl;
 	struct iovec iov = { (void *)msg, len };
 	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
 	int rc = 0;
 
-	if (fd >= 0) {
-		struct cmsghdr *cm;
-
-		memset(&ctl, 0, sizeof(ctl));
-		mh.msg_control = ctl.buf;
-		mh.msg_controllen = sizeof(ctl.buf);
-		cm = CMSG_FIRSTHDR(&mh);
-		cm->cmsg_level = SOL_SOCKET;
-		cm->cmsg_type = SCM_RIGHTS;
-		cm->cmsg_len = CMSG_LEN(sizeof(int));
-		memcpy(CMSG_DATA(cm), &fd, sizeof(int));
-	}
+	fbg_msg_attach_fd(&mh, &ctl, fd);
 	pthread_mutex_lock(&c->send_lock);
 	if (c->fd < 0)
 		rc = -ENOTCONN;
