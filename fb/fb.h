@@ -26,6 +26,8 @@
 /* Default byte cap of one mode: 8K (7680x4320) at 32 bpp. */
 #define FB_DEFAULT_MAX_BYTES ((uint64_t)7680 * 4320 * 4)
 #define FB_DEFAULT_RATE_HZ 60u
+/* The render thread's name (ps, /proc/PID/task/TID/comm). */
+#define FB_RENDER_THREAD_NAME "fb-render"
 /* Highest render rate fb_render_new accepts. */
 #define FB_MAX_RATE_HZ 1000u
 #define FB_IDLE_RATE_HZ 1u

@@ -327,6 +327,7 @@ struct fb_render *fb_render_new(const struct fb_render_config *cfg)
 	rc = pthread_create(&r->thread, NULL, fb_render_main, r);
 	if (rc)
 		goto fail_thread;
+	pthread_setname_np(r->thread, FB_RENDER_THREAD_NAME);
 	return r;
 
 fail_thread:

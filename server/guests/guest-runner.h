@@ -16,6 +16,9 @@
 
 #include "server/lib/fbhost.h"
 
+/* The name of every built-in guest's thread (ps, /proc/PID/task/TID/comm). */
+#define GUEST_RUNNER_THREAD_NAME "guest"
+
 struct guest_runner {
 	struct fbhost *host;  /* set by guest_runner_init, read-only after */
 	struct fbhost_fb *fb; /* set by guest_runner_init, read-only after */
