@@ -325,6 +325,13 @@ struct fb_tick_moves {
 /* Adds the moves' destinations to region: for listeners without a copy
  * op, and when nothing can repeat the moves. */
 void fb_damage_add_moves(const struct fb_tick_moves *mv, pixman_region32_t *out);
+/* For a tick whose listeners are all direct: frees the frame copy, checks
+ * the moves (a move from another mode, or one that does not fit, becomes
+ * whole-frame damage and mv->n 0) and returns a view of the guest pixels
+ * (a new reference), or NULL on ENOMEM. */
+pixman_image_t *fb_frame_direct_take(struct fb_device *fb, const struct fb_mode_obj *mo,
+				     const struct fb_palette *pal, pixman_region32_t *damage,
+				     struct fb_tick_moves *mv);
 /* Brings fb's frame copy up to date: repeats the moves, then copies the
  * guest pixels under damage (the whole frame, with the moves added to
  * damage or the whole frame added, when the copy holds another mode or

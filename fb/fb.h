@@ -342,6 +342,30 @@ struct fb_listener_ops {
 	void (*clipboard)(struct fb_listener *l, const char *utf8, size_t len);
 	/* Called by fb_listener_unregister after the last callback. */
 	void (*destroy)(struct fb_listener *l);
+	/*
+	 * Optional: before the tick takes the framebuffer's dirty bits. false
+	 * when the listener cannot take pixels now (its picture is being
+	 * read): the tick then leaves the framebuffer, bits and all, and the
+	 * listener calls fb_listener_kick once it can. true commits the
+	 * listener to the tick: commit follows, on every path.
+	 */
+	bool (*try_begin)(struct fb_listener *l);
+	/*
+	 * Optional: after every tick, with torn false, or true when the pixels this tick showed
+	 * are not one frame (a frame section began meanwhile): the listener
+	 * must not show what it took this tick, and the same pixels come
+	 * again, whole, in a later tick.
+	 */
+	void (*commit)(struct fb_listener *l, bool torn);
+	/*
+	 * Set when switch_surface, copy and update read s->image only during
+	 * the call, keep what they need in the listener's own picture, and
+	 * commit handles torn ticks. When every listener of a framebuffer is
+	 * direct, s->image is the guest's pixels themselves (no frame copy,
+	 * which fb/ then frees): the only copy of a changed pixel is the one
+	 * the listener makes.
+	 */
+	bool direct;
 };
 
 /* Embed this in the frontend's own struct, zeroed before it is first
@@ -361,6 +385,9 @@ struct fb_listener {
  * or l->ops NULL) or -EEXIST (l is registered already, on this or another
  * framebuffer; nothing changes). */
 int fb_listener_register(struct fb_device *fb, struct fb_listener *l);
+/* Wakes the render thread for fb now: for a listener whose try_begin said
+ * no. Any thread but a listener callback, holding no lock of fb/'s. */
+void fb_listener_kick(struct fb_device *fb);
 /* Detaches l; when it returns no callback of l is running or will run, and
  * ops->destroy(l) has been called. Not from inside l's own callbacks. 0,
  * -EINVAL (NULL) or -ENOENT (l is not registered on fb; destroy is not

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * fb/frame.c - the render thread's frame copy, which is what listeners
- * read: brought up to date each tick by repeating the guest's moves and
+ * that are not direct (fb.h) read: brought up to date each tick by repeating the guest's moves and
  * then copying the damaged guest pixels, and given back to the dirty
  * bitmap when a frame section began meanwhile (a torn tick). Only the
  * render thread calls these, holding fb_render.fbs_lock and, from taking
@@ -100,6 +100,29 @@ pixman_image_t *fb_frame_copy_take(struct fb_device *fb, const struct fb_mode_ob
 	fb->frame_copy_generation = mo->generation;
 	pixman_image_set_indexed(fb->frame_copy, m->format == PIXMAN_c8 ? &pal->idx : NULL);
 	return fb->frame_copy;
+}
+
+/* See fb-internal.h. */
+pixman_image_t *fb_frame_direct_take(struct fb_device *fb, const struct fb_mode_obj *mo,
+				     const struct fb_palette *pal, pixman_region32_t *damage,
+				     struct fb_tick_moves *mv)
+{
+	bool moves_apply = true;
+
+	/* Listeners that read the guest keep their own pictures: the
+	 * copy would only hold memory. */
+	if (fb->frame_copy)
+		pixman_image_unref(fb->frame_copy);
+	fb->frame_copy = NULL;
+	fb->frame_copy_generation = 0;
+	for (unsigned i = 0; i < mv->n; i++)
+		moves_apply &= mv->list[i].generation == mo->generation &&
+			       fb_move_valid(&mo->mode, &mv->list[i]);
+	if (!moves_apply) {
+		pixman_region32_union_rect(damage, damage, 0, 0, mo->mode.width, mo->mode.height);
+		mv->n = 0;
+	}
+	return fb_mode_image(mo, pal);
 }
 
 /* See fb-internal.h. A torn whole-frame copy also forgets the copy's

@@ -249,6 +249,11 @@ void fb_note_input(struct fb_device *fb)
 	ram_rcu_read_unlock();
 }
 
+void fb_listener_kick(struct fb_device *fb)
+{
+	fb_poke(fb);
+}
+
 void fb_poke(struct fb_device *fb)
 {
 	struct fb_pacing *p;

@@ -109,6 +109,33 @@ static void fb_tick_listeners(struct fb_device *fb, const struct fb_mode_obj *mo
 	pixman_region32_fini(&full);
 }
 
+/* Asks every listener with a try_begin op whether it can take a tick now
+ * (listener_lock held). When one cannot, those that could are committed
+ * with nothing, and false is returned. */
+static bool fb_tick_begin(struct fb_device *fb)
+{
+	struct fb_listener *l, *busy = NULL;
+
+	for (l = fb->listeners; l && !busy; l = l->next)
+		if (l->ops->try_begin && !l->ops->try_begin(l))
+			busy = l;
+	if (!busy)
+		return true;
+	for (l = fb->listeners; l != busy; l = l->next)
+		if (l->ops->try_begin && l->ops->commit)
+			l->ops->commit(l, false);
+	return false;
+}
+
+/* Tells every listener with a commit op how the tick ended (listener_lock
+ * held). */
+static void fb_tick_commit(struct fb_device *fb, bool torn)
+{
+	for (struct fb_listener *l = fb->listeners; l; l = l->next)
+		if (l->ops->commit)
+			l->ops->commit(l, torn);
+}
+
 /* One tick of one framebuffer. */
 static void fb_tick_one(struct fb_render *r, struct fb_device *fb, uint64_t kick_ns,
 			struct fb_tick_result *res)
@@ -124,7 +151,7 @@ static void fb_tick_one(struct fb_render *r, struct fb_device *fb, uint64_t kick
 	pixman_image_t *image, *view = NULL;
 	uint64_t sections;
 	struct fb_tick_moves moves;
-	bool full, torn;
+	bool full, torn, direct = true;
 	int nrects = 0;
 
 	fb->tick_deferred = false;
@@ -134,6 +161,14 @@ static void fb_tick_one(struct fb_render *r, struct fb_device *fb, uint64_t kick
 		return;
 	}
 	res->listeners++;
+	for (l = fb->listeners; l; l = l->next)
+		direct &= l->ops->direct;
+	/* A listener whose picture is being read (sent) now: leave the
+	 * frame, bits and all, until it kicks us (fb_listener_kick). */
+	if (!fb_tick_begin(fb)) {
+		fb_unlock(&fb->listener_lock, FB_LOCK_LISTENERS);
+		return;
+	}
 	/* Moves and bits are taken together; a move meanwhile is sent as
 	 * pixels (access.c). */
 	fb_lock(&fb->move_lock, FB_LOCK_MOVES);
@@ -141,6 +176,7 @@ static void fb_tick_one(struct fb_render *r, struct fb_device *fb, uint64_t kick
 	sections = atomic_load(&fb->sections);
 	if (sections & FB_SECTION_OPEN_MASK) {
 		fb_unlock(&fb->move_lock, FB_LOCK_MOVES);
+		fb_tick_commit(fb, false);
 		fb_unlock(&fb->listener_lock, FB_LOCK_LISTENERS);
 		fb->tick_deferred = true;
 		res->deferred = true;
@@ -168,22 +204,47 @@ static void fb_tick_one(struct fb_render *r, struct fb_device *fb, uint64_t kick
 		pixman_region32_init_rect(&damage, 0, 0, mo->mode.width, mo->mode.height);
 		pages = (mo->bytes + fb->page_size - 1) / fb->page_size;
 	}
-	image = fb_frame_copy_take(fb, mo, pal, &damage, &moves, &full);
-	if (!image) /* no memory for a copy: show the guest pixels directly */
-		image = view = fb_mode_image(mo, pal);
-	/* Seqlock read side: the copy holds one frame only if no section
-	 * began since the check above. An RMW rather than a fence and a
-	 * load: its release half keeps the copy's reads before it (and
-	 * ThreadSanitizer understands it). */
-	torn = atomic_fetch_add(&fb->sections, 0) != sections;
+	if (direct) {
+		/* The listeners copy from guest RAM themselves; whether what
+		 * they read was one frame is known only afterwards. */
+		image = view = fb_frame_direct_take(fb, mo, pal, &damage, &moves);
+		full = false;
+		fb_unlock(&fb->move_lock, FB_LOCK_MOVES);
+		if (image)
+			fb_tick_listeners(fb, mo, image, &damage, &moves);
+		/* Seqlock read side, as below. */
+		torn = atomic_fetch_add(&fb->sections, 0) != sections;
+		fb_tick_commit(fb, torn);
+		if (torn) {
+			fb_lock(&fb->move_lock, FB_LOCK_MOVES);
+			fb_damage_give_back(fb, mo, &damage, false);
+			fb_moves_give_back(fb, mo, moves.list, moves.n);
+			fb_unlock(&fb->move_lock, FB_LOCK_MOVES);
+		}
+	} else {
+		image = fb_frame_copy_take(fb, mo, pal, &damage, &moves, &full);
+		if (!image) /* no memory for a copy: show the guest pixels directly */
+			image = view = fb_mode_image(mo, pal);
+		/* Seqlock read side: the copy holds one frame only if no
+		 * section began since the check above. An RMW rather than a
+		 * fence and a load: its release half keeps the copy's reads
+		 * before it (and ThreadSanitizer understands it). */
+		torn = atomic_fetch_add(&fb->sections, 0) != sections;
+		if (torn) {
+			fb_damage_give_back(fb, mo, &damage, full);
+			fb_moves_give_back(fb, mo, moves.list, moves.n);
+		}
+		fb_unlock(&fb->move_lock, FB_LOCK_MOVES);
+		if (!torn)
+			fb_tick_listeners(fb, mo, image, &damage, &moves);
+		fb_tick_commit(fb, false);
+	}
 	if (torn) {
-		fb_damage_give_back(fb, mo, &damage, full);
-		fb_moves_give_back(fb, mo, moves.list, moves.n);
 		moves.n = 0;
+		nrects = 0;
 		fb->tick_deferred = true;
 		res->deferred = true;
 	}
-	fb_unlock(&fb->move_lock, FB_LOCK_MOVES);
 	if (!torn && moves.n) {
 		res->damage = true;
 		atomic_fetch_add_explicit(&c->moves, moves.n, memory_order_relaxed);
@@ -199,10 +260,6 @@ static void fb_tick_one(struct fb_render *r, struct fb_device *fb, uint64_t kick
 		atomic_fetch_add_explicit(&c->pixels, px, memory_order_relaxed);
 		atomic_fetch_add_explicit(&c->dirty_pages, pages, memory_order_relaxed);
 	}
-	if (!torn)
-		fb_tick_listeners(fb, mo, image, &damage, &moves);
-	else
-		nrects = 0;
 	for (l = fb->listeners; l; l = l->next)
 		if (l->ops->refresh)
 			l->ops->refresh(l);

@@ -91,22 +91,19 @@ static bool sync_cell(const uint32_t *src, size_t src_stride, uint32_t *dst, siz
 	return differs;
 }
 
-uint64_t vnc_cells_sync(pixman_image_t *src, uint32_t *dst, uint32_t dst_w, uint32_t dst_h,
-			const pixman_region32_t *region, pixman_region32_t *changed,
+uint64_t vnc_cells_sync(const uint32_t *s, size_t src_stride, uint32_t *dst, uint32_t dst_w,
+			uint32_t dst_h, const pixman_region32_t *region, pixman_region32_t *changed,
 			uint64_t *n_changed)
 {
 	uint32_t cells_w = (dst_w + VNC_CELL_PX - 1) / VNC_CELL_PX;
 	uint32_t cells_h = (dst_h + VNC_CELL_PX - 1) / VNC_CELL_PX;
-	const uint32_t *s = pixman_image_get_data(src);
-	size_t src_stride = (size_t)pixman_image_get_stride(src) / 4;
 	uint64_t compared = 0, differ = 0;
 	pixman_region32_t pass;
 	pixman_box32_t *boxes;
 	uint8_t *check;
 
 	*n_changed = 0;
-	if ((uint32_t)pixman_image_get_width(src) != dst_w ||
-	    (uint32_t)pixman_image_get_height(src) != dst_h || cells_w == 0 || cells_h == 0)
+	if (cells_w == 0 || cells_h == 0)
 		return 0;
 	check = calloc((size_t)cells_w * cells_h, 1);
 	/* One box per changed cell, made a region once at the end. */
@@ -116,12 +113,18 @@ uint64_t vnc_cells_sync(pixman_image_t *src, uint32_t *dst, uint32_t dst_w, uint
 		/* No memory to refine: copy and report the whole damage. */
 		pixman_image_t *d = pixman_image_create_bits(PIXMAN_x8r8g8b8, (int)dst_w,
 							     (int)dst_h, dst, (int)dst_w * 4);
-		if (d) {
+		pixman_image_t *si =
+			pixman_image_create_bits(PIXMAN_x8r8g8b8, (int)dst_w, (int)dst_h,
+						 (uint32_t *)s, (int)(src_stride * 4));
+		if (d && si) {
 			pixman_image_set_clip_region32(d, (pixman_region32_t *)region);
-			pixman_image_composite32(PIXMAN_OP_SRC, src, NULL, d, 0, 0, 0, 0, 0, 0,
+			pixman_image_composite32(PIXMAN_OP_SRC, si, NULL, d, 0, 0, 0, 0, 0, 0,
 						 (int)dst_w, (int)dst_h);
-			pixman_image_unref(d);
 		}
+		if (d)
+			pixman_image_unref(d);
+		if (si)
+			pixman_image_unref(si);
 		pixman_region32_union(changed, changed, (pixman_region32_t *)region);
 		return 0;
 	}

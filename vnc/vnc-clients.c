@@ -161,18 +161,18 @@ static void on_key(rfbBool down, rfbKeySym keysym, rfbClientPtr cl)
 {
 	if (cl->viewOnly)
 		return;
-	vnc_library_unlock();
+	vnc_call_out_begin(srv(cl));
 	fb_input_key(srv(cl)->fb, keysym, down);
-	vnc_library_lock_shared();
+	vnc_call_out_end(srv(cl));
 }
 
 static void on_pointer(int mask, int x, int y, rfbClientPtr cl)
 {
 	if (cl->viewOnly)
 		return;
-	vnc_library_unlock();
+	vnc_call_out_begin(srv(cl));
 	fb_input_pointer(srv(cl)->fb, x, y, (uint32_t)mask);
-	vnc_library_lock_shared();
+	vnc_call_out_end(srv(cl));
 }
 
 /* ClientCutText in Latin-1: converted to UTF-8 for the guest. */
@@ -186,9 +186,9 @@ static void on_cut_latin1(char *str, int len, rfbClientPtr cl)
 	utf8 = vnc_charset_latin1_to_utf8(str, (size_t)len, &o);
 	if (!utf8)
 		return;
-	vnc_library_unlock();
+	vnc_call_out_begin(srv(cl));
 	fb_input_clipboard(srv(cl)->fb, utf8, o);
-	vnc_library_lock_shared();
+	vnc_call_out_end(srv(cl));
 	free(utf8);
 }
 
@@ -196,9 +196,9 @@ static void on_cut_utf8(char *str, int len, rfbClientPtr cl)
 {
 	if (cl->viewOnly || len <= 0)
 		return;
-	vnc_library_unlock();
+	vnc_call_out_begin(srv(cl));
 	fb_input_clipboard(srv(cl)->fb, str, (size_t)len);
-	vnc_library_lock_shared();
+	vnc_call_out_end(srv(cl));
 }
 
 /* SetDesktopSize: the guest decides. Maps its answer to the RFB status. */
@@ -222,9 +222,9 @@ static int on_set_desktop_size(int width, int height, int num_screens,
 			c ? (unsigned long long)c->id : 0ull, width, height, VNC_MAX_WIDTH_PX);
 		return rfbExtDesktopSize_OutOfResources;
 	}
-	vnc_library_unlock();
+	vnc_call_out_begin(srv(cl));
 	rc = fb_request_mode(s->fb, (uint32_t)width, (uint32_t)height);
-	vnc_library_lock_shared();
+	vnc_call_out_end(srv(cl));
 	if (rc == 0)
 		return rfbExtDesktopSize_Success;
 	vnc_log(s, "client #%llu asked for %dx%d: refused by the guest (%s)",
@@ -302,9 +302,9 @@ static void handle_qemu_key(rfbClientPtr cl)
 		return;
 	keysym = (uint32_t)m[4] << 24 | (uint32_t)m[5] << 16 | (uint32_t)m[6] << 8 | m[7];
 	qnum = (uint32_t)m[8] << 24 | (uint32_t)m[9] << 16 | (uint32_t)m[10] << 8 | m[11];
-	vnc_library_unlock();
+	vnc_call_out_begin(srv(cl));
 	fb_input_key_code(srv(cl)->fb, keysym, qnum, (m[2] | m[3]) != 0);
-	vnc_library_lock_shared();
+	vnc_call_out_end(srv(cl));
 }
 
 /* The messages the edge renamed for fbhost's own handlers. */

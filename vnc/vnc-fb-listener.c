@@ -1,11 +1,19 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * vnc/vnc-fb-listener.c - the fb listener side of the VNC frontend. Runs on
- * the render thread: converts the damaged boxes of the guest view into the
- * x8r8g8b8 staging image (pixman), unions the damage into the pending
- * region, repeats guest moves in staging and queues them, and wakes the
- * VNC thread. It never touches LibVNCServer or the
- * network, so a slow client cannot stall the render thread.
+ * the render thread and is direct (fb.h): it reads the guest's pixels
+ * themselves, compares the damaged cells against the shadow (vnc-cells.c)
+ * and copies the ones that changed, so a changed pixel is copied once on
+ * its way from guest RAM to the encoder. Guest moves and found scrolls are
+ * made in the shadow and recorded for a CopyRect.
+ *
+ * A tick holds shadow_lock from try_begin to its commit. A torn tick (a
+ * frame section began while we read) leaves pixels of two frames in the
+ * shadow: they are remembered (torn), nothing is sent until a whole tick
+ * commits (the render thread gives the damage back, so that tick rereads
+ * it), and then they are sent with it. The VNC thread applies what was
+ * committed; LibVNCServer and the network are never touched here, so a
+ * slow client cannot stall the render thread.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -29,11 +37,48 @@ static struct vnc_server *to_server(struct fb_listener *l)
 	return (struct vnc_server *)((char *)l - offsetof(struct vnc_server, listener));
 }
 
+/* A tick starts only when the VNC thread is not reading the shadow: the
+ * render thread never waits for an encode. If it is, the thread kicks the
+ * render thread when its pass ends (render_waiting). */
+static bool vnc_try_begin(struct fb_listener *l)
+{
+	struct vnc_server *s = to_server(l);
+
+	/* Raised before the try: a pass that ends after a failed try sees it. */
+	atomic_store(&s->render_waiting, true);
+	if (pthread_mutex_trylock(&s->shadow_lock) != 0)
+		return false;
+	atomic_store(&s->render_waiting, false);
+	s->tick_locked = true;
+	return true;
+}
+
+/* Takes shadow_lock for the rest of the tick (commit drops it). */
+static void tick_lock(struct vnc_server *s)
+{
+	if (s->tick_locked)
+		return;
+	pthread_mutex_lock(&s->shadow_lock);
+	s->tick_locked = true;
+}
+
+/* The picture the render thread compares into: a waiting mode switch's,
+ * else the one clients see. NULL if it does not hold surf's mode, as
+ * after a mode VNC cannot show (shadow_lock held). */
+static uint32_t *newest_shadow(struct vnc_server *s, const struct fb_surface *surf)
+{
+	uint32_t *p = s->next_shadow ? s->next_shadow : s->shadow;
+	uint32_t w = s->next_shadow ? s->next_w : s->shadow_w;
+	uint32_t h = s->next_shadow ? s->next_h : s->shadow_h;
+
+	return p && w == surf->mode.width && h == surf->mode.height ? p : NULL;
+}
+
 static void vnc_switch_surface(struct fb_listener *l, const struct fb_surface *surf)
 {
 	struct vnc_server *s = to_server(l);
-	pixman_image_t *img = NULL, *old;
 	uint32_t w = surf->mode.width, h = surf->mode.height;
+	uint32_t *pic = NULL;
 
 	if (vnc_mode_check(&surf->mode, NULL, 0) != 0) {
 		vnc_log(s,
@@ -41,92 +86,188 @@ static void vnc_switch_surface(struct fb_listener *l, const struct fb_surface *s
 			"previous picture until the next mode switch",
 			w, h, VNC_MAX_WIDTH_PX);
 	} else {
-		/* pixman zero-fills the bits it allocates. */
-		img = pixman_image_create_bits(PIXMAN_x8r8g8b8, (int)w, (int)h, NULL, 0);
-		if (!img)
+		/* Zeroed, and written whole by the full update that follows;
+		 * the spare pixel is LibVNCServer's (as make_screen's). */
+		pic = calloc((size_t)w * h + 1, 4);
+		if (!pic)
 			vnc_log(s,
-				"out of memory for a %ux%u staging image: VNC keeps the "
-				"previous picture",
+				"out of memory for a %ux%u shadow: VNC keeps the previous picture",
 				w, h);
 	}
-	pthread_mutex_lock(&s->lock);
-	old = s->staging;
-	s->staging = img;
-	pixman_region32_clear(&s->pending);
-	s->nmoves = 0;
-	s->switch_pending = img != NULL;
-	pthread_mutex_unlock(&s->lock);
-	if (old)
-		pixman_image_unref(old);
-	vnc_wake(s);
+	tick_lock(s);
+	free(s->next_shadow);
+	s->next_shadow = pic;
+	s->next_w = pic ? w : 0;
+	s->next_h = pic ? h : 0;
+	s->switch_ready = false;
+	/* The new picture replaces whatever was waiting. */
+	s->nmoves = s->tick_nmoves = 0;
+	pixman_region32_clear(&s->changed);
+	pixman_region32_clear(&s->tick_changed);
+	pixman_region32_clear(&s->torn);
+	if (s->convert && ((uint32_t)pixman_image_get_width(s->convert) != w ||
+			   (uint32_t)pixman_image_get_height(s->convert) != h)) {
+		pixman_image_unref(s->convert);
+		s->convert = NULL;
+	}
 }
 
-/* Whether staging holds surf's mode (s->lock held). When it does not, a
- * switch_surface for that mode comes first, or VNC cannot show it. */
-static bool staging_fits(const struct vnc_server *s, const struct fb_surface *surf)
+/* Moves the unsent regions' part in the source along with the pixels. */
+static void move_region(pixman_region32_t *r, const pixman_box32_t *src, int32_t off_x,
+			int32_t off_y)
 {
-	return s->staging && (uint32_t)pixman_image_get_width(s->staging) == surf->mode.width &&
-	       (uint32_t)pixman_image_get_height(s->staging) == surf->mode.height;
+	pixman_region32_t moved;
+
+	pixman_region32_init_rect(&moved, src->x1, src->y1, (unsigned)(src->x2 - src->x1),
+				  (unsigned)(src->y2 - src->y1));
+	pixman_region32_intersect(&moved, &moved, r);
+	pixman_region32_translate(&moved, off_x, off_y);
+	pixman_region32_union(r, r, &moved);
+	pixman_region32_fini(&moved);
+}
+
+void vnc_shadow_move(struct vnc_server *s, int32_t x1, int32_t y1, int32_t x2, int32_t y2,
+		     int32_t off_x, int32_t off_y)
+{
+	uint32_t *pic = s->next_shadow ? s->next_shadow : s->shadow;
+	uint32_t w = s->next_shadow ? s->next_w : s->shadow_w;
+	pixman_box32_t src = { x1 - off_x, y1 - off_y, x2 - off_x, y2 - off_y };
+
+	fb_pixels_move(pic, (size_t)w * 4, 4, src.x1, src.y1, x1, y1, x2 - x1, y2 - y1);
+	/* Changes clients have not been told about move with their pixels
+	 * (the copy is scheduled before they are marked). */
+	move_region(&s->changed, &src, off_x, off_y);
+	move_region(&s->tick_changed, &src, off_x, off_y);
+	move_region(&s->torn, &src, off_x, off_y);
+	if (s->tick_nmoves < VNC_MOVES_MAX)
+		s->tick_moves[s->tick_nmoves++] = (struct vnc_move){ x1, y1, x2, y2, off_x, off_y };
+	else /* sent as pixels */
+		pixman_region32_union_rect(&s->tick_changed, &s->tick_changed, x1, y1,
+					   (unsigned)(x2 - x1), (unsigned)(y2 - y1));
+}
+
+/* The guest's picture as x8r8g8b8 pixels under region: the guest's own
+ * memory when it has that layout, else region converted into the scratch
+ * picture (pixman). NULL on ENOMEM. */
+static const uint32_t *x8r8g8b8_view(struct vnc_server *s, const struct fb_surface *surf,
+				     const pixman_region32_t *region, size_t *stride_px)
+{
+	pixman_format_code_t f = pixman_image_get_format(surf->image);
+	int w = (int)surf->mode.width, h = (int)surf->mode.height;
+
+	if (f == PIXMAN_x8r8g8b8 || f == PIXMAN_a8r8g8b8) {
+		*stride_px = (size_t)pixman_image_get_stride(surf->image) / 4;
+		return pixman_image_get_data(surf->image);
+	}
+	if (!s->convert) {
+		s->convert = pixman_image_create_bits(PIXMAN_x8r8g8b8, w, h, NULL, 0);
+		if (!s->convert)
+			return NULL;
+	}
+	pixman_image_set_clip_region32(s->convert, (pixman_region32_t *)region);
+	pixman_image_composite32(PIXMAN_OP_SRC, surf->image, NULL, s->convert, 0, 0, 0, 0, 0, 0, w,
+				 h);
+	pixman_image_set_clip_region32(s->convert, NULL);
+	*stride_px = (size_t)pixman_image_get_stride(s->convert) / 4;
+	return pixman_image_get_data(s->convert);
 }
 
 static void vnc_update(struct fb_listener *l, const struct fb_surface *surf,
 		       const pixman_region32_t *damage)
 {
 	struct vnc_server *s = to_server(l);
-	pixman_region32_t clip;
-	int w, h;
+	uint32_t w = surf->mode.width, h = surf->mode.height;
+	uint64_t compared = 0, differ = 0;
+	pixman_region32_t region;
+	const uint32_t *src;
+	size_t src_stride;
+	uint32_t *dst;
 
-	pthread_mutex_lock(&s->lock);
-	if (!staging_fits(s, surf)) {
-		pthread_mutex_unlock(&s->lock);
+	tick_lock(s);
+	dst = newest_shadow(s, surf);
+	if (!dst)
 		return;
+	pixman_region32_init_rect(&region, 0, 0, w, h);
+	pixman_region32_intersect(&region, &region, (pixman_region32_t *)damage);
+	if (!pixman_region32_not_empty(&region))
+		goto out;
+	src = x8r8g8b8_view(s, surf, &region, &src_stride);
+	if (!src) {
+		/* Clients keep the old pixels there until the next change. */
+		vnc_log(s, "out of memory converting a %ux%u picture: an update is lost", w, h);
+		goto out;
 	}
-	w = pixman_image_get_width(s->staging);
-	h = pixman_image_get_height(s->staging);
-	pixman_region32_init_rect(&clip, 0, 0, (unsigned)w, (unsigned)h);
-	pixman_region32_intersect(&clip, &clip, (pixman_region32_t *)damage);
-	if (pixman_region32_not_empty(&clip)) {
-		pixman_image_set_clip_region32(s->staging, &clip);
-		pixman_image_composite32(PIXMAN_OP_SRC, surf->image, NULL, s->staging, 0, 0, 0, 0,
-					 0, 0, w, h);
-		pixman_image_set_clip_region32(s->staging, NULL);
-		pixman_region32_union(&s->pending, &s->pending, &clip);
+	vnc_scroll_detect(s, src, src_stride, dst, w, h, &region);
+	compared = vnc_cells_sync(src, src_stride, dst, w, h, &region, &s->tick_changed, &differ);
+	if (compared) {
+		pthread_mutex_lock(&s->stats_lock);
+		s->stats.cells_compared += compared;
+		s->stats.cells_changed += differ;
+		pthread_mutex_unlock(&s->stats_lock);
 	}
-	pthread_mutex_unlock(&s->lock);
-	if (pixman_region32_not_empty(&clip))
-		vnc_wake(s);
-	pixman_region32_fini(&clip);
+out:
+	pixman_region32_fini(&region);
 }
 
-/* A guest move: made in staging at once; the VNC thread repeats it on the
- * shadow as a CopyRect before it compares the pending damage. */
+/* A guest move, already made in guest RAM: made in the shadow now and sent
+ * as a CopyRect. */
 static void vnc_copy(struct fb_listener *l, const struct fb_surface *surf, int sx, int sy, int dx,
 		     int dy, int w, int h)
 {
 	struct vnc_server *s = to_server(l);
-	pixman_region32_t moved;
 
-	pthread_mutex_lock(&s->lock);
-	if (!staging_fits(s, surf)) {
-		pthread_mutex_unlock(&s->lock);
+	tick_lock(s);
+	if (newest_shadow(s, surf))
+		vnc_shadow_move(s, dx, dy, dx + w, dy + h, dx - sx, dy - sy);
+}
+
+static void vnc_commit(struct fb_listener *l, bool torn)
+{
+	struct vnc_server *s = to_server(l);
+	bool was_paused = s->torn_pending, wake;
+
+	if (!s->tick_locked)
 		return;
+	if (torn) {
+		/* Pixels of this tick, and the moves' destinations, are sent
+		 * once a whole tick has rewritten them. */
+		for (unsigned i = 0; i < s->tick_nmoves; i++) {
+			const struct vnc_move *m = &s->tick_moves[i];
+
+			pixman_region32_union_rect(&s->tick_changed, &s->tick_changed, m->x1, m->y1,
+						   (unsigned)(m->x2 - m->x1),
+						   (unsigned)(m->y2 - m->y1));
+		}
+		s->tick_nmoves = 0;
+		pixman_region32_union(&s->torn, &s->torn, &s->tick_changed);
+		s->torn_pending = true;
+	} else {
+		s->torn_pending = false;
+		for (unsigned i = 0; i < s->tick_nmoves; i++) {
+			const struct vnc_move *m = &s->tick_moves[i];
+
+			if (s->nmoves < VNC_MOVES_MAX)
+				s->moves[s->nmoves++] = *m;
+			else
+				pixman_region32_union_rect(&s->changed, &s->changed, m->x1, m->y1,
+							   (unsigned)(m->x2 - m->x1),
+							   (unsigned)(m->y2 - m->y1));
+		}
+		pixman_region32_union(&s->changed, &s->changed, &s->tick_changed);
+		pixman_region32_union(&s->changed, &s->changed, &s->torn);
+		pixman_region32_clear(&s->torn);
+		if (s->next_shadow)
+			s->switch_ready = true;
 	}
-	fb_pixels_move(pixman_image_get_data(s->staging),
-		       (size_t)pixman_image_get_stride(s->staging), 4, sx, sy, dx, dy, w, h);
-	/* Damage the shadow has not seen yet moves with its pixels. */
-	pixman_region32_init_rect(&moved, sx, sy, (unsigned)w, (unsigned)h);
-	pixman_region32_intersect(&moved, &moved, &s->pending);
-	pixman_region32_translate(&moved, dx - sx, dy - sy);
-	pixman_region32_union(&s->pending, &s->pending, &moved);
-	pixman_region32_fini(&moved);
-	if (s->nmoves < VNC_MOVES_MAX)
-		s->moves[s->nmoves++] =
-			(struct vnc_move){ dx, dy, dx + w, dy + h, dx - sx, dy - sy };
-	else /* the cell compare sends it as pixels */
-		pixman_region32_union_rect(&s->pending, &s->pending, dx, dy, (unsigned)w,
-					   (unsigned)h);
-	pthread_mutex_unlock(&s->lock);
-	vnc_wake(s);
+	s->tick_nmoves = 0;
+	pixman_region32_clear(&s->tick_changed);
+	/* A VNC thread paused by a torn tick waits for this wake-up. */
+	wake = !s->torn_pending && (was_paused || s->switch_ready || s->nmoves ||
+				    pixman_region32_not_empty(&s->changed));
+	s->tick_locked = false;
+	pthread_mutex_unlock(&s->shadow_lock);
+	if (wake)
+		vnc_wake(s);
 }
 
 static void vnc_clipboard(struct fb_listener *l, const char *utf8, size_t len)
@@ -156,6 +297,9 @@ const struct fb_listener_ops vnc_listener_ops = {
 	.switch_surface = vnc_switch_surface,
 	.copy = vnc_copy,
 	.update = vnc_update,
+	.try_begin = vnc_try_begin,
+	.commit = vnc_commit,
 	.clipboard = vnc_clipboard,
 	.destroy = vnc_destroy,
+	.direct = true,
 };

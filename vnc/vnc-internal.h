@@ -6,8 +6,10 @@
  *   - the edge thread (vnc-edge-loop.c) owns every client socket: it
  *     accepts, authenticates and moves bytes to and from a socketpair per
  *     client whose other end LibVNCServer serves (see vnc-edge.h);
- *   - the render thread calls the listener ops (vnc-fb-listener.c): it converts
- *     damaged boxes into the staging image and wakes the VNC thread;
+ *   - the render thread calls the listener ops (vnc-fb-listener.c): it
+ *     compares the damaged cells of guest RAM against the shadow, copies
+ *     the ones that changed (the only copy of a pixel before the encoder)
+ *     and wakes the VNC thread;
  *   - the VNC thread (vnc-server.c) owns the rfbScreenInfo, the shadow and
  *     every LibVNCServer call;
  *   - the web server thread (libmicrohttpd, vnc-web.c) only reads files;
@@ -38,9 +40,11 @@
  *   1. the library lock (vnc-library-lock.c): read side on a VNC thread while
  *      it runs LibVNCServer, write side to create a screen; dropped before
  *      any call out to the guest
- *   2. vnc_server.lock: the render thread -> VNC thread hand-over
- *   3. vnc_server.stats_lock: counters and the client list snapshot; taken
- *      with nothing else of the server's held
+ *   2. vnc_server.shadow_lock: the shadow and the render thread -> VNC
+ *      thread hand-over; held by the VNC thread for its pass (dropped with
+ *      the library lock around calls out), by the render thread for a tick
+ *   3. vnc_server.lock: commands to the VNC thread
+ *   4. vnc_server.stats_lock: counters and the client list snapshot
  * No function returns with one of them held that it did not take.
  */
 
@@ -126,19 +130,49 @@ struct vnc_server {
 	pthread_t thread;
 	bool thread_started;
 
-	/* Render thread -> VNC thread hand-over, protected by lock. The
-	 * lock is held only for pixman copies and compares, never across a
-	 * network call. */
-	pthread_mutex_t lock;
-	pixman_image_t *staging;   /* x8r8g8b8 guest picture, NULL if unusable */
-	pixman_region32_t pending; /* staging damage the VNC thread has not taken */
-	/* Guest moves already made in staging, not yet in the shadow, in
-	 * order; pending holds what they could not carry. */
+	/*
+	 * The picture clients are served from, and the pixel hand-over from
+	 * the render thread, protected by shadow_lock. The render thread
+	 * compares guest pixels into the newest shadow (next_shadow while a
+	 * mode switch waits, else shadow) and holds the lock from its first
+	 * op of a tick to that tick's commit, so nobody sees a tick half
+	 * done. The VNC thread holds it for its whole pass, while
+	 * LibVNCServer reads screen->frameBuffer, dropping it (with the
+	 * library lock) around calls out to fb/ (vnc_call_out_begin).
+	 */
+	pthread_mutex_t shadow_lock;
+	uint32_t *shadow; /* screen->frameBuffer, tightly packed x8r8g8b8 */
+	uint32_t shadow_w, shadow_h;
+	uint32_t *next_shadow; /* a new mode's picture, or NULL */
+	uint32_t next_w, next_h;
+	bool switch_ready; /* next_shadow holds a committed frame */
+	/* Committed changes the VNC thread has not told LibVNCServer about:
+	 * moves already made in the newest shadow, in order (rfbSchedule
+	 * CopyRect), then the cells that changed (rfbMarkRectAsModified). */
 	struct vnc_move moves[VNC_MOVES_MAX];
 	unsigned nmoves;
-	bool switch_pending; /* staging has a new size */
-	bool stop;	     /* the VNC thread should exit */
-	char *clip_out;	     /* guest clipboard text to send (latest wins) */
+	pixman_region32_t changed;
+	/* The render thread found the shadow busy: the VNC thread kicks it
+	 * after its pass (fb_listener_kick). */
+	atomic_bool render_waiting;
+	/* The tick in progress (render thread, until commit). */
+	bool tick_locked; /* the render thread holds shadow_lock */
+	struct vnc_move tick_moves[VNC_MOVES_MAX];
+	unsigned tick_nmoves;
+	pixman_region32_t tick_changed;
+	/* Cells written by torn ticks: sent after the next whole one. While
+	 * torn_pending the newest shadow is no frame and nothing is sent. */
+	pixman_region32_t torn;
+	bool torn_pending;
+	/* Scratch x8r8g8b8 picture for guest formats of another depth. */
+	pixman_image_t *convert;
+	int scroll_last_dy; /* last move found by vnc_scroll_detect (rows) */
+
+	/* Commands from other threads to the VNC thread, protected by lock
+	 * (held briefly, never across a network or LibVNCServer call). */
+	pthread_mutex_t lock;
+	bool stop;	/* the VNC thread should exit */
+	char *clip_out; /* guest clipboard text to send (latest wins) */
 	size_t clip_out_len;
 	uint64_t *kick_ids; /* disconnect requests */
 	size_t kick_count, kick_cap;
@@ -147,11 +181,8 @@ struct vnc_server {
 
 	/* VNC thread only. */
 	rfbScreenInfoPtr screen;
-	uint32_t *shadow; /* screen->frameBuffer, tightly packed x8r8g8b8 */
-	uint32_t shadow_w, shadow_h;
 	struct vnc_edge_link *adopting; /* inside rfbNewClient, for new_client */
 	unsigned held_clients;
-	int scroll_last_dy; /* last move found by vnc_scroll_detect (rows) */
 
 	/* Counters and the client list snapshot, protected by stats_lock;
 	 * written by the VNC thread, read by any thread. */
@@ -172,26 +203,36 @@ int vnc_listen_open(const char *host, int port, struct vnc_listen *out, char *er
 void vnc_listen_close(struct vnc_listen *l);
 bool vnc_host_is_loopback(const char *host);
 
-/* vnc-cells.c: compares src against dst (both x8r8g8b8, same size) in
- * VNC_CELL_PX cells inside region, copies the cells that differ and adds
- * them, merged into at most VNC_MAX_RECTS_PER_PASS rectangles, to changed.
- * Returns the number of cells compared; *n_changed gets the changed ones. */
-uint64_t vnc_cells_sync(pixman_image_t *src, uint32_t *dst, uint32_t dst_w, uint32_t dst_h,
-			const pixman_region32_t *region, pixman_region32_t *changed,
+/* vnc-cells.c: compares src (src_stride pixels a row) against dst (tightly
+ * packed), both x8r8g8b8 of dst_w x dst_h, in VNC_CELL_PX cells inside
+ * region, copies the cells that differ and adds them, merged into at most
+ * VNC_MAX_RECTS_PER_PASS rectangles, to changed. Returns the number of
+ * cells compared; *n_changed gets the changed ones. */
+uint64_t vnc_cells_sync(const uint32_t *src, size_t src_stride, uint32_t *dst, uint32_t dst_w,
+			uint32_t dst_h, const pixman_region32_t *region, pixman_region32_t *changed,
 			uint64_t *n_changed);
 /* Merges region into at most max_rects row bands (in place). */
 void vnc_region_limit_rects(pixman_region32_t *region, int max_rects);
 
-/* vnc-scroll.c: if the changed block of s->pending is the shadow's content
- * moved vertically, moves it in the shadow, schedules a CopyRect for every
- * client (rfbDoCopyRect) and adds the destination to s->pending. VNC thread,
- * s->lock held, before vnc_cells_sync of s->pending. */
-void vnc_scroll_detect(struct vnc_server *s);
-/* Moves the shadow's pixels into the destination [x1,x2) x [y1,y2) from
- * dx,dy pixels back (source = destination - (dx,dy)) and schedules the
- * CopyRect for every client (rfbDoCopyRect). VNC thread. */
-void vnc_copy_rect(struct vnc_server *s, int32_t x1, int32_t y1, int32_t x2, int32_t y2, int32_t dx,
-		   int32_t dy);
+/* vnc-scroll.c: if the changed block of region is dst's content moved
+ * vertically, moves it (vnc_shadow_move) and adds the destination to region
+ * or takes out of it what is proven equal. Render thread, shadow_lock held,
+ * before vnc_cells_sync of region. src and dst are x8r8g8b8 of w x h. */
+void vnc_scroll_detect(struct vnc_server *s, const uint32_t *src, size_t src_stride, uint32_t *dst,
+		       uint32_t w, uint32_t h, pixman_region32_t *region);
+
+/* vnc-fb-listener.c: moves the newest shadow's pixels into the destination
+ * [x1,x2) x [y1,y2) from off_x, off_y pixels back and records the move for
+ * the clients (a CopyRect once committed). Render thread, in a tick. */
+void vnc_shadow_move(struct vnc_server *s, int32_t x1, int32_t y1, int32_t x2, int32_t y2,
+		     int32_t off_x, int32_t off_y);
+/* vnc-thread.c: schedules a CopyRect of pixels the shadow already moved
+ * for every client (rfbScheduleCopyRect). VNC thread. */
+void vnc_schedule_copy(struct vnc_server *s, const struct vnc_move *m);
+/* vnc-thread.c: drops the shadow and library locks around a call out to
+ * fb/ or the guest from a LibVNCServer callback, and takes them back. */
+void vnc_call_out_begin(struct vnc_server *s);
+void vnc_call_out_end(struct vnc_server *s);
 
 /* vnc-library-lock.c: shared while a VNC thread runs LibVNCServer code,
  * exclusive while a screen is created (rfbGetScreen re-initialises

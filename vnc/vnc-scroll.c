@@ -3,22 +3,19 @@
  * vnc/vnc-scroll.c - turns a vertical scroll of the guest picture into a
  * CopyRect. Before the cell compare, a few changed rows of the damage are
  * looked for among nearby rows of the shadow; if most are found, the rows
- * of the changed block are hashed in the staging picture and in the
+ * of the changed block are hashed in the guest's picture and in the
  * shadow, and if most of the changed ones are the shadow's rows moved by
- * dy, LibVNCServer moves them in the shadow and schedules the copy
- * (rfbDoCopyRect). The cell compare then only finds the newly exposed rows.
+ * dy, they are moved in the shadow and recorded for a CopyRect
+ * (vnc_shadow_move). The cell compare then only finds the newly exposed rows.
  * Rows that did not change match any move and prove none.
  *
  * Exactness does not depend on the hashes: after the move the shadow holds
  * what every client will show once it applied the copy (LibVNCServer marks
  * as modified whatever a client cannot copy: no CopyRect support, pending
  * damage in the source, a different earlier copy), and the destination is
- * added to the region the cell compare checks against the staging picture,
+ * added to the region the cell compare checks against the guest's picture,
  * so any row that does not really match is sent as pixels, which in
  * LibVNCServer override the copy.
- *
- * vnc_copy_rect, the shadow move plus CopyRect, also serves the guest's own
- * moves (vnc-thread.c), which need no search.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -60,7 +57,7 @@ static bool row_diff(const uint32_t *s, const uint32_t *d, uint32_t n, uint32_t 
 	return true;
 }
 
-/* Where staging and shadow differ inside region: the bounding box of those
+/* Where the guest's picture and the shadow differ inside region: the bounding box of those
  * pixels (*out) and, for each row y of ext, changed[y - ext->y1]. Only the
  * region's own rectangles are compared, not the rows between its bands.
  * Returns the number of changed rows. */
@@ -294,25 +291,9 @@ static int find_move(const uint64_t *hnew, const uint64_t *hold, const uint8_t *
 	return best_k;
 }
 
-void vnc_copy_rect(struct vnc_server *s, int32_t x1, int32_t y1, int32_t x2, int32_t y2, int32_t dx,
-		   int32_t dy)
+void vnc_scroll_detect(struct vnc_server *s, const uint32_t *src, size_t src_stride, uint32_t *dst,
+		       uint32_t dst_w, uint32_t dst_h, pixman_region32_t *region)
 {
-	/* rfbScheduleCopyRegion reads screen->cursor for clients without
-	 * cursor-shape updates; we draw no software cursor (cursor is NULL),
-	 * so it gets an empty one for the call. */
-	static rfbCursor no_cursor;
-	rfbCursorPtr saved = s->screen->cursor;
-
-	if (!saved)
-		s->screen->cursor = &no_cursor;
-	rfbDoCopyRect(s->screen, x1, y1, x2, y2, dx, dy);
-	s->screen->cursor = saved;
-}
-
-void vnc_scroll_detect(struct vnc_server *s)
-{
-	const uint32_t *src;
-	size_t src_stride;
 	pixman_box32_t ext, box = { 0, 0, 0, 0 };
 	uint64_t *hnew = NULL, *hold;
 	uint8_t *changed_ext, *changed, *same;
@@ -320,24 +301,20 @@ void vnc_scroll_detect(struct vnc_server *s)
 	int k = s->scroll_last_dy;
 	bool verified;
 
-	if (!s->staging || !s->screen || !pixman_region32_not_empty(&s->pending) ||
-	    (uint32_t)pixman_image_get_width(s->staging) != s->shadow_w ||
-	    (uint32_t)pixman_image_get_height(s->staging) != s->shadow_h)
+	if (!pixman_region32_not_empty(region))
 		return;
-	ext = *pixman_region32_extents(&s->pending);
+	ext = *pixman_region32_extents(region);
 	if (ext.x1 < 0)
 		ext.x1 = 0;
 	if (ext.y1 < 0)
 		ext.y1 = 0;
-	if (ext.x2 > (int32_t)s->shadow_w)
-		ext.x2 = (int32_t)s->shadow_w;
-	if (ext.y2 > (int32_t)s->shadow_h)
-		ext.y2 = (int32_t)s->shadow_h;
+	if (ext.x2 > (int32_t)dst_w)
+		ext.x2 = (int32_t)dst_w;
+	if (ext.y2 > (int32_t)dst_h)
+		ext.y2 = (int32_t)dst_h;
 	if (ext.x2 - ext.x1 < VNC_SCROLL_MIN_WIDTH_PX || ext.y2 - ext.y1 < VNC_SCROLL_MIN_ROWS)
 		return;
-	src = pixman_image_get_data(s->staging);
-	src_stride = (size_t)pixman_image_get_stride(s->staging) / 4;
-	if (!scroll_plausible(src, src_stride, s->shadow, s->shadow_w, &s->pending, &ext))
+	if (!scroll_plausible(src, src_stride, dst, dst_w, region, &ext))
 		return; /* the cell compare finds what changed */
 	/* changed[] for ext's rows, then same[] for box's rows. */
 	changed_ext = malloc((size_t)(ext.y2 - ext.y1) * 2);
@@ -345,13 +322,12 @@ void vnc_scroll_detect(struct vnc_server *s)
 		return; /* the cell compare alone is correct, only bigger */
 	/* (Damage that changed nothing is left to the cell compare, whose
 	 * counters report the identical rewrite.) */
-	n_changed = changed_rows(src, src_stride, s->shadow, s->shadow_w, &s->pending, &ext,
-				 changed_ext, &box);
+	n_changed = changed_rows(src, src_stride, dst, dst_w, region, &ext, changed_ext, &box);
 	if (!n_changed)
 		goto out_free_changed;
 	/* Outside box the damage equals the shadow: spare the cell compare. */
-	pixman_region32_intersect_rect(&s->pending, &s->pending, box.x1, box.y1,
-				       (unsigned)(box.x2 - box.x1), (unsigned)(box.y2 - box.y1));
+	pixman_region32_intersect_rect(region, region, box.x1, box.y1, (unsigned)(box.x2 - box.x1),
+				       (unsigned)(box.y2 - box.y1));
 	if (box.x2 - box.x1 < VNC_SCROLL_MIN_WIDTH_PX || n_changed < VNC_SCROLL_MIN_ROWS)
 		goto out_free_changed;
 
@@ -361,8 +337,7 @@ void vnc_scroll_detect(struct vnc_server *s)
 	same = changed_ext + (ext.y2 - ext.y1);
 	/* A scroll usually repeats its move: try it on the pixels first. */
 	verified = k != 0 && abs(k) < (int)n &&
-		   enough(same_by_pixels(src, src_stride, s->shadow, s->shadow_w, &box, changed, k,
-					 same),
+		   enough(same_by_pixels(src, src_stride, dst, dst_w, &box, changed, k, same),
 			  n_changed, k);
 	if (!verified) {
 		k = 0;
@@ -373,9 +348,7 @@ void vnc_scroll_detect(struct vnc_server *s)
 		for (uint32_t y = 0; y < n; y++) {
 			hnew[y] = row_hash(
 				src + (size_t)(box.y1 + (int32_t)y) * src_stride + box.x1, w);
-			hold[y] = row_hash(s->shadow + (size_t)(box.y1 + (int32_t)y) * s->shadow_w +
-						   box.x1,
-					   w);
+			hold[y] = row_hash(dst + (size_t)(box.y1 + (int32_t)y) * dst_w + box.x1, w);
 		}
 		k = find_move(hnew, hold, changed, n, n_changed, same);
 	}
@@ -383,14 +356,15 @@ void vnc_scroll_detect(struct vnc_server *s)
 		pixman_region32_t dest;
 
 		/* old row = new row + k: the move points k rows up. */
-		vnc_copy_rect(s, box.x1, box.y1 + (int32_t)r1, box.x2, box.y1 + (int32_t)r2, 0, -k);
+		vnc_shadow_move(s, box.x1, box.y1 + (int32_t)r1, box.x2, box.y1 + (int32_t)r2, 0,
+				-k);
 		/* Rows compared pixel by pixel now equal the guest's; rows
 		 * matched by hash are left to the cell compare. */
 		pixman_region32_init_rect(&dest, box.x1, box.y1 + (int32_t)r1, w, r2 - r1);
 		if (verified)
-			pixman_region32_subtract(&s->pending, &s->pending, &dest);
+			pixman_region32_subtract(region, region, &dest);
 		else
-			pixman_region32_union(&s->pending, &s->pending, &dest);
+			pixman_region32_union(region, region, &dest);
 		pixman_region32_fini(&dest);
 		s->scroll_last_dy = k;
 	}

@@ -161,6 +161,18 @@ static int make_url(struct vnc_server *s)
 	return 0;
 }
 
+/* Frees the shadows and the hand-over (no thread uses them any more). */
+static void vnc_server_free_pictures(struct vnc_server *s)
+{
+	free(s->shadow);
+	free(s->next_shadow);
+	if (s->convert)
+		pixman_image_unref(s->convert);
+	pixman_region32_fini(&s->changed);
+	pixman_region32_fini(&s->tick_changed);
+	pixman_region32_fini(&s->torn);
+}
+
 /* Creates the rfbScreenInfo around the listening sockets. */
 static int make_screen(struct vnc_server *s, char *err, size_t errlen)
 {
@@ -255,9 +267,12 @@ struct vnc_server *vnc_server_new(struct fb_device *fb, const struct vnc_config 
 	s->cfg.desktop_name = s->desktop_name;
 	s->slow_timeout_ms = cfg->slow_client_timeout_ms ? cfg->slow_client_timeout_ms
 							 : VNC_DEFAULT_SLOW_CLIENT_TIMEOUT_MS;
+	pthread_mutex_init(&s->shadow_lock, NULL);
 	pthread_mutex_init(&s->lock, NULL);
 	pthread_mutex_init(&s->stats_lock, NULL);
-	pixman_region32_init(&s->pending);
+	pixman_region32_init(&s->changed);
+	pixman_region32_init(&s->tick_changed);
+	pixman_region32_init(&s->torn);
 	if (fail) {
 		snprintf(err, errlen, "out of memory");
 		rc = -ENOMEM;
@@ -344,7 +359,6 @@ fail_screen:
 		rfbShutdownSockets(s->screen);
 		rfbScreenCleanup(s->screen);
 	}
-	free(s->shadow);
 	close(s->wake_fd);
 fail_eventfd:
 	free(s->url);
@@ -356,7 +370,8 @@ fail_listen:
 fail_password:
 fail_copy:
 	free_config_copies(s);
-	pixman_region32_fini(&s->pending);
+	vnc_server_free_pictures(s);
+	pthread_mutex_destroy(&s->shadow_lock);
 	pthread_mutex_destroy(&s->lock);
 	pthread_mutex_destroy(&s->stats_lock);
 	free(s);
@@ -376,17 +391,15 @@ void vnc_server_free(struct vnc_server *s)
 	pthread_join(s->thread, NULL);
 	vnc_edge_free(s->edge);
 	free_adoptions(s);
-	free(s->shadow);
 	vnc_web_free(s->web);
 	close(s->wake_fd);
-	if (s->staging)
-		pixman_image_unref(s->staging);
-	pixman_region32_fini(&s->pending);
+	vnc_server_free_pictures(s);
 	free(s->clip_out);
 	free(s->kick_ids);
 	free(s->infos);
 	free(s->url);
 	free_config_copies(s);
+	pthread_mutex_destroy(&s->shadow_lock);
 	pthread_mutex_destroy(&s->lock);
 	pthread_mutex_destroy(&s->stats_lock);
 	free(s);

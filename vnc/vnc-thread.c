@@ -2,8 +2,8 @@
 /*
  * vnc/vnc-thread.c - the VNC thread: waits in poll() on LibVNCServer's end
  * of every client's socketpair and the wake-up eventfd, takes the clients
- * the edge authenticated (rfbNewClient), takes the render
- * thread's damage (refined against the shadow), applies mode switches and
+ * the edge authenticated (rfbNewClient), tells LibVNCServer what the render
+ * thread committed to the shadow (mode switches, moves, changed cells) and
  * runs LibVNCServer with rfbProcessEvents(screen, 0).
  *
  * Threading design: LibVNCServer runs in its single-threaded mode. Every
@@ -47,111 +47,78 @@ void vnc_set_server_format(rfbScreenInfoPtr sc)
 	rfbReleaseClientIterator(it);
 }
 
-/* Copies staging (any stride) into a new tightly packed buffer. */
-static uint32_t *copy_packed(pixman_image_t *img, uint32_t w, uint32_t h)
+void vnc_schedule_copy(struct vnc_server *s, const struct vnc_move *m)
 {
-	uint32_t *p = malloc((size_t)w * h * 4 + 4);
-	const uint8_t *src = (const uint8_t *)pixman_image_get_data(img);
-	size_t stride = (size_t)pixman_image_get_stride(img);
+	/* rfbScheduleCopyRegion reads screen->cursor for clients without
+	 * cursor-shape updates; we draw no software cursor (cursor is NULL),
+	 * so it gets an empty one for the call. */
+	static rfbCursor no_cursor;
+	rfbCursorPtr saved = s->screen->cursor;
 
-	if (!p)
-		return NULL;
-	for (uint32_t y = 0; y < h; y++)
-		memcpy(p + (size_t)y * w, src + y * stride, (size_t)w * 4);
-	return p;
+	if (!saved)
+		s->screen->cursor = &no_cursor;
+	rfbScheduleCopyRect(s->screen, m->x1, m->y1, m->x2, m->y2, m->off_x, m->off_y);
+	s->screen->cursor = saved;
 }
 
-/* A mode switch taken from the render thread's staging: the new shadow. */
-struct vnc_switch {
-	uint32_t *shadow; /* malloc'ed, tightly packed x8r8g8b8 */
-	uint32_t w, h;
-};
-
-/* Takes the pending mode switch (s->lock held by the caller, who keeps it):
- * copies the staging picture and clears what the switch replaces. false on
- * ENOMEM, leaving the switch pending for the next wake-up. */
-static bool take_switch_locked(struct vnc_server *s, struct vnc_switch *sw)
+void vnc_call_out_begin(struct vnc_server *s)
 {
-	sw->w = (uint32_t)pixman_image_get_width(s->staging);
-	sw->h = (uint32_t)pixman_image_get_height(s->staging);
-	sw->shadow = copy_packed(s->staging, sw->w, sw->h);
-	if (!sw->shadow)
-		return false;
-	s->switch_pending = false;
-	pixman_region32_clear(&s->pending);
-	s->nmoves = 0;
-	return true;
+	pthread_mutex_unlock(&s->shadow_lock);
+	vnc_library_unlock();
 }
 
-/* Applies a switch taken by take_switch_locked (no lock held). */
-static void apply_switch(struct vnc_server *s, const struct vnc_switch *sw)
+void vnc_call_out_end(struct vnc_server *s)
+{
+	vnc_library_lock_shared();
+	pthread_mutex_lock(&s->shadow_lock);
+}
+
+/* Serves a committed mode switch (shadow_lock held): the render thread's
+ * new picture becomes LibVNCServer's framebuffer. */
+static void apply_switch(struct vnc_server *s)
 {
 	uint32_t *old = s->shadow;
 
 	vnc_clients_drop_unresizable(s);
 	/* Marks the whole frame modified for every client and queues
 	 * DesktopSize/ExtendedDesktopSize for those that support it. */
-	rfbNewFramebuffer(s->screen, (char *)sw->shadow, (int)sw->w, (int)sw->h, 8, 3, 4);
+	rfbNewFramebuffer(s->screen, (char *)s->next_shadow, (int)s->next_w, (int)s->next_h, 8, 3,
+			  4);
 	vnc_set_server_format(s->screen);
-	s->shadow = sw->shadow;
-	s->shadow_w = sw->w;
-	s->shadow_h = sw->h;
+	s->shadow = s->next_shadow;
+	s->shadow_w = s->next_w;
+	s->shadow_h = s->next_h;
+	s->next_shadow = NULL;
+	s->next_w = s->next_h = 0;
+	s->switch_ready = false;
+	s->nmoves = 0;
+	pixman_region32_clear(&s->changed);
 	/* Nothing can read the old shadow any more: LibVNCServer only
-	 * reads screen->frameBuffer, on this thread. */
+	 * reads screen->frameBuffer, under shadow_lock. */
 	free(old);
 	pthread_mutex_lock(&s->stats_lock);
 	s->stats.switches++;
 	pthread_mutex_unlock(&s->stats_lock);
 }
 
-/* Takes the render thread's damage: refines it against the shadow and
- * marks what changed for every client. */
+/* Tells LibVNCServer what the render thread committed (shadow_lock held):
+ * a mode switch, or the moves as CopyRects and then the changed cells. */
 static void take_damage(struct vnc_server *s)
 {
-	pixman_region32_t changed;
-	uint64_t compared = 0, differ = 0;
-	int n;
 	const pixman_box32_t *b;
+	int n;
 
-	pthread_mutex_lock(&s->lock);
-	if (s->switch_pending && s->staging) {
-		struct vnc_switch sw;
-		bool taken = take_switch_locked(s, &sw);
-		uint32_t w = sw.w, h = sw.h;
-
-		pthread_mutex_unlock(&s->lock);
-		if (taken)
-			apply_switch(s, &sw);
-		else /* try again on the next wake-up */
-			vnc_log(s, "out of memory for a %ux%u shadow; retrying", w, h);
+	if (s->switch_ready && s->next_shadow) {
+		apply_switch(s);
 		return;
 	}
-	pixman_region32_init(&changed);
-	if (s->staging && (pixman_region32_not_empty(&s->pending) || s->nmoves) &&
-	    (uint32_t)pixman_image_get_width(s->staging) == s->shadow_w &&
-	    (uint32_t)pixman_image_get_height(s->staging) == s->shadow_h) {
-		/* The guest's own moves first: pending is relative to them. */
-		for (unsigned i = 0; i < s->nmoves; i++)
-			vnc_copy_rect(s, s->moves[i].x1, s->moves[i].y1, s->moves[i].x2,
-				      s->moves[i].y2, s->moves[i].off_x, s->moves[i].off_y);
-		vnc_scroll_detect(s); /* may turn a scroll into a CopyRect */
-		compared = vnc_cells_sync(s->staging, s->shadow, s->shadow_w, s->shadow_h,
-					  &s->pending, &changed, &differ);
-	}
-	pixman_region32_clear(&s->pending);
+	for (unsigned i = 0; i < s->nmoves; i++)
+		vnc_schedule_copy(s, &s->moves[i]);
 	s->nmoves = 0;
-	pthread_mutex_unlock(&s->lock);
-
-	b = pixman_region32_rectangles(&changed, &n);
+	b = pixman_region32_rectangles(&s->changed, &n);
 	for (int i = 0; i < n; i++)
 		rfbMarkRectAsModified(s->screen, b[i].x1, b[i].y1, b[i].x2, b[i].y2);
-	pixman_region32_fini(&changed);
-	if (compared) {
-		pthread_mutex_lock(&s->stats_lock);
-		s->stats.cells_compared += compared;
-		s->stats.cells_changed += differ;
-		pthread_mutex_unlock(&s->stats_lock);
-	}
+	pixman_region32_clear(&s->changed);
 }
 
 /* Keeps each client's accumulated damage below maxRectsPerUpdate, where
@@ -241,7 +208,7 @@ void *vnc_thread_main(void *arg)
 	struct vnc_server *s = arg;
 	struct pollfd pfd[VNC_POLL_SLOTS];
 	rfbClientPtr who[VNC_POLL_SLOTS];
-	bool again = false;
+	bool again = false, paused = false;
 	unsigned spins = 0;
 
 	for (;;) {
@@ -253,7 +220,8 @@ void *vnc_thread_main(void *arg)
 		pfd[n] = (struct pollfd){ .fd = s->wake_fd, .events = POLLIN };
 		who[n++] = NULL;
 		it = rfbGetClientIterator(s->screen);
-		for (rfbClientPtr cl; (cl = rfbClientIteratorNext(it)) && n < VNC_POLL_SLOTS;) {
+		for (rfbClientPtr cl;
+		     !paused && (cl = rfbClientIteratorNext(it)) && n < VNC_POLL_SLOTS;) {
 			if (cl->sock < 0)
 				continue;
 			/* A held client is not read (LibVNCServer skips it);
@@ -287,24 +255,39 @@ void *vnc_thread_main(void *arg)
 			vnc_library_unlock();
 			break;
 		}
-		take_damage(s);
-		vnc_clients_update_holds(s);
-		limit_client_rects(s);
-		rfbProcessEvents(s->screen, 0);
-		/* Loop at once while a requested update is due (LibVNCServer
-		 * sends a size change alone, then the picture on the next
-		 * call), but never spin: at most VNC_MAX_IMMEDIATE_PASSES. */
-		again = vnc_clients_after_events(s) && ++spins < VNC_MAX_IMMEDIATE_PASSES;
+		/* The whole pass reads the shadow: the render thread waits. */
+		pthread_mutex_lock(&s->shadow_lock);
+		/* A torn tick left the shadow between frames: nothing is
+		 * read or sent until a whole tick commits and wakes us. */
+		paused = s->torn_pending;
+		again = false;
+		if (!paused) {
+			take_damage(s);
+			vnc_clients_update_holds(s);
+			limit_client_rects(s);
+			rfbProcessEvents(s->screen, 0);
+			/* Loop at once while a requested update is due
+			 * (LibVNCServer sends a size change alone, then the
+			 * picture on the next call), but never spin: at most
+			 * VNC_MAX_IMMEDIATE_PASSES. */
+			again = vnc_clients_after_events(s) && ++spins < VNC_MAX_IMMEDIATE_PASSES;
+		}
 		if (!again)
 			spins = 0;
 		vnc_clients_refresh_stats(s);
+		pthread_mutex_unlock(&s->shadow_lock);
 		vnc_library_unlock();
+		/* The render thread left a tick because we had the shadow. */
+		if (atomic_exchange(&s->render_waiting, false))
+			fb_listener_kick(s->fb);
 	}
 
 	vnc_library_lock_shared();
+	pthread_mutex_lock(&s->shadow_lock);
 	vnc_clients_disconnect_all(s);
 	rfbProcessEvents(s->screen, 0); /* reaps the closed clients */
 	vnc_clients_refresh_stats(s);
+	pthread_mutex_unlock(&s->shadow_lock);
 	/* On this thread: the Tight and Zlib encoders keep thread-local
 	 * buffers that rfbScreenCleanup frees for the calling thread. */
 	rfbShutdownSockets(s->screen);

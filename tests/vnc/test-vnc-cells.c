@@ -114,7 +114,9 @@ static void one_round(uint32_t w, uint32_t h)
 	memcpy(before, dst, (size_t)w * h * 4);
 
 	pixman_region32_init(&changed);
-	compared = vnc_cells_sync(src, dst, w, h, &damage, &changed, &n_changed);
+	compared =
+		vnc_cells_sync(pixman_image_get_data(src), (size_t)pixman_image_get_stride(src) / 4,
+			       dst, w, h, &damage, &changed, &n_changed);
 	assert_int_equal(compared, want_compared);
 	assert_int_equal(n_changed, want_changed);
 	/* Below the rectangle limit the region is exactly the cropped cells. */
