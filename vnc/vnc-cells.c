@@ -74,9 +74,13 @@ static bool sync_cell(const uint32_t *src, size_t src_stride, uint32_t *dst, siz
 
 		if (cw == VNC_CELL_PX ? cell_row_equal(s, d) : memcmp(s, d, cw * 4u) == 0)
 			continue;
-		while (s[c1] == d[c1])
+		/* src may be guest RAM that the guest writes meanwhile (its
+		 * bits are set again then): every scan is bounded. */
+		while (c1 < cw && s[c1] == d[c1])
 			c1++;
-		while (s[c2 - 1] == d[c2 - 1])
+		if (c1 == cw)
+			continue;
+		while (c2 > c1 + 1 && s[c2 - 1] == d[c2 - 1])
 			c2--;
 		memcpy(d + c1, s + c1, (c2 - c1) * 4u);
 		if (!differs) {
@@ -91,6 +95,33 @@ static bool sync_cell(const uint32_t *src, size_t src_stride, uint32_t *dst, siz
 	return differs;
 }
 
+/*
+ * Joins changed boxes of one cell row that are at most VNC_MERGE_GAP_PX
+ * apart into one box spanning them (rows: the union of theirs), in place;
+ * returns the new count. Boxes come in cell order, row by row. A line of
+ * text is then one rectangle, not one per glyph: every rectangle costs
+ * the encoder a header, a palette analysis and a compression flush, which
+ * outweigh the few unchanged pixels between glyphs.
+ */
+static int merge_gaps(pixman_box32_t *b, int n)
+{
+	int out = 0;
+
+	for (int i = 0; i < n; i++) {
+		pixman_box32_t *last = out ? &b[out - 1] : NULL;
+
+		if (last && last->y1 / VNC_CELL_PX == b[i].y1 / VNC_CELL_PX &&
+		    b[i].x1 - last->x2 <= VNC_MERGE_GAP_PX) {
+			last->x2 = b[i].x2;
+			last->y1 = b[i].y1 < last->y1 ? b[i].y1 : last->y1;
+			last->y2 = b[i].y2 > last->y2 ? b[i].y2 : last->y2;
+			continue;
+		}
+		b[out++] = b[i];
+	}
+	return out;
+}
+
 uint64_t vnc_cells_sync(const uint32_t *s, size_t src_stride, uint32_t *dst, uint32_t dst_w,
 			uint32_t dst_h, const pixman_region32_t *region, pixman_region32_t *changed,
 			uint64_t *n_changed)
@@ -98,6 +129,7 @@ uint64_t vnc_cells_sync(const uint32_t *s, size_t src_stride, uint32_t *dst, uin
 	uint32_t cells_w = (dst_w + VNC_CELL_PX - 1) / VNC_CELL_PX;
 	uint32_t cells_h = (dst_h + VNC_CELL_PX - 1) / VNC_CELL_PX;
 	uint64_t compared = 0, differ = 0;
+	int differ_boxes;
 	pixman_region32_t pass;
 	pixman_box32_t *boxes;
 	uint8_t *check;
@@ -151,7 +183,8 @@ uint64_t vnc_cells_sync(const uint32_t *s, size_t src_stride, uint32_t *dst, uin
 	free(check);
 	/* pixman sorts the boxes and merges neighbours that line up into
 	 * bands (a union per box would redo the region each time). */
-	pixman_region32_init_rects(&pass, boxes, (int)differ);
+	differ_boxes = merge_gaps(boxes, (int)differ);
+	pixman_region32_init_rects(&pass, boxes, differ_boxes);
 	free(boxes);
 	vnc_region_limit_rects(&pass, VNC_MAX_RECTS_PER_PASS);
 	pixman_region32_union(changed, changed, &pass);

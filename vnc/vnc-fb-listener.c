@@ -228,31 +228,26 @@ static void vnc_commit(struct fb_listener *l, bool torn)
 
 	if (!s->tick_locked)
 		return;
-	if (torn) {
-		/* Pixels of this tick, and the moves' destinations, are sent
-		 * once a whole tick has rewritten them. */
-		for (unsigned i = 0; i < s->tick_nmoves; i++) {
-			const struct vnc_move *m = &s->tick_moves[i];
+	/* Moves act on the shadow's own pixels, which stay one picture (any
+	 * torn pixels among them are in torn, which moved along): they are
+	 * kept as CopyRects even from a torn tick. */
+	for (unsigned i = 0; i < s->tick_nmoves; i++) {
+		const struct vnc_move *m = &s->tick_moves[i];
 
-			pixman_region32_union_rect(&s->tick_changed, &s->tick_changed, m->x1, m->y1,
+		if (s->nmoves < VNC_MOVES_MAX)
+			s->moves[s->nmoves++] = *m;
+		else
+			pixman_region32_union_rect(&s->changed, &s->changed, m->x1, m->y1,
 						   (unsigned)(m->x2 - m->x1),
 						   (unsigned)(m->y2 - m->y1));
-		}
-		s->tick_nmoves = 0;
+	}
+	if (torn) {
+		/* This tick's pixels are sent once a whole tick has read
+		 * them again; until then nothing is. */
 		pixman_region32_union(&s->torn, &s->torn, &s->tick_changed);
 		s->torn_pending = true;
 	} else {
 		s->torn_pending = false;
-		for (unsigned i = 0; i < s->tick_nmoves; i++) {
-			const struct vnc_move *m = &s->tick_moves[i];
-
-			if (s->nmoves < VNC_MOVES_MAX)
-				s->moves[s->nmoves++] = *m;
-			else
-				pixman_region32_union_rect(&s->changed, &s->changed, m->x1, m->y1,
-							   (unsigned)(m->x2 - m->x1),
-							   (unsigned)(m->y2 - m->y1));
-		}
 		pixman_region32_union(&s->changed, &s->changed, &s->tick_changed);
 		pixman_region32_union(&s->changed, &s->changed, &s->torn);
 		pixman_region32_clear(&s->torn);

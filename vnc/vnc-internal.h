@@ -50,6 +50,9 @@
 
 /* Side of the square cells compared against the shadow (as in QEMU). */
 #define VNC_CELL_PX 16
+/* Changed cells of one cell row closer than this are sent as one
+ * rectangle (vnc-cells.c). */
+#define VNC_MERGE_GAP_PX (3 * VNC_CELL_PX)
 /* Above this many rectangles per pass, changed cells are merged into row
  * bands, staying below LibVNCServer's maxRectsPerUpdate (50), beyond which
  * it would send the bounding box of the whole update instead. */

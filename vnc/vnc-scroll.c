@@ -50,7 +50,8 @@ static bool row_diff(const uint32_t *s, const uint32_t *d, uint32_t n, uint32_t 
 	       memcmp(s + b - VNC_SCROLL_SCAN_PX, d + b - VNC_SCROLL_SCAN_PX,
 		      VNC_SCROLL_SCAN_PX * 4) == 0)
 		b -= VNC_SCROLL_SCAN_PX;
-	while (s[b - 1] == d[b - 1])
+	/* Bounded: s may be guest RAM written meanwhile. */
+	while (b > a + 1 && s[b - 1] == d[b - 1])
 		b--;
 	*c1 = a;
 	*c2 = b;
