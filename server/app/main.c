@@ -9,6 +9,7 @@
  * Exit status: 0 after a clean stop, 1 if serving failed to start, 2 for a
  * bad command line.
  */
+#include <malloc.h>
 #include <errno.h>
 #include <poll.h>
 #include <signal.h>
@@ -26,6 +27,9 @@
 #include "server/guests/guest.h"
 #include "server/app/options.h"
 #include "server/app/self-check.h"
+
+/* Allocations at least this large get their own mapping (see main). */
+#define MAIN_MMAP_THRESHOLD_BYTES (256 * 1024)
 
 #define MAIN_URL_MAX_BYTES 512u
 
@@ -275,6 +279,12 @@ int main(int argc, char **argv)
 	unsigned i;
 	int status = 1;
 
+	/* Pictures, shadows and client queues are megabytes each and come
+	 * and go with modes and viewers: with a fixed threshold glibc maps
+	 * every block this large on its own and unmaps it on free, so what a
+	 * display releases leaves the RSS at once (the default threshold
+	 * rises after the first such free and keeps them in the heap). */
+	mallopt(M_MMAP_THRESHOLD, MAIN_MMAP_THRESHOLD_BYTES);
 	switch (opt_parse(argc, argv, &ms.opt, err, sizeof(err))) {
 	case OPT_EXIT_OK:
 		return 0;

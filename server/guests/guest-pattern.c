@@ -20,7 +20,7 @@
 
 /* How often the guest thread looks at the mode generation when nobody wakes
  * it: bounds how long a mode change made behind its back stays undrawn. */
-#define PATTERN_POLL_MS 50u
+#define PATTERN_POLL_MS 250u
 
 static const uint32_t bar_rgb[GUEST_PATTERN_BAR_COUNT] = {
 	0xffffff, 0xffff00, 0x00ffff, 0x00ff00, 0xff00ff, 0xff0000, 0x0000ff, 0x000000,

@@ -3,7 +3,8 @@
 """run-displays.py - memory and idle CPU of N framebuffers with one idle viewer each.
 
 For each N (default 1, 4, 16) it starts one fbhost with N framebuffers of
-WxH x8r8g8b8 and no guest (nothing draws: the displays are idle), measures
+WxH x8r8g8b8 and the pattern guest (a static test card over every pixel,
+drawn once: the displays are idle but their pages are resident), measures
 its RSS with no viewer, connects one bench-idle-viewer (libvncclient, raw) to
 each framebuffer, waits until every viewer has its first picture, then
 measures RSS again and the process's CPU over S seconds. Results are printed
@@ -55,15 +56,24 @@ def threads_cpu(pid):
     return out
 
 
+# Attempts at finding n consecutive free ports that stay free.
+PORT_ATTEMPTS = 5
+
+
 def measure(args, n, out_dir):
-    port = peers.free_port()
+    # n consecutive free ports (the server listens on port + i).
+    while True:
+        port = peers.free_port()
+        if all(port + i not in peers.USED_PORTS and peers.port_is_free(port + i)
+               for i in range(1, n)):
+            break
     for i in range(1, n):
         peers.USED_PORTS.add(port + i)
     fbs = []
     for i in range(n):
         fbs += ["--fb", "d%d:%dx%d" % (i, args.width, args.height)]
     server = peers.PROCS.start([args.fbhost] + fbs + [
-        "--guest", "none", "--vnc", "127.0.0.1:%d" % port, "--web", "none",
+        "--guest", args.guest, "--vnc", "127.0.0.1:%d" % port, "--web", "none",
         "--control", "none", "--log-level", "warn"], os.path.join(out_dir, "fbhost-%d.out" % n))
     viewers = []
     try:
@@ -116,6 +126,10 @@ def main():
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("-b", "--build", default="build-bench", help="meson build directory")
     ap.add_argument("-n", "--counts", default="1,4,16", help="framebuffer counts")
+    ap.add_argument("-g", "--guest", default="pattern",
+                    help="guest of every framebuffer: pattern (default) draws a static test card "
+                         "over every pixel, so guest RAM and the shadow are really resident; "
+                         "none leaves them zero (untouched pages are not resident)")
     ap.add_argument("-s", "--seconds", type=float, default=10.0, help="idle CPU window")
     ap.add_argument("-W", "--width", type=int, default=1920)
     ap.add_argument("-H", "--height", type=int, default=1080)
@@ -137,7 +151,17 @@ def main():
     threads = []
     try:
         for n in (int(c) for c in args.counts.split(",")):
-            r = measure(args, n, out_dir)
+            # Another program may take one of the n ports between the
+            # check and fbhost's bind: then again, on other ports.
+            for attempt in range(PORT_ATTEMPTS):
+                try:
+                    r = measure(args, n, out_dir)
+                    break
+                except RuntimeError as e:
+                    log = os.path.join(out_dir, "fbhost-%d.out" % n)
+                    if attempt + 1 == PORT_ATTEMPTS or "Address already in use" not in open(log).read():
+                        raise
+                    print("(ports taken meanwhile: %s; again)" % e, file=sys.stderr)
             per_fb = r["rss_viewers"] / n
             print("| %d | %.1f | %.1f | %.1f | %.2fx | %.2fx | %.3f | %d |" % (
                 n, r["rss_alone"] / mb, r["rss_viewers"] / mb, per_fb / mb,
