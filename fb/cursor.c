@@ -87,24 +87,42 @@ void fb_cursor_clear(struct fb_device *fb)
 		fb_cursor_publish(fb, NULL);
 }
 
-void fb_cursor_move(struct fb_device *fb, int x, int y, bool visible)
+/* Sets the position and visibility (under the lock), poking on a change. */
+static void fb_cursor_set(struct fb_device *fb, bool set_pos, int x, int y, bool set_vis,
+			  bool visible)
 {
+	struct fb_cursor_state *st = &fb->cursor;
 	bool changed;
 
-	if (!fb)
-		return;
-	fb_lock(&fb->cursor.lock, FB_LOCK_CURSOR);
-	changed = fb->cursor.x != x || fb->cursor.y != y || fb->cursor.visible != visible ||
-		  !fb->cursor.pos_serial;
-	if (changed) {
-		fb->cursor.x = x;
-		fb->cursor.y = y;
-		fb->cursor.visible = visible;
-		fb->cursor.pos_serial++;
+	fb_lock(&st->lock, FB_LOCK_CURSOR);
+	if (!set_pos) {
+		x = st->x;
+		y = st->y;
 	}
-	fb_unlock(&fb->cursor.lock, FB_LOCK_CURSOR);
+	if (!set_vis)
+		visible = st->visible;
+	changed = st->x != x || st->y != y || st->visible != visible || !st->pos_serial;
+	if (changed) {
+		st->x = x;
+		st->y = y;
+		st->visible = visible;
+		st->pos_serial++;
+	}
+	fb_unlock(&st->lock, FB_LOCK_CURSOR);
 	if (changed)
 		fb_poke(fb);
+}
+
+void fb_cursor_move(struct fb_device *fb, int x, int y)
+{
+	if (fb)
+		fb_cursor_set(fb, true, x, y, false, false);
+}
+
+void fb_cursor_show(struct fb_device *fb, bool visible)
+{
+	if (fb)
+		fb_cursor_set(fb, false, 0, 0, true, visible);
 }
 
 struct fb_cursor *fb_cursor_get(struct fb_device *fb, int *x, int *y, bool *visible)

@@ -338,9 +338,10 @@ int fb_cursor_define(struct fb_device *fb, uint32_t width, uint32_t height, uint
 		     uint32_t hot_y, const uint32_t *argb, size_t stride);
 /* Removes the image (listeners get cursor_define(NULL)). Any thread. */
 void fb_cursor_clear(struct fb_device *fb);
-/* Moves the hotspot to x,y (guest coordinates, not clipped) and shows or
- * hides the image. Any thread. */
-void fb_cursor_move(struct fb_device *fb, int x, int y, bool visible);
+/* Moves the hotspot to x,y (guest coordinates, not clipped). Any thread. */
+void fb_cursor_move(struct fb_device *fb, int x, int y);
+/* Shows or hides the image. Any thread. */
+void fb_cursor_show(struct fb_device *fb, bool visible);
 /* The current state: a reference to the image (NULL if none; unref it),
  * and the position and visibility. Any thread. */
 struct fb_cursor *fb_cursor_get(struct fb_device *fb, int *x, int *y, bool *visible);

@@ -92,7 +92,7 @@ static void test_cursor_delivered(void **state)
 	assert_int_equal(a.defines + a.moves, 0);
 
 	assert_int_equal(fb_cursor_define(fb, 5, 3, 2, 1, argb, 5 * 4), 0);
-	fb_cursor_move(fb, 10, 20, true);
+	fb_cursor_move(fb, 10, 20);
 	fb_test_settle(r);
 	pthread_mutex_lock(&a.rec.lock);
 	assert_int_equal(a.defines, 1);
@@ -108,7 +108,8 @@ static void test_cursor_delivered(void **state)
 	pthread_mutex_unlock(&a.rec.lock);
 
 	/* moves alone: no define */
-	fb_cursor_move(fb, 11, 21, false);
+	fb_cursor_move(fb, 11, 21);
+	fb_cursor_show(fb, false);
 	fb_test_settle(r);
 	pthread_mutex_lock(&a.rec.lock);
 	assert_int_equal(a.defines, 1);
