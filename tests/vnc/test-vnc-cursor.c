@@ -1,0 +1,170 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * tests/vnc/test-vnc-cursor.c - the guest's cursor over VNC (vnc-cursor.c),
+ * seen by libvncclient: a client announcing RichCursor/PointerPos
+ * (appData.useRemoteCursor) gets exactly the image (colours where the mask
+ * is set, the mask where alpha >= 0x80) and hotspot the guest defined and
+ * its moves; a cursor too large for LibVNCServer's update buffer arrives
+ * trimmed to its opaque part, or cropped around the hotspot, without
+ * dropping the client. Both that client and one without cursor support
+ * keep the guest's exact pixels throughout: nothing is drawn into the
+ * shadow.
+ */
+#include "tests/vnc/vnc-fixture.h"
+
+/* Pumps c until the cursor has more than shapes shapes and more than
+ * moves moves (bounded). */
+static void wait_cursor(struct vtc *c, uint64_t shapes, uint64_t moves)
+{
+	uint64_t end = vt_now_ms() + VT_WAIT_MS;
+
+	while (vtc_cursor(c)->shapes <= shapes || vtc_cursor(c)->moves <= moves) {
+		if (vt_now_ms() > end)
+			fail_msg("no cursor: %llu shapes, %llu moves",
+				 (unsigned long long)vtc_cursor(c)->shapes,
+				 (unsigned long long)vtc_cursor(c)->moves);
+		assert_int_equal(vtc_pump(c, 100), 0);
+	}
+}
+
+/* Pumps c until the last shape is w x h (bounded). */
+static void wait_cursor_size(struct vtc *c, uint32_t w, uint32_t h)
+{
+	uint64_t end = vt_now_ms() + VT_WAIT_MS;
+
+	while (!vtc_cursor(c)->pixels || vtc_cursor(c)->width != w || vtc_cursor(c)->height != h) {
+		if (vt_now_ms() > end)
+			fail_msg("cursor is %ux%u, want %ux%u", vtc_cursor(c)->width,
+				 vtc_cursor(c)->height, w, h);
+		assert_int_equal(vtc_pump(c, 100), 0);
+	}
+}
+
+/* The received shape equals argb's w x h window at x0,y0 (stride: the
+ * image's width): colour where the mask is set, mask = alpha >= 0x80. */
+static void expect_shape(const struct vtc_cursor *cur, const uint32_t *argb, uint32_t stride,
+			 uint32_t x0, uint32_t y0)
+{
+	for (uint32_t y = 0; y < cur->height; y++)
+		for (uint32_t x = 0; x < cur->width; x++) {
+			uint32_t want = argb[(y + y0) * stride + x + x0];
+			size_t i = (size_t)y * cur->width + x;
+			bool opaque = (want >> 24) >= 0x80;
+
+			if (cur->mask[i] != opaque)
+				fail_msg("mask (%u,%u) %u, alpha 0x%02x", x, y, cur->mask[i],
+					 want >> 24);
+			if (opaque && (cur->pixels[i] & 0xffffff) != (want & 0xffffff))
+				fail_msg("pixel (%u,%u) 0x%06x != 0x%06x", x, y,
+					 cur->pixels[i] & 0xffffff, want & 0xffffff);
+		}
+}
+
+static void test_cursor_shape_and_pixels(void **state)
+{
+	struct vnc_config cfg = vt_config();
+	struct vtc *with, *without;
+	struct vtc_options o;
+	uint32_t argb[12 * 10], *big;
+	char err[256];
+	struct vt t;
+	uint64_t shapes, moves;
+
+	(void)state;
+	vt_setup(&t, 96, 80, PIXMAN_x8r8g8b8, &cfg);
+	vt_draw_random(&t, 1, 40);
+	o = vt_client_opts(&t, "tight copyrect");
+	o.remote_cursor = true;
+	with = vtc_connect(&o, err, sizeof(err));
+	if (!with)
+		fail_msg("connect: %s", err);
+	without = vt_connect(&t, "tight copyrect");
+	vt_expect_guest(&t, with, "cursor client, before");
+	vt_expect_guest(&t, without, "plain client, before");
+
+	/* alpha 0, 0x7f, 0x80, 0xff in turn; distinct colours */
+	for (uint32_t i = 0; i < 12 * 10; i++) {
+		static const uint32_t alpha[4] = { 0x00, 0x7f, 0x80, 0xff };
+
+		argb[i] = alpha[i % 4] << 24 | (0x0b0d07u * (i + 1) & 0xffffff);
+	}
+	argb[4 * 12 + 3] = 0xff123456u; /* the hotspot pixel */
+	assert_int_equal(fb_cursor_define(t.fb, 12, 10, 3, 4, argb, 12 * 4), 0);
+	fb_cursor_move(t.fb, 20, 30);
+	wait_cursor(with, 0, 0);
+	assert_int_equal(vtc_cursor(with)->width, 12);
+	assert_int_equal(vtc_cursor(with)->height, 10);
+	assert_int_equal(vtc_cursor(with)->hot_x, 3);
+	assert_int_equal(vtc_cursor(with)->hot_y, 4);
+	expect_shape(vtc_cursor(with), argb, 12, 0, 0);
+	while (vtc_cursor(with)->x != 20 || vtc_cursor(with)->y != 30)
+		wait_cursor(with, 0, vtc_cursor(with)->moves);
+
+	/* pixels under and around the cursor stay exact for both clients */
+	vt_draw_random(&t, 2, 40);
+	assert_int_equal(fb_fill_rect(t.fb, 10, 20, 30, 30, 0x00ff00), 0);
+	vt_expect_guest(&t, with, "cursor client, cursor shown");
+	vt_expect_guest(&t, without, "plain client, cursor shown");
+
+	/* a move: PointerPos, no new shape */
+	shapes = vtc_cursor(with)->shapes;
+	moves = vtc_cursor(with)->moves;
+	fb_cursor_move(t.fb, 5, 6);
+	wait_cursor(with, shapes - 1, moves);
+	assert_int_equal(vtc_cursor(with)->x, 5);
+	assert_int_equal(vtc_cursor(with)->y, 6);
+
+	/* 200x200 with a 40x30 opaque block: sent as the block */
+	big = calloc(200 * 200, 4);
+	assert_non_null(big);
+	for (uint32_t y = 100; y < 130; y++)
+		for (uint32_t x = 50; x < 90; x++)
+			big[y * 200 + x] = 0xff000000u | (x << 16) | (y << 8) | (x ^ y);
+	assert_int_equal(fb_cursor_define(t.fb, 200, 200, 60, 110, big, 200 * 4), 0);
+	wait_cursor_size(with, 40, 30);
+	assert_int_equal(vtc_cursor(with)->hot_x, 10);
+	assert_int_equal(vtc_cursor(with)->hot_y, 10);
+	expect_shape(vtc_cursor(with), big, 200, 50, 100);
+
+	/* 200x200 opaque: cropped to 88x88 around the hotspot */
+	for (uint32_t i = 0; i < 200 * 200; i++)
+		big[i] = 0xff000000u | i;
+	assert_int_equal(fb_cursor_define(t.fb, 200, 200, 150, 20, big, 200 * 4), 0);
+	wait_cursor_size(with, 88, 88);
+	assert_int_equal(vtc_cursor(with)->hot_x, 44);
+	assert_int_equal(vtc_cursor(with)->hot_y, 20);
+	expect_shape(vtc_cursor(with), big, 200, 106, 0);
+	free(big);
+
+	/* hidden: an empty shape (libvncclient keeps its last one); the
+	 * clients stay connected and exact */
+	fb_cursor_show(t.fb, false);
+	vt_draw_random(&t, 3, 40);
+	vt_expect_guest(&t, with, "cursor client, hidden");
+	vt_expect_guest(&t, without, "plain client, hidden");
+
+	/* a client connecting now gets the current (shown) cursor */
+	fb_cursor_show(t.fb, true);
+	assert_int_equal(fb_cursor_define(t.fb, 12, 10, 3, 4, argb, 12 * 4), 0);
+	vtc_free(with);
+	with = vtc_connect(&o, err, sizeof(err));
+	if (!with)
+		fail_msg("reconnect: %s", err);
+	wait_cursor_size(with, 12, 10);
+	expect_shape(vtc_cursor(with), argb, 12, 0, 0);
+	vt_expect_guest(&t, with, "cursor client, reconnected");
+
+	vtc_free(with);
+	vtc_free(without);
+	vt_teardown(&t);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_cursor_shape_and_pixels),
+	};
+
+	vt_filter_from_env();
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
