@@ -154,12 +154,12 @@ struct fb_counters {
 
 /* The guest's pointer (cursor.c). */
 struct fb_cursor_state {
-	pthread_mutex_t lock;	  /* FB_LOCK_CURSOR: protects every field below */
-	struct fb_cursor *image;  /* one reference held here, or NULL */
-	int x, y;		  /* hotspot position, guest coordinates */
-	bool visible;		  /* initially true */
-	uint64_t image_serial;	  /* bumped by each define/clear; 0 = never */
-	uint64_t pos_serial;	  /* bumped by each move; 0 = never */
+	pthread_mutex_t lock;	 /* FB_LOCK_CURSOR: protects every field below */
+	struct fb_cursor *image; /* one reference held here, or NULL */
+	int x, y;		 /* hotspot position, guest coordinates */
+	bool visible;		 /* initially true */
+	uint64_t image_serial;	 /* bumped by each define/clear; 0 = never */
+	uint64_t pos_serial;	 /* bumped by each move; 0 = never */
 };
 
 struct fb_device {

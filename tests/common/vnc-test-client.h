@@ -35,7 +35,7 @@ struct vtc_options {
 	/* PEM file of the CA (or self-signed certificate) that VeNCrypt X509
 	 * checks the server against; NULL = no X509 credentials. */
 	const char *ca_file;
-	bool exclusive;		     /* ask for exclusive access (shared flag 0) */
+	bool exclusive; /* ask for exclusive access (shared flag 0) */
 	/* Announce RichCursor, XCursor and PointerPos (appData.useRemoteCursor):
 	 * the server sends the cursor shape instead of drawing it. */
 	bool remote_cursor;
@@ -87,7 +87,7 @@ const char *vtc_cut_text(const struct vtc *c);
  * empty shapes) and position (PointerPos). pixels are x8r8g8b8, mask one
  * byte (0 or 1) per pixel, both width x height; valid until the next pump. */
 struct vtc_cursor {
-	uint64_t shapes;		/* shapes received */
+	uint64_t shapes; /* shapes received */
 	uint32_t width, height;
 	int hot_x, hot_y;
 	const uint32_t *pixels; /* NULL before the first shape */
