@@ -79,6 +79,10 @@ static void on_cursor_shape(rfbClient *cl, int xhot, int yhot, int width, int he
 	}
 	memcpy(px, cl->rcSource, n * 4);
 	memcpy(mask, cl->rcMask, n);
+	/* libvncclient 0.9.14 allocates a new mask for every shape without
+	 * freeing the last one, and frees neither at cleanup: ours now. */
+	free(cl->rcMask);
+	cl->rcMask = NULL;
 	free(c->cursor_pixels);
 	free(c->cursor_mask);
 	c->cursor_pixels = px;
@@ -246,6 +250,8 @@ void vtc_free(struct vtc *c)
 		return;
 	free(c->cl->frameBuffer);
 	c->cl->frameBuffer = NULL;
+	free(c->cl->rcSource); /* the last cursor shape: rfbClientCleanup keeps it */
+	c->cl->rcSource = NULL;
 	rfbClientCleanup(c->cl);
 	free(c->password);
 	free(c->ca_file);
