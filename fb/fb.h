@@ -387,7 +387,9 @@ struct fb_listener_ops {
 	/* Optional: the guest's pointer image (fb_cursor_define; NULL: the
 	 * guest has none), after a change and once after registration and
 	 * after each switch_surface. c is valid during the call: take a
-	 * reference (fb_cursor_ref) to keep it. cursor_move follows. */
+	 * reference (fb_cursor_ref) to keep it. cursor_move follows at once
+	 * in the same tick (so a listener may wait for it before applying
+	 * the image: give it both ops). */
 	void (*cursor_define)(struct fb_listener *l, struct fb_cursor *c);
 	/* Optional: where the pointer image's hotspot is (guest coordinates)
 	 * and whether it is shown; after a change, and after each

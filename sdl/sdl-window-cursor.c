@@ -31,22 +31,23 @@ void sdl_window_cursor_define(struct fb_listener *l, struct fb_cursor *c)
 	w->cursor_due = true;
 	pthread_mutex_unlock(&w->lock);
 	fb_cursor_unref(old);
-	sdl_window_wake(w);
+	/* No wake: fb/ calls cursor_move right after, which wakes the SDL
+	 * thread with the image and its visibility queued together. */
 }
 
 void sdl_window_cursor_move(struct fb_listener *l, int x, int y, bool visible)
 {
 	struct sdl_window *w = window_of_listener(l);
-	bool changed;
+	bool due;
 
 	(void)x;
 	(void)y;
 	pthread_mutex_lock(&w->lock);
-	changed = w->cursor_visible != visible;
+	w->cursor_due |= w->cursor_visible != visible;
 	w->cursor_visible = visible;
-	w->cursor_due |= changed;
+	due = w->cursor_due; /* a change, or the image cursor_define queued */
 	pthread_mutex_unlock(&w->lock);
-	if (changed)
+	if (due)
 		sdl_window_wake(w);
 }
 

@@ -146,6 +146,7 @@ struct sdl_window *sdl_window_new(struct fb_device *fb, const struct sdl_window_
 	w->name = strdup(fb_name(fb) ? fb_name(fb) : "fbhost");
 	if (!w->name)
 		goto fail_name;
+	w->cursor_visible = true; /* fb/'s default, before any cursor_move */
 	w->listener.ops = &sdl_window_listener_ops;
 	w->client.event = sdl_window_handle_event;
 	pthread_mutex_init(&w->lock, NULL);

@@ -58,7 +58,8 @@ void vnc_cursor_define(struct fb_listener *l, struct fb_cursor *c)
 	s->cursor.image_due = true;
 	pthread_mutex_unlock(&s->lock);
 	fb_cursor_unref(old);
-	vnc_wake(s);
+	/* No wake: fb/ calls cursor_move right after, which wakes the VNC
+	 * thread with the image and its visibility queued together. */
 }
 
 void vnc_cursor_move(struct fb_listener *l, int x, int y, bool visible)
@@ -83,6 +84,9 @@ static rfbCursorPtr vnc_cursor_get_ptr(rfbClientPtr cl)
 
 void vnc_cursor_install(rfbScreenInfoPtr sc)
 {
+	struct vnc_server *s = sc->screenData;
+
+	s->cursor.visible = true; /* fb/'s default, before any cursor_move */
 	sc->cursor = NULL;
 	sc->getCursorPtr = vnc_cursor_get_ptr;
 }

@@ -8,9 +8,16 @@
  * trimmed to its opaque part, or cropped around the hotspot, without
  * dropping the client. Both that client and one without cursor support
  * keep the guest's exact pixels throughout: nothing is drawn into the
- * shadow.
+ * shadow. On the wire (a raw client announcing XCursor only): the X-style
+ * shape is black where the image is dark, the mask where alpha >= 0x80,
+ * and a hidden cursor is the empty shape.
  */
 #include "tests/vnc/vnc-fixture.h"
+#include "tests/vnc/vnc-raw-client.h"
+
+#include <poll.h>
+
+#define ENCODING_XCURSOR 0xFFFFFF10u /* -240 */
 
 /* Pumps c until the cursor has more than shapes shapes and more than
  * moves moves (bounded). */
@@ -159,10 +166,136 @@ static void test_cursor_shape_and_pixels(void **state)
 	vt_teardown(&t);
 }
 
+static uint32_t get32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+static void send_all(int fd, const void *m, size_t n)
+{
+	assert_int_equal(send(fd, m, n, MSG_NOSIGNAL), (ssize_t)n);
+}
+
+/* The X-style cursor of one update: hotspot, size, colours, bitmap, mask. */
+struct xcursor_rect {
+	int hot_x, hot_y, w, h;
+	uint8_t colours[6];
+	uint8_t bits[64 * 8], mask[64 * 8];
+};
+
+/* Reads FramebufferUpdates (raw at 32 bpp, XCursor), asking for the next
+ * after each, until one holds an XCursor rectangle (bounded by the
+ * socket's reads: the server answers each request). */
+static void read_xcursor(int fd, struct xcursor_rect *xc)
+{
+	static const uint8_t incremental[10] = { 3, 1, 0, 0, 0, 0, 0, 64, 0, 48 };
+	uint8_t head[4], rect[12], px[4096];
+
+	for (uint64_t end = vt_now_ms() + VT_WAIT_MS; vt_now_ms() < end;) {
+		bool found = false;
+		unsigned n;
+
+		assert_int_equal(vt_read_exact(fd, head, sizeof(head)), 0);
+		assert_int_equal(head[0], 0); /* FramebufferUpdate */
+		n = (unsigned)head[2] << 8 | head[3];
+		for (unsigned i = 0; i < n; i++) {
+			size_t bytes, row;
+			int w, h;
+
+			assert_int_equal(vt_read_exact(fd, rect, sizeof(rect)), 0);
+			w = rect[4] << 8 | rect[5];
+			h = rect[6] << 8 | rect[7];
+			if (get32(rect + 8) == ENCODING_XCURSOR) {
+				xc->hot_x = rect[0] << 8 | rect[1];
+				xc->hot_y = rect[2] << 8 | rect[3];
+				xc->w = w;
+				xc->h = h;
+				row = (size_t)(w + 7) / 8;
+				assert_true(row * (size_t)h <= sizeof(xc->bits));
+				if (w && h) {
+					assert_int_equal(vt_read_exact(fd, xc->colours, 6), 0);
+					assert_int_equal(vt_read_exact(fd, xc->bits, row * h), 0);
+					assert_int_equal(vt_read_exact(fd, xc->mask, row * h), 0);
+				}
+				found = true;
+				continue;
+			}
+			assert_int_equal(get32(rect + 8), 0); /* raw */
+			for (bytes = (size_t)w * h * 4; bytes;) {
+				size_t k = bytes < sizeof(px) ? bytes : sizeof(px);
+
+				assert_int_equal(vt_read_exact(fd, px, k), 0);
+				bytes -= k;
+			}
+		}
+		send_all(fd, incremental, sizeof(incremental));
+		if (found)
+			return;
+	}
+	fail_msg("no XCursor rectangle");
+}
+
+static void test_xcursor_on_the_wire(void **state)
+{
+	/* 32 bpp x8r8g8b8 little-endian; encodings raw and XCursor only. */
+	static const uint8_t pixel_format[20] = { 0,   0, 0,   0, 32,  24, 0, 1, 0,
+						  255, 0, 255, 0, 255, 16, 8, 0 };
+	static const uint8_t encodings[12] = { 2, 0, 0, 2, 0, 0, 0, 0, 0xff, 0xff, 0xff, 0x10 };
+	static const uint8_t full[10] = { 3, 0, 0, 0, 0, 0, 0, 64, 0, 48 };
+	/* 10x2: opaque black, white, dark red; transparent black; alpha 0x80
+	 * dark; alpha 0x7f white */
+	static const uint32_t argb[20] = {
+		0xff000000, 0xffffffff, 0xff400000, 0x00000000, 0x80101010, 0x7fffffff, 0xff000000,
+		0xff000000, 0xffffffff, 0xff000000, 0xffffffff, 0xffffffff, 0xff000000, 0xff000000,
+		0x00ffffff, 0x00000000, 0xffc0c0c0, 0xff3f3f3f, 0xff808080, 0xff7f7f7f,
+	};
+	static const uint8_t want_bits[4] = { 0xbb, 0x40, 0x35, 0x40 };
+	static const uint8_t want_mask[4] = { 0xeb, 0xc0, 0xf3, 0xc0 };
+	struct vnc_config cfg = vt_config();
+	struct xcursor_rect xc;
+	struct vt t;
+	int fd;
+
+	(void)state;
+	vt_setup(&t, 64, 48, PIXMAN_x8r8g8b8, &cfg);
+	fd = vt_rfb_client(vnc_server_port(t.vnc), 0);
+	assert_true(fd >= 0);
+	send_all(fd, pixel_format, sizeof(pixel_format));
+	send_all(fd, encodings, sizeof(encodings));
+	send_all(fd, full, sizeof(full));
+	assert_int_equal(fb_cursor_define(t.fb, 10, 2, 7, 1, argb, 10 * 4), 0);
+	do
+		read_xcursor(fd, &xc);
+	while (xc.w != 10);
+	assert_int_equal(xc.h, 2);
+	assert_int_equal(xc.hot_x, 7);
+	assert_int_equal(xc.hot_y, 1);
+	/* foreground black, background white */
+	assert_memory_equal(xc.colours, ((const uint8_t[6]){ 0, 0, 0, 255, 255, 255 }), 6);
+	assert_memory_equal(xc.bits, want_bits, sizeof(want_bits));
+	assert_memory_equal(xc.mask, want_mask, sizeof(want_mask));
+
+	/* hidden: the empty shape */
+	fb_cursor_show(t.fb, false);
+	do
+		read_xcursor(fd, &xc);
+	while (xc.w != 0);
+	assert_int_equal(xc.h, 0);
+	/* shown again: the shape again */
+	fb_cursor_show(t.fb, true);
+	do
+		read_xcursor(fd, &xc);
+	while (xc.w != 10);
+	assert_memory_equal(xc.mask, want_mask, sizeof(want_mask));
+	close(fd);
+	vt_teardown(&t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_cursor_shape_and_pixels),
+		cmocka_unit_test(test_xcursor_on_the_wire),
 	};
 
 	vt_filter_from_env();
