@@ -101,6 +101,21 @@ static void vnc_cursor_shape_free(rfbCursorPtr shape)
 	free(shape);
 }
 
+/* Narrows [*lo, *hi) (which holds hot) to VNC_CURSOR_MAX_SIDE_PX around
+ * hot when it is wider, staying inside [*lo, *hi). */
+static void vnc_cursor_crop(uint32_t hot, uint32_t *lo, uint32_t *hi)
+{
+	uint32_t x1;
+
+	if (*hi - *lo <= VNC_CURSOR_MAX_SIDE_PX)
+		return;
+	x1 = hot >= *lo + VNC_CURSOR_MAX_SIDE_PX / 2 ? hot - VNC_CURSOR_MAX_SIDE_PX / 2 : *lo;
+	if (x1 + VNC_CURSOR_MAX_SIDE_PX > *hi)
+		x1 = *hi - VNC_CURSOR_MAX_SIDE_PX;
+	*lo = x1;
+	*hi = x1 + VNC_CURSOR_MAX_SIDE_PX;
+}
+
 /* The part of c sent to clients: all of it when it fits; otherwise
  * without transparent margins, then at most VNC_CURSOR_MAX_SIDE_PX a side
  * around the hotspot. */
@@ -123,18 +138,8 @@ static void vnc_cursor_window(const struct fb_cursor *c, uint32_t *x0, uint32_t 
 				x2 = x >= x2 ? x + 1 : x2;
 				y2 = y >= y2 ? y + 1 : y2;
 			}
-	if (x2 - x1 > VNC_CURSOR_MAX_SIDE_PX) {
-		x1 = c->hot_x >= x1 + VNC_CURSOR_MAX_SIDE_PX / 2
-			     ? c->hot_x - VNC_CURSOR_MAX_SIDE_PX / 2
-			     : x1;
-		x2 = x1 + VNC_CURSOR_MAX_SIDE_PX < x2 ? x1 + VNC_CURSOR_MAX_SIDE_PX : x2;
-	}
-	if (y2 - y1 > VNC_CURSOR_MAX_SIDE_PX) {
-		y1 = c->hot_y >= y1 + VNC_CURSOR_MAX_SIDE_PX / 2
-			     ? c->hot_y - VNC_CURSOR_MAX_SIDE_PX / 2
-			     : y1;
-		y2 = y1 + VNC_CURSOR_MAX_SIDE_PX < y2 ? y1 + VNC_CURSOR_MAX_SIDE_PX : y2;
-	}
+	vnc_cursor_crop(c->hot_x, &x1, &x2);
+	vnc_cursor_crop(c->hot_y, &y1, &y2);
 	*x0 = x1;
 	*y0 = y1;
 	*w = x2 - x1;

@@ -141,6 +141,14 @@ static void test_cursor_shape_and_pixels(void **state)
 	assert_int_equal(vtc_cursor(with)->hot_x, 44);
 	assert_int_equal(vtc_cursor(with)->hot_y, 20);
 	expect_shape(vtc_cursor(with), big, 200, 106, 0);
+	/* hotspot near the far corner: the window ends at the image's edge */
+	shapes = vtc_cursor(with)->shapes;
+	assert_int_equal(fb_cursor_define(t.fb, 200, 200, 190, 195, big, 200 * 4), 0);
+	wait_cursor(with, shapes, 0);
+	assert_int_equal(vtc_cursor(with)->width, 88);
+	assert_int_equal(vtc_cursor(with)->hot_x, 78);
+	assert_int_equal(vtc_cursor(with)->hot_y, 83);
+	expect_shape(vtc_cursor(with), big, 200, 112, 112);
 	free(big);
 
 	/* hidden: an empty shape (libvncclient keeps its last one); the
