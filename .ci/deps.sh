@@ -17,6 +17,8 @@ FBHOST_TEST_PKGS=(libcmocka-dev zlib1g-dev xvfb xauth x11-apps imagemagick chrom
 	clang-format
 	# tests/qemu: the VMs, their private bus, the kernel and the initramfs's tools
 	qemu-system-x86 dbus-daemon linux-image-amd64 busybox-static cpio
+	# tests/qemu/guest-cursor.c, built static into the initramfs: DRM's uapi headers
+	libdrm-dev
 	# tests/attach installs the Python guest client with pip
 	python3-pip python3-setuptools python3-wheel)
 

@@ -111,8 +111,13 @@ struct fb_device *fb_new(struct ram_list *rl, const struct fb_config *cfg)
 	rc = pthread_mutex_init(&fb->move_lock, NULL);
 	if (rc)
 		goto fail_move_lock;
+	rc = -fb_cursor_init(fb);
+	if (rc)
+		goto fail_cursor;
 	return fb;
 
+fail_cursor:
+	pthread_mutex_destroy(&fb->move_lock);
 fail_move_lock:
 	pthread_mutex_destroy(&fb->clip_lock);
 fail_clip_lock:
@@ -185,6 +190,7 @@ void fb_free(struct fb_device *fb)
 	pthread_cond_destroy(&fb->input_idle);
 	pthread_mutex_destroy(&fb->clip_lock);
 	pthread_mutex_destroy(&fb->move_lock);
+	fb_cursor_fini(fb);
 	free(fb->name);
 	free(fb);
 }

@@ -32,6 +32,9 @@
  *   FB_LOCK_MOVES       fb_device.move_lock: moves and dirty bits taken
  *                       together (writers only try-lock it)
  *   FB_LOCK_CLIPBOARD   fb_device.clip_lock
+ *   FB_LOCK_CURSOR      fb_cursor_state.lock: the guest's pointer (cursor.c);
+ *                       the render thread takes it under the listener lock
+ *                       to read the state, never across a listener call
  *   FB_LOCK_MODE        fb_device.mode_lock: fb_set_mode, fb_set_palette
  *                       (listeners may call them from their callbacks)
  *   FB_LOCK_HEADLESS    fb_headless.lock: a listener's own lock
@@ -43,6 +46,7 @@ enum fb_lock_level {
 	FB_LOCK_LISTENERS,
 	FB_LOCK_MOVES,
 	FB_LOCK_CLIPBOARD,
+	FB_LOCK_CURSOR,
 	FB_LOCK_MODE,
 	FB_LOCK_HEADLESS,
 	FB_LOCK_INPUT,
@@ -148,6 +152,16 @@ struct fb_counters {
 	_Atomic uint64_t last_tick_ns, total_tick_ns, latency_ns_last;
 };
 
+/* The guest's pointer (cursor.c). */
+struct fb_cursor_state {
+	pthread_mutex_t lock;	 /* FB_LOCK_CURSOR: protects every field below */
+	struct fb_cursor *image; /* one reference held here, or NULL */
+	int x, y;		 /* hotspot position, guest coordinates */
+	bool visible;		 /* initially true */
+	uint64_t image_serial;	 /* bumped by each define/clear; 0 = never */
+	uint64_t pos_serial;	 /* bumped by each move; 0 = never */
+};
+
 struct fb_device {
 	char *name;	     /* immutable */
 	struct ram_list *rl; /* immutable */
@@ -222,6 +236,8 @@ struct fb_device {
 	struct fb_clip_msg **clip_tail; /* clip_lock */
 
 	struct fb_counters counters; /* atomics */
+
+	struct fb_cursor_state cursor; /* its own lock */
 };
 
 /* pacing.c: when the render thread ticks. The render thread owns one;
@@ -356,6 +372,15 @@ bool fb_move_valid(const struct fb_mode *m, const struct fb_move *mv);
 
 /* listener.c: takes the guest's clipboard messages waiting for the render
  * thread (*head, NULL if none; the caller frees them). */
+
+/* cursor.c */
+/* fb_new / fb_free: 0 or -errno; frees the image. */
+int fb_cursor_init(struct fb_device *fb);
+void fb_cursor_fini(struct fb_device *fb);
+/* Render thread, in the tick with listener_lock held: gives each listener
+ * the cursor state it has not seen (after registration or a switch, the
+ * whole state). */
+void fb_cursor_deliver(struct fb_device *fb);
 
 /* track.c */
 /* Render thread, in the tick with listener_lock and an RCU read section

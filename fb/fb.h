@@ -302,6 +302,50 @@ int fb_request_mode(struct fb_device *fb, uint32_t width, uint32_t height);
  * FB_CLIPBOARD_MAX_BYTES; nothing is sent) or -ENOMEM. Any thread. */
 int fb_send_clipboard(struct fb_device *fb, const char *utf8, size_t len);
 
+/* ---- the guest's pointer (cursor.c) ------------------------------------ */
+
+/* Largest cursor image side, in pixels (QEMU's and SDL's cursors are far
+ * smaller; RFB rich cursors cost w*h*(bpp+1/8) bytes per change). */
+#define FB_CURSOR_MAX_SIDE_PX 256u
+
+/*
+ * A cursor image: width x height pixels of straight (not premultiplied)
+ * alpha ARGB32, native-endian 0xAARRGGBB words, tightly packed; the hotspot
+ * lies inside it. Immutable once made; reference counted (atomics), so any
+ * thread may keep one after the listener call that gave it.
+ */
+struct fb_cursor {
+	uint32_t width, height;
+	uint32_t hot_x, hot_y;
+	_Atomic unsigned refs; /* private */
+	uint32_t argb[];
+};
+struct fb_cursor *fb_cursor_ref(struct fb_cursor *c);
+/* Drops a reference; frees the image with the last one. NULL is a no-op. */
+void fb_cursor_unref(struct fb_cursor *c);
+
+/*
+ * The guest defines its pointer image (copied from argb, stride bytes per
+ * row) and moves or shows it. The listeners get the latest state on the
+ * render thread's next tick (cursor_define, cursor_move); intermediate
+ * states may be skipped. A newly defined cursor keeps the position and
+ * visibility (initially 0,0, shown). 0, or -EINVAL (a side outside
+ * 1..FB_CURSOR_MAX_SIDE_PX, a hotspot outside the image, stride below
+ * width*4, argb NULL) or -ENOMEM, in which case nothing changed. Any
+ * thread, never from a listener callback.
+ */
+int fb_cursor_define(struct fb_device *fb, uint32_t width, uint32_t height, uint32_t hot_x,
+		     uint32_t hot_y, const uint32_t *argb, size_t stride);
+/* Removes the image (listeners get cursor_define(NULL)). Any thread. */
+void fb_cursor_clear(struct fb_device *fb);
+/* Moves the hotspot to x,y (guest coordinates, not clipped). Any thread. */
+void fb_cursor_move(struct fb_device *fb, int x, int y);
+/* Shows or hides the image. Any thread. */
+void fb_cursor_show(struct fb_device *fb, bool visible);
+/* The current state: a reference to the image (NULL if none; unref it),
+ * and the position and visibility. Any thread. */
+struct fb_cursor *fb_cursor_get(struct fb_device *fb, int *x, int *y, bool *visible);
+
 /* ---- listeners (after QEMU's DisplayChangeListener) -------------------- */
 
 /*
@@ -340,6 +384,17 @@ struct fb_listener_ops {
 	void (*refresh)(struct fb_listener *l);
 	/* Optional: guest clipboard text. */
 	void (*clipboard)(struct fb_listener *l, const char *utf8, size_t len);
+	/* Optional: the guest's pointer image (fb_cursor_define; NULL: the
+	 * guest has none), after a change and once after registration and
+	 * after each switch_surface. c is valid during the call: take a
+	 * reference (fb_cursor_ref) to keep it. cursor_move follows at once
+	 * in the same tick (so a listener may wait for it before applying
+	 * the image: give it both ops). */
+	void (*cursor_define)(struct fb_listener *l, struct fb_cursor *c);
+	/* Optional: where the pointer image's hotspot is (guest coordinates)
+	 * and whether it is shown; after a change, and after each
+	 * cursor_define. */
+	void (*cursor_move)(struct fb_listener *l, int x, int y, bool visible);
 	/* Called by fb_listener_unregister after the last callback. */
 	void (*destroy)(struct fb_listener *l);
 	/*
@@ -375,6 +430,9 @@ struct fb_listener {
 	/* private, owned by fb/; these two protected by the fb's listener lock */
 	struct fb_listener *next;
 	uint64_t seen_generation; /* mode generation this listener last switched to */
+	/* The cursor serials (cursor.c) this listener was last given, and the
+	 * seen_generation at that time (a switch delivers the cursor again). */
+	uint64_t cursor_seen_image, cursor_seen_pos, cursor_seen_generation;
 	/* private: the fb l is registered on, or NULL (claimed by
 	 * compare-and-swap on register, cleared on unregister) */
 	struct fb_device *_Atomic owner;

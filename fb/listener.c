@@ -24,6 +24,7 @@ int fb_listener_register(struct fb_device *fb, struct fb_listener *l)
 	fb_lock(&fb->listener_lock, FB_LOCK_LISTENERS);
 	l->next = NULL;
 	l->seen_generation = 0; /* no mode yet: switch_surface comes first */
+	l->cursor_seen_image = l->cursor_seen_pos = l->cursor_seen_generation = 0;
 	for (pp = &fb->listeners; *pp; pp = &(*pp)->next)
 		;
 	*pp = l;

@@ -263,6 +263,7 @@ static void fb_tick_one(struct fb_render *r, struct fb_device *fb, uint64_t kick
 	for (l = fb->listeners; l; l = l->next)
 		if (l->ops->refresh)
 			l->ops->refresh(l);
+	fb_cursor_deliver(fb); /* cursor.c: what each listener has not seen */
 	for (msg = clips; msg; msg = msg->next)
 		for (l = fb->listeners; l; l = l->next)
 			if (l->ops->clipboard)

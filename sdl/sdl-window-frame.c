@@ -243,6 +243,11 @@ static void wake_sdl_thread(struct sdl_window *w)
 		atomic_fetch_add(&w->stats.wake_retries, 1);
 }
 
+void sdl_window_wake(struct sdl_window *w)
+{
+	wake_sdl_thread(w);
+}
+
 /* Replaces staging for a new mode and takes the whole picture. w->lock held. */
 static void new_staging(struct sdl_window *w, const struct fb_surface *s)
 {
@@ -315,6 +320,8 @@ const struct fb_listener_ops sdl_window_listener_ops = {
 	.name = "sdl",
 	.switch_surface = listener_switch,
 	.update = listener_update,
+	.cursor_define = sdl_window_cursor_define, /* sdl-window-cursor.c */
+	.cursor_move = sdl_window_cursor_move,
 	.destroy = listener_destroy,
 };
 
@@ -473,6 +480,7 @@ void sdl_window_frame_present(struct sdl_window *w)
 {
 	if (w->hidden)
 		return; /* closed with close_quits off: keep the hand-over */
+	sdl_window_cursor_take(w);
 	sdl_window_frame_draw(w);
 	SDL_RenderPresent(w->ren);
 	atomic_fetch_add(&w->stats.presents, 1);

@@ -227,6 +227,9 @@ static void handle_window_event(struct sdl_window *w, const SDL_WindowEvent *e)
 	case SDL_WINDOWEVENT_FOCUS_LOST:
 		release_all(w);
 		break;
+	case SDL_WINDOWEVENT_ENTER:
+		sdl_window_cursor_enter(w); /* SDL's cursor is one for all windows */
+		break;
 	default:
 		break;
 	}

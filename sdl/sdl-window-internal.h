@@ -48,6 +48,7 @@ struct sdl_box_vec {
 struct sdl_window_counters {
 	atomic_uint_fast64_t updates, switches, uploads, upload_bytes, presents, coalesced;
 	atomic_uint_fast64_t keys, pointer_events, mode_requests, wake_retries;
+	atomic_uint_fast64_t cursors, cursor_errors;
 };
 
 /*
@@ -72,6 +73,13 @@ struct sdl_window {
 	uint64_t staging_generation;
 	pixman_region32_t pending; /* changed since the last upload */
 	bool pending_switch;	   /* the texture must be recreated */
+
+	/* The guest's cursor, render thread -> SDL thread
+	 * (sdl-window-cursor.c); lock protects these four. */
+	struct fb_cursor *cursor_next; /* a reference, or NULL: no image */
+	bool cursor_image_due;	       /* cursor_next is new */
+	bool cursor_visible;
+	bool cursor_due; /* something changed since the SDL thread looked */
 
 	/* Render thread only (listener callbacks never run concurrently). */
 	pixman_image_t *scratch; /* converted rows when formats differ */
@@ -98,6 +106,10 @@ struct sdl_window {
 	int pointer_x, pointer_y;	      /* last pointer, guest pixels */
 	uint32_t key_down[SDL_NUM_SCANCODES]; /* keysym sent at press, or 0 */
 
+	SDL_Cursor *cursor;	  /* the guest's image as SDL's cursor, or NULL */
+	bool cursor_shown;	  /* the guest's cursor is visible */
+	bool cursor_error_logged; /* the driver's refusal was logged */
+
 	struct sdl_window_counters stats;
 };
 
@@ -116,6 +128,17 @@ void sdl_window_frame_layout(struct sdl_window *w, struct sdl_window_layout *l);
 void sdl_window_frame_set_title(struct sdl_window *w);
 /* Render-thread state and hand-over teardown (after unregistering). */
 void sdl_window_frame_fini(struct sdl_window *w);
+
+/* sdl-window-cursor.c: the listener's cursor ops (render thread); on the
+ * SDL thread, taking the queued cursor, re-applying it when the pointer
+ * enters the window (SDL's cursor is global), and freeing it. */
+void sdl_window_cursor_define(struct fb_listener *l, struct fb_cursor *c);
+void sdl_window_cursor_move(struct fb_listener *l, int x, int y, bool visible);
+void sdl_window_cursor_take(struct sdl_window *w);
+void sdl_window_cursor_enter(struct sdl_window *w);
+void sdl_window_cursor_destroy(struct sdl_window *w);
+/* sdl-window-frame.c: makes sure a wake of w's SDL thread is on its way. */
+void sdl_window_wake(struct sdl_window *w);
 
 /* sdl-window-input.c: SDL-thread event handler. */
 void sdl_window_handle_event(struct sdl_thread_client *c, const SDL_Event *ev);

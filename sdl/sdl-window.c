@@ -120,6 +120,7 @@ static void destroy_on_sdl_thread(void *arg)
 		SDL_SetWindowGrab(w->win, SDL_FALSE);
 	if (w->win)
 		sdl_thread_detach(w->win, &w->client);
+	sdl_window_cursor_destroy(w);
 	destroy_sdl_objects(w);
 }
 
@@ -145,6 +146,7 @@ struct sdl_window *sdl_window_new(struct fb_device *fb, const struct sdl_window_
 	w->name = strdup(fb_name(fb) ? fb_name(fb) : "fbhost");
 	if (!w->name)
 		goto fail_name;
+	w->cursor_visible = true; /* fb/'s default, before any cursor_move */
 	w->listener.ops = &sdl_window_listener_ops;
 	w->client.event = sdl_window_handle_event;
 	pthread_mutex_init(&w->lock, NULL);
@@ -194,6 +196,7 @@ void sdl_window_free(struct sdl_window *w)
 		;
 	sdl_thread_release();
 	sdl_window_frame_fini(w);
+	fb_cursor_unref(w->cursor_next);
 	pthread_mutex_destroy(&w->lock);
 	free(w->name);
 	free(w);
@@ -335,6 +338,8 @@ void sdl_window_get_stats(const struct sdl_window *w, struct sdl_window_stats *s
 	st->pointer_events = atomic_load(&c->pointer_events);
 	st->mode_requests = atomic_load(&c->mode_requests);
 	st->wake_retries = atomic_load(&c->wake_retries);
+	st->cursors = atomic_load(&c->cursors);
+	st->cursor_errors = atomic_load(&c->cursor_errors);
 }
 
 bool sdl_window_test_idle(struct sdl_window *w)

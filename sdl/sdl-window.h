@@ -136,6 +136,8 @@ struct sdl_window_stats {
 	uint64_t mode_requests;	 /* fb_request_mode calls from resizes */
 	uint64_t wake_retries;	 /* wakes that found SDL's event queue full and
 				  * were delivered later by the SDL thread */
+	uint64_t cursors;	 /* guest cursors set as SDL's (SDL_SetCursor) */
+	uint64_t cursor_errors;	 /* guest cursors the video driver refused */
 };
 void sdl_window_get_stats(const struct sdl_window *w, struct sdl_window_stats *st);
 

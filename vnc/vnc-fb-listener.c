@@ -295,6 +295,8 @@ const struct fb_listener_ops vnc_listener_ops = {
 	.try_begin = vnc_try_begin,
 	.commit = vnc_commit,
 	.clipboard = vnc_clipboard,
+	.cursor_define = vnc_cursor_define, /* vnc-cursor.c */
+	.cursor_move = vnc_cursor_move,
 	.destroy = vnc_destroy,
 	.direct = true,
 };

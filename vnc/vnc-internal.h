@@ -112,6 +112,25 @@ struct vnc_move {
 	int32_t x1, y1, x2, y2, off_x, off_y;
 };
 
+/*
+ * The guest's cursor (vnc-cursor.c). The render thread queues the latest
+ * state under vnc_server.lock; the VNC thread applies it. LibVNCServer's
+ * screen->cursor stays NULL (it would draw a software cursor into the
+ * shadow for clients without cursor shapes); clients with RichCursor or
+ * XCursor get the shape through screen->getCursorPtr instead.
+ */
+struct vnc_cursor {
+	/* vnc_server.lock: queued by the render thread. */
+	struct fb_cursor *next; /* a reference; valid when image_due */
+	bool image_due;
+	int x, y;
+	bool visible;
+	bool pos_due;
+	/* VNC thread only. */
+	rfbCursorPtr shape; /* built from the guest's image; NULL: none */
+	bool shown;	    /* visible and defined: getCursorPtr returns shape */
+};
+
 struct vnc_server {
 	/* Registered on fb by vnc_server_new, unregistered by vnc_server_free;
 	 * its callbacks run on the render thread (fb's listener lock). */
@@ -179,6 +198,7 @@ struct vnc_server {
 	size_t clip_out_len;
 	uint64_t *kick_ids; /* disconnect requests */
 	size_t kick_count, kick_cap;
+	struct vnc_cursor cursor; /* lock for the queued part (see there) */
 	/* Connections the edge handed over, oldest first. */
 	struct vnc_edge_link *adopt_head, *adopt_tail;
 
@@ -248,6 +268,15 @@ void vnc_library_unlock(void);
 void *vnc_thread_main(void *arg);
 /* Sets the x8r8g8b8 server format and re-installs client translations. */
 void vnc_set_server_format(rfbScreenInfoPtr sc);
+
+/* vnc-cursor.c: the listener's cursor ops (render thread); installing
+ * the shape hook on a new screen, applying the queued cursor, and freeing
+ * it (VNC thread). */
+void vnc_cursor_define(struct fb_listener *l, struct fb_cursor *c);
+void vnc_cursor_move(struct fb_listener *l, int x, int y, bool visible);
+void vnc_cursor_install(rfbScreenInfoPtr sc);
+void vnc_cursor_apply(struct vnc_server *s);
+void vnc_cursor_free(struct vnc_server *s);
 
 /* vnc-fb-listener.c */
 extern const struct fb_listener_ops vnc_listener_ops;

@@ -205,8 +205,9 @@ static int make_screen(struct vnc_server *s, char *err, size_t errlen)
 	sc->maxRectsPerUpdate = VNC_MAX_RECTS_PER_UPDATE;
 	sc->maxClientWait = VNC_CLIENT_WAIT_MS;
 	/* Never draw LibVNCServer's software cursor into the shadow: clients
-	 * that support cursor encodings get an empty cursor instead. */
-	sc->cursor = NULL;
+	 * that support cursor encodings get the guest's cursor (or an empty
+	 * one) through getCursorPtr; see vnc-cursor.c. */
+	vnc_cursor_install(sc);
 	sc->permitFileTransfer = FALSE;
 	/* No password and no certificate for LibVNCServer: the edge runs
 	 * the security exchange (and TLS, and WebSocket) and hands it a
@@ -391,6 +392,7 @@ void vnc_server_free(struct vnc_server *s)
 	pthread_join(s->thread, NULL);
 	vnc_edge_free(s->edge);
 	free_adoptions(s);
+	vnc_cursor_free(s);
 	vnc_web_free(s->web);
 	close(s->wake_fd);
 	vnc_server_free_pictures(s);

@@ -193,6 +193,8 @@ static bool run_commands(struct vnc_server *s)
 	if (clip && !stop)
 		vnc_clipboard_send(s, clip, clip_len);
 	free(clip);
+	if (!stop)
+		vnc_cursor_apply(s); /* the guest's cursor (vnc-cursor.c) */
 	return !stop;
 }
 

@@ -233,6 +233,34 @@ int fbhost_blit(struct fbhost_fb *fb, int x, int y, const void *src, uint32_t w,
  * -EINVAL. Any thread. */
 int fbhost_set_palette(struct fbhost_fb *fb, unsigned first, unsigned count, const uint32_t *rgb);
 
+/* ---- the guest's pointer ------------------------------------------------- */
+
+/*
+ * A guest with a pointer of its own (a VM's cursor) defines its image and
+ * moves it; fbhost never draws it into the framebuffer. VNC viewers that
+ * support cursor shapes (RichCursor/XCursor pseudo-encodings) draw it
+ * locally, at their own pointer, and those with PointerPos also follow the
+ * guest's moves; the SDL window uses it as its mouse cursor. Viewers
+ * without cursor-shape support get no cursor (see README).
+ */
+/* Largest cursor width or height, in pixels. */
+#define FBHOST_CURSOR_MAX_SIDE_PX 256u
+/* Defines the pointer image: width x height pixels of ARGB32 with straight
+ * (not premultiplied) alpha, native-endian 0xAARRGGBB words, stride bytes
+ * per row; the hotspot hot_x,hot_y lies inside it. Copied. The position
+ * and visibility stay as they were (initially 0,0 and shown). 0, -EINVAL
+ * (a side outside 1..FBHOST_CURSOR_MAX_SIDE_PX, hotspot outside, stride
+ * below width*4, argb NULL: logged, nothing changes) or -ENOMEM. Any
+ * thread. */
+int fbhost_cursor_define(struct fbhost_fb *fb, uint32_t width, uint32_t height, uint32_t hot_x,
+			 uint32_t hot_y, const uint32_t *argb, uint32_t stride);
+/* Removes the pointer image (viewers show none). Any thread. */
+void fbhost_cursor_clear(struct fbhost_fb *fb);
+/* Moves the hotspot to x,y (framebuffer pixels). Any thread. */
+void fbhost_cursor_move(struct fbhost_fb *fb, int x, int y);
+/* Shows or hides the pointer image. Any thread. */
+void fbhost_cursor_show(struct fbhost_fb *fb, bool visible);
+
 /* ---- input from viewers -------------------------------------------------- */
 
 /* Pointer buttons as in RFB: bit 0 left, 1 middle, 2 right, 3/4 wheel. */

@@ -25,6 +25,9 @@ struct vtc {
 	uint64_t updates, rects, resizes;
 	char *cut;
 	char mismatch[192];
+	struct vtc_cursor cursor;
+	uint32_t *cursor_pixels; /* cursor.pixels */
+	uint8_t *cursor_mask;	 /* cursor.mask */
 };
 
 static int vtc_tag;
@@ -59,6 +62,53 @@ static void vtc_install_log(void)
 static struct vtc *of(rfbClient *cl)
 {
 	return rfbClientGetClientData(cl, &vtc_tag);
+}
+
+/* A cursor shape (libvncclient put it in rcSource/rcMask in our format). */
+static void on_cursor_shape(rfbClient *cl, int xhot, int yhot, int width, int height, int bpp)
+{
+	struct vtc *c = of(cl);
+	size_t n = (size_t)width * (size_t)height;
+	uint32_t *px = bpp == 4 ? malloc(n * 4 + 4) : NULL;
+	uint8_t *mask = malloc(n + 1);
+
+	if (!px || !mask) {
+		free(px);
+		free(mask);
+		return;
+	}
+	memcpy(px, cl->rcSource, n * 4);
+	memcpy(mask, cl->rcMask, n);
+	/* libvncclient 0.9.14 allocates a new mask for every shape without
+	 * freeing the last one, and frees neither at cleanup: ours now. */
+	free(cl->rcMask);
+	cl->rcMask = NULL;
+	free(c->cursor_pixels);
+	free(c->cursor_mask);
+	c->cursor_pixels = px;
+	c->cursor_mask = mask;
+	c->cursor.pixels = px;
+	c->cursor.mask = mask;
+	c->cursor.width = (uint32_t)width;
+	c->cursor.height = (uint32_t)height;
+	c->cursor.hot_x = xhot;
+	c->cursor.hot_y = yhot;
+	c->cursor.shapes++;
+}
+
+static rfbBool on_cursor_pos(rfbClient *cl, int x, int y)
+{
+	struct vtc *c = of(cl);
+
+	c->cursor.x = x;
+	c->cursor.y = y;
+	c->cursor.moves++;
+	return TRUE;
+}
+
+const struct vtc_cursor *vtc_cursor(const struct vtc *c)
+{
+	return &c->cursor;
 }
 
 static uint64_t now_ms(void)
@@ -164,7 +214,9 @@ struct vtc *vtc_connect(const struct vtc_options *opt, char *err, size_t errlen)
 	cl->appData.qualityLevel =
 		opt->use_quality && opt->quality_level >= 0 ? opt->quality_level : 9;
 	cl->appData.shareDesktop = !opt->exclusive;
-	cl->appData.useRemoteCursor = FALSE;
+	cl->appData.useRemoteCursor = opt->remote_cursor;
+	cl->GotCursorShape = on_cursor_shape;
+	cl->HandleCursorPos = on_cursor_pos;
 	cl->canHandleNewFBSize = TRUE;
 	cl->MallocFrameBuffer = on_malloc_fb;
 	cl->GotFrameBufferUpdate = on_rect;
@@ -198,10 +250,14 @@ void vtc_free(struct vtc *c)
 		return;
 	free(c->cl->frameBuffer);
 	c->cl->frameBuffer = NULL;
+	free(c->cl->rcSource); /* the last cursor shape: rfbClientCleanup keeps it */
+	c->cl->rcSource = NULL;
 	rfbClientCleanup(c->cl);
 	free(c->password);
 	free(c->ca_file);
 	free(c->cut);
+	free(c->cursor_pixels);
+	free(c->cursor_mask);
 	free(c);
 }
 

@@ -35,7 +35,10 @@ struct vtc_options {
 	/* PEM file of the CA (or self-signed certificate) that VeNCrypt X509
 	 * checks the server against; NULL = no X509 credentials. */
 	const char *ca_file;
-	bool exclusive;		     /* ask for exclusive access (shared flag 0) */
+	bool exclusive; /* ask for exclusive access (shared flag 0) */
+	/* Announce RichCursor, XCursor and PointerPos (appData.useRemoteCursor):
+	 * the server sends the cursor shape instead of drawing it. */
+	bool remote_cursor;
 	unsigned connect_timeout_ms; /* 0 = 10000 */
 };
 
@@ -79,6 +82,20 @@ uint64_t vtc_resizes(const struct vtc *c); /* framebuffer size changes */
 uint64_t vtc_bytes_received(const struct vtc *c);
 /* Last ServerCutText (NUL-terminated copy) or NULL. */
 const char *vtc_cut_text(const struct vtc *c);
+
+/* The last cursor shape received (GotCursorShape; libvncclient ignores
+ * empty shapes) and position (PointerPos). pixels are x8r8g8b8, mask one
+ * byte (0 or 1) per pixel, both width x height; valid until the next pump. */
+struct vtc_cursor {
+	uint64_t shapes; /* shapes received */
+	uint32_t width, height;
+	int hot_x, hot_y;
+	const uint32_t *pixels; /* NULL before the first shape */
+	const uint8_t *mask;
+	uint64_t moves; /* PointerPos updates received */
+	int x, y;
+};
+const struct vtc_cursor *vtc_cursor(const struct vtc *c);
 
 /* Input; 0 or -EIO. */
 int vtc_pointer(struct vtc *c, int x, int y, int buttons);

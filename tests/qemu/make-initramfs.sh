@@ -6,7 +6,9 @@
 # /lib/modules/VERSION), without network. /init mounts proc/sys/devtmpfs,
 # loads the modules, prints FBHOST-GUEST-READY and runs a shell on the
 # console (tty0). /bin/scroll SECONDS [RATE] prints numbered lines for that
-# long, as fast as it can or RATE lines a second.
+# long, as fast as it can or RATE lines a second. /bin/guest-cursor X Y sets
+# a hardware cursor (guest-cursor.c, built static here; skipped with a
+# warning when that fails: only test-qemu-cursor needs it).
 set -eu
 out=$1
 kernel=$2
@@ -80,4 +82,12 @@ done
 echo "SCROLL-DONE $i"
 SCROLL
 chmod 755 "$root/init" "$root/bin/scroll"
+here=$(dirname "$0")
+drm_cflags=$(pkg-config --cflags libdrm 2>/dev/null || echo -I/usr/include/libdrm)
+# shellcheck disable=SC2086 # drm_cflags is a list of flags
+if ! ${CC:-cc} -static -O2 $drm_cflags -o "$root/bin/guest-cursor" "$here/guest-cursor.c" \
+	2>"$root/cc.log"; then
+	echo "make-initramfs: guest-cursor not built: $(cat "$root/cc.log")" >&2
+fi
+rm -f "$root/cc.log"
 (cd "$root" && find . | cpio -o -H newc --quiet) > "$out"

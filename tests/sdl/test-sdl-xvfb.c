@@ -236,6 +236,23 @@ static void test_window_on_xvfb(void **state)
 	sdl_test_draw_pattern(&t, 10);
 	sdl_test_settle(&t);
 	assert_screen_shows(w, &t, false);
+
+	/* The guest's cursor becomes the X11 window's cursor (xwd does not
+	 * capture cursors: the count says SDL_SetCursor ran, and no refusal). */
+	{
+		uint32_t argb[12 * 12];
+		struct sdl_window_stats st;
+
+		for (unsigned i = 0; i < 12 * 12; i++)
+			argb[i] = 0xff000000u | (i * 0x020304u);
+		assert_int_equal(fb_cursor_define(t.fb, 12, 12, 1, 1, argb, 12 * 4), 0);
+		sdl_test_settle(&t);
+		assert_int_equal(sdl_window_flush(w, SDL_TEST_TIMEOUT_MS), 0);
+		sdl_window_get_stats(w, &st);
+		assert_int_equal(st.cursor_errors, 0);
+		assert_true(st.cursors >= 1);
+		assert_screen_shows(w, &t, false);
+	}
 	sdl_window_free(w);
 	sdl_test_fb_fini(&t);
 }

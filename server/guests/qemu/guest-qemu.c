@@ -266,6 +266,8 @@ static void qemu_guest_on_closed(GDBusConnection *c, gboolean remote, GError *er
 	     "console %u disconnected (%s): keeping the last picture, reconnecting to %s",
 	     g->console, error ? error->message : "closed", g->address);
 	qemu_guest_disconnect(g);
+	/* The VM's pointer went with it; the next VM defines its own. */
+	fbhost_cursor_clear(g->fb);
 	g->wait_logged = true;
 	qemu_guest_schedule_retry(g);
 }

@@ -27,6 +27,10 @@
 /* Largest console number accepted in console=N. */
 #define QEMU_MAX_CONSOLE 255u
 
+/* Largest cursor side CursorDefine may give, in pixels (fbhost's limit;
+ * QEMU's own cursors are at most 64x64). Larger ones are refused. */
+#define QEMU_CURSOR_MAX_SIDE_PX FBHOST_CURSOR_MAX_SIDE_PX
+
 /* What the framebuffer shows besides QEMU's picture. */
 enum qemu_display_state {
 	QEMU_DISPLAY_WAITING, /* never connected yet: the framebuffer's initial black */

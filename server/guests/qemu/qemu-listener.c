@@ -4,7 +4,9 @@
  * QEMU calls on the listener link (written from QEMU 7.2's
  * ui/dbus-display1.xml): Scanout switches the framebuffer's mode and fills
  * it, Update writes one rectangle (fbhost_blit marks exactly its pages),
- * Disable shows "display off", the DMABUF variants are refused with a hint.
+ * Disable shows "display off", the DMABUF variants are refused with a hint,
+ * CursorDefine and MouseSet become the framebuffer's cursor
+ * (fbhost_cursor_*: VNC cursor shapes, the SDL window's cursor).
  * Runs on the guest thread (the listener connection was made there).
  *
  * Formats: QEMU names its surface format with a pixman format code. Those
@@ -232,6 +234,63 @@ out:
 	g_variant_unref(data);
 }
 
+/*
+ * CursorDefine: width x height ARGB32 words (QEMU's QEMUCursor data, host
+ * order, taken as straight alpha as QEMU's own SDL and GTK frontends do)
+ * with the hotspot inside. A bad size, hotspot or data length is logged
+ * and refused with an error reply; the previous cursor stays. NULL or the
+ * refusal's message.
+ */
+static const char *qemu_listener_cursor_define(struct qemu_guest *g, GVariant *params, char *why,
+					       size_t whylen)
+{
+	int32_t w, h, hot_x, hot_y;
+	GVariant *data;
+	const void *bytes;
+	uint32_t *argb = NULL;
+	gsize n;
+
+	g_variant_get(params, "(iiii@ay)", &w, &h, &hot_x, &hot_y, &data);
+	bytes = g_variant_get_fixed_array(data, &n, 1);
+	if (w <= 0 || h <= 0 || w > (int32_t)QEMU_CURSOR_MAX_SIDE_PX ||
+	    h > (int32_t)QEMU_CURSOR_MAX_SIDE_PX)
+		snprintf(why, whylen, "cursor %dx%d refused: sides are 1..%u px", w, h,
+			 QEMU_CURSOR_MAX_SIDE_PX);
+	else if (hot_x < 0 || hot_y < 0 || hot_x >= w || hot_y >= h)
+		snprintf(why, whylen, "cursor %dx%d refused: hotspot %d,%d outside it", w, h, hot_x,
+			 hot_y);
+	else if (n != (gsize)w * (gsize)h * 4)
+		snprintf(why, whylen, "cursor %dx%d refused: %zu bytes of data, not %zu", w, h,
+			 (size_t)n, (size_t)w * (size_t)h * 4);
+	else
+		why[0] = '\0';
+	if (!why[0]) {
+		/* A copy: the message's bytes need not be word-aligned. */
+		argb = g_malloc(n);
+		memcpy(argb, bytes, n);
+		if (fbhost_cursor_define(g->fb, (uint32_t)w, (uint32_t)h, (uint32_t)hot_x,
+					 (uint32_t)hot_y, argb, (uint32_t)w * 4u))
+			snprintf(why, whylen, "cursor %dx%d refused: %s", w, h,
+				 fbhost_last_error());
+		g_free(argb);
+	}
+	g_variant_unref(data);
+	if (!why[0])
+		return NULL;
+	qlog(g, FBHOST_LOG_WARN, "console %u: %s", g->console, why);
+	return why;
+}
+
+/* MouseSet: where QEMU's pointer is and whether it is shown. */
+static void qemu_listener_mouse_set(struct qemu_guest *g, GVariant *params)
+{
+	int32_t x, y, on;
+
+	g_variant_get(params, "(iii)", &x, &y, &on);
+	fbhost_cursor_move(g->fb, x, y);
+	fbhost_cursor_show(g->fb, on != 0);
+}
+
 static void qemu_listener_call(GDBusConnection *c, const gchar *sender, const gchar *path,
 			       const gchar *iface, const gchar *method, GVariant *params,
 			       GDBusMethodInvocation *inv, gpointer opaque)
@@ -255,8 +314,16 @@ static void qemu_listener_call(GDBusConnection *c, const gchar *sender, const gc
 				     "read: start QEMU with -display dbus,gl=off");
 	} else if (strcmp(method, "UpdateDMABUF") == 0) {
 		/* refused at ScanoutDMABUF */
-	} else if (strcmp(method, "MouseSet") == 0 || strcmp(method, "CursorDefine") == 0) {
-		/* The guest draws no cursor into the scanout either way. */
+	} else if (strcmp(method, "MouseSet") == 0) {
+		qemu_listener_mouse_set(g, params);
+	} else if (strcmp(method, "CursorDefine") == 0) {
+		char why[160];
+
+		if (qemu_listener_cursor_define(g, params, why, sizeof(why))) {
+			g_dbus_method_invocation_return_error(inv, G_DBUS_ERROR,
+							      G_DBUS_ERROR_INVALID_ARGS, "%s", why);
+			return;
+		}
 	} else {
 		g_dbus_method_invocation_return_error(inv, G_DBUS_ERROR,
 						      G_DBUS_ERROR_UNKNOWN_METHOD,

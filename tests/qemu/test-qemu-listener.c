@@ -1,0 +1,351 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * tests/qemu/test-qemu-listener.c - the qemu guest's Listener object
+ * (server/guests/qemu/qemu-listener.c) against a peer that plays QEMU's
+ * side of the D-Bus display protocol: a peer-to-peer GDBus connection on a
+ * socketpair, QEMU's end authenticating as the server, as QEMU does after
+ * RegisterListener. It calls Scanout, CursorDefine, MouseSet and Disable
+ * as QEMU 7.2 does and checks what the framebuffer holds: the exact cursor
+ * image and hotspot, its position and visibility, the "display off"
+ * notice; and that hostile cursors (too large, hotspot outside, short or
+ * long data) get an error reply and a log line and change nothing.
+ */
+#include <gio/gio.h>
+#include <pthread.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "server/guests/qemu/qemu-guest.h"
+#include "server/lib/fbhost-internal.h"
+
+#define T_CALL_TIMEOUT_MS 20000
+#define T_FB_W 64
+#define T_FB_H 48
+#define T_LISTENER_PATH "/org/qemu/Display1/Listener"
+#define T_LISTENER_IFACE "org.qemu.Display1.Listener"
+
+/* The log lines of the host, for assertions. */
+static pthread_mutex_t log_lock = PTHREAD_MUTEX_INITIALIZER;
+static char log_text[8192]; /* log_lock */
+
+static void on_log(void *opaque, enum fbhost_log_level level, const char *line)
+{
+	size_t n;
+
+	(void)opaque;
+	(void)level;
+	pthread_mutex_lock(&log_lock);
+	n = strlen(log_text);
+	if (n + strlen(line) + 2 < sizeof(log_text))
+		snprintf(log_text + n, sizeof(log_text) - n, "%s\n", line);
+	pthread_mutex_unlock(&log_lock);
+}
+
+static bool log_has(const char *needle)
+{
+	bool yes;
+
+	pthread_mutex_lock(&log_lock);
+	yes = strstr(log_text, needle) != NULL;
+	pthread_mutex_unlock(&log_lock);
+	return yes;
+}
+
+/* fbhost's side: the guest thread with its own main context. */
+struct rig {
+	struct fbhost *host;
+	struct fbhost_fb *fb;
+	struct qemu_guest g;
+	int fd; /* fbhost's end of the socketpair, taken by the thread */
+	pthread_t thread;
+	pthread_mutex_t lock; /* protects ready and error */
+	pthread_cond_t cond;
+	bool ready;
+	char error[256];
+	GDBusConnection *qemu; /* QEMU's end (test thread) */
+};
+
+static void *guest_thread(void *arg)
+{
+	struct rig *r = arg;
+	GError *error = NULL;
+	GSocket *sock;
+	GSocketConnection *sc;
+
+	g_main_context_push_thread_default(r->g.ctx);
+	sock = g_socket_new_from_fd(r->fd, &error);
+	if (sock) {
+		sc = g_socket_connection_factory_create_connection(sock);
+		r->g.listener = g_dbus_connection_new_sync(
+			G_IO_STREAM(sc), NULL, G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT, NULL,
+			NULL, &error);
+		g_object_unref(sc);
+		g_object_unref(sock);
+	}
+	if (r->g.listener && qemu_guest_listener_register(&r->g, &error) < 0)
+		g_clear_object(&r->g.listener);
+	pthread_mutex_lock(&r->lock);
+	if (!r->g.listener)
+		snprintf(r->error, sizeof(r->error), "%s", error ? error->message : "?");
+	r->ready = true;
+	pthread_cond_broadcast(&r->cond);
+	pthread_mutex_unlock(&r->lock);
+	g_clear_error(&error);
+	if (r->g.listener)
+		g_main_loop_run(r->g.loop);
+	if (r->g.listener) {
+		g_dbus_connection_unregister_object(r->g.listener, r->g.listener_reg);
+		g_dbus_connection_close_sync(r->g.listener, NULL, NULL);
+		g_clear_object(&r->g.listener);
+	}
+	g_main_context_pop_thread_default(r->g.ctx);
+	return NULL;
+}
+
+static int rig_setup(void **state)
+{
+	struct fbhost_config cfg = { .log = on_log, .log_level = FBHOST_LOG_INFO };
+	struct rig *r = calloc(1, sizeof(*r));
+	GError *error = NULL;
+	GSocket *sock;
+	GSocketConnection *sc;
+	char *guid;
+	int sv[2];
+
+	assert_non_null(r);
+	log_text[0] = '\0';
+	r->host = fbhost_new(&cfg);
+	assert_non_null(r->host);
+	r->fb = fbhost_fb_add(r->host, "vm", T_FB_W, T_FB_H, FBHOST_FORMAT_X8R8G8B8);
+	assert_non_null(r->fb);
+	r->g.fb = r->fb;
+	r->g.host = r->host;
+	r->g.console = 0;
+	r->g.ctx = g_main_context_new();
+	r->g.loop = g_main_loop_new(r->g.ctx, FALSE);
+	pthread_mutex_init(&r->lock, NULL);
+	pthread_cond_init(&r->cond, NULL);
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
+	r->fd = sv[0];
+	assert_int_equal(pthread_create(&r->thread, NULL, guest_thread, r), 0);
+	/* QEMU's end: the D-Bus server side of the peer link. */
+	sock = g_socket_new_from_fd(sv[1], &error);
+	assert_non_null(sock);
+	sc = g_socket_connection_factory_create_connection(sock);
+	guid = g_dbus_generate_guid();
+	r->qemu = g_dbus_connection_new_sync(
+		G_IO_STREAM(sc), guid,
+		G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_SERVER |
+			G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_ALLOW_ANONYMOUS,
+		NULL, NULL, &error);
+	g_free(guid);
+	g_object_unref(sc);
+	g_object_unref(sock);
+	if (!r->qemu)
+		fail_msg("QEMU's end: %s", error->message);
+	pthread_mutex_lock(&r->lock);
+	while (!r->ready)
+		pthread_cond_wait(&r->cond, &r->lock); /* bounded by the D-Bus handshake */
+	pthread_mutex_unlock(&r->lock);
+	if (r->error[0])
+		fail_msg("fbhost's end: %s", r->error);
+	*state = r;
+	return 0;
+}
+
+static int rig_teardown(void **state)
+{
+	struct rig *r = *state;
+
+	g_dbus_connection_close_sync(r->qemu, NULL, NULL);
+	g_object_unref(r->qemu);
+	g_main_loop_quit(r->g.loop);
+	g_main_context_wakeup(r->g.ctx);
+	pthread_join(r->thread, NULL);
+	g_main_loop_unref(r->g.loop);
+	g_main_context_unref(r->g.ctx);
+	fbhost_free(r->host);
+	pthread_cond_destroy(&r->cond);
+	pthread_mutex_destroy(&r->lock);
+	free(r);
+	return 0;
+}
+
+/* Calls a Listener method as QEMU does; returns the error (NULL: ok). */
+static GError *call(struct rig *r, const char *method, GVariant *params)
+{
+	GError *error = NULL;
+	GVariant *reply = g_dbus_connection_call_sync(
+		r->qemu, NULL, T_LISTENER_PATH, T_LISTENER_IFACE, method, params, NULL,
+		G_DBUS_CALL_FLAGS_NONE, T_CALL_TIMEOUT_MS, NULL, &error);
+
+	if (reply)
+		g_variant_unref(reply);
+	return error;
+}
+
+static void call_ok(struct rig *r, const char *method, GVariant *params)
+{
+	GError *error = call(r, method, params);
+
+	if (error)
+		fail_msg("%s: %s", method, error->message);
+}
+
+static GVariant *bytes(const void *data, size_t n)
+{
+	return g_variant_new_fixed_array(G_VARIANT_TYPE_BYTE, data, n, 1);
+}
+
+static GVariant *cursor_params(int w, int h, int hx, int hy, const uint32_t *argb, size_t n)
+{
+	return g_variant_new("(iiii@ay)", w, h, hx, hy, bytes(argb, n));
+}
+
+/* A Scanout of a w x h x8r8g8b8 picture filled with rgb. */
+static void scanout(struct rig *r, uint32_t w, uint32_t h, uint32_t rgb)
+{
+	uint32_t *px = malloc((size_t)w * h * 4);
+
+	assert_non_null(px);
+	for (size_t i = 0; i < (size_t)w * h; i++)
+		px[i] = rgb;
+	call_ok(r, "Scanout",
+		g_variant_new("(uuuu@ay)", w, h, w * 4, (uint32_t)PIXMAN_x8r8g8b8,
+			      bytes(px, (size_t)w * h * 4)));
+	free(px);
+}
+
+static void expect_cursor(struct rig *r, const uint32_t *argb, uint32_t w, uint32_t h, uint32_t hx,
+			  uint32_t hy)
+{
+	struct fb_cursor *c = fb_cursor_get(r->fb->dev, NULL, NULL, NULL);
+
+	assert_non_null(c);
+	assert_int_equal(c->width, w);
+	assert_int_equal(c->height, h);
+	assert_int_equal(c->hot_x, hx);
+	assert_int_equal(c->hot_y, hy);
+	assert_memory_equal(c->argb, argb, (size_t)w * h * 4);
+	fb_cursor_unref(c);
+}
+
+static void test_cursor_define_and_mouse_set(void **state)
+{
+	struct rig *r = *state;
+	uint32_t argb[8 * 6];
+	int x, y;
+	bool visible;
+	struct fb_cursor *c;
+
+	scanout(r, T_FB_W, T_FB_H, 0x336699);
+	for (unsigned i = 0; i < 8 * 6; i++)
+		argb[i] = (i & 1 ? 0xff000000u : 0x40000000u) | (0x030507u * i);
+	call_ok(r, "CursorDefine", cursor_params(8, 6, 2, 5, argb, sizeof(argb)));
+	expect_cursor(r, argb, 8, 6, 2, 5);
+	call_ok(r, "MouseSet", g_variant_new("(iii)", 30, 20, 1));
+	c = fb_cursor_get(r->fb->dev, &x, &y, &visible);
+	fb_cursor_unref(c);
+	assert_int_equal(x, 30);
+	assert_int_equal(y, 20);
+	assert_true(visible);
+	call_ok(r, "MouseSet", g_variant_new("(iii)", 31, 21, 0));
+	c = fb_cursor_get(r->fb->dev, &x, &y, &visible);
+	fb_cursor_unref(c);
+	assert_int_equal(x, 31);
+	assert_false(visible);
+}
+
+/* Each hostile definition: an InvalidArgs reply naming the problem, one
+ * log line, and the previous cursor kept. */
+static void expect_refused(struct rig *r, GVariant *params, const char *why)
+{
+	GError *error = call(r, "CursorDefine", params);
+
+	assert_non_null(error);
+	if (!g_dbus_error_is_remote_error(error) || !strstr(error->message, why))
+		fail_msg("CursorDefine reply \"%s\", want \"%s\"", error->message, why);
+	g_error_free(error);
+	if (!log_has(why))
+		fail_msg("no log line with \"%s\":\n%s", why, log_text);
+}
+
+static void test_cursor_hostile(void **state)
+{
+	struct rig *r = *state;
+	uint32_t good[4 * 4], *big;
+
+	scanout(r, T_FB_W, T_FB_H, 0x000000);
+	for (unsigned i = 0; i < 16; i++)
+		good[i] = 0xff000000u | i;
+	call_ok(r, "CursorDefine", cursor_params(4, 4, 1, 1, good, sizeof(good)));
+	big = calloc(257 * 257, 4);
+	assert_non_null(big);
+	expect_refused(r, cursor_params(257, 257, 0, 0, big, 257 * 257 * 4),
+		       "cursor 257x257 refused: sides are 1..256 px");
+	expect_refused(r, cursor_params(0, 4, 0, 0, good, 0), "cursor 0x4 refused");
+	expect_refused(r, cursor_params(-4, 4, 0, 0, good, 0), "cursor -4x4 refused");
+	expect_refused(r, cursor_params(4, 4, 4, 0, good, sizeof(good)),
+		       "cursor 4x4 refused: hotspot 4,0 outside it");
+	expect_refused(r, cursor_params(4, 4, -1, 0, good, sizeof(good)),
+		       "cursor 4x4 refused: hotspot -1,0 outside it");
+	expect_refused(r, cursor_params(4, 4, 0, 0, good, sizeof(good) - 1),
+		       "cursor 4x4 refused: 63 bytes of data, not 64");
+	expect_refused(r, cursor_params(2, 2, 0, 0, big, 256 * 256 * 4),
+		       "cursor 2x2 refused: 262144 bytes of data, not 16");
+	free(big);
+	expect_cursor(r, good, 4, 4, 1, 1);
+	/* still serving */
+	call_ok(r, "MouseSet", g_variant_new("(iii)", -5, 100000, 1));
+}
+
+static void test_disable_shows_display_off(void **state)
+{
+	struct rig *r = *state;
+	struct fbhost_pixels px;
+	unsigned grey = 0, other = 0;
+
+	scanout(r, T_FB_W, T_FB_H, 0x336699);
+	call_ok(r, "Disable", NULL);
+	assert_int_equal(r->g.state, QEMU_DISPLAY_OFF);
+	assert_true(log_has("console 0: display off"));
+	/* black with the notice's grey text, nothing of the picture left */
+	fbhost_pixels_begin(r->fb, &px);
+	assert_int_equal(px.format, FBHOST_FORMAT_X8R8G8B8);
+	for (uint32_t y = 0; y < px.height; y++)
+		for (uint32_t x = 0; x < px.width; x++) {
+			uint32_t p = ((const uint32_t *)((const uint8_t *)px.data +
+							 (size_t)y * px.stride))[x] &
+				     0xffffff;
+
+			if (p == 0xc0c0c0)
+				grey++;
+			else if (p != 0)
+				other++;
+		}
+	fbhost_pixels_end(r->fb, &px);
+	assert_int_equal(other, 0);
+	assert_true(grey > 20);
+	/* a Scanout brings the picture back */
+	scanout(r, T_FB_W, T_FB_H, 0x336699);
+	assert_int_equal(r->g.state, QEMU_DISPLAY_ON);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_cursor_define_and_mouse_set, rig_setup,
+						rig_teardown),
+		cmocka_unit_test_setup_teardown(test_cursor_hostile, rig_setup, rig_teardown),
+		cmocka_unit_test_setup_teardown(test_disable_shows_display_off, rig_setup,
+						rig_teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
