@@ -376,3 +376,41 @@ int qr_wait_mirrored(struct qr_vm *vm, const char *ctl_sock, const char *dir, un
 	}
 	return rc;
 }
+
+int qr_linux_start(struct qr_vm *vm, char *serial, size_t serial_size)
+{
+	const char *kernel = qr_kernel();
+	const char *script = getenv("FBHOST_QEMU_INITRAMFS");
+	char initrd[QR_PATH_MAX + 16], serial_arg[QR_PATH_MAX + 32];
+	char *out = NULL;
+
+	if (!kernel) {
+		fprintf(stderr, "no readable /boot/vmlinuz-* (install linux-image-amd64)\n");
+		return -ENOENT;
+	}
+	if (!script) {
+		fprintf(stderr, "FBHOST_QEMU_INITRAMFS is not set\n");
+		return -1;
+	}
+	snprintf(initrd, sizeof(initrd), "%s/initrd.cpio", vm->dir);
+	{
+		const char *argv[] = { "/bin/sh", script, initrd, kernel, NULL };
+
+		if (sp_run(argv, &out, NULL, 60000) != 0)
+			fprintf(stderr, "make-initramfs: %s\n", out ? out : "");
+		free(out);
+	}
+	snprintf(serial, serial_size, "%s/serial.log", vm->dir);
+	snprintf(serial_arg, sizeof(serial_arg), "file:%s", serial);
+	{
+		const char *qemu_args[] = { "-m",	  "256",
+					    "-device",	  "virtio-vga",
+					    "-kernel",	  kernel,
+					    "-initrd",	  initrd,
+					    "-append",	  "console=tty0 quiet loglevel=1 panic=-1",
+					    "-serial",	  serial_arg,
+					    "-no-reboot", NULL };
+
+		return qr_qemu_start(vm, qemu_args);
+	}
+}

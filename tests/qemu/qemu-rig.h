@@ -44,6 +44,12 @@ struct qr_picture {
 	uint32_t *px;
 };
 
+/* Boots the test Linux guest (qr_setup first): the kernel of a Debian
+ * linux-image package, an initramfs made by $FBHOST_QEMU_INITRAMFS, a
+ * virtio-vga display and its serial console written to serial (a path).
+ * 0, -ENOENT when there is no readable kernel (the test skips), or -1. */
+int qr_linux_start(struct qr_vm *vm, char *serial, size_t serial_size);
+
 /* Makes the directory and (bus mode) starts dbus-daemon. 0 or -1. */
 int qr_setup(struct qr_vm *vm, bool p2p);
 /* Starts qemu-system-x86_64 with the display and QMP options and extra

@@ -108,40 +108,18 @@ static int cursor_wait_viewer_exact(struct cursor_rig *r, unsigned timeout_ms)
 
 static void cursor_start(struct cursor_rig *r)
 {
-	const char *kernel = qr_kernel();
-	char initrd[QR_PATH_MAX + 16], serial_arg[QR_PATH_MAX + 32], err[256];
-	const char *script = getenv("FBHOST_QEMU_INITRAMFS");
 	struct vtc_options vo = { .encodings = "copyrect zrle raw", .remote_cursor = true };
 	const char *fb_args[] = { "--guest", NULL, NULL };
-	char *out = NULL;
+	char err[256];
+	int rc;
 
-	if (!kernel) {
-		fprintf(stderr, "no readable /boot/vmlinuz-* (install linux-image-amd64)\n");
+	assert_int_equal(qr_setup(&r->vm, true), 0);
+	rc = qr_linux_start(&r->vm, r->serial, sizeof(r->serial));
+	if (rc == -ENOENT) {
+		qr_teardown(&r->vm);
 		skip();
 	}
-	assert_non_null(script);
-	assert_int_equal(qr_setup(&r->vm, true), 0);
-	snprintf(initrd, sizeof(initrd), "%s/initrd.cpio", r->vm.dir);
-	{
-		const char *argv[] = { "/bin/sh", script, initrd, kernel, NULL };
-
-		if (sp_run(argv, &out, NULL, 60000) != 0)
-			fprintf(stderr, "make-initramfs: %s\n", out ? out : "");
-		free(out);
-	}
-	snprintf(r->serial, sizeof(r->serial), "%s/serial.log", r->vm.dir);
-	snprintf(serial_arg, sizeof(serial_arg), "file:%s", r->serial);
-	{
-		const char *qemu_args[] = { "-m",	  "256",
-					    "-device",	  "virtio-vga",
-					    "-kernel",	  kernel,
-					    "-initrd",	  initrd,
-					    "-append",	  "console=tty0 quiet loglevel=1 panic=-1",
-					    "-serial",	  serial_arg,
-					    "-no-reboot", NULL };
-
-		assert_int_equal(qr_qemu_start(&r->vm, qemu_args), 0);
-	}
+	assert_int_equal(rc, 0);
 	fb_args[1] = r->vm.guest_arg;
 	assert_int_equal(sp_start(&r->s, fb_args), 0);
 	vo.port = sp_vnc_port(&r->s, 0);
