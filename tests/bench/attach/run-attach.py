@@ -101,7 +101,10 @@ class AttachRun(peers.Run):
         return self.start([self.a.draw, "--socket", attach, "--fb", "bench",
                            "--scenario", self.scenario, "--tracking", mode,
                            "--fps", str(self.a.fps), "--seconds", "%g" % self.a.seconds,
-                           "--settle", str(peers.SETTLE_MS), "--log", self.log] +
+                           "--settle", str(peers.SETTLE_MS), "--log", self.log,
+                           # attached until the probe is done (its linger), as the
+                           # in-process guest: detaching marks the whole frame once
+                           "--hold-ms", str(int((3 * peers.LINGER_S + 1) * 1000))] +
                           (["--poll"] if self.server.endswith("-poll") else []))
 
     def execute(self):
