@@ -216,9 +216,11 @@ def main():
           % (peers.machine_line(), args.fps, args.seconds, args.repeats))
     print("CPU in seconds over the run (scheduler time of every thread); ratio = total CPU / "
           "in-process guest's total CPU\n")
-    print("| scenario | tracking | server CPU | client CPU | total | ratio | latency ms "
+    print("paired = median over repeats of total CPU / the same repeat's in-process total "
+          "(less sensitive to the machine's load drifting between repeats)\n")
+    print("| scenario | tracking | server CPU | client CPU | total | ratio | paired | latency ms "
           "(p95) | frames seen/expected | final exact |")
-    print("|---|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|---|")
     rows = []
     for sc in args.scenarios:
         base = None
@@ -236,12 +238,21 @@ def main():
             if mode == "in-process":
                 base = total
             ratio = total / base if base else None
+            paired = []
+            for r in rs:
+                b = [x for x in results if x["scenario"] == sc and x["rep"] == r["rep"]
+                     and x["server"] == "in-process" and not x.get("error")]
+                if b and b[0]["cpu_s"] + b[0].get("client_cpu_s", 0.0) > 0:
+                    paired.append((r["cpu_s"] + r.get("client_cpu_s", 0.0)) /
+                                  (b[0]["cpu_s"] + b[0].get("client_cpu_s", 0.0)))
+            paired = med(paired)
             name = "in-process guest" if mode == "in-process" else \
                 {"uffd": "uffd-wp"}.get(mode, mode)
             rows.append((sc, name, rs))
-            print("| %s | %s | %.3f | %.3f | %.3f | %s | %s (%s) | %d/%d | %s |" % (
+            print("| %s | %s | %.3f | %.3f | %.3f | %s | %s | %s (%s) | %d/%d | %s |" % (
                 sc, name, s, c, total,
                 "%.2fx" % ratio if ratio else "–",
+                "%.2fx" % paired if paired else "–",
                 peers.fmt(med([r.get("latency_ms_median") for r in rs]), 1),
                 peers.fmt(med([r.get("latency_ms_p95") for r in rs]), 1),
                 min(r.get("frames_seen", 0) for r in rs),
