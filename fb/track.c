@@ -212,13 +212,42 @@ static void fb_track_scratch_set(struct fb_tracker *t, uint64_t k)
 	t->lebitmap[k / BITS_PER_LONG] |= 1UL << (k % BITS_PER_LONG);
 }
 
+/* Marks words first..last of the scratch (little-endian already) of a
+ * frame of pages pages: only the span holding bits, so that a small change
+ * does not walk the whole frame's bitmap. */
+static void fb_track_mark_words(struct fb_device *fb, struct fb_tracker *t,
+				const struct fb_mode_obj *mo, uint64_t pages, size_t first,
+				size_t last)
+{
+	uint64_t start = (uint64_t)first * BITS_PER_LONG,
+		 n = (uint64_t)(last - first + 1) * BITS_PER_LONG;
+
+	if (start >= pages)
+		return;
+	if (n > pages - start)
+		n = pages - start;
+	dirty_set_lebitmap(fb->rl, t->lebitmap + first, mo->ram_offset + start * fb->page_size, n,
+			   DIRTY_CLIENTS_ALL);
+}
+
 /* Converts the scratch's first pages bits to little-endian and marks them. */
 static void fb_track_scratch_mark(struct fb_device *fb, struct fb_tracker *t,
 				  const struct fb_mode_obj *mo, uint64_t pages)
 {
-	for (size_t w = 0; w < BITS_TO_LONGS(pages) && w < t->lebitmap_words; w++)
+	size_t words = BITS_TO_LONGS(pages), first = SIZE_MAX, last = 0;
+
+	if (words > t->lebitmap_words)
+		words = t->lebitmap_words;
+	for (size_t w = 0; w < words; w++) {
+		if (!t->lebitmap[w])
+			continue;
 		t->lebitmap[w] = bm_le_to_host(t->lebitmap[w]);
-	dirty_set_lebitmap(fb->rl, t->lebitmap, mo->ram_offset, pages, DIRTY_CLIENTS_ALL);
+		if (first == SIZE_MAX)
+			first = w;
+		last = w;
+	}
+	if (first != SIZE_MAX)
+		fb_track_mark_words(fb, t, mo, pages, first, last);
 }
 
 /* Compares [off, off+len) of the frame against the shadow in fbhost's
@@ -275,7 +304,7 @@ static uint64_t fb_track_harvest_log(struct fb_device *fb, struct fb_tracker *t,
 				     const struct fb_mode_obj *mo)
 {
 	uint64_t pages = (mo->bytes + fb->page_size - 1) / fb->page_size, n = 0;
-	size_t words;
+	size_t words, first = SIZE_MAX, last = 0;
 
 	if (pages > t->log_pages)
 		pages = t->log_pages;
@@ -288,11 +317,16 @@ static uint64_t fb_track_harvest_log(struct fb_device *fb, struct fb_tracker *t,
 
 		if (w)
 			w = atomic_exchange(word, 0UL);
-		n += (uint64_t)__builtin_popcountl(w);
 		t->lebitmap[k] = bm_le_to_host(w);
+		if (!w)
+			continue;
+		n += (uint64_t)__builtin_popcountl(w);
+		if (first == SIZE_MAX)
+			first = k;
+		last = k;
 	}
-	if (n)
-		dirty_set_lebitmap(fb->rl, t->lebitmap, mo->ram_offset, pages, DIRTY_CLIENTS_ALL);
+	if (first != SIZE_MAX)
+		fb_track_mark_words(fb, t, mo, pages, first, last);
 	return n;
 }
 
