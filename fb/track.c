@@ -6,6 +6,10 @@
  * it takes the bits. Three trackers: a shared dirty log (harvested word by
  * word by exchange, fed to dirty_set_lebitmap like KVM's dirty log in the
  * seed), the kernel (track-uffd.c), and a compare against a shadow copy.
+ * The kernel reports 4 KiB pages; the pages it reports are compared against
+ * a shadow copy in fbhost's (smaller) pages, so that only what changed is
+ * marked, as precisely as the log (the compare fallback's shadow, but only
+ * the written pages are read).
  *
  * Also the framebuffer hooks an out-of-process guest needs: one RAM block
  * per mode, a mode-change notification, the current block's memfd, and
@@ -37,7 +41,8 @@ struct fb_tracker {
 	int uffd;				 /* in-process only, else -1 */
 	const void *protected_pixels;		 /* in-process: the block registered */
 	uint64_t mapped_generation, mapped_addr; /* external: the writer's mapping */
-	/* FB_TRACK_COMPARE */
+	/* FB_TRACK_COMPARE, and FB_TRACK_UFFD's refinement: the frame as of
+	 * the last harvest (NULL for uffd: no memory, 4 KiB pages marked) */
 	uint8_t *shadow;
 	size_t shadow_bytes;
 };
@@ -182,6 +187,7 @@ void fb_track_get_counts(struct fb_device *fb, uint64_t *pages, uint64_t *errors
 /* What a harvest marks into. */
 struct fb_track_target {
 	struct fb_device *fb;
+	struct fb_tracker *t;
 	const struct fb_mode_obj *mo;
 	uint64_t pages;
 };
@@ -200,6 +206,97 @@ static void fb_track_mark_bytes(void *opaque, uint64_t rel, uint64_t len)
 	tt->pages += (len + tt->fb->page_size - 1) / tt->fb->page_size;
 }
 
+/* Marks page k (of fb->page_size) in the harvest scratch. */
+static void fb_track_scratch_set(struct fb_tracker *t, uint64_t k)
+{
+	t->lebitmap[k / BITS_PER_LONG] |= 1UL << (k % BITS_PER_LONG);
+}
+
+/* Marks words first..last of the scratch (little-endian already) of a
+ * frame of pages pages: only the span holding bits, so that a small change
+ * does not walk the whole frame's bitmap. */
+static void fb_track_mark_words(struct fb_device *fb, struct fb_tracker *t,
+				const struct fb_mode_obj *mo, uint64_t pages, size_t first,
+				size_t last)
+{
+	uint64_t start = (uint64_t)first * BITS_PER_LONG,
+		 n = (uint64_t)(last - first + 1) * BITS_PER_LONG;
+
+	if (start >= pages)
+		return;
+	if (n > pages - start)
+		n = pages - start;
+	dirty_set_lebitmap(fb->rl, t->lebitmap + first, mo->ram_offset + start * fb->page_size, n,
+			   DIRTY_CLIENTS_ALL);
+}
+
+/* Converts the scratch's first pages bits to little-endian and marks them. */
+static void fb_track_scratch_mark(struct fb_device *fb, struct fb_tracker *t,
+				  const struct fb_mode_obj *mo, uint64_t pages)
+{
+	size_t words = BITS_TO_LONGS(pages), first = SIZE_MAX, last = 0;
+
+	if (words > t->lebitmap_words)
+		words = t->lebitmap_words;
+	for (size_t w = 0; w < words; w++) {
+		if (!t->lebitmap[w])
+			continue;
+		t->lebitmap[w] = bm_le_to_host(t->lebitmap[w]);
+		if (first == SIZE_MAX)
+			first = w;
+		last = w;
+	}
+	if (first != SIZE_MAX)
+		fb_track_mark_words(fb, t, mo, pages, first, last);
+}
+
+/* Compares [off, off+len) of the frame against the shadow in fbhost's
+ * pages; a page that differs is marked in the scratch and copied. Returns
+ * the pages marked. The caller made sure that every write after the
+ * shadow was last copied is either visible now or reported again later
+ * (the kernel re-protected the page before this compare; the compare
+ * fallback compares every tick), so a write racing with the compare is
+ * seen now or at the next tick; bytes copied into the shadow mid-write are
+ * in a page marked now, which the tick reads after this. */
+static uint64_t fb_track_refine(struct fb_device *fb, struct fb_tracker *t,
+				const struct fb_mode_obj *mo, uint64_t off, uint64_t len)
+{
+	uint64_t page = fb->page_size, end = off + len, n = 0;
+
+	if (end > mo->bytes)
+		end = mo->bytes;
+	for (uint64_t k = off / page; k * page < end; k++) {
+		uint64_t a = k * page;
+		size_t l = (size_t)(mo->bytes - a < page ? mo->bytes - a : page);
+
+		if (memcmp(mo->pixels + a, t->shadow + a, l) == 0)
+			continue;
+		memcpy(t->shadow + a, mo->pixels + a, l);
+		fb_track_scratch_set(t, k);
+		n++;
+	}
+	return n;
+}
+
+/* fb_uffd_scan's callback with a shadow: frame-relative 4 KiB ranges
+ * written, refined to the pages that changed. */
+static void fb_track_refine_bytes(void *opaque, uint64_t rel, uint64_t len)
+{
+	struct fb_track_target *tt = opaque;
+
+	if (rel < tt->mo->bytes)
+		tt->pages += fb_track_refine(tt->fb, tt->t, tt->mo, rel, len);
+}
+
+/* fb_uffd_scan's callback right after a new mode was marked whole: the
+ * scan only re-protects. */
+static void fb_track_ignore_bytes(void *opaque, uint64_t rel, uint64_t len)
+{
+	(void)opaque;
+	(void)rel;
+	(void)len;
+}
+
 /* The shared log: each word taken by exchange (a writer's later OR lands in
  * the next harvest), converted to little-endian for dirty_set_lebitmap
  * (bm_le_to_host is its own inverse). */
@@ -207,7 +304,7 @@ static uint64_t fb_track_harvest_log(struct fb_device *fb, struct fb_tracker *t,
 				     const struct fb_mode_obj *mo)
 {
 	uint64_t pages = (mo->bytes + fb->page_size - 1) / fb->page_size, n = 0;
-	size_t words;
+	size_t words, first = SIZE_MAX, last = 0;
 
 	if (pages > t->log_pages)
 		pages = t->log_pages;
@@ -220,11 +317,16 @@ static uint64_t fb_track_harvest_log(struct fb_device *fb, struct fb_tracker *t,
 
 		if (w)
 			w = atomic_exchange(word, 0UL);
-		n += (uint64_t)__builtin_popcountl(w);
 		t->lebitmap[k] = bm_le_to_host(w);
+		if (!w)
+			continue;
+		n += (uint64_t)__builtin_popcountl(w);
+		if (first == SIZE_MAX)
+			first = k;
+		last = k;
 	}
-	if (n)
-		dirty_set_lebitmap(fb->rl, t->lebitmap, mo->ram_offset, pages, DIRTY_CLIENTS_ALL);
+	if (first != SIZE_MAX)
+		fb_track_mark_words(fb, t, mo, pages, first, last);
 	return n;
 }
 
@@ -234,25 +336,33 @@ static uint64_t fb_track_harvest_log(struct fb_device *fb, struct fb_tracker *t,
 static uint64_t fb_track_harvest_compare(struct fb_device *fb, struct fb_tracker *t,
 					 const struct fb_mode_obj *mo)
 {
-	uint64_t page = fb->page_size, n = 0;
-	size_t k = 0;
+	uint64_t pages = (mo->bytes + fb->page_size - 1) / fb->page_size, n;
 
-	memset(t->lebitmap, 0, t->lebitmap_words * sizeof(unsigned long));
-	for (uint64_t off = 0; off < mo->bytes; off += page, k++) {
-		size_t len = (size_t)(mo->bytes - off < page ? mo->bytes - off : page);
-
-		if (memcmp(mo->pixels + off, t->shadow + off, len) == 0)
-			continue;
-		memcpy(t->shadow + off, mo->pixels + off, len);
-		t->lebitmap[k / BITS_PER_LONG] |= 1UL << (k % BITS_PER_LONG);
-		n++;
-	}
-	if (n) {
-		for (size_t w = 0; w <= k / BITS_PER_LONG && w < t->lebitmap_words; w++)
-			t->lebitmap[w] = bm_le_to_host(t->lebitmap[w]);
-		dirty_set_lebitmap(fb->rl, t->lebitmap, mo->ram_offset, k, DIRTY_CLIENTS_ALL);
-	}
+	memset(t->lebitmap, 0, BITS_TO_LONGS(pages) * sizeof(unsigned long));
+	n = fb_track_refine(fb, t, mo, 0, mo->bytes);
+	if (n)
+		fb_track_scratch_mark(fb, t, mo, pages);
 	return n;
+}
+
+/* Makes the shadow hold at least bytes: 0, or -ENOMEM (then there is no
+ * shadow at all). */
+static int fb_track_shadow_reserve(struct fb_tracker *t, size_t bytes)
+{
+	uint8_t *s;
+
+	if (t->shadow_bytes >= bytes)
+		return 0;
+	s = realloc(t->shadow, bytes);
+	if (!s) {
+		free(t->shadow);
+		t->shadow = NULL;
+		t->shadow_bytes = 0;
+		return -ENOMEM;
+	}
+	t->shadow = s;
+	t->shadow_bytes = bytes;
+	return 0;
 }
 
 /* Sets up the tracker for a mode it has not seen: 0, or -errno (the tick
@@ -260,38 +370,65 @@ static uint64_t fb_track_harvest_compare(struct fb_device *fb, struct fb_tracker
 static int fb_track_new_mode(struct fb_tracker *t, const struct fb_mode_obj *mo)
 {
 	if (t->mode == FB_TRACK_COMPARE) {
-		if (t->shadow_bytes < mo->bytes) {
-			uint8_t *s = realloc(t->shadow, mo->bytes);
-
-			if (!s)
-				return -ENOMEM;
-			t->shadow = s;
-			t->shadow_bytes = mo->bytes;
-		}
+		if (fb_track_shadow_reserve(t, mo->bytes))
+			return -ENOMEM;
 		memcpy(t->shadow, mo->pixels, mo->bytes);
-	} else if (t->mode == FB_TRACK_UFFD && t->uffd >= 0 && t->protected_pixels != mo->pixels) {
-		size_t len = (mo->capacity + FB_UFFD_PAGE_BYTES - 1) / FB_UFFD_PAGE_BYTES *
-			     FB_UFFD_PAGE_BYTES;
-		int rc = fb_uffd_protect(t->uffd, mo->pixels, len);
+	} else if (t->mode == FB_TRACK_UFFD) {
+		/* Without memory for the shadow: 4 KiB pages, unrefined. */
+		fb_track_shadow_reserve(t, mo->bytes);
+		if (t->uffd >= 0 && t->protected_pixels != mo->pixels) {
+			size_t len = (mo->capacity + FB_UFFD_PAGE_BYTES - 1) / FB_UFFD_PAGE_BYTES *
+				     FB_UFFD_PAGE_BYTES;
+			int rc = fb_uffd_protect(t->uffd, mo->pixels, len);
 
-		if (rc)
-			return rc;
-		t->protected_pixels = mo->pixels;
+			if (rc)
+				return rc;
+			t->protected_pixels = mo->pixels;
+		}
 	}
 	return 0;
+}
+
+/* The kernel's harvest: the written 4 KiB pages, re-protected by the same
+ * call. fresh: the whole frame is marked this tick; the scan only
+ * re-protects, then the shadow is taken (after the scan: a write after it
+ * is reported next time). Else the written pages are refined against the
+ * shadow, or marked whole without one. 0 or -errno. */
+static int fb_track_harvest_uffd(struct fb_device *fb, struct fb_tracker *t,
+				 const struct fb_mode_obj *mo, bool fresh,
+				 struct fb_track_target *tt)
+{
+	uint64_t pages = (mo->bytes + fb->page_size - 1) / fb->page_size;
+	uint64_t addr = t->uffd >= 0 ? (uintptr_t)mo->pixels : t->mapped_addr;
+	uint64_t len =
+		(mo->bytes + FB_UFFD_PAGE_BYTES - 1) / FB_UFFD_PAGE_BYTES * FB_UFFD_PAGE_BYTES;
+	int rc;
+
+	if (fresh || !t->shadow) {
+		rc = fb_uffd_scan(t->pagemap_fd, addr, len,
+				  fresh ? fb_track_ignore_bytes : fb_track_mark_bytes, tt);
+	} else {
+		memset(t->lebitmap, 0, BITS_TO_LONGS(pages) * sizeof(unsigned long));
+		rc = fb_uffd_scan(t->pagemap_fd, addr, len, fb_track_refine_bytes, tt);
+		if (tt->pages) /* marked even after a failed scan: copied already */
+			fb_track_scratch_mark(fb, t, mo, pages);
+	}
+	return rc;
 }
 
 bool fb_track_harvest(struct fb_device *fb, const struct fb_mode_obj *mo)
 {
 	struct fb_tracker *t = fb->tracker;
-	struct fb_track_target tt = { fb, mo, 0 };
+	struct fb_track_target tt = { fb, t, mo, 0 };
+	bool fresh;
 	int rc = 0;
 
 	if (!t)
 		return false;
 	if (t->mode == FB_TRACK_UFFD && t->uffd < 0 && t->mapped_generation != mo->generation)
 		return t->polls; /* the writer has not mapped this mode yet */
-	if (t->seen_generation != mo->generation) {
+	fresh = t->seen_generation != mo->generation;
+	if (fresh) {
 		/* Whatever was written before the tracker covered this mode
 		 * is in the frame: show all of it once. */
 		rc = fb_track_new_mode(t, mo);
@@ -310,13 +447,13 @@ bool fb_track_harvest(struct fb_device *fb, const struct fb_mode_obj *mo)
 		break;
 	case FB_TRACK_UFFD:
 		if (rc == 0)
-			rc = fb_uffd_scan(t->pagemap_fd,
-					  t->uffd >= 0 ? (uintptr_t)mo->pixels : t->mapped_addr,
-					  (mo->bytes + FB_UFFD_PAGE_BYTES - 1) /
-						  FB_UFFD_PAGE_BYTES * FB_UFFD_PAGE_BYTES,
-					  fb_track_mark_bytes, &tt);
+			rc = fb_track_harvest_uffd(fb, t, mo, fresh, &tt);
 		if (rc) /* cannot tell what was written: all of it */
 			dirty_set_range(fb->rl, mo->ram_offset, mo->bytes, DIRTY_CLIENTS_ALL);
+		/* All of it is shown this tick: the shadow starts again from
+		 * here (after the scan, see fb_track_harvest_uffd). */
+		if ((fresh || rc) && t->shadow)
+			memcpy(t->shadow, mo->pixels, mo->bytes);
 		break;
 	case FB_TRACK_NONE:
 		break;

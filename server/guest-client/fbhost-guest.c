@@ -515,25 +515,40 @@ static int guest_flush_damage(struct fbhost_guest *g)
 	return guest_send(g, buf, len, -1);
 }
 
-/* Sets the log bits of the pages under a clipped rectangle. */
+/* Sets the log bits of the pages under a clipped rectangle, after its
+ * pixel stores (the caller drew first). Bits bound for the same log word
+ * are gathered across rows and set with one atomic OR: a page or a
+ * small rectangle's rows share a word (64 pages of 512 bytes). */
 static void guest_log_rect(struct fbhost_guest *g, int x, int y, int w, int h)
 {
 	const struct fbhost_guest_frame *f = &g->frame;
+	const uint64_t word_bits = 8 * sizeof(long);
 	uint32_t bpp = (f->format >> 24) / 8;
-	uint64_t last = UINT64_MAX;
+	uint64_t word = UINT64_MAX;
+	unsigned long bits = 0;
 
+	if (!g->log_pages)
+		return;
 	for (int row = y; row < y + h; row++) {
 		uint64_t s = (uint64_t)row * f->stride + (uint64_t)x * bpp;
 		uint64_t e = s + (uint64_t)w * bpp;
+		uint64_t last = (e - 1) / g->page_bytes;
 
-		for (uint64_t p = s / g->page_bytes; p <= (e - 1) / g->page_bytes; p++) {
-			if (p == last || p >= g->log_pages)
-				continue;
-			last = p;
-			atomic_fetch_or((_Atomic unsigned long *)&g->log[p / (8 * sizeof(long))],
-					1UL << (p % (8 * sizeof(long))));
+		if (last >= g->log_pages)
+			last = g->log_pages - 1;
+		for (uint64_t p = s / g->page_bytes; p <= last; p++) {
+			if (p / word_bits != word) {
+				if (bits)
+					atomic_fetch_or((_Atomic unsigned long *)&g->log[word],
+							bits);
+				word = p / word_bits;
+				bits = 0;
+			}
+			bits |= 1UL << (p % word_bits);
 		}
 	}
+	if (bits)
+		atomic_fetch_or((_Atomic unsigned long *)&g->log[word], bits);
 }
 
 int fbhost_guest_damage(struct fbhost_guest *g, int x, int y, int w, int h)

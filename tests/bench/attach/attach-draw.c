@@ -11,6 +11,10 @@
  * once, as the in-process guest's frame section does), announced with
  * FBHOST_GUEST_FRAMES so that fbhost does not poll; --poll leaves that out
  * (fbhost's render thread then ticks at full rate to find the writes).
+ * --hold-ms keeps the client attached that long after the last frame, as
+ * the in-process guest stays: detaching makes fbhost mark the whole frame
+ * once (attach-protocol.md), a one-off cost per session that would
+ * otherwise fall into the measured window.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -80,7 +84,7 @@ static void usage(FILE *f)
 {
 	fputs("usage: bench-attach-draw --socket PATH --scenario small|text|full|idle\n"
 	      "         --tracking uffd|log|damage|compare [--fb NAME] [--fps N] [--seconds S]\n"
-	      "         [--settle MS] [--log FILE] [--poll]\n",
+	      "         [--settle MS] [--log FILE] [--poll] [--hold-ms MS]\n",
 	      f);
 }
 
@@ -96,13 +100,14 @@ int main(int argc, char **argv)
 		{ "settle", required_argument, NULL, 'w' },
 		{ "log", required_argument, NULL, 'l' },
 		{ "poll", no_argument, NULL, 'P' },
+		{ "hold-ms", required_argument, NULL, 'H' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	static const char *const tracking_names[] = { "damage", "log", "uffd", "compare" };
 	const char *path = NULL, *log_path = NULL, *fb = "0", *err = NULL;
 	enum bench_scenario scenario = BENCH_SCENARIO_SMALL;
-	unsigned fps = BENCH_DEFAULT_FPS, settle_ms = BENCH_SETTLE_MS, late = 0;
+	unsigned fps = BENCH_DEFAULT_FPS, settle_ms = BENCH_SETTLE_MS, late = 0, hold_ms = 0;
 	double seconds = BENCH_DEFAULT_SECONDS;
 	int tracking = -1, got;
 	bool poll = false;
@@ -155,6 +160,11 @@ int main(int argc, char **argv)
 			break;
 		case 'P':
 			poll = true;
+			break;
+		case 'H':
+			hold_ms = (unsigned)strtoul(optarg, &end, 10);
+			if (*end || !*optarg)
+				goto bad;
 			break;
 		case 'h':
 			usage(stdout);
@@ -223,6 +233,7 @@ int main(int argc, char **argv)
 	}
 	fprintf(stderr, "bench-attach-draw: %s, tracking %s: %u frames, %u late\n",
 		bench_scenario_name(scenario), fbhost_guest_tracking_name(got), last + 1, late);
+	fb_clock_sleep_until_ns(fb_clock_now_ns() + (uint64_t)hold_ms * 1000000u);
 	bench_scene_free(scene);
 	fbhost_guest_detach(ac.g);
 	if (log)

@@ -37,8 +37,48 @@ SCENARIOS = ["small", "text", "full"]
 MODES = ["in-process", "uffd", "log", "damage", "compare", "uffd-poll", "log-poll"]
 
 
+# Counters of `fbhost-ctl stats --json` taken over the CPU window.
+STAT_KEYS = ["ticks", "dirty_pages", "rects", "pixels", "updates", "bytes_sent",
+             "tracked_pages"]
+
+
+def thread_cpu_ns(procs):
+    """CPU time of every thread of the processes, by thread name, in ns.
+
+    From /proc/PID/task/*/schedstat (the scheduler's sum_exec_runtime),
+    not /proc/PID/stat: that one counts 10 ms ticks, too coarse for runs
+    that cost 0.1 s. A zombie (the drawer after its last frame) keeps its
+    leader's entry until it is waited for."""
+    out = {}
+    for p in procs:
+        tdir = "/proc/%d/task" % p.pid
+        for tid in os.listdir(tdir):
+            try:
+                with open("%s/%s/schedstat" % (tdir, tid)) as f:
+                    ns = int(f.read().split()[0])
+                with open("%s/%s/comm" % (tdir, tid)) as f:
+                    name = f.read().strip()
+            except (OSError, ValueError, IndexError):
+                continue  # the thread ended meanwhile
+            out[name] = out.get(name, 0) + ns
+    return out
+
+
+def cpu_delta_s(before, after):
+    return sum(after.values()) / 1e9 - sum(before.values()) / 1e9
+
+
 class AttachRun(peers.Run):
     """One mode, one scenario, one repeat."""
+
+    def fb_stats(self):
+        """Framebuffer 0's counters (fbhost-ctl stats --json); {} if none."""
+        try:
+            out = subprocess.run([self.a.ctl, "--socket", self.stem + ".sock", "stats", "0",
+                                  "--json"], capture_output=True, text=True, timeout=10)
+            return json.loads(out.stdout)["framebuffers"][0]
+        except (OSError, ValueError, KeyError, IndexError, subprocess.TimeoutExpired):
+            return {}
 
     def start_server(self, port):
         w, h = peers.GEOMETRY
@@ -46,7 +86,7 @@ class AttachRun(peers.Run):
             p = self.start([self.a.fbhost, "--fb", "bench:%dx%d" % (w, h),
                             "--guest", "bench:" + self.guest_args(),
                             "--vnc", "127.0.0.1:%d" % port, "--web", "none",
-                            "--control", "none"])
+                            "--control", self.stem + ".sock"])
             self.server_procs = [p]
             peers.wait_for("fbhost listening", lambda: peers.port_listening(port), [p])
             return None
@@ -61,7 +101,10 @@ class AttachRun(peers.Run):
         return self.start([self.a.draw, "--socket", attach, "--fb", "bench",
                            "--scenario", self.scenario, "--tracking", mode,
                            "--fps", str(self.a.fps), "--seconds", "%g" % self.a.seconds,
-                           "--settle", str(peers.SETTLE_MS), "--log", self.log] +
+                           "--settle", str(peers.SETTLE_MS), "--log", self.log,
+                           # attached until the probe is done (its linger), as the
+                           # in-process guest: detaching marks the whole frame once
+                           "--hold-ms", str(int((3 * peers.LINGER_S + 1) * 1000))] +
                           (["--poll"] if self.server.endswith("-poll") else []))
 
     def execute(self):
@@ -94,11 +137,15 @@ class AttachRun(peers.Run):
                            watched + [probe], may_finish=drawn)
             t1 = peers.frame0_ns(self.log) / 1e9 + peers.SETTLE_MS / 1000
             peers.sleep_until_monotonic(t1 - peers.CPU_LEAD_IN_S)
-            cpu0 = peers.cpu_seconds(self.server_procs)
-            ccpu0 = peers.cpu_seconds(drawn)  # a finished drawer stays a zombie until waited
-            probe.wait()
-            cpu1 = peers.cpu_seconds(self.server_procs)
-            ccpu1 = peers.cpu_seconds(drawn)
+            stats0 = self.fb_stats()
+            cpu0 = thread_cpu_ns(self.server_procs)
+            ccpu0 = thread_cpu_ns(drawn)  # a finished drawer stays a zombie until waited
+            # The probe's own CPU, its whole life, from the kernel's rusage.
+            _, status, ru = os.wait4(probe.pid, 0)
+            probe.returncode = os.waitstatus_to_exitcode(status)
+            cpu1 = thread_cpu_ns(self.server_procs)
+            ccpu1 = thread_cpu_ns(drawn)
+            stats1 = self.fb_stats()
             if drawer and drawer.wait(timeout=peers.PROBE_SLACK_S) != 0:
                 raise RuntimeError("bench-attach-draw failed (%d), see %s.out"
                                    % (drawer.returncode, self.stem))
@@ -106,8 +153,14 @@ class AttachRun(peers.Run):
                 line = f.readline()
             result = json.loads(line) if line.strip() else {"error": "no probe output"}
             result["server"] = self.server
-            result["cpu_s"] = cpu1 - cpu0
-            result["client_cpu_s"] = ccpu1 - ccpu0
+            result["cpu_s"] = cpu_delta_s(cpu0, cpu1)
+            result["client_cpu_s"] = cpu_delta_s(ccpu0, ccpu1)
+            result["probe_cpu_s"] = ru.ru_utime + ru.ru_stime
+            result["server_threads_s"] = {
+                k: round((cpu1[k] - cpu0.get(k, 0)) / 1e9, 4) for k in cpu1}
+            for k in STAT_KEYS:
+                if k in stats0 and k in stats1:
+                    result["fb_" + k] = stats1[k] - stats0[k]
             result["probe_exit"] = probe.returncode
             return result
         finally:
@@ -131,9 +184,10 @@ def main():
     if "in-process" not in args.modes:
         args.modes.insert(0, "in-process")  # the baseline of every ratio
     args.fbhost = os.path.join(args.build, "server", "app", "fbhost")
+    args.ctl = os.path.join(args.build, "server", "app", "fbhost-ctl")
     args.probe = os.path.join(args.build, "tests", "bench", "peers", "bench-probe")
     args.draw = os.path.join(args.build, "tests", "bench", "attach", "bench-attach-draw")
-    for n in (args.fbhost, args.probe, args.draw):
+    for n in (args.fbhost, args.ctl, args.probe, args.draw):
         if not os.access(n, os.X_OK):
             sys.exit("run-attach: missing %s (build in %s)" % (n, args.build))
     args.out = args.out or tempfile.mkdtemp(prefix="fbhost-attach-")
@@ -160,10 +214,14 @@ def main():
     med = peers.med
     print("\nbench-attach: %s; %d fps, %g s, medians of %d; raw encoding; 1920x1080"
           % (peers.machine_line(), args.fps, args.seconds, args.repeats))
-    print("CPU in seconds over the run; ratio = total CPU / in-process guest's total CPU\n")
-    print("| scenario | tracking | server CPU | client CPU | total | ratio | latency ms "
+    print("CPU in seconds over the run (scheduler time of every thread); ratio = total CPU / "
+          "in-process guest's total CPU\n")
+    print("paired = median over repeats of total CPU / the same repeat's in-process total "
+          "(less sensitive to the machine's load drifting between repeats)\n")
+    print("| scenario | tracking | server CPU | client CPU | total | ratio | paired | latency ms "
           "(p95) | frames seen/expected | final exact |")
-    print("|---|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|---|")
+    rows = []
     for sc in args.scenarios:
         base = None
         for mode in args.modes:
@@ -176,19 +234,46 @@ def main():
                 continue
             s = med([r["cpu_s"] for r in rs])
             c = med([r.get("client_cpu_s", 0.0) for r in rs])
-            total = s + c
+            total = med([r["cpu_s"] + r.get("client_cpu_s", 0.0) for r in rs])
             if mode == "in-process":
                 base = total
             ratio = total / base if base else None
-            print("| %s | %s | %.2f | %.2f | %.2f | %s | %s (%s) | %d/%d | %s |" % (
-                sc, "in-process guest" if mode == "in-process" else
-                {"uffd": "uffd-wp"}.get(mode, mode), s, c, total,
+            paired = []
+            for r in rs:
+                b = [x for x in results if x["scenario"] == sc and x["rep"] == r["rep"]
+                     and x["server"] == "in-process" and not x.get("error")]
+                if b and b[0]["cpu_s"] + b[0].get("client_cpu_s", 0.0) > 0:
+                    paired.append((r["cpu_s"] + r.get("client_cpu_s", 0.0)) /
+                                  (b[0]["cpu_s"] + b[0].get("client_cpu_s", 0.0)))
+            paired = med(paired)
+            name = "in-process guest" if mode == "in-process" else \
+                {"uffd": "uffd-wp"}.get(mode, mode)
+            rows.append((sc, name, rs))
+            print("| %s | %s | %.3f | %.3f | %.3f | %s | %s | %s (%s) | %d/%d | %s |" % (
+                sc, name, s, c, total,
                 "%.2fx" % ratio if ratio else "–",
+                "%.2fx" % paired if paired else "–",
                 peers.fmt(med([r.get("latency_ms_median") for r in rs]), 1),
                 peers.fmt(med([r.get("latency_ms_p95") for r in rs]), 1),
                 min(r.get("frames_seen", 0) for r in rs),
                 max(r.get("frames_expected", 0) for r in rs),
                 "yes" if all(r.get("final_match") for r in rs) else "NO"))
+    # Where the CPU goes, and what fbhost did over the same window.
+    threads = sorted({k for _, _, rs in rows for r in rs for k in r.get("server_threads_s", {})})
+    print("\nServer CPU per thread (s, medians), fbhost's counters over the window, and the "
+          "probe's own CPU (its whole life):\n")
+    print("| scenario | tracking | %s | ticks | VNC updates | tracked pages | probe CPU |"
+          % " | ".join(threads))
+    print("|---|---|%s---|---|---|---|" % ("---|" * len(threads)))
+    for sc, name, rs in rows:
+        cells = [peers.fmt(med([r.get("server_threads_s", {}).get(t, 0.0) for r in rs]), 3)
+                 for t in threads]
+        print("| %s | %s | %s | %s | %s | %s | %s |" % (
+            sc, name, " | ".join(cells),
+            peers.fmt(med([r.get("fb_ticks") for r in rs]), 0),
+            peers.fmt(med([r.get("fb_updates") for r in rs]), 0),
+            peers.fmt(med([r.get("fb_tracked_pages") for r in rs]), 0),
+            peers.fmt(med([r.get("probe_cpu_s") for r in rs]), 3)))
     print("\nlogs and JSON: %s" % args.out)
 
 
