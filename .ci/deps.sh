@@ -6,7 +6,9 @@ set -euo pipefail
 
 FBHOST_BUILD_PKGS=(gcc meson ninja-build pkg-config python3
 	liburcu-dev libpixman-1-dev libvncserver-dev libsdl2-dev libpng-dev libmicrohttpd-dev
-	libgnutls28-dev libwslay-dev libglib2.0-dev)
+	libgnutls28-dev libwslay-dev libglib2.0-dev
+	# tests/bench/peers/nvnc-draw.c: neatvnc, the third peer of the peer benchmark
+	libneatvnc-dev libaml-dev libdrm-dev)
 # The viewers of tests/server/test-server-viewers.c: TigerVNC, gtk-vnc's
 # gvnccapture and Remmina (driven with xdotool, clipboard read with xclip);
 # libnss-wrapper gives gvnccapture a private home holding the test's CA.

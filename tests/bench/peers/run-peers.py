@@ -1,13 +1,16 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-2.0-or-later
-"""run-peers.py - fbhost side by side with TigerVNC Xvnc and x11vnc on Xvfb.
+"""run-peers.py - fbhost side by side with TigerVNC Xvnc, neatvnc and x11vnc on Xvfb.
 
 Every server is driven through every scenario of shared/notes/bench-scenarios.md
-with the same pixels (fbhost's bench guest, or bench-xdraw for the X peers)
-and measured by the same client (bench-probe, libvncclient): bytes at the
-socket, server CPU (utime+stime of every server process from /proc/PID/stat),
-latency via the frame-number strip. Each run is repeated; the Markdown table
-shows medians.
+with the same pixels (fbhost's bench guest, bench-xdraw for the X peers,
+bench-nvnc-draw for neatvnc) and measured by the same client (bench-probe,
+libvncclient): bytes at the socket, server CPU (utime+stime of every server
+process from /proc/PID/stat; for fbhost also per thread from
+/proc/PID/task/*/stat, so that the guest's own thread can be left out),
+latency via the frame-number strip. Each run is repeated; the Markdown tables
+show medians. --fbhost-baseline adds another fbhost binary (the build before
+the VNC network edge) as server fbhost-preedge, for same-run ratios.
 
 Loopback only. Ports and X displays are probed and never reused; every
 process started is stopped by its PID on exit, even on failure or Ctrl+C.
@@ -37,8 +40,16 @@ PROBE_SLACK_S = 60
 PORT_RANGE = (15900, 16900)
 DISPLAY_RANGE = (50, 400)
 SCENARIOS = ["small", "text", "full", "idle"]
-SERVERS = ["fbhost-tight", "fbhost-raw", "tigervnc", "x11vnc"]
+SERVERS = ["fbhost-tight", "fbhost-raw", "tigervnc", "neatvnc", "x11vnc"]
+BASELINE = "fbhost-preedge"  # only with --fbhost-baseline
 TIGHT = "tight copyrect"
+GUEST_THREAD = "guest"      # comm of fbhost's built-in guest thread
+# fbhost's threads by comm, for the per-thread split (first match wins).
+THREAD_GROUPS = [("guest", lambda c: c == GUEST_THREAD),
+                 ("render", lambda c: c == "fb-render"),
+                 ("vnc", lambda c: c.startswith("vnc-")),
+                 ("edge", lambda c: c.startswith("edge-")),
+                 ("other", lambda c: True)]
 
 
 class Procs:
@@ -139,15 +150,52 @@ def wait_for(what, cond, procs, timeout=START_TIMEOUT_S, may_finish=()):
     raise RuntimeError("%s: timed out after %.0f s" % (what, timeout))
 
 
+def stat_ticks(path):
+    """utime+stime in clock ticks from a stat file (comm may hold spaces)."""
+    with open(path) as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return int(fields[11]) + int(fields[12])
+
+
 def cpu_seconds(procs):
-    """utime+stime of the processes, from /proc/PID/stat."""
+    """utime+stime of the processes, from /proc/PID/stat (exited threads included)."""
+    return sum(stat_ticks("/proc/%d/stat" % p.pid) for p in procs) / os.sysconf("SC_CLK_TCK")
+
+
+def thread_ticks(pid):
+    """{tid: (comm, utime+stime ticks)} of the live threads of a process."""
+    out = {}
+    base = "/proc/%d/task" % pid
+    for tid in os.listdir(base):
+        try:
+            with open("%s/%s/comm" % (base, tid)) as f:
+                comm = f.read().strip()
+            out[int(tid)] = (comm, stat_ticks("%s/%s/stat" % (base, tid)))
+        except (FileNotFoundError, ProcessLookupError):
+            pass  # exited between listdir and the read
+    return out
+
+
+def thread_split(before, after, process_s):
+    """CPU seconds per thread group over a window, from two thread_ticks().
+
+    A thread that started inside the window counts from 0. A thread that
+    exited inside it is gone from `after`; its time (all of it) stays in the
+    process's own figure, so whatever the live threads do not explain is
+    reported as "exited" (it also holds rounding: ticks are 10 ms).
+    """
     tck = os.sysconf("SC_CLK_TCK")
-    total = 0
-    for p in procs:
-        with open("/proc/%d/stat" % p.pid) as f:
-            fields = f.read().rsplit(")", 1)[1].split()
-        total += int(fields[11]) + int(fields[12])
-    return total / tck
+    split = {name: 0.0 for name, _ in THREAD_GROUPS}
+    guest_threads = 0
+    for tid, (comm, ticks) in after.items():
+        start = before.get(tid, (comm, 0))[1]
+        for name, match in THREAD_GROUPS:
+            if match(comm):
+                split[name] += (ticks - start) / tck
+                break
+        guest_threads += comm == GUEST_THREAD
+    split["exited"] = process_s - sum(split.values())
+    return split, guest_threads
 
 
 def frame0_ns(log_path):
@@ -195,8 +243,17 @@ class Run:
     def start_server(self, port):
         w, h = GEOMETRY
         drawer = None
+        if self.server == "neatvnc":
+            p = self.start([self.a.nvnc_draw, "--port", str(port), "--scenario", self.scenario,
+                            "--fps", str(self.a.fps), "--seconds", "%g" % self.a.seconds,
+                            "--settle", str(SETTLE_MS), "--log", self.log,
+                            "--size", "%dx%d" % (w, h)])
+            self.server_procs = [p]
+            wait_for("neatvnc listening", lambda: port_listening(port), [p])
+            return None
         if self.server.startswith("fbhost"):
-            p = self.start([self.a.fbhost, "--fb", "bench:%dx%d" % (w, h),
+            exe = self.a.fbhost_baseline if self.server == BASELINE else self.a.fbhost
+            p = self.start([exe, "--fb", "bench:%dx%d" % (w, h),
                             "--guest", "bench:" + self.guest_args(),
                             "--vnc", "127.0.0.1:%d" % port, "--web", "none",
                             "--control", "none"])
@@ -256,15 +313,20 @@ class Run:
                      may_finish=drawn)
             # Same window for every server: from CPU_LEAD_IN_S before frame 1.
             t1 = frame0_ns(self.log) / 1e9 + SETTLE_MS / 1000
+            # fbhost: per thread too, read right after the process figure.
+            fbhost = self.server.startswith("fbhost")
             sleep_until_monotonic(t1 - CPU_LEAD_IN_S)
             cpu0 = cpu_seconds(self.server_procs)
+            threads0 = thread_ticks(self.server_procs[0].pid) if fbhost else None
             if self.scenario == "idle":
                 sleep_until_monotonic(t1 + self.a.seconds + LINGER_S)
                 cpu1 = cpu_seconds(self.server_procs)
+                threads1 = thread_ticks(self.server_procs[0].pid) if fbhost else None
                 probe.wait()
             else:
                 probe.wait()
                 cpu1 = cpu_seconds(self.server_procs)
+                threads1 = thread_ticks(self.server_procs[0].pid) if fbhost else None
             if drawer and drawer.wait(timeout=PROBE_SLACK_S) != 0:
                 raise RuntimeError("bench-xdraw failed (%d), see %s.out"
                                    % (drawer.returncode, self.stem))
@@ -273,6 +335,13 @@ class Run:
             result = json.loads(line) if line.strip() else {"error": "no probe output"}
             result["server"] = self.server
             result["cpu_s"] = cpu1 - cpu0
+            if fbhost:
+                split, guests = thread_split(threads0, threads1, cpu1 - cpu0)
+                result["threads_s"] = split
+                # Without the guest's own thread: only when exactly one
+                # thread is named "guest" (older builds name none).
+                result["cpu_noguest_s"] = (cpu1 - cpu0 - split["guest"]) if guests == 1 \
+                    else None
             result["probe_exit"] = probe.returncode
             return result
         finally:
@@ -300,9 +369,14 @@ def summarise(results, args):
         summary[key] = {
             "mb": med([r["bytes"] / 1e6 if "bytes" in r else None for r in rs]),
             "cpu": med([r.get("cpu_s") for r in rs]),
+            "cpu_ng": med([r.get("cpu_noguest_s") for r in rs]),
+            "threads": ({g: med([r["threads_s"].get(g) for r in rs if "threads_s" in r])
+                         for g in [n for n, _ in THREAD_GROUPS] + ["exited"]}
+                        if any("threads_s" in r for r in rs) else None),
             "lat": med([r.get("latency_ms_median") for r in rs]),
             "p95": med([r.get("latency_ms_p95") for r in rs]),
             "seen": min(r.get("frames_seen", 0) for r in rs),
+            "seen_med": med([r.get("frames_seen") for r in rs]),
             "expected": max(r.get("frames_expected", 0) for r in rs),
             "decode_failures": sum(r.get("decode_failures", 0) for r in all_rs),
             "final": all(r.get("final_match") for r in all_rs),
@@ -315,13 +389,18 @@ def summarise(results, args):
 
 def print_tables(summary, args, machine, command):
     servers, scenarios = args.servers, args.scenarios
-    print("## fbhost vs TigerVNC vs x11vnc: %dx%d, %d fps, %g s, medians of %d\n"
-          % (GEOMETRY[0], GEOMETRY[1], args.fps, args.seconds, args.repeats))
+    print("## Peer benchmark (%s): %dx%d, %d fps, %g s, medians of %d\n"
+          % (", ".join(servers), GEOMETRY[0], GEOMETRY[1], args.fps, args.seconds,
+             args.repeats))
     print("- date: %s" % datetime.datetime.now().strftime("%Y-%m-%d %H:%M %Z").strip())
     print("- machine: %s" % machine)
     print("- command: `%s`" % command)
+    if args.fbhost_baseline:
+        print("- %s: `%s`" % (BASELINE, args.fbhost_baseline))
     print("- cells: MB after the first picture / server CPU s / latency median ms "
-          "(Tight = libvncclient \"tight copyrect\" defaults; fbhost raw for exactness)\n")
+          "(Tight = libvncclient \"tight copyrect\" defaults; fbhost raw for exactness). "
+          "fbhost's CPU is the whole process, then (in brackets) without its guest "
+          "thread\n")
     print("| scenario | " + " | ".join(servers) + " |")
     print("|---" * (len(servers) + 1) + "|")
     for sc in scenarios:
@@ -331,29 +410,42 @@ def print_tables(summary, args, machine, command):
             if not s:
                 cells.append("–")
                 continue
-            cells.append("%s / %s / %s%s" % (fmt(s["mb"], 2), fmt(s["cpu"], 2),
+            cpu = fmt(s["cpu"], 2)
+            if s["cpu_ng"] is not None:
+                cpu += " (%s)" % fmt(s["cpu_ng"], 2)
+            cells.append("%s / %s / %s%s" % (fmt(s["mb"], 2), cpu,
                                              fmt(s["lat"], 1), " (!)" if s["errors"] else ""))
         print("| %s | %s |" % (sc, " | ".join(cells)))
 
     print("\n### Details (medians; frames seen is the minimum over repeats)\n")
-    print("| server | scenario | MB | CPU s | latency median ms | p95 ms | frames seen | "
-          "decode failures | final frame exact (lossless only) | errors |")
-    print("|---|---|---|---|---|---|---|---|---|---|")
+    print("| server | scenario | MB | CPU s | CPU without guest s | per thread s: "
+          "guest / render / vnc / edge / other / rest | latency median ms | p95 ms | "
+          "frames seen | decode failures | final frame exact (lossless only) | errors |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
     for sv in servers:
         for sc in scenarios:
             s = summary.get((sv, sc))
             if not s:
                 continue
             seen = "–" if sc == "idle" else "%d/%d" % (s["seen"], s["expected"])
-            print("| %s | %s | %s | %s | %s | %s | %s | %d | %s | %s |" % (
-                sv, sc, fmt(s["mb"], 3), fmt(s["cpu"], 3), fmt(s["lat"], 1),
-                fmt(s["p95"], 1), seen, s["decode_failures"],
+            t = s["threads"]
+            split = "–" if not t else " / ".join(
+                fmt(t[g], 2) for g in ("guest", "render", "vnc", "edge", "other", "exited"))
+            print("| %s | %s | %s | %s | %s | %s | %s | %s | %s | %d | %s | %s |" % (
+                sv, sc, fmt(s["mb"], 3), fmt(s["cpu"], 3), fmt(s["cpu_ng"], 3), split,
+                fmt(s["lat"], 1), fmt(s["p95"], 1), seen, s["decode_failures"],
                 "yes" if s["final"] else "no", "; ".join(sorted(set(s["errors"]))) or "–"))
+    print("\nPer thread: utime+stime of /proc/PID/task/*/stat over the CPU window, grouped "
+          "by comm (guest, fb-render, vnc-*, edge-*, the rest); rest = the process's "
+          "figure minus the live threads' (threads gone before the window ended, and "
+          "10 ms tick rounding).")
+    print_edge_cost(summary, args)
+    print_issue17(summary, args)
 
     ref, fb = "tigervnc", "fbhost-tight"
     if ref not in servers or fb not in servers:
         return
-    print("\n### Targets (fbhost Tight / TigerVNC, same run)\n")
+    print("\n### Issue 7 targets (fbhost Tight / TigerVNC, same run, whole-process CPU)\n")
 
     def pair(sc, key):
         a, b = summary.get((fb, sc)), summary.get((ref, sc))
@@ -395,6 +487,80 @@ def print_tables(summary, args, machine, command):
               % ("met" if ok else "NOT MET"))
 
 
+def ratio(a, b):
+    return None if a is None or b is None or b <= 0 else a / b
+
+
+def fmt_ratio(r):
+    return "–" if r is None else "%.2fx" % r
+
+
+def per_seen(s, key):
+    """A total per frame the probe saw (medians of each): under load a server that
+    delivers fewer frames also sends fewer bytes and spends less CPU."""
+    if not s or s.get(key) is None or not s.get("seen_med"):
+        return None
+    return s[key] / s["seen_med"]
+
+
+def print_edge_cost(summary, args):
+    """Issue 14: fbhost's rows against the build before the network edge, same run."""
+    fb, pre, ref = "fbhost-tight", BASELINE, "tigervnc"
+    if fb not in args.servers or pre not in args.servers:
+        return
+    print("\n### Issue 14: the edge's cost (fbhost Tight / %s, same run; target <= 1.05x)\n"
+          % pre)
+    print("| scenario | measure | fbhost | %s | TigerVNC | fbhost / TigerVNC | "
+          "%s / TigerVNC | fbhost / %s | verdict | same, per frame seen | "
+          "frames seen (median) fbhost / %s / TigerVNC |" % (pre, pre, pre, pre))
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
+    for sc in ("small", "text", "full"):
+        if sc not in args.scenarios:
+            continue
+        a, b, t = summary.get((fb, sc)), summary.get((pre, sc)), summary.get((ref, sc))
+        for key, what, digits in (("mb", "MB", 3), ("cpu", "CPU s (whole)", 2),
+                                  ("cpu_ng", "CPU s (without guest)", 2),
+                                  ("lat", "latency median ms", 2)):
+            va, vb = (a or {}).get(key), (b or {}).get(key)
+            vt = (t or {}).get("cpu" if key == "cpu_ng" else key)
+            r = ratio(va, vb)
+            verdict = "–" if r is None else ("met" if r <= 1.05 else "NOT MET")
+            rf = None if key == "lat" else ratio(per_seen(a, key), per_seen(b, key))
+            seen = " / ".join(fmt((x or {}).get("seen_med"), 0) for x in (a, b, t))
+            print("| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
+                sc, what, fmt(va, digits), fmt(vb, digits), fmt(vt, digits),
+                fmt_ratio(ratio(va, vt)), fmt_ratio(ratio(vb, vt)), fmt_ratio(r), verdict,
+                fmt_ratio(rf), seen))
+
+
+def print_issue17(summary, args):
+    """Issue 17: fbhost without its guest thread against TigerVNC's whole process."""
+    fb, ref = "fbhost-tight", "tigervnc"
+    if fb not in args.servers or ref not in args.servers:
+        return
+    print("\n### Issue 17 targets (fbhost Tight without its guest thread / TigerVNC's whole "
+          "process, same run)\n")
+    print("| target | fbhost | TigerVNC | ratio | limit | verdict | fbhost whole process / "
+          "TigerVNC | ratio per frame seen (without guest) |")
+    print("|---|---|---|---|---|---|---|---|")
+    rows = [("CPU on small", "small", "cpu_ng", 0.5), ("CPU on text", "text", "cpu_ng", 0.5),
+            ("CPU on full", "full", "cpu_ng", 0.7),
+            ("latency median on full", "full", "lat", 0.5)]
+    for text, sc, key, limit in rows:
+        if sc not in args.scenarios:
+            continue
+        a, t = summary.get((fb, sc)) or {}, summary.get((ref, sc)) or {}
+        va, vt = a.get(key), t.get("cpu" if key == "cpu_ng" else key)
+        r = ratio(va, vt)
+        verdict = "–" if r is None else ("met" if r <= limit else "NOT MET")
+        whole = fmt_ratio(ratio(a.get("cpu"), vt)) if key == "cpu_ng" else "–"
+        rf = fmt_ratio(ratio(per_seen(a, key), per_seen(t, "cpu"))) if key == "cpu_ng" \
+            else "–"
+        unit = "ms" if key == "lat" else "s"
+        print("| %s | %s %s | %s %s | %s | <= %gx | %s | %s | %s |" % (
+            text, fmt(va, 2), unit, fmt(vt, 2), unit, fmt_ratio(r), limit, verdict, whole, rf))
+
+
 def machine_line():
     model = "?"
     try:
@@ -408,6 +574,14 @@ def machine_line():
     return "%s, %d CPUs, Linux %s" % (model, os.cpu_count(), platform.release())
 
 
+def reprint(args):
+    """--reprint DIR: the tables again from a finished run's results.jsonl."""
+    with open(os.path.join(args.reprint, "results.jsonl")) as f:
+        results = [json.loads(line) for line in f if line.strip()]
+    print_tables(summarise(results, args), args, machine_line(), "(reprinted from %s)"
+                 % args.reprint)
+
+
 def main():
     root = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", ".."))
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -418,26 +592,45 @@ def main():
     ap.add_argument("--seconds", type=float, default=10.0)
     ap.add_argument("--scenarios", default=",".join(SCENARIOS))
     ap.add_argument("--servers", default=",".join(SERVERS))
+    ap.add_argument("--fbhost-baseline", metavar="FBHOST",
+                    help="another fbhost binary (the build before the VNC network edge), "
+                    "run as server %s" % BASELINE)
     ap.add_argument("-o", "--out", help="directory for logs and JSON (default: a new temp dir)")
+    ap.add_argument("--reprint", metavar="DIR",
+                    help="print the tables of a finished run (its -o DIR) and exit")
     args = ap.parse_args()
     args.scenarios = args.scenarios.split(",")
     args.servers = args.servers.split(",")
+    known = SERVERS + ([BASELINE] if args.fbhost_baseline else [])
+    if args.fbhost_baseline:
+        args.fbhost_baseline = os.path.abspath(args.fbhost_baseline)
+        if BASELINE not in args.servers:
+            args.servers.append(BASELINE)
     for sc in args.scenarios:
         if sc not in SCENARIOS:
             ap.error("unknown scenario %r (expected %s)" % (sc, ", ".join(SCENARIOS)))
     for sv in args.servers:
-        if sv not in SERVERS:
-            ap.error("unknown server %r (expected %s)" % (sv, ", ".join(SERVERS)))
+        if sv not in known:
+            ap.error("unknown server %r (expected %s; %s needs --fbhost-baseline)"
+                     % (sv, ", ".join(SERVERS), BASELINE))
     if args.repeats < 1 or args.fps < 1 or args.seconds <= 0:
         ap.error("repeats, fps and seconds must be positive")
+    if args.reprint:
+        reprint(args)
+        return
     args.fbhost = os.path.join(args.build, "server", "app", "fbhost")
     args.probe = os.path.join(args.build, "tests", "bench", "peers", "bench-probe")
     args.xdraw = os.path.join(args.build, "tests", "bench", "peers", "bench-xdraw")
+    args.nvnc_draw = os.path.join(args.build, "tests", "bench", "peers", "bench-nvnc-draw")
     needed = [args.probe]
-    if any(s.startswith("fbhost") for s in args.servers):
+    if any(s.startswith("fbhost") and s != BASELINE for s in args.servers):
         needed.append(args.fbhost)
-    if any(not s.startswith("fbhost") for s in args.servers):
+    if args.fbhost_baseline:
+        needed.append(args.fbhost_baseline)
+    if any(s in ("tigervnc", "x11vnc") for s in args.servers):
         needed += [args.xdraw, "xdpyinfo"]
+    if "neatvnc" in args.servers:
+        needed.append(args.nvnc_draw)
     if "tigervnc" in args.servers:
         needed.append("Xvnc")
     if "x11vnc" in args.servers:
@@ -448,7 +641,7 @@ def main():
                            for d in os.environ.get("PATH", "").split(":")))]
     if missing:
         sys.exit("run-peers: missing %s (build with meson in %s; apt-get install "
-                 "tigervnc-standalone-server x11vnc xvfb x11-utils)" % (", ".join(missing),
+                 "tigervnc-standalone-server x11vnc xvfb x11-utils libneatvnc-dev)" % (", ".join(missing),
                                                                        args.build))
     args.out = args.out or tempfile.mkdtemp(prefix="fbhost-peers-")
     os.makedirs(args.out, exist_ok=True)
