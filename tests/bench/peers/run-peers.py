@@ -150,48 +150,50 @@ def wait_for(what, cond, procs, timeout=START_TIMEOUT_S, may_finish=()):
     raise RuntimeError("%s: timed out after %.0f s" % (what, timeout))
 
 
-def stat_ticks(path):
-    """utime+stime in clock ticks from a stat file (comm may hold spaces)."""
+def sched_ns(path):
+    """Time on CPU in nanoseconds from a schedstat file (the scheduler's
+    sum_exec_runtime: exact, where stat's utime+stime counts 10 ms ticks,
+    a tenth of fbhost's whole CPU on small)."""
     with open(path) as f:
-        fields = f.read().rsplit(")", 1)[1].split()
-    return int(fields[11]) + int(fields[12])
+        return int(f.read().split()[0])
 
 
-def cpu_seconds(procs):
-    """utime+stime of the processes, from /proc/PID/stat (exited threads included)."""
-    return sum(stat_ticks("/proc/%d/stat" % p.pid) for p in procs) / os.sysconf("SC_CLK_TCK")
-
-
-def thread_ticks(pid):
-    """{tid: (comm, utime+stime ticks)} of the live threads of a process."""
+def thread_ns(pid):
+    """{tid: (comm, ns on CPU)} of the live threads of a process."""
     out = {}
     base = "/proc/%d/task" % pid
     for tid in os.listdir(base):
         try:
             with open("%s/%s/comm" % (base, tid)) as f:
                 comm = f.read().strip()
-            out[int(tid)] = (comm, stat_ticks("%s/%s/stat" % (base, tid)))
+            out[int(tid)] = (comm, sched_ns("%s/%s/schedstat" % (base, tid)))
         except (FileNotFoundError, ProcessLookupError):
             pass  # exited between listdir and the read
     return out
 
 
+def cpu_seconds(procs):
+    """CPU seconds of the processes: the sum of their live threads' scheduler
+    time (a thread that exits inside a window takes its time with it; none
+    of the servers measured here starts or ends threads while it serves)."""
+    return sum(ns for p in procs for _, ns in thread_ns(p.pid).values()) / 1e9
+
+
 def thread_split(before, after, process_s):
-    """CPU seconds per thread group over a window, from two thread_ticks().
+    """CPU seconds per thread group over a window, from two thread_ns().
 
     A thread that started inside the window counts from 0. A thread that
     exited inside it is gone from `after`; its time (all of it) stays in the
     process's own figure, so whatever the live threads do not explain is
-    reported as "exited" (it also holds rounding: ticks are 10 ms).
+    reported as "exited".
     """
-    tck = os.sysconf("SC_CLK_TCK")
     split = {name: 0.0 for name, _ in THREAD_GROUPS}
     guest_threads = 0
-    for tid, (comm, ticks) in after.items():
+    for tid, (comm, ns) in after.items():
         start = before.get(tid, (comm, 0))[1]
         for name, match in THREAD_GROUPS:
             if match(comm):
-                split[name] += (ticks - start) / tck
+                split[name] += (ns - start) / 1e9
                 break
         guest_threads += comm == GUEST_THREAD
     split["exited"] = process_s - sum(split.values())
@@ -317,16 +319,16 @@ class Run:
             fbhost = self.server.startswith("fbhost")
             sleep_until_monotonic(t1 - CPU_LEAD_IN_S)
             cpu0 = cpu_seconds(self.server_procs)
-            threads0 = thread_ticks(self.server_procs[0].pid) if fbhost else None
+            threads0 = thread_ns(self.server_procs[0].pid) if fbhost else None
             if self.scenario == "idle":
                 sleep_until_monotonic(t1 + self.a.seconds + LINGER_S)
                 cpu1 = cpu_seconds(self.server_procs)
-                threads1 = thread_ticks(self.server_procs[0].pid) if fbhost else None
+                threads1 = thread_ns(self.server_procs[0].pid) if fbhost else None
                 probe.wait()
             else:
                 probe.wait()
                 cpu1 = cpu_seconds(self.server_procs)
-                threads1 = thread_ticks(self.server_procs[0].pid) if fbhost else None
+                threads1 = thread_ns(self.server_procs[0].pid) if fbhost else None
             if drawer and drawer.wait(timeout=PROBE_SLACK_S) != 0:
                 raise RuntimeError("bench-xdraw failed (%d), see %s.out"
                                    % (drawer.returncode, self.stem))
@@ -435,10 +437,8 @@ def print_tables(summary, args, machine, command):
                 sv, sc, fmt(s["mb"], 3), fmt(s["cpu"], 3), fmt(s["cpu_ng"], 3), split,
                 fmt(s["lat"], 1), fmt(s["p95"], 1), seen, s["decode_failures"],
                 "yes" if s["final"] else "no", "; ".join(sorted(set(s["errors"]))) or "–"))
-    print("\nPer thread: utime+stime of /proc/PID/task/*/stat over the CPU window, grouped "
-          "by comm (guest, fb-render, vnc-*, edge-*, the rest); rest = the process's "
-          "figure minus the live threads' (threads gone before the window ended, and "
-          "10 ms tick rounding).")
+    print("\nPer thread: scheduler time of /proc/PID/task/*/schedstat over the CPU window, "
+          "grouped by comm (guest, fb-render, vnc-*, edge-*, the rest).")
     print_edge_cost(summary, args)
     print_issue17(summary, args)
 
