@@ -21,9 +21,7 @@
 
 #include <cmocka.h>
 
-#include "tests/common/vnc-test-client.h"
-#include "tests/qemu/qemu-rig.h"
-#include "tests/server/server-proc.h"
+#include "tests/qemu/linux-rig.h"
 
 /* Boot to the shell under TCG, in ms (about 10 s here; CI is slower). */
 #define LINUX_BOOT_TIMEOUT_MS 180000u
@@ -37,77 +35,9 @@
 /* The mode a viewer asks for (virtio-gpu starts at 1280x800). */
 #define LINUX_ASK_W 1024u
 #define LINUX_ASK_H 768u
+/* Lit pixels of QEMU's picture once the console is up (earlier ones are
+ * not compared). */
 #define LINUX_MIN_LIT_PX 1000u
-
-/* The VM, its serial log, fbhost and a viewer. */
-struct linux_rig {
-	struct qr_vm vm;
-	struct sp_server s;
-	struct vtc *c;
-	char serial[QR_PATH_MAX + 16];
-};
-
-/* Waits until the serial log contains text. Polled: a file that another
- * process writes gives no event. */
-static int linux_wait_serial(struct linux_rig *r, const char *text, unsigned timeout_ms)
-{
-	uint64_t end = qr_now_ms() + timeout_ms;
-
-	while (qr_now_ms() < end) {
-		char *log = sp_read_file(r->serial);
-		bool found = log && strstr(log, text);
-
-		free(log);
-		if (found)
-			return 0;
-		vtc_pump(r->c, QR_POLL_MS);
-	}
-	return -ETIMEDOUT;
-}
-
-/* Waits until the viewer's picture equals QEMU's screendump. */
-static int linux_wait_viewer_exact(struct linux_rig *r, unsigned timeout_ms)
-{
-	uint64_t end = qr_now_ms() + timeout_ms;
-
-	while (qr_now_ms() < end) {
-		struct qr_picture q = { 0 };
-		int rc;
-
-		if (qr_qemu_dump(&r->vm, &q))
-			return -EIO;
-		rc = qr_picture_lit(&q) >= LINUX_MIN_LIT_PX
-			     ? vtc_wait_picture(r->c, q.px, q.w, q.h, q.w, 2 * QR_POLL_MS)
-			     : -EAGAIN;
-		qr_picture_free(&q);
-		if (rc == 0)
-			return 0;
-		if (rc == -ECONNRESET)
-			return rc;
-	}
-	fprintf(stderr, "viewer != QEMU: %s\n", vtc_last_mismatch(r->c));
-	return -ETIMEDOUT;
-}
-
-/* Types text as keysyms (Shift around upper case and shifted symbols, as
- * a US keyboard needs), '\n' as Return. */
-static void linux_type(struct linux_rig *r, const char *text)
-{
-	static const char shifted[] = "~!@#$%^&*()_+{}|:\"<>?";
-
-	for (; *text; text++) {
-		uint32_t ks = *text == '\n' ? XK_Return : (uint8_t)*text;
-		bool shift = (*text >= 'A' && *text <= 'Z') || strchr(shifted, *text);
-
-		if (shift)
-			assert_int_equal(vtc_key(r->c, XK_Shift_L, true), 0);
-		assert_int_equal(vtc_key(r->c, ks, true), 0);
-		assert_int_equal(vtc_key(r->c, ks, false), 0);
-		if (shift)
-			assert_int_equal(vtc_key(r->c, XK_Shift_L, false), 0);
-		vtc_pump(r->c, 10);
-	}
-}
 
 /* QEMU's key number (qnum: the XT set-1 scancode) of c on a US keyboard,
  * and whether it needs Shift; 0 for a character not in the table. */
@@ -145,7 +75,7 @@ static uint32_t linux_qnum(char c, bool *shift)
 /* Types text as QEMU extended key events carrying scancodes alone (keysym
  * 0, which the protocol allows): only the scancode can reach the guest,
  * so the text arrives only if fbhost passes QEMU key numbers through. */
-static void linux_type_scancodes(struct linux_rig *r, const char *text)
+static void linux_type_scancodes(struct lr_rig *r, const char *text)
 {
 	rfbClient *cl = vtc_rfb(r->c);
 
@@ -171,81 +101,52 @@ static void linux_type_scancodes(struct linux_rig *r, const char *text)
 	}
 }
 
-static void linux_start(struct linux_rig *r)
-{
-	struct vtc_options vo = { .encodings = "copyrect zrle raw" };
-	const char *fb_args[] = { "--guest", NULL, NULL };
-	char err[256];
-	int rc;
-
-	assert_int_equal(qr_setup(&r->vm, true), 0);
-	rc = qr_linux_start(&r->vm, r->serial, sizeof(r->serial));
-	if (rc == -ENOENT) {
-		qr_teardown(&r->vm);
-		skip();
-	}
-	assert_int_equal(rc, 0);
-	fb_args[1] = r->vm.guest_arg;
-	assert_int_equal(sp_start(&r->s, fb_args), 0);
-	vo.port = sp_vnc_port(&r->s, 0);
-	r->c = vtc_connect(&vo, err, sizeof(err));
-	if (!r->c)
-		fprintf(stderr, "vtc_connect: %s\n", err);
-	assert_non_null(r->c);
-}
-
-static void linux_stop(struct linux_rig *r)
-{
-	vtc_free(r->c);
-	assert_int_equal(sp_stop(&r->s), 0);
-	qr_teardown(&r->vm);
-}
-
 static void test_linux_guest(void **state)
 {
-	struct linux_rig r = { 0 };
+	struct vtc_options vo = { .encodings = "copyrect zrle raw" };
+	struct lr_rig r = { 0 };
 	uint64_t updates;
 	char why[256];
 	int rc;
 
-	linux_start(&r);
+	lr_start(&r, &vo, LINUX_MIN_LIT_PX);
 
 	/* Booted: /init printed its known text (also to the serial port) and
 	 * the shell is on the framebuffer console: fbhost's picture and the
 	 * viewer's equal QEMU's. */
-	assert_int_equal(linux_wait_serial(&r, "FBHOST-GUEST-READY", LINUX_BOOT_TIMEOUT_MS), 0);
+	assert_int_equal(lr_wait_serial(&r, "FBHOST-GUEST-READY", NULL, LINUX_BOOT_TIMEOUT_MS), 0);
 	rc = qr_wait_mirrored(&r.vm, r.s.sock, r.vm.dir, 2000, LINUX_MIN_LIT_PX,
 			      LINUX_BOOT_TIMEOUT_MS, why, sizeof(why));
 	if (rc)
 		fprintf(stderr, "boot not mirrored: %s\n", why);
 	assert_int_equal(rc, 0);
-	assert_int_equal(linux_wait_viewer_exact(&r, LINUX_MATCH_TIMEOUT_MS), 0);
+	assert_int_equal(lr_wait_viewer_exact(&r, LINUX_MATCH_TIMEOUT_MS), 0);
 
 	/* Keys (keysyms): the command runs in the guest's shell. */
-	linux_type(&r, "echo typed-$((6*7)) > /dev/ttyS0; echo Echo-Seen\n");
-	assert_int_equal(linux_wait_serial(&r, "typed-42", LINUX_MATCH_TIMEOUT_MS), 0);
-	assert_int_equal(linux_wait_viewer_exact(&r, LINUX_MATCH_TIMEOUT_MS), 0);
+	lr_type(&r, "echo typed-$((6*7)) > /dev/ttyS0; echo Echo-Seen\n");
+	assert_int_equal(lr_wait_serial(&r, "typed-42", NULL, LINUX_MATCH_TIMEOUT_MS), 0);
+	assert_int_equal(lr_wait_viewer_exact(&r, LINUX_MATCH_TIMEOUT_MS), 0);
 
 	/* Keys as QEMU extended key events (scancodes): the same. */
 	linux_type_scancodes(&r, "echo xkey-$((6*7)) > /dev/ttyS0; echo Xkey-Seen\n");
-	assert_int_equal(linux_wait_serial(&r, "xkey-42", LINUX_MATCH_TIMEOUT_MS), 0);
-	assert_int_equal(linux_wait_viewer_exact(&r, LINUX_MATCH_TIMEOUT_MS), 0);
+	assert_int_equal(lr_wait_serial(&r, "xkey-42", NULL, LINUX_MATCH_TIMEOUT_MS), 0);
+	assert_int_equal(lr_wait_viewer_exact(&r, LINUX_MATCH_TIMEOUT_MS), 0);
 
 	/* A viewer's size request reaches the guest, which switches modes. */
 	assert_int_equal(vtc_request_size(r.c, LINUX_ASK_W, LINUX_ASK_H), 0);
 	assert_int_equal(vtc_wait_size(r.c, LINUX_ASK_W, LINUX_ASK_H, LINUX_MATCH_TIMEOUT_MS), 0);
-	assert_int_equal(linux_wait_viewer_exact(&r, LINUX_MATCH_TIMEOUT_MS), 0);
+	assert_int_equal(lr_wait_viewer_exact(&r, LINUX_MATCH_TIMEOUT_MS), 0);
 
 	/* 10 s of scrolling: seen by the viewer; the final frame is exact. */
 	updates = vtc_updates(r.c);
-	linux_type(&r, "scroll 10; echo scroll-finished > /dev/ttyS0\n");
-	assert_int_equal(linux_wait_serial(&r, "scroll-finished", LINUX_SCROLL_TIMEOUT_MS), 0);
+	lr_type(&r, "scroll 10; echo scroll-finished > /dev/ttyS0\n");
+	assert_int_equal(lr_wait_serial(&r, "scroll-finished", NULL, LINUX_SCROLL_TIMEOUT_MS), 0);
 	fprintf(stderr, "scrolling: %llu viewer updates\n",
 		(unsigned long long)(vtc_updates(r.c) - updates));
 	assert_true(vtc_updates(r.c) - updates > LINUX_SCROLL_S);
-	assert_int_equal(linux_wait_viewer_exact(&r, LINUX_MATCH_TIMEOUT_MS), 0);
+	assert_int_equal(lr_wait_viewer_exact(&r, LINUX_MATCH_TIMEOUT_MS), 0);
 
-	linux_stop(&r);
+	lr_stop(&r);
 }
 
 int main(void)
