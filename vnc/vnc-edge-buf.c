@@ -62,24 +62,6 @@ void vnc_edge_buf_consume(struct vnc_edge_buf *b, size_t n)
 		vnc_edge_buf_free(b);
 }
 
-ssize_t vnc_edge_buf_read(struct vnc_edge_buf *b, int fd, size_t max, uint8_t *scratch,
-			  size_t scratch_len)
-{
-	size_t want = max < scratch_len ? max : scratch_len;
-	ssize_t r;
-
-	if (want == 0)
-		return -EAGAIN;
-	/* Into the caller's scratch first: most reads are small, and a
-	 * large reservation per read would churn the allocator. */
-	r = recv(fd, scratch, want, MSG_DONTWAIT);
-	if (r < 0)
-		return errno == EWOULDBLOCK ? -EAGAIN : -errno;
-	if (vnc_edge_buf_append(b, scratch, (size_t)r) < 0)
-		return -ENOMEM;
-	return r;
-}
-
 ssize_t vnc_edge_buf_write(struct vnc_edge_buf *b, int fd)
 {
 	ssize_t w;

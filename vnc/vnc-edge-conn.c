@@ -144,11 +144,31 @@ static int queue_out(struct vnc_edge_conn *c, const void *p, size_t n)
 	return vnc_edge_buf_append(&c->out, p, n);
 }
 
-/* Writes what is queued for the client. False if c was dropped. */
+/* Sends p[0..n) to the client, through TLS if any (not WebSocket, which
+ * frames c->out itself): bytes sent (fewer than n once the socket is full),
+ * or -errno. With TLS, a send GnuTLS could not finish is remembered
+ * (tls_send_pending) and the caller queues the unsent bytes first. */
+static ssize_t send_direct(struct vnc_edge_conn *c, const uint8_t *p, size_t n)
+{
+	size_t done = 0;
+
+	while (done < n) {
+		ssize_t w = vnc_edge_wire_send(c, p + done, n - done);
+
+		if (w == -EAGAIN)
+			break;
+		if (w < 0)
+			return w;
+		done += (size_t)w;
+	}
+	return (ssize_t)done;
+}
+
 /* Writes c->out through the layers: bytes taken from it, or -errno. */
 static ssize_t write_client(struct vnc_edge_conn *c)
 {
 	size_t before = c->out.len;
+	ssize_t w;
 
 	if (c->tls && c->tls_handshaking)
 		return 0; /* on_client drives the handshake */
@@ -157,21 +177,20 @@ static ssize_t write_client(struct vnc_edge_conn *c)
 
 		return rc < 0 ? rc : (ssize_t)(before - c->out.len);
 	}
-	while (c->out.len) {
-		ssize_t w = vnc_edge_wire_send(c, vnc_edge_buf_front(&c->out), c->out.len);
-
-		if (w == -EAGAIN)
-			break;
-		if (w < 0)
-			return w;
+	if (!c->out.len)
+		return 0;
+	w = send_direct(c, vnc_edge_buf_front(&c->out), c->out.len);
+	if (w > 0)
 		vnc_edge_buf_consume(&c->out, (size_t)w);
-	}
-	return (ssize_t)(before - c->out.len);
+	return w;
 }
 
-bool vnc_edge_flush_out(struct vnc_edge *e, struct vnc_edge_conn *c)
+/* What follows a write of w bytes (or -errno) from c->out: the progress
+ * clock, the queue size the VNC thread sees, its wake-up when a held
+ * client may take updates again, and the close of a flushed closing
+ * connection. False if c was dropped. */
+static bool after_write(struct vnc_edge *e, struct vnc_edge_conn *c, ssize_t w)
 {
-	ssize_t w = write_client(c);
 	char why[96];
 
 	if (w < 0) {
@@ -194,6 +213,11 @@ bool vnc_edge_flush_out(struct vnc_edge *e, struct vnc_edge_conn *c)
 		return false;
 	}
 	return true;
+}
+
+bool vnc_edge_flush_out(struct vnc_edge *e, struct vnc_edge_conn *c)
+{
+	return after_write(e, c, write_client(c));
 }
 
 /* Writes whole messages into LibVNCServer's end. False if c was dropped. */
@@ -486,43 +510,80 @@ void vnc_edge_on_client(struct vnc_edge *e, struct vnc_edge_conn *c, uint32_t ev
 		vnc_edge_update_interest(e, c);
 }
 
-/* LibVNCServer wrote (or closed its end). */
+/* LibVNCServer's bytes p[0..n) for the client. While nothing is queued
+ * and the socket takes them, plain and TLS output goes straight out from
+ * the edge's scratch buffer; only what the socket does not take is queued
+ * (WebSocket output is always queued: wslay frames it from c->out). *full
+ * is set once the socket took less than offered. False if c was dropped. */
+static bool pass_on(struct vnc_edge *e, struct vnc_edge_conn *c, const uint8_t *p, size_t n,
+		    bool *full)
+{
+	size_t sent = 0;
+
+	if (!c->out.len && !*full && !c->ws) {
+		ssize_t w = send_direct(c, p, n);
+
+		if (w < 0)
+			return after_write(e, c, w);
+		if (w > 0)
+			c->progress_ns = fb_clock_now_ns();
+		sent = (size_t)w;
+		*full = sent < n;
+	}
+	if (sent < n && queue_out(c, p + sent, n - sent) < 0) {
+		vnc_edge_drop(e, c, "out of memory");
+		return false;
+	}
+	return true;
+}
+
+/* Reads (and drops) LibVNCServer's side of the canned exchange: bytes
+ * read, -EAGAIN or -errno; *want is how many were asked for. */
+static ssize_t skip_canned(struct vnc_edge *e, struct vnc_edge_conn *c, size_t *want)
+{
+	bool head = c->lib_skip == SIZE_MAX;
+	ssize_t r;
+
+	*want = head ? sizeof(c->lib_head) - c->lib_head_len : c->lib_skip;
+	if (*want > EDGE_SCRATCH_BYTES)
+		*want = EDGE_SCRATCH_BYTES;
+	r = recv(c->edge_fd, head ? c->lib_head + c->lib_head_len : e->scratch, *want,
+		 MSG_DONTWAIT);
+	if (r < 0)
+		return errno == EAGAIN || errno == EWOULDBLOCK ? -EAGAIN : -errno;
+	if (head) {
+		c->lib_head_len += (size_t)r;
+		if (c->lib_head_len == sizeof(c->lib_head))
+			c->lib_skip =
+				vnc_edge_canned_reply_len(false, c->lib_head, c->lib_head_len) -
+				c->lib_head_len;
+	} else {
+		c->lib_skip -= (size_t)r;
+	}
+	return r;
+}
+
+/* LibVNCServer wrote (or closed its end). Reads until its end is empty: a
+ * read shorter than asked means it was (epoll reports what comes later),
+ * so no read is spent on learning EAGAIN. */
 void vnc_edge_on_lib(struct vnc_edge *e, struct vnc_edge_conn *c)
 {
 	size_t frame = atomic_load_explicit(&c->link->frame_bytes, memory_order_relaxed);
+	bool full = false;
 	char why[160];
 
 	for (int i = 0; i < EDGE_LIB_READS_PER_EVENT; i++) {
-		size_t before = c->out.len;
+		size_t want = EDGE_SCRATCH_BYTES;
 		ssize_t r;
 
 		if (c->lib_skip) {
-			/* Its side of the canned exchange: never for the client. */
-			size_t want = c->lib_skip == SIZE_MAX
-					      ? sizeof(c->lib_head) - c->lib_head_len
-					      : c->lib_skip;
-
-			r = recv(c->edge_fd,
-				 c->lib_skip == SIZE_MAX ? c->lib_head + c->lib_head_len
-							 : e->scratch,
-				 want < EDGE_SCRATCH_BYTES ? want : EDGE_SCRATCH_BYTES,
-				 MSG_DONTWAIT);
-			if (r > 0 && c->lib_skip == SIZE_MAX) {
-				c->lib_head_len += (size_t)r;
-				if (c->lib_head_len == sizeof(c->lib_head))
-					c->lib_skip = vnc_edge_canned_reply_len(false, c->lib_head,
-										c->lib_head_len) -
-						      c->lib_head_len;
-			} else if (r > 0) {
-				c->lib_skip -= (size_t)r;
-			}
-			if (r < 0)
-				r = errno == EAGAIN ? -EAGAIN : -errno;
+			r = skip_canned(e, c, &want);
 		} else {
-			r = vnc_edge_buf_read(&c->out, c->edge_fd, SIZE_MAX, e->scratch,
-					      EDGE_SCRATCH_BYTES);
-			if (r > 0 && before == 0)
-				c->progress_ns = fb_clock_now_ns();
+			r = recv(c->edge_fd, e->scratch, want, MSG_DONTWAIT);
+			if (r < 0)
+				r = errno == EAGAIN || errno == EWOULDBLOCK ? -EAGAIN : -errno;
+			else if (r > 0 && !pass_on(e, c, e->scratch, (size_t)r, &full))
+				return;
 		}
 		if (r == -EAGAIN)
 			break;
@@ -531,12 +592,15 @@ void vnc_edge_on_lib(struct vnc_edge *e, struct vnc_edge_conn *c)
 			close(c->edge_fd);
 			c->edge_fd = -1;
 			c->phase = PH_CLOSING;
-			if (c->out.len == 0) {
+			if (c->out.len == 0 && !vnc_edge_ws_wants_write(c) &&
+			    !c->tls_send_pending) {
 				vnc_edge_drop(e, c, NULL);
 				return;
 			}
 			break;
 		}
+		if ((size_t)r < want)
+			break;
 	}
 	atomic_store_explicit(&c->link->queued, c->out.len, memory_order_relaxed);
 	if (c->out.len > vnc_edge_queue_bound(frame)) {
@@ -548,6 +612,8 @@ void vnc_edge_on_lib(struct vnc_edge *e, struct vnc_edge_conn *c)
 		vnc_edge_drop(e, c, why);
 		return;
 	}
-	if (vnc_edge_flush_out(e, c))
+	/* A socket that just took less than offered takes nothing more now:
+	 * EPOLLOUT says when. */
+	if (full ? after_write(e, c, 0) : vnc_edge_flush_out(e, c))
 		vnc_edge_update_interest(e, c);
 }

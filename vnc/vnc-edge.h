@@ -14,7 +14,9 @@
  *     that end to the VNC thread, which calls rfbNewClient on it;
  *   - frames the client's input (vnc-edge-framer.c), so that LibVNCServer
  *     only ever reads complete messages and never waits for a client;
- *   - drains LibVNCServer's output at once into a bounded per-client queue
+ *   - drains LibVNCServer's output at once: while nothing is queued for a
+ *     plain or TLS client, straight to its socket from one scratch buffer;
+ *     what the socket does not take goes into a bounded per-client queue
  *     (vnc-edge-buf.c) that it writes when the socket is writable.
  * Why a thread of its own: LibVNCServer writes an update with blocking
  * semantics. The edge must drain the socketpair while the VNC thread is
@@ -110,10 +112,6 @@ static inline uint8_t *vnc_edge_buf_front(const struct vnc_edge_buf *b)
 }
 int vnc_edge_buf_append(struct vnc_edge_buf *b, const void *p, size_t n);
 void vnc_edge_buf_consume(struct vnc_edge_buf *b, size_t n);
-/* Reads what fd has (up to max bytes, through scratch) into b: bytes
- * read, 0 at EOF, -EAGAIN, or -errno. */
-ssize_t vnc_edge_buf_read(struct vnc_edge_buf *b, int fd, size_t max, uint8_t *scratch,
-			  size_t scratch_len);
 /* Writes b's bytes to fd: bytes written (may be 0), or -errno. */
 ssize_t vnc_edge_buf_write(struct vnc_edge_buf *b, int fd);
 void vnc_edge_buf_free(struct vnc_edge_buf *b);
