@@ -23,6 +23,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "server/guests/guest-runner.h"
 #include "server/guests/qemu/qemu-guest.h"
 #include "server/guests/qemu/qemu-qmp.h"
 
@@ -423,6 +424,9 @@ int guest_qemu_start(struct fbhost *host, struct fbhost_fb *fb, const char *args
 	rc = -pthread_create(&g->thread, NULL, qemu_guest_thread, g);
 	if (rc)
 		goto fail_thread;
+	/* Named as every guest's thread ("guest" in /proc/PID/task/TID/comm),
+	 * so that bench-qemu can tell it from GDBus's own "gdbus" thread. */
+	pthread_setname_np(g->thread, GUEST_RUNNER_THREAD_NAME);
 	*state = g;
 	return 0;
 

@@ -18,9 +18,11 @@
  * VNC; each also as the extra over QEMU without a display. Ratios are
  * against qemu-vnc from the same run.
  *
- * Usage: bench-qemu [--encodings "tight copyrect"] (needs FBHOST_EXE and
+ * Usage: bench-qemu [--encodings "tight copyrect"] [--fbhost-only] (the
+ * latter skips the qemu-vnc and no-vnc setups, for profiling; needs FBHOST_EXE and
  * FBHOST_QEMU_INITRAMFS in the environment, as meson sets for the tests).
  */
+#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -43,8 +45,22 @@
  * display's cost only shows as fewer lines). */
 #define BENCH_SCROLL_RATE "50"
 
+/* Threads of fbhost whose CPU is reported one by one (by name). */
+#define BENCH_THREADS_MAX 32u
+#define BENCH_COMM_BYTES 16u
+
 enum bench_setup { BENCH_FBHOST, BENCH_QEMU_VNC, BENCH_NO_VNC, BENCH_SETUPS };
 static const char *const bench_setup_name[BENCH_SETUPS] = { "fbhost", "qemu-vnc", "no-vnc" };
+
+/* CPU ticks of each thread of a process, by thread id. */
+struct bench_threads {
+	unsigned n;
+	struct {
+		int tid;
+		char comm[BENCH_COMM_BYTES];
+		unsigned long long ticks;
+	} t[BENCH_THREADS_MAX];
+};
 
 /* One workload's numbers in one setup. */
 struct bench_result {
@@ -53,6 +69,7 @@ struct bench_result {
 	double server_cpu_s; /* fbhost (0 for QEMU's own VNC) */
 	double qemu_cpu_s;
 	double wall_s;
+	struct bench_threads threads; /* fbhost's, per thread (ticks over the phase) */
 };
 
 /* Everything one setup measured. */
@@ -87,6 +104,71 @@ static double bench_cpu_s(pid_t pid)
 	    sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &ut, &st) != 2)
 		return 0;
 	return (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
+}
+
+/* The utime + stime ticks of every thread of pid (name from comm). */
+static void bench_read_threads(pid_t pid, struct bench_threads *out)
+{
+	char path[64];
+	struct dirent *de;
+	DIR *d;
+
+	out->n = 0;
+	if (pid <= 0)
+		return;
+	snprintf(path, sizeof(path), "/proc/%d/task", (int)pid);
+	d = opendir(path);
+	if (!d)
+		return;
+	while ((de = readdir(d)) && out->n < BENCH_THREADS_MAX) {
+		char file[sizeof(path) + sizeof(de->d_name) + 8], buf[1024], *open, *close;
+		unsigned long long ut, st;
+		size_t len;
+		FILE *f;
+
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(file, sizeof(file), "%s/%s/stat", path, de->d_name);
+		f = fopen(file, "r");
+		if (!f)
+			continue;
+		len = fread(buf, 1, sizeof(buf) - 1, f);
+		fclose(f);
+		buf[len] = '\0';
+		open = strchr(buf, '(');
+		close = strrchr(buf, ')');
+		if (!open || !close || close < open ||
+		    sscanf(close + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &ut,
+			   &st) != 2)
+			continue;
+		len = (size_t)(close - open - 1);
+		if (len >= BENCH_COMM_BYTES)
+			len = BENCH_COMM_BYTES - 1;
+		memcpy(out->t[out->n].comm, open + 1, len);
+		out->t[out->n].comm[len] = '\0';
+		out->t[out->n].tid = atoi(de->d_name);
+		out->t[out->n].ticks = ut + st;
+		out->n++;
+	}
+	closedir(d);
+}
+
+/* end - begin per thread (threads that came and went count from 0). */
+static void bench_threads_diff(struct bench_threads *begin, const struct bench_threads *end)
+{
+	struct bench_threads d = { 0 };
+
+	for (unsigned i = 0; i < end->n; i++) {
+		unsigned long long before = 0;
+
+		for (unsigned j = 0; j < begin->n; j++)
+			if (begin->t[j].tid == end->t[i].tid)
+				before = begin->t[j].ticks;
+		d.t[d.n] = end->t[i];
+		d.t[d.n].ticks = end->t[i].ticks - before;
+		d.n++;
+	}
+	*begin = d;
 }
 
 /* Waits for text in the serial log (polled: another process writes it),
@@ -206,6 +288,7 @@ static void bench_begin(struct bench_result *r, struct vtc *c, pid_t server, pid
 	r->updates = c ? vtc_updates(c) : 0;
 	r->server_cpu_s = bench_cpu_s(server);
 	r->qemu_cpu_s = bench_cpu_s(qemu);
+	bench_read_threads(server, &r->threads);
 	*t0 = qr_now_ms();
 }
 
@@ -215,6 +298,12 @@ static void bench_end(struct bench_result *r, struct vtc *c, pid_t server, pid_t
 	r->updates = c ? vtc_updates(c) - r->updates : 0;
 	r->server_cpu_s = bench_cpu_s(server) - r->server_cpu_s;
 	r->qemu_cpu_s = bench_cpu_s(qemu) - r->qemu_cpu_s;
+	{
+		struct bench_threads now;
+
+		bench_read_threads(server, &now);
+		bench_threads_diff(&r->threads, &now);
+	}
 	r->wall_s = (double)(qr_now_ms() - t0) / 1000.0;
 }
 
@@ -307,6 +396,37 @@ static double bench_ratio(double a, double b)
 	return b > 0 ? a / b : 0;
 }
 
+/* fbhost's CPU per thread over one workload, merged by name, busiest first. */
+static void bench_print_threads(const char *workload, const struct bench_threads *t)
+{
+	struct bench_threads m = { 0 };
+	double hz = (double)sysconf(_SC_CLK_TCK);
+
+	for (unsigned i = 0; i < t->n; i++) {
+		unsigned j;
+
+		for (j = 0; j < m.n && strcmp(m.t[j].comm, t->t[i].comm) != 0; j++)
+			;
+		if (j == m.n)
+			m.t[m.n++] = t->t[i];
+		else
+			m.t[j].ticks += t->t[i].ticks;
+	}
+	printf("%-7s fbhost threads:", workload);
+	while (m.n) {
+		unsigned best = 0;
+
+		for (unsigned j = 1; j < m.n; j++)
+			if (m.t[j].ticks > m.t[best].ticks)
+				best = j;
+		if (m.t[best].ticks == 0)
+			break;
+		printf(" %s %.2f s", m.t[best].comm, (double)m.t[best].ticks / hz);
+		m.t[best] = m.t[--m.n];
+	}
+	printf("\n");
+}
+
 static void bench_print(const char *workload, const struct bench_result *f,
 			const struct bench_result *q, const struct bench_result *base)
 {
@@ -329,10 +449,18 @@ int main(int argc, char **argv)
 	const char *kernel = qr_kernel(), *script = getenv("FBHOST_QEMU_INITRAMFS");
 	struct bench_setup_result r[BENCH_SETUPS];
 	char dir[] = "/tmp/fbhost-bq-XXXXXX", initrd[64];
-	int i;
+	int i, setups = BENCH_SETUPS;
 
-	if (argc == 3 && strcmp(argv[1], "--encodings") == 0)
-		bench_encodings = argv[2];
+	for (i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--encodings") == 0 && i + 1 < argc) {
+			bench_encodings = argv[++i];
+		} else if (strcmp(argv[i], "--fbhost-only") == 0) {
+			setups = BENCH_FBHOST + 1;
+		} else {
+			fprintf(stderr, "usage: bench-qemu [--encodings ENCODINGS] [--fbhost-only]\n");
+			return 2;
+		}
+	}
 	if (!kernel || !script || !mkdtemp(dir)) {
 		fprintf(stderr, "bench-qemu: needs /boot/vmlinuz-* and FBHOST_QEMU_INITRAMFS\n");
 		return 1;
@@ -344,7 +472,8 @@ int main(int argc, char **argv)
 		if (sp_run(mk, NULL, NULL, 60000) != 0)
 			return 1;
 	}
-	for (i = 0; i < BENCH_SETUPS; i++) {
+	memset(r, 0, sizeof(r));
+	for (i = 0; i < setups; i++) {
 		fprintf(stderr, "bench-qemu: %s...\n", bench_setup_name[i]);
 		if (bench_run((enum bench_setup)i, kernel, initrd, &r[i])) {
 			fprintf(stderr, "bench-qemu: %s failed\n", bench_setup_name[i]);
@@ -355,9 +484,13 @@ int main(int argc, char **argv)
 	rmdir(dir);
 	printf("bench-qemu: same VM and workloads, viewer encodings \"%s\", %u s phases\n",
 	       bench_encodings, BENCH_PHASE_S);
+	if (setups < BENCH_SETUPS)
+		printf("(fbhost only: the qemu-vnc and no-vnc columns were not measured)\n");
 	bench_print("idle", &r[BENCH_FBHOST].idle, &r[BENCH_QEMU_VNC].idle, &r[BENCH_NO_VNC].idle);
 	bench_print("scroll", &r[BENCH_FBHOST].scroll, &r[BENCH_QEMU_VNC].scroll,
 		    &r[BENCH_NO_VNC].scroll);
+	bench_print_threads("idle", &r[BENCH_FBHOST].idle.threads);
+	bench_print_threads("scroll", &r[BENCH_FBHOST].scroll.threads);
 	printf("scroll  wall: fbhost %.1f s, qemu-vnc %.1f s, no display %.1f s; final frame "
 	       "exact: "
 	       "fbhost %s, qemu-vnc %s\n",
