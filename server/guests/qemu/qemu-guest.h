@@ -88,6 +88,11 @@ int qemu_guest_sync_size(struct qemu_guest *g, enum fbhost_format format);
  * black framebuffer of the current mode (guest thread). */
 void qemu_guest_draw_notice(struct qemu_guest *g, const char *text);
 
+/* qemu-heap.c: makes malloc keep blocks of message_bytes (a pixel
+ * message's data, which GDBus copies) in the heap rather than mapping each
+ * on its own; see there for why and what it costs. Any thread. */
+void qemu_guest_heap_fit(struct qemu_guest *g, size_t message_bytes);
+
 /* qemu-input.c: installs the framebuffer's input callbacks. */
 void qemu_guest_input_install(struct qemu_guest *g);
 /* Points input at conn (NULL = drop input), with IsAbsolute abs. Guest

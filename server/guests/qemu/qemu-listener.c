@@ -185,6 +185,7 @@ static void qemu_listener_scanout(struct qemu_guest *g, GVariant *params)
 		     g->console, w, h, stride, (size_t)n);
 		goto out;
 	}
+	qemu_guest_heap_fit(g, n);
 	if (qemu_guest_follow_mode(g, w, h, format))
 		goto out;
 	g->state = QEMU_DISPLAY_ON;
@@ -214,6 +215,7 @@ static void qemu_listener_update(struct qemu_guest *g, GVariant *params)
 		     g->console, w, h, x, y, (size_t)n);
 		goto out;
 	}
+	qemu_guest_heap_fit(g, n);
 	/*
 	 * QEMU 7.2 sends a Scanout only for an update of the whole surface; a
 	 * new surface (a mode switch) shows up as the console's Width/Height
