@@ -7,10 +7,15 @@
  * RegisterListener. It calls Scanout, CursorDefine, MouseSet and Disable
  * as QEMU 7.2 does and checks what the framebuffer holds: the exact cursor
  * image and hotspot, its position and visibility, the "display off"
- * notice; and that hostile cursors (too large, hotspot outside, short or
- * long data) get an error reply and a log line and change nothing.
+ * notice; that hostile cursors (too large, hotspot outside, short or
+ * long data) get an error reply and a log line and change nothing; and that
+ * full-frame Scanouts under fbhost's fixed malloc mmap threshold (as
+ * server/app/main.c sets it) reuse heap memory rather than fault in a new
+ * mapping for each message (qemu-heap.c), counted in page faults.
  */
+#include <dirent.h>
 #include <gio/gio.h>
+#include <malloc.h>
 #include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -28,6 +33,14 @@
 #define T_CALL_TIMEOUT_MS 20000
 #define T_FB_W 64
 #define T_FB_H 48
+/* A full frame of 1024x768 x8r8g8b8 (3 MiB: 768 pages of 4 KiB). */
+#define T_BIG_W 1024u
+#define T_BIG_H 768u
+#define T_BIG_MESSAGES 8u
+/* server/app/main.c's MAIN_MMAP_THRESHOLD_BYTES. */
+#define T_MAIN_MMAP_THRESHOLD_BYTES (256 * 1024)
+/* The name of the rig's guest thread (in /proc/self/task/TID/comm). */
+#define T_GUEST_THREAD "t-guest"
 #define T_LISTENER_PATH "/org/qemu/Display1/Listener"
 #define T_LISTENER_IFACE "org.qemu.Display1.Listener"
 
@@ -135,6 +148,7 @@ static int rig_setup(void **state)
 	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
 	r->fd = sv[0];
 	assert_int_equal(pthread_create(&r->thread, NULL, guest_thread, r), 0);
+	pthread_setname_np(r->thread, T_GUEST_THREAD);
 	/* QEMU's end: the D-Bus server side of the peer link. */
 	sock = g_socket_new_from_fd(sv[1], &error);
 	assert_non_null(sock);
@@ -338,6 +352,91 @@ static void test_disable_shows_display_off(void **state)
 	assert_int_equal(r->g.state, QEMU_DISPLAY_ON);
 }
 
+/* Minor page faults of this process's threads named comm (GDBus's
+ * "gdbus", which reads and parses every message, and the guest thread):
+ * QEMU's side of the link runs in this process too, and its own copies do
+ * not count. */
+static long thread_faults(const char *comm)
+{
+	long sum = 0;
+	DIR *d = opendir("/proc/self/task");
+	struct dirent *de;
+
+	assert_non_null(d);
+	while ((de = readdir(d))) {
+		char path[64 + sizeof(de->d_name)], buf[1024], *close;
+		unsigned long minflt;
+		size_t len;
+		FILE *f;
+
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "/proc/self/task/%s/stat", de->d_name);
+		f = fopen(path, "r");
+		if (!f)
+			continue;
+		len = fread(buf, 1, sizeof(buf) - 1, f);
+		fclose(f);
+		buf[len] = '\0';
+		close = strrchr(buf, ')');
+		if (!close || strncmp(strchr(buf, '(') + 1, comm, strlen(comm)) != 0 ||
+		    strchr(buf, '(')[1 + strlen(comm)] != ')')
+			continue;
+		if (sscanf(close + 2, "%*c %*d %*d %*d %*d %*d %*u %lu", &minflt) == 1)
+			sum += (long)minflt;
+	}
+	closedir(d);
+	return sum;
+}
+
+static long receiver_faults(void)
+{
+	return thread_faults("gdbus") + thread_faults(T_GUEST_THREAD);
+}
+
+static void test_big_scanouts_stay_in_heap(void **state)
+{
+	struct rig *r = *state;
+	size_t n = (size_t)T_BIG_W * T_BIG_H * 4;
+	uint32_t *px = malloc(n);
+	struct fbhost_pixels fp;
+	long before, faults;
+
+	/* ASan's allocator ignores mallopt (and maps large blocks its own way). */
+	if (!mallopt(M_MMAP_THRESHOLD, T_MAIN_MMAP_THRESHOLD_BYTES)) {
+		free(px);
+		skip();
+	}
+	assert_non_null(px);
+	/* The first one switches the mode and fits the heap, the second grows
+	 * the heap to hold its copy. */
+	for (size_t i = 0; i < n / 4; i++)
+		px[i] = 0x102030;
+	for (unsigned m = 0; m < 2; m++)
+		call_ok(r, "Scanout",
+			g_variant_new("(uuuu@ay)", T_BIG_W, T_BIG_H, T_BIG_W * 4,
+				      (uint32_t)PIXMAN_x8r8g8b8, bytes(px, n)));
+	before = receiver_faults();
+	for (unsigned m = 0; m < T_BIG_MESSAGES; m++) {
+		px[0] = 0x102030 + m + 1;
+		call_ok(r, "Scanout",
+			g_variant_new("(uuuu@ay)", T_BIG_W, T_BIG_H, T_BIG_W * 4,
+				      (uint32_t)PIXMAN_x8r8g8b8, bytes(px, n)));
+	}
+	faults = receiver_faults() - before;
+	/* Every message arrived... */
+	fbhost_pixels_begin(r->fb, &fp);
+	assert_int_equal(fp.width, T_BIG_W);
+	assert_int_equal(*(const uint32_t *)fp.data & 0xffffff, 0x102030 + T_BIG_MESSAGES);
+	fbhost_pixels_end(r->fb, &fp);
+	/* ...and fbhost's side faulted in fewer pages for all of them than one
+	 * frame has (with a mapping per block, GLib's copy of each message
+	 * faults in a whole frame). */
+	printf("page faults for %u Scanouts of %zu bytes: %ld\n", T_BIG_MESSAGES, n, faults);
+	assert_true(faults < (long)(n / 4096));
+	free(px);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -345,6 +444,8 @@ int main(void)
 						rig_teardown),
 		cmocka_unit_test_setup_teardown(test_cursor_hostile, rig_setup, rig_teardown),
 		cmocka_unit_test_setup_teardown(test_disable_shows_display_off, rig_setup,
+						rig_teardown),
+		cmocka_unit_test_setup_teardown(test_big_scanouts_stay_in_heap, rig_setup,
 						rig_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
