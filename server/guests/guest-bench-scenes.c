@@ -6,6 +6,7 @@
 #include "server/guests/guest-bench-scenes.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <math.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -563,4 +564,55 @@ int bench_args_parse(const char *args, struct bench_args *out, const char **err)
 			return ret;
 	}
 	return 0;
+}
+
+void bench_pacing_opts_init(struct bench_pacing_opts *o)
+{
+	*o = (struct bench_pacing_opts){
+		.scenario = BENCH_SCENARIO_SMALL,
+		.fps = BENCH_DEFAULT_FPS,
+		.settle_ms = BENCH_SETTLE_MS,
+		.seconds = BENCH_DEFAULT_SECONDS,
+	};
+}
+
+/* A whole decimal number without a sign. */
+static int parse_unsigned(const char *arg, unsigned *out)
+{
+	char *end;
+	unsigned long v;
+
+	if (!*arg || *arg == '-' || *arg == '+')
+		return -EINVAL;
+	errno = 0;
+	v = strtoul(arg, &end, 10);
+	if (*end || errno || v > UINT_MAX)
+		return -EINVAL;
+	*out = (unsigned)v;
+	return 0;
+}
+
+int bench_pacing_option(struct bench_pacing_opts *o, int c, const char *arg)
+{
+	char *end;
+
+	switch (c) {
+	case 's':
+		if (bench_scenario_parse(arg, &o->scenario) < 0)
+			return -EINVAL;
+		o->have_scenario = true;
+		return 1;
+	case 'f':
+		return parse_unsigned(arg, &o->fps) < 0 ? -EINVAL : 1;
+	case 'S':
+		o->seconds = strtod(arg, &end);
+		return *end || !*arg ? -EINVAL : 1;
+	case 'w':
+		return parse_unsigned(arg, &o->settle_ms) < 0 ? -EINVAL : 1;
+	case 'l':
+		o->log_path = arg;
+		return 1;
+	default:
+		return 0;
+	}
 }

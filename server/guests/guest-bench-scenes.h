@@ -14,6 +14,8 @@
 #ifndef FBHOST_SERVER_GUEST_BENCH_SCENES_H
 #define FBHOST_SERVER_GUEST_BENCH_SCENES_H
 
+#include <getopt.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -147,6 +149,31 @@ void bench_memory_canvas_init(struct bench_memory_canvas *mc, uint32_t *pixels, 
 uint32_t bench_frame_count(double seconds, unsigned fps);
 /* 0 or -EINVAL with *err set when fps/seconds/settle are out of range. */
 int bench_pacing_check(unsigned fps, double seconds, unsigned settle_ms, const char **err);
+/* The pacing options every bench drawer takes on its command line
+ * (bench-xdraw, bench-nvnc-draw, bench-attach-draw): put
+ * BENCH_PACING_LONGOPTS in the getopt_long table and hand each result to
+ * bench_pacing_option first. */
+struct bench_pacing_opts {
+	enum bench_scenario scenario;
+	bool have_scenario; /* --scenario was given (it is required) */
+	unsigned fps, settle_ms;
+	double seconds;
+	const char *log_path; /* NULL: no frame log */
+};
+/* clang-format off */
+#define BENCH_PACING_LONGOPTS                                \
+	{ "scenario", required_argument, NULL, 's' },        \
+	{ "fps", required_argument, NULL, 'f' },             \
+	{ "seconds", required_argument, NULL, 'S' },         \
+	{ "settle", required_argument, NULL, 'w' },          \
+	{ "log", required_argument, NULL, 'l' }
+/* clang-format on */
+/* The defaults: BENCH_DEFAULT_FPS, BENCH_DEFAULT_SECONDS, BENCH_SETTLE_MS. */
+void bench_pacing_opts_init(struct bench_pacing_opts *o);
+/* One getopt_long result c with its argument: 1 when c is one of
+ * BENCH_PACING_LONGOPTS and arg was taken, 0 when c is not one of them,
+ * -EINVAL for a bad value. */
+int bench_pacing_option(struct bench_pacing_opts *o, int c, const char *arg);
 /* Absolute deadline of frame i >= 1: t0 + (i-1)/fps, with t0 the end of the
  * settle time. */
 uint64_t bench_deadline_ns(uint64_t t0_ns, uint32_t frame, unsigned fps);

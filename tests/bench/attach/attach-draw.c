@@ -92,23 +92,18 @@ int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "socket", required_argument, NULL, 'p' },
-		{ "scenario", required_argument, NULL, 's' },
 		{ "tracking", required_argument, NULL, 't' },
 		{ "fb", required_argument, NULL, 'b' },
-		{ "fps", required_argument, NULL, 'f' },
-		{ "seconds", required_argument, NULL, 'S' },
-		{ "settle", required_argument, NULL, 'w' },
-		{ "log", required_argument, NULL, 'l' },
+		BENCH_PACING_LONGOPTS,
 		{ "poll", no_argument, NULL, 'P' },
 		{ "hold-ms", required_argument, NULL, 'H' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	static const char *const tracking_names[] = { "damage", "log", "uffd", "compare" };
-	const char *path = NULL, *log_path = NULL, *fb = "0", *err = NULL;
-	enum bench_scenario scenario = BENCH_SCENARIO_SMALL;
-	unsigned fps = BENCH_DEFAULT_FPS, settle_ms = BENCH_SETTLE_MS, late = 0, hold_ms = 0;
-	double seconds = BENCH_DEFAULT_SECONDS;
+	const char *path = NULL, *fb = "0", *err = NULL;
+	struct bench_pacing_opts po;
+	unsigned late = 0, hold_ms = 0;
 	int tracking = -1, got;
 	bool poll = false;
 	struct attach_canvas ac;
@@ -119,16 +114,18 @@ int main(int argc, char **argv)
 	uint32_t last;
 	uint64_t t0;
 	char *end;
-	int c;
+	int c, rc;
 
+	bench_pacing_opts_init(&po);
 	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+		rc = bench_pacing_option(&po, c, optarg);
+		if (rc < 0)
+			goto bad;
+		if (rc > 0)
+			continue;
 		switch (c) {
 		case 'p':
 			path = optarg;
-			break;
-		case 's':
-			if (bench_scenario_parse(optarg, &scenario) < 0)
-				goto bad;
 			break;
 		case 't':
 			for (int i = 0; i < 4; i++)
@@ -139,24 +136,6 @@ int main(int argc, char **argv)
 			break;
 		case 'b':
 			fb = optarg;
-			break;
-		case 'f':
-			fps = (unsigned)strtoul(optarg, &end, 10);
-			if (*end || !*optarg)
-				goto bad;
-			break;
-		case 'S':
-			seconds = strtod(optarg, &end);
-			if (*end || !*optarg)
-				goto bad;
-			break;
-		case 'w':
-			settle_ms = (unsigned)strtoul(optarg, &end, 10);
-			if (*end || !*optarg)
-				goto bad;
-			break;
-		case 'l':
-			log_path = optarg;
 			break;
 		case 'P':
 			poll = true;
@@ -175,14 +154,14 @@ int main(int argc, char **argv)
 		}
 	}
 	if (optind != argc || !path || tracking < 0 ||
-	    bench_pacing_check(fps, seconds, settle_ms, &err) < 0) {
+	    bench_pacing_check(po.fps, po.seconds, po.settle_ms, &err) < 0) {
 		if (err)
 			fprintf(stderr, "bench-attach-draw: %s\n", err);
 		usage(stderr);
 		return 2;
 	}
-	if (log_path && !(log = fopen(log_path, "w"))) {
-		fprintf(stderr, "bench-attach-draw: cannot create %s: %s\n", log_path,
+	if (po.log_path && !(log = fopen(po.log_path, "w"))) {
+		fprintf(stderr, "bench-attach-draw: cannot create %s: %s\n", po.log_path,
 			strerror(errno));
 		return 1;
 	}
@@ -206,7 +185,7 @@ int main(int argc, char **argv)
 	}
 	bench_memory_canvas_init(&ac.mem, f->pixels, f->width, f->height, f->stride / 4);
 	ac.canvas.ops = &ac_ops;
-	scene = bench_scene_new(scenario, f->width, f->height);
+	scene = bench_scene_new(po.scenario, f->width, f->height);
 	if (!scene) {
 		fprintf(stderr, "bench-attach-draw: %ux%u too small\n", f->width, f->height);
 		return 1;
@@ -215,10 +194,10 @@ int main(int argc, char **argv)
 	fbhost_guest_frame_done(ac.g);
 	if (log)
 		bench_log_frame(log, 0, fb_clock_now_ns());
-	last = scenario == BENCH_SCENARIO_IDLE ? 0 : bench_frame_count(seconds, fps);
-	t0 = fb_clock_now_ns() + (uint64_t)settle_ms * 1000000u;
+	last = po.scenario == BENCH_SCENARIO_IDLE ? 0 : bench_frame_count(po.seconds, po.fps);
+	t0 = fb_clock_now_ns() + (uint64_t)po.settle_ms * 1000000u;
 	for (uint32_t i = 1; i <= last; i++) {
-		uint64_t deadline = bench_deadline_ns(t0, i, fps);
+		uint64_t deadline = bench_deadline_ns(t0, i, po.fps);
 
 		if (fb_clock_now_ns() > deadline + BENCH_LATE_SLACK_NS)
 			late++;
@@ -232,7 +211,7 @@ int main(int argc, char **argv)
 		}
 	}
 	fprintf(stderr, "bench-attach-draw: %s, tracking %s: %u frames, %u late\n",
-		bench_scenario_name(scenario), fbhost_guest_tracking_name(got), last + 1, late);
+		bench_scenario_name(po.scenario), fbhost_guest_tracking_name(got), last + 1, late);
 	fb_clock_sleep_until_ns(fb_clock_now_ns() + (uint64_t)hold_ms * 1000000u);
 	bench_scene_free(scene);
 	fbhost_guest_detach(ac.g);

@@ -378,11 +378,7 @@ int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "port", required_argument, NULL, 'p' },
-		{ "scenario", required_argument, NULL, 's' },
-		{ "fps", required_argument, NULL, 'f' },
-		{ "seconds", required_argument, NULL, 'S' },
-		{ "settle", required_argument, NULL, 'w' },
-		{ "log", required_argument, NULL, 'l' },
+		BENCH_PACING_LONGOPTS,
 		{ "size", required_argument, NULL, 'g' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -390,48 +386,28 @@ int main(int argc, char **argv)
 	struct nvnc_draw d = {
 		.pic = { .width = NVNC_DRAW_DEFAULT_WIDTH_PX,
 			 .height = NVNC_DRAW_DEFAULT_HEIGHT_PX },
-		.fps = BENCH_DEFAULT_FPS,
 		.timer_fd = -1,
 	};
-	const char *log_path = NULL, *err = NULL;
-	unsigned settle_ms = BENCH_SETTLE_MS;
+	struct bench_pacing_opts po;
+	const char *err = NULL;
 	unsigned long port = 0;
-	double seconds = BENCH_DEFAULT_SECONDS;
-	bool have_scenario = false;
 	struct aml *aml = NULL;
 	struct aml_signal *sig[2] = { NULL, NULL };
 	char *end;
-	int c, status = 1;
+	int c, rc, status = 1;
 
+	bench_pacing_opts_init(&po);
 	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+		rc = bench_pacing_option(&po, c, optarg);
+		if (rc < 0)
+			goto bad;
+		if (rc > 0)
+			continue;
 		switch (c) {
 		case 'p':
 			port = strtoul(optarg, &end, 10);
 			if (*end || !*optarg || *optarg == '-' || !port || port > 65535)
 				goto bad;
-			break;
-		case 's':
-			if (bench_scenario_parse(optarg, &d.scenario) < 0)
-				goto bad;
-			have_scenario = true;
-			break;
-		case 'f':
-			d.fps = (unsigned)strtoul(optarg, &end, 10);
-			if (*end || !*optarg || *optarg == '-')
-				goto bad;
-			break;
-		case 'S':
-			seconds = strtod(optarg, &end);
-			if (*end || !*optarg)
-				goto bad;
-			break;
-		case 'w':
-			settle_ms = (unsigned)strtoul(optarg, &end, 10);
-			if (*end || !*optarg || *optarg == '-')
-				goto bad;
-			break;
-		case 'l':
-			log_path = optarg;
 			break;
 		case 'g':
 			if (parse_size(optarg, &d.pic.width, &d.pic.height) < 0)
@@ -445,15 +421,17 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
-	if (optind != argc || !have_scenario || !port) {
+	if (optind != argc || !po.have_scenario || !port) {
 		usage(stderr);
 		return 2;
 	}
-	if (bench_pacing_check(d.fps, seconds, settle_ms, &err) < 0) {
+	if (bench_pacing_check(po.fps, po.seconds, po.settle_ms, &err) < 0) {
 		fprintf(stderr, "bench-nvnc-draw: %s\n", err);
 		return 2;
 	}
-	d.last = bench_frame_count(seconds, d.fps);
+	d.scenario = po.scenario;
+	d.fps = po.fps;
+	d.last = bench_frame_count(po.seconds, d.fps);
 
 	aml = aml_new();
 	if (!aml) {
@@ -467,7 +445,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "bench-nvnc-draw: cannot handle signals\n");
 		goto out;
 	}
-	if (open_all(&d, log_path, (unsigned)port, settle_ms))
+	if (open_all(&d, po.log_path, (unsigned)port, po.settle_ms))
 		goto out;
 	aml_run(aml);
 	status = d.failed;

@@ -183,54 +183,30 @@ int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "display", required_argument, NULL, 'd' },
-		{ "scenario", required_argument, NULL, 's' },
-		{ "fps", required_argument, NULL, 'f' },
-		{ "seconds", required_argument, NULL, 'S' },
-		{ "settle", required_argument, NULL, 'w' },
-		{ "log", required_argument, NULL, 'l' },
+		BENCH_PACING_LONGOPTS,
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *display = NULL, *log_path = NULL, *err = NULL;
-	enum bench_scenario scenario = BENCH_SCENARIO_SMALL;
-	bool have_scenario = false;
-	unsigned fps = BENCH_DEFAULT_FPS, settle_ms = BENCH_SETTLE_MS, late = 0;
-	double seconds = BENCH_DEFAULT_SECONDS;
+	const char *display = NULL, *err = NULL;
+	struct bench_pacing_opts po;
+	unsigned late = 0;
 	struct x_canvas xc = { 0 };
 	struct bench_scene *scene;
 	FILE *log = NULL;
 	uint32_t last;
 	uint64_t t0;
-	char *end;
-	int c;
+	int c, rc;
 
+	bench_pacing_opts_init(&po);
 	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+		rc = bench_pacing_option(&po, c, optarg);
+		if (rc < 0)
+			goto bad;
+		if (rc > 0)
+			continue;
 		switch (c) {
 		case 'd':
 			display = optarg;
-			break;
-		case 's':
-			if (bench_scenario_parse(optarg, &scenario) < 0)
-				goto bad;
-			have_scenario = true;
-			break;
-		case 'f':
-			fps = (unsigned)strtoul(optarg, &end, 10);
-			if (*end || !*optarg || *optarg == '-')
-				goto bad;
-			break;
-		case 'S':
-			seconds = strtod(optarg, &end);
-			if (*end || !*optarg)
-				goto bad;
-			break;
-		case 'w':
-			settle_ms = (unsigned)strtoul(optarg, &end, 10);
-			if (*end || !*optarg || *optarg == '-')
-				goto bad;
-			break;
-		case 'l':
-			log_path = optarg;
 			break;
 		case 'h':
 			usage(stdout);
@@ -240,24 +216,25 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
-	if (optind != argc || !have_scenario) {
+	if (optind != argc || !po.have_scenario) {
 		usage(stderr);
 		return 2;
 	}
-	if (bench_pacing_check(fps, seconds, settle_ms, &err) < 0) {
+	if (bench_pacing_check(po.fps, po.seconds, po.settle_ms, &err) < 0) {
 		fprintf(stderr, "bench-xdraw: %s\n", err);
 		return 2;
 	}
-	if (log_path && !(log = fopen(log_path, "w"))) {
-		fprintf(stderr, "bench-xdraw: cannot create %s: %s\n", log_path, strerror(errno));
+	if (po.log_path && !(log = fopen(po.log_path, "w"))) {
+		fprintf(stderr, "bench-xdraw: cannot create %s: %s\n", po.log_path,
+			strerror(errno));
 		return 1;
 	}
 	if (open_canvas(&xc, display) < 0)
 		return 1;
-	scene = bench_scene_new(scenario, xc.width, xc.height);
+	scene = bench_scene_new(po.scenario, xc.width, xc.height);
 	if (!scene) {
 		fprintf(stderr, "bench-xdraw: screen %ux%u too small for %s (min %ux%u)\n",
-			xc.width, xc.height, bench_scenario_name(scenario), BENCH_MIN_WIDTH_PX,
+			xc.width, xc.height, bench_scenario_name(po.scenario), BENCH_MIN_WIDTH_PX,
 			BENCH_MIN_HEIGHT_PX);
 		return 1;
 	}
@@ -265,10 +242,10 @@ int main(int argc, char **argv)
 	bench_scene_draw(scene, &xc.canvas, 0);
 	if (frame_done(&xc, log, 0) < 0)
 		goto log_failed;
-	last = scenario == BENCH_SCENARIO_IDLE ? 0 : bench_frame_count(seconds, fps);
-	t0 = fb_clock_now_ns() + (uint64_t)settle_ms * 1000000u;
+	last = po.scenario == BENCH_SCENARIO_IDLE ? 0 : bench_frame_count(po.seconds, po.fps);
+	t0 = fb_clock_now_ns() + (uint64_t)po.settle_ms * 1000000u;
 	for (uint32_t i = 1; i <= last; i++) {
-		uint64_t deadline = bench_deadline_ns(t0, i, fps);
+		uint64_t deadline = bench_deadline_ns(t0, i, po.fps);
 
 		if (fb_clock_now_ns() > deadline + BENCH_LATE_SLACK_NS)
 			late++;
@@ -279,7 +256,7 @@ int main(int argc, char **argv)
 			goto log_failed;
 	}
 	fprintf(stderr, "bench-xdraw: %s: %u frames drawn, %u late, shm %s\n",
-		bench_scenario_name(scenario), last + 1, late, xc.use_shm ? "yes" : "no");
+		bench_scenario_name(po.scenario), last + 1, late, xc.use_shm ? "yes" : "no");
 	bench_scene_free(scene);
 	destroy_image(&xc);
 	XFreeGC(xc.dpy, xc.gc);

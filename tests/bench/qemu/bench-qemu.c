@@ -457,7 +457,8 @@ int main(int argc, char **argv)
 		} else if (strcmp(argv[i], "--fbhost-only") == 0) {
 			setups = BENCH_FBHOST + 1;
 		} else {
-			fprintf(stderr, "usage: bench-qemu [--encodings ENCODINGS] [--fbhost-only]\n");
+			fprintf(stderr,
+				"usage: bench-qemu [--encodings ENCODINGS] [--fbhost-only]\n");
 			return 2;
 		}
 	}
