@@ -6,9 +6,7 @@ set -euo pipefail
 
 FBHOST_BUILD_PKGS=(gcc meson ninja-build pkg-config python3
 	liburcu-dev libpixman-1-dev libvncserver-dev libsdl2-dev libpng-dev libmicrohttpd-dev
-	libgnutls28-dev libwslay-dev libglib2.0-dev
-	# tests/bench/peers/nvnc-draw.c: neatvnc, the third peer of the peer benchmark
-	libneatvnc-dev libaml-dev libdrm-dev)
+	libgnutls28-dev libwslay-dev libglib2.0-dev)
 # The viewers of tests/server/test-server-viewers.c: TigerVNC, gtk-vnc's
 # gvnccapture and Remmina (driven with xdotool, clipboard read with xclip);
 # libnss-wrapper gives gvnccapture a private home holding the test's CA.
@@ -21,6 +19,9 @@ FBHOST_TEST_PKGS=(libcmocka-dev zlib1g-dev xvfb xauth x11-apps imagemagick chrom
 	qemu-system-x86 dbus-daemon linux-image-amd64 busybox-static cpio
 	# tests/qemu/guest-cursor.c, built static into the initramfs: DRM's uapi headers
 	libdrm-dev
+	# tests/bench/peers/nvnc-draw.c (built when found): neatvnc, the peer benchmark's third
+	# server; a benchmark, not needed to run fbhost
+	libneatvnc-dev libaml-dev
 	# tests/attach installs the Python guest client with pip
 	python3-pip python3-setuptools python3-wheel)
 
