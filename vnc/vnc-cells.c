@@ -6,6 +6,7 @@
  * that differ are copied and reported, each cropped to the rows and columns
  * that changed (as TigerVNC crops its blocks).
  */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -122,8 +123,38 @@ static int merge_gaps(pixman_box32_t *b, int n)
 	return out;
 }
 
-uint64_t vnc_cells_sync(const uint32_t *s, size_t src_stride, uint32_t *dst, uint32_t dst_w,
-			uint32_t dst_h, const pixman_region32_t *region, pixman_region32_t *changed,
+/* Makes sc hold n cells' check flags (zeroed) and boxes. -ENOMEM leaves
+ * it as it was. */
+static int scratch_fit(struct vnc_cells_scratch *sc, size_t n)
+{
+	uint8_t *check;
+	pixman_box32_t *boxes;
+
+	if (n > sc->cells) {
+		check = realloc(sc->check, n);
+		if (!check)
+			return -ENOMEM;
+		sc->check = check;
+		boxes = realloc(sc->boxes, sizeof(*boxes) * n);
+		if (!boxes)
+			return -ENOMEM;
+		sc->boxes = boxes;
+		sc->cells = n;
+	}
+	memset(sc->check, 0, n);
+	return 0;
+}
+
+void vnc_cells_scratch_free(struct vnc_cells_scratch *sc)
+{
+	free(sc->check);
+	free(sc->boxes);
+	*sc = (struct vnc_cells_scratch){ 0 };
+}
+
+uint64_t vnc_cells_sync(struct vnc_cells_scratch *sc, const uint32_t *s, size_t src_stride,
+			uint32_t *dst, uint32_t dst_w, uint32_t dst_h,
+			const pixman_region32_t *region, pixman_region32_t *changed,
 			uint64_t *n_changed)
 {
 	uint32_t cells_w = (dst_w + VNC_CELL_PX - 1) / VNC_CELL_PX;
@@ -137,11 +168,7 @@ uint64_t vnc_cells_sync(const uint32_t *s, size_t src_stride, uint32_t *dst, uin
 	*n_changed = 0;
 	if (cells_w == 0 || cells_h == 0)
 		return 0;
-	check = calloc((size_t)cells_w * cells_h, 1);
-	/* One box per changed cell, made a region once at the end. */
-	boxes = check ? malloc(sizeof(*boxes) * cells_w * cells_h) : NULL;
-	if (!boxes) {
-		free(check);
+	if (scratch_fit(sc, (size_t)cells_w * cells_h) < 0) {
 		/* No memory to refine: copy and report the whole damage. */
 		pixman_image_t *d = pixman_image_create_bits(PIXMAN_x8r8g8b8, (int)dst_w,
 							     (int)dst_h, dst, (int)dst_w * 4);
@@ -160,6 +187,8 @@ uint64_t vnc_cells_sync(const uint32_t *s, size_t src_stride, uint32_t *dst, uin
 		pixman_region32_union(changed, changed, (pixman_region32_t *)region);
 		return 0;
 	}
+	check = sc->check;
+	boxes = sc->boxes;
 	mark_cells(check, cells_w, dst_w, dst_h, region);
 
 	for (uint32_t cy = 0; cy < cells_h; cy++) {
@@ -180,12 +209,10 @@ uint64_t vnc_cells_sync(const uint32_t *s, size_t src_stride, uint32_t *dst, uin
 							    (int32_t)diff.x2, (int32_t)diff.y2 };
 		}
 	}
-	free(check);
 	/* pixman sorts the boxes and merges neighbours that line up into
 	 * bands (a union per box would redo the region each time). */
 	differ_boxes = merge_gaps(boxes, (int)differ);
 	pixman_region32_init_rects(&pass, boxes, differ_boxes);
-	free(boxes);
 	vnc_region_limit_rects(&pass, VNC_MAX_RECTS_PER_PASS);
 	pixman_region32_union(changed, changed, &pass);
 	pixman_region32_fini(&pass);

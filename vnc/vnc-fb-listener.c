@@ -198,7 +198,8 @@ static void vnc_update(struct fb_listener *l, const struct fb_surface *surf,
 		goto out;
 	}
 	vnc_scroll_detect(s, src, src_stride, dst, w, h, &region);
-	compared = vnc_cells_sync(src, src_stride, dst, w, h, &region, &s->tick_changed, &differ);
+	compared = vnc_cells_sync(&s->cells, src, src_stride, dst, w, h, &region, &s->tick_changed,
+				  &differ);
 	if (compared) {
 		pthread_mutex_lock(&s->stats_lock);
 		s->stats.cells_compared += compared;

@@ -131,6 +131,14 @@ struct vnc_cursor {
 	bool shown;	    /* visible and defined: getCursorPtr returns shape */
 };
 
+/* The cell compare's working memory (vnc-cells.c), kept between calls so
+ * a tick allocates nothing: one byte and one box per cell. */
+struct vnc_cells_scratch {
+	uint8_t *check;
+	pixman_box32_t *boxes;
+	size_t cells;
+};
+
 struct vnc_server {
 	/* Registered on fb by vnc_server_new, unregistered by vnc_server_free;
 	 * its callbacks run on the render thread (fb's listener lock). */
@@ -188,7 +196,8 @@ struct vnc_server {
 	bool torn_pending;
 	/* Scratch x8r8g8b8 picture for guest formats of another depth. */
 	pixman_image_t *convert;
-	int scroll_last_dy; /* last move found by vnc_scroll_detect (rows) */
+	struct vnc_cells_scratch cells; /* the compare's working memory */
+	int scroll_last_dy;		/* last move found by vnc_scroll_detect (rows) */
 
 	/* Commands from other threads to the VNC thread, protected by lock
 	 * (held briefly, never across a network or LibVNCServer call). */
@@ -226,13 +235,16 @@ int vnc_listen_open(const char *host, int port, struct vnc_listen *out, char *er
 void vnc_listen_close(struct vnc_listen *l);
 bool vnc_host_is_loopback(const char *host);
 
-/* vnc-cells.c: compares src (src_stride pixels a row) against dst (tightly
- * packed), both x8r8g8b8 of dst_w x dst_h, in VNC_CELL_PX cells inside
- * region, copies the cells that differ and adds them, merged into at most
+/* vnc-cells.c (struct vnc_cells_scratch is above struct vnc_server). */
+void vnc_cells_scratch_free(struct vnc_cells_scratch *sc);
+/* Compares src (src_stride pixels a row) against dst (tightly packed), both
+ * x8r8g8b8 of dst_w x dst_h, in VNC_CELL_PX cells inside region, copies the
+ * cells that differ and adds them, merged into at most
  * VNC_MAX_RECTS_PER_PASS rectangles, to changed. Returns the number of
  * cells compared; *n_changed gets the changed ones. */
-uint64_t vnc_cells_sync(const uint32_t *src, size_t src_stride, uint32_t *dst, uint32_t dst_w,
-			uint32_t dst_h, const pixman_region32_t *region, pixman_region32_t *changed,
+uint64_t vnc_cells_sync(struct vnc_cells_scratch *sc, const uint32_t *src, size_t src_stride,
+			uint32_t *dst, uint32_t dst_w, uint32_t dst_h,
+			const pixman_region32_t *region, pixman_region32_t *changed,
 			uint64_t *n_changed);
 /* Merges region into at most max_rects row bands (in place). */
 void vnc_region_limit_rects(pixman_region32_t *region, int max_rects);

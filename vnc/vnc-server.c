@@ -168,6 +168,7 @@ static void vnc_server_free_pictures(struct vnc_server *s)
 	free(s->next_shadow);
 	if (s->convert)
 		pixman_image_unref(s->convert);
+	vnc_cells_scratch_free(&s->cells);
 	pixman_region32_fini(&s->changed);
 	pixman_region32_fini(&s->tick_changed);
 	pixman_region32_fini(&s->torn);

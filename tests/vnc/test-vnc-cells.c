@@ -34,7 +34,9 @@ static uint32_t rnd(uint32_t n)
 /* One round: src (the guest, in a pixman image with a padded stride) and
  * dst (the shadow) differ in a few random rectangles; the damage is a few
  * other random rectangles. */
-static void one_round(uint32_t w, uint32_t h)
+/* One random picture and damage of w x h; scratch is shared by every round
+ * (of every size), as a server's is across its ticks. */
+static void one_round(struct vnc_cells_scratch *scratch, uint32_t w, uint32_t h)
 {
 	uint32_t cells_w = (w + VNC_CELL_PX - 1) / VNC_CELL_PX;
 	uint32_t cells_h = (h + VNC_CELL_PX - 1) / VNC_CELL_PX;
@@ -129,9 +131,9 @@ static void one_round(uint32_t w, uint32_t h)
 	memcpy(before, dst, (size_t)w * h * 4);
 
 	pixman_region32_init(&changed);
-	compared =
-		vnc_cells_sync(pixman_image_get_data(src), (size_t)pixman_image_get_stride(src) / 4,
-			       dst, w, h, &damage, &changed, &n_changed);
+	compared = vnc_cells_sync(scratch, pixman_image_get_data(src),
+				  (size_t)pixman_image_get_stride(src) / 4, dst, w, h, &damage,
+				  &changed, &n_changed);
 	assert_int_equal(compared, want_compared);
 	assert_int_equal(n_changed, want_changed);
 	/* Below the rectangle limit the region is exactly the cropped cells,
@@ -170,9 +172,12 @@ static void test_cells_against_model(void **state)
 	static const uint32_t sizes[][2] = { { 16, 16 }, { 17, 5 },    { 100, 37 },
 					     { 64, 64 }, { 203, 131 }, { 1, 1 } };
 
+	struct vnc_cells_scratch scratch = { 0 };
+
 	(void)state;
 	for (unsigned r = 0; r < ROUNDS; r++)
-		one_round(sizes[r % 6][0], sizes[r % 6][1]);
+		one_round(&scratch, sizes[r % 6][0], sizes[r % 6][1]);
+	vnc_cells_scratch_free(&scratch);
 }
 
 int main(void)
