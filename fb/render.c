@@ -10,12 +10,16 @@
  * Frames are delivered whole. An fb_access section is a frame transaction
  * (fb_device.sections): a framebuffer with a section open at tick start is
  * left untouched for the tick (its bits stay set), and the thread asks to be
- * kicked by the close instead of backing off. Otherwise the thread repeats
- * the moves on its own frame copy and copies the damaged guest pixels into
- * it (frame.c), then checks that no section began meanwhile (a seqlock read
- * side); if one did, the pages and the moves' destinations are given back
- * to the VGA client and nothing is delivered. Listeners read the frame
- * copy, so they never see two frames mixed.
+ * kicked by the close instead of backing off. When every listener is
+ * direct (fb.h), they read the guest pixels themselves during the tick and
+ * the thread checks afterwards that no section began meanwhile (a seqlock
+ * read side): commit(torn) tells them, and a torn tick's pages and moves'
+ * destinations are given back to the VGA client. Otherwise the thread
+ * repeats the moves on its own frame copy and copies the damaged guest
+ * pixels into it (frame.c), checks the same way before any listener is
+ * called, and listeners read the frame copy. Either way no listener shows
+ * two frames mixed. A listener busy with its own picture (try_begin says
+ * no) makes the tick leave the framebuffer, bits and all, until it kicks.
  */
 #include <errno.h>
 #include <stdlib.h>
