@@ -42,7 +42,11 @@
  *      any call out to the guest
  *   2. vnc_server.shadow_lock: the shadow and the render thread -> VNC
  *      thread hand-over; held by the VNC thread for its pass (dropped with
- *      the library lock around calls out), by the render thread for a tick
+ *      the library lock around calls out), by the render thread for a tick.
+ *      The render thread takes it only with a try-lock (try_begin) and then
+ *      holds it while fb/ takes its move lock for the tick: a try-lock never
+ *      waits, so this cannot close a cycle, and the VNC thread takes no fb/
+ *      lock while it holds shadow_lock.
  *   3. vnc_server.lock: commands to the VNC thread
  *   4. vnc_server.stats_lock: counters and the client list snapshot
  * No function returns with one of them held that it did not take.
