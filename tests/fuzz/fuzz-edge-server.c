@@ -141,16 +141,38 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	return 0;
 }
 
+/* poll() on one fd until end_ms: its revents, or 0 on timeout. libFuzzer's
+ * SIGALRM (its -timeout watchdog) interrupts it: that is no event. */
+static short wait_fd(int fd, short events, uint64_t end_ms)
+{
+	for (;;) {
+		struct pollfd pfd = { .fd = fd, .events = events };
+		uint64_t now = now_ms();
+		int n;
+
+		if (now >= end_ms) {
+			errno = ETIMEDOUT;
+			return 0;
+		}
+		n = poll(&pfd, 1, (int)(end_ms - now));
+		if (n > 0)
+			return pfd.revents;
+		if (n == 0)
+			errno = ETIMEDOUT;
+		if (n == 0 || errno != EINTR)
+			return 0;
+	}
+}
+
 /* Reads exactly n bytes: 0, or -1 if the server closed or took too long. */
 static int read_exact(int fd, void *buf, size_t n)
 {
 	uint64_t end = now_ms() + FUZZ_SERVER_WAIT_MS;
 
 	for (size_t got = 0; got < n;) {
-		struct pollfd pfd = { .fd = fd, .events = POLLIN };
 		ssize_t r;
 
-		if (poll(&pfd, 1, (int)(end - now_ms())) <= 0)
+		if (!wait_fd(fd, POLLIN, end))
 			return -1;
 		r = recv(fd, (char *)buf + got, n - got, 0);
 		if (r <= 0)
@@ -211,17 +233,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	/* Send while draining what the server answers (updates), then
 	 * half-close and read to the end. */
 	while (sent < size) {
-		struct pollfd pfd = { .fd = fd, .events = POLLIN | POLLOUT };
+		short revents = wait_fd(fd, POLLIN | POLLOUT, end);
 
-		if (poll(&pfd, 1, (int)(end - now_ms())) <= 0)
-			abort(); /* the server stopped reading and writing */
-		if (pfd.revents & POLLIN) {
+		if (!revents)
+			fuzz_give_up("the server stopped reading and writing");
+		if (revents & (POLLIN | POLLHUP | POLLERR)) {
 			ssize_t r = recv(fd, sink, sizeof(sink), MSG_DONTWAIT);
 
 			if (r <= 0)
 				break; /* it closed the connection: fine */
 		}
-		if (pfd.revents & POLLOUT) {
+		if (revents & POLLOUT) {
 			ssize_t w = send(fd, data + sent, size - sent, MSG_NOSIGNAL | MSG_DONTWAIT);
 
 			if (w < 0)
@@ -231,13 +253,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	shutdown(fd, SHUT_WR);
 	for (;;) {
-		struct pollfd pfd = { .fd = fd, .events = POLLIN };
-
-		if (poll(&pfd, 1, (int)(end - now_ms())) <= 0)
-			abort(); /* the server never closed it */
+		if (!wait_fd(fd, POLLIN, end))
+			fuzz_give_up("the server never closed the connection");
 		if (recv(fd, sink, sizeof(sink), 0) <= 0)
 			break;
 	}
+	/* Reset rather than TIME_WAIT: tens of thousands of runs a minute
+	 * would use up the loopback's ephemeral ports. */
+	setsockopt(fd, SOL_SOCKET, SO_LINGER, &(struct linger){ 1, 0 }, sizeof(struct linger));
 	close(fd);
 	wait_clients(true);
 	return 0;
