@@ -31,8 +31,10 @@ static void close_client(rfbClientPtr cl, const char *reason)
 
 	if (c && !c->close_reason)
 		c->close_reason = reason;
-	if (cl->sock >= 0)
+	if (cl->sock >= 0) {
 		rfbCloseClient(cl);
+		srv(cl)->reap_due = true;
+	}
 }
 
 /* Adds the growth of LibVNCServer's 32-bit counters since the last call. */

@@ -45,6 +45,7 @@ static void send_latin1(struct vnc_server *s, rfbClientPtr cl, const char *latin
 		vnc_log(s, "client #%llu: clipboard text could not be written",
 			c ? (unsigned long long)c->id : 0ull);
 		rfbCloseClient(cl);
+		s->reap_due = true;
 		return;
 	}
 	rfbStatRecordMessageSent(cl, rfbServerCutText, sz_rfbServerCutTextMsg + (int)len,

@@ -219,6 +219,10 @@ struct vnc_server {
 	rfbScreenInfoPtr screen;
 	struct vnc_edge_link *adopting; /* inside rfbNewClient, for new_client */
 	unsigned held_clients;
+	/* A client was closed outside rfbProcessEvents, which alone reaps
+	 * closed clients (and calls their gone hook): the next pass must
+	 * not wait in poll() first, nothing else would wake it. */
+	bool reap_due;
 
 	/* Counters and the client list snapshot, protected by stats_lock;
 	 * written by the VNC thread, read by any thread. */

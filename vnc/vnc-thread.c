@@ -267,12 +267,15 @@ void *vnc_thread_main(void *arg)
 			take_damage(s);
 			vnc_clients_update_holds(s);
 			limit_client_rects(s);
+			s->reap_due = false;
 			rfbProcessEvents(s->screen, 0);
 			/* Loop at once while a requested update is due
 			 * (LibVNCServer sends a size change alone, then the
 			 * picture on the next call), but never spin: at most
-			 * VNC_MAX_IMMEDIATE_PASSES. */
+			 * VNC_MAX_IMMEDIATE_PASSES. A client closed after
+			 * rfbProcessEvents is reaped by the next pass. */
 			again = vnc_clients_after_events(s) && ++spins < VNC_MAX_IMMEDIATE_PASSES;
+			again |= s->reap_due;
 		}
 		if (!again)
 			spins = 0;
