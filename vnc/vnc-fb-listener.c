@@ -15,6 +15,7 @@
  * committed; LibVNCServer and the network are never touched here, so a
  * slow client cannot stall the render thread.
  */
+#include <assert.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
@@ -53,15 +54,6 @@ static bool vnc_try_begin(struct fb_listener *l)
 	return true;
 }
 
-/* Takes shadow_lock for the rest of the tick (commit drops it). */
-static void tick_lock(struct vnc_server *s)
-{
-	if (s->tick_locked)
-		return;
-	pthread_mutex_lock(&s->shadow_lock);
-	s->tick_locked = true;
-}
-
 /* The picture the render thread compares into: a waiting mode switch's,
  * else the one clients see. NULL if it does not hold surf's mode, as
  * after a mode VNC cannot show (shadow_lock held). */
@@ -94,7 +86,7 @@ static void vnc_switch_surface(struct fb_listener *l, const struct fb_surface *s
 				"out of memory for a %ux%u shadow: VNC keeps the previous picture",
 				w, h);
 	}
-	tick_lock(s);
+	assert(s->tick_locked); /* try_begin took shadow_lock for the tick */
 	free(s->next_shadow);
 	s->next_shadow = pic;
 	s->next_w = pic ? w : 0;
@@ -183,7 +175,7 @@ static void vnc_update(struct fb_listener *l, const struct fb_surface *surf,
 	size_t src_stride;
 	uint32_t *dst;
 
-	tick_lock(s);
+	assert(s->tick_locked); /* try_begin took shadow_lock for the tick */
 	dst = newest_shadow(s, surf);
 	if (!dst)
 		return;
@@ -217,7 +209,7 @@ static void vnc_copy(struct fb_listener *l, const struct fb_surface *surf, int s
 {
 	struct vnc_server *s = to_server(l);
 
-	tick_lock(s);
+	assert(s->tick_locked); /* try_begin took shadow_lock for the tick */
 	if (newest_shadow(s, surf))
 		vnc_shadow_move(s, dx, dy, dx + w, dy + h, dx - sx, dy - sy);
 }
