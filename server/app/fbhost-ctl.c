@@ -164,8 +164,11 @@ int main(int argc, char **argv)
 		struct pollfd pfd = { .fd = fd, .events = POLLIN };
 		long long left = fb_clock_ms_until(&deadline);
 		ssize_t n, i;
+		int ready = left > 0 ? poll(&pfd, 1, (int)left) : 0;
 
-		if (left <= 0 || poll(&pfd, 1, (int)left) <= 0) {
+		if (ready < 0 && errno == EINTR)
+			continue;
+		if (ready <= 0) {
 			fprintf(stderr, "fbhost-ctl: no reply from %s within %d s\n", path,
 				CTL_REPLY_TIMEOUT_MS / 1000);
 			close(fd);
