@@ -359,6 +359,19 @@ struct fb_surface {
 	uint64_t generation; /* fb_mode_generation() of this mode */
 };
 
+/* How a tick ended, for listeners with a commit op. */
+enum fb_tick_end {
+	/* What the listener took this tick is one frame: it may show it. */
+	FB_TICK_WHOLE,
+	/* A frame section began meanwhile: what the listener took is not
+	 * one frame. It must not show it; the same pixels come again, whole,
+	 * in a later tick. */
+	FB_TICK_TORN,
+	/* The listener was given nothing (a section was open, or another
+	 * listener was busy): whatever it holds back stays held back. */
+	FB_TICK_SKIPPED,
+};
+
 /*
  * All ops run on the render thread, never concurrently for one listener. They
  * run inside an RCU read section with the framebuffer's listener lock held:
@@ -405,13 +418,8 @@ struct fb_listener_ops {
 	 * listener to the tick: commit follows, on every path.
 	 */
 	bool (*try_begin)(struct fb_listener *l);
-	/*
-	 * Optional: after every tick, with torn false, or true when the pixels this tick showed
-	 * are not one frame (a frame section began meanwhile): the listener
-	 * must not show what it took this tick, and the same pixels come
-	 * again, whole, in a later tick.
-	 */
-	void (*commit)(struct fb_listener *l, bool torn);
+	/* Optional: after every tick, how it ended (enum fb_tick_end). */
+	void (*commit)(struct fb_listener *l, enum fb_tick_end end);
 	/*
 	 * Set when switch_surface, copy and update read s->image only during
 	 * the call, keep what they need in the listener's own picture, and

@@ -127,17 +127,17 @@ static bool fb_tick_begin(struct fb_device *fb)
 		return true;
 	for (l = fb->listeners; l != busy; l = l->next)
 		if (l->ops->try_begin && l->ops->commit)
-			l->ops->commit(l, false);
+			l->ops->commit(l, FB_TICK_SKIPPED);
 	return false;
 }
 
 /* Tells every listener with a commit op how the tick ended (listener_lock
  * held). */
-static void fb_tick_commit(struct fb_device *fb, bool torn)
+static void fb_tick_commit(struct fb_device *fb, enum fb_tick_end end)
 {
 	for (struct fb_listener *l = fb->listeners; l; l = l->next)
 		if (l->ops->commit)
-			l->ops->commit(l, torn);
+			l->ops->commit(l, end);
 }
 
 /* One tick of one framebuffer. */
@@ -180,7 +180,7 @@ static void fb_tick_one(struct fb_render *r, struct fb_device *fb, uint64_t kick
 	sections = atomic_load(&fb->sections);
 	if (sections & FB_SECTION_OPEN_MASK) {
 		fb_unlock(&fb->move_lock, FB_LOCK_MOVES);
-		fb_tick_commit(fb, false);
+		fb_tick_commit(fb, FB_TICK_SKIPPED);
 		fb_unlock(&fb->listener_lock, FB_LOCK_LISTENERS);
 		fb->tick_deferred = true;
 		res->deferred = true;
@@ -218,7 +218,7 @@ static void fb_tick_one(struct fb_render *r, struct fb_device *fb, uint64_t kick
 			fb_tick_listeners(fb, mo, image, &damage, &moves);
 		/* Seqlock read side, as below. */
 		torn = atomic_fetch_add(&fb->sections, 0) != sections;
-		fb_tick_commit(fb, torn);
+		fb_tick_commit(fb, torn ? FB_TICK_TORN : FB_TICK_WHOLE);
 		if (torn) {
 			fb_lock(&fb->move_lock, FB_LOCK_MOVES);
 			fb_damage_give_back(fb, mo, &damage, false);
@@ -241,7 +241,7 @@ static void fb_tick_one(struct fb_render *r, struct fb_device *fb, uint64_t kick
 		fb_unlock(&fb->move_lock, FB_LOCK_MOVES);
 		if (!torn)
 			fb_tick_listeners(fb, mo, image, &damage, &moves);
-		fb_tick_commit(fb, false);
+		fb_tick_commit(fb, torn ? FB_TICK_SKIPPED : FB_TICK_WHOLE);
 	}
 	if (torn) {
 		moves.n = 0;

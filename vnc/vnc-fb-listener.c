@@ -11,7 +11,9 @@
  * frame section began while we read) leaves pixels of two frames in the
  * shadow: they are remembered (torn), nothing is sent until a whole tick
  * commits (the render thread gives the damage back, so that tick rereads
- * it), and then they are sent with it. The VNC thread applies what was
+ * it), and then they are sent with it. A tick that gave us nothing (a
+ * section was open at its start) is no whole tick: the torn pixels stay
+ * held back. The VNC thread applies what was
  * committed; LibVNCServer and the network are never touched here, so a
  * slow client cannot stall the render thread.
  */
@@ -214,7 +216,7 @@ static void vnc_copy(struct fb_listener *l, const struct fb_surface *surf, int s
 		vnc_shadow_move(s, dx, dy, dx + w, dy + h, dx - sx, dy - sy);
 }
 
-static void vnc_commit(struct fb_listener *l, bool torn)
+static void vnc_commit(struct fb_listener *l, enum fb_tick_end end)
 {
 	struct vnc_server *s = to_server(l);
 	bool was_paused = s->torn_pending, wake;
@@ -234,12 +236,12 @@ static void vnc_commit(struct fb_listener *l, bool torn)
 						   (unsigned)(m->x2 - m->x1),
 						   (unsigned)(m->y2 - m->y1));
 	}
-	if (torn) {
+	if (end == FB_TICK_TORN) {
 		/* This tick's pixels are sent once a whole tick has read
 		 * them again; until then nothing is. */
 		pixman_region32_union(&s->torn, &s->torn, &s->tick_changed);
 		s->torn_pending = true;
-	} else {
+	} else if (end == FB_TICK_WHOLE) {
 		s->torn_pending = false;
 		pixman_region32_union(&s->changed, &s->changed, &s->tick_changed);
 		pixman_region32_union(&s->changed, &s->changed, &s->torn);
@@ -250,8 +252,9 @@ static void vnc_commit(struct fb_listener *l, bool torn)
 	s->tick_nmoves = 0;
 	pixman_region32_clear(&s->tick_changed);
 	/* A VNC thread paused by a torn tick waits for this wake-up. */
-	wake = !s->torn_pending && (was_paused || s->switch_ready || s->nmoves ||
-				    pixman_region32_not_empty(&s->changed));
+	wake = end != FB_TICK_SKIPPED && !s->torn_pending &&
+	       (was_paused || s->switch_ready || s->nmoves ||
+		pixman_region32_not_empty(&s->changed));
 	s->tick_locked = false;
 	pthread_mutex_unlock(&s->shadow_lock);
 	if (wake)
