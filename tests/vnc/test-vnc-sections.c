@@ -1,0 +1,149 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * tests/vnc/test-vnc-sections.c - stress test of the direct path's seqlock
+ * (fb/render.c, vnc/vnc-fb-listener.c): the render thread compares guest
+ * RAM into the VNC shadow while the guest draws, and a tick that a frame
+ * section overlapped is held back. A guest thread draws bursts of frames
+ * back to back, each in one section and in two halves with a yield between
+ * (a colour per frame, the frame number in the first pixels); a libvncclient
+ * viewer checks after every FramebufferUpdate that its whole picture is
+ * one frame, and the last frame arrives.
+ */
+#include <sched.h>
+#include <stdatomic.h>
+
+#include "tests/vnc/vnc-fixture.h"
+
+#define SECTIONS_W_PX 256u
+#define SECTIONS_H_PX 192u
+#define SECTIONS_FRAMES 1500u
+/* Frames are drawn in bursts, back to back (ticks are then deferred or
+ * torn), with a pause after each burst, as a guest waiting for its next
+ * frame makes (a guest always inside a section is never shown). */
+#define SECTIONS_BURST_FRAMES 100u
+#define SECTIONS_GAP_NS 20000000L
+/* Distinct frames the viewer must see: frames are not all held back. */
+#define SECTIONS_MIN_SHOWN 5u
+
+/* Colour of frame n; consecutive frames differ in every channel's bits. */
+static uint32_t frame_colour(uint32_t n)
+{
+	return (n * 0x9E3779B1u + 0x123456u) & 0xffffffu;
+}
+
+/* Draws frame n inside one section: two halves with a yield between. */
+static void draw_frame(struct fb_device *fb, uint32_t n)
+{
+	struct fb_access acc;
+	uint32_t *px;
+	int stride;
+
+	fb_access_begin(fb, &acc);
+	px = acc.pixels;
+	stride = (int)(acc.mode.stride / 4);
+	pixman_fill(px, stride, 32, 0, 0, SECTIONS_W_PX, SECTIONS_H_PX / 2, frame_colour(n));
+	fb_mark_dirty(fb, &acc, 0, 0, SECTIONS_W_PX, SECTIONS_H_PX / 2);
+	sched_yield();
+	pixman_fill(px, stride, 32, 0, SECTIONS_H_PX / 2, SECTIONS_W_PX,
+		    SECTIONS_H_PX - SECTIONS_H_PX / 2, frame_colour(n));
+	px[0] = n & 0xffffffu;
+	px[1] = ~n & 0xffffffu;
+	fb_mark_dirty(fb, &acc, 0, 0, SECTIONS_W_PX, SECTIONS_H_PX);
+	fb_access_end(fb, &acc);
+}
+
+struct guest {
+	struct fb_device *fb;
+};
+
+static void *guest_main(void *opaque)
+{
+	struct guest *g = opaque;
+	struct timespec gap = { 0, SECTIONS_GAP_NS };
+
+	for (uint32_t n = 1; n <= SECTIONS_FRAMES; n++) {
+		draw_frame(g->fb, n);
+		if (n % SECTIONS_BURST_FRAMES == 0)
+			nanosleep(&gap, NULL);
+	}
+	return NULL;
+}
+
+/* The frame the viewer shows, or -1 if its picture mixes frames. */
+static long shown_frame(struct vtc *c)
+{
+	const uint32_t *px = vtc_pixels(c);
+	uint32_t n = px[0] & 0xffffffu, want = frame_colour(n);
+
+	if ((px[1] & 0xffffffu) != (~n & 0xffffffu))
+		return -1;
+	for (size_t i = 2; i < (size_t)SECTIONS_W_PX * SECTIONS_H_PX; i++)
+		if ((px[i] & 0xffffffu) != want)
+			return -1;
+	return n;
+}
+
+static void run_viewer(const char *encodings)
+{
+	struct vnc_config cfg = vt_config();
+	struct guest g = { 0 };
+	unsigned updates = 0, mixed = 0, shown = 0;
+	long last = 0, n;
+	pthread_t thread;
+	struct vtc *c;
+	struct vt t;
+
+	vt_setup(&t, SECTIONS_W_PX, SECTIONS_H_PX, PIXMAN_x8r8g8b8, &cfg);
+	draw_frame(t.fb, 0);
+	c = vt_connect(&t, encodings);
+	vt_expect_guest(&t, c, "frame 0");
+	g.fb = t.fb;
+	assert_int_equal(pthread_create(&thread, NULL, guest_main, &g), 0);
+	/* Every update until the last frame is shown; each wait is bounded,
+	 * and a stalled stream fails it. */
+	while (last != (long)SECTIONS_FRAMES) {
+		if (vtc_wait_update(c, VT_WAIT_MS) != 0)
+			fail_msg("%s: no update within %u ms (last frame shown %ld)", encodings,
+				 VT_WAIT_MS, last);
+		updates++;
+		n = shown_frame(c);
+		if (n < 0) {
+			mixed++;
+			continue;
+		}
+		if (n < last)
+			fail_msg("%s: frame %ld shown after frame %ld", encodings, n, last);
+		shown += n != last;
+		last = n;
+	}
+	assert_int_equal(pthread_join(thread, NULL), 0);
+	print_message("%s: %u updates, %u distinct frames of %u shown, %u mixed\n", encodings,
+		      updates, shown, SECTIONS_FRAMES, mixed);
+	assert_int_equal(mixed, 0);
+	assert_true(shown >= SECTIONS_MIN_SHOWN);
+	vtc_free(c);
+	vt_teardown(&t);
+}
+
+static void test_raw_frames_never_mixed(void **state)
+{
+	(void)state;
+	run_viewer("raw");
+}
+
+static void test_zrle_frames_never_mixed(void **state)
+{
+	(void)state;
+	run_viewer("zrle");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_raw_frames_never_mixed),
+		cmocka_unit_test(test_zrle_frames_never_mixed),
+	};
+
+	vt_filter_from_env();
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
