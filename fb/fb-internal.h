@@ -208,6 +208,10 @@ struct fb_device {
 	struct fb_tracker *tracker;		    /* listener_lock: write tracker (track.c) */
 	_Atomic uint32_t track_mode;		    /* its mode, for stats; relaxed */
 	_Atomic uint64_t track_pages, track_errors; /* track.c counters; relaxed */
+	/* A writer_kicks tracker's writer ended a frame since the last
+	 * harvest: set by any thread (fb_track_frame_done), taken by
+	 * exchange in the render thread's tick. */
+	atomic_bool track_frame_done;
 
 	pthread_mutex_t input_lock;
 	struct fb_input_ops input; /* input_lock */

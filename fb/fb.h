@@ -210,11 +210,16 @@ struct fb_track_config {
 	 * the tracker dups it. -1: this process: fb/ registers its own
 	 * mapping of each mode's RAM block. */
 	int pagemap_fd;
-	/* The writer wakes the render thread itself after each frame
-	 * (fb_render_kick): the tracker then does not poll, and the thread
-	 * backs off between frames as with marked damage. */
+	/* The writer says when each frame ends (fb_track_frame_done): the
+	 * tracker then does not poll, the thread backs off between frames
+	 * as with marked damage, and only a tick after a frame's end reads
+	 * the tracker (a tick in between, for input or another
+	 * framebuffer, would show a half-drawn frame). */
 	bool writer_kicks;
 };
+/* A writer_kicks tracker's writer ended a frame: the next tick reads what
+ * it wrote, and the render thread is woken for it. Any thread. */
+void fb_track_frame_done(struct fb_device *fb);
 /* Whether this kernel offers async write-protect and PAGEMAP_SCAN on memfd
  * memory; if not, *why (may be NULL) gets a static reason. */
 bool fb_track_uffd_supported(const char **why);

@@ -438,6 +438,12 @@ bool fb_track_harvest(struct fb_device *fb, const struct fb_mode_obj *mo)
 		if (t->mode == FB_TRACK_COMPARE)
 			goto out;
 	}
+	/* A writer that says when its frames end is read only then: reading
+	 * it in between would show half a frame, and the tick that shows
+	 * the rest would wait a frame interval (pacing.c counts from the
+	 * last tick with damage), so that frame would never be seen whole. */
+	if (!t->polls && !fresh && !atomic_exchange(&fb->track_frame_done, false))
+		return false;
 	switch (t->mode) {
 	case FB_TRACK_LOG:
 		tt.pages = fb_track_harvest_log(fb, t, mo);
@@ -464,6 +470,14 @@ out:
 	if (tt.pages)
 		atomic_fetch_add_explicit(&fb->track_pages, tt.pages, memory_order_relaxed);
 	return t->polls;
+}
+
+void fb_track_frame_done(struct fb_device *fb)
+{
+	if (!fb)
+		return;
+	atomic_store(&fb->track_frame_done, true);
+	fb_poke(fb);
 }
 
 void fb_track_free(struct fb_device *fb)

@@ -542,7 +542,7 @@ void attach_msg_handle(struct attach_conn *c, const void *buf, size_t len, int *
 		break;
 	}
 	case FBG_FRAME:
-		fb_render_kick(c->srv->host->render);
+		fb_track_frame_done(c->fb->dev);
 		break;
 	case FBG_CLIPBOARD_OUT:
 		fb_send_clipboard((c->fb)->dev, (const char *)buf + sizeof(h), len - sizeof(h));
