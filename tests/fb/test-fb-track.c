@@ -7,7 +7,8 @@
  * in-process kernel tracker (skipped with the kernel's reason when it lacks
  * WP_ASYNC), the compare fallback. The log also gets a stress test: a
  * writer thread sets log bits as fast as it can while the render thread
- * harvests (suite concurrency: no bit may be lost).
+ * harvests (suite concurrency: no bit may be lost). A writer that ends its
+ * frames is read only at their ends.
  */
 #include <pthread.h>
 #include <setjmp.h>
@@ -42,11 +43,15 @@ struct track_rig {
 	uint64_t log_pages;
 };
 
-static void rig_up(struct track_rig *g, enum fb_track_mode mode, int *skip)
+/* A framebuffer with a headless frontend and a tracker in mode; with
+ * writer_kicks the test ends its frames (fb_track_frame_done). */
+static void rig_up_kicks(struct track_rig *g, enum fb_track_mode mode, bool writer_kicks, int *skip)
 {
 	struct fb_config cfg = { .name = "track",
 				 .mode = { TRACK_W, TRACK_H, 0, PIXMAN_x8r8g8b8 } };
-	struct fb_track_config tc = { .mode = mode, .pagemap_fd = -1 };
+	struct fb_track_config tc = { .mode = mode,
+				      .pagemap_fd = -1,
+				      .writer_kicks = writer_kicks };
 	struct fb_access acc;
 	const char *why = NULL;
 	int rc;
@@ -79,6 +84,11 @@ static void rig_up(struct track_rig *g, enum fb_track_mode mode, int *skip)
 	fb_access_end(g->fb, &acc);
 	fb_test_settle(g->r);
 	fb_test_settle(g->r);
+}
+
+static void rig_up(struct track_rig *g, enum fb_track_mode mode, int *skip)
+{
+	rig_up_kicks(g, mode, false, skip);
 }
 
 static void rig_down(struct track_rig *g)
@@ -276,12 +286,46 @@ static void test_track_log_stress(void **state)
 	rig_down(&g);
 }
 
+/* A writer that ends its frames is read only after fb_track_frame_done:
+ * ticks before it show nothing of a half-drawn frame (the attach bench lost
+ * frames to such a tick, whose damage held the frame's end back a frame
+ * interval), and the frame's end shows all of it. */
+static void test_track_read_at_frame_end(void **state)
+{
+	const uint32_t half_px = TRACK_W * TRACK_H / 2, colour = 0x123456;
+	uint32_t *shown, w, h;
+	struct track_rig g;
+	int skip = 0;
+
+	(void)state;
+	rig_up_kicks(&g, FB_TRACK_LOG, true, &skip);
+	FB_GUEST_WRITES_BEGIN(); /* the render thread reads them: see fb-internal.h */
+	for (uint32_t i = 0; i < half_px; i++)
+		g.pixels[i] = colour;
+	for (uint64_t p = 0; p < (uint64_t)half_px * 4 / TRACK_PAGE_BYTES; p++)
+		atomic_fetch_or((bm_word *)&g.log[p / 64], 1UL << (p % 64));
+	FB_GUEST_WRITES_END();
+	fb_test_settle(g.r);
+	assert_int_equal(fb_headless_copy(g.h, &shown, &w, &h), 0);
+	for (uint32_t i = 0; i < half_px; i++)
+		if ((shown[i] & 0xffffff) == colour)
+			fail_msg("pixel %u shown before the frame ended", i);
+	free(shown);
+	fb_track_frame_done(g.fb);
+	fb_test_settle(g.r);
+	assert_shown(&g);
+	rig_down(&g);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_track_log),	 cmocka_unit_test(test_track_compare),
-		cmocka_unit_test(test_track_uffd),	 cmocka_unit_test(test_track_mode_change),
+		cmocka_unit_test(test_track_log),
+		cmocka_unit_test(test_track_compare),
+		cmocka_unit_test(test_track_uffd),
+		cmocka_unit_test(test_track_mode_change),
 		cmocka_unit_test(test_track_log_stress),
+		cmocka_unit_test(test_track_read_at_frame_end),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
