@@ -429,11 +429,14 @@ static void test_big_scanouts_stay_in_heap(void **state)
 	assert_int_equal(fp.width, T_BIG_W);
 	assert_int_equal(*(const uint32_t *)fp.data & 0xffffff, 0x102030 + T_BIG_MESSAGES);
 	fbhost_pixels_end(r->fb, &fp);
-	/* ...and fbhost's side faulted in fewer pages for all of them than one
-	 * frame has (with a mapping per block, GLib's copy of each message
-	 * faults in a whole frame). */
+	/* ...and fbhost's side faulted in fewer pages for all of them than two
+	 * frames have (with a mapping per block, GLib's copy of each message
+	 * faults in a whole frame: T_BIG_MESSAGES frames). Two, not one: GDBus
+	 * may parse the next message before the last one's copy is freed, and
+	 * the heap then grows by one block once (seen on a loaded machine:
+	 * 769 faults for one frame of 768 pages). */
 	printf("page faults for %u Scanouts of %zu bytes: %ld\n", T_BIG_MESSAGES, n, faults);
-	assert_true(faults < (long)(n / 4096));
+	assert_true(faults < 2 * (long)(n / 4096));
 	free(px);
 }
 
