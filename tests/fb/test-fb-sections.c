@@ -8,10 +8,10 @@
  * defers delivery without the thread backing off, and closing it delivers
  * within the next ticks.
  */
-#include <sched.h>
 #include <stdatomic.h>
 
 #include "fb-test.h"
+#include "tests/common/section-frames.h"
 
 #define SECTIONS_W 320
 #define SECTIONS_H 240
@@ -19,12 +19,6 @@
 /* Pause between two frames: sections stay shorter than a frame. */
 #define SECTIONS_GAP_NS 500000L
 #define SECTIONS_RATE_HZ 1000u
-
-/* Colour of frame n; consecutive frames differ. */
-static uint32_t frame_colour(uint32_t n)
-{
-	return (n * 0x9E3779B1u + 0x123456u) & 0xffffffu;
-}
 
 /* A listener that checks every picture it is shown. Runs on the render
  * thread; the atomics are read by the test thread. */
@@ -46,26 +40,19 @@ static void checker_update(struct fb_listener *l, const struct fb_surface *s,
 			   const pixman_region32_t *damage)
 {
 	struct frame_checker *c = (struct frame_checker *)l;
-	const uint32_t *px = pixman_image_get_data(s->image);
-	size_t stride = (size_t)pixman_image_get_stride(s->image) / 4;
-	uint32_t n = px[0] & 0xffffffu, want = frame_colour(n);
-	bool one_frame = (px[1] & 0xffffffu) == (~n & 0xffffffu);
+	long n = section_frame_shown(pixman_image_get_data(s->image),
+				     (size_t)pixman_image_get_stride(s->image) / 4, s->mode.width,
+				     s->mode.height);
 
 	(void)damage;
-	for (uint32_t y = 0; y < s->mode.height && one_frame; y++)
-		for (uint32_t x = y ? 0 : 2; x < s->mode.width; x++)
-			if ((px[y * stride + x] & 0xffffffu) != want) {
-				one_frame = false;
-				break;
-			}
 	atomic_fetch_add(&c->updates, 1);
-	if (!one_frame) {
+	if (n < 0) {
 		atomic_fetch_add(&c->mixed, 1);
 		return;
 	}
-	if (n != atomic_load(&c->last_frame))
+	if ((uint32_t)n != atomic_load(&c->last_frame))
 		atomic_fetch_add(&c->frames_seen, 1);
-	atomic_store(&c->last_frame, n);
+	atomic_store(&c->last_frame, (uint32_t)n);
 }
 
 static void checker_destroy(struct fb_listener *l)
@@ -109,24 +96,10 @@ static void env_teardown(struct sections_env *e)
 	ram_list_free(e->rl);
 }
 
-/* Draws frame n inside one section: two halves with a yield between. */
+/* Draws frame n inside one section (section-frames.h). */
 static void draw_frame(struct fb_device *fb, uint32_t n)
 {
-	struct fb_access acc;
-	uint32_t *px;
-	int stride;
-
-	fb_access_begin(fb, &acc);
-	px = acc.pixels;
-	stride = (int)(acc.mode.stride / 4);
-	pixman_fill(px, stride, 32, 0, 0, SECTIONS_W, SECTIONS_H / 2, frame_colour(n));
-	sched_yield();
-	pixman_fill(px, stride, 32, 0, SECTIONS_H / 2, SECTIONS_W, SECTIONS_H - SECTIONS_H / 2,
-		    frame_colour(n));
-	px[0] = n & 0xffffffu;
-	px[1] = ~n & 0xffffffu;
-	fb_mark_dirty(fb, &acc, 0, 0, SECTIONS_W, SECTIONS_H);
-	fb_access_end(fb, &acc);
+	section_frame_draw(fb, n, SECTIONS_W, SECTIONS_H);
 }
 
 static void *guest_main(void *opaque)

@@ -9,9 +9,9 @@
  * viewer checks after every FramebufferUpdate that its whole picture is
  * one frame, and the last frame arrives.
  */
-#include <sched.h>
 #include <stdatomic.h>
 
+#include "tests/common/section-frames.h"
 #include "tests/vnc/vnc-fixture.h"
 
 #define SECTIONS_W_PX 256u
@@ -25,33 +25,6 @@
 /* Distinct frames the viewer must see: frames are not all held back. */
 #define SECTIONS_MIN_SHOWN 5u
 
-/* Colour of frame n; consecutive frames differ in every channel's bits. */
-static uint32_t frame_colour(uint32_t n)
-{
-	return (n * 0x9E3779B1u + 0x123456u) & 0xffffffu;
-}
-
-/* Draws frame n inside one section: two halves with a yield between. */
-static void draw_frame(struct fb_device *fb, uint32_t n)
-{
-	struct fb_access acc;
-	uint32_t *px;
-	int stride;
-
-	fb_access_begin(fb, &acc);
-	px = acc.pixels;
-	stride = (int)(acc.mode.stride / 4);
-	pixman_fill(px, stride, 32, 0, 0, SECTIONS_W_PX, SECTIONS_H_PX / 2, frame_colour(n));
-	fb_mark_dirty(fb, &acc, 0, 0, SECTIONS_W_PX, SECTIONS_H_PX / 2);
-	sched_yield();
-	pixman_fill(px, stride, 32, 0, SECTIONS_H_PX / 2, SECTIONS_W_PX,
-		    SECTIONS_H_PX - SECTIONS_H_PX / 2, frame_colour(n));
-	px[0] = n & 0xffffffu;
-	px[1] = ~n & 0xffffffu;
-	fb_mark_dirty(fb, &acc, 0, 0, SECTIONS_W_PX, SECTIONS_H_PX);
-	fb_access_end(fb, &acc);
-}
-
 struct guest {
 	struct fb_device *fb;
 };
@@ -62,25 +35,11 @@ static void *guest_main(void *opaque)
 	struct timespec gap = { 0, SECTIONS_GAP_NS };
 
 	for (uint32_t n = 1; n <= SECTIONS_FRAMES; n++) {
-		draw_frame(g->fb, n);
+		section_frame_draw(g->fb, n, SECTIONS_W_PX, SECTIONS_H_PX);
 		if (n % SECTIONS_BURST_FRAMES == 0)
 			nanosleep(&gap, NULL);
 	}
 	return NULL;
-}
-
-/* The frame the viewer shows, or -1 if its picture mixes frames. */
-static long shown_frame(struct vtc *c)
-{
-	const uint32_t *px = vtc_pixels(c);
-	uint32_t n = px[0] & 0xffffffu, want = frame_colour(n);
-
-	if ((px[1] & 0xffffffu) != (~n & 0xffffffu))
-		return -1;
-	for (size_t i = 2; i < (size_t)SECTIONS_W_PX * SECTIONS_H_PX; i++)
-		if ((px[i] & 0xffffffu) != want)
-			return -1;
-	return n;
 }
 
 static void run_viewer(const char *encodings)
@@ -94,7 +53,7 @@ static void run_viewer(const char *encodings)
 	struct vt t;
 
 	vt_setup(&t, SECTIONS_W_PX, SECTIONS_H_PX, PIXMAN_x8r8g8b8, &cfg);
-	draw_frame(t.fb, 0);
+	section_frame_draw(t.fb, 0, SECTIONS_W_PX, SECTIONS_H_PX);
 	c = vt_connect(&t, encodings);
 	vt_expect_guest(&t, c, "frame 0");
 	g.fb = t.fb;
@@ -106,7 +65,7 @@ static void run_viewer(const char *encodings)
 			fail_msg("%s: no update within %u ms (last frame shown %ld)", encodings,
 				 VT_WAIT_MS, last);
 		updates++;
-		n = shown_frame(c);
+		n = section_frame_shown(vtc_pixels(c), SECTIONS_W_PX, SECTIONS_W_PX, SECTIONS_H_PX);
 		if (n < 0) {
 			mixed++;
 			continue;
