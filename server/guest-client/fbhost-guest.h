@@ -116,7 +116,8 @@ const struct fbhost_guest_frame *fbhost_guest_frame(const struct fbhost_guest *g
 
 /* Or'ed into the mode: "I call fbhost_guest_frame_done() after every
  * frame", so fbhost need not poll for plain stores (UFFD, LOG, COMPARE):
- * its render thread then idles between frames. */
+ * its render thread then idles between frames, and reads what was written
+ * only after a frame_done (never half a frame). */
 #define FBHOST_GUEST_FRAMES 0x100
 /* Asks for a tracking mode and waits for fbhost's answer. Returns the mode
  * in force (UFFD falls back to COMPARE where the kernel lacks it) or
