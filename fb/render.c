@@ -218,7 +218,11 @@ static void fb_tick_one(struct fb_render *r, struct fb_device *fb, uint64_t kick
 			fb_tick_listeners(fb, mo, image, &damage, &moves);
 		/* Seqlock read side, as below. */
 		torn = atomic_fetch_add(&fb->sections, 0) != sections;
-		fb_tick_commit(fb, torn ? FB_TICK_TORN : FB_TICK_WHOLE);
+		fb_tick_commit(fb, !image ? FB_TICK_SKIPPED : torn ? FB_TICK_TORN : FB_TICK_WHOLE);
+		/* No picture (no memory for its header): nothing was shown,
+		 * the damage and moves wait for a later tick as a torn
+		 * tick's do. */
+		torn |= !image;
 		if (torn) {
 			fb_lock(&fb->move_lock, FB_LOCK_MOVES);
 			fb_damage_give_back(fb, mo, &damage, false);
