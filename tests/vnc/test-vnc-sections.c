@@ -7,7 +7,8 @@
  * back to back, each in one section and in two halves with a yield between
  * (a colour per frame, the frame number in the first pixels); a libvncclient
  * viewer checks after every FramebufferUpdate that its whole picture is
- * one frame, and the last frame arrives.
+ * one frame, and the last frame arrives. A guest that never stops drawing
+ * is not shown, but a viewer's keys still reach it.
  */
 #include <stdatomic.h>
 
@@ -24,6 +25,8 @@
 #define SECTIONS_GAP_NS 20000000L
 /* Distinct frames the viewer must see: frames are not all held back. */
 #define SECTIONS_MIN_SHOWN 5u
+/* Keys a viewer sends while the guest never stops drawing. */
+#define SECTIONS_KEYS 5u
 
 struct guest {
 	struct fb_device *fb;
@@ -84,6 +87,62 @@ static void run_viewer(const char *encodings)
 	vt_teardown(&t);
 }
 
+/* A guest that draws without a gap, until stopped. */
+struct busy_guest {
+	struct fb_device *fb;
+	atomic_bool stop;
+	uint32_t frames;
+};
+
+static void *busy_guest_main(void *opaque)
+{
+	struct busy_guest *g = opaque;
+
+	while (!atomic_load(&g->stop))
+		section_frame_draw(g->fb, ++g->frames, SECTIONS_W_PX, SECTIONS_H_PX);
+	return NULL;
+}
+
+static bool keys_at_least(struct vt_input *in, const void *arg)
+{
+	return in->key_events >= *(const unsigned *)arg;
+}
+
+/* A guest always inside a section is not shown (no tick is whole), but
+ * its viewers' input still reaches it: the VNC thread holds back pixels,
+ * never clients. */
+static void test_input_while_always_drawing(void **state)
+{
+	struct vnc_config cfg = vt_config();
+	struct busy_guest g = { 0 };
+	unsigned want = 0;
+	pthread_t thread;
+	struct vtc *c;
+	struct vt t;
+
+	(void)state;
+	vt_setup(&t, SECTIONS_W_PX, SECTIONS_H_PX, PIXMAN_x8r8g8b8, &cfg);
+	section_frame_draw(t.fb, 0, SECTIONS_W_PX, SECTIONS_H_PX);
+	c = vt_connect(&t, "raw");
+	vt_expect_guest(&t, c, "frame 0");
+	g.fb = t.fb;
+	assert_int_equal(pthread_create(&thread, NULL, busy_guest_main, &g), 0);
+	for (unsigned i = 0; i < SECTIONS_KEYS; i++) {
+		assert_int_equal(vtc_key(c, 0x61 + i, true), 0);
+		assert_int_equal(vtc_key(c, 0x61 + i, false), 0);
+		want += 2;
+		if (!vt_wait_input(&t, keys_at_least, &want, VT_WAIT_MS))
+			fail_msg("key %u of %u did not reach the guest within %u ms", i + 1,
+				 SECTIONS_KEYS, VT_WAIT_MS);
+	}
+	atomic_store(&g.stop, true);
+	assert_int_equal(pthread_join(thread, NULL), 0);
+	/* Once the guest pauses, its last frame is shown. */
+	vt_expect_guest(&t, c, "after the busy guest");
+	vtc_free(c);
+	vt_teardown(&t);
+}
+
 static void test_raw_frames_never_mixed(void **state)
 {
 	(void)state;
@@ -101,6 +160,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_raw_frames_never_mixed),
 		cmocka_unit_test(test_zrle_frames_never_mixed),
+		cmocka_unit_test(test_input_while_always_drawing),
 	};
 
 	vt_filter_from_env();
