@@ -123,8 +123,8 @@ static int merge_gaps(pixman_box32_t *b, int n)
 	return out;
 }
 
-/* Makes sc hold n cells' check flags (zeroed) and boxes. -ENOMEM leaves
- * it as it was. */
+/* Makes sc hold n cells' check flags and boxes (the caller clears the
+ * flags it uses). -ENOMEM leaves it as it was. */
 static int scratch_fit(struct vnc_cells_scratch *sc, size_t n)
 {
 	uint8_t *check;
@@ -141,7 +141,6 @@ static int scratch_fit(struct vnc_cells_scratch *sc, size_t n)
 		sc->boxes = boxes;
 		sc->cells = n;
 	}
-	memset(sc->check, 0, n);
 	return 0;
 }
 
@@ -159,6 +158,8 @@ uint64_t vnc_cells_sync(struct vnc_cells_scratch *sc, const uint32_t *s, size_t 
 {
 	uint32_t cells_w = (dst_w + VNC_CELL_PX - 1) / VNC_CELL_PX;
 	uint32_t cells_h = (dst_h + VNC_CELL_PX - 1) / VNC_CELL_PX;
+	const pixman_box32_t *ext = pixman_region32_extents((pixman_region32_t *)region);
+	uint32_t cx0, cx1, cy0, cy1; /* the cells the damage's extents touch */
 	uint64_t compared = 0, differ = 0;
 	int differ_boxes;
 	pixman_region32_t pass;
@@ -166,7 +167,9 @@ uint64_t vnc_cells_sync(struct vnc_cells_scratch *sc, const uint32_t *s, size_t 
 	uint8_t *check;
 
 	*n_changed = 0;
-	if (cells_w == 0 || cells_h == 0)
+	if (cells_w == 0 || cells_h == 0 || ext->x2 <= 0 || ext->y2 <= 0 ||
+	    ext->x1 >= (int32_t)dst_w || ext->y1 >= (int32_t)dst_h || ext->x1 >= ext->x2 ||
+	    ext->y1 >= ext->y2)
 		return 0;
 	if (scratch_fit(sc, (size_t)cells_w * cells_h) < 0) {
 		/* No memory to refine: copy and report the whole damage. */
@@ -187,15 +190,23 @@ uint64_t vnc_cells_sync(struct vnc_cells_scratch *sc, const uint32_t *s, size_t 
 		pixman_region32_union(changed, changed, (pixman_region32_t *)region);
 		return 0;
 	}
+	/* Only the cells inside the damage's extents are cleared and looked
+	 * at: a small change costs the render thread its own cells, not a
+	 * pass over the whole screen's. */
+	cx0 = ext->x1 < 0 ? 0 : (uint32_t)ext->x1 / VNC_CELL_PX;
+	cy0 = ext->y1 < 0 ? 0 : (uint32_t)ext->y1 / VNC_CELL_PX;
+	cx1 = (((uint32_t)ext->x2 < dst_w ? (uint32_t)ext->x2 : dst_w) - 1) / VNC_CELL_PX;
+	cy1 = (((uint32_t)ext->y2 < dst_h ? (uint32_t)ext->y2 : dst_h) - 1) / VNC_CELL_PX;
 	check = sc->check;
 	boxes = sc->boxes;
+	memset(check + (size_t)cy0 * cells_w, 0, (size_t)(cy1 - cy0 + 1) * cells_w);
 	mark_cells(check, cells_w, dst_w, dst_h, region);
 
-	for (uint32_t cy = 0; cy < cells_h; cy++) {
+	for (uint32_t cy = cy0; cy <= cy1; cy++) {
 		uint32_t y = cy * VNC_CELL_PX;
 		uint32_t ch = dst_h - y < VNC_CELL_PX ? dst_h - y : VNC_CELL_PX;
 
-		for (uint32_t cx = 0; cx < cells_w; cx++) {
+		for (uint32_t cx = cx0; cx <= cx1; cx++) {
 			uint32_t x = cx * VNC_CELL_PX;
 			uint32_t cw = dst_w - x < VNC_CELL_PX ? dst_w - x : VNC_CELL_PX;
 			struct vnc_cell_diff diff = { 0 };
