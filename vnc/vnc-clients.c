@@ -560,6 +560,15 @@ bool vnc_clients_after_events(struct vnc_server *s)
 	return again;
 }
 
+bool vnc_client_quiet(rfbClientPtr cl)
+{
+	const struct vnc_client *c = cl->clientData;
+
+	return c && cl->sock >= 0 && cl->state == RFB_NORMAL && sent_encodings(cl) &&
+	       !FB_UPDATE_PENDING(cl) && !c->size_stale && !c->qemu_key_ack_due &&
+	       (!cl->useExtDesktopSize || c->layout_sent);
+}
+
 void vnc_clients_kick(struct vnc_server *s, uint64_t id)
 {
 	rfbClientIteratorPtr it = rfbGetClientIterator(s->screen);

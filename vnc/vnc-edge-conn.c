@@ -220,7 +220,9 @@ bool vnc_edge_flush_out(struct vnc_edge *e, struct vnc_edge_conn *c)
 	return after_write(e, c, write_client(c));
 }
 
-/* Writes whole messages into LibVNCServer's end. False if c was dropped. */
+/* Writes whole messages into LibVNCServer's end, and wakes the VNC thread
+ * when they include one it must read now: it does not watch a quiet
+ * client's input (vnc-thread.c). False if c was dropped. */
 bool vnc_edge_flush_fwd(struct vnc_edge *e, struct vnc_edge_conn *c)
 {
 	ssize_t w = vnc_edge_buf_write(&c->fwd, c->edge_fd);
@@ -229,6 +231,10 @@ bool vnc_edge_flush_fwd(struct vnc_edge *e, struct vnc_edge_conn *c)
 		vnc_edge_drop(e, c, NULL); /* LibVNCServer closed it: its line says why */
 		return false;
 	}
+	if (w > 0 && c->fwd_urgent)
+		vnc_wake(e->s);
+	if (c->fwd.len == 0)
+		c->fwd_urgent = false;
 	return true;
 }
 
@@ -404,6 +410,10 @@ static bool run_framer(struct vnc_edge *e, struct vnc_edge_conn *c)
 			vnc_edge_drop(e, c, "out of memory");
 			return false;
 		}
+		/* An incremental update request can wait for the next
+		 * damage; everything else wakes the VNC thread. */
+		if (init || p[0] != VNC_MSG_UPDATE_REQUEST || p[1] == 0)
+			c->fwd_urgent = true;
 		vnc_edge_buf_consume(&c->in, (size_t)len);
 	}
 	return vnc_edge_flush_fwd(e, c);

@@ -59,6 +59,9 @@ struct vnc_edge_conn {
 	struct vnc_edge_framer framer;
 	struct vnc_edge_buf in;	 /* client bytes not yet framed */
 	struct vnc_edge_buf fwd; /* whole messages for LibVNCServer */
+	/* fwd holds a message the VNC thread must read at once: anything
+	 * but an incremental update request (see quiet_and_read). */
+	bool fwd_urgent;
 	struct vnc_edge_buf out; /* bytes for the client */
 	/* LibVNCServer's side of the canned exchange, dropped: its first
 	 * bytes, then how many remain (SIZE_MAX until known). */

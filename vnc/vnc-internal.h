@@ -313,6 +313,11 @@ void vnc_clients_adopt(struct vnc_server *s, struct vnc_edge_link *l);
 void vnc_clients_update_holds(struct vnc_server *s);
 void vnc_clients_drop_unresizable(struct vnc_server *s);
 bool vnc_clients_after_events(struct vnc_server *s);
+/* Whether cl has nothing an incremental update request would send now:
+ * the VNC thread then reads its requests on the next pass the damage
+ * causes instead of waking for each (the edge wakes it for any other
+ * message). */
+bool vnc_client_quiet(rfbClientPtr cl);
 void vnc_clients_kick(struct vnc_server *s, uint64_t id);
 void vnc_clients_refresh_stats(struct vnc_server *s);
 void vnc_clients_disconnect_all(struct vnc_server *s);

@@ -22,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/select.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -198,6 +199,22 @@ static bool run_commands(struct vnc_server *s)
 	return !stop;
 }
 
+/*
+ * Whether the VNC thread may sleep without watching cl's input: it has
+ * nothing to send on an incremental update request (vnc_client_quiet) and
+ * LibVNCServer has read everything in its socketpair (it reads one
+ * message per client per pass). Such a client's next request waits in the
+ * socketpair for the pass the next damage causes, which reads it before it
+ * sends: one wake-up per frame instead of two. The edge wakes this thread
+ * for every other message (vnc_edge_flush_fwd).
+ */
+static bool quiet_and_read(rfbClientPtr cl)
+{
+	int unread = 0;
+
+	return vnc_client_quiet(cl) && ioctl(cl->sock, FIONREAD, &unread) == 0 && unread == 0;
+}
+
 /* Passes in a row without waiting in poll(). */
 #define VNC_MAX_IMMEDIATE_PASSES 4
 
@@ -226,10 +243,13 @@ void *vnc_thread_main(void *arg)
 		     !paused && (cl = rfbClientIteratorNext(it)) && n < VNC_POLL_SLOTS;) {
 			if (cl->sock < 0)
 				continue;
-			/* A held client is not read (LibVNCServer skips it);
-			 * only watch it for hang-ups. */
+			/* A held client is not read (LibVNCServer skips it),
+			 * nor is a quiet one with nothing unread: only watch
+			 * them for hang-ups. */
 			pfd[n] = (struct pollfd){ .fd = cl->sock,
-						  .events = cl->onHold ? POLLRDHUP : POLLIN };
+						  .events = cl->onHold || quiet_and_read(cl)
+								    ? POLLRDHUP
+								    : POLLIN };
 			who[n++] = cl;
 		}
 		rfbReleaseClientIterator(it);
