@@ -37,11 +37,18 @@ function answer(text) {
     process.stdout.write(text + '\n');
 }
 
+// Polls fn until it returns true. A check that throws (a click that opened
+// another page: its document has no body yet, or the old context is gone)
+// counts as not yet; the last error is reported if the wait runs out.
 async function poll(what, fn) {
     const end = Date.now() + WAIT_MS;
     let last;
     while (Date.now() < end) {
-        last = await fn();
+        try {
+            last = await fn();
+        } catch (e) {
+            last = String(e.message || e);
+        }
         if (last === true)
             return;
         await new Promise((r) => setTimeout(r, 50));
