@@ -4,7 +4,9 @@
  * changed, as QEMU's VNC server does: the damaged area is compared against
  * the shadow in VNC_CELL_PX square cells (memcmp per row) and only the cells
  * that differ are copied and reported, each cropped to the rows and columns
- * that changed (as TigerVNC crops its blocks).
+ * that changed (as TigerVNC crops its blocks). When nearly everything
+ * changes (video, a game), the compare stops after a sample and the rest
+ * of the damage is copied whole: the copy is then the only pass over it.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -96,6 +98,16 @@ static bool sync_cell(const uint32_t *src, size_t src_stride, uint32_t *dst, siz
 	return differs;
 }
 
+/* Copies the rows y..y+ch-1 of columns x1..x2-1 (a run of whole cells),
+ * for a tick that stopped comparing: one memcpy per row of the run. */
+static void copy_cells(const uint32_t *src, size_t src_stride, uint32_t *dst, size_t dst_stride,
+		       uint32_t x1, uint32_t x2, uint32_t y, uint32_t ch)
+{
+	for (uint32_t r = 0; r < ch; r++)
+		memcpy(dst + (y + r) * dst_stride + x1, src + (y + r) * src_stride + x1,
+		       (x2 - x1) * 4u);
+}
+
 /*
  * Joins changed boxes of one cell row that are at most VNC_MERGE_GAP_PX
  * apart into one box spanning them (rows: the union of theirs), in place;
@@ -159,8 +171,10 @@ uint64_t vnc_cells_sync(struct vnc_cells_scratch *sc, const uint32_t *s, size_t 
 	uint32_t cells_w = (dst_w + VNC_CELL_PX - 1) / VNC_CELL_PX;
 	uint32_t cells_h = (dst_h + VNC_CELL_PX - 1) / VNC_CELL_PX;
 	const pixman_box32_t *ext = pixman_region32_extents((pixman_region32_t *)region);
-	uint32_t cx0, cx1, cy0, cy1; /* the cells the damage's extents touch */
-	uint64_t compared = 0, differ = 0;
+	uint32_t cx0, cx1, cy0, cy1;	   /* the cells the damage's extents touch */
+	uint64_t compared = 0, differ = 0; /* cells */
+	size_t nboxes = 0;
+	bool copy_all = false; /* the sample said nearly every cell differs */
 	int differ_boxes;
 	pixman_region32_t pass;
 	pixman_box32_t *boxes;
@@ -208,21 +222,41 @@ uint64_t vnc_cells_sync(struct vnc_cells_scratch *sc, const uint32_t *s, size_t 
 
 		for (uint32_t cx = cx0; cx <= cx1; cx++) {
 			uint32_t x = cx * VNC_CELL_PX;
-			uint32_t cw = dst_w - x < VNC_CELL_PX ? dst_w - x : VNC_CELL_PX;
+			uint32_t cw = dst_w - x < VNC_CELL_PX ? dst_w - x : VNC_CELL_PX, x2;
 			struct vnc_cell_diff diff = { 0 };
 
 			if (!check[(size_t)cy * cells_w + cx])
 				continue;
-			compared++;
-			if (!sync_cell(s, src_stride, dst, dst_w, x, y, cw, ch, &diff))
+			if (copy_all) {
+				/* The run of damaged cells from here, as one box. */
+				uint32_t end = cx;
+
+				while (end < cx1 && check[(size_t)cy * cells_w + end + 1])
+					end++;
+				x2 = (end + 1) * VNC_CELL_PX < dst_w ? (end + 1) * VNC_CELL_PX
+								     : dst_w;
+				copy_cells(s, src_stride, dst, dst_w, x, x2, y, ch);
+				differ += end - cx + 1;
+				boxes[nboxes++] =
+					(pixman_box32_t){ (int32_t)x, (int32_t)y, (int32_t)x2,
+							  (int32_t)(y + ch) };
+				cx = end;
 				continue;
-			boxes[differ++] = (pixman_box32_t){ (int32_t)diff.x1, (int32_t)diff.y1,
-							    (int32_t)diff.x2, (int32_t)diff.y2 };
+			}
+			compared++;
+			if (sync_cell(s, src_stride, dst, dst_w, x, y, cw, ch, &diff)) {
+				differ++;
+				boxes[nboxes++] =
+					(pixman_box32_t){ (int32_t)diff.x1, (int32_t)diff.y1,
+							  (int32_t)diff.x2, (int32_t)diff.y2 };
+			}
+			copy_all = compared == VNC_CELLS_SAMPLE &&
+				   differ * 1000 >= VNC_CELLS_COPY_ALL_PERMILLE * compared;
 		}
 	}
 	/* pixman sorts the boxes and merges neighbours that line up into
 	 * bands (a union per box would redo the region each time). */
-	differ_boxes = merge_gaps(boxes, (int)differ);
+	differ_boxes = merge_gaps(boxes, (int)nboxes);
 	pixman_region32_init_rects(&pass, boxes, differ_boxes);
 	vnc_region_limit_rects(&pass, VNC_MAX_RECTS_PER_PASS);
 	pixman_region32_union(changed, changed, &pass);

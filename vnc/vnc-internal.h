@@ -57,6 +57,12 @@
 /* Changed cells of one cell row closer than this are sent as one
  * rectangle (vnc-cells.c). */
 #define VNC_MERGE_GAP_PX (3 * VNC_CELL_PX)
+/* A tick stops comparing once this many cells were compared and at least
+ * VNC_CELLS_COPY_ALL_PERMILLE of them differed: the rest of its damage is
+ * copied without a compare (a whole-screen video or game frame, where the
+ * compare only added a read of the shadow: a third of the memory traffic). */
+#define VNC_CELLS_SAMPLE 256
+#define VNC_CELLS_COPY_ALL_PERMILLE 980
 /* Above this many rectangles per pass, changed cells are merged into row
  * bands, staying below LibVNCServer's maxRectsPerUpdate (50), beyond which
  * it would send the bounding box of the whole update instead. */
@@ -248,8 +254,10 @@ void vnc_cells_scratch_free(struct vnc_cells_scratch *sc);
 /* Compares src (src_stride pixels a row) against dst (tightly packed), both
  * x8r8g8b8 of dst_w x dst_h, in VNC_CELL_PX cells inside region, copies the
  * cells that differ and adds them, merged into at most
- * VNC_MAX_RECTS_PER_PASS rectangles, to changed. Returns the number of
- * cells compared; *n_changed gets the changed ones. */
+ * VNC_MAX_RECTS_PER_PASS rectangles, to changed. Once a tick has compared
+ * VNC_CELLS_SAMPLE cells and nearly all differed, it copies the rest of
+ * the damage whole, without a compare. Returns the number of cells
+ * compared; *n_changed gets the changed (and copied-whole) ones. */
 uint64_t vnc_cells_sync(struct vnc_cells_scratch *sc, const uint32_t *src, size_t src_stride,
 			uint32_t *dst, uint32_t dst_w, uint32_t dst_h,
 			const pixman_region32_t *region, pixman_region32_t *changed,

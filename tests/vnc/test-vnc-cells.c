@@ -6,7 +6,9 @@
  * every cell the damage touches and untouched elsewhere; the cells
  * compared and changed are counted exactly; the changed region covers
  * every pixel that differed and, below the rectangle limit, is exactly the
- * changed cells cropped to their differing pixels.
+ * changed cells cropped to their differing pixels. A picture whose cells
+ * nearly all changed is compared only for VNC_CELLS_SAMPLE cells and then
+ * copied whole; a half-changed one is compared to its last cell.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -180,10 +182,87 @@ static void test_cells_against_model(void **state)
 	vnc_cells_scratch_free(&scratch);
 }
 
+/* A 640x480 picture (1200 cells) whose cells differ where differs(cx, cy)
+ * says, all damaged: the shadow ends equal to the guest, and the counts of
+ * cells compared and changed are returned. */
+static void sync_whole(uint32_t (*differs)(uint32_t cx, uint32_t cy), uint64_t *compared,
+		       uint64_t *n_changed, pixman_region32_t *changed)
+{
+	enum { W = 640, H = 480 };
+	uint32_t *src = malloc((size_t)W * H * 4), *dst = malloc((size_t)W * H * 4);
+	struct vnc_cells_scratch scratch = { 0 };
+	pixman_region32_t damage;
+
+	assert_non_null(src);
+	assert_non_null(dst);
+	for (uint32_t y = 0; y < H; y++)
+		for (uint32_t x = 0; x < W; x++) {
+			dst[y * W + x] = (x * 7 + y * 13) & 0xffffff;
+			src[y * W + x] =
+				dst[y * W + x] ^
+				(differs(x / VNC_CELL_PX, y / VNC_CELL_PX) && (x + y) % 5 == 0
+					 ? 0x00ff00
+					 : 0);
+		}
+	pixman_region32_init_rect(&damage, 0, 0, W, H);
+	pixman_region32_init(changed);
+	*compared = vnc_cells_sync(&scratch, src, W, dst, W, H, &damage, changed, n_changed);
+	assert_memory_equal(dst, src, (size_t)W * H * 4);
+	pixman_region32_fini(&damage);
+	vnc_cells_scratch_free(&scratch);
+	free(src);
+	free(dst);
+}
+
+static uint32_t every_cell(uint32_t cx, uint32_t cy)
+{
+	(void)cx;
+	(void)cy;
+	return 1;
+}
+
+static uint32_t every_other_cell(uint32_t cx, uint32_t cy)
+{
+	return (cx + cy) % 2;
+}
+
+/* One cell in 200 is unchanged: still above VNC_CELLS_COPY_ALL_PERMILLE. */
+static uint32_t nearly_every_cell(uint32_t cx, uint32_t cy)
+{
+	return (cy * 40 + cx) % 200 != 7;
+}
+
+/* When the sample finds nearly every cell changed, the rest of the damage
+ * is copied whole without a compare; a half-changed picture is compared
+ * to its last cell. The shadow ends exact either way. */
+static void test_cells_copy_all_after_sample(void **state)
+{
+	uint64_t compared, n_changed;
+	pixman_region32_t changed;
+
+	(void)state;
+	sync_whole(every_cell, &compared, &n_changed, &changed);
+	assert_int_equal(compared, VNC_CELLS_SAMPLE);
+	assert_int_equal(n_changed, 1200);
+	pixman_region32_fini(&changed);
+
+	sync_whole(nearly_every_cell, &compared, &n_changed, &changed);
+	assert_int_equal(compared, VNC_CELLS_SAMPLE);
+	/* The sample's two unchanged cells are left out; the rest is whole. */
+	assert_int_equal(n_changed, 1200 - 2);
+	pixman_region32_fini(&changed);
+
+	sync_whole(every_other_cell, &compared, &n_changed, &changed);
+	assert_int_equal(compared, 1200);
+	assert_int_equal(n_changed, 600);
+	pixman_region32_fini(&changed);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_cells_against_model),
+		cmocka_unit_test(test_cells_copy_all_after_sample),
 	};
 
 	return cmocka_run_group_tests_name("vnc-cells", tests, NULL, NULL);
