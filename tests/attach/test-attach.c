@@ -611,5 +611,8 @@ int main(void)
 	};
 
 	signal(SIGPIPE, SIG_IGN);
+	/* ATTACH_FILTER=test_modes_log runs one test (for stress runs). */
+	if (getenv("ATTACH_FILTER"))
+		cmocka_set_test_filter(getenv("ATTACH_FILTER"));
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
