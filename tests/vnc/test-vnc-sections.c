@@ -7,8 +7,8 @@
  * back to back, each in one section and in two halves with a yield between
  * (a colour per frame, the frame number in the first pixels); a libvncclient
  * viewer checks after every FramebufferUpdate that its whole picture is
- * one frame, and the last frame arrives. A guest that never stops drawing
- * is not shown, but a viewer's keys still reach it.
+ * one frame, and the last frame arrives. A guest that draws frame after
+ * frame without a gap is seldom shown, but a viewer's keys still reach it.
  */
 #include <stdatomic.h>
 
@@ -108,9 +108,12 @@ static bool keys_at_least(struct vt_input *in, const void *arg)
 	return in->key_events >= *(const unsigned *)arg;
 }
 
-/* A guest always inside a section is not shown (no tick is whole), but
- * its viewers' input still reaches it: the VNC thread holds back pixels,
- * never clients. */
+/* A guest that draws frame after frame without a gap is seldom shown, but
+ * its viewers' input still reaches it. Not because input is read while
+ * pixels are held back: after a torn tick the VNC thread reads no client
+ * until a whole tick (vnc-thread.c). A tick that begins between two
+ * sections and sees none begin is whole, and this guest leaves such gaps;
+ * a guest that never did would hold its viewers' input back too. */
 static void test_input_while_always_drawing(void **state)
 {
 	struct vnc_config cfg = vt_config();
