@@ -142,6 +142,7 @@ static size_t send_past_edge(struct vnc_client *c, int lib_fd, size_t len)
  * A failed update (or pass) closes the client: its stream is broken. */
 static void batch_end(rfbClientPtr cl, int result)
 {
+	struct vnc_server *s = cl->screen->screenData;
 	struct vnc_client *c = cl->clientData;
 	off_t len;
 	int rc;
@@ -150,11 +151,13 @@ static void batch_end(rfbClientPtr cl, int result)
 		return;
 	if (cl->sock != c->batch_fd) {
 		/* LibVNCServer closed the client during the update (a write
-		 * failed), and with it our file: close the real socket. */
-		close(c->batch_sock);
+		 * failed), and with it our file: close the real socket the
+		 * same way (off LibVNCServer's select set, then closed). */
+		cl->sock = c->batch_sock;
 		c->batch_sock = -1;
 		c->batch_fd = -1;
-		((struct vnc_server *)cl->screen->screenData)->reap_due = true;
+		rfbCloseClient(cl);
+		s->reap_due = true;
 		return;
 	}
 	len = lseek(c->batch_fd, 0, SEEK_CUR);
@@ -174,10 +177,14 @@ static void batch_end(rfbClientPtr cl, int result)
 		close(c->batch_fd);
 		c->batch_fd = -1;
 	}
-	if (rc < 0 || !result) {
-		vnc_log(cl->screen->screenData, "client #%llu %s: update not sent: %s",
-			(unsigned long long)c->id, c->address,
-			rc < 0 ? strerror(-rc) : "LibVNCServer failed to encode it");
+	if (rc == -EPIPE || rc == -ECONNRESET) {
+		/* The edge dropped the client: its disconnect line gives the
+		 * edge's reason, as after LibVNCServer's own failed write. */
+		rfbCloseClient(cl);
+		s->reap_due = true;
+	} else if (rc < 0 || !result) {
+		vnc_log(s, "client #%llu %s: update not sent: %s", (unsigned long long)c->id,
+			c->address, rc < 0 ? strerror(-rc) : "LibVNCServer failed to encode it");
 		vnc_clients_close(cl, "update not sent");
 	}
 }
