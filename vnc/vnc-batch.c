@@ -22,7 +22,6 @@
  * (vnc-edge.h).
  */
 #include <errno.h>
-#include <poll.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <linux/sockios.h>
@@ -73,49 +72,60 @@ static void batch_begin(rfbClientPtr cl)
 	cl->sock = c->batch_fd;
 }
 
-/* Sends the batch file's [off, len) to sock, copied through a buffer, not
- * spliced: a splice into a socket lends it the file's pages, which the
- * next update would overwrite before they were read. The direct way
- * (direct_fd, never waits) returns at the first short send with what was
- * sent; the socketpair way waits for room (the edge drains it without
- * ever blocking, so the wait is short). Bytes sent, or -errno. */
-static ssize_t copy_out(int file, size_t off, size_t len, int sock, bool direct)
+/* The batch is read back through a buffer, not spliced into a socket: a
+ * splice lends the socket the file's pages, which the next update would
+ * overwrite before they were read. Reads [off, off + n); 0 or -errno. */
+static int read_batch(int file, size_t off, uint8_t *buf, size_t n)
+{
+	ssize_t got = pread(file, buf, n, (off_t)off);
+
+	if (got < 0)
+		return -errno;
+	return (size_t)got == n ? 0 : -EIO;
+}
+
+/* Sends the batch's [0, len) to sock while it takes it, never waiting:
+ * bytes sent (an error, such as the edge's shutdown, ends it too). */
+static size_t send_direct(int file, size_t len, int sock)
 {
 	uint8_t buf[VNC_BATCH_CHUNK_BYTES];
-	size_t start = off;
+	size_t off = 0;
 
 	while (off < len) {
-		size_t want = len - off < sizeof(buf) ? len - off : sizeof(buf);
-		ssize_t got = pread(file, buf, want, (off_t)off);
-		size_t done = 0;
+		size_t n = len - off < sizeof(buf) ? len - off : sizeof(buf);
+		ssize_t w;
 
-		if (got <= 0)
-			return got < 0 ? -errno : -EIO;
-		while (done < (size_t)got) {
-			struct pollfd p = { .fd = sock, .events = POLLOUT };
-			ssize_t n = send(sock, buf + done, (size_t)got - done,
-					 MSG_DONTWAIT | MSG_NOSIGNAL);
-			int rc;
-
-			if (n > 0) {
-				done += (size_t)n;
-				continue;
-			}
-			if (n < 0 && errno == EINTR)
-				continue;
-			if (direct)
-				return (ssize_t)(off + done - start);
-			if (n == 0 || errno != EAGAIN)
-				return n == 0 ? -EIO : -errno;
-			rc = poll(&p, 1, VNC_CLIENT_WAIT_MS);
-			if (rc == 0)
-				return -ETIMEDOUT;
-			if (rc < 0 && errno != EINTR)
-				return -errno;
-		}
-		off += (size_t)got;
+		if (read_batch(file, off, buf, n) < 0)
+			break;
+		do
+			w = send(sock, buf, n, MSG_DONTWAIT | MSG_NOSIGNAL);
+		while (w < 0 && errno == EINTR);
+		if (w > 0)
+			off += (size_t)w;
+		if (w < (ssize_t)n)
+			break;
 	}
-	return (ssize_t)(off - start);
+	return off;
+}
+
+/* Writes the batch's [off, len) into LibVNCServer's socket as LibVNCServer
+ * writes (rfbWriteExact: it waits for room up to maxClientWait; the edge
+ * drains the socketpair without ever blocking). 0 or -errno. */
+static int write_rest(rfbClientPtr cl, int file, size_t off, size_t len)
+{
+	uint8_t buf[VNC_BATCH_CHUNK_BYTES];
+
+	while (off < len) {
+		size_t n = len - off < sizeof(buf) ? len - off : sizeof(buf);
+		int rc = read_batch(file, off, buf, n);
+
+		if (rc < 0)
+			return rc;
+		if (rfbWriteExact(cl, (const char *)buf, (int)n) < 0)
+			return errno ? -errno : -EIO;
+		off += n;
+	}
+	return 0;
 }
 
 /* Sends what it can of the batch straight to the client's socket, past
@@ -125,17 +135,18 @@ static ssize_t copy_out(int file, size_t off, size_t len, int sock, bool direct)
 static size_t send_past_edge(struct vnc_client *c, int lib_fd, size_t len)
 {
 	struct vnc_edge_link *l = c->link;
-	ssize_t sent = 0;
+	size_t sent = 0;
 	int unread = 0;
 
 	if (l->direct_fd < 0)
 		return 0;
 	pthread_mutex_lock(&l->direct_lock);
 	if (l->direct_ok && ioctl(lib_fd, SIOCOUTQ, &unread) == 0 && unread == 0)
-		sent = copy_out(c->batch_fd, 0, len, l->direct_fd, true);
+		sent = send_direct(c->batch_fd, len, l->direct_fd);
 	pthread_mutex_unlock(&l->direct_lock);
-	/* An error (the edge shut the socket) leaves the rest to the edge. */
-	return sent > 0 ? (size_t)sent : 0;
+	/* What it did not take (or an error: the edge shut the socket) is
+	 * left to the edge. */
+	return sent;
 }
 
 /* displayFinishedHook: the batched update goes to the client at once.
@@ -167,9 +178,8 @@ static void batch_end(rfbClientPtr cl, int result)
 		rc = -errno;
 	} else {
 		size_t sent = send_past_edge(c, cl->sock, (size_t)len);
-		ssize_t w = copy_out(c->batch_fd, sent, (size_t)len, cl->sock, false);
 
-		rc = w < 0 ? (int)w : 0;
+		rc = write_rest(cl, c->batch_fd, sent, (size_t)len);
 	}
 	if (lseek(c->batch_fd, 0, SEEK_SET) < 0 ||
 	    (len > VNC_BATCH_KEEP_BYTES && ftruncate(c->batch_fd, 0) < 0)) {
