@@ -141,8 +141,7 @@ static size_t send_past_edge(struct vnc_client *c, int lib_fd, size_t len)
 	if (l->direct_fd < 0)
 		return 0;
 	pthread_mutex_lock(&l->direct_lock);
-	if (atomic_load_explicit(&l->queued, memory_order_relaxed) == 0 &&
-	    ioctl(lib_fd, SIOCOUTQ, &unread) == 0 && unread == 0)
+	if (l->direct_ok && ioctl(lib_fd, SIOCOUTQ, &unread) == 0 && unread == 0)
 		sent = send_direct(c->batch_fd, len, l->direct_fd);
 	pthread_mutex_unlock(&l->direct_lock);
 	/* What it did not take (or an error: the edge shut the socket) is

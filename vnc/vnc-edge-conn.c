@@ -42,10 +42,11 @@ static struct vnc_edge_link *output_begin(struct vnc_edge_conn *c)
 	return l;
 }
 
-/* Ends the step: link->queued now says what it left queued (after_write,
- * on_lib, or 0 from a drop, whose shutdown ends direct sends anyway). */
-static void output_end(struct vnc_edge_link *l)
+/* Ends the step: the VNC thread may send past the edge while nothing is
+ * queued here (and c is still linked to l). */
+static void output_end(struct vnc_edge_conn *c, struct vnc_edge_link *l)
 {
+	l->direct_ok = !c->dead && c->link == l && c->out.len == 0;
 	pthread_mutex_unlock(&l->direct_lock);
 	vnc_edge_link_unref(l);
 }
@@ -262,7 +263,7 @@ bool vnc_edge_flush_out_linked(struct vnc_edge *e, struct vnc_edge_conn *c)
 		return vnc_edge_flush_out(e, c);
 	l = output_begin(c);
 	alive = vnc_edge_flush_out(e, c);
-	output_end(l);
+	output_end(c, l);
 	return alive;
 }
 
@@ -309,7 +310,7 @@ static struct vnc_edge_link *new_link(struct vnc_edge_conn *c, int lib_fd)
 	l->websocket = c->ws != NULL;
 	l->tls = c->tls != NULL;
 	atomic_init(&l->refs, 2); /* the edge's and the VNC thread's */
-	atomic_init(&l->queued, c->out.len);
+	atomic_init(&l->queued, 0);
 	atomic_init(&l->frame_bytes, 0);
 	atomic_init(&l->held, false);
 	atomic_init(&l->reason, NULL);
@@ -317,6 +318,7 @@ static struct vnc_edge_link *new_link(struct vnc_edge_conn *c, int lib_fd)
 	if (!c->tls && !c->ws)
 		l->direct_fd = fcntl(c->fd, F_DUPFD_CLOEXEC, 0); /* -1: through the edge */
 	pthread_mutex_init(&l->direct_lock, NULL);
+	l->direct_ok = c->out.len == 0;
 	return l;
 }
 
@@ -684,5 +686,5 @@ void vnc_edge_on_lib(struct vnc_edge *e, struct vnc_edge_conn *c)
 	struct vnc_edge_link *l = output_begin(c);
 
 	on_lib(e, c);
-	output_end(l);
+	output_end(c, l);
 }

@@ -193,14 +193,13 @@ struct vnc_edge_link {
 	/* Keeps output bytes in order: the edge holds it while it moves
 	 * LibVNCServer's output (socketpair -> socket or queue), the VNC
 	 * thread while it sends an update straight to direct_fd
-	 * (vnc-batch.c), which it does only when nothing is queued and the
-	 * socketpair holds nothing unread. */
+	 * (vnc-batch.c), which it does only when direct_ok and the socketpair
+	 * holds nothing unread. */
 	pthread_mutex_t direct_lock;
+	bool direct_ok; /* direct_lock: the edge has no output queued */
 	/* Atomics. */
 	atomic_uint refs;
-	/* Edge writes: bytes in the output queue; for a plain client, at the
-	 * end of each step it makes under direct_lock. */
-	atomic_size_t queued;
+	atomic_size_t queued;	   /* edge writes: bytes in the output queue */
 	atomic_size_t frame_bytes; /* VNC thread writes: one frame in the client's format */
 	atomic_bool held;	   /* VNC thread writes: the client is on hold */
 	/* Edge writes reason_buf, then publishes it here (release); the VNC
