@@ -186,17 +186,6 @@ struct vnc_edge_link {
 	int lib_fd;	     /* LibVNCServer's end of the socketpair */
 	bool websocket, tls; /* how the client came (for logs and stats) */
 	bool view_only;
-	/* A dup of the client's socket for output that skips the edge (see
-	 * direct_lock), closed with the link; -1 for TLS and WebSocket
-	 * clients, whose output only the edge can frame. */
-	int direct_fd;
-	/* Keeps output bytes in order: the edge holds it while it moves
-	 * LibVNCServer's output (socketpair -> socket or queue), the VNC
-	 * thread while it sends an update straight to direct_fd
-	 * (vnc-batch.c), which it does only when direct_ok and the socketpair
-	 * holds nothing unread. */
-	pthread_mutex_t direct_lock;
-	bool direct_ok; /* direct_lock: the edge has no output queued */
 	/* Atomics. */
 	atomic_uint refs;
 	atomic_size_t queued;	   /* edge writes: bytes in the output queue */
