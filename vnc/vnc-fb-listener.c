@@ -140,14 +140,23 @@ void vnc_shadow_move(struct vnc_server *s, int32_t x1, int32_t y1, int32_t x2, i
 					   (unsigned)(x2 - x1), (unsigned)(y2 - y1));
 }
 
-/* The guest's picture as x8r8g8b8 pixels under region: the guest's own
- * memory when it has that layout, else region converted into the scratch
- * picture (pixman). NULL on ENOMEM. */
+/* The guest's picture as x8r8g8b8 pixels: the guest's own memory when it
+ * has that layout, else converted into the scratch picture (pixman). Only
+ * the pixels that the cell compare and the scroll finder may read are
+ * converted: region's extents, widened to whole cells. Those readers look
+ * at whole cells and at the rows between the damage's bands, and the
+ * scratch picture is older than the guest wherever a move went since its
+ * last conversion (moves are made in the shadow, not in the scratch).
+ * NULL on ENOMEM. */
 static const uint32_t *x8r8g8b8_view(struct vnc_server *s, const struct fb_surface *surf,
 				     const pixman_region32_t *region, size_t *stride_px)
 {
 	pixman_format_code_t f = pixman_image_get_format(surf->image);
+	const pixman_box32_t *ext = pixman_region32_extents((pixman_region32_t *)region);
 	int w = (int)surf->mode.width, h = (int)surf->mode.height;
+	int x1 = ext->x1 / VNC_CELL_PX * VNC_CELL_PX, y1 = ext->y1 / VNC_CELL_PX * VNC_CELL_PX;
+	int x2 = (ext->x2 + VNC_CELL_PX - 1) / VNC_CELL_PX * VNC_CELL_PX;
+	int y2 = (ext->y2 + VNC_CELL_PX - 1) / VNC_CELL_PX * VNC_CELL_PX;
 
 	if (f == PIXMAN_x8r8g8b8 || f == PIXMAN_a8r8g8b8) {
 		*stride_px = (size_t)pixman_image_get_stride(surf->image) / 4;
@@ -158,10 +167,9 @@ static const uint32_t *x8r8g8b8_view(struct vnc_server *s, const struct fb_surfa
 		if (!s->convert)
 			return NULL;
 	}
-	pixman_image_set_clip_region32(s->convert, (pixman_region32_t *)region);
-	pixman_image_composite32(PIXMAN_OP_SRC, surf->image, NULL, s->convert, 0, 0, 0, 0, 0, 0, w,
-				 h);
-	pixman_image_set_clip_region32(s->convert, NULL);
+	/* region lies inside the mode (vnc_update clips it). */
+	pixman_image_composite32(PIXMAN_OP_SRC, surf->image, NULL, s->convert, x1, y1, 0, 0, x1, y1,
+				 (x2 < w ? x2 : w) - x1, (y2 < h ? y2 : h) - y1);
 	*stride_px = (size_t)pixman_image_get_stride(s->convert) / 4;
 	return pixman_image_get_data(s->convert);
 }

@@ -293,6 +293,43 @@ static void test_guest_moves(void **state)
 	vt_teardown(&t);
 }
 
+/*
+ * A guest move in a format the VNC shadow converts (r5g6b5), then a change
+ * in the same 16-row cell band but outside the move's destination: the
+ * cell compare reads whole cells, so it must read the guest's pixels, not
+ * a conversion of them older than the move (a raw client then got the
+ * pre-move pixels back, and kept them: test-vnc-resize saw it under load).
+ */
+static void test_guest_move_converted_format(void **state)
+{
+	struct vnc_config cfg = vt_config();
+	uint64_t seed = 99;
+	struct vtc *raw;
+	struct vt t;
+
+	(void)state;
+	vt_setup(&t, 512, 256, PIXMAN_r5g6b5, &cfg);
+	for (int y = 0; y < 256; y += 8)
+		for (int x = 0; x < 512; x += 8)
+			assert_int_equal(fb_fill_rect(t.fb, x, y, 8, 8, (uint32_t)vt_rand(&seed)),
+					 0);
+	raw = vt_connect(&t, "raw");
+	vt_expect_guest(&t, raw, "start");
+	/* Each step starts after the last step's tick, so that the move goes
+	 * out as a move (test_guest_moves). */
+	fb_render_kick(t.render);
+	assert_int_equal(fb_render_wait_ticks(t.render, 1, VT_WAIT_MS), 0);
+	assert_int_equal(fb_copy_rect(t.fb, 40, 40, 45, 100, 300, 20), 0);
+	vt_expect_guest(&t, raw, "after the move");
+	fb_render_kick(t.render);
+	assert_int_equal(fb_render_wait_ticks(t.render, 1, VT_WAIT_MS), 0);
+	/* Row 97: cell band 96..111, which the move's rows 100..119 share. */
+	assert_int_equal(fb_fill_rect(t.fb, 50, 97, 4, 1, 0xffffffu), 0);
+	vt_expect_guest(&t, raw, "after a change beside the move");
+	vtc_free(raw);
+	vt_teardown(&t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -301,6 +338,7 @@ int main(void)
 		cmocka_unit_test(test_sprite_is_not_a_scroll),
 		cmocka_unit_test(test_scroll_with_distant_change),
 		cmocka_unit_test(test_guest_moves),
+		cmocka_unit_test(test_guest_move_converted_format),
 	};
 
 	vt_filter_from_env();
