@@ -166,9 +166,12 @@ static void test_resize_under_load(void **state)
 		      (unsigned long long)st.switches, MODE_CHANGES + 1,
 		      (unsigned long long)wr.writes, (unsigned long long)fst.moves);
 	assert_true(st.switches >= 2);
-	/* One tick apart, a move meets no tick in progress: all go out as
-	 * moves. */
-	assert_int_equal(fst.moves - fst_storm.moves, 8);
+	/* One tick apart, a move mostly meets no tick in progress and goes
+	 * out as a move. A move that does (a tick the VNC thread asked for
+	 * when its pass ended, render_waiting) goes out as pixels, as in
+	 * test-vnc-copyrect's test_guest_moves: 2 runs in 100 under TSan
+	 * delivered 7. */
+	assert_in_range(fst.moves - fst_storm.moves, 6, 8);
 	assert_int_equal(st.width, 517);
 	assert_int_equal(st.height, 301);
 	free(final);
