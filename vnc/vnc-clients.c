@@ -25,7 +25,7 @@ static struct vnc_server *srv(rfbClientPtr cl)
 }
 
 /* Closes cl from our side, remembering why for the disconnect line. */
-static void close_client(rfbClientPtr cl, const char *reason)
+void vnc_clients_close(rfbClientPtr cl, const char *reason)
 {
 	struct vnc_client *c = cl->clientData;
 
@@ -96,6 +96,7 @@ static void client_gone(rfbClientPtr cl)
 	s->gone_bytes += c->bytes;
 	pthread_mutex_unlock(&s->stats_lock);
 	cl->clientData = NULL;
+	vnc_batch_release(c);
 	free(c);
 	free_extensions(cl);
 	/* LibVNCServer 0.9.14 never frees a WebSocket client's context (45 KB
@@ -146,6 +147,7 @@ static enum rfbNewClientAction new_client(rfbClientPtr cl)
 	free(cl->host);
 	cl->host = host;
 	c->connected_ns = fb_clock_now_ns();
+	c->batch_fd = c->batch_sock = -1;
 	cl->clientData = c;
 	cl->clientGoneHook = client_gone;
 	if (s->cfg.view_only || l->view_only)
@@ -386,6 +388,7 @@ void vnc_clients_install_hooks(struct vnc_server *s)
 	sc->setXCutText = on_cut_latin1;
 	sc->setXCutTextUTF8 = on_cut_utf8;
 	sc->setDesktopSizeHook = on_set_desktop_size;
+	vnc_batch_install(sc);
 }
 
 /*
@@ -451,7 +454,7 @@ void vnc_clients_drop_unresizable(struct vnc_server *s)
 		if (!sent_encodings(cl))
 			c->size_stale = true; /* decided once it does */
 		else if (!cl->useNewFBSize)
-			close_client(cl, no_resize_reason);
+			vnc_clients_close(cl, no_resize_reason);
 	}
 	rfbReleaseClientIterator(it);
 }
@@ -502,7 +505,7 @@ static bool send_qemu_key_ack(rfbClientPtr cl)
 	};
 
 	if (rfbWriteExact(cl, (const char *)ack, sizeof(ack)) < 0) {
-		close_client(cl, "write error");
+		vnc_clients_close(cl, "write error");
 		return false;
 	}
 	/* Its bytes count; it is no picture update. */
@@ -533,7 +536,7 @@ bool vnc_clients_after_events(struct vnc_server *s)
 		if (c->size_stale) {
 			c->size_stale = false;
 			if (!cl->useNewFBSize) {
-				close_client(cl, no_resize_reason);
+				vnc_clients_close(cl, no_resize_reason);
 				continue;
 			}
 			cl->newFBSizePending = TRUE; /* the size it missed */
@@ -577,7 +580,7 @@ void vnc_clients_kick(struct vnc_server *s, uint64_t id)
 		struct vnc_client *c = cl->clientData;
 
 		if (c && c->id == id)
-			close_client(cl, "disconnected by request");
+			vnc_clients_close(cl, "disconnected by request");
 	}
 	rfbReleaseClientIterator(it);
 }
@@ -587,7 +590,7 @@ void vnc_clients_disconnect_all(struct vnc_server *s)
 	rfbClientIteratorPtr it = rfbGetClientIterator(s->screen);
 
 	for (rfbClientPtr cl; (cl = rfbClientIteratorNext(it));)
-		close_client(cl, "server shutting down");
+		vnc_clients_close(cl, "server shutting down");
 	rfbReleaseClientIterator(it);
 }
 

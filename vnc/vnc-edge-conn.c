@@ -4,9 +4,12 @@
  * for browsers, the security exchange, the hand-over of an authenticated
  * socketpair to the VNC thread, framing the client's input into whole
  * messages for LibVNCServer, and draining LibVNCServer's output into the
- * client's bounded queue. Never blocks. Edge thread only.
+ * client's bounded queue. Never blocks. Edge thread only, but for the
+ * link's direct_lock, which it holds while it moves a linked client's
+ * output (the VNC thread may send small updates past it: vnc-batch.c).
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,8 +23,31 @@
 
 void vnc_edge_link_unref(struct vnc_edge_link *l)
 {
-	if (l && atomic_fetch_sub_explicit(&l->refs, 1, memory_order_acq_rel) == 1)
-		free(l);
+	if (!l || atomic_fetch_sub_explicit(&l->refs, 1, memory_order_acq_rel) != 1)
+		return;
+	if (l->direct_fd >= 0)
+		close(l->direct_fd);
+	pthread_mutex_destroy(&l->direct_lock);
+	free(l);
+}
+
+/* Starts moving a linked client's output: takes its direct_lock, and a
+ * reference, since the step may drop c and with it the edge's. */
+static struct vnc_edge_link *output_begin(struct vnc_edge_conn *c)
+{
+	struct vnc_edge_link *l = c->link;
+
+	atomic_fetch_add_explicit(&l->refs, 1, memory_order_relaxed);
+	pthread_mutex_lock(&l->direct_lock);
+	return l;
+}
+
+/* Ends the step: link->queued now says what it left queued (after_write,
+ * on_lib, or 0 from a drop, whose shutdown ends direct sends anyway). */
+static void output_end(struct vnc_edge_link *l)
+{
+	pthread_mutex_unlock(&l->direct_lock);
+	vnc_edge_link_unref(l);
 }
 
 size_t vnc_edge_hold_bytes(size_t frame_bytes)
@@ -93,6 +119,9 @@ void vnc_edge_drop(struct vnc_edge *e, struct vnc_edge_conn *c, const char *why)
 	if (c->dead)
 		return;
 	if (c->link) {
+		/* Ends the VNC thread's direct sends on its dup too. */
+		if (c->link->direct_fd >= 0)
+			shutdown(c->fd, SHUT_RDWR);
 		if (why) {
 			snprintf(c->link->reason_buf, sizeof(c->link->reason_buf), "%s", why);
 			atomic_store_explicit(&c->link->reason, c->link->reason_buf,
@@ -105,11 +134,15 @@ void vnc_edge_drop(struct vnc_edge *e, struct vnc_edge_conn *c, const char *why)
 		vnc_edge_log_refusal(e, "dropping", c->address, why);
 	}
 	vnc_edge_wire_free(c);
-	/* Closing removes them from epoll. */
+	/* Closing removes the socketpair end from epoll; the client's socket
+	 * may live on in the link's dup (direct_fd), and epoll watches the
+	 * socket, not the descriptor: it is removed by hand. */
 	if (c->edge_fd >= 0)
 		close(c->edge_fd);
-	if (c->fd >= 0)
+	if (c->fd >= 0) {
+		epoll_ctl(e->epfd, EPOLL_CTL_DEL, c->fd, NULL);
 		close(c->fd);
+	}
 	c->fd = c->edge_fd = -1;
 	vnc_edge_buf_free(&c->in);
 	vnc_edge_buf_free(&c->fwd);
@@ -220,6 +253,19 @@ bool vnc_edge_flush_out(struct vnc_edge *e, struct vnc_edge_conn *c)
 	return after_write(e, c, write_client(c));
 }
 
+bool vnc_edge_flush_out_linked(struct vnc_edge *e, struct vnc_edge_conn *c)
+{
+	struct vnc_edge_link *l;
+	bool alive;
+
+	if (!c->link)
+		return vnc_edge_flush_out(e, c);
+	l = output_begin(c);
+	alive = vnc_edge_flush_out(e, c);
+	output_end(l);
+	return alive;
+}
+
 /* Writes whole messages into LibVNCServer's end, and wakes the VNC thread
  * when they include one it must read now: it does not watch a quiet
  * client's input (vnc-thread.c). False if c was dropped. */
@@ -263,10 +309,14 @@ static struct vnc_edge_link *new_link(struct vnc_edge_conn *c, int lib_fd)
 	l->websocket = c->ws != NULL;
 	l->tls = c->tls != NULL;
 	atomic_init(&l->refs, 2); /* the edge's and the VNC thread's */
-	atomic_init(&l->queued, 0);
+	atomic_init(&l->queued, c->out.len);
 	atomic_init(&l->frame_bytes, 0);
 	atomic_init(&l->held, false);
 	atomic_init(&l->reason, NULL);
+	l->direct_fd = -1;
+	if (!c->tls && !c->ws)
+		l->direct_fd = fcntl(c->fd, F_DUPFD_CLOEXEC, 0); /* -1: through the edge */
+	pthread_mutex_init(&l->direct_lock, NULL);
 	return l;
 }
 
@@ -306,7 +356,8 @@ static bool link_up(struct vnc_edge *e, struct vnc_edge_conn *c)
 	ev = (struct epoll_event){ .events = EPOLLIN, .data.ptr = &c->ep_lib };
 	if (epoll_ctl(e->epfd, EPOLL_CTL_ADD, sv[1], &ev) < 0) {
 		close(sv[0]);
-		free(c->link); /* nobody else has it yet */
+		atomic_store(&c->link->refs, 1); /* nobody else has it yet */
+		vnc_edge_link_unref(c->link);
 		c->link = NULL;
 		vnc_edge_drop(e, c, "epoll_ctl failed");
 		return false;
@@ -576,7 +627,7 @@ static ssize_t skip_canned(struct vnc_edge *e, struct vnc_edge_conn *c, size_t *
 /* LibVNCServer wrote (or closed its end). Reads until its end is empty: a
  * read shorter than asked means it was (epoll reports what comes later),
  * so no read is spent on learning EAGAIN. */
-void vnc_edge_on_lib(struct vnc_edge *e, struct vnc_edge_conn *c)
+static void on_lib(struct vnc_edge *e, struct vnc_edge_conn *c)
 {
 	size_t frame = atomic_load_explicit(&c->link->frame_bytes, memory_order_relaxed);
 	bool full = false;
@@ -626,4 +677,12 @@ void vnc_edge_on_lib(struct vnc_edge *e, struct vnc_edge_conn *c)
 	 * EPOLLOUT says when. */
 	if (full ? after_write(e, c, 0) : vnc_edge_flush_out(e, c))
 		vnc_edge_update_interest(e, c);
+}
+
+void vnc_edge_on_lib(struct vnc_edge *e, struct vnc_edge_conn *c)
+{
+	struct vnc_edge_link *l = output_begin(c);
+
+	on_lib(e, c);
+	output_end(l);
 }

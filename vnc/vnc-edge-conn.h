@@ -107,6 +107,8 @@ void vnc_edge_drop(struct vnc_edge *e, struct vnc_edge_conn *c, const char *why)
 void vnc_edge_count_slow_drop(struct vnc_edge *e);
 /* These return false if c was dropped. */
 bool vnc_edge_flush_out(struct vnc_edge *e, struct vnc_edge_conn *c);
+/* The same for the socket's EPOLLOUT: under the link's direct_lock. */
+bool vnc_edge_flush_out_linked(struct vnc_edge *e, struct vnc_edge_conn *c);
 bool vnc_edge_flush_fwd(struct vnc_edge *e, struct vnc_edge_conn *c);
 bool vnc_edge_start_rfb(struct vnc_edge *e, struct vnc_edge_conn *c);
 /* The client's socket is readable or hung up; LibVNCServer's end is. */

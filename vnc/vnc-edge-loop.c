@@ -210,7 +210,7 @@ static void *edge_main(void *arg)
 				    (ep->c->tls && ep->c->tls_handshaking))
 					vnc_edge_on_client(e, ep->c, ev[i].events);
 				if (!ep->c->dead && (ev[i].events & EPOLLOUT) &&
-				    vnc_edge_flush_out(e, ep->c))
+				    vnc_edge_flush_out_linked(e, ep->c))
 					vnc_edge_update_interest(e, ep->c);
 				break;
 			case EP_LIB:

@@ -186,9 +186,21 @@ struct vnc_edge_link {
 	int lib_fd;	     /* LibVNCServer's end of the socketpair */
 	bool websocket, tls; /* how the client came (for logs and stats) */
 	bool view_only;
+	/* A dup of the client's socket for output that skips the edge (see
+	 * direct_lock), closed with the link; -1 for TLS and WebSocket
+	 * clients, whose output only the edge can frame. */
+	int direct_fd;
+	/* Keeps output bytes in order: the edge holds it while it moves
+	 * LibVNCServer's output (socketpair -> socket or queue), the VNC
+	 * thread while it sends an update straight to direct_fd
+	 * (vnc-batch.c), which it does only when nothing is queued and the
+	 * socketpair holds nothing unread. */
+	pthread_mutex_t direct_lock;
 	/* Atomics. */
 	atomic_uint refs;
-	atomic_size_t queued;	   /* edge writes: bytes in the output queue */
+	/* Edge writes: bytes in the output queue; for a plain client, at the
+	 * end of each step it makes under direct_lock. */
+	atomic_size_t queued;
 	atomic_size_t frame_bytes; /* VNC thread writes: one frame in the client's format */
 	atomic_bool held;	   /* VNC thread writes: the client is on hold */
 	/* Edge writes reason_buf, then publishes it here (release); the VNC

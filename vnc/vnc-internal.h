@@ -48,7 +48,11 @@
  *      waits, so this cannot close a cycle, and the VNC thread takes no fb/
  *      lock while it holds shadow_lock.
  *   3. vnc_server.lock: commands to the VNC thread
- *   4. vnc_server.stats_lock: counters and the client list snapshot
+ *   4. vnc_edge_link.direct_lock: the order of a client's output bytes;
+ *      the edge holds it while it moves them (and may count a slow drop
+ *      under stats_lock), the VNC thread while it sends an update past the
+ *      edge (vnc-batch.c, under 1 and 2)
+ *   5. vnc_server.stats_lock: counters and the client list snapshot
  * No function returns with one of them held that it did not take.
  */
 
@@ -110,6 +114,9 @@ struct vnc_client {
 	/* Counters: LibVNCServer keeps 32-bit ones; we add up their deltas. */
 	uint32_t last_updates, last_rects, last_bytes;
 	uint64_t updates, rects, bytes;
+	/* vnc-batch.c: the memfd a small update is written to (-1 until the
+	 * first), and the real socket while one is (-1 otherwise). */
+	int batch_fd, batch_sock;
 };
 
 /* Guest moves the VNC thread repeats as CopyRect per pass; more go to the
@@ -306,6 +313,11 @@ void vnc_cursor_install(rfbScreenInfoPtr sc);
 void vnc_cursor_apply(struct vnc_server *s);
 void vnc_cursor_free(struct vnc_server *s);
 
+/* vnc-batch.c: small updates leave in one write (LibVNCServer's display
+ * hooks); releasing a client's batch file. VNC thread. */
+void vnc_batch_install(rfbScreenInfoPtr sc);
+void vnc_batch_release(struct vnc_client *c);
+
 /* vnc-fb-listener.c */
 extern const struct fb_listener_ops vnc_listener_ops;
 void vnc_wake(struct vnc_server *s);
@@ -316,6 +328,8 @@ void vnc_server_adopt(struct vnc_server *s, struct vnc_edge_link *l);
 
 /* vnc-clients.c: LibVNCServer hooks and per-client bookkeeping. */
 void vnc_clients_install_hooks(struct vnc_server *s);
+/* Closes cl from our side; reason is kept for its disconnect line. */
+void vnc_clients_close(rfbClientPtr cl, const char *reason);
 /* Serves l with LibVNCServer (rfbNewClient); drops the queue's reference. */
 void vnc_clients_adopt(struct vnc_server *s, struct vnc_edge_link *l);
 void vnc_clients_update_holds(struct vnc_server *s);
