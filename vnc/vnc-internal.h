@@ -211,7 +211,9 @@ struct vnc_server {
 	 * torn_pending the newest shadow is no frame and nothing is sent. */
 	pixman_region32_t torn;
 	bool torn_pending;
-	/* Scratch x8r8g8b8 picture for guest formats of another depth. */
+	/* Scratch x8r8g8b8 picture for guest formats of another depth. It
+	 * equals the guest only where the tick in progress converted it
+	 * (x8r8g8b8_view); elsewhere it is older, moves included. */
 	pixman_image_t *convert;
 	struct vnc_cells_scratch cells; /* the compare's working memory */
 	int scroll_last_dy;		/* last move found by vnc_scroll_detect (rows) */
