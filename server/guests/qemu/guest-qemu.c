@@ -25,7 +25,7 @@
 
 #include "server/guests/guest-runner.h"
 #include "server/guests/qemu/qemu-guest.h"
-#include "server/guests/qemu/qemu-qmp.h"
+#include "server/guests/qemu/qemu-p2p.h"
 
 #define QEMU_BUS_NAME "org.qemu"
 
@@ -86,67 +86,6 @@ static int qemu_guest_parse(struct qemu_guest *g, const char *args, const char *
 static const char *qemu_guest_dest(const struct qemu_guest *g)
 {
 	return g->p2p ? NULL : QEMU_BUS_NAME;
-}
-
-/* A GDBusConnection over one end of a socketpair (fd taken). */
-static GDBusConnection *qemu_guest_conn_from_fd(int fd, GDBusConnectionFlags flags, GError **error)
-{
-	GSocket *sock = g_socket_new_from_fd(fd, error);
-	GSocketConnection *sc;
-	GDBusConnection *c;
-
-	if (!sock) {
-		close(fd);
-		return NULL;
-	}
-	sc = g_socket_connection_factory_create_connection(sock);
-	c = g_dbus_connection_new_sync(G_IO_STREAM(sc), NULL,
-				       G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT | flags, NULL,
-				       NULL, error);
-	g_object_unref(sc);
-	g_object_unref(sock);
-	return c;
-}
-
-/* p2p mode: QEMU takes one end of a socketpair through QMP. */
-static GDBusConnection *qemu_guest_open_p2p(struct qemu_guest *g, GError **error)
-{
-	char err[256], reply[512];
-	struct qemu_qmp *q;
-	int sv[2], rc;
-
-	q = qemu_qmp_open(g->address, QEMU_QMP_TIMEOUT_MS, err, sizeof(err));
-	if (!q) {
-		g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED, "%s", err);
-		return NULL;
-	}
-	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) {
-		g_set_error(error, G_IO_ERROR, g_io_error_from_errno(errno), "socketpair: %s",
-			    g_strerror(errno));
-		qemu_qmp_close(q);
-		return NULL;
-	}
-	rc = qemu_qmp_command(q,
-			      "{\"execute\": \"getfd\", \"arguments\": {\"fdname\": "
-			      "\"fbhost-dbus\"}}",
-			      sv[1], reply, sizeof(reply), QEMU_QMP_TIMEOUT_MS);
-	if (rc == 0)
-		rc = qemu_qmp_command(q,
-				      "{\"execute\": \"add_client\", \"arguments\": "
-				      "{\"protocol\": \"@dbus-display\", \"fdname\": "
-				      "\"fbhost-dbus\"}}",
-				      -1, reply, sizeof(reply), QEMU_QMP_TIMEOUT_MS);
-	close(sv[1]);
-	qemu_qmp_close(q);
-	if (rc) {
-		g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED,
-			    "QMP add_client failed (is QEMU started with -display dbus,p2p=yes?): "
-			    "%s",
-			    rc == -EIO ? reply : g_strerror(-rc));
-		close(sv[0]);
-		return NULL;
-	}
-	return qemu_guest_conn_from_fd(sv[0], 0, error);
 }
 
 /* A property of the console object (a new reference), or NULL. */
@@ -281,7 +220,8 @@ static int qemu_guest_connect(struct qemu_guest *g, GError **error)
 	int sv[2], idx;
 
 	if (!g->conn) {
-		g->conn = g->p2p ? qemu_guest_open_p2p(g, error)
+		g->conn = g->p2p ? qemu_p2p_open(g->address, "fbhost-dbus", QEMU_QMP_TIMEOUT_MS,
+						 error)
 				 : g_dbus_connection_new_for_address_sync(
 					   g->address,
 					   G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT |
@@ -311,8 +251,8 @@ static int qemu_guest_connect(struct qemu_guest *g, GError **error)
 	if (!r)
 		goto fail_fds;
 	g_variant_unref(r);
-	g->listener = qemu_guest_conn_from_fd(
-		sv[0], G_DBUS_CONNECTION_FLAGS_DELAY_MESSAGE_PROCESSING, error);
+	g->listener = qemu_p2p_conn_from_fd(sv[0], G_DBUS_CONNECTION_FLAGS_DELAY_MESSAGE_PROCESSING,
+					    error);
 	sv[0] = -1;
 	if (!g->listener)
 		return -1;

@@ -1,0 +1,26 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * server/guests/qemu/qemu-p2p.h - D-Bus links to QEMU's display without a
+ * bus: a GDBusConnection over one end of a socketpair, and the p2p mode's
+ * handover of such a link through QMP (getfd + add_client @dbus-display).
+ * Shared by the qemu guest and bench-qemu's null listener. GLib types
+ * appear here: internal to server/guests/qemu/. Public prefix: qemu_p2p_.
+ */
+#ifndef FBHOST_GUESTS_QEMU_P2P_H
+#define FBHOST_GUESTS_QEMU_P2P_H
+
+#include <gio/gio.h>
+
+/* A client GDBusConnection (it authenticates; QEMU is the server) over
+ * fd, which it takes (closed on failure too). NULL with *error set. */
+GDBusConnection *qemu_p2p_conn_from_fd(int fd, GDBusConnectionFlags flags, GError **error);
+
+/* Connects to the QMP socket at qmp_path and hands QEMU one end of a new
+ * socketpair as a D-Bus display client (QEMU started with
+ * -display dbus,p2p=yes), under the QMP fd name fdname, waiting at most
+ * timeout_ms for each QMP step. The connection over the other end, or
+ * NULL with *error set to a one-line reason. */
+GDBusConnection *qemu_p2p_open(const char *qmp_path, const char *fdname, unsigned timeout_ms,
+			       GError **error);
+
+#endif
