@@ -6,6 +6,9 @@
  *   fbhost   QEMU -display dbus,p2p=yes and fbhost --guest qemu:qmp:...
  *   qemu-vnc QEMU's own -vnc server (-display none)
  *   no-vnc   QEMU -display none, no viewer: the baseline of QEMU's CPU
+ *   dbus-null QEMU -display dbus,p2p=yes and bench-qemu-null-listener, which
+ *            answers every display call and does nothing else, no viewer:
+ *            the least any D-Bus display client pays with this QEMU
  * Workloads: "idle" (the shell prompt, 10 s) and "scroll" (the guest prints
  * lines for 10 s at BENCH_SCROLL_RATE lines a second; started over QMP
  * send-key, the same in every setup).
@@ -24,9 +27,14 @@
  */
 #include <dirent.h>
 #include <errno.h>
+#include <libgen.h>
+#include <limits.h>
+#include <signal.h>
+#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "tests/common/vnc-test-client.h"
@@ -49,8 +57,11 @@
 #define BENCH_THREADS_MAX 32u
 #define BENCH_COMM_BYTES 16u
 
-enum bench_setup { BENCH_FBHOST, BENCH_QEMU_VNC, BENCH_NO_VNC, BENCH_SETUPS };
-static const char *const bench_setup_name[BENCH_SETUPS] = { "fbhost", "qemu-vnc", "no-vnc" };
+enum bench_setup { BENCH_FBHOST, BENCH_QEMU_VNC, BENCH_NO_VNC, BENCH_DBUS_NULL, BENCH_SETUPS };
+static const char *const bench_setup_name[BENCH_SETUPS] = { "fbhost", "qemu-vnc", "no-vnc",
+							    "dbus-null" };
+
+extern char **environ;
 
 /* CPU ticks of each thread of a process, by thread id. */
 struct bench_threads {
@@ -307,6 +318,37 @@ static void bench_end(struct bench_result *r, struct vtc *c, pid_t server, pid_t
 	r->wall_s = (double)(qr_now_ms() - t0) / 1000.0;
 }
 
+/* Starts bench-qemu-null-listener (next to this program) on the QMP
+ * socket fbhost would use. Its pid, or -1. */
+static pid_t bench_null_start(const char *qmp_path)
+{
+	char self[PATH_MAX], exe[PATH_MAX + 32];
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	char *argv[] = { exe, (char *)qmp_path, NULL };
+	pid_t pid;
+
+	if (n < 0)
+		return -1;
+	self[n] = '\0';
+	snprintf(exe, sizeof(exe), "%s/bench-qemu-null-listener", dirname(self));
+	if (posix_spawn(&pid, exe, NULL, NULL, argv, environ) != 0)
+		return -1;
+	return pid;
+}
+
+/* Stops the null listener: false if it had already exited (it failed). */
+static bool bench_null_stop(pid_t pid)
+{
+	int status;
+	bool alive = waitpid(pid, &status, WNOHANG) == 0;
+
+	if (alive) {
+		kill(pid, SIGTERM);
+		waitpid(pid, &status, 0);
+	}
+	return alive;
+}
+
 static int bench_run(enum bench_setup setup, const char *kernel, const char *initrd,
 		     struct bench_setup_result *out)
 {
@@ -314,6 +356,7 @@ static int bench_run(enum bench_setup setup, const char *kernel, const char *ini
 	const char *fb_args[] = { "--guest", NULL, NULL };
 	struct vtc_options vo = { .encodings = bench_encodings };
 	struct sp_server s = { 0 };
+	pid_t null_pid = 0;
 	struct qr_vm vm;
 	struct vtc *c = NULL;
 	uint64_t t0;
@@ -323,7 +366,7 @@ static int bench_run(enum bench_setup setup, const char *kernel, const char *ini
 	out->key_ms = -1;
 	if (qr_setup(&vm, true))
 		return -1;
-	if (setup != BENCH_FBHOST)
+	if (setup != BENCH_FBHOST && setup != BENCH_DBUS_NULL)
 		vm.display = "none";
 	snprintf(serial, sizeof(serial), "%s/serial.log", vm.dir);
 	snprintf(serial_arg, sizeof(serial_arg), "file:%s", serial);
@@ -346,12 +389,17 @@ static int bench_run(enum bench_setup setup, const char *kernel, const char *ini
 		if (sp_start(&s, fb_args))
 			goto out;
 		vo.port = sp_vnc_port(&s, 0);
+	} else if (setup == BENCH_DBUS_NULL) {
+		null_pid = bench_null_start(vm.fbhost_qmp_path);
+		if (null_pid < 0)
+			goto out;
+		s.pid = null_pid; /* its CPU is the "server" CPU */
 	} else {
 		vo.port = 5900 + BENCH_QEMU_VNC_DISPLAY;
 	}
 	if (bench_wait_serial(serial, NULL, "FBHOST-GUEST-READY", BENCH_BOOT_TIMEOUT_MS))
 		goto out;
-	if (setup != BENCH_NO_VNC) {
+	if (setup != BENCH_NO_VNC && setup != BENCH_DBUS_NULL) {
 		c = vtc_connect(&vo, err, sizeof(err));
 		if (!c) {
 			fprintf(stderr, "bench-qemu: %s: %s\n", bench_setup_name[setup], err);
@@ -385,8 +433,14 @@ static int bench_run(enum bench_setup setup, const char *kernel, const char *ini
 	rc = 0;
 out:
 	vtc_free(c);
-	if (s.pid)
+	if (null_pid > 0) {
+		if (!bench_null_stop(null_pid)) {
+			fprintf(stderr, "bench-qemu: the null listener exited early\n");
+			rc = -1;
+		}
+	} else if (s.pid) {
 		sp_stop(&s);
+	}
 	qr_teardown(&vm);
 	return rc;
 }
@@ -444,6 +498,18 @@ static void bench_print(const char *workload, const struct bench_result *f,
 	       q->qemu_cpu_s - base->qemu_cpu_s);
 }
 
+/* What a client that does nothing with the pixels costs (dbus-null). */
+static void bench_print_null(const char *workload, const struct bench_result *n,
+			     const struct bench_result *q)
+{
+	double total = n->server_cpu_s + n->qemu_cpu_s;
+
+	printf("%-7s cpu: null D-Bus listener %.2f s + its QEMU %.2f s = %.2f s; QEMU with its "
+	       "own VNC %.2f s (%.2fx)\n",
+	       workload, n->server_cpu_s, n->qemu_cpu_s, total, q->qemu_cpu_s,
+	       bench_ratio(total, q->qemu_cpu_s));
+}
+
 int main(int argc, char **argv)
 {
 	const char *kernel = qr_kernel(), *script = getenv("FBHOST_QEMU_INITRAMFS");
@@ -492,6 +558,8 @@ int main(int argc, char **argv)
 		    &r[BENCH_NO_VNC].scroll);
 	bench_print_threads("idle", &r[BENCH_FBHOST].idle.threads);
 	bench_print_threads("scroll", &r[BENCH_FBHOST].scroll.threads);
+	bench_print_null("idle", &r[BENCH_DBUS_NULL].idle, &r[BENCH_QEMU_VNC].idle);
+	bench_print_null("scroll", &r[BENCH_DBUS_NULL].scroll, &r[BENCH_QEMU_VNC].scroll);
 	printf("scroll  wall: fbhost %.1f s, qemu-vnc %.1f s, no display %.1f s; final frame "
 	       "exact: "
 	       "fbhost %s, qemu-vnc %s\n",
