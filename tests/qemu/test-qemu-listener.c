@@ -11,10 +11,17 @@
  * long data) get an error reply and a log line and change nothing; and that
  * full-frame Scanouts under fbhost's fixed malloc mmap threshold (as
  * server/app/main.c sets it) reuse heap memory rather than fault in a new
- * mapping for each message (qemu-heap.c), counted in page faults.
+ * mapping for each message (qemu-heap.c), counted in page faults. The
+ * shared-memory interface of QEMU 9.2 and later (Listener.Unix.Map): the
+ * Interfaces property offers it, ScanoutMap with a memfd (padded and tight
+ * strides, an offset) shows the file's picture, UpdateMap copies exactly
+ * its rectangle, and hostile calls (no descriptor, a pipe, a short file, a
+ * rectangle outside, a file shrunk after ScanoutMap) get an error reply or
+ * a log line while fbhost keeps serving.
  */
 #include <dirent.h>
 #include <gio/gio.h>
+#include <gio/gunixfdlist.h>
 #include <malloc.h>
 #include <pthread.h>
 #include <setjmp.h>
@@ -22,6 +29,7 @@
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -43,6 +51,7 @@
 #define T_GUEST_THREAD "t-guest"
 #define T_LISTENER_PATH "/org/qemu/Display1/Listener"
 #define T_LISTENER_IFACE "org.qemu.Display1.Listener"
+#define T_MAP_IFACE "org.qemu.Display1.Listener.Unix.Map"
 
 /* The log lines of the host, for assertions. */
 static pthread_mutex_t log_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -115,6 +124,8 @@ static void *guest_thread(void *arg)
 		g_main_loop_run(r->g.loop);
 	if (r->g.listener) {
 		g_dbus_connection_unregister_object(r->g.listener, r->g.listener_reg);
+		g_dbus_connection_unregister_object(r->g.listener, r->g.listener_map_reg);
+		qemu_guest_map_release(&r->g);
 		g_dbus_connection_close_sync(r->g.listener, NULL, NULL);
 		g_clear_object(&r->g.listener);
 	}
@@ -141,6 +152,7 @@ static int rig_setup(void **state)
 	r->g.fb = r->fb;
 	r->g.host = r->host;
 	r->g.console = 0;
+	r->g.map_fd = -1;
 	r->g.ctx = g_main_context_new();
 	r->g.loop = g_main_loop_new(r->g.ctx, FALSE);
 	pthread_mutex_init(&r->lock, NULL);
@@ -440,6 +452,211 @@ static void test_big_scanouts_stay_in_heap(void **state)
 	free(px);
 }
 
+/* The Interfaces property offers the shared-memory interface. */
+static void test_interfaces_offer_map(void **state)
+{
+	struct rig *r = *state;
+	GError *error = NULL;
+	GVariant *v, *reply;
+	const gchar **names;
+	gsize n;
+
+	reply = g_dbus_connection_call_sync(
+		r->qemu, NULL, T_LISTENER_PATH, "org.freedesktop.DBus.Properties", "Get",
+		g_variant_new("(ss)", T_LISTENER_IFACE, "Interfaces"), G_VARIANT_TYPE("(v)"),
+		G_DBUS_CALL_FLAGS_NONE, T_CALL_TIMEOUT_MS, NULL, &error);
+	if (!reply)
+		fail_msg("Get Interfaces: %s", error->message);
+	g_variant_get(reply, "(v)", &v);
+	names = g_variant_get_strv(v, &n);
+	assert_int_equal(n, 1);
+	assert_string_equal(names[0], T_MAP_IFACE);
+	g_free(names);
+	g_variant_unref(v);
+	g_variant_unref(reply);
+}
+
+/* Calls ScanoutMap with fd (-1: no descriptor in the message) as handle 0;
+ * returns the error (NULL: ok). */
+static GError *scanout_map(struct rig *r, int fd, uint32_t offset, uint32_t w, uint32_t h,
+			   uint32_t stride)
+{
+	int copy = fd >= 0 ? dup(fd) : -1; /* the list takes it; the caller keeps fd */
+	GUnixFDList *fds = copy >= 0 ? g_unix_fd_list_new_from_array(&copy, 1) : NULL;
+	GError *error = NULL;
+	GVariant *reply;
+
+	reply = g_dbus_connection_call_with_unix_fd_list_sync(
+		r->qemu, NULL, T_LISTENER_PATH, T_MAP_IFACE, "ScanoutMap",
+		g_variant_new("(huuuuu)", 0, offset, w, h, stride, (uint32_t)PIXMAN_x8r8g8b8), NULL,
+		G_DBUS_CALL_FLAGS_NONE, T_CALL_TIMEOUT_MS, fds, NULL, NULL, &error);
+	if (fds)
+		g_object_unref(fds);
+	if (reply)
+		g_variant_unref(reply);
+	return error;
+}
+
+static void update_map(struct rig *r, int x, int y, int w, int h)
+{
+	GError *error = NULL;
+	GVariant *reply = g_dbus_connection_call_sync(
+		r->qemu, NULL, T_LISTENER_PATH, T_MAP_IFACE, "UpdateMap",
+		g_variant_new("(iiii)", x, y, w, h), NULL, G_DBUS_CALL_FLAGS_NONE,
+		T_CALL_TIMEOUT_MS, NULL, &error);
+
+	if (!reply)
+		fail_msg("UpdateMap: %s", error->message);
+	g_variant_unref(reply);
+}
+
+/* A memfd of offset + stride x h bytes, pixel (x, y) = fill(x, y, salt);
+ * the padding between rows is 0xee. */
+static uint32_t map_pixel(uint32_t x, uint32_t y, uint32_t salt)
+{
+	return ((x * 7u + y * 13u + salt * 101u) * 2654435761u) & 0xffffffu;
+}
+
+static int map_file(uint32_t offset, uint32_t w, uint32_t h, uint32_t stride, uint32_t salt)
+{
+	size_t size = (size_t)offset + (size_t)stride * h;
+	int fd = memfd_create("t-qemu-map", MFD_CLOEXEC);
+	uint8_t *p;
+
+	assert_true(fd >= 0);
+	assert_int_equal(ftruncate(fd, (off_t)size), 0);
+	p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	assert_true(p != MAP_FAILED);
+	memset(p, 0xee, size);
+	for (uint32_t y = 0; y < h; y++)
+		for (uint32_t x = 0; x < w; x++)
+			((uint32_t *)(p + offset + (size_t)y * stride))[x] = map_pixel(x, y, salt);
+	munmap(p, size);
+	return fd;
+}
+
+/* Rewrites the rectangle of the file with salt. */
+static void map_redraw(int fd, uint32_t offset, uint32_t stride, uint32_t x0, uint32_t y0,
+		       uint32_t w, uint32_t h, uint32_t salt)
+{
+	for (uint32_t y = y0; y < y0 + h; y++)
+		for (uint32_t x = x0; x < x0 + w; x++) {
+			uint32_t v = map_pixel(x, y, salt);
+			off_t at = (off_t)offset + (off_t)y * stride + (off_t)x * 4;
+
+			assert_int_equal(pwrite(fd, &v, 4, at), 4);
+		}
+}
+
+/* The framebuffer is w x h and pixel (x, y) is map_pixel(x, y, salt), or
+ * map_pixel(x, y, inner) inside the rectangle (x0, y0, rw, rh). */
+static void expect_map_picture(struct rig *r, uint32_t w, uint32_t h, uint32_t salt, uint32_t x0,
+			       uint32_t y0, uint32_t rw, uint32_t rh, uint32_t inner)
+{
+	struct fbhost_pixels px;
+	uint32_t bad = 0;
+
+	fbhost_pixels_begin(r->fb, &px);
+	assert_int_equal(px.width, w);
+	assert_int_equal(px.height, h);
+	for (uint32_t y = 0; y < h; y++)
+		for (uint32_t x = 0; x < w; x++) {
+			bool in = x >= x0 && x < x0 + rw && y >= y0 && y < y0 + rh;
+			uint32_t want = map_pixel(x, y, in ? inner : salt);
+			uint32_t got = ((const uint32_t *)((const uint8_t *)px.data +
+							   (size_t)y * px.stride))[x];
+
+			if ((got & 0xffffff) != want && bad++ == 0)
+				print_error("pixel (%u,%u) 0x%06x != 0x%06x\n", x, y,
+					    got & 0xffffff, want);
+		}
+	fbhost_pixels_end(r->fb, &px);
+	assert_int_equal(bad, 0);
+}
+
+/* ScanoutMap shows the file's picture; UpdateMap copies exactly its
+ * rectangle: a padded stride with an offset (one read a row), then a tight
+ * one (one read). */
+static void test_scanout_map_and_update_map(void **state)
+{
+	struct rig *r = *state;
+	const uint32_t w = 40, h = 30, offset = 4096 + 8;
+	int fd = map_file(offset, w, h, w * 4 + 32, 1);
+	GError *error = scanout_map(r, fd, offset, w, h, w * 4 + 32);
+
+	if (error)
+		fail_msg("ScanoutMap: %s", error->message);
+	assert_int_equal(r->g.state, QEMU_DISPLAY_ON);
+	expect_map_picture(r, w, h, 1, 0, 0, 0, 0, 1);
+	/* the file changes in two places; only the updated rectangle shows */
+	map_redraw(fd, offset, w * 4 + 32, 0, 0, w, h, 2);
+	map_redraw(fd, offset, w * 4 + 32, 5, 7, 9, 4, 3);
+	update_map(r, 5, 7, 9, 4);
+	expect_map_picture(r, w, h, 1, 5, 7, 9, 4, 3);
+	close(fd);
+
+	/* a tight stride at offset 0, the framebuffer's own width */
+	fd = map_file(0, T_FB_W, T_FB_H, T_FB_W * 4, 4);
+	error = scanout_map(r, fd, 0, T_FB_W, T_FB_H, T_FB_W * 4);
+	if (error)
+		fail_msg("ScanoutMap: %s", error->message);
+	map_redraw(fd, 0, T_FB_W * 4, 0, 10, T_FB_W, 5, 5);
+	update_map(r, 0, 10, T_FB_W, 5);
+	expect_map_picture(r, T_FB_W, T_FB_H, 4, 0, 10, T_FB_W, 5, 5);
+	close(fd);
+	/* a Scanout with pixels in the message lets go of the file */
+	scanout(r, T_FB_W, T_FB_H, 0x123456);
+	assert_int_equal(r->g.map_fd, -1);
+}
+
+static void expect_map_refused(struct rig *r, int fd, uint32_t offset, uint32_t w, uint32_t h,
+			       uint32_t stride, const char *why)
+{
+	GError *error = scanout_map(r, fd, offset, w, h, stride);
+
+	assert_non_null(error);
+	if (!strstr(error->message, why))
+		fail_msg("ScanoutMap reply \"%s\", want \"%s\"", error->message, why);
+	g_error_free(error);
+	if (!log_has(why))
+		fail_msg("no log line with \"%s\":\n%s", why, log_text);
+}
+
+/* Hostile ScanoutMap and UpdateMap calls: refused or logged, never a
+ * fault, and fbhost keeps serving. */
+static void test_map_hostile(void **state)
+{
+	struct rig *r = *state;
+	int fd = map_file(0, 16, 16, 64, 1), sv[2];
+	GError *error;
+
+	expect_map_refused(r, -1, 0, 16, 16, 64, "no file descriptor 0 in the message");
+	assert_int_equal(pipe(sv), 0);
+	expect_map_refused(r, sv[0], 0, 16, 16, 64, "not a memory file");
+	close(sv[0]);
+	close(sv[1]);
+	expect_map_refused(r, fd, 0, 16, 17, 64, "the file holds 1024 bytes, not 1088");
+	expect_map_refused(r, fd, 4, 16, 16, 64, "the file holds 1024 bytes, not 1028");
+	expect_map_refused(r, fd, 0, 16, 16, 60, "ScanoutMap 16x16 stride 60 refused");
+	assert_int_equal(r->g.map_fd, -1);
+
+	error = scanout_map(r, fd, 0, 16, 16, 64);
+	if (error)
+		fail_msg("ScanoutMap: %s", error->message);
+	update_map(r, 10, 10, 7, 1);
+	assert_true(log_has("UpdateMap 7x1+10+10 outside the 16x16 map"));
+	update_map(r, -1, 0, 1, 1);
+	assert_true(log_has("UpdateMap 1x1+-1+0 outside the 16x16 map"));
+	/* QEMU shrinks its file: a short read, logged, no fault */
+	assert_int_equal(ftruncate(fd, 100), 0);
+	update_map(r, 0, 8, 16, 8);
+	assert_true(log_has("UpdateMap 16x8+0+8: Input/output error"));
+	close(fd);
+	/* still serving */
+	scanout(r, T_FB_W, T_FB_H, 0x654321);
+	call_ok(r, "MouseSet", g_variant_new("(iii)", 1, 1, 1));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -450,6 +667,10 @@ int main(void)
 						rig_teardown),
 		cmocka_unit_test_setup_teardown(test_big_scanouts_stay_in_heap, rig_setup,
 						rig_teardown),
+		cmocka_unit_test_setup_teardown(test_interfaces_offer_map, rig_setup, rig_teardown),
+		cmocka_unit_test_setup_teardown(test_scanout_map_and_update_map, rig_setup,
+						rig_teardown),
+		cmocka_unit_test_setup_teardown(test_map_hostile, rig_setup, rig_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -178,11 +178,14 @@ static void qemu_guest_disconnect(struct qemu_guest *g)
 			g_signal_handler_disconnect(g->listener, g->closed_handler);
 		if (g->listener_reg)
 			g_dbus_connection_unregister_object(g->listener, g->listener_reg);
+		if (g->listener_map_reg)
+			g_dbus_connection_unregister_object(g->listener, g->listener_map_reg);
 		g_dbus_connection_close_sync(g->listener, NULL, NULL);
 		g_clear_object(&g->listener);
 	}
 	g->closed_handler = 0;
-	g->listener_reg = 0;
+	g->listener_reg = g->listener_map_reg = 0;
+	qemu_guest_map_release(g);
 	if (g->conn) {
 		if (g->props_sub)
 			g_dbus_connection_signal_unsubscribe(g->conn, g->props_sub);
@@ -354,6 +357,7 @@ int guest_qemu_start(struct fbhost *host, struct fbhost_fb *fb, const char *args
 		return -ENOMEM;
 	g->fb = fb;
 	g->host = fbhost_fb_host(fb);
+	g->map_fd = -1;
 	pthread_mutex_init(&g->input_lock, NULL);
 	rc = qemu_guest_parse(g, args, err);
 	if (rc)

@@ -56,6 +56,7 @@ struct qemu_guest {
 	GDBusConnection *conn;	   /* to QEMU's objects (the bus, or p2p) */
 	GDBusConnection *listener; /* QEMU -> us: Listener calls */
 	guint listener_reg;	   /* object registration on listener */
+	guint listener_map_reg;	   /* its Listener.Unix.Map interface */
 	gulong closed_handler;	   /* "closed" on listener */
 	guint props_sub;	   /* PropertiesChanged subscription on conn */
 	GSource *retry;		   /* pending reconnection attempt */
@@ -63,6 +64,16 @@ struct qemu_guest {
 	bool ever_connected;
 	bool wait_logged; /* "waiting for QEMU" logged since the last loss */
 	enum qemu_display_state state;
+	/*
+	 * The console's shared memory (Listener.Unix.Map, QEMU 9.2 and later):
+	 * QEMU's memfd, read with pread (never mapped: see qemu-listener.c), the
+	 * picture at map_offset. -1 while QEMU sends its pixels in the messages
+	 * (QEMU 7.2, or a surface QEMU cannot share).
+	 */
+	int map_fd;
+	size_t map_offset;
+	uint32_t map_width, map_height, map_stride;
+	enum fbhost_format map_format;
 
 	/* Input from frontend threads. */
 	pthread_mutex_t input_lock;  /* protects every field below */
@@ -77,6 +88,8 @@ struct qemu_guest {
 /* qemu-listener.c: exports the Listener object on g->listener (guest
  * thread). 0 or -errno. */
 int qemu_guest_listener_register(struct qemu_guest *g, GError **error);
+/* Lets go of the console's shared memory, if any (guest thread). */
+void qemu_guest_map_release(struct qemu_guest *g);
 /* Switches the framebuffer to w x h in format (INVALID = keep the format)
  * unless it is that already; logs it. 0, or -errno (refusal drawn). Guest
  * thread. */

@@ -9,6 +9,18 @@
  * (fbhost_cursor_*: VNC cursor shapes, the SDL window's cursor).
  * Runs on the guest thread (the listener connection was made there).
  *
+ * Shared memory (QEMU 9.2 and later): the Listener's Interfaces property
+ * offers org.qemu.Display1.Listener.Unix.Map. QEMU then passes a shareable
+ * surface's memfd once (ScanoutMap) and afterwards only names the changed
+ * rectangle (UpdateMap); fbhost reads that rectangle from the file with
+ * pread straight into guest RAM. No pixels cross the socket and GDBus
+ * copies none. QEMU may be drawing while we read, as its own VNC server
+ * reads its surface. The file is read, never mapped: QEMU 10 does not seal
+ * it against shrinking, and a mapping of a file that shrank would fault
+ * (SIGBUS) where a read comes back short. It must hold the whole picture
+ * when it comes, and every UpdateMap is checked against the picture.
+ * QEMU 7.2 reads no Interfaces property and calls none of this.
+ *
  * Formats: QEMU names its surface format with a pixman format code. Those
  * with an fbhost format of the same layout are taken as they are:
  * x8r8g8b8, a8r8g8b8 (shown opaque, as QEMU's own VNC does), r8g8b8,
@@ -18,15 +30,20 @@
  * for big-endian guests, or a2r10g10b10) would need a converting copy on
  * every update that the guest's own format could avoid.
  */
+#include <errno.h>
+#include <gio/gunixfdlist.h>
 #include <pixman.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "server/guests/guest-draw.h"
 #include "server/guests/qemu/qemu-guest.h"
 
-/* Only what fbhost implements; QEMU 7.2 calls nothing else. */
+/* Only what fbhost implements: QEMU 7.2's interface, and the shared-memory
+ * one of later releases. */
 static const char qemu_listener_xml[] = "<node>"
 					" <interface name='org.qemu.Display1.Listener'>"
 					"  <method name='Scanout'>"
@@ -73,11 +90,29 @@ static const char qemu_listener_xml[] = "<node>"
 					"   <arg type='i' name='hot_y' direction='in'/>"
 					"   <arg type='ay' name='data' direction='in'/>"
 					"  </method>"
+					"  <property name='Interfaces' type='as' access='read'/>"
+					" </interface>"
+					" <interface name='org.qemu.Display1.Listener.Unix.Map'>"
+					"  <method name='ScanoutMap'>"
+					"   <arg type='h' name='handle' direction='in'/>"
+					"   <arg type='u' name='offset' direction='in'/>"
+					"   <arg type='u' name='width' direction='in'/>"
+					"   <arg type='u' name='height' direction='in'/>"
+					"   <arg type='u' name='stride' direction='in'/>"
+					"   <arg type='u' name='pixman_format' direction='in'/>"
+					"  </method>"
+					"  <method name='UpdateMap'>"
+					"   <arg type='i' name='x' direction='in'/>"
+					"   <arg type='i' name='y' direction='in'/>"
+					"   <arg type='i' name='width' direction='in'/>"
+					"   <arg type='i' name='height' direction='in'/>"
+					"  </method>"
 					" </interface>"
 					"</node>";
 
 #define QEMU_LISTENER_PATH "/org/qemu/Display1/Listener"
 #define QEMU_LISTENER_IFACE "org.qemu.Display1.Listener"
+#define QEMU_LISTENER_MAP_IFACE "org.qemu.Display1.Listener.Unix.Map"
 /* Text scale of the notices drawn on the framebuffer. */
 #define QEMU_NOTICE_SCALE 2
 #define QEMU_NOTICE_RGB 0xc0c0c0u
@@ -158,6 +193,22 @@ int qemu_guest_follow_mode(struct qemu_guest *g, uint32_t w, uint32_t h, enum fb
 	return 0;
 }
 
+/* A scanout's format: fbhost's, or INVALID after refusing it. */
+static enum fbhost_format qemu_listener_scanout_format(struct qemu_guest *g, uint32_t pformat)
+{
+	enum fbhost_format format = qemu_listener_format(pformat);
+	char why[160];
+
+	if (format != FBHOST_FORMAT_INVALID)
+		return format;
+	snprintf(why, sizeof(why),
+		 "pixman format 0x%08x refused: fbhost shows x8r8g8b8, a8r8g8b8, r8g8b8, r5g6b5 "
+		 "and x1r5g5b5 only",
+		 pformat);
+	qemu_listener_refuse(g, "unsupported pixel format", why);
+	return FBHOST_FORMAT_INVALID;
+}
+
 static void qemu_listener_scanout(struct qemu_guest *g, GVariant *params)
 {
 	uint32_t w, h, stride, pformat;
@@ -168,17 +219,10 @@ static void qemu_listener_scanout(struct qemu_guest *g, GVariant *params)
 
 	g_variant_get(params, "(uuuu@ay)", &w, &h, &stride, &pformat, &data);
 	bytes = g_variant_get_fixed_array(data, &n, 1);
-	format = qemu_listener_format(pformat);
-	if (format == FBHOST_FORMAT_INVALID) {
-		char why[160];
-
-		snprintf(why, sizeof(why),
-			 "pixman format 0x%08x refused: fbhost shows x8r8g8b8, a8r8g8b8, r8g8b8, "
-			 "r5g6b5 and x1r5g5b5 only",
-			 pformat);
-		qemu_listener_refuse(g, "unsupported pixel format", why);
+	qemu_guest_map_release(g);
+	format = qemu_listener_scanout_format(g, pformat);
+	if (format == FBHOST_FORMAT_INVALID)
 		goto out;
-	}
 	if (w == 0 || h == 0 || stride < w * fbhost_format_bytes(format) ||
 	    n < (gsize)stride * (h - 1) + (gsize)w * fbhost_format_bytes(format)) {
 		qlog(g, FBHOST_LOG_WARN, "console %u: malformed Scanout %ux%u stride %u, %zu bytes",
@@ -234,6 +278,173 @@ static void qemu_listener_update(struct qemu_guest *g, GVariant *params)
 	fbhost_blit(g->fb, x, y, bytes, (uint32_t)w, (uint32_t)h, stride, format);
 out:
 	g_variant_unref(data);
+}
+
+void qemu_guest_map_release(struct qemu_guest *g)
+{
+	if (g->map_fd >= 0)
+		close(g->map_fd);
+	g->map_fd = -1;
+}
+
+/* Takes the memfd behind fds[handle] (0 or -errno, why set): a regular
+ * file that holds need bytes. */
+static int qemu_listener_take_map(struct qemu_guest *g, GDBusMethodInvocation *inv, int32_t handle,
+				  size_t need, char *why, size_t whylen)
+{
+	GUnixFDList *fds =
+		g_dbus_message_get_unix_fd_list(g_dbus_method_invocation_get_message(inv));
+	struct stat st;
+	int fd;
+
+	if (!fds || handle < 0 || handle >= g_unix_fd_list_get_length(fds)) {
+		snprintf(why, whylen, "ScanoutMap refused: no file descriptor %d in the message",
+			 handle);
+		return -EBADF;
+	}
+	fd = g_unix_fd_list_get(fds, handle, NULL);
+	if (fd < 0) {
+		snprintf(why, whylen, "ScanoutMap refused: cannot take its file descriptor");
+		return -EBADF;
+	}
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		snprintf(why, whylen, "ScanoutMap refused: not a memory file");
+		close(fd);
+		return -EINVAL;
+	}
+	if ((uint64_t)st.st_size < need) {
+		snprintf(why, whylen, "ScanoutMap refused: the file holds %lld bytes, not %zu",
+			 (long long)st.st_size, need);
+		close(fd);
+		return -EINVAL;
+	}
+	g->map_fd = fd;
+	return 0;
+}
+
+/* Reads exactly n bytes at off of the map file into dst. 0, or -EIO for a
+ * file that QEMU shrank, or -errno. */
+static int qemu_listener_read_map(struct qemu_guest *g, uint8_t *dst, size_t n, size_t off)
+{
+	while (n) {
+		ssize_t got = pread(g->map_fd, dst, n, (off_t)off);
+
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got < 0)
+			return -errno;
+		if (got == 0)
+			return -EIO;
+		dst += got;
+		off += (size_t)got;
+		n -= (size_t)got;
+	}
+	return 0;
+}
+
+/*
+ * Copies the w x h rectangle at x,y (inside the shared picture) straight
+ * into guest RAM and marks it, in one pixel section. One read for whole
+ * rows when both sides have the same stride (a fbcon scroll), else one per
+ * row. 0 or -errno (nothing is marked then; a mode that does not match
+ * the shared picture any more is -ESTALE).
+ */
+static int qemu_listener_copy_map(struct qemu_guest *g, int32_t x, int32_t y, int32_t w, int32_t h)
+{
+	uint32_t bpp = fbhost_format_bytes(g->map_format);
+	size_t row = (size_t)w * bpp;
+	size_t at = g->map_offset + (size_t)y * g->map_stride + (size_t)x * bpp;
+	struct fbhost_pixels px;
+	uint8_t *dst;
+	int rc = 0;
+
+	fbhost_pixels_begin(g->fb, &px);
+	if (px.width != g->map_width || px.height != g->map_height || px.format != g->map_format) {
+		rc = -ESTALE;
+		goto out;
+	}
+	dst = (uint8_t *)px.data + (size_t)y * px.stride + (size_t)x * bpp;
+	if (row == g->map_stride && px.stride == g->map_stride) {
+		rc = qemu_listener_read_map(g, dst, row * (size_t)h, at);
+	} else {
+		for (int32_t r = 0; r < h && rc == 0; r++)
+			rc = qemu_listener_read_map(g, dst + (size_t)r * px.stride, row,
+						    at + (size_t)r * g->map_stride);
+	}
+	if (rc == 0)
+		fbhost_pixels_damage(g->fb, &px, x, y, w, h);
+out:
+	fbhost_pixels_end(g->fb, &px);
+	return rc;
+}
+
+/*
+ * ScanoutMap: the console's picture lives in a memfd that QEMU shares:
+ * kept, the mode followed, the whole picture copied. A malformed call is
+ * logged and answered with an error (why); NULL when taken.
+ */
+static const char *qemu_listener_scanout_map(struct qemu_guest *g, GVariant *params,
+					     GDBusMethodInvocation *inv, char *why, size_t whylen)
+{
+	uint32_t offset, w, h, stride, pformat, bpp;
+	enum fbhost_format format;
+	int32_t handle;
+	size_t need;
+	int rc;
+
+	g_variant_get(params, "(huuuuu)", &handle, &offset, &w, &h, &stride, &pformat);
+	qemu_guest_map_release(g);
+	why[0] = '\0';
+	format = qemu_listener_scanout_format(g, pformat);
+	if (format == FBHOST_FORMAT_INVALID)
+		return NULL;
+	bpp = fbhost_format_bytes(format);
+	if (w == 0 || h == 0 || w > INT32_MAX || h > INT32_MAX || stride < (uint64_t)w * bpp) {
+		snprintf(why, whylen, "ScanoutMap %ux%u stride %u refused: malformed", w, h,
+			 stride);
+		goto refused;
+	}
+	need = (size_t)offset + (size_t)stride * (h - 1) + (size_t)w * bpp;
+	if (qemu_listener_take_map(g, inv, handle, need, why, whylen) < 0)
+		goto refused;
+	g->map_offset = offset;
+	g->map_width = w;
+	g->map_height = h;
+	g->map_stride = stride;
+	g->map_format = format;
+	if (qemu_guest_follow_mode(g, w, h, format))
+		return NULL;
+	g->state = QEMU_DISPLAY_ON;
+	rc = qemu_listener_copy_map(g, 0, 0, (int32_t)w, (int32_t)h);
+	if (rc < 0)
+		qlog(g, FBHOST_LOG_WARN, "console %u: ScanoutMap: reading the picture: %s",
+		     g->console, g_strerror(-rc));
+	return NULL;
+refused:
+	qlog(g, FBHOST_LOG_WARN, "console %u: %s", g->console, why);
+	return why;
+}
+
+/* UpdateMap: a rectangle of the shared picture changed. Ignored without
+ * one; outside it, or unreadable, it is logged. */
+static void qemu_listener_update_map(struct qemu_guest *g, GVariant *params)
+{
+	int32_t x, y, w, h;
+	int rc;
+
+	g_variant_get(params, "(iiii)", &x, &y, &w, &h);
+	if (g->map_fd < 0 || g->state != QEMU_DISPLAY_ON)
+		return;
+	if (x < 0 || y < 0 || w <= 0 || h <= 0 || (int64_t)x + w > (int64_t)g->map_width ||
+	    (int64_t)y + h > (int64_t)g->map_height) {
+		qlog(g, FBHOST_LOG_WARN, "console %u: UpdateMap %dx%d+%d+%d outside the %ux%u map",
+		     g->console, w, h, x, y, g->map_width, g->map_height);
+		return;
+	}
+	rc = qemu_listener_copy_map(g, x, y, w, h);
+	if (rc < 0 && rc != -ESTALE)
+		qlog(g, FBHOST_LOG_WARN, "console %u: UpdateMap %dx%d+%d+%d: %s", g->console, w, h,
+		     x, y, g_strerror(-rc));
 }
 
 /*
@@ -299,18 +510,30 @@ static void qemu_listener_call(GDBusConnection *c, const gchar *sender, const gc
 {
 	struct qemu_guest *g = opaque;
 
-	if (strcmp(method, "Update") != 0)
+	if (strcmp(method, "Update") != 0 && strcmp(method, "UpdateMap") != 0)
 		qlog(g, FBHOST_LOG_DEBUG, "console %u: %s", g->console, method ? method : "?");
-	if (strcmp(method, "Scanout") == 0) {
+	if (strcmp(method, "UpdateMap") == 0) {
+		qemu_listener_update_map(g, params);
+	} else if (strcmp(method, "ScanoutMap") == 0) {
+		char why[160];
+
+		if (qemu_listener_scanout_map(g, params, inv, why, sizeof(why))) {
+			g_dbus_method_invocation_return_error(inv, G_DBUS_ERROR,
+							      G_DBUS_ERROR_INVALID_ARGS, "%s", why);
+			return;
+		}
+	} else if (strcmp(method, "Scanout") == 0) {
 		qemu_listener_scanout(g, params);
 	} else if (strcmp(method, "Update") == 0) {
 		qemu_listener_update(g, params);
 	} else if (strcmp(method, "Disable") == 0) {
+		qemu_guest_map_release(g);
 		if (g->state != QEMU_DISPLAY_OFF)
 			qlog(g, FBHOST_LOG_INFO, "console %u: display off", g->console);
 		g->state = QEMU_DISPLAY_OFF;
 		qemu_guest_draw_notice(g, "display off");
 	} else if (strcmp(method, "ScanoutDMABUF") == 0) {
+		qemu_guest_map_release(g);
 		qemu_listener_refuse(g, "DMABUF scanout: run QEMU with -display dbus,gl=off",
 				     "QEMU sends DMABUF scanouts (gl=on), which fbhost cannot "
 				     "read: start QEMU with -display dbus,gl=off");
@@ -335,8 +558,23 @@ static void qemu_listener_call(GDBusConnection *c, const gchar *sender, const gc
 	g_dbus_method_invocation_return_value(inv, NULL);
 }
 
+/* Interfaces: the optional interfaces QEMU may use (QEMU 9.2 and later
+ * read it; 7.2 does not). */
+static GVariant *qemu_listener_get_property(GDBusConnection *c, const gchar *sender,
+					    const gchar *path, const gchar *iface,
+					    const gchar *prop, GError **error, gpointer opaque)
+{
+	static const gchar *const offered[] = { QEMU_LISTENER_MAP_IFACE };
+
+	if (strcmp(prop, "Interfaces") == 0)
+		return g_variant_new_strv(offered, G_N_ELEMENTS(offered));
+	g_set_error(error, G_DBUS_ERROR, G_DBUS_ERROR_UNKNOWN_PROPERTY, "no property %s", prop);
+	return NULL;
+}
+
 static const GDBusInterfaceVTable qemu_listener_vtable = {
 	.method_call = qemu_listener_call,
+	.get_property = qemu_listener_get_property,
 };
 
 int qemu_guest_listener_register(struct qemu_guest *g, GError **error)
@@ -353,5 +591,11 @@ int qemu_guest_listener_register(struct qemu_guest *g, GError **error)
 		g->listener, QEMU_LISTENER_PATH,
 		g_dbus_node_info_lookup_interface(node, QEMU_LISTENER_IFACE), &qemu_listener_vtable,
 		g, NULL, error);
-	return g->listener_reg ? 0 : -1;
+	if (!g->listener_reg)
+		return -1;
+	g->listener_map_reg = g_dbus_connection_register_object(
+		g->listener, QEMU_LISTENER_PATH,
+		g_dbus_node_info_lookup_interface(node, QEMU_LISTENER_MAP_IFACE),
+		&qemu_listener_vtable, g, NULL, error);
+	return g->listener_map_reg ? 0 : -1;
 }
