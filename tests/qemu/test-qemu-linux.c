@@ -101,6 +101,35 @@ static void linux_type_scancodes(struct lr_rig *r, const char *text)
 	}
 }
 
+/* QEMU 9.2 and later share the virtio-gpu surface's memory with fbhost
+ * (ScanoutMap: no pixels in the messages); QEMU 7.2 sends pixels. fbhost's
+ * log says which it got, and it must be the one this QEMU offers. */
+static void linux_check_transport(struct lr_rig *r)
+{
+	char reply[1024];
+	const char *v;
+	char *log;
+	int major = 0, minor = 0;
+	bool shares, logged;
+
+	assert_int_equal(qr_qmp(&r->vm, "{\"execute\": \"query-version\"}", reply, sizeof(reply)),
+			 0);
+	v = strstr(reply, "\"major\":");
+	assert_non_null(v);
+	major = atoi(v + strlen("\"major\":"));
+	v = strstr(reply, "\"minor\":");
+	assert_non_null(v);
+	minor = atoi(v + strlen("\"minor\":"));
+	shares = major > 9 || (major == 9 && minor >= 2);
+	log = sp_read_file(r->s.err);
+	assert_non_null(log);
+	logged = strstr(log, "QEMU shares the console's memory (ScanoutMap)") != NULL;
+	free(log);
+	fprintf(stderr, "QEMU %d.%d: %s\n", major, minor,
+		logged ? "shared memory (ScanoutMap)" : "pixels in messages");
+	assert_int_equal(logged, shares);
+}
+
 static void test_linux_guest(void **state)
 {
 	struct vtc_options vo = { .encodings = "copyrect zrle raw" };
@@ -146,6 +175,7 @@ static void test_linux_guest(void **state)
 	assert_true(vtc_updates(r.c) - updates > LINUX_SCROLL_S);
 	assert_int_equal(lr_wait_viewer_exact(&r, LINUX_MATCH_TIMEOUT_MS), 0);
 
+	linux_check_transport(&r);
 	lr_stop(&r);
 }
 

@@ -186,6 +186,7 @@ static void qemu_guest_disconnect(struct qemu_guest *g)
 	g->closed_handler = 0;
 	g->listener_reg = g->listener_map_reg = 0;
 	qemu_guest_map_release(g);
+	g->map_logged = false;
 	if (g->conn) {
 		if (g->props_sub)
 			g_dbus_connection_signal_unsubscribe(g->conn, g->props_sub);

@@ -74,6 +74,7 @@ struct qemu_guest {
 	size_t map_offset;
 	uint32_t map_width, map_height, map_stride;
 	enum fbhost_format map_format;
+	bool map_logged; /* "shares the console's memory" logged on this connection */
 
 	/* Input from frontend threads. */
 	pthread_mutex_t input_lock;  /* protects every field below */

@@ -412,6 +412,12 @@ static const char *qemu_listener_scanout_map(struct qemu_guest *g, GVariant *par
 	g->map_height = h;
 	g->map_stride = stride;
 	g->map_format = format;
+	if (!g->map_logged)
+		qlog(g, FBHOST_LOG_INFO,
+		     "console %u: QEMU shares the console's memory (ScanoutMap): no pixels in "
+		     "messages",
+		     g->console);
+	g->map_logged = true;
 	if (qemu_guest_follow_mode(g, w, h, format))
 		return NULL;
 	g->state = QEMU_DISPLAY_ON;
