@@ -50,3 +50,45 @@ fbhost_install_web() {
 		(cd "$top/vnc/web" && npm install --no-audit --no-fund --loglevel=error $([ "${1:-}" = dev ] || echo --omit=dev) >/dev/null)
 	fi
 }
+
+# QEMU from bookworm-backports (10.x, which shares the console's memory with
+# a D-Bus listener: Listener.Unix.Map) unpacked into $1, not installed:
+# Debian 12's own QEMU 7.2 stays the system's, and tests/run-all.sh runs the
+# qemu suite a second time on this one through the wrapper
+# $1/bin/qemu-system-x86_64 (its own modules and firmware first). 0 when
+# the wrapper runs; otherwise 1 and a line saying why.
+fbhost_fetch_qemu_backports() {
+	local dir=$1 deb lib missing
+	local apt=(-o Dir::Etc::sourcelist=/dev/null -o "Dir::Etc::sourceparts=$dir/sources"
+		-o "Dir::State::Lists=$dir/lists" -o Dir::Cache::archives="$dir/cache"
+		-o APT::Sandbox::User=root)
+	rm -rf "$dir"
+	mkdir -p "$dir/sources" "$dir/lists/partial" "$dir/cache/partial" "$dir/debs" "$dir/root" "$dir/bin"
+	cat >"$dir/sources/backports.sources" <<'SRC'
+Types: deb
+URIs: http://deb.debian.org/debian
+Suites: bookworm-backports
+Components: main
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+SRC
+	if ! apt-get "${apt[@]}" update -qq >"$dir/apt.log" 2>&1 ||
+		! (cd "$dir/debs" && apt-get "${apt[@]}" download qemu-system-x86 qemu-system-common \
+			qemu-system-data qemu-system-modules-opengl >>"$dir/apt.log" 2>&1); then
+		echo "qemu-backports: not fetched: $(tail -n 1 "$dir/apt.log")"
+		return 1
+	fi
+	for deb in "$dir"/debs/*.deb; do dpkg -x "$deb" "$dir/root"; done
+	lib=$dir/root/usr/lib/x86_64-linux-gnu/qemu
+	missing=$(ldd "$dir/root/usr/bin/qemu-system-x86_64" "$lib/ui-dbus.so" | awk '/not found/ {print $1}' | sort -u | tr '\n' ' ')
+	if [ -n "$missing" ]; then
+		echo "qemu-backports: libraries missing: $missing"
+		return 1
+	fi
+	cat >"$dir/bin/qemu-system-x86_64" <<WRAP
+#!/bin/sh
+export QEMU_MODULE_DIR=$lib
+exec $dir/root/usr/bin/qemu-system-x86_64 -L $dir/root/usr/share/qemu -L /usr/share/qemu "\$@"
+WRAP
+	chmod +x "$dir/bin/qemu-system-x86_64"
+	"$dir/bin/qemu-system-x86_64" --version | head -n 1
+}

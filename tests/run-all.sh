@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what is missing, builds fbhost in three configurations and runs
 # every test:
-#   build/        normal build: the whole suite
+#   build/        normal build: the whole suite, then the qemu suite again on
+#                 QEMU 10 from bookworm-backports (unpacked, not installed)
 #   build-asan/   -Db_sanitize=address,undefined: the whole suite; every
 #                 report is fatal (-fno-sanitize-recover=all, halt_on_error)
 #   build-tsan/   -Db_sanitize=thread: the 'concurrency' suite
@@ -45,6 +46,17 @@ for c in "${configs[@]}"; do
 	meson test -C "$dir" --no-rebuild --print-errorlogs --num-processes 2 $suite || status=1
 done
 
+# The qemu suite again on a newer QEMU: QEMU 10 from bookworm-backports
+# takes fbhost's shared-memory listener (ScanoutMap, UpdateMap), which
+# Debian 12's QEMU 7.2 never calls. Skipped, with a line saying why, when
+# the backports archive cannot be reached.
+echo "=== build: the qemu suite on QEMU from bookworm-backports"
+rm -f build/meson-logs/qemu-backports.json
+if fbhost_fetch_qemu_backports "$top/build/qemu-backports"; then
+	PATH="$top/build/qemu-backports/bin:$PATH" meson test -C build --no-rebuild --print-errorlogs \
+		--num-processes 2 --suite qemu --logbase qemu-backports || status=1
+fi
+
 echo "=== build-bench (--buildtype=release) build only"
 [ -f build-bench/build.ninja ] || meson setup build-bench --buildtype=release >/dev/null
 ninja -C build-bench >/dev/null || { echo "build failed in build-bench"; ninja -C build-bench | tail -40; exit 1; }
@@ -52,10 +64,12 @@ ninja -C build-bench >/dev/null || { echo "build failed in build-bench"; ninja -
 python3 - build build-asan build-tsan build-fuzz <<'PY'
 import json, sys, os
 passed = failed = skipped = 0
-for d in sys.argv[1:]:
-    log = os.path.join(d, "meson-logs", "testlog.json")
+logs = [os.path.join(d, "meson-logs", "testlog.json") for d in sys.argv[1:]]
+logs.append(os.path.join("build", "meson-logs", "qemu-backports.json"))
+for log in logs:
     if not os.path.exists(log):
         continue
+    d = os.path.dirname(os.path.dirname(log))
     for line in open(log):
         r = json.loads(line).get("result")
         if r in ("OK", "EXPECTEDFAIL"):
