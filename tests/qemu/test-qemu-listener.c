@@ -17,7 +17,8 @@
  * strides, an offset) shows the file's picture, UpdateMap copies exactly
  * its rectangle, and hostile calls (no descriptor, a pipe, a short file, a
  * rectangle outside, a file shrunk after ScanoutMap) get an error reply or
- * a log line while fbhost keeps serving.
+ * a log line while fbhost keeps serving; a QEMU that sends garbage in a
+ * loop gets at most QEMU_WARN_BURST log lines a second, then a count.
  */
 #include <dirent.h>
 #include <gio/gio.h>
@@ -68,6 +69,18 @@ static void on_log(void *opaque, enum fbhost_log_level level, const char *line)
 	if (n + strlen(line) + 2 < sizeof(log_text))
 		snprintf(log_text + n, sizeof(log_text) - n, "%s\n", line);
 	pthread_mutex_unlock(&log_lock);
+}
+
+/* How many times needle occurs in the log. */
+static unsigned log_count(const char *needle)
+{
+	unsigned n = 0;
+
+	pthread_mutex_lock(&log_lock);
+	for (const char *p = log_text; (p = strstr(p, needle)); p += strlen(needle))
+		n++;
+	pthread_mutex_unlock(&log_lock);
+	return n;
 }
 
 static bool log_has(const char *needle)
@@ -657,6 +670,39 @@ static void test_map_hostile(void **state)
 	call_ok(r, "MouseSet", g_variant_new("(iii)", 1, 1, 1));
 }
 
+/* Garbage in a loop: at most QEMU_WARN_BURST warnings a window reach the
+ * log, and a later warning says how many were left out. */
+static void test_warnings_rate_limited(void **state)
+{
+	const uint64_t bound_ns = 5000000000ull; /* for the count line, at least 5 windows */
+	struct rig *r = *state;
+	int fd = map_file(0, 16, 16, 64, 1);
+	GError *error = scanout_map(r, fd, 0, 16, 16, 64);
+	uint64_t t0, t1;
+	unsigned lines, allowed;
+
+	if (error)
+		fail_msg("ScanoutMap: %s", error->message);
+	t0 = fbhost_now_ns();
+	for (int i = 0; i < 100; i++)
+		update_map(r, 16, i % 16, 1, 1);
+	t1 = fbhost_now_ns();
+	lines = log_count("outside the 16x16 map");
+	allowed = QEMU_WARN_BURST * (unsigned)((t1 - t0) / QEMU_WARN_WINDOW_NS + 1);
+	if (lines < 1 || lines > allowed)
+		fail_msg("%u warnings logged for 100 bad calls in %llu ms, want 1..%u", lines,
+			 (unsigned long long)((t1 - t0) / 1000000u), allowed);
+	/* The calls are answered before they return, so each check sees its
+	 * call's log line; the wait ends on the count line, or fails. */
+	while (!log_has("more warnings about QEMU's calls not logged")) {
+		if (fbhost_now_ns() - t1 > bound_ns)
+			fail_msg("no count of the warnings left out:\n%s", log_text);
+		update_map(r, 16, 0, 1, 1);
+	}
+	close(fd);
+	call_ok(r, "MouseSet", g_variant_new("(iii)", 1, 1, 1));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -671,6 +717,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_scanout_map_and_update_map, rig_setup,
 						rig_teardown),
 		cmocka_unit_test_setup_teardown(test_map_hostile, rig_setup, rig_teardown),
+		cmocka_unit_test_setup_teardown(test_warnings_rate_limited, rig_setup,
+						rig_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

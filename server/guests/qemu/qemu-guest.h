@@ -24,6 +24,11 @@
 #define QEMU_QMP_TIMEOUT_MS 5000u
 /* Longest console object path ("/org/qemu/Display1/Console_N"). */
 #define QEMU_PATH_MAX_BYTES 64u
+/* At most this many warnings about malformed or refused calls from QEMU
+ * are logged per QEMU_WARN_WINDOW_NS; the rest are counted, and the count
+ * is logged with the first warning of a later window. */
+#define QEMU_WARN_BURST 10u
+#define QEMU_WARN_WINDOW_NS 1000000000ull
 /* Largest console number accepted in console=N. */
 #define QEMU_MAX_CONSOLE 255u
 
@@ -75,6 +80,9 @@ struct qemu_guest {
 	uint32_t map_width, map_height, map_stride;
 	enum fbhost_format map_format;
 	bool map_logged; /* "shares the console's memory" logged on this connection */
+	/* Warnings about QEMU's calls in the current second (qemu-listener.c). */
+	uint64_t warn_window_ns;
+	unsigned warn_in_window, warn_suppressed;
 
 	/* Input from frontend threads. */
 	pthread_mutex_t input_lock;  /* protects every field below */

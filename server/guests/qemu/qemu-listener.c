@@ -33,6 +33,7 @@
 #include <errno.h>
 #include <gio/gunixfdlist.h>
 #include <pixman.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -118,6 +119,35 @@ static const char qemu_listener_xml[] = "<node>"
 #define QEMU_NOTICE_RGB 0xc0c0c0u
 
 #define qlog(g, level, ...) fbhost_log((g)->host, (level), "qemu: " __VA_ARGS__)
+
+/* Logs a warning about one of QEMU's calls, at most QEMU_WARN_BURST a
+ * window (qemu-guest.h): a QEMU that sends garbage in a loop cannot flood
+ * the log. */
+static void __attribute__((format(printf, 2, 3)))
+qemu_listener_warn(struct qemu_guest *g, const char *fmt, ...)
+{
+	uint64_t now = fbhost_now_ns();
+	char line[256];
+	va_list ap;
+
+	if (now - g->warn_window_ns >= QEMU_WARN_WINDOW_NS) {
+		if (g->warn_suppressed)
+			qlog(g, FBHOST_LOG_WARN,
+			     "console %u: %u more warnings about QEMU's calls not logged",
+			     g->console, g->warn_suppressed);
+		g->warn_window_ns = now;
+		g->warn_in_window = g->warn_suppressed = 0;
+	}
+	if (g->warn_in_window >= QEMU_WARN_BURST) {
+		g->warn_suppressed++;
+		return;
+	}
+	g->warn_in_window++;
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	qlog(g, FBHOST_LOG_WARN, "console %u: %s", g->console, line);
+}
 
 /* fbhost's format of the same layout as a pixman code, or INVALID. */
 static enum fbhost_format qemu_listener_format(uint32_t pixman_format)
@@ -225,8 +255,8 @@ static void qemu_listener_scanout(struct qemu_guest *g, GVariant *params)
 		goto out;
 	if (w == 0 || h == 0 || stride < w * fbhost_format_bytes(format) ||
 	    n < (gsize)stride * (h - 1) + (gsize)w * fbhost_format_bytes(format)) {
-		qlog(g, FBHOST_LOG_WARN, "console %u: malformed Scanout %ux%u stride %u, %zu bytes",
-		     g->console, w, h, stride, (size_t)n);
+		qemu_listener_warn(g, "malformed Scanout %ux%u stride %u, %zu bytes", w, h, stride,
+				   (size_t)n);
 		goto out;
 	}
 	qemu_guest_heap_fit(g, n);
@@ -255,8 +285,8 @@ static void qemu_listener_update(struct qemu_guest *g, GVariant *params)
 		goto out;
 	if (x < 0 || y < 0 || stride < (uint32_t)w * fbhost_format_bytes(format) ||
 	    n < (gsize)stride * (gsize)(h - 1) + (gsize)w * fbhost_format_bytes(format)) {
-		qlog(g, FBHOST_LOG_WARN, "console %u: malformed Update %dx%d+%d+%d, %zu bytes",
-		     g->console, w, h, x, y, (size_t)n);
+		qemu_listener_warn(g, "malformed Update %dx%d+%d+%d, %zu bytes", w, h, x, y,
+				   (size_t)n);
 		goto out;
 	}
 	qemu_guest_heap_fit(g, n);
@@ -423,11 +453,10 @@ static const char *qemu_listener_scanout_map(struct qemu_guest *g, GVariant *par
 	g->state = QEMU_DISPLAY_ON;
 	rc = qemu_listener_copy_map(g, 0, 0, (int32_t)w, (int32_t)h);
 	if (rc < 0)
-		qlog(g, FBHOST_LOG_WARN, "console %u: ScanoutMap: reading the picture: %s",
-		     g->console, g_strerror(-rc));
+		qemu_listener_warn(g, "ScanoutMap: reading the picture: %s", g_strerror(-rc));
 	return NULL;
 refused:
-	qlog(g, FBHOST_LOG_WARN, "console %u: %s", g->console, why);
+	qemu_listener_warn(g, "%s", why);
 	return why;
 }
 
@@ -443,14 +472,13 @@ static void qemu_listener_update_map(struct qemu_guest *g, GVariant *params)
 		return;
 	if (x < 0 || y < 0 || w <= 0 || h <= 0 || (int64_t)x + w > (int64_t)g->map_width ||
 	    (int64_t)y + h > (int64_t)g->map_height) {
-		qlog(g, FBHOST_LOG_WARN, "console %u: UpdateMap %dx%d+%d+%d outside the %ux%u map",
-		     g->console, w, h, x, y, g->map_width, g->map_height);
+		qemu_listener_warn(g, "UpdateMap %dx%d+%d+%d outside the %ux%u map", w, h, x, y,
+				   g->map_width, g->map_height);
 		return;
 	}
 	rc = qemu_listener_copy_map(g, x, y, w, h);
 	if (rc < 0 && rc != -ESTALE)
-		qlog(g, FBHOST_LOG_WARN, "console %u: UpdateMap %dx%d+%d+%d: %s", g->console, w, h,
-		     x, y, g_strerror(-rc));
+		qemu_listener_warn(g, "UpdateMap %dx%d+%d+%d: %s", w, h, x, y, g_strerror(-rc));
 }
 
 /*
@@ -496,7 +524,7 @@ static const char *qemu_listener_cursor_define(struct qemu_guest *g, GVariant *p
 	g_variant_unref(data);
 	if (!why[0])
 		return NULL;
-	qlog(g, FBHOST_LOG_WARN, "console %u: %s", g->console, why);
+	qemu_listener_warn(g, "%s", why);
 	return why;
 }
 
