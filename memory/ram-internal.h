@@ -21,6 +21,9 @@
 /* The whole RAM address space (every block's max_length, plus gaps). */
 #define RAM_MAX_SPACE_BYTES (UINT64_C(1) << 48)
 #define RAM_BLOCK_NAME_MAX_BYTES 256u
+/* Blocks mapped from other processes' files at once (ram_block_add_file):
+ * slots of the SIGBUS guard's table. */
+#define RAM_GUARD_MAX_MAPPINGS 64u
 /* Keeps the readers' fields off the writers' cache line. */
 #define RAM_CACHE_LINE_BYTES 64
 
@@ -43,9 +46,14 @@ struct ram_block {
 	char *name;		   /* immutable */
 	ram_addr_t offset;	   /* immutable: page-aligned start in the address space */
 	uint64_t max_length;	   /* immutable: reserved bytes, page-aligned */
-	void *host;		   /* immutable: max_length bytes mapped RW, shared */
-	int fd; /* immutable: the memfd behind host, sealed at max_length rounded up to host pages
-		 */
+	void *host;		   /* immutable: max_length bytes mapped RW */
+	/* immutable: our memfd behind host, sealed at max_length rounded up
+	 * to host pages; -1 for a block mapped from another's file */
+	int fd;
+	void *map_base;		      /* immutable: the mapping holding host (host pages) */
+	size_t map_bytes;	      /* immutable: its length */
+	int guard_slot;		      /* immutable: ram-guard.c's slot, or -1 */
+	_Atomic bool lost;	      /* set once by the SIGBUS guard (any thread) */
 	_Atomic uint64_t used_length; /* written under ram_list.mutex, read anywhere */
 };
 
@@ -78,7 +86,10 @@ struct ram_list {
 	 * mutex, read by every dirty_set* call; sequentially consistent. */
 	_Atomic unsigned tracked;
 
-	/* Writers only. */
+	/* Writers only. memory/'s two locks, this one and ram-guard.c's
+	 * ram_guard_lock, are leaves: neither is held while taking the other
+	 * or any other lock, and both come after every lock of fb/ and the
+	 * frontends. */
 	_Alignas(RAM_CACHE_LINE_BYTES)
 		pthread_mutex_t mutex;	  /* serialises add/resize/remove, growth */
 	struct cds_list_head blocks;	  /* sorted by offset; protected by mutex */
@@ -153,6 +164,14 @@ static inline struct dirty_view dirty_view_of(struct ram_list *rl, unsigned clie
 	}
 	return v;
 }
+
+/* The SIGBUS guard (ram-guard.c): guards [start, start+bytes), a mapping
+ * of a file that another process may shrink; *lost is set when a fault
+ * there replaced the mapping with zero pages. The slot, or -ENOSPC (every
+ * RAM_GUARD_MAX_MAPPINGS slot taken) or the -errno of installing the
+ * handler. Remove the slot before unmapping. */
+int ram_guard_add(void *start, size_t bytes, _Atomic bool *lost);
+void ram_guard_remove(int slot);
 
 /* Set / clear pages [first, end) of the clients in client_mask, without the
  * size clamp (for a block being added). Called with rl->mutex held. */

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "memory/bitops.h"
@@ -61,8 +62,11 @@ struct ram_list *ram_list_new(const struct ram_list_config *cfg)
 
 static void ram_block_destroy(struct ram_block *b)
 {
-	munmap(b->host, b->max_length);
-	close(b->fd);
+	/* No thread can touch the mapping any more: the guard may go. */
+	ram_guard_remove(b->guard_slot);
+	munmap(b->map_base, b->map_bytes);
+	if (b->fd >= 0)
+		close(b->fd);
 	free(b->name);
 	free(b);
 }
@@ -197,29 +201,79 @@ static int find_first_gap(struct ram_list *rl, uint64_t len, ram_addr_t *offset,
 	return 0;
 }
 
+/* Places b (max_length and used_length set) in the first gap of the address
+ * space, its used pages dirty for every client. 0 or -errno. */
+static int ram_block_link(struct ram_list *rl, struct ram_block *b)
+{
+	struct cds_list_head *next;
+	uint64_t new_size;
+	int err;
+
+	pthread_mutex_lock(&rl->mutex);
+	err = find_first_gap(rl, b->max_length, &b->offset, &next);
+	if (err)
+		goto out;
+	new_size = rl->size_bytes;
+	if (b->offset + b->max_length > new_size)
+		new_size = b->offset + b->max_length;
+	err = dirty_grow(rl, new_size >> rl->page_bits);
+	if (err)
+		goto out;
+	/* Bits first, size last: a reader that sees the new size sees them. The
+	 * reserved tail may hold bits of a removed block: clear them. */
+	ram_dirty_set_pages(rl, b->offset >> rl->page_bits,
+			    pages_end(rl, b->offset, b->used_length), DIRTY_CLIENTS_ALL);
+	ram_dirty_clear_pages(rl, pages_end(rl, b->offset, b->used_length),
+			      (b->offset + b->max_length) >> rl->page_bits, DIRTY_CLIENTS_ALL);
+	cds_list_add_tail(&b->node, next);
+	atomic_store_explicit(&rl->size_bytes, new_size, memory_order_release);
+out:
+	pthread_mutex_unlock(&rl->mutex);
+	return err;
+}
+
+/* A new unlinked block of max_length bytes (rounded up to pages). */
+static struct ram_block *ram_block_alloc(struct ram_list *rl, const char *name, size_t used_length,
+					 size_t max_length)
+{
+	uint64_t page_mask = ram_page_size(rl) - 1;
+	struct ram_block *b = calloc(1, sizeof(*b));
+
+	if (!b)
+		return NULL;
+	b->name = strdup(name);
+	if (!b->name) {
+		free(b);
+		return NULL;
+	}
+	b->max_length = ((uint64_t)max_length + page_mask) & ~page_mask;
+	b->used_length = used_length;
+	b->fd = -1;
+	b->guard_slot = -1;
+	return b;
+}
+
+static bool ram_block_args_ok(struct ram_list *rl, const char *name, size_t used_length,
+			      size_t max_length)
+{
+	return rl && name && strnlen(name, RAM_BLOCK_NAME_MAX_BYTES) < RAM_BLOCK_NAME_MAX_BYTES &&
+	       used_length != 0 && used_length <= max_length && max_length <= RAM_MAX_SPACE_BYTES;
+}
+
 struct ram_block *ram_block_add(struct ram_list *rl, const char *name, size_t used_length,
 				size_t max_length)
 {
-	uint64_t page_mask, max_bytes, new_size, host_page;
-	struct cds_list_head *next;
+	uint64_t host_page;
 	struct ram_block *b;
 	int err;
 
-	if (!rl || !name || strnlen(name, RAM_BLOCK_NAME_MAX_BYTES) >= RAM_BLOCK_NAME_MAX_BYTES ||
-	    used_length == 0 || used_length > max_length || max_length > RAM_MAX_SPACE_BYTES) {
+	if (!ram_block_args_ok(rl, name, used_length, max_length)) {
 		errno = EINVAL;
 		return NULL;
 	}
-	page_mask = ram_page_size(rl) - 1;
-	max_bytes = ((uint64_t)max_length + page_mask) & ~page_mask;
-	b = calloc(1, sizeof(*b));
+	b = ram_block_alloc(rl, name, used_length, max_length);
 	if (!b)
 		goto fail_block;
-	b->name = strdup(name);
-	if (!b->name)
-		goto fail_name;
-	b->max_length = max_bytes;
-	b->used_length = used_length;
 	/* A memfd, so another process can map the same pages (ram_block_fd);
 	 * sealed at its size, so no holder of the fd can shrink it under our
 	 * mapping (a shrunk memfd turns our accesses into SIGBUS). */
@@ -228,38 +282,23 @@ struct ram_block *ram_block_add(struct ram_list *rl, const char *name, size_t us
 		goto fail_memfd;
 	/* Whole host pages, so that any process can map all of it. */
 	host_page = (uint64_t)sysconf(_SC_PAGESIZE);
-	if (ftruncate(b->fd, (off_t)((max_bytes + host_page - 1) / host_page * host_page)) != 0 ||
+	if (ftruncate(b->fd, (off_t)((b->max_length + host_page - 1) / host_page * host_page)) !=
+		    0 ||
 	    fcntl(b->fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL) != 0)
 		goto fail_mmap;
-	b->host =
-		mmap(NULL, max_bytes, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_NORESERVE, b->fd, 0);
+	b->host = mmap(NULL, b->max_length, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_NORESERVE,
+		       b->fd, 0);
 	if (b->host == MAP_FAILED)
 		goto fail_mmap;
-
-	pthread_mutex_lock(&rl->mutex);
-	err = find_first_gap(rl, max_bytes, &b->offset, &next);
+	b->map_base = b->host;
+	b->map_bytes = b->max_length;
+	err = ram_block_link(rl, b);
 	if (err)
 		goto fail_layout;
-	new_size = rl->size_bytes;
-	if (b->offset + max_bytes > new_size)
-		new_size = b->offset + max_bytes;
-	err = dirty_grow(rl, new_size >> rl->page_bits);
-	if (err)
-		goto fail_layout;
-	/* Bits first, size last: a reader that sees the new size sees them. The
-	 * reserved tail may hold bits of a removed block: clear them. */
-	ram_dirty_set_pages(rl, b->offset >> rl->page_bits, pages_end(rl, b->offset, used_length),
-			    DIRTY_CLIENTS_ALL);
-	ram_dirty_clear_pages(rl, pages_end(rl, b->offset, used_length),
-			      (b->offset + max_bytes) >> rl->page_bits, DIRTY_CLIENTS_ALL);
-	cds_list_add_tail(&b->node, next);
-	atomic_store_explicit(&rl->size_bytes, new_size, memory_order_release);
-	pthread_mutex_unlock(&rl->mutex);
 	return b;
 
 fail_layout:
-	pthread_mutex_unlock(&rl->mutex);
-	munmap(b->host, max_bytes);
+	munmap(b->host, b->max_length);
 	close(b->fd);
 	free(b->name);
 	free(b);
@@ -275,11 +314,63 @@ fail_memfd:
 	if (errno != ENOSPC && errno != EMFILE && errno != ENFILE)
 		errno = ENOMEM;
 	return NULL;
-fail_name:
-	free(b);
 fail_block:
 	errno = ENOMEM;
 	return NULL;
+}
+
+struct ram_block *ram_block_add_file(struct ram_list *rl, const char *name, int fd, uint64_t offset,
+				     size_t length)
+{
+	uint64_t host_page = (uint64_t)sysconf(_SC_PAGESIZE);
+	uint64_t delta = offset % host_page;
+	struct ram_block *b;
+	struct stat st;
+	int err;
+
+	if (!ram_block_args_ok(rl, name, length, length) || fd < 0 || offset > INT64_MAX ||
+	    fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || (uint64_t)st.st_size < offset ||
+	    (uint64_t)st.st_size - offset < length) {
+		errno = EINVAL;
+		return NULL;
+	}
+	b = ram_block_alloc(rl, name, length, length);
+	if (!b) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	/* Private: what we map is theirs to write, never ours. */
+	b->map_bytes = (size_t)((delta + b->max_length + host_page - 1) / host_page * host_page);
+	b->map_base = mmap(NULL, b->map_bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_NORESERVE,
+			   fd, (off_t)(offset - delta));
+	if (b->map_base == MAP_FAILED) {
+		err = -errno;
+		goto fail_mmap;
+	}
+	b->host = (uint8_t *)b->map_base + delta;
+	err = ram_guard_add(b->map_base, b->map_bytes, &b->lost);
+	if (err < 0)
+		goto fail_guard;
+	b->guard_slot = err;
+	err = ram_block_link(rl, b);
+	if (err)
+		goto fail_layout;
+	return b;
+
+fail_layout:
+	ram_guard_remove(b->guard_slot);
+fail_guard:
+	munmap(b->map_base, b->map_bytes);
+fail_mmap:
+	free(b->name);
+	free(b);
+	errno = -err;
+	return NULL;
+}
+
+bool ram_block_file_lost(const struct ram_block *b)
+{
+	return atomic_load_explicit(&b->lost, memory_order_acquire);
 }
 
 /* Whether b is one of rl's blocks. Called with mutex. */

@@ -74,6 +74,25 @@ struct ram_block *ram_block_add(struct ram_list *rl, const char *name, size_t us
 /* 0, or -errno if beyond max_length; host pointer never moves. Newly used pages
  * start dirty for every client. */
 int ram_block_resize(struct ram_list *rl, struct ram_block *b, size_t used_length);
+/*
+ * Adds a block whose memory is length bytes of another process's file (a
+ * memfd that QEMU shares) from offset on, mapped privately: its writes stay
+ * visible here, and writes here stay here (copy on write). Nothing is copied
+ * or cleared; it starts dirty for every client like any block. That process
+ * may shrink the file at any time: an access past its new end then meets
+ * zero pages instead of SIGBUS (ram-guard.c replaces the whole mapping), and
+ * ram_block_file_lost(b) turns true. The fd is not kept (ram_block_fd is -1).
+ * NULL+errno: EINVAL (zero length, a file shorter than offset+length, not a
+ * regular file), ENOSPC (RAM_GUARD_MAX_MAPPINGS such blocks already), or
+ * mmap's errno.
+ */
+struct ram_block *ram_block_add_file(struct ram_list *rl, const char *name, int fd, uint64_t offset,
+				     size_t length);
+/* Whether the file behind b shrank under an access and b now reads zeros.
+ * Any thread. Always false for blocks of ram_block_add. */
+bool ram_block_file_lost(const struct ram_block *b);
+/* Mappings the SIGBUS guard replaced with zero pages, process-wide. */
+uint64_t ram_guard_faults(void);
 /* Unlinks b and frees it after a grace period. */
 void ram_block_remove(struct ram_list *rl, struct ram_block *b);
 ram_addr_t ram_block_offset(const struct ram_block *b);
@@ -81,7 +100,7 @@ void *ram_block_host(const struct ram_block *b);
 /* The block's memory is a memfd (MAP_SHARED at ram_block_host), sealed
  * against shrinking and growing: another process may map it to write guest
  * RAM. The fd belongs to the block (close-on-exec; closed when the block is
- * freed): dup it to keep it. */
+ * freed): dup it to keep it. -1 for a block of ram_block_add_file. */
 int ram_block_fd(const struct ram_block *b);
 size_t ram_block_used_length(const struct ram_block *b);
 /* end of the RAM address space in use */
