@@ -296,6 +296,24 @@ out:
 	return rc;
 }
 
+/* Publishes mo in place of old (called with mode_lock, which it drops):
+ * the whole new frame dirty, the notification, old reclaimed after a grace
+ * period, the render thread told. */
+static void fb_mode_publish(struct fb_device *fb, struct fb_mode_obj *old, struct fb_mode_obj *mo)
+{
+	mo->generation = ++fb->last_generation;
+	ram_rcu_assign(fb->mode, mo);
+	/* Every byte of the new frame may differ: mark it for all clients. */
+	dirty_set_range(fb->rl, mo->ram_offset, mo->bytes, DIRTY_CLIENTS_ALL);
+	if (fb->mode_notify)
+		fb->mode_notify(fb->mode_notify_opaque, mo->generation);
+	fb_unlock(&fb->mode_lock, FB_LOCK_MODE);
+	ram_rcu_call(&old->rcu, fb_mode_obj_reclaim);
+	ram_rcu_read_lock();
+	fb_note_damage(fb);
+	ram_rcu_read_unlock();
+}
+
 int fb_set_mode(struct fb_device *fb, const struct fb_mode *mode)
 {
 	struct fb_mode_obj *old, *mo;
@@ -316,7 +334,7 @@ int fb_set_mode(struct fb_device *fb, const struct fb_mode *mode)
 	fb_lock(&fb->mode_lock, FB_LOCK_MODE);
 	old = fb->mode; /* we are the only updater */
 	pal = fb->palette;
-	if (mo->bytes <= old->capacity && !fb->block_per_mode) {
+	if (mo->bytes <= old->capacity && !fb->block_per_mode && !old->file_backed) {
 		rc = fb_set_mode_in_place(old, mo, pal);
 		if (rc)
 			goto fail_locked;
@@ -329,17 +347,7 @@ int fb_set_mode(struct fb_device *fb, const struct fb_mode *mode)
 			goto fail_convert;
 		old->retire_block = true;
 	}
-	mo->generation = ++fb->last_generation;
-	ram_rcu_assign(fb->mode, mo);
-	/* Every byte of the new frame may differ: mark it for all clients. */
-	dirty_set_range(fb->rl, mo->ram_offset, mo->bytes, DIRTY_CLIENTS_ALL);
-	if (fb->mode_notify)
-		fb->mode_notify(fb->mode_notify_opaque, mo->generation);
-	fb_unlock(&fb->mode_lock, FB_LOCK_MODE);
-	ram_rcu_call(&old->rcu, fb_mode_obj_reclaim);
-	ram_rcu_read_lock();
-	fb_note_damage(fb);
-	ram_rcu_read_unlock();
+	fb_mode_publish(fb, old, mo);
 	return 0;
 
 fail_convert:
@@ -349,6 +357,61 @@ fail_locked:
 fail_check:
 	free(mo);
 	return rc;
+}
+
+int fb_set_mode_file(struct fb_device *fb, const struct fb_mode *mode, int fd, uint64_t offset)
+{
+	char name[FB_BLOCK_NAME_MAX_CHARS];
+	struct fb_mode_obj *old, *mo;
+	int rc;
+
+	if (!fb || !mode || fd < 0)
+		return -EINVAL;
+	mo = calloc(1, sizeof(*mo));
+	if (!mo)
+		return -ENOMEM;
+	mo->mode = *mode;
+	rc = fb_mode_check(&mo->mode, fb->max_bytes);
+	if (rc)
+		goto fail_check;
+	mo->bytes = (uint64_t)mo->mode.stride * mo->mode.height;
+
+	fb_lock(&fb->mode_lock, FB_LOCK_MODE);
+	old = fb->mode; /* we are the only updater */
+	snprintf(name, sizeof(name), "%s.file%u", fb->name, fb->block_serial++);
+	mo->block = ram_block_add_file(fb->rl, name, fd, offset, (size_t)mo->bytes);
+	if (!mo->block) {
+		rc = -(errno ? errno : ENOMEM);
+		goto fail_locked;
+	}
+	mo->pixels = ram_block_host(mo->block);
+	mo->ram_offset = ram_block_offset(mo->block);
+	mo->capacity = (size_t)mo->bytes;
+	mo->rl_for_retire = fb->rl;
+	mo->file_backed = true;
+	old->retire_block = true;
+	fb_mode_publish(fb, old, mo);
+	return 0;
+
+fail_locked:
+	fb_unlock(&fb->mode_lock, FB_LOCK_MODE);
+fail_check:
+	free(mo);
+	return rc;
+}
+
+bool fb_mode_is_file(struct fb_device *fb, bool *lost)
+{
+	const struct fb_mode_obj *mo;
+	bool file;
+
+	ram_rcu_read_lock();
+	mo = ram_rcu_dereference(fb->mode);
+	file = mo->file_backed;
+	if (lost)
+		*lost = file && ram_block_file_lost(mo->block);
+	ram_rcu_read_unlock();
+	return file;
 }
 
 int fb_set_palette(struct fb_device *fb, unsigned first, unsigned count, const uint32_t *rgb)

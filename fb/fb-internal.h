@@ -126,6 +126,9 @@ struct fb_mode_obj {
 	size_t capacity;		/* bytes of the block */
 	struct ram_list *rl_for_retire; /* where block lives */
 	bool retire_block;
+	/* the block maps another process's file (fb_set_mode_file): never
+	 * reused for a later mode, which gets a block of its own */
+	bool file_backed;
 	struct rcu_head rcu;
 };
 

@@ -93,6 +93,23 @@ uint64_t fb_mode_generation(struct fb_device *fb);
  * Mode changes serialise on a per-fb mutex; writers never wait for it.
  */
 int fb_set_mode(struct fb_device *fb, const struct fb_mode *mode);
+/*
+ * Changes the mode to pixels that another process owns and writes (QEMU's
+ * shared console memory), without copying them: the frame is the
+ * stride x height bytes of fd from offset on, mapped privately
+ * (ram_block_add_file). That process's writes show; writes through fb/
+ * stay private, so they never reach its memory. The whole frame is marked
+ * dirty once; after that, mark what the owner says changed
+ * (fb_mark_dirty_gen). If the file shrinks under an access, the frame reads
+ * as black (see fb_mode_file_lost). fd is not kept. The next fb_set_mode
+ * copies the picture into fb/'s own RAM (the overlap, as always) and lets
+ * the file go after a grace period. 0, -EINVAL (bad mode, a file too short
+ * or not a regular file), -E2BIG, -ENOSPC (too many files mapped), -ENOMEM.
+ */
+int fb_set_mode_file(struct fb_device *fb, const struct fb_mode *mode, int fd, uint64_t offset);
+/* Whether the current mode is file-backed, and whether its file shrank
+ * under an access (the frame then reads as black). Any thread. */
+bool fb_mode_is_file(struct fb_device *fb, bool *lost);
 /* Entries of the PIXMAN_c8 palette. */
 #define FB_PALETTE_ENTRIES 256u
 /* Sets palette entries [first, first+count) as 0x00RRGGBB (first + count at
@@ -253,7 +270,8 @@ void fb_set_mode_notify(struct fb_device *fb, void (*notify)(void *opaque, uint6
 /* The RAM block memfd of the current mode (ram_block_fd: owned by the
  * block, dup it under the same call), its capacity in bytes, and the
  * mode and generation, all of one mode. 0, or -ENOENT if generation is
- * not 0 and no longer current. dup_fd gets a dup (close-on-exec) or -1. */
+ * not 0 and no longer current, -ENOTSUP for a file-backed mode. dup_fd gets a dup (close-on-exec)
+ * or -1. */
 int fb_mode_memfd(struct fb_device *fb, int *dup_fd, size_t *capacity, struct fb_mode *mode,
 		  uint64_t *generation);
 /* Marks a rectangle of mode generation dirty (clipped): for guests that

@@ -518,6 +518,10 @@ int fb_mode_memfd(struct fb_device *fb, int *dup_fd, size_t *capacity, struct fb
 		rc = -ENOENT;
 		goto out;
 	}
+	if (mo->file_backed) {
+		rc = -ENOTSUP;
+		goto out;
+	}
 	*dup_fd = fcntl(ram_block_fd(mo->block), F_DUPFD_CLOEXEC, 0);
 	if (*dup_fd < 0) {
 		rc = -errno;
