@@ -66,6 +66,58 @@ int fbhost_resize(struct fbhost_fb *fb, uint32_t width, uint32_t height, enum fb
 	return 0;
 }
 
+int fbhost_map_file(struct fbhost_fb *fb, int fd, uint64_t offset, const struct fbhost_mode *mode)
+{
+	struct fb_mode m;
+	const char *name;
+	int err;
+
+	if (!mode)
+		return fbhost_fail(fb->host, fb->name, -EINVAL, "no mode to map");
+	name = fbhost_format_name(mode->format);
+	m = (struct fb_mode){ .width = mode->width,
+			      .height = mode->height,
+			      .stride = mode->stride };
+	m.format = fbhost_format_to_pixman(mode->format);
+	if (!m.format)
+		return fbhost_fail(fb->host, fb->name, -EINVAL, "invalid format");
+	if (!fbhost_vnc_mode_fits(fb, &m))
+		return fbhost_fail(fb->host, fb->name, -E2BIG,
+				   "mode %ux%u %s is too large for VNC (width at most %u)",
+				   mode->width, mode->height, name, FBHOST_VNC_MAX_WIDTH_PX);
+	err = fb_set_mode_file(fb->dev, &m, fd, offset);
+	if (err)
+		return fbhost_fail(
+			fb->host, fb->name, err,
+			"cannot map a file as mode %ux%u %s (stride %u, offset %llu): %s",
+			mode->width, mode->height, name, mode->stride, (unsigned long long)offset,
+			strerror(-err));
+	fbhost_log(fb->host, FBHOST_LOG_INFO, "%s: mode %ux%u %s, mapped from a file", fb->name,
+		   mode->width, mode->height, name);
+	return 0;
+}
+
+int fbhost_unmap_file(struct fbhost_fb *fb)
+{
+	struct fb_mode m = fb_get_mode(fb->dev);
+	int err;
+
+	if (!fb_mode_is_file(fb->dev, NULL))
+		return 0;
+	/* The same size in fb/'s own RAM, with a tight stride. */
+	m.stride = 0;
+	err = fb_set_mode(fb->dev, &m);
+	if (err)
+		return fbhost_fail(fb->host, fb->name, err, "cannot copy the mapped picture: %s",
+				   strerror(-err));
+	return 0;
+}
+
+bool fbhost_fb_file_mapped(struct fbhost_fb *fb, bool *lost)
+{
+	return fb_mode_is_file(fb->dev, lost);
+}
+
 /* The fb_access lives in the caller's struct fbhost_pixels. */
 _Static_assert(sizeof(struct fb_access) <= sizeof(((struct fbhost_pixels *)0)->priv),
 	       "struct fbhost_pixels.priv too small for struct fb_access");

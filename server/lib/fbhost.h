@@ -174,6 +174,29 @@ int fbhost_mode_check(uint32_t width, uint32_t height, enum fbhost_format format
 int fbhost_resize(struct fbhost_fb *fb, uint32_t width, uint32_t height, enum fbhost_format format);
 
 /*
+ * Shows pixels that another process owns and keeps writing (QEMU's shared
+ * console memory) without copying them: the new mode is mode->width x
+ * mode->height of mode->format, mode->stride bytes a row, stored in the
+ * regular file fd (a memfd) from offset on. fbhost maps the file privately:
+ * the owner's writes show, and fbhost's own drawing (fill, blit, pixels)
+ * never reaches the file. Mark what the owner changed with fbhost_damage.
+ * If the owner shrinks the file, what fbhost reads of it turns black
+ * instead of crashing (fbhost_fb_file_mapped says so). fd is not kept.
+ * The next fbhost_resize or fbhost_unmap_file copies the picture into
+ * fbhost's own memory. 0, or -errno as fbhost_resize, -EINVAL for a file
+ * shorter than offset + stride x height or not a regular file, -ENOSPC
+ * with 64 files mapped at once in the process. Any thread.
+ */
+int fbhost_map_file(struct fbhost_fb *fb, int fd, uint64_t offset, const struct fbhost_mode *mode);
+/* Copies a file-mapped picture into fbhost's own memory (same size, tight
+ * stride) and lets the file go; nothing for a mode that is not mapped. 0
+ * or -errno. Any thread. */
+int fbhost_unmap_file(struct fbhost_fb *fb);
+/* Whether fb shows a mapped file now, and (lost, may be NULL) whether the
+ * file shrank under fbhost, which then shows black there. Any thread. */
+bool fbhost_fb_file_mapped(struct fbhost_fb *fb, bool *lost);
+
+/*
  * Direct pixel access. Between fbhost_pixels_begin and fbhost_pixels_end,
  * px->data points at width x height pixels of px->format, px->stride bytes
  * per row. Mark what you wrote with fbhost_damage (before or after end). Everything
