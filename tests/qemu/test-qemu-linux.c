@@ -102,8 +102,9 @@ static void linux_type_scancodes(struct lr_rig *r, const char *text)
 }
 
 /* QEMU 9.2 and later share the virtio-gpu surface's memory with fbhost
- * (ScanoutMap: no pixels in the messages); QEMU 7.2 sends pixels. fbhost's
- * log says which it got, and it must be the one this QEMU offers. */
+ * (ScanoutMap: no pixels in the messages), which fbhost shows in place;
+ * QEMU 7.2 sends pixels. fbhost's log says which it got, and it must be
+ * the one this QEMU offers. */
 static void linux_check_transport(struct lr_rig *r)
 {
 	char reply[1024];
@@ -123,10 +124,11 @@ static void linux_check_transport(struct lr_rig *r)
 	shares = major > 9 || (major == 9 && minor >= 2);
 	log = sp_read_file(r->s.err);
 	assert_non_null(log);
-	logged = strstr(log, "QEMU shares the console's memory (ScanoutMap)") != NULL;
+	logged = strstr(log, "QEMU shares the console's memory (ScanoutMap): shown in place") !=
+		 NULL;
 	free(log);
 	fprintf(stderr, "QEMU %d.%d: %s\n", major, minor,
-		logged ? "shared memory (ScanoutMap)" : "pixels in messages");
+		logged ? "shared memory (ScanoutMap), shown in place" : "pixels in messages");
 	assert_int_equal(logged, shares);
 }
 

@@ -587,23 +587,54 @@ static void expect_map_picture(struct rig *r, uint32_t w, uint32_t h, uint32_t s
 	assert_int_equal(bad, 0);
 }
 
-/* ScanoutMap shows the file's picture; UpdateMap copies exactly its
- * rectangle: a padded stride with an offset (one read a row), then a tight
- * one (one read). */
+/* The framebuffer is w x h; its first rows rows are map_pixel(x, y, salt),
+ * the rest black (what a shrunk file reads as). */
+static void expect_map_rows(struct rig *r, uint32_t w, uint32_t h, uint32_t rows, uint32_t salt)
+{
+	struct fbhost_pixels px;
+	uint32_t bad = 0;
+
+	fbhost_pixels_begin(r->fb, &px);
+	assert_int_equal(px.width, w);
+	assert_int_equal(px.height, h);
+	for (uint32_t y = 0; y < h; y++)
+		for (uint32_t x = 0; x < w; x++) {
+			uint32_t want = y < rows ? map_pixel(x, y, salt) : 0;
+			uint32_t got = ((const uint32_t *)((const uint8_t *)px.data +
+							   (size_t)y * px.stride))[x];
+
+			if ((got & 0xffffff) != want && bad++ == 0)
+				print_error("pixel (%u,%u) 0x%06x != 0x%06x\n", x, y,
+					    got & 0xffffff, want);
+		}
+	fbhost_pixels_end(r->fb, &px);
+	assert_int_equal(bad, 0);
+}
+
+/* ScanoutMap shows the file itself: QEMU's later writes are in the
+ * picture without a copy (UpdateMap only marks them), with a padded stride
+ * and an offset, then a tight stride. A file that holds the picture but not
+ * its last row's padding cannot be mapped: then UpdateMap copies exactly
+ * its rectangle (one read a row). */
 static void test_scanout_map_and_update_map(void **state)
 {
 	struct rig *r = *state;
-	const uint32_t w = 40, h = 30, offset = 4096 + 8;
-	int fd = map_file(offset, w, h, w * 4 + 32, 1);
-	GError *error = scanout_map(r, fd, offset, w, h, w * 4 + 32);
+	const uint32_t w = 40, h = 30, offset = 4096 + 8, stride = w * 4 + 32;
+	int fd = map_file(offset, w, h, stride, 1);
+	GError *error = scanout_map(r, fd, offset, w, h, stride);
+	struct fbhost_mode m;
 
 	if (error)
 		fail_msg("ScanoutMap: %s", error->message);
 	assert_int_equal(r->g.state, QEMU_DISPLAY_ON);
+	assert_true(r->g.map_shown);
+	assert_true(fbhost_fb_file_mapped(r->fb, NULL));
+	m = fbhost_fb_mode(r->fb);
+	assert_int_equal(m.stride, stride);
+	assert_true(log_has("QEMU shares the console's memory (ScanoutMap): shown in place"));
 	expect_map_picture(r, w, h, 1, 0, 0, 0, 0, 1);
-	/* the file changes in two places; only the updated rectangle shows */
-	map_redraw(fd, offset, w * 4 + 32, 0, 0, w, h, 2);
-	map_redraw(fd, offset, w * 4 + 32, 5, 7, 9, 4, 3);
+	/* QEMU draws: the framebuffer is its memory */
+	map_redraw(fd, offset, stride, 5, 7, 9, 4, 3);
 	update_map(r, 5, 7, 9, 4);
 	expect_map_picture(r, w, h, 1, 5, 7, 9, 4, 3);
 	close(fd);
@@ -617,9 +648,33 @@ static void test_scanout_map_and_update_map(void **state)
 	update_map(r, 0, 10, T_FB_W, 5);
 	expect_map_picture(r, T_FB_W, T_FB_H, 4, 0, 10, T_FB_W, 5, 5);
 	close(fd);
+
+	/* the last row's padding missing: read, not mapped */
+	fd = map_file(offset, w, h, stride, 6);
+	assert_int_equal(ftruncate(fd, (off_t)(offset + stride * (h - 1) + w * 4)), 0);
+	error = scanout_map(r, fd, offset, w, h, stride);
+	if (error)
+		fail_msg("ScanoutMap: %s", error->message);
+	assert_false(r->g.map_shown);
+	assert_false(fbhost_fb_file_mapped(r->fb, NULL));
+	expect_map_picture(r, w, h, 6, 0, 0, 0, 0, 6);
+	/* the file changes in two places; only the updated rectangle shows */
+	map_redraw(fd, offset, stride, 0, 0, w, h, 7);
+	map_redraw(fd, offset, stride, 5, 7, 9, 4, 8);
+	update_map(r, 5, 7, 9, 4);
+	expect_map_picture(r, w, h, 6, 5, 7, 9, 4, 8);
+	close(fd);
+
 	/* a Scanout with pixels in the message lets go of the file */
+	fd = map_file(0, T_FB_W, T_FB_H, T_FB_W * 4, 9);
+	error = scanout_map(r, fd, 0, T_FB_W, T_FB_H, T_FB_W * 4);
+	if (error)
+		fail_msg("ScanoutMap: %s", error->message);
+	assert_true(fbhost_fb_file_mapped(r->fb, NULL));
+	close(fd);
 	scanout(r, T_FB_W, T_FB_H, 0x123456);
 	assert_int_equal(r->g.map_fd, -1);
+	assert_false(fbhost_fb_file_mapped(r->fb, NULL));
 }
 
 static void expect_map_refused(struct rig *r, int fd, uint32_t offset, uint32_t w, uint32_t h,
@@ -660,10 +715,20 @@ static void test_map_hostile(void **state)
 	assert_true(log_has("UpdateMap 7x1+10+10 outside the 16x16 map"));
 	update_map(r, -1, 0, 1, 1);
 	assert_true(log_has("UpdateMap 1x1+-1+0 outside the 16x16 map"));
-	/* QEMU shrinks its file: a short read, logged, no fault */
-	assert_int_equal(ftruncate(fd, 100), 0);
+	close(fd);
+	/* QEMU shrinks the file fbhost shows, and keeps drawing: logged, no
+	 * fault, and the part still in the file stays in the picture */
+	fd = map_file(0, 64, 64, 256, 2);
+	error = scanout_map(r, fd, 0, 64, 64, 256);
+	if (error)
+		fail_msg("ScanoutMap: %s", error->message);
+	assert_true(fbhost_fb_file_mapped(r->fb, NULL));
+	assert_int_equal(ftruncate(fd, 4096), 0);
 	update_map(r, 0, 8, 16, 8);
-	assert_true(log_has("UpdateMap 16x8+0+8: Input/output error"));
+	assert_true(log_has("UpdateMap: QEMU shrank the console's memory under fbhost"));
+	assert_false(fbhost_fb_file_mapped(r->fb, NULL));
+	expect_map_rows(r, 64, 64, 16, 2);
+	update_map(r, 0, 8, 16, 8); /* ignored: no map any more */
 	close(fd);
 	/* still serving */
 	scanout(r, T_FB_W, T_FB_H, 0x654321);

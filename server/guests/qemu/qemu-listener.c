@@ -12,14 +12,17 @@
  * Shared memory (QEMU 9.2 and later): the Listener's Interfaces property
  * offers org.qemu.Display1.Listener.Unix.Map. QEMU then passes a shareable
  * surface's memfd once (ScanoutMap) and afterwards only names the changed
- * rectangle (UpdateMap); fbhost reads that rectangle from the file with
- * pread straight into guest RAM. No pixels cross the socket and GDBus
- * copies none. QEMU may be drawing while we read, as its own VNC server
- * reads its surface. The file is read, never mapped: QEMU 10 does not seal
- * it against shrinking, and a mapping of a file that shrank would fault
- * (SIGBUS) where a read comes back short. It must hold the whole picture
- * when it comes, and every UpdateMap is checked against the picture.
- * QEMU 7.2 reads no Interfaces property and calls none of this.
+ * rectangle (UpdateMap). The framebuffer then shows the file itself
+ * (fbhost_map_file): UpdateMap only marks its rectangle, and the render
+ * thread reads QEMU's pixels where QEMU drew them, as QEMU's own VNC server
+ * reads its surface. No pixel is copied on the way, nor crosses the socket.
+ * QEMU 10 does not seal the file against shrinking: fbhost's mapping is
+ * guarded (memory/ram-guard.c), a shrunk file reads as black, and the next
+ * UpdateMap notices, logs it and keeps the last picture. When the file
+ * cannot be mapped (fbhost_map_file refuses it), each rectangle is read
+ * with pread into the framebuffer instead. The file must hold the whole
+ * picture when it comes, and every UpdateMap is checked against the
+ * picture. QEMU 7.2 reads no Interfaces property and calls none of this.
  *
  * Formats: QEMU names its surface format with a pixman format code. Those
  * with an fbhost format of the same layout are taken as they are:
@@ -310,11 +313,21 @@ out:
 	g_variant_unref(data);
 }
 
-void qemu_guest_map_release(struct qemu_guest *g)
+/* Closes the map file, leaving the framebuffer as it is. */
+static void qemu_listener_map_close(struct qemu_guest *g)
 {
 	if (g->map_fd >= 0)
 		close(g->map_fd);
 	g->map_fd = -1;
+	g->map_shown = false;
+}
+
+void qemu_guest_map_release(struct qemu_guest *g)
+{
+	/* The last picture stays, in fbhost's own memory. */
+	if (g->map_shown)
+		fbhost_unmap_file(g->fb);
+	qemu_listener_map_close(g);
 }
 
 /* Takes the memfd behind fds[handle] (0 or -errno, why set): a regular
@@ -417,14 +430,18 @@ static const char *qemu_listener_scanout_map(struct qemu_guest *g, GVariant *par
 					     GDBusMethodInvocation *inv, char *why, size_t whylen)
 {
 	uint32_t offset, w, h, stride, pformat, bpp;
+	struct fbhost_mode mode;
 	enum fbhost_format format;
 	int32_t handle;
 	size_t need;
 	int rc;
 
 	g_variant_get(params, "(huuuuu)", &handle, &offset, &w, &h, &stride, &pformat);
-	qemu_guest_map_release(g);
+	/* The framebuffer keeps showing the old file until the new one is in. */
+	qemu_listener_map_close(g);
 	why[0] = '\0';
+	if (qemu_listener_format(pformat) == FBHOST_FORMAT_INVALID)
+		qemu_guest_map_release(g); /* the refusal draws in our own memory */
 	format = qemu_listener_scanout_format(g, pformat);
 	if (format == FBHOST_FORMAT_INVALID)
 		return NULL;
@@ -442,12 +459,18 @@ static const char *qemu_listener_scanout_map(struct qemu_guest *g, GVariant *par
 	g->map_height = h;
 	g->map_stride = stride;
 	g->map_format = format;
+	mode = (struct fbhost_mode){ .width = w, .height = h, .stride = stride, .format = format };
+	g->map_shown = fbhost_map_file(g->fb, g->map_fd, offset, &mode) == 0;
 	if (!g->map_logged)
 		qlog(g, FBHOST_LOG_INFO,
-		     "console %u: QEMU shares the console's memory (ScanoutMap): no pixels in "
-		     "messages",
-		     g->console);
+		     "console %u: QEMU shares the console's memory (ScanoutMap): %s", g->console,
+		     g->map_shown ? "shown in place, no pixel copied"
+				  : "changed rectangles read from it");
 	g->map_logged = true;
+	if (g->map_shown) {
+		g->state = QEMU_DISPLAY_ON;
+		return NULL;
+	}
 	if (qemu_guest_follow_mode(g, w, h, format))
 		return NULL;
 	g->state = QEMU_DISPLAY_ON;
@@ -456,8 +479,21 @@ static const char *qemu_listener_scanout_map(struct qemu_guest *g, GVariant *par
 		qemu_listener_warn(g, "ScanoutMap: reading the picture: %s", g_strerror(-rc));
 	return NULL;
 refused:
+	qemu_guest_map_release(g);
 	qemu_listener_warn(g, "%s", why);
 	return why;
+}
+
+/* Whether the shown file no longer holds the picture (QEMU shrank it, or
+ * a read of it already met the guard). */
+static bool qemu_listener_map_shrunk(struct qemu_guest *g)
+{
+	size_t need = g->map_offset + (size_t)g->map_stride * g->map_height;
+	bool lost = false;
+	struct stat st;
+
+	fbhost_fb_file_mapped(g->fb, &lost);
+	return lost || fstat(g->map_fd, &st) < 0 || (uint64_t)st.st_size < need;
 }
 
 /* UpdateMap: a rectangle of the shared picture changed. Ignored without
@@ -474,6 +510,18 @@ static void qemu_listener_update_map(struct qemu_guest *g, GVariant *params)
 	    (int64_t)y + h > (int64_t)g->map_height) {
 		qemu_listener_warn(g, "UpdateMap %dx%d+%d+%d outside the %ux%u map", w, h, x, y,
 				   g->map_width, g->map_height);
+		return;
+	}
+	if (g->map_shown && fbhost_fb_file_mapped(g->fb, NULL)) {
+		if (qemu_listener_map_shrunk(g)) {
+			qemu_listener_warn(
+				g, "UpdateMap: QEMU shrank the console's memory under "
+				   "fbhost: keeping the last picture until the next scanout");
+			qemu_guest_map_release(g);
+			return;
+		}
+		/* QEMU drew it in the file we show: only say where. */
+		fbhost_damage(g->fb, x, y, w, h);
 		return;
 	}
 	rc = qemu_listener_copy_map(g, x, y, w, h);
