@@ -7,7 +7,9 @@
  * dirty page there); direct pixel access with fbhost_damage; screendump
  * equal to the viewer; input and resize-request callbacks from a viewer;
  * stats and clients; bad arguments rejected; racing adds and VNC starts
- * (exactly one winner, the rest -EEXIST / -EALREADY, nothing leaked).
+ * (exactly one winner, the rest -EEXIST / -EALREADY, nothing leaked); a
+ * picture shown from another process's file (fbhost_map_file): its owner's
+ * drawing reaches the viewer when marked, and the picture outlives the file.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -20,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include "server/lib/fbhost.h"
@@ -353,6 +356,92 @@ static void test_pixels_input_screendump(void **state)
 	fbhost_free(h);
 }
 
+/* The owner's pixel at x,y, salted. */
+static uint32_t owner_rgb(uint32_t x, uint32_t y, uint32_t salt)
+{
+	return ((x * 5u + y * 11u + salt * 0x51u) * 2654435761u) & 0xffffffu;
+}
+
+/* Draws w x h at x0,y0 into the owner's file (stride bytes a row) and into
+ * the expected picture. */
+static void owner_draw(int fd, uint32_t stride, struct picture *p, uint32_t x0, uint32_t y0,
+		       uint32_t w, uint32_t h, uint32_t salt)
+{
+	for (uint32_t y = y0; y < y0 + h; y++)
+		for (uint32_t x = x0; x < x0 + w; x++) {
+			uint32_t v = owner_rgb(x, y, salt);
+
+			assert_int_equal(pwrite(fd, &v, 4, (off_t)y * stride + (off_t)x * 4), 4);
+			p->px[(size_t)y * p->w + x] = v;
+		}
+}
+
+static void test_map_file(void **state)
+{
+	struct fbhost_vnc_options vo = { .port = FBHOST_PORT_ANY };
+	const struct fbhost_mode m = { 96, 40, 96 * 4 + 64, FBHOST_FORMAT_X8R8G8B8 };
+	struct picture p = { 0 };
+	struct fbhost *h = fbhost_new(NULL);
+	struct fbhost_fb *fb;
+	struct fbhost_mode got;
+	struct vtc *v;
+	bool lost = true;
+	int fd = memfd_create("owner", MFD_CLOEXEC);
+
+	(void)state;
+	assert_true(fd >= 0);
+	assert_int_equal(ftruncate(fd, (off_t)m.stride * m.height), 0);
+	fb = fbhost_fb_add(h, "mapped", 64, 48, FBHOST_FORMAT_X8R8G8B8);
+	assert_non_null(fb);
+	assert_int_equal(fbhost_enable_vnc(fb, &vo), 0);
+	p.w = m.width, p.h = m.height, p.px = calloc((size_t)m.width * m.height, 4);
+	owner_draw(fd, m.stride, &p, 0, 0, m.width, m.height, 1);
+
+	assert_int_equal(fbhost_map_file(fb, fd, 0, &m), 0);
+	assert_true(fbhost_fb_file_mapped(fb, &lost));
+	assert_false(lost);
+	got = fbhost_fb_mode(fb);
+	assert_int_equal(got.width, 96);
+	assert_int_equal(got.stride, m.stride);
+	v = connect_viewer(fb);
+	wait_picture(v, &p, "mapped file");
+
+	/* the owner draws and says where: the viewer follows */
+	owner_draw(fd, m.stride, &p, 10, 5, 20, 7, 2);
+	assert_int_equal(fbhost_damage(fb, 10, 5, 20, 7), 0);
+	wait_picture(v, &p, "owner's marked drawing");
+	drain(v);
+	/* the owner draws and says nothing: nothing is sent */
+	owner_draw(fd, m.stride, &p, 50, 20, 8, 8, 3);
+	assert_quiet(v, "owner's unmarked drawing");
+	assert_int_equal(fbhost_damage(fb, 50, 20, 8, 8), 0);
+	wait_picture(v, &p, "owner's drawing marked late");
+
+	/* taken into fbhost's memory: the file may go */
+	assert_int_equal(fbhost_unmap_file(fb), 0);
+	assert_false(fbhost_fb_file_mapped(fb, NULL));
+	assert_int_equal(fbhost_unmap_file(fb), 0); /* nothing to do */
+	assert_int_equal(ftruncate(fd, 0), 0);
+	close(fd);
+	assert_int_equal(fbhost_fb_mode(fb).width, 96);
+	assert_int_equal(fbhost_fill(fb, 0, 0, 4, 4, 0x00ff00), 0);
+	pic_fill(&p, 0, 0, 4, 4, 0x00ff00);
+	wait_picture(v, &p, "after unmapping");
+
+	/* refused: a file too short, a bad format, a pipe */
+	fd = memfd_create("short", MFD_CLOEXEC);
+	assert_true(fd >= 0);
+	assert_int_equal(ftruncate(fd, (off_t)m.stride * m.height - 1), 0);
+	assert_int_equal(fbhost_map_file(fb, fd, 0, &m), -EINVAL);
+	assert_int_equal(fbhost_map_file(fb, fd, 0, NULL), -EINVAL);
+	close(fd);
+	assert_false(fbhost_fb_file_mapped(fb, NULL));
+
+	vtc_free(v);
+	free(p.px);
+	fbhost_free(h);
+}
+
 static void test_bad_arguments(void **state)
 {
 	struct fbhost_config bad = { .rate_hz = FBHOST_MAX_RATE_HZ + 1 };
@@ -581,6 +670,7 @@ int main(int argc, char **argv)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_two_framebuffers),
 		cmocka_unit_test(test_pixels_input_screendump),
+		cmocka_unit_test(test_map_file),
 		cmocka_unit_test(test_bad_arguments),
 		cmocka_unit_test(test_races),
 	};
