@@ -16,12 +16,9 @@
 #include "server/guests/qemu/guest-qemu.h"
 
 #include <errno.h>
-#include <gio/gunixfdlist.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include "server/guests/guest-runner.h"
 #include "server/guests/qemu/qemu-guest.h"
@@ -219,10 +216,6 @@ static void qemu_guest_on_closed(GDBusConnection *c, gboolean remote, GError *er
 /* One attempt: connection, listener registration, listener connection. */
 static int qemu_guest_connect(struct qemu_guest *g, GError **error)
 {
-	GUnixFDList *fds = NULL;
-	GVariant *r;
-	int sv[2], idx;
-
 	if (!g->conn) {
 		g->conn = g->p2p ? qemu_p2p_open(g->address, "fbhost-dbus", QEMU_QMP_TIMEOUT_MS,
 						 error)
@@ -235,29 +228,8 @@ static int qemu_guest_connect(struct qemu_guest *g, GError **error)
 			return -1;
 		g_dbus_connection_set_exit_on_close(g->conn, FALSE);
 	}
-	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) {
-		g_set_error(error, G_IO_ERROR, g_io_error_from_errno(errno), "socketpair: %s",
-			    g_strerror(errno));
-		return -1;
-	}
-	fds = g_unix_fd_list_new();
-	idx = g_unix_fd_list_append(fds, sv[1], error);
-	close(sv[1]);
-	if (idx < 0)
-		goto fail_fds;
-	/* QEMU replies first, then authenticates the listener link as the
-	 * server, so the reply can be awaited before our side authenticates. */
-	r = g_dbus_connection_call_with_unix_fd_list_sync(
-		g->conn, qemu_guest_dest(g), g->console_path, "org.qemu.Display1.Console",
-		"RegisterListener", g_variant_new("(h)", idx), G_VARIANT_TYPE("()"),
-		G_DBUS_CALL_FLAGS_NO_AUTO_START, QEMU_CALL_TIMEOUT_MS, fds, NULL, NULL, error);
-	g_clear_object(&fds);
-	if (!r)
-		goto fail_fds;
-	g_variant_unref(r);
-	g->listener = qemu_p2p_conn_from_fd(sv[0], G_DBUS_CONNECTION_FLAGS_DELAY_MESSAGE_PROCESSING,
-					    error);
-	sv[0] = -1;
+	g->listener = qemu_p2p_register_listener(g->conn, qemu_guest_dest(g), g->console_path,
+						 QEMU_CALL_TIMEOUT_MS, error);
 	if (!g->listener)
 		return -1;
 	g_dbus_connection_set_exit_on_close(g->listener, FALSE);
@@ -274,12 +246,6 @@ static int qemu_guest_connect(struct qemu_guest *g, GError **error)
 	g_dbus_connection_start_message_processing(g->listener);
 	g->connected = true;
 	return 0;
-
-fail_fds:
-	g_clear_object(&fds);
-	if (sv[0] >= 0)
-		close(sv[0]);
-	return -1;
 }
 
 static gboolean qemu_guest_try(gpointer opaque)

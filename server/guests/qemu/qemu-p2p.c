@@ -6,6 +6,7 @@
 #include "server/guests/qemu/qemu-p2p.h"
 
 #include <errno.h>
+#include <gio/gunixfdlist.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -74,4 +75,41 @@ GDBusConnection *qemu_p2p_open(const char *qmp_path, const char *fdname, unsigne
 		return NULL;
 	}
 	return qemu_p2p_conn_from_fd(sv[0], 0, error);
+}
+
+GDBusConnection *qemu_p2p_register_listener(GDBusConnection *display, const char *dest,
+					    const char *console_path, unsigned timeout_ms,
+					    GError **error)
+{
+	GUnixFDList *fds;
+	GVariant *r;
+	int sv[2], idx;
+
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) {
+		g_set_error(error, G_IO_ERROR, g_io_error_from_errno(errno), "socketpair: %s",
+			    g_strerror(errno));
+		return NULL;
+	}
+	fds = g_unix_fd_list_new();
+	idx = g_unix_fd_list_append(fds, sv[1], error);
+	close(sv[1]);
+	if (idx < 0)
+		goto fail_call;
+	/* QEMU replies first, then authenticates the listener link as the
+	 * server, so the reply can be awaited before our side authenticates. */
+	r = g_dbus_connection_call_with_unix_fd_list_sync(
+		display, dest, console_path, "org.qemu.Display1.Console", "RegisterListener",
+		g_variant_new("(h)", idx), G_VARIANT_TYPE("()"), G_DBUS_CALL_FLAGS_NO_AUTO_START,
+		(int)timeout_ms, fds, NULL, NULL, error);
+	if (!r)
+		goto fail_call;
+	g_variant_unref(r);
+	g_object_unref(fds);
+	return qemu_p2p_conn_from_fd(sv[0], G_DBUS_CONNECTION_FLAGS_DELAY_MESSAGE_PROCESSING,
+				     error);
+
+fail_call:
+	close(sv[0]);
+	g_object_unref(fds);
+	return NULL;
 }

@@ -23,4 +23,14 @@ GDBusConnection *qemu_p2p_conn_from_fd(int fd, GDBusConnectionFlags flags, GErro
 GDBusConnection *qemu_p2p_open(const char *qmp_path, const char *fdname, unsigned timeout_ms,
 			       GError **error);
 
+/* Registers a listener on the console at console_path of QEMU's display
+ * (dest: its bus name, NULL on a p2p link): RegisterListener with one end
+ * of a new socketpair, waiting at most timeout_ms. The listener connection
+ * over the other end, with message processing delayed so the caller can
+ * register its objects first (g_dbus_connection_start_message_processing),
+ * or NULL with *error set. */
+GDBusConnection *qemu_p2p_register_listener(GDBusConnection *display, const char *dest,
+					    const char *console_path, unsigned timeout_ms,
+					    GError **error);
+
 #endif

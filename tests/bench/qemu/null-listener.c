@@ -13,15 +13,11 @@
  *
  * Usage: bench-qemu-null-listener QMP_SOCKET (runs until SIGTERM).
  */
-#include <errno.h>
 #include <gio/gio.h>
-#include <gio/gunixfdlist.h>
 #include <glib-unix.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include "server/guests/qemu/qemu-p2p.h"
 
@@ -67,48 +63,22 @@ static GDBusMessage *null_filter(GDBusConnection *c, GDBusMessage *msg, gboolean
 	return NULL;
 }
 
-/* Registers the listener: QEMU gets one end of a new socketpair and serves
- * the display's calls on it. The listener connection, or NULL. */
+/* Registers a listener on Console_0 that answers every call (null_filter):
+ * the listener connection, or NULL. */
 static GDBusConnection *null_register(GDBusConnection *display)
 {
-	GUnixFDList *fds = g_unix_fd_list_new();
-	GDBusConnection *listener = NULL;
 	GError *error = NULL;
-	GVariant *r;
-	int sv[2], idx;
+	GDBusConnection *listener = qemu_p2p_register_listener(display, NULL, NULL_CONSOLE_PATH,
+							       NULL_CALL_TIMEOUT_MS, &error);
 
-	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) {
-		fprintf(stderr, "null-listener: socketpair: %s\n", strerror(errno));
-		g_object_unref(fds);
+	if (!listener) {
+		fprintf(stderr, "null-listener: RegisterListener: %s\n", error->message);
+		g_error_free(error);
 		return NULL;
 	}
-	idx = g_unix_fd_list_append(fds, sv[1], &error);
-	close(sv[1]);
-	if (idx < 0)
-		goto fail_call;
-	r = g_dbus_connection_call_with_unix_fd_list_sync(
-		display, NULL, NULL_CONSOLE_PATH, "org.qemu.Display1.Console", "RegisterListener",
-		g_variant_new("(h)", idx), G_VARIANT_TYPE("()"), G_DBUS_CALL_FLAGS_NONE,
-		NULL_CALL_TIMEOUT_MS, fds, NULL, NULL, &error);
-	if (!r)
-		goto fail_call;
-	g_variant_unref(r);
-	g_object_unref(fds);
-	listener = qemu_p2p_conn_from_fd(sv[0], G_DBUS_CONNECTION_FLAGS_DELAY_MESSAGE_PROCESSING,
-					 &error);
-	if (!listener)
-		goto fail_listener;
 	g_dbus_connection_add_filter(listener, null_filter, NULL, NULL);
 	g_dbus_connection_start_message_processing(listener);
 	return listener;
-
-fail_call:
-	close(sv[0]);
-	g_object_unref(fds);
-fail_listener:
-	fprintf(stderr, "null-listener: RegisterListener: %s\n", error->message);
-	g_error_free(error);
-	return NULL;
 }
 
 static gboolean null_on_term(gpointer loop)
