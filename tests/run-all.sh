@@ -61,10 +61,13 @@ echo "=== build-bench (--buildtype=release) build only"
 [ -f build-bench/build.ninja ] || meson setup build-bench --buildtype=release >/dev/null
 ninja -C build-bench >/dev/null || { echo "build failed in build-bench"; ninja -C build-bench | tail -40; exit 1; }
 
-python3 - build build-asan build-tsan build-fuzz <<'PY'
+# The summary, last: N passed, N failed. A meson test run that failed
+# without a failed test in its log (meson itself broke) counts as a failure.
+python3 - "$status" build build-asan build-tsan build-fuzz <<'PY'
 import json, sys, os
 passed = failed = skipped = 0
-logs = [os.path.join(d, "meson-logs", "testlog.json") for d in sys.argv[1:]]
+meson_status = int(sys.argv[1])
+logs = [os.path.join(d, "meson-logs", "testlog.json") for d in sys.argv[2:]]
 logs.append(os.path.join("build", "meson-logs", "qemu-backports.json"))
 for log in logs:
     if not os.path.exists(log):
@@ -79,6 +82,9 @@ for log in logs:
         else:
             failed += 1
             print("FAILED:", d, json.loads(line).get("name"))
+if meson_status and not failed:
+    print("FAILED: meson test exited non-zero with no failed test in its logs")
+    failed += 1
 print(f"{passed} passed, {failed} failed, {skipped} skipped")
 sys.exit(1 if failed or passed == 0 else 0)
 PY
