@@ -14,8 +14,11 @@
  * surface's memfd once (ScanoutMap) and afterwards only names the changed
  * rectangle (UpdateMap). The framebuffer then shows the file itself
  * (fbhost_map_file): UpdateMap only marks its rectangle, and the render
- * thread reads QEMU's pixels where QEMU drew them, as QEMU's own VNC server
- * reads its surface. No pixel is copied on the way, nor crosses the socket.
+ * thread reads QEMU's pixels where QEMU drew them. No pixel is copied on the
+ * way, nor crosses the socket. QEMU may be drawing while the render thread
+ * reads (its own VNC server reads between two drawings, on the same
+ * thread): a tick may show part of a drawing whose UpdateMap is still on
+ * its way, and that UpdateMap then brings the rest.
  * QEMU 10 does not seal the file against shrinking: fbhost's mapping is
  * guarded (memory/ram-guard.c), a shrunk file reads as black, and the next
  * UpdateMap notices, logs it and keeps the last picture. When the file

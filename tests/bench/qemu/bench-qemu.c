@@ -54,7 +54,7 @@
 #define BENCH_SCROLL_RATE "50"
 
 /* Threads of fbhost whose CPU is reported one by one (by name). */
-#define BENCH_THREADS_MAX 32u
+#define BENCH_THREADS_MAX 128u
 #define BENCH_COMM_BYTES 16u
 
 enum bench_setup { BENCH_FBHOST, BENCH_QEMU_VNC, BENCH_NO_VNC, BENCH_DBUS_NULL, BENCH_SETUPS };
@@ -80,7 +80,8 @@ struct bench_result {
 	double server_cpu_s; /* fbhost (0 for QEMU's own VNC) */
 	double qemu_cpu_s;
 	double wall_s;
-	struct bench_threads threads; /* fbhost's, per thread (ticks over the phase) */
+	struct bench_threads threads;	   /* fbhost's, per thread (ticks over the phase) */
+	struct bench_threads qemu_threads; /* QEMU's, the same */
 };
 
 /* Everything one setup measured. */
@@ -300,6 +301,7 @@ static void bench_begin(struct bench_result *r, struct vtc *c, pid_t server, pid
 	r->server_cpu_s = bench_cpu_s(server);
 	r->qemu_cpu_s = bench_cpu_s(qemu);
 	bench_read_threads(server, &r->threads);
+	bench_read_threads(qemu, &r->qemu_threads);
 	*t0 = qr_now_ms();
 }
 
@@ -314,6 +316,8 @@ static void bench_end(struct bench_result *r, struct vtc *c, pid_t server, pid_t
 
 		bench_read_threads(server, &now);
 		bench_threads_diff(&r->threads, &now);
+		bench_read_threads(qemu, &now);
+		bench_threads_diff(&r->qemu_threads, &now);
 	}
 	r->wall_s = (double)(qr_now_ms() - t0) / 1000.0;
 }
@@ -372,14 +376,13 @@ static int bench_run(enum bench_setup setup, const char *kernel, const char *ini
 	snprintf(serial_arg, sizeof(serial_arg), "file:%s", serial);
 	snprintf(vnc_arg, sizeof(vnc_arg), "127.0.0.1:%d", BENCH_QEMU_VNC_DISPLAY);
 	{
-		const char *qemu_args[] = { "-m",	  "256",
-					    "-device",	  "virtio-vga",
-					    "-kernel",	  kernel,
-					    "-initrd",	  initrd,
-					    "-append",	  "console=tty0 quiet loglevel=1 panic=-1",
-					    "-serial",	  serial_arg,
-					    "-no-reboot", setup == BENCH_QEMU_VNC ? "-vnc" : NULL,
-					    vnc_arg,	  NULL };
+		const char *qemu_args[] = {
+			"-m", "256", "-device", "virtio-vga", "-kernel", kernel, "-initrd", initrd,
+			"-append", "console=tty0 quiet loglevel=1 panic=-1", "-serial", serial_arg,
+			/* thread names: "CPU 0/TCG" apart */
+			"-name", "bench,debug-threads=on", "-no-reboot",
+			setup == BENCH_QEMU_VNC ? "-vnc" : NULL, vnc_arg, NULL
+		};
 
 		if (qr_qemu_start(&vm, qemu_args))
 			goto out;
@@ -450,8 +453,10 @@ static double bench_ratio(double a, double b)
 	return b > 0 ? a / b : 0;
 }
 
-/* fbhost's CPU per thread over one workload, merged by name, busiest first. */
-static void bench_print_threads(const char *workload, const struct bench_threads *t)
+/* A process's CPU per thread over one workload, merged by name, busiest
+ * first. */
+static void bench_print_threads(const char *workload, const char *who,
+				const struct bench_threads *t)
 {
 	struct bench_threads m = { 0 };
 	double hz = (double)sysconf(_SC_CLK_TCK);
@@ -466,7 +471,7 @@ static void bench_print_threads(const char *workload, const struct bench_threads
 		else
 			m.t[j].ticks += t->t[i].ticks;
 	}
-	printf("%-7s fbhost threads:", workload);
+	printf("%-7s %s threads:", workload, who);
 	while (m.n) {
 		unsigned best = 0;
 
@@ -496,6 +501,42 @@ static void bench_print(const char *workload, const struct bench_result *f,
 	       workload, f->server_cpu_s, f->qemu_cpu_s, f_total, q->qemu_cpu_s,
 	       bench_ratio(f_total, q->qemu_cpu_s), base->qemu_cpu_s, f_total - base->qemu_cpu_s,
 	       q->qemu_cpu_s - base->qemu_cpu_s);
+}
+
+/* Whether comm names a vCPU thread of QEMU ("CPU 0/TCG", "CPU 1/KVM"). */
+static bool bench_is_vcpu(const char *comm)
+{
+	return strncmp(comm, "CPU ", 4) == 0 && strchr(comm, '/') != NULL;
+}
+
+/* QEMU's CPU over a phase without its vCPU threads, in seconds: the
+ * guest's own work (TCG), which moves by about half a second between runs
+ * of the same workload, is left out; the main loop (the display devices,
+ * the display's own work), VNC's worker and GDBus's thread stay. */
+static double bench_qemu_io_s(const struct bench_result *r)
+{
+	unsigned long long ticks = 0;
+
+	for (unsigned i = 0; i < r->qemu_threads.n; i++)
+		if (!bench_is_vcpu(r->qemu_threads.t[i].comm))
+			ticks += r->qemu_threads.t[i].ticks;
+	return (double)ticks / (double)sysconf(_SC_CLK_TCK);
+}
+
+/* The display's cost without the guest's TCG time: fbhost plus its QEMU's
+ * non-vCPU threads against QEMU's own VNC's, each over QEMU without a
+ * display. */
+static void bench_print_io(const char *workload, const struct bench_result *f,
+			   const struct bench_result *q, const struct bench_result *base)
+{
+	double f_io = f->server_cpu_s + bench_qemu_io_s(f), q_io = bench_qemu_io_s(q);
+	double base_io = bench_qemu_io_s(base);
+
+	printf("%-7s cpu without QEMU's vCPU threads: fbhost %.2f s + its QEMU %.2f s = %.2f s; "
+	       "QEMU with its own VNC %.2f s (%.2fx); QEMU without display %.2f s (display's "
+	       "cost over it: fbhost setup %+.2f s, qemu-vnc %+.2f s)\n",
+	       workload, f->server_cpu_s, bench_qemu_io_s(f), f_io, q_io, bench_ratio(f_io, q_io),
+	       base_io, f_io - base_io, q_io - base_io);
 }
 
 /* What a client that does nothing with the pixels costs (dbus-null). */
@@ -556,8 +597,15 @@ int main(int argc, char **argv)
 	bench_print("idle", &r[BENCH_FBHOST].idle, &r[BENCH_QEMU_VNC].idle, &r[BENCH_NO_VNC].idle);
 	bench_print("scroll", &r[BENCH_FBHOST].scroll, &r[BENCH_QEMU_VNC].scroll,
 		    &r[BENCH_NO_VNC].scroll);
-	bench_print_threads("idle", &r[BENCH_FBHOST].idle.threads);
-	bench_print_threads("scroll", &r[BENCH_FBHOST].scroll.threads);
+	bench_print_io("idle", &r[BENCH_FBHOST].idle, &r[BENCH_QEMU_VNC].idle,
+		       &r[BENCH_NO_VNC].idle);
+	bench_print_io("scroll", &r[BENCH_FBHOST].scroll, &r[BENCH_QEMU_VNC].scroll,
+		       &r[BENCH_NO_VNC].scroll);
+	bench_print_threads("idle", "fbhost", &r[BENCH_FBHOST].idle.threads);
+	bench_print_threads("scroll", "fbhost", &r[BENCH_FBHOST].scroll.threads);
+	bench_print_threads("scroll", "fbhost's QEMU", &r[BENCH_FBHOST].scroll.qemu_threads);
+	bench_print_threads("scroll", "QEMU -vnc", &r[BENCH_QEMU_VNC].scroll.qemu_threads);
+	bench_print_threads("scroll", "QEMU, no display", &r[BENCH_NO_VNC].scroll.qemu_threads);
 	bench_print_null("idle", &r[BENCH_DBUS_NULL].idle, &r[BENCH_QEMU_VNC].idle);
 	bench_print_null("scroll", &r[BENCH_DBUS_NULL].scroll, &r[BENCH_QEMU_VNC].scroll);
 	printf("scroll  wall: fbhost %.1f s, qemu-vnc %.1f s, no display %.1f s; final frame "
