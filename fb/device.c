@@ -296,6 +296,27 @@ out:
 	return rc;
 }
 
+/* A new mode object for mode, checked against fb's limits (a 0 stride
+ * filled in). 0, -EINVAL, -E2BIG or -ENOMEM. */
+static int fb_mode_obj_new(struct fb_device *fb, const struct fb_mode *mode,
+			   struct fb_mode_obj **out)
+{
+	struct fb_mode_obj *mo = calloc(1, sizeof(*mo));
+	int rc;
+
+	if (!mo)
+		return -ENOMEM;
+	mo->mode = *mode;
+	rc = fb_mode_check(&mo->mode, fb->max_bytes);
+	if (rc) {
+		free(mo);
+		return rc;
+	}
+	mo->bytes = (uint64_t)mo->mode.stride * mo->mode.height;
+	*out = mo;
+	return 0;
+}
+
 /* Publishes mo in place of old (called with mode_lock, which it drops):
  * the whole new frame dirty, the notification, old reclaimed after a grace
  * period, the render thread told. */
@@ -322,14 +343,9 @@ int fb_set_mode(struct fb_device *fb, const struct fb_mode *mode)
 
 	if (!fb || !mode)
 		return -EINVAL;
-	mo = calloc(1, sizeof(*mo));
-	if (!mo)
-		return -ENOMEM;
-	mo->mode = *mode;
-	rc = fb_mode_check(&mo->mode, fb->max_bytes);
+	rc = fb_mode_obj_new(fb, mode, &mo);
 	if (rc)
-		goto fail_check;
-	mo->bytes = (uint64_t)mo->mode.stride * mo->mode.height;
+		return rc;
 
 	fb_lock(&fb->mode_lock, FB_LOCK_MODE);
 	old = fb->mode; /* we are the only updater */
@@ -354,7 +370,6 @@ fail_convert:
 	ram_block_remove(fb->rl, mo->block);
 fail_locked:
 	fb_unlock(&fb->mode_lock, FB_LOCK_MODE);
-fail_check:
 	free(mo);
 	return rc;
 }
@@ -367,14 +382,9 @@ int fb_set_mode_file(struct fb_device *fb, const struct fb_mode *mode, int fd, u
 
 	if (!fb || !mode || fd < 0)
 		return -EINVAL;
-	mo = calloc(1, sizeof(*mo));
-	if (!mo)
-		return -ENOMEM;
-	mo->mode = *mode;
-	rc = fb_mode_check(&mo->mode, fb->max_bytes);
+	rc = fb_mode_obj_new(fb, mode, &mo);
 	if (rc)
-		goto fail_check;
-	mo->bytes = (uint64_t)mo->mode.stride * mo->mode.height;
+		return rc;
 
 	fb_lock(&fb->mode_lock, FB_LOCK_MODE);
 	old = fb->mode; /* we are the only updater */
@@ -395,7 +405,6 @@ int fb_set_mode_file(struct fb_device *fb, const struct fb_mode *mode, int fd, u
 
 fail_locked:
 	fb_unlock(&fb->mode_lock, FB_LOCK_MODE);
-fail_check:
 	free(mo);
 	return rc;
 }
