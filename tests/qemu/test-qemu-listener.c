@@ -510,6 +510,16 @@ static GError *scanout_map(struct rig *r, int fd, uint32_t offset, uint32_t w, u
 	return error;
 }
 
+/* ScanoutMap that must be taken. */
+static void scanout_map_ok(struct rig *r, int fd, uint32_t offset, uint32_t w, uint32_t h,
+			   uint32_t stride)
+{
+	GError *error = scanout_map(r, fd, offset, w, h, stride);
+
+	if (error)
+		fail_msg("ScanoutMap: %s", error->message);
+}
+
 static void update_map(struct rig *r, int x, int y, int w, int h)
 {
 	GError *error = NULL;
@@ -621,11 +631,9 @@ static void test_scanout_map_and_update_map(void **state)
 	struct rig *r = *state;
 	const uint32_t w = 40, h = 30, offset = 4096 + 8, stride = w * 4 + 32;
 	int fd = map_file(offset, w, h, stride, 1);
-	GError *error = scanout_map(r, fd, offset, w, h, stride);
 	struct fbhost_mode m;
 
-	if (error)
-		fail_msg("ScanoutMap: %s", error->message);
+	scanout_map_ok(r, fd, offset, w, h, stride);
 	assert_int_equal(r->g.state, QEMU_DISPLAY_ON);
 	assert_true(r->g.map_shown);
 	assert_true(fbhost_fb_file_mapped(r->fb, NULL));
@@ -641,9 +649,7 @@ static void test_scanout_map_and_update_map(void **state)
 
 	/* a tight stride at offset 0, the framebuffer's own width */
 	fd = map_file(0, T_FB_W, T_FB_H, T_FB_W * 4, 4);
-	error = scanout_map(r, fd, 0, T_FB_W, T_FB_H, T_FB_W * 4);
-	if (error)
-		fail_msg("ScanoutMap: %s", error->message);
+	scanout_map_ok(r, fd, 0, T_FB_W, T_FB_H, T_FB_W * 4);
 	map_redraw(fd, 0, T_FB_W * 4, 0, 10, T_FB_W, 5, 5);
 	update_map(r, 0, 10, T_FB_W, 5);
 	expect_map_picture(r, T_FB_W, T_FB_H, 4, 0, 10, T_FB_W, 5, 5);
@@ -652,9 +658,7 @@ static void test_scanout_map_and_update_map(void **state)
 	/* the last row's padding missing: read, not mapped */
 	fd = map_file(offset, w, h, stride, 6);
 	assert_int_equal(ftruncate(fd, (off_t)(offset + stride * (h - 1) + w * 4)), 0);
-	error = scanout_map(r, fd, offset, w, h, stride);
-	if (error)
-		fail_msg("ScanoutMap: %s", error->message);
+	scanout_map_ok(r, fd, offset, w, h, stride);
 	assert_false(r->g.map_shown);
 	assert_false(fbhost_fb_file_mapped(r->fb, NULL));
 	expect_map_picture(r, w, h, 6, 0, 0, 0, 0, 6);
@@ -667,9 +671,7 @@ static void test_scanout_map_and_update_map(void **state)
 
 	/* a Scanout with pixels in the message lets go of the file */
 	fd = map_file(0, T_FB_W, T_FB_H, T_FB_W * 4, 9);
-	error = scanout_map(r, fd, 0, T_FB_W, T_FB_H, T_FB_W * 4);
-	if (error)
-		fail_msg("ScanoutMap: %s", error->message);
+	scanout_map_ok(r, fd, 0, T_FB_W, T_FB_H, T_FB_W * 4);
 	assert_true(fbhost_fb_file_mapped(r->fb, NULL));
 	close(fd);
 	scanout(r, T_FB_W, T_FB_H, 0x123456);
@@ -696,7 +698,6 @@ static void test_map_hostile(void **state)
 {
 	struct rig *r = *state;
 	int fd = map_file(0, 16, 16, 64, 1), sv[2];
-	GError *error;
 
 	expect_map_refused(r, -1, 0, 16, 16, 64, "no file descriptor 0 in the message");
 	assert_int_equal(pipe(sv), 0);
@@ -708,9 +709,7 @@ static void test_map_hostile(void **state)
 	expect_map_refused(r, fd, 0, 16, 16, 60, "ScanoutMap 16x16 stride 60 refused");
 	assert_int_equal(r->g.map_fd, -1);
 
-	error = scanout_map(r, fd, 0, 16, 16, 64);
-	if (error)
-		fail_msg("ScanoutMap: %s", error->message);
+	scanout_map_ok(r, fd, 0, 16, 16, 64);
 	update_map(r, 10, 10, 7, 1);
 	assert_true(log_has("UpdateMap 7x1+10+10 outside the 16x16 map"));
 	update_map(r, -1, 0, 1, 1);
@@ -719,9 +718,7 @@ static void test_map_hostile(void **state)
 	/* QEMU shrinks the file fbhost shows, and keeps drawing: logged, no
 	 * fault, and the part still in the file stays in the picture */
 	fd = map_file(0, 64, 64, 256, 2);
-	error = scanout_map(r, fd, 0, 64, 64, 256);
-	if (error)
-		fail_msg("ScanoutMap: %s", error->message);
+	scanout_map_ok(r, fd, 0, 64, 64, 256);
 	assert_true(fbhost_fb_file_mapped(r->fb, NULL));
 	assert_int_equal(ftruncate(fd, 4096), 0);
 	update_map(r, 0, 8, 16, 8);
@@ -742,12 +739,10 @@ static void test_warnings_rate_limited(void **state)
 	const uint64_t bound_ns = 5000000000ull; /* for the count line, at least 5 windows */
 	struct rig *r = *state;
 	int fd = map_file(0, 16, 16, 64, 1);
-	GError *error = scanout_map(r, fd, 0, 16, 16, 64);
 	uint64_t t0, t1;
 	unsigned lines, allowed;
 
-	if (error)
-		fail_msg("ScanoutMap: %s", error->message);
+	scanout_map_ok(r, fd, 0, 16, 16, 64);
 	t0 = fbhost_now_ns();
 	for (int i = 0; i < 100; i++)
 		update_map(r, 16, i % 16, 1, 1);
