@@ -13,6 +13,7 @@
 #include <stdint.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #define FBG_MAGIC 0x41474246u /* "FBGA" */
 #define FBG_VERSION 1u
@@ -195,6 +196,29 @@ static inline void fbg_msg_attach_fd(struct msghdr *mh, union fbg_fd_control *ct
 	cm->cmsg_type = SCM_RIGHTS;
 	cm->cmsg_len = CMSG_LEN(sizeof(int));
 	memcpy(CMSG_DATA(cm), &fd, sizeof(int));
+}
+
+/* Takes the descriptors that a received mh carries: the first max go to
+ * fds in order, the rest are closed. How many went to fds. The one way
+ * both sides take descriptors. */
+static inline unsigned fbg_msg_take_fds(struct msghdr *mh, int *fds, unsigned max)
+{
+	unsigned n = 0;
+
+	for (struct cmsghdr *cm = CMSG_FIRSTHDR(mh); cm; cm = CMSG_NXTHDR(mh, cm)) {
+		if (cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS)
+			continue;
+		for (size_t k = 0; k < (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int); k++) {
+			int fd;
+
+			memcpy(&fd, CMSG_DATA(cm) + k * sizeof(int), sizeof(int));
+			if (n < max)
+				fds[n++] = fd;
+			else
+				close(fd);
+		}
+	}
+	return n;
 }
 
 #endif

@@ -91,19 +91,8 @@ struct guest_msg *guest_recv(struct fbhost_guest *g, int timeout_ms, int *rc)
 		free(m);
 		return NULL;
 	}
-	for (struct cmsghdr *cm = CMSG_FIRSTHDR(&mh); cm; cm = CMSG_NXTHDR(&mh, cm)) {
-		if (cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS)
-			continue;
-		for (size_t k = 0; k < (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int); k++) {
-			int fd;
-
-			memcpy(&fd, CMSG_DATA(cm) + k * sizeof(int), sizeof(int));
-			if (m->fd < 0)
-				m->fd = fd;
-			else
-				close(fd);
-		}
-	}
+	if (fbg_msg_take_fds(&mh, &m->fd, 1) == 0)
+		m->fd = -1;
 	m->len = (size_t)n;
 	if (m->len < sizeof(struct fbg_hdr) || ((struct fbg_hdr *)m->data)->size != m->len) {
 		if (m->fd >= 0)

@@ -137,7 +137,7 @@ static bool attach_read(struct attach_conn *c)
 			     .msg_control = ctl.buf,
 			     .msg_controllen = sizeof(ctl.buf) };
 	int fds[FBG_MSG_MAX_FDS + 3];
-	unsigned nfds = 0;
+	unsigned nfds;
 	const char *why = NULL;
 	ssize_t n;
 	int rc;
@@ -147,19 +147,7 @@ static bool attach_read(struct attach_conn *c)
 		return errno == EAGAIN || errno == EINTR;
 	if (n == 0)
 		return false; /* the client went away */
-	for (struct cmsghdr *cm = CMSG_FIRSTHDR(&mh); cm; cm = CMSG_NXTHDR(&mh, cm)) {
-		if (cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS)
-			continue;
-		for (size_t k = 0; k < (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int); k++) {
-			int fd;
-
-			memcpy(&fd, CMSG_DATA(cm) + k * sizeof(int), sizeof(int));
-			if (nfds < sizeof(fds) / sizeof(fds[0]))
-				fds[nfds++] = fd;
-			else
-				close(fd);
-		}
-	}
+	nfds = fbg_msg_take_fds(&mh, fds, sizeof(fds) / sizeof(fds[0]));
 	if (mh.msg_flags & MSG_TRUNC) {
 		rc = -EMSGSIZE;
 		why = "message longer than the protocol's limit (FBG_MSG_MAX_BYTES)";
