@@ -698,6 +698,16 @@ static void test_map_hostile(void **state)
 	update_map(r, -1, 0, 1, 1);
 	assert_true(log_has("UpdateMap 1x1+-1+0 outside the 16x16 map"));
 	close(fd);
+	/* a refused ScanoutMap after one that was shown: the last picture
+	 * stays, copied out of QEMU's old file */
+	fd = map_file(0, 16, 16, 64, 3);
+	scanout_map_ok(r, fd, 0, 16, 16, 64);
+	assert_true(fbhost_fb_file_mapped(r->fb, NULL));
+	expect_map_refused(r, fd, 0, 16, 17, 64, "the file holds 1024 bytes, not 1088");
+	assert_false(fbhost_fb_file_mapped(r->fb, NULL));
+	assert_int_equal(ftruncate(fd, 0), 0);
+	expect_map_picture(r, 16, 16, 3, 0, 0, 0, 0, 3);
+	close(fd);
 	/* QEMU shrinks the file fbhost shows, and keeps drawing: logged, no
 	 * fault, and the part still in the file stays in the picture */
 	fd = map_file(0, 64, 64, 256, 2);

@@ -325,11 +325,18 @@ static void qemu_listener_map_close(struct qemu_guest *g)
 	g->map_shown = false;
 }
 
+/* Copies a file the framebuffer still shows (this one, or the one before
+ * a ScanoutMap that failed) into fbhost's own memory. */
+static void qemu_listener_unmap(struct qemu_guest *g)
+{
+	if (fbhost_fb_file_mapped(g->fb, NULL))
+		fbhost_unmap_file(g->fb);
+}
+
 void qemu_guest_map_release(struct qemu_guest *g)
 {
 	/* The last picture stays, in fbhost's own memory. */
-	if (g->map_shown)
-		fbhost_unmap_file(g->fb);
+	qemu_listener_unmap(g);
 	qemu_listener_map_close(g);
 }
 
@@ -474,6 +481,8 @@ static const char *qemu_listener_scanout_map(struct qemu_guest *g, GVariant *par
 		g->state = QEMU_DISPLAY_ON;
 		return NULL;
 	}
+	/* Read into our own memory, not into a file shown before. */
+	qemu_listener_unmap(g);
 	if (qemu_guest_follow_mode(g, w, h, format))
 		return NULL;
 	g->state = QEMU_DISPLAY_ON;
