@@ -71,7 +71,7 @@ struct qemu_guest {
 	enum qemu_display_state state;
 	/*
 	 * The console's shared memory (Listener.Unix.Map, QEMU 9.2 and later):
-	 * QEMU's memfd, shown in place (map_shown) or, when it cannot be
+	 * QEMU's memfd, shown in place (fbhost_fb_file_mapped) or, when it cannot be
 	 * mapped, read with pread (see qemu-listener.c), the picture at
 	 * map_offset. -1 while QEMU sends its pixels in the messages
 	 * (QEMU 7.2, or a surface QEMU cannot share).
@@ -81,7 +81,6 @@ struct qemu_guest {
 	uint32_t map_width, map_height, map_stride;
 	enum fbhost_format map_format;
 	bool map_logged; /* "shares the console's memory" logged on this connection */
-	bool map_shown;	 /* the framebuffer shows map_fd itself (fbhost_map_file) */
 	/* Warnings about QEMU's calls in the current second (qemu-listener.c). */
 	uint64_t warn_window_ns;
 	unsigned warn_in_window, warn_suppressed;

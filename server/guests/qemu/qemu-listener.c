@@ -322,7 +322,6 @@ static void qemu_listener_map_close(struct qemu_guest *g)
 	if (g->map_fd >= 0)
 		close(g->map_fd);
 	g->map_fd = -1;
-	g->map_shown = false;
 }
 
 /* Copies a file the framebuffer still shows (this one, or the one before
@@ -441,6 +440,7 @@ static const char *qemu_listener_scanout_map(struct qemu_guest *g, GVariant *par
 {
 	uint32_t offset, w, h, stride, pformat, bpp;
 	struct fbhost_mode mode;
+	bool shown;
 	enum fbhost_format format;
 	int32_t handle;
 	size_t need;
@@ -470,14 +470,13 @@ static const char *qemu_listener_scanout_map(struct qemu_guest *g, GVariant *par
 	g->map_stride = stride;
 	g->map_format = format;
 	mode = (struct fbhost_mode){ .width = w, .height = h, .stride = stride, .format = format };
-	g->map_shown = fbhost_map_file(g->fb, g->map_fd, offset, &mode) == 0;
+	shown = fbhost_map_file(g->fb, g->map_fd, offset, &mode) == 0;
 	if (!g->map_logged)
 		qlog(g, FBHOST_LOG_INFO,
 		     "console %u: QEMU shares the console's memory (ScanoutMap): %s", g->console,
-		     g->map_shown ? "shown in place, no pixel copied"
-				  : "changed rectangles read from it");
+		     shown ? "shown in place, no pixel copied" : "changed rectangles read from it");
 	g->map_logged = true;
-	if (g->map_shown) {
+	if (shown) {
 		g->state = QEMU_DISPLAY_ON;
 		return NULL;
 	}
@@ -524,7 +523,9 @@ static void qemu_listener_update_map(struct qemu_guest *g, GVariant *params)
 				   g->map_width, g->map_height);
 		return;
 	}
-	if (g->map_shown && fbhost_fb_file_mapped(g->fb, NULL)) {
+	/* Every path out of ScanoutMap leaves the framebuffer showing the
+	 * current file or no file at all. */
+	if (fbhost_fb_file_mapped(g->fb, NULL)) {
 		if (qemu_listener_map_shrunk(g)) {
 			qemu_listener_warn(
 				g, "UpdateMap: QEMU shrank the console's memory under "
