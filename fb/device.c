@@ -296,10 +296,12 @@ out:
 	return rc;
 }
 
-/* A new mode object for mode, checked against fb's limits (a 0 stride
- * filled in). 0, -EINVAL, -E2BIG or -ENOMEM. */
-static int fb_mode_obj_new(struct fb_device *fb, const struct fb_mode *mode,
-			   struct fb_mode_obj **out)
+/* Starts a mode switch: a new mode object for mode, checked against fb's
+ * limits (a 0 stride filled in), and mode_lock taken. fb_mode_publish or
+ * fb_mode_switch_abandon ends it. 0, -EINVAL, -E2BIG or -ENOMEM (then
+ * nothing is held). */
+static int fb_mode_switch_begin(struct fb_device *fb, const struct fb_mode *mode,
+				struct fb_mode_obj **out)
 {
 	struct fb_mode_obj *mo = calloc(1, sizeof(*mo));
 	int rc;
@@ -314,7 +316,16 @@ static int fb_mode_obj_new(struct fb_device *fb, const struct fb_mode *mode,
 	}
 	mo->bytes = (uint64_t)mo->mode.stride * mo->mode.height;
 	*out = mo;
+	fb_lock(&fb->mode_lock, FB_LOCK_MODE);
 	return 0;
+}
+
+/* Ends a mode switch that failed before publishing mo; returns rc. */
+static int fb_mode_switch_abandon(struct fb_device *fb, struct fb_mode_obj *mo, int rc)
+{
+	fb_unlock(&fb->mode_lock, FB_LOCK_MODE);
+	free(mo);
+	return rc;
 }
 
 /* Publishes mo in place of old (called with mode_lock, which it drops):
@@ -343,11 +354,9 @@ int fb_set_mode(struct fb_device *fb, const struct fb_mode *mode)
 
 	if (!fb || !mode)
 		return -EINVAL;
-	rc = fb_mode_obj_new(fb, mode, &mo);
+	rc = fb_mode_switch_begin(fb, mode, &mo);
 	if (rc)
 		return rc;
-
-	fb_lock(&fb->mode_lock, FB_LOCK_MODE);
 	old = fb->mode; /* we are the only updater */
 	pal = fb->palette;
 	if (mo->bytes <= old->capacity && !fb->block_per_mode && !old->file_backed) {
@@ -369,9 +378,7 @@ int fb_set_mode(struct fb_device *fb, const struct fb_mode *mode)
 fail_convert:
 	ram_block_remove(fb->rl, mo->block);
 fail_locked:
-	fb_unlock(&fb->mode_lock, FB_LOCK_MODE);
-	free(mo);
-	return rc;
+	return fb_mode_switch_abandon(fb, mo, rc);
 }
 
 int fb_set_mode_file(struct fb_device *fb, const struct fb_mode *mode, int fd, uint64_t offset)
@@ -382,18 +389,14 @@ int fb_set_mode_file(struct fb_device *fb, const struct fb_mode *mode, int fd, u
 
 	if (!fb || !mode || fd < 0)
 		return -EINVAL;
-	rc = fb_mode_obj_new(fb, mode, &mo);
+	rc = fb_mode_switch_begin(fb, mode, &mo);
 	if (rc)
 		return rc;
-
-	fb_lock(&fb->mode_lock, FB_LOCK_MODE);
 	old = fb->mode; /* we are the only updater */
 	snprintf(name, sizeof(name), "%s.file%u", fb->name, fb->block_serial++);
 	mo->block = ram_block_add_file(fb->rl, name, fd, offset, (size_t)mo->bytes);
-	if (!mo->block) {
-		rc = -(errno ? errno : ENOMEM);
-		goto fail_locked;
-	}
+	if (!mo->block)
+		return fb_mode_switch_abandon(fb, mo, -(errno ? errno : ENOMEM));
 	mo->pixels = ram_block_host(mo->block);
 	mo->ram_offset = ram_block_offset(mo->block);
 	mo->capacity = (size_t)mo->bytes;
@@ -402,11 +405,6 @@ int fb_set_mode_file(struct fb_device *fb, const struct fb_mode *mode, int fd, u
 	old->retire_block = true;
 	fb_mode_publish(fb, old, mo);
 	return 0;
-
-fail_locked:
-	fb_unlock(&fb->mode_lock, FB_LOCK_MODE);
-	free(mo);
-	return rc;
 }
 
 bool fb_mode_is_file(struct fb_device *fb, bool *lost)
