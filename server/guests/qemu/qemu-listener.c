@@ -440,8 +440,9 @@ static const char *qemu_listener_scanout_map(struct qemu_guest *g, GVariant *par
 {
 	uint32_t offset, w, h, stride, pformat, bpp;
 	struct fbhost_mode mode;
-	bool shown;
+	bool shown, whole_rows;
 	enum fbhost_format format;
+	struct stat st;
 	int32_t handle;
 	size_t need;
 	int rc;
@@ -470,11 +471,21 @@ static const char *qemu_listener_scanout_map(struct qemu_guest *g, GVariant *par
 	g->map_stride = stride;
 	g->map_format = format;
 	mode = (struct fbhost_mode){ .width = w, .height = h, .stride = stride, .format = format };
-	shown = fbhost_map_file(g->fb, g->map_fd, offset, &mode) == 0;
+	/* A mapping holds whole rows, the last one's padding too: a file that
+	 * ends inside it is read, which is no error. Any other refusal (an
+	 * fstat failure included) is one, and fbhost_map_file logs it. */
+	whole_rows = fstat(g->map_fd, &st) < 0 ||
+		     (uint64_t)st.st_size >= (uint64_t)offset + (uint64_t)stride * h;
+	shown = whole_rows && fbhost_map_file(g->fb, g->map_fd, offset, &mode) == 0;
 	if (!g->map_logged)
 		qlog(g, FBHOST_LOG_INFO,
 		     "console %u: QEMU shares the console's memory (ScanoutMap): %s", g->console,
 		     shown ? "shown in place, no pixel copied" : "changed rectangles read from it");
+	if (!whole_rows)
+		qlog(g, FBHOST_LOG_INFO,
+		     "console %u: ScanoutMap %ux%u: the file ends inside the last row's padding: "
+		     "read, not mapped",
+		     g->console, w, h);
 	g->map_logged = true;
 	if (shown) {
 		g->state = QEMU_DISPLAY_ON;
