@@ -175,9 +175,46 @@ static int read_exact(int fd, void *buf, size_t n)
 		if (!wait_fd(fd, POLLIN, end))
 			return -1;
 		r = recv(fd, (char *)buf + got, n - got, 0);
+		if (r < 0 && errno == EINTR)
+			continue;
 		if (r <= 0)
 			return -1;
 		got += (size_t)r;
+	}
+	return 0;
+}
+
+/* connect() that a signal may interrupt (libFuzzer's SIGALRM watchdog):
+ * the connection then goes on by itself, and its outcome is waited for.
+ * 0, or -1 with errno. */
+static int connect_wait(int fd, const struct sockaddr_in *sa)
+{
+	int err = 0;
+	socklen_t len = sizeof(err);
+
+	if (connect(fd, (const struct sockaddr *)sa, sizeof(*sa)) == 0)
+		return 0;
+	if (errno != EINTR)
+		return -1;
+	if (!wait_fd(fd, POLLOUT, now_ms() + FUZZ_SERVER_WAIT_MS))
+		return -1;
+	if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0)
+		return -1;
+	errno = err;
+	return err ? -1 : 0;
+}
+
+/* Sends all of n bytes, again after a signal: 0, or -1 with errno. */
+static int send_all(int fd, const void *buf, size_t n)
+{
+	for (size_t done = 0; done < n;) {
+		ssize_t w = send(fd, (const char *)buf + done, n - done, MSG_NOSIGNAL);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return -1;
+		done += (size_t)w;
 	}
 	return 0;
 }
@@ -191,9 +228,8 @@ static int connect_client(void)
 	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 
 	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
-	    send(fd, "RFB 003.008\n", 12, MSG_NOSIGNAL) != 12 || read_exact(fd, b, 12) < 0 ||
-	    read_exact(fd, b, 2) < 0 || send(fd, &none, 1, MSG_NOSIGNAL) != 1 ||
+	if (fd < 0 || connect_wait(fd, &sa) < 0 || send_all(fd, "RFB 003.008\n", 12) < 0 ||
+	    read_exact(fd, b, 12) < 0 || read_exact(fd, b, 2) < 0 || send_all(fd, &none, 1) < 0 ||
 	    read_exact(fd, b, 4) < 0)
 		fuzz_give_up("the handshake failed");
 	return fd;
