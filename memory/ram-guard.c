@@ -12,9 +12,16 @@
  * learns of it from ram_block_file_lost() or ram_guard_faults().
  *
  * Guarded ranges live in a fixed table of atomics, so the handler reads it
- * without locks (it may interrupt any code). Slots are claimed with a
- * compare-and-swap and released only once no thread can touch the mapping
- * (after the block's RCU grace period). A fault outside every range goes to
+ * without locks (it may interrupt any code). Each slot is a seqlock: its
+ * sequence is odd while its owner fills it in or clears it, and the handler
+ * takes a slot's start, end and flag only when the sequence was even and
+ * unchanged around reading them. So a slot being recycled for another
+ * mapping meanwhile can never pair one mapping's start with another's end
+ * or flag (which could zero-map memory of neither). A slot changing under
+ * the handler belongs to a mapping being added or removed: no thread
+ * touches such a mapping, so the fault is not in it. Slots are released
+ * only once no thread can touch the mapping (after the block's RCU grace
+ * period). A fault outside every range goes to
  * the handler that was installed before ours, or to the default action.
  */
 #include <errno.h>
@@ -27,15 +34,15 @@
 #include "memory/bitops.h"
 #include "memory/ram-internal.h"
 
-/* One guarded mapping: [start, end) of this address space, or start 0. */
+/* One guarded mapping: [start, end) of this address space, or start 0.
+ * seq is the slot's seqlock (odd while it changes); the other fields are
+ * written only by the slot's owner between the odd and the even store. */
 struct ram_guard_slot {
-	_Atomic uintptr_t start; /* claimed by CAS from 0; cleared by its owner */
-	_Atomic uintptr_t end;	 /* written by the owner before start is published */
-	_Atomic bool *lost;	 /* the block's flag; written before start */
+	_Atomic uint64_t seq;
+	_Atomic uintptr_t start;
+	_Atomic uintptr_t end;
+	_Atomic bool *_Atomic lost; /* the block's flag */
 };
-
-/* start of a slot being filled in: never a mapping's address */
-#define RAM_GUARD_CLAIMED ((uintptr_t)1)
 
 static struct ram_guard_slot ram_guard_slots[RAM_GUARD_MAX_MAPPINGS];
 /* Mappings replaced by zero pages since the process started. */
@@ -47,26 +54,55 @@ static _Atomic uint64_t ram_guard_fault_count;
 static struct sigaction ram_guard_prev_action;
 static pthread_mutex_t ram_guard_lock = PTHREAD_MUTEX_INITIALIZER;
 
+/* Reads slot s's mapping into *start, *end and *lost: false if it holds
+ * none, or changed meanwhile (the seqlock's read side). */
+static bool ram_guard_slot_read(struct ram_guard_slot *s, uintptr_t *start, uintptr_t *end,
+				_Atomic bool **lost)
+{
+	uint64_t seq = atomic_load_explicit(&s->seq, memory_order_acquire);
+
+	if (seq & 1)
+		return false;
+	/* Acquire loads, not a fence (TSan takes no fences): the second
+	 * load of seq cannot move before them, and a value stored after
+	 * the writer's odd store makes that load see it. */
+	*start = atomic_load_explicit(&s->start, memory_order_acquire);
+	*end = atomic_load_explicit(&s->end, memory_order_acquire);
+	*lost = atomic_load_explicit(&s->lost, memory_order_acquire);
+	return *start && atomic_load_explicit(&s->seq, memory_order_relaxed) == seq;
+}
+
+/* The seqlock's write side: the slot's owner (or its claimer) stores a
+ * mapping, or start 0 to free the slot. seq is the even value it held. */
+static void ram_guard_slot_write(struct ram_guard_slot *s, uint64_t seq, uintptr_t start,
+				 uintptr_t end, _Atomic bool *lost)
+{
+	atomic_store_explicit(&s->seq, seq + 1, memory_order_relaxed);
+	/* Release stores: a reader that sees one of them sees the odd
+	 * sequence before it. */
+	atomic_store_explicit(&s->start, start, memory_order_release);
+	atomic_store_explicit(&s->end, end, memory_order_release);
+	atomic_store_explicit(&s->lost, lost, memory_order_release);
+	atomic_store_explicit(&s->seq, seq + 2, memory_order_release);
+}
+
 /* Async-signal-safe: only atomics, mmap and sigaction. */
 static void ram_guard_sigbus(int sig, siginfo_t *info, void *uctx)
 {
 	uintptr_t addr = (uintptr_t)info->si_addr;
 
 	for (unsigned i = 0; i < RAM_GUARD_MAX_MAPPINGS; i++) {
-		struct ram_guard_slot *s = &ram_guard_slots[i];
-		uintptr_t start = atomic_load_explicit(&s->start, memory_order_acquire);
-		uintptr_t end;
+		uintptr_t start, end;
+		_Atomic bool *lost;
 
-		if (start <= RAM_GUARD_CLAIMED || addr < start)
-			continue;
-		end = atomic_load_explicit(&s->end, memory_order_relaxed);
-		if (addr >= end)
+		if (!ram_guard_slot_read(&ram_guard_slots[i], &start, &end, &lost) ||
+		    addr < start || addr >= end)
 			continue;
 		if (mmap((void *)start, end - start, PROT_READ | PROT_WRITE,
 			 MAP_FIXED | MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1,
 			 0) == MAP_FAILED)
 			break;
-		atomic_store_explicit(s->lost, true, memory_order_release);
+		atomic_store_explicit(lost, true, memory_order_release);
 		atomic_fetch_add_explicit(&ram_guard_fault_count, 1, memory_order_relaxed);
 		return;
 	}
@@ -119,17 +155,15 @@ int ram_guard_add(void *start, size_t bytes, _Atomic bool *lost)
 		return rc;
 	for (unsigned i = 0; i < RAM_GUARD_MAX_MAPPINGS; i++) {
 		struct ram_guard_slot *s = &ram_guard_slots[i];
-		uintptr_t expected = 0;
+		uint64_t seq = atomic_load_explicit(&s->seq, memory_order_acquire);
 
-		/* Claim with a placeholder start that the handler skips,
-		 * fill in, then publish. */
-		if (!atomic_compare_exchange_strong_explicit(
-			    &s->start, &expected, RAM_GUARD_CLAIMED, memory_order_acquire,
-			    memory_order_relaxed))
+		/* A free slot (even, start 0) is claimed by moving its
+		 * sequence on: a claim or a release in between fails it. */
+		if ((seq & 1) || atomic_load_explicit(&s->start, memory_order_relaxed) ||
+		    !atomic_compare_exchange_strong_explicit(
+			    &s->seq, &seq, seq + 1, memory_order_acquire, memory_order_relaxed))
 			continue;
-		atomic_store_explicit(&s->end, (uintptr_t)start + bytes, memory_order_relaxed);
-		s->lost = lost;
-		atomic_store_explicit(&s->start, (uintptr_t)start, memory_order_release);
+		ram_guard_slot_write(s, seq, (uintptr_t)start, (uintptr_t)start + bytes, lost);
 		return (int)i;
 	}
 	return -ENOSPC;
@@ -137,9 +171,12 @@ int ram_guard_add(void *start, size_t bytes, _Atomic bool *lost)
 
 void ram_guard_remove(int slot)
 {
+	struct ram_guard_slot *s;
+
 	if (slot < 0)
 		return;
-	atomic_store_explicit(&ram_guard_slots[slot].start, 0, memory_order_release);
+	s = &ram_guard_slots[slot];
+	ram_guard_slot_write(s, atomic_load_explicit(&s->seq, memory_order_relaxed), 0, 0, NULL);
 }
 
 uint64_t ram_guard_faults(void)

@@ -4,7 +4,9 @@
  * file (ram_block_add_file): the owner's writes show, ours stay private, and
  * a file shrunk under the mapping reads as zeros instead of killing the
  * process with SIGBUS, also while other threads are reading it (the SIGBUS
- * guard's lock-free table). Bad files and a full guard table are refused.
+ * guard's lock-free table), and while another thread keeps taking and
+ * giving back the table's slots. Bad files and a full guard table are
+ * refused.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -30,6 +32,8 @@
 #define MAP_LENGTH_BYTES (2u * 4096u)
 #define READER_THREADS 2
 #define GUARD_SLOTS 64u
+/* Blocks faulted on while another thread recycles guard slots. */
+#define CHURN_FAULT_ROUNDS 200
 
 /* A memfd of FILE_BYTES bytes, byte i holding (i & 0x7f) | 0x80. */
 static int patterned_file(void)
@@ -226,6 +230,77 @@ static void test_shrink_under_readers(void **state)
 	ram_list_free(rl);
 }
 
+/* Takes and gives back guard slots until stop: file blocks added and
+ * removed (their slots come back after a grace period). */
+struct churn_ctx {
+	struct ram_list *rl;
+	int fd;
+	_Atomic bool stop;
+	_Atomic uint64_t cycles;
+};
+
+static void *churn_main(void *opaque)
+{
+	struct churn_ctx *c = opaque;
+
+	while (!atomic_load(&c->stop)) {
+		struct ram_block *b = ram_block_add_file(c->rl, "churn", c->fd, 0, 512);
+
+		if (!b) {
+			/* Every slot waits for its grace period. */
+			assert_int_equal(errno, ENOSPC);
+			ram_rcu_barrier();
+			continue;
+		}
+		ram_block_remove(c->rl, b);
+		atomic_fetch_add(&c->cycles, 1);
+	}
+	return NULL;
+}
+
+/* The SIGBUS handler reads the guard table while another thread claims,
+ * fills in and frees its slots (the seqlock per slot): every fault still
+ * finds its own mapping, replaces only it, and reads zeros. */
+static void test_faults_while_slots_churn(void **state)
+{
+	struct ram_list *rl = page_list();
+	struct churn_ctx churn = { .rl = rl, .fd = patterned_file() };
+	uint64_t faults = ram_guard_faults();
+	pthread_t th;
+
+	assert_int_equal(pthread_create(&th, NULL, churn_main, &churn), 0);
+	/* Bounded: the churn thread has started cycling. */
+	for (int spins = 0; atomic_load(&churn.cycles) < 10 && spins < 100000000; spins++)
+		sched_yield();
+	assert_true(atomic_load(&churn.cycles) >= 10);
+	for (int round = 0; round < CHURN_FAULT_ROUNDS; round++) {
+		int fd = patterned_file();
+		struct ram_block *b = ram_block_add_file(rl, "fault", fd, 0, MAP_LENGTH_BYTES);
+		const volatile uint8_t *host;
+
+		if (!b) { /* the churn thread holds every slot for now */
+			assert_int_equal(errno, ENOSPC);
+			ram_rcu_barrier();
+			close(fd);
+			round--;
+			continue;
+		}
+		host = ram_block_host(b);
+		assert_int_equal(host[1], 0x81);
+		assert_int_equal(ftruncate(fd, 0), 0);
+		assert_int_equal(host[MAP_LENGTH_BYTES - 1], 0); /* faults, then zeros */
+		assert_true(ram_block_file_lost(b));
+		ram_block_remove(rl, b);
+		close(fd);
+	}
+	atomic_store(&churn.stop, true);
+	pthread_join(th, NULL);
+	assert_true(ram_guard_faults() >= faults + CHURN_FAULT_ROUNDS);
+	ram_rcu_barrier();
+	ram_list_free(rl);
+	close(churn.fd);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -234,6 +309,7 @@ int main(void)
 		cmocka_unit_test(test_bad_files_refused),
 		cmocka_unit_test(test_guard_table_full),
 		cmocka_unit_test(test_shrink_under_readers),
+		cmocka_unit_test(test_faults_while_slots_churn),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
