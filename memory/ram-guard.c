@@ -30,6 +30,8 @@
 #include <stdint.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include "memory/bitops.h"
 #include "memory/ram-internal.h"
@@ -86,7 +88,25 @@ static void ram_guard_slot_write(struct ram_guard_slot *s, uint64_t seq, uintptr
 	atomic_store_explicit(&s->seq, seq + 2, memory_order_release);
 }
 
-/* Async-signal-safe: only atomics, mmap and sigaction. */
+/*
+ * Maps private zero pages over [start, start + bytes): 0 or -1. The mmap
+ * system call itself, not libc's wrapper: ThreadSanitizer intercepts that
+ * and models the remap as a write of the whole range, racing by
+ * construction with every thread reading the mapping. The kernel swaps the
+ * pages atomically, and a reader gets the old bytes or zeros, both of which
+ * it must take anyway (the pixels belong to another process). TSan could
+ * not always name the handler as that write's author (its stack was gone
+ * from its history), so a suppression could not cover it either.
+ */
+static int ram_guard_zero_map(uintptr_t start, size_t bytes)
+{
+	long r = syscall(SYS_mmap, start, bytes, PROT_READ | PROT_WRITE,
+			 MAP_FIXED | MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+
+	return r == -1 ? -1 : 0;
+}
+
+/* Async-signal-safe: only atomics, the mmap system call and sigaction. */
 static void ram_guard_sigbus(int sig, siginfo_t *info, void *uctx)
 {
 	uintptr_t addr = (uintptr_t)info->si_addr;
@@ -98,9 +118,7 @@ static void ram_guard_sigbus(int sig, siginfo_t *info, void *uctx)
 		if (!ram_guard_slot_read(&ram_guard_slots[i], &start, &end, &lost) ||
 		    addr < start || addr >= end)
 			continue;
-		if (mmap((void *)start, end - start, PROT_READ | PROT_WRITE,
-			 MAP_FIXED | MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1,
-			 0) == MAP_FAILED)
+		if (ram_guard_zero_map(start, end - start) != 0)
 			break;
 		atomic_store_explicit(lost, true, memory_order_release);
 		atomic_fetch_add_explicit(&ram_guard_fault_count, 1, memory_order_relaxed);
