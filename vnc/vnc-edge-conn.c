@@ -102,7 +102,7 @@ static void set_events(struct vnc_edge *e, int fd, struct edge_ep *ep, uint32_t 
 void vnc_edge_update_interest(struct vnc_edge *e, struct vnc_edge_conn *c)
 {
 	bool read_client = c->phase != PH_CLOSING && c->fwd.len < VNC_EDGE_INPUT_MAX_BYTES &&
-			   c->in.len < EDGE_IN_MAX_BYTES;
+			   c->in.len < EDGE_IN_MAX_BYTES && vnc_edge_ws_may_read(c);
 	bool write_client = c->out.len || vnc_edge_ws_wants_write(c) || vnc_edge_tls_wants_write(c);
 	uint32_t real = (read_client ? EPOLLIN | EPOLLRDHUP : 0) | (write_client ? EPOLLOUT : 0);
 
@@ -347,6 +347,8 @@ static bool link_up(struct vnc_edge *e, struct vnc_edge_conn *c)
 	if (!c->link || vnc_edge_buf_append(&c->fwd, canned, n) < 0) {
 		close(sv[0]);
 		close(sv[1]);
+		if (c->link)
+			atomic_store(&c->link->refs, 1); /* nobody else has it yet */
 		vnc_edge_drop(e, c, "out of memory");
 		return false;
 	}
@@ -428,8 +430,9 @@ static bool tls_ready(struct vnc_edge *e, struct vnc_edge_conn *c)
 	return rc == 1 ? link_up(e, c) : true;
 }
 
-/* Frames the client's messages for LibVNCServer. False if c was dropped. */
-static bool run_framer(struct vnc_edge *e, struct vnc_edge_conn *c)
+/* Frames the client's messages into c->fwd, up to VNC_EDGE_INPUT_MAX_BYTES.
+ * False if c was dropped. */
+static bool frame_input(struct vnc_edge *e, struct vnc_edge_conn *c)
 {
 	char why[160];
 
@@ -467,7 +470,25 @@ static bool run_framer(struct vnc_edge *e, struct vnc_edge_conn *c)
 			c->fwd_urgent = true;
 		vnc_edge_buf_consume(&c->in, (size_t)len);
 	}
-	return vnc_edge_flush_fwd(e, c);
+	return true;
+}
+
+/* Frames the client's messages for LibVNCServer, and forwards them. False
+ * if c was dropped. */
+static bool run_framer(struct vnc_edge *e, struct vnc_edge_conn *c)
+{
+	bool full;
+
+	do {
+		if (!frame_input(e, c))
+			return false;
+		full = c->fwd.len >= VNC_EDGE_INPUT_MAX_BYTES;
+		if (!vnc_edge_flush_fwd(e, c))
+			return false;
+		/* Framing stopped at the limit and the socketpair took the
+		 * lot: frame on, since no event may come to do it. */
+	} while (full && c->in.len && c->fwd.len < VNC_EDGE_INPUT_MAX_BYTES);
+	return true;
 }
 
 /* The first bytes of a new connection: a browser ("GET ", or a TLS hello
@@ -568,6 +589,22 @@ void vnc_edge_on_client(struct vnc_edge *e, struct vnc_edge_conn *c, uint32_t ev
 	if (c->phase == PH_LINKED && !run_framer(e, c))
 		return;
 	if (c->phase != PH_CLOSING || c->dead)
+		vnc_edge_update_interest(e, c);
+}
+
+void vnc_edge_after_room(struct vnc_edge *e, struct vnc_edge_conn *c)
+{
+	/* The framer stops at VNC_EDGE_INPUT_MAX_BYTES of forwarded input
+	 * and reading at wslay's queue limit; the client may send nothing
+	 * more that would start them again. */
+	bool waits = vnc_edge_wire_pending(c) ||
+		     (c->phase == PH_LINKED && c->in.len && c->fwd.len < VNC_EDGE_INPUT_MAX_BYTES);
+
+	if (c->dead)
+		return;
+	if (waits && vnc_edge_ws_may_read(c))
+		vnc_edge_on_client(e, c, 0);
+	else
 		vnc_edge_update_interest(e, c);
 }
 

@@ -114,6 +114,10 @@ bool vnc_edge_start_rfb(struct vnc_edge *e, struct vnc_edge_conn *c);
 /* The client's socket is readable or hung up; LibVNCServer's end is. */
 void vnc_edge_on_client(struct vnc_edge *e, struct vnc_edge_conn *c, uint32_t events);
 void vnc_edge_on_lib(struct vnc_edge *e, struct vnc_edge_conn *c);
+/* A write to the client or to LibVNCServer made room: reads the input that
+ * no epoll event would report again (input framed but held back, bytes
+ * GnuTLS holds), then registers what c waits for. */
+void vnc_edge_after_room(struct vnc_edge *e, struct vnc_edge_conn *c);
 
 /* vnc-edge-wire.c: TLS (GnuTLS) and WebSocket (wslay) under RFB. */
 int vnc_edge_tls_init(struct vnc_edge *e, const char *cert, const char *key, char *err,
@@ -136,6 +140,11 @@ int vnc_edge_ws_read(struct vnc_edge *e, struct vnc_edge_conn *c, char *why, siz
 /* Writes the 101 reply, then c->out as binary messages: 0 or -errno. */
 int vnc_edge_ws_write(struct vnc_edge_conn *c);
 bool vnc_edge_ws_wants_write(const struct vnc_edge_conn *c);
+/* Whether the client's input may be read now: not while wslay holds
+ * WS_QUEUE_MAX_MSGS messages for it (true without a WebSocket). */
+bool vnc_edge_ws_may_read(const struct vnc_edge_conn *c);
+/* Messages wslay holds for the client (0 without a WebSocket). */
+size_t vnc_edge_ws_queued_msgs(const struct vnc_edge_conn *c);
 bool vnc_edge_ws_upgraded(const struct vnc_edge_conn *c);
 void vnc_edge_wire_free(struct vnc_edge_conn *c);
 

@@ -75,7 +75,7 @@ static void accept_one(struct vnc_edge *e, int fd, const struct sockaddr_storage
 	c->fd = fd;
 	c->edge_fd = -1;
 	c->phase = PH_SNIFF;
-	c->accepted_ns = fb_clock_now_ns();
+	c->accepted_ns = c->progress_ns = fb_clock_now_ns();
 	c->ep_real = (struct edge_ep){ .kind = EP_REAL, .c = c, .fd = fd };
 	c->real_events = EPOLLIN | EPOLLRDHUP;
 	ev = (struct epoll_event){ .events = c->real_events, .data.ptr = &c->ep_real };
@@ -150,12 +150,20 @@ static int run_timers(struct vnc_edge *e)
 			if (due < next)
 				next = due;
 		}
-		if (c->out.len) {
+		if (c->out.len || vnc_edge_ws_queued_msgs(c)) {
 			due = c->progress_ns + stall_ns;
 			if (now >= due) {
-				snprintf(why, sizeof(why),
-					 "not reading: %zu bytes queued, none written for %u ms",
-					 c->out.len, e->s->slow_timeout_ms);
+				if (c->ws)
+					snprintf(why, sizeof(why),
+						 "not reading: %zu bytes and %zu WebSocket "
+						 "messages queued, none written for %u ms",
+						 c->out.len, vnc_edge_ws_queued_msgs(c),
+						 e->s->slow_timeout_ms);
+				else
+					snprintf(why, sizeof(why),
+						 "not reading: %zu bytes queued, none written "
+						 "for %u ms",
+						 c->out.len, e->s->slow_timeout_ms);
 				if (c->link)
 					vnc_edge_count_slow_drop(e);
 				vnc_edge_drop(e, c, c->phase == PH_CLOSING ? NULL : why);
@@ -211,7 +219,7 @@ static void *edge_main(void *arg)
 					vnc_edge_on_client(e, ep->c, ev[i].events);
 				if (!ep->c->dead && (ev[i].events & EPOLLOUT) &&
 				    vnc_edge_flush_out_linked(e, ep->c))
-					vnc_edge_update_interest(e, ep->c);
+					vnc_edge_after_room(e, ep->c);
 				break;
 			case EP_LIB:
 				if (ep->c->dead || ep->c->edge_fd < 0)
@@ -220,7 +228,7 @@ static void *edge_main(void *arg)
 					vnc_edge_on_lib(e, ep->c);
 				if (!ep->c->dead && ep->c->edge_fd >= 0 &&
 				    (ev[i].events & EPOLLOUT) && vnc_edge_flush_fwd(e, ep->c))
-					vnc_edge_update_interest(e, ep->c);
+					vnc_edge_after_room(e, ep->c);
 				break;
 			}
 		}

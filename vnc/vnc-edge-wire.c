@@ -26,6 +26,13 @@
 #define WS_MESSAGE_MAX_BYTES (64u * 1024)
 /* Largest TLS record written at once. */
 #define TLS_RECORD_MAX_BYTES (16u * 1024)
+/* Client bytes read in one wake-up, before other connections get a turn
+ * (wslay would read until the socket is empty). */
+#define WS_READ_BUDGET_BYTES (64u * 1024)
+/* Messages in wslay's queue (our data and the pongs and close replies wslay
+ * makes itself) above which nothing more is read from the client: a client
+ * that pings and never reads would otherwise queue pongs without end. */
+#define WS_QUEUE_MAX_MSGS 64u
 /* RFC 6455's key suffix. */
 #define WS_GUID "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 
@@ -37,6 +44,7 @@ struct vnc_edge_ws {
 	struct vnc_edge_buf http;  /* the request so far */
 	struct vnc_edge_buf reply; /* the 101 reply, written before any frame */
 	int error;		   /* set by the callbacks: -errno of the layer below */
+	size_t read_budget;	   /* bytes ws_recv may still read in this wake-up */
 };
 
 int vnc_edge_tls_init(struct vnc_edge *e, const char *cert, const char *key, char *err,
@@ -166,11 +174,20 @@ ssize_t vnc_edge_wire_send(struct vnc_edge_conn *c, const void *buf, size_t len)
 static ssize_t ws_recv(wslay_event_context_ptr ctx, uint8_t *buf, size_t len, int flags, void *user)
 {
 	struct vnc_edge_ws *ws = user;
-	ssize_t r = vnc_edge_wire_recv(ws->c, buf, len);
+	ssize_t r = -EAGAIN;
 
 	(void)flags;
-	if (r > 0)
+	/* Past the budget only what TLS already holds is read: epoll cannot
+	 * report it later. */
+	if (vnc_edge_ws_may_read(ws->c) && (ws->read_budget || vnc_edge_wire_pending(ws->c))) {
+		if (ws->read_budget && len > ws->read_budget)
+			len = ws->read_budget;
+		r = vnc_edge_wire_recv(ws->c, buf, len);
+	}
+	if (r > 0) {
+		ws->read_budget -= (size_t)r < ws->read_budget ? (size_t)r : ws->read_budget;
 		return r;
+	}
 	if (r == -EAGAIN) {
 		wslay_event_set_error(ctx, WSLAY_ERR_WOULDBLOCK);
 	} else {
@@ -332,8 +349,14 @@ int vnc_edge_ws_read(struct vnc_edge *e, struct vnc_edge_conn *c, char *why, siz
 {
 	struct vnc_edge_ws *ws = c->ws;
 
+	bool idle;
+
 	if (!ws->upgraded)
 		return ws_read_request(e, c, why, whylen);
+	/* Replies wslay queues itself (pongs) start the no-progress clock as
+	 * queued output does. */
+	idle = !c->out.len && !vnc_edge_ws_wants_write(c);
+	ws->read_budget = WS_READ_BUDGET_BYTES;
 	if (wslay_event_recv(ws->ctx) != 0 || ws->error) {
 		snprintf(why, whylen, "WebSocket: %s",
 			 ws->error ? strerror(-ws->error) : "protocol error");
@@ -343,6 +366,8 @@ int vnc_edge_ws_read(struct vnc_edge *e, struct vnc_edge_conn *c, char *why, siz
 		snprintf(why, whylen, "WebSocket closed by the browser");
 		return -ECONNRESET;
 	}
+	if (idle && vnc_edge_ws_wants_write(c))
+		c->progress_ns = fb_clock_now_ns();
 	return 0;
 }
 
@@ -386,6 +411,17 @@ int vnc_edge_ws_write(struct vnc_edge_conn *c)
 bool vnc_edge_ws_wants_write(const struct vnc_edge_conn *c)
 {
 	return c->ws && (c->ws->reply.len || (c->ws->ctx && wslay_event_want_write(c->ws->ctx)));
+}
+
+bool vnc_edge_ws_may_read(const struct vnc_edge_conn *c)
+{
+	return !c->ws || !c->ws->ctx ||
+	       wslay_event_get_queued_msg_count(c->ws->ctx) < WS_QUEUE_MAX_MSGS;
+}
+
+size_t vnc_edge_ws_queued_msgs(const struct vnc_edge_conn *c)
+{
+	return c->ws && c->ws->ctx ? wslay_event_get_queued_msg_count(c->ws->ctx) : 0;
 }
 
 bool vnc_edge_ws_upgraded(const struct vnc_edge_conn *c)
