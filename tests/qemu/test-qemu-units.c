@@ -3,7 +3,7 @@
  * tests/qemu/test-qemu-units.c - the qemu guest's parts that need no VM:
  * the US keysym -> qnum map, and the QMP client against a scripted peer
  * (greeting, events interleaved with replies, errors, a passed descriptor,
- * a peer that hangs up).
+ * a peer that hangs up, a monitor that accepts no connection).
  */
 #include <errno.h>
 #include <pthread.h>
@@ -169,12 +169,40 @@ static void test_qmp_refused(void **state)
 	assert_non_null(strstr(err, "cannot connect to QMP socket"));
 }
 
+/* A monitor that accepts nothing, its backlog full: the open fails within
+ * its timeout and says why. */
+static void test_qmp_busy(void **state)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	char err[256];
+	int lfd, first;
+
+	(void)state;
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "/tmp/fbhost-qmp-busy-%d.sock", (int)getpid());
+	unlink(sa.sun_path);
+	lfd = socket(AF_UNIX, SOCK_STREAM, 0);
+	first = socket(AF_UNIX, SOCK_STREAM, 0);
+	assert_true(lfd >= 0 && first >= 0);
+	assert_int_equal(bind(lfd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	assert_int_equal(listen(lfd, 0), 0);
+	/* Fills the backlog of 0: one connection waits, never accepted. */
+	assert_int_equal(connect(first, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	errno = 0;
+	assert_null(qemu_qmp_open(sa.sun_path, 300, err, sizeof(err)));
+	assert_int_equal(errno, ETIMEDOUT);
+	assert_non_null(strstr(err, "accepted no connection within 300 ms"));
+	close(first);
+	close(lfd);
+	unlink(sa.sun_path);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_keymap),
 		cmocka_unit_test(test_qmp_client),
 		cmocka_unit_test(test_qmp_refused),
+		cmocka_unit_test(test_qmp_busy),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
@@ -110,7 +111,8 @@ static int qmp_send(struct qemu_qmp *q, const char *json, int fd)
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0) {
-			int e = errno == EPIPE ? ECONNRESET : errno; /* the peer is gone */
+			/* EPIPE: the peer is gone; EAGAIN: the send timeout passed */
+			int e = errno == EPIPE ? ECONNRESET : errno == EAGAIN ? ETIMEDOUT : errno;
 
 			free(msg);
 			return -e;
@@ -164,9 +166,28 @@ struct qemu_qmp *qemu_qmp_open(const char *path, unsigned timeout_ms, char *err,
 		return NULL;
 	}
 	q->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (q->fd < 0 || connect(q->fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+	if (q->fd < 0) {
 		rc = -errno;
 		snprintf(err, errlen, "cannot connect to QMP socket %s: %s", path, strerror(-rc));
+		goto fail_connect;
+	}
+	/* A monitor busy with another client accepts nothing and its backlog
+	 * fills: a Unix connect() then waits until the send timeout, as does
+	 * a send to a QEMU that stops reading. */
+	setsockopt(q->fd, SOL_SOCKET, SO_SNDTIMEO,
+		   &(struct timeval){ .tv_sec = timeout_ms / 1000,
+				      .tv_usec = (suseconds_t)(timeout_ms % 1000) * 1000 },
+		   sizeof(struct timeval));
+	if (connect(q->fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		rc = errno == EAGAIN ? -ETIMEDOUT : -errno;
+		if (rc == -ETIMEDOUT)
+			snprintf(err, errlen,
+				 "QMP socket %s accepted no connection within %u ms (is another "
+				 "client using QEMU's monitor?)",
+				 path, timeout_ms);
+		else
+			snprintf(err, errlen, "cannot connect to QMP socket %s: %s", path,
+				 strerror(-rc));
 		goto fail_connect;
 	}
 	rc = qmp_read_line(q, greeting, sizeof(greeting), deadline);
