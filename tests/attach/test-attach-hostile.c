@@ -271,6 +271,10 @@ static void test_bad_messages(void **state)
 	mr.height = 0;
 	raw_send(fd, &mr, sizeof(mr), -1);
 	expect_error(fd, EINVAL, "mode 0x0", false);
+	mr.width = 8193; /* fits in memory, not in VNC (8192 px at most) */
+	mr.height = 16;
+	raw_send(fd, &mr, sizeof(mr), -1);
+	expect_error(fd, E2BIG, "too large for VNC (width at most 8192)", false);
 	mr.width = 64;
 	mr.height = 64;
 	mr.format = 0x12345678;
@@ -297,6 +301,32 @@ static void test_bad_messages(void **state)
 	expect_error(fd, EBADMSG, "more rectangles than", true);
 	close(fd);
 	close(efd);
+	/* The framebuffer is free again. */
+	close(raw_attached());
+}
+
+/* A client that asks for modes and never acknowledges one: after
+ * ATTACH_MAX_UNACKED_MODES MODEs (the first, from HELLO, included) the next
+ * request is refused, so it cannot make fbhost create blocks without end. */
+static void test_modes_unacknowledged(void **state)
+{
+	struct fbg_mode_request mr = { .hdr = { FBG_MODE_REQUEST, 0, sizeof(mr) } };
+	char buf[FBG_MSG_MAX_BYTES];
+	int fd = raw_attached();
+
+	(void)state;
+	for (unsigned i = 0; i < 8; i++) {
+		mr.width = 200 + 8 * i;
+		mr.height = 100;
+		raw_send(fd, &mr, sizeof(mr), -1);
+	}
+	/* Three more MODEs (raw_expect closes their descriptors unread), then
+	 * the refusal. */
+	for (unsigned i = 0; i < 3; i++)
+		assert_int_equal(raw_expect(fd, FBG_MODE, buf, sizeof(buf)),
+				 sizeof(struct fbg_mode));
+	expect_error(fd, EBUSY, "4 modes sent and not acknowledged (MODE_ACK), at most 4", false);
+	close(fd);
 	/* The framebuffer is free again. */
 	close(raw_attached());
 }
@@ -348,9 +378,8 @@ static void test_too_many_connections(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_bad_handshakes),
-		cmocka_unit_test(test_bad_messages),
-		cmocka_unit_test(test_damage_flood),
+		cmocka_unit_test(test_bad_handshakes),	     cmocka_unit_test(test_bad_messages),
+		cmocka_unit_test(test_modes_unacknowledged), cmocka_unit_test(test_damage_flood),
 		cmocka_unit_test(test_too_many_connections),
 	};
 

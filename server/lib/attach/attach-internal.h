@@ -24,6 +24,10 @@
 /* Error messages sent on one connection before the server stops answering
  * (a flood of bad messages gets this many replies, then silence). */
 #define ATTACH_MAX_ERROR_REPLIES 64u
+/* MODE messages sent and not acknowledged (MODE_ACK of the latest) after
+ * which MODE_REQUEST is refused: each MODE hands the client the memfd of a
+ * new block, which it keeps alive until it closes it. */
+#define ATTACH_MAX_UNACKED_MODES 4u
 /* A connection that has not said HELLO within this long is closed. */
 #define ATTACH_HELLO_TIMEOUT_MS 5000u
 /* A MODE a client's full socket did not take is sent again this often. */
@@ -45,6 +49,7 @@ struct attach_conn {
 	struct fbhost_fb *fb;	   /* after HELLO; NULL before */
 	uint64_t sent_generation;  /* the last MODE sent */
 	uint64_t acked_generation; /* the last MODE_ACK that matched */
+	unsigned modes_unacked;	   /* MODEs sent since the latest was acknowledged */
 	uint32_t tracking;	   /* enum fbg_tracking in force */
 	unsigned errors_sent;
 	bool closing;	    /* a fatal error was sent: close after this message */

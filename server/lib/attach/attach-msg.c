@@ -174,9 +174,10 @@ void attach_send_mode(struct attach_conn *c, uint32_t reason)
 	m.map_bytes = cap;
 	rc = attach_send(c, &m, sizeof(m), fd);
 	close(fd);
-	if (rc == 0)
+	if (rc == 0) {
 		c->sent_generation = gen;
-	else if (rc != -EAGAIN)
+		c->modes_unacked++;
+	} else if (rc != -EAGAIN)
 		c->closing = true;
 	/* EAGAIN: the client does not read; the attach thread sends it again
 	 * (ATTACH_MODE_RETRY_MS). */
@@ -469,11 +470,26 @@ static void attach_mode_request(struct attach_conn *c, const struct fbg_mode_req
 	struct fb_mode mode = fb_get_mode(dev);
 	int rc;
 
+	if (c->modes_unacked >= ATTACH_MAX_UNACKED_MODES) {
+		attach_send_error(c, EBUSY, FBG_MODE_REQUEST, false,
+				  "mode %ux%u refused: %u modes sent and not acknowledged "
+				  "(MODE_ACK), at most %u",
+				  m->width, m->height, c->modes_unacked, ATTACH_MAX_UNACKED_MODES);
+		return;
+	}
 	mode.width = m->width;
 	mode.height = m->height;
 	mode.stride = 0;
 	if (m->format)
 		mode.format = (pixman_format_code_t)m->format;
+	/* As fbhost_resize: VNC viewers would keep the old picture. (A mode
+	 * that is no mode at all is left to fb_set_mode to refuse.) */
+	if (fb_mode_check(&mode, 0) == 0 && !fbhost_vnc_mode_fits(c->fb, &mode)) {
+		attach_send_error(c, E2BIG, FBG_MODE_REQUEST, false,
+				  "mode %ux%u is too large for VNC (width at most %u)", m->width,
+				  m->height, FBHOST_VNC_MAX_WIDTH_PX);
+		return;
+	}
 	rc = fb_set_mode(dev, &mode);
 	if (rc) {
 		attach_send_error(c, -rc, FBG_MODE_REQUEST, false,
@@ -516,6 +532,7 @@ void attach_msg_handle(struct attach_conn *c, const void *buf, size_t len, int *
 		if (m.generation != c->sent_generation)
 			break; /* an older mode: a newer MODE is on its way */
 		c->acked_generation = m.generation;
+		c->modes_unacked = 0;
 		if (c->tracking == FBG_TRACK_UFFD &&
 		    fb_track_uffd_mapped((c->fb)->dev, m.generation, m.map_addr) != 0)
 			attach_send_error(c, EINVAL, FBG_MODE_ACK, false,
