@@ -116,6 +116,7 @@ static void attach_accept(struct attach_server *s)
 	c->accepted_ms = fb_clock_now_ms();
 	c->fb = NULL;
 	c->sent_generation = c->acked_generation = 0;
+	c->modes_unacked = 0;
 	c->tracking = FBG_TRACK_DAMAGE;
 	c->errors_sent = 0;
 	c->closing = false;
