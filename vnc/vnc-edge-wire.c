@@ -348,7 +348,6 @@ static int ws_read_request(struct vnc_edge *e, struct vnc_edge_conn *c, char *wh
 int vnc_edge_ws_read(struct vnc_edge *e, struct vnc_edge_conn *c, char *why, size_t whylen)
 {
 	struct vnc_edge_ws *ws = c->ws;
-
 	bool idle;
 
 	if (!ws->upgraded)
