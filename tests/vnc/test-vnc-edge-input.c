@@ -28,54 +28,6 @@
 #define PING_FLOOD_MAX_BYTES (256u * 1024 * 1024)
 #define PING_BATCH 1024u
 
-/* Server log lines, for assertions. */
-static struct {
-	pthread_mutex_t lock; /* protects text and len */
-	pthread_cond_t changed;
-	char text[64 * 1024];
-	size_t len;
-} logbuf = { PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, "", 0 };
-
-static void log_line(void *opaque, const char *line)
-{
-	size_t n = strlen(line);
-
-	(void)opaque;
-	fprintf(stderr, "log: %s\n", line);
-	pthread_mutex_lock(&logbuf.lock);
-	if (logbuf.len + n + 2 < sizeof(logbuf.text)) {
-		memcpy(logbuf.text + logbuf.len, line, n);
-		logbuf.len += n;
-		logbuf.text[logbuf.len++] = '\n';
-		logbuf.text[logbuf.len] = '\0';
-	}
-	pthread_cond_broadcast(&logbuf.changed);
-	pthread_mutex_unlock(&logbuf.lock);
-}
-
-/* Waits (bounded) until the log holds needle. */
-static bool wait_log(const char *needle, unsigned timeout_ms)
-{
-	struct timespec ts;
-	bool found;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	ts.tv_sec += timeout_ms / 1000;
-	ts.tv_nsec += (long)(timeout_ms % 1000) * 1000000;
-	if (ts.tv_nsec >= 1000000000) {
-		ts.tv_sec++;
-		ts.tv_nsec -= 1000000000;
-	}
-	pthread_mutex_lock(&logbuf.lock);
-	while (!(found = strstr(logbuf.text, needle) != NULL))
-		if (pthread_cond_timedwait(&logbuf.changed, &logbuf.lock, &ts) == ETIMEDOUT) {
-			found = strstr(logbuf.text, needle) != NULL;
-			break;
-		}
-	pthread_mutex_unlock(&logbuf.lock);
-	return found;
-}
-
 static void send_all(int fd, const void *p, size_t n)
 {
 	while (n) {
@@ -234,7 +186,7 @@ static void test_websocket_ping_flood(void **state)
 
 	(void)state;
 	cfg.slow_client_timeout_ms = SLOW_TIMEOUT_MS;
-	cfg.log = log_line;
+	cfg.log = vt_log_line;
 	for (size_t i = 0; i < PING_BATCH; i++) {
 		pings[i * 6] = 0x89;	 /* FIN, ping */
 		pings[i * 6 + 1] = 0x80; /* masked, empty */
@@ -259,7 +211,8 @@ static void test_websocket_ping_flood(void **state)
 	}
 	print_message("sent %llu bytes of pings before the drop\n", (unsigned long long)sent);
 	assert_true(dropped);
-	assert_true(wait_log(" WebSocket messages queued, none written for 1000 ms", VT_WAIT_MS));
+	assert_true(
+		vt_wait_log(" WebSocket messages queued, none written for 1000 ms", VT_WAIT_MS));
 	close(ws.fd);
 	vnc_server_get_stats(t.vnc, &st);
 	assert_true(st.slow_disconnects >= 1);

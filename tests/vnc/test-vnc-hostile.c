@@ -39,53 +39,6 @@
 #define LATENCY_FACTOR 3u
 #define LATENCY_SLACK_MS 100u
 
-/* Log lines of the server, for assertions. */
-static struct {
-	pthread_mutex_t lock; /* protects text, len and changed */
-	pthread_cond_t changed;
-	char text[1 << 20];
-	size_t len;
-} logbuf = { PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, "", 0 };
-
-static void log_line(void *opaque, const char *line)
-{
-	size_t n = strlen(line);
-
-	(void)opaque;
-	fprintf(stderr, "log: %s\n", line);
-	pthread_mutex_lock(&logbuf.lock);
-	if (logbuf.len + n + 2 < sizeof(logbuf.text)) {
-		memcpy(logbuf.text + logbuf.len, line, n);
-		logbuf.len += n;
-		logbuf.text[logbuf.len++] = '\n';
-		logbuf.text[logbuf.len] = '\0';
-	}
-	pthread_cond_broadcast(&logbuf.changed);
-	pthread_mutex_unlock(&logbuf.lock);
-}
-
-/* Waits (bounded) until the log holds needle. */
-static bool wait_log(const char *needle, unsigned timeout_ms)
-{
-	uint64_t end = vt_now_ms() + timeout_ms;
-	bool found;
-
-	pthread_mutex_lock(&logbuf.lock);
-	while (!(found = strstr(logbuf.text, needle) != NULL) && vt_now_ms() < end) {
-		struct timespec ts;
-
-		clock_gettime(CLOCK_REALTIME, &ts);
-		ts.tv_nsec += 50 * 1000000L;
-		if (ts.tv_nsec >= 1000000000L) {
-			ts.tv_sec++;
-			ts.tv_nsec -= 1000000000L;
-		}
-		pthread_cond_timedwait(&logbuf.changed, &logbuf.lock, &ts);
-	}
-	pthread_mutex_unlock(&logbuf.lock);
-	return found;
-}
-
 /* The guest: numbered frames every FRAME_MS (number in the top-left cell,
  * noise beside it). */
 static struct {
@@ -315,11 +268,8 @@ static void scenario(const char *name, void (*run)(struct hostile *), const char
 
 	cfg.slow_client_timeout_ms = SLOW_TIMEOUT_MS;
 	cfg.handshake_timeout_ms = HANDSHAKE_TIMEOUT_MS;
-	cfg.log = log_line;
-	pthread_mutex_lock(&logbuf.lock);
-	logbuf.len = 0;
-	logbuf.text[0] = '\0';
-	pthread_mutex_unlock(&logbuf.lock);
+	cfg.log = vt_log_line;
+	vt_log_clear();
 	vt_setup(&t, W, H, PIXMAN_x8r8g8b8, &cfg);
 	vt_draw_random(&t, 5, 20);
 	good = vt_connect(&t, "raw");
@@ -349,7 +299,7 @@ static void scenario(const char *name, void (*run)(struct hostile *), const char
 	assert_true(alone.frames > 0);
 	assert_true(with.frames >= FRAMES_SHARE_MIN * alone.frames);
 	assert_true(with.p95_ms <= LATENCY_FACTOR * alone.p95_ms + LATENCY_SLACK_MS);
-	if (expect && !wait_log(expect, VT_WAIT_MS))
+	if (expect && !vt_wait_log(expect, VT_WAIT_MS))
 		fail_msg("%s: the log never said \"%s\"", name, expect);
 	/* The good viewer is still served exactly. */
 	vt_expect_guest(&t, good, "good viewer after the hostile client");

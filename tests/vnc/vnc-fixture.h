@@ -273,12 +273,10 @@ static inline void vt_draw_random(struct vt *t, uint64_t seed, unsigned rects)
 	}
 }
 
-/* Waits (bounded) until fn(in) holds, under the input lock. */
-static inline bool vt_wait_input(struct vt *t, bool (*fn)(struct vt_input *, const void *),
-				 const void *arg, unsigned timeout_ms)
+/* The CLOCK_REALTIME time timeout_ms from now, for pthread_cond_timedwait. */
+static inline struct timespec vt_deadline(unsigned timeout_ms)
 {
 	struct timespec ts;
-	bool ok;
 
 	clock_gettime(CLOCK_REALTIME, &ts);
 	ts.tv_sec += timeout_ms / 1000;
@@ -287,6 +285,16 @@ static inline bool vt_wait_input(struct vt *t, bool (*fn)(struct vt_input *, con
 		ts.tv_sec++;
 		ts.tv_nsec -= 1000000000;
 	}
+	return ts;
+}
+
+/* Waits (bounded) until fn(in) holds, under the input lock. */
+static inline bool vt_wait_input(struct vt *t, bool (*fn)(struct vt_input *, const void *),
+				 const void *arg, unsigned timeout_ms)
+{
+	struct timespec ts = vt_deadline(timeout_ms);
+	bool ok;
+
 	pthread_mutex_lock(&t->in.lock);
 	while (!(ok = fn(&t->in, arg)))
 		if (pthread_cond_timedwait(&t->in.cond, &t->in.lock, &ts) == ETIMEDOUT) {
@@ -295,6 +303,56 @@ static inline bool vt_wait_input(struct vt *t, bool (*fn)(struct vt_input *, con
 		}
 	pthread_mutex_unlock(&t->in.lock);
 	return ok;
+}
+
+/* The server's log lines, for assertions: set cfg.log = vt_log_line. */
+static struct {
+	pthread_mutex_t lock; /* protects text and len */
+	pthread_cond_t changed;
+	char text[1 << 20];
+	size_t len;
+} vt_logbuf
+	__attribute__((unused)) = { PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, "", 0 };
+
+static inline void vt_log_line(void *opaque, const char *line)
+{
+	size_t n = strlen(line);
+
+	(void)opaque;
+	fprintf(stderr, "log: %s\n", line);
+	pthread_mutex_lock(&vt_logbuf.lock);
+	if (vt_logbuf.len + n + 2 < sizeof(vt_logbuf.text)) {
+		memcpy(vt_logbuf.text + vt_logbuf.len, line, n);
+		vt_logbuf.len += n;
+		vt_logbuf.text[vt_logbuf.len++] = '\n';
+		vt_logbuf.text[vt_logbuf.len] = '\0';
+	}
+	pthread_cond_broadcast(&vt_logbuf.changed);
+	pthread_mutex_unlock(&vt_logbuf.lock);
+}
+
+static inline void vt_log_clear(void)
+{
+	pthread_mutex_lock(&vt_logbuf.lock);
+	vt_logbuf.len = 0;
+	vt_logbuf.text[0] = '\0';
+	pthread_mutex_unlock(&vt_logbuf.lock);
+}
+
+/* Waits (bounded) until the log holds needle. */
+static inline bool vt_wait_log(const char *needle, unsigned timeout_ms)
+{
+	struct timespec ts = vt_deadline(timeout_ms);
+	bool found;
+
+	pthread_mutex_lock(&vt_logbuf.lock);
+	while (!(found = strstr(vt_logbuf.text, needle) != NULL))
+		if (pthread_cond_timedwait(&vt_logbuf.changed, &vt_logbuf.lock, &ts) == ETIMEDOUT) {
+			found = strstr(vt_logbuf.text, needle) != NULL;
+			break;
+		}
+	pthread_mutex_unlock(&vt_logbuf.lock);
+	return found;
 }
 
 /* VT_FILTER=pattern runs only the matching tests (cmocka's filter). */
