@@ -165,12 +165,32 @@ static struct fbg_hello hello_for(const char *fb)
 	return h;
 }
 
+/* Waits (bounded) until fbhost has seen the last client of "main" go: the
+ * attach thread may read a new HELLO before the old connection's hang-up,
+ * and refuse it as a second client. */
+static void wait_main_detached(void)
+{
+	for (unsigned i = 0;; i++) {
+		char *line = rig_list_line(&rig, 0);
+		bool detached = strstr(line, "guest=detached") != NULL;
+
+		free(line);
+		if (detached)
+			return;
+		assert_true(i < 200);
+		vtc_pump(good_viewer, 50); /* bounded wait between two looks */
+	}
+}
+
 /* An attached raw connection to "main" (WELCOME and MODE read). */
 static int raw_attached(void)
 {
 	struct fbg_hello h = hello_for("main");
 	char buf[FBG_MSG_MAX_BYTES];
-	int fd = raw_connect();
+	int fd;
+
+	wait_main_detached();
+	fd = raw_connect();
 
 	raw_send(fd, &h, sizeof(h), -1);
 	assert_int_equal(raw_expect(fd, FBG_WELCOME, buf, sizeof(buf)), sizeof(struct fbg_welcome));
