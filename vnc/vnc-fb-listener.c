@@ -257,6 +257,8 @@ static void vnc_commit(struct fb_listener *l, enum fb_tick_end end)
 		if (s->next_shadow)
 			s->switch_ready = true;
 	}
+	if (end != FB_TICK_SKIPPED)
+		s->commits++;
 	s->tick_nmoves = 0;
 	pixman_region32_clear(&s->tick_changed);
 	/* A VNC thread paused by a torn tick waits for this wake-up. */

@@ -117,6 +117,7 @@ struct vnc_client {
 	/* vnc-batch.c: the memfd a small update is written to (-1 until the
 	 * first), and the real socket while one is (-1 otherwise). */
 	int batch_fd, batch_sock;
+	bool pass_held; /* held for the rest of a stale pass (vnc-thread.c) */
 };
 
 /* Guest moves the VNC thread repeats as CopyRect per pass; more go to the
@@ -199,6 +200,9 @@ struct vnc_server {
 	struct vnc_move moves[VNC_MOVES_MAX];
 	unsigned nmoves;
 	pixman_region32_t changed;
+	/* Ticks committed with pixels (whole or torn): the VNC thread tells
+	 * by it that one ran while a call out had shadow_lock dropped. */
+	uint64_t commits;
 	/* The render thread found the shadow busy: the VNC thread kicks it
 	 * after its pass (fb_listener_kick). */
 	atomic_bool render_waiting;
@@ -232,6 +236,12 @@ struct vnc_server {
 
 	/* VNC thread only. */
 	rfbScreenInfoPtr screen;
+	/* commits when this pass told LibVNCServer the damage. A call out
+	 * that finds more (a tick changed the shadow meanwhile, unannounced)
+	 * makes the pass stale: no client gets an update until the next pass
+	 * has told LibVNCServer that tick's moves and cells. */
+	uint64_t pass_commits;
+	bool pass_stale;
 	struct vnc_edge_link *adopting; /* inside rfbNewClient, for new_client */
 	unsigned held_clients;
 	/* A client was closed outside rfbProcessEvents, which alone reaps

@@ -62,6 +62,28 @@ void vnc_schedule_copy(struct vnc_server *s, const struct vnc_move *m)
 	s->screen->cursor = saved;
 }
 
+/* Holds (or releases) the clients a stale pass must not send to: those
+ * not held already. */
+static void hold_for_pass(struct vnc_server *s, bool hold)
+{
+	rfbClientIteratorPtr it = rfbGetClientIterator(s->screen);
+
+	for (rfbClientPtr cl; (cl = rfbClientIteratorNext(it));) {
+		struct vnc_client *c = cl->clientData;
+
+		if (!c)
+			continue;
+		if (hold && !cl->onHold) {
+			cl->onHold = TRUE;
+			c->pass_held = true;
+		} else if (!hold && c->pass_held) {
+			cl->onHold = FALSE;
+			c->pass_held = false;
+		}
+	}
+	rfbReleaseClientIterator(it);
+}
+
 void vnc_call_out_begin(struct vnc_server *s)
 {
 	pthread_mutex_unlock(&s->shadow_lock);
@@ -72,6 +94,14 @@ void vnc_call_out_end(struct vnc_server *s)
 {
 	vnc_library_lock_shared();
 	pthread_mutex_lock(&s->shadow_lock);
+	/* A tick ran meanwhile: the shadow holds its moves and cells, which
+	 * LibVNCServer learns only in the next pass. Anything sent from it
+	 * now would go out before its CopyRects (or, after a torn tick, mix
+	 * two frames). */
+	if (s->commits != s->pass_commits && !s->pass_stale) {
+		s->pass_stale = true;
+		hold_for_pass(s, true);
+	}
 }
 
 /* Serves a committed mode switch (shadow_lock held): the render thread's
@@ -285,17 +315,21 @@ void *vnc_thread_main(void *arg)
 		again = false;
 		if (!paused) {
 			take_damage(s);
+			s->pass_commits = s->commits;
+			s->pass_stale = false;
 			vnc_clients_update_holds(s);
 			limit_client_rects(s);
 			s->reap_due = false;
 			rfbProcessEvents(s->screen, 0);
+			if (s->pass_stale)
+				hold_for_pass(s, false);
 			/* Loop at once while a requested update is due
 			 * (LibVNCServer sends a size change alone, then the
 			 * picture on the next call), but never spin: at most
 			 * VNC_MAX_IMMEDIATE_PASSES. A client closed after
 			 * rfbProcessEvents is reaped by the next pass. */
 			again = vnc_clients_after_events(s) && ++spins < VNC_MAX_IMMEDIATE_PASSES;
-			again |= s->reap_due;
+			again |= s->reap_due || s->pass_stale;
 		}
 		if (!again)
 			spins = 0;
