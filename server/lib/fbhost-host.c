@@ -3,6 +3,7 @@
  * server/lib/fbhost-host.c - libfbhost: the host (guest RAM + render thread), its
  * log, and adding, finding and removing framebuffers.
  */
+#include <assert.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -95,6 +96,7 @@ struct fbhost *fbhost_new(const struct fbhost_config *cfg)
 	atomic_init(&h->log_level, (int)cfg->log_level);
 	h->started = fb_clock_now();
 	pthread_mutex_init(&h->lock, NULL);
+	pthread_cond_init(&h->fb_users_done, NULL);
 
 	/* Only the display reads dirty bits: writes mark no MIGRATION bit
 	 * until something starts tracking it (ram_dirty_tracking_start). */
@@ -113,6 +115,7 @@ struct fbhost *fbhost_new(const struct fbhost_config *cfg)
 fail_render:
 	ram_list_free(h->ram);
 fail_ram:
+	pthread_cond_destroy(&h->fb_users_done);
 	pthread_mutex_destroy(&h->lock);
 	free(h);
 	return NULL;
@@ -130,6 +133,7 @@ void fbhost_free(struct fbhost *h)
 			fbhost_fb_remove(h->fbs[i]);
 	fb_render_free(h->render);
 	ram_list_free(h->ram);
+	pthread_cond_destroy(&h->fb_users_done);
 	pthread_mutex_destroy(&h->lock);
 	free(h);
 }
@@ -266,11 +270,15 @@ void fbhost_fb_remove(struct fbhost_fb *fb)
 	if (!fb)
 		return;
 	h = fb->host;
-	fbhost_fb_stop_frontends(fb);
-	fb_render_remove(h->render, fb->dev);
+	/* Unpublished first, then no thread of ours holds it: another
+	 * framebuffer's web server may be reading its thumbnail. */
 	pthread_mutex_lock(&h->lock);
 	h->fbs[fb->id] = NULL;
+	while (h->fb_users)
+		pthread_cond_wait(&h->fb_users_done, &h->lock);
 	pthread_mutex_unlock(&h->lock);
+	fbhost_fb_stop_frontends(fb);
+	fb_render_remove(h->render, fb->dev);
 	fb_free(fb->dev);
 	pthread_mutex_destroy(&fb->input_lock);
 	pthread_mutex_destroy(&fb->lock);
@@ -286,6 +294,28 @@ struct fbhost_fb *fbhost_fb_by_id(struct fbhost *h, unsigned id)
 		fb = h->fbs[id];
 	pthread_mutex_unlock(&h->lock);
 	return fb;
+}
+
+struct fbhost_fb *fbhost_fb_use(struct fbhost *h, unsigned id)
+{
+	struct fbhost_fb *fb = NULL;
+
+	pthread_mutex_lock(&h->lock);
+	if (id < h->nfbs)
+		fb = h->fbs[id];
+	if (fb)
+		h->fb_users++;
+	pthread_mutex_unlock(&h->lock);
+	return fb;
+}
+
+void fbhost_fb_unuse(struct fbhost *h)
+{
+	pthread_mutex_lock(&h->lock);
+	assert(h->fb_users > 0);
+	if (--h->fb_users == 0)
+		pthread_cond_broadcast(&h->fb_users_done);
+	pthread_mutex_unlock(&h->lock);
 }
 
 struct fbhost_fb *fbhost_fb_by_name(struct fbhost *h, const char *name)

@@ -47,6 +47,11 @@ struct fbhost {
 	void (*quit_fn)(void *opaque);
 	void *quit_opaque;
 	struct attach_server *attach; /* fbhost_attach_listen (server/lib/attach/) */
+	/* Framebuffers in use by the library's own threads (the web
+	 * directory, fbhost_fb_use): fbhost_fb_remove waits for 0 after it
+	 * unpublished its framebuffer, signalled by fb_users_done. */
+	unsigned fb_users;
+	pthread_cond_t fb_users_done;
 };
 
 /* Saved VNC/web settings of a framebuffer (strings owned). */
@@ -120,6 +125,11 @@ void fbhost_vnc_server_free(struct vnc_server *vnc);
 void fbhost_sdl_window_free(struct sdl_window *w);
 /* Stops every frontend of fb (under nothing; takes fb->lock). */
 void fbhost_fb_stop_frontends(struct fbhost_fb *fb);
+/* Framebuffer id, kept from being freed until fbhost_fb_unuse (for the
+ * library's own threads, which an embedder's fbhost_fb_remove does not
+ * know about); NULL if there is none. */
+struct fbhost_fb *fbhost_fb_use(struct fbhost *h, unsigned id);
+void fbhost_fb_unuse(struct fbhost *h);
 /* Stops the attach server, if any (fbhost_free). */
 void fbhost_attach_stop(struct fbhost *h);
 /* Elapsed seconds since the host started. */

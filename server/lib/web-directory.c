@@ -24,16 +24,19 @@ static size_t web_directory_list(void *opaque, struct vnc_fb_summary *out, size_
 	size_t count = 0;
 
 	for (i = 0; i < n; i++) {
-		struct fbhost_fb *fb = fbhost_fb_by_id(h, i);
+		struct fbhost_fb *fb;
 		struct vnc_fb_summary *s = &out[count];
 		struct fbhost_stats st;
 		struct fbhost_mode m;
 		const char *fmt;
 
+		fb = fbhost_fb_use(h, i);
 		if (!fb)
 			continue;
-		if (count++ >= max)
+		if (count++ >= max) { /* counted, not described */
+			fbhost_fb_unuse(h);
 			continue;
+		}
 		m = fbhost_fb_mode(fb);
 		fbhost_get_stats(fb, &st);
 		fmt = fbhost_format_name(m.format);
@@ -48,21 +51,19 @@ static size_t web_directory_list(void *opaque, struct vnc_fb_summary *out, size_
 		pthread_mutex_lock(&fb->lock);
 		s->password = fb->vnc_set.password_file != NULL;
 		pthread_mutex_unlock(&fb->lock);
+		fbhost_fb_unuse(h);
 	}
 	return count;
 }
 
-static int web_directory_pixels(void *opaque, unsigned id, uint32_t **pixels, uint32_t *width,
-				uint32_t *height)
+/* A thumbnail of framebuffer id, while it is in use (fbhost_fb_use). */
+static int thumbnail(struct fbhost *h, struct fbhost_fb *fb, uint32_t **pixels, uint32_t *width,
+		     uint32_t *height)
 {
-	struct fbhost *h = opaque;
-	struct fbhost_fb *fb = fbhost_fb_by_id(h, id);
 	struct fb_headless *hl;
 	bool locked;
 	int err;
 
-	if (!fb)
-		return -ENOENT;
 	pthread_mutex_lock(&fb->lock);
 	locked = fb->vnc_set.password_file != NULL;
 	if (!locked && !fb->headless)
@@ -82,6 +83,20 @@ static int web_directory_pixels(void *opaque, unsigned id, uint32_t **pixels, ui
 					 FBHOST_THUMB_FIRST_PICTURE_TIMEOUT_MS) == 0)
 			err = fb_headless_copy(hl, pixels, width, height);
 	}
+	return err;
+}
+
+static int web_directory_pixels(void *opaque, unsigned id, uint32_t **pixels, uint32_t *width,
+				uint32_t *height)
+{
+	struct fbhost *h = opaque;
+	struct fbhost_fb *fb = fbhost_fb_use(h, id);
+	int err;
+
+	if (!fb)
+		return -ENOENT;
+	err = thumbnail(h, fb, pixels, width, height);
+	fbhost_fb_unuse(h);
 	return err;
 }
 
