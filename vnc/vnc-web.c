@@ -36,6 +36,10 @@
  * npm copy is preferred). */
 #define VNC_NOVNC_SYSTEM_DIR "/usr/share/novnc"
 #define VNC_WEB_MAX_CONNECTIONS 64
+/* Connections from one address at once, as the VNC edge's
+ * VNC_EDGE_MAX_PER_ADDRESS: a client that trickles its requests holds at most
+ * these (libmicrohttpd's timeout counts idle time only). */
+#define VNC_WEB_MAX_PER_ADDRESS 16
 #define VNC_WEB_TIMEOUT_S 30
 /* Largest PEM certificate or key file read for https. */
 #define VNC_WEB_PEM_MAX_BYTES (256 * 1024)
@@ -167,7 +171,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		return serve_file(conn, w->novnc_dir, url + 7);
 	if (!strncmp(url, "/api/", 5))
 		return vnc_web_api(w, conn, url);
-	if (is_page_file(url + 1))
+	if (url[0] == '/' && is_page_file(url + 1))
 		return serve_file(conn, w->viewer_dir, url + 1);
 	return vnc_web_reply_text(conn, MHD_HTTP_NOT_FOUND, "not found\n");
 }
@@ -178,12 +182,15 @@ static struct MHD_Daemon *start_daemon(struct vnc_web *w, int fd)
 		return MHD_start_daemon(
 			MHD_USE_POLL_INTERNAL_THREAD | MHD_USE_TLS, 0, NULL, NULL, on_request, w,
 			MHD_OPTION_LISTEN_SOCKET, fd, MHD_OPTION_CONNECTION_LIMIT,
-			(unsigned)VNC_WEB_MAX_CONNECTIONS, MHD_OPTION_CONNECTION_TIMEOUT,
+			(unsigned)VNC_WEB_MAX_CONNECTIONS, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+			(unsigned)VNC_WEB_MAX_PER_ADDRESS, MHD_OPTION_CONNECTION_TIMEOUT,
 			(unsigned)VNC_WEB_TIMEOUT_S, MHD_OPTION_HTTPS_MEM_CERT, w->tls_cert,
 			MHD_OPTION_HTTPS_MEM_KEY, w->tls_key, MHD_OPTION_END);
 	return MHD_start_daemon(MHD_USE_POLL_INTERNAL_THREAD, 0, NULL, NULL, on_request, w,
 				MHD_OPTION_LISTEN_SOCKET, fd, MHD_OPTION_CONNECTION_LIMIT,
-				(unsigned)VNC_WEB_MAX_CONNECTIONS, MHD_OPTION_CONNECTION_TIMEOUT,
+				(unsigned)VNC_WEB_MAX_CONNECTIONS,
+				MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+				(unsigned)VNC_WEB_MAX_PER_ADDRESS, MHD_OPTION_CONNECTION_TIMEOUT,
 				(unsigned)VNC_WEB_TIMEOUT_S, MHD_OPTION_END);
 }
 

@@ -95,9 +95,98 @@ static void test_files(void **state)
 	assert_int_equal(get_status(port, "/screenshots/index.png"), 404);
 	assert_int_equal(get_status(port, "/../vnc.h"), 404);
 	assert_int_equal(get_status(port, "/novnc/../package.json"), 404);
+	assert_int_equal(get_status(port, "?index.html"), 404); /* no leading slash */
 	assert_int_equal(get_status(port, "/api/nothing"), 404);
 	/* Without a directory: no thumbnails. */
 	assert_int_equal(get_status(port, "/api/thumbnail?id=0"), 404);
+	vt_teardown(&t);
+}
+
+/* Whether fd's first bytes, read until end (ms of vt_now_ms), are prefix. */
+static bool reply_starts_with(int fd, const char *prefix, uint64_t end)
+{
+	size_t n = strlen(prefix), got = 0;
+	char b[64];
+
+	assert_true(n < sizeof(b));
+	while (got < n) {
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+		uint64_t now = vt_now_ms();
+		ssize_t r;
+
+		if (now >= end || poll(&p, 1, (int)(end - now)) <= 0)
+			return false;
+		r = read(fd, b + got, n - got);
+		if (r <= 0)
+			return false;
+		got += (size_t)r;
+	}
+	return memcmp(b, prefix, n) == 0;
+}
+
+/* One address holds at most VNC_WEB_MAX_PER_ADDRESS (16) connections: a
+ * 17th is closed unanswered while 16 idle ones stay open; once they close,
+ * requests are answered again. */
+static void test_connections_per_address(void **state)
+{
+	struct vnc_config cfg = vt_config();
+	struct sockaddr_in a = { .sin_family = AF_INET };
+	uint64_t end = vt_now_ms() + VT_WAIT_MS;
+	int fds[16], extra = -1, port;
+	char b[64];
+	ssize_t r;
+	struct vt t;
+
+	(void)state;
+	cfg.web_port = VNC_WEB_PORT_ANY;
+	vt_setup(&t, 64, 48, PIXMAN_x8r8g8b8, &cfg);
+	port = vnc_server_web_port(t.vnc);
+	a.sin_port = htons((uint16_t)port);
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	for (size_t i = 0; i <= sizeof(fds) / sizeof(fds[0]); i++) {
+		int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+		assert_true(fd >= 0);
+		assert_int_equal(connect(fd, (struct sockaddr *)&a, sizeof(a)), 0);
+		/* The server accepts in connect order: the 17th comes last. */
+		if (i < sizeof(fds) / sizeof(fds[0]))
+			fds[i] = fd;
+		else
+			extra = fd;
+	}
+	/* The 17th: closed without a reply (to its request or none). */
+	if (send(extra, "GET / HTTP/1.0\r\n\r\n", 18, MSG_NOSIGNAL) != 18)
+		assert_true(errno == EPIPE || errno == ECONNRESET);
+	for (;;) {
+		struct pollfd p = { .fd = extra, .events = POLLIN };
+		uint64_t now = vt_now_ms();
+
+		assert_true(now < end);
+		if (poll(&p, 1, (int)(end - now)) <= 0)
+			continue;
+		r = read(extra, b, sizeof(b));
+		assert_true(r <= 0); /* EOF or reset, never an answer */
+		break;
+	}
+	close(extra);
+	for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++)
+		close(fds[i]);
+	/* Answered again once the server has seen them close (its poll loop
+	 * may take a new connection first, and refuse it). */
+	for (;;) {
+		int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		bool answered;
+
+		assert_true(fd >= 0);
+		assert_int_equal(connect(fd, (struct sockaddr *)&a, sizeof(a)), 0);
+		answered = send(fd, "GET / HTTP/1.0\r\n\r\n", 18, MSG_NOSIGNAL) == 18 &&
+			   reply_starts_with(fd, "HTTP/1.1 200", end);
+		close(fd);
+		if (answered)
+			break;
+		assert_true(vt_now_ms() < end);
+		poll(NULL, 0, 10); /* bounded retry: no event says it saw the closes */
+	}
 	vt_teardown(&t);
 }
 
@@ -225,6 +314,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_files),
+		cmocka_unit_test(test_connections_per_address),
 		cmocka_unit_test(test_list_self),
 		cmocka_unit_test(test_directory),
 	};
