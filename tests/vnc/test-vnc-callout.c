@@ -17,13 +17,11 @@
 #define LINE_H 16
 #define TICKS_IN_HANDLER 3u
 
+/* Set before the viewer connects; read by the handler on the VNC thread. */
 static struct {
-	pthread_mutex_t lock; /* protects handled */
-	pthread_cond_t cond;
-	unsigned handled;
-	struct vt *t;	 /* set before the viewer connects */
+	struct vt *t;
 	bool in_handler; /* the guest draws from its key handler */
-} guest = { PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0, NULL, false };
+} guest;
 
 static void draw_line(struct vt *t)
 {
@@ -37,9 +35,10 @@ static void scroll_and_draw(struct vt *t)
 	assert_int_equal(fb_fill_rect(t->fb, 0, 128, W, LINE_H, 0x00bb00u), 0);
 }
 
+/* Draws, waits for ticks, then counts the key as the fixture's handler does
+ * (opaque is the fixture's vt_input). */
 static void on_key(void *opaque, uint32_t keysym, bool down)
 {
-	(void)opaque;
 	if (!down || !guest.in_handler || (keysym != 'a' && keysym != 'b'))
 		return;
 	if (keysym == 'a')
@@ -49,28 +48,15 @@ static void on_key(void *opaque, uint32_t keysym, bool down)
 	fb_render_kick(guest.t->render);
 	/* The VNC thread waits here, out of its pass: the render thread ticks. */
 	assert_int_equal(fb_render_wait_ticks(guest.t->render, TICKS_IN_HANDLER, VT_WAIT_MS), 0);
-	pthread_mutex_lock(&guest.lock);
-	guest.handled++;
-	pthread_cond_broadcast(&guest.cond);
-	pthread_mutex_unlock(&guest.lock);
+	vt_in_key(opaque, keysym, down);
 }
 
 static const struct fb_input_ops key_only = { .key = on_key };
 
-/* Waits (bounded) until the handler has run n times. */
-static bool wait_handled(unsigned n)
+static bool both_keys_handled(struct vt_input *in, const void *arg)
 {
-	struct timespec ts = vt_deadline(VT_WAIT_MS);
-	bool ok;
-
-	pthread_mutex_lock(&guest.lock);
-	while (!(ok = guest.handled >= n))
-		if (pthread_cond_timedwait(&guest.cond, &guest.lock, &ts) == ETIMEDOUT) {
-			ok = guest.handled >= n;
-			break;
-		}
-	pthread_mutex_unlock(&guest.lock);
-	return ok;
+	(void)arg;
+	return in->key_events >= 2;
 }
 
 static void run(bool in_handler)
@@ -82,15 +68,14 @@ static void run(bool in_handler)
 	vt_setup(&t, W, H, PIXMAN_x8r8g8b8, &cfg);
 	guest.t = &t;
 	guest.in_handler = in_handler;
-	guest.handled = 0;
-	fb_set_input_handler(t.fb, &key_only, NULL);
+	fb_set_input_handler(t.fb, &key_only, &t.in);
 	assert_int_equal(fb_fill_rect(t.fb, 0, 0, W, H, 0x202020u), 0);
 	c = vt_connect(&t, "copyrect raw");
 	vt_expect_guest(&t, c, "first picture");
 	if (in_handler) {
 		assert_int_equal(vtc_key(c, 'a', true), 0);
 		assert_int_equal(vtc_key(c, 'b', true), 0);
-		assert_true(wait_handled(2));
+		assert_true(vt_wait_input(&t, both_keys_handled, NULL, VT_WAIT_MS));
 	} else {
 		draw_line(&t);
 		fb_render_kick(t.render);
