@@ -186,7 +186,9 @@ struct vnc_server {
 	 * op of a tick to that tick's commit, so nobody sees a tick half
 	 * done. The VNC thread holds it for its whole pass, while
 	 * LibVNCServer reads screen->frameBuffer, dropping it (with the
-	 * library lock) around calls out to fb/ (vnc_call_out_begin).
+	 * library lock) around calls out to fb/ (vnc_call_out_begin); a tick
+	 * that commits meanwhile makes the rest of the pass send nothing
+	 * (commits, pass_stale; test: vnc-callout).
 	 */
 	pthread_mutex_t shadow_lock;
 	uint32_t *shadow; /* screen->frameBuffer, tightly packed x8r8g8b8 */
